@@ -1,0 +1,230 @@
+//! The four juggler messages and their JSON text.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A request id. The reference's clients count from 1; any JSON integer is
+/// accepted and echoed back unchanged.
+pub type RequestId = serde_json::Number;
+
+/// A juggler message as it travels inside one text frame (or one reassembled
+/// 0.7 message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Message {
+    /// Client → server.
+    Request {
+        /// Chosen by the client, unique per connection.
+        id: RequestId,
+        /// Handler name; the empty name is a ping.
+        name: String,
+        /// Payload. The reference's browser client omits it when it is
+        /// `undefined`; that is read as `null` here instead of failing.
+        #[serde(default)]
+        data: Value,
+    },
+    /// Server → client.
+    Response {
+        /// The request's id.
+        id: RequestId,
+        /// Whether the handler succeeded.
+        success: bool,
+        /// The result, or an error description.
+        data: Value,
+    },
+    /// Server → client: a JSON Patch for the client's copy of the state.
+    State {
+        /// RFC 6902 operations.
+        diff: Value,
+    },
+    /// Server → client.
+    Notify {
+        /// Notification name.
+        name: String,
+        /// Payload.
+        data: Value,
+    },
+}
+
+impl Message {
+    /// Parses one message, with an error that says what was wrong.
+    pub fn decode(text: &str) -> Result<Message> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::Protocol(format!("invalid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Error::Protocol(format!(
+                "message is not a JSON object: {}",
+                kind_of(&value)
+            )));
+        }
+        let ty = value
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_default();
+        serde_json::from_value(value)
+            .map_err(|e| Error::Protocol(format!("invalid {ty:?} message: {e}")))
+    }
+
+    /// The message as compact JSON text.
+    pub fn encode(&self) -> String {
+        // Serializing a Value tree to a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The text of a `notify` message, without cloning `data`.
+    pub fn encode_notify(name: &str, data: &Value) -> String {
+        #[derive(Serialize)]
+        struct Notify<'a> {
+            #[serde(rename = "type")]
+            ty: &'static str,
+            name: &'a str,
+            data: &'a Value,
+        }
+        serde_json::to_string(&Notify {
+            ty: "notify",
+            name,
+            data,
+        })
+        .unwrap_or_default()
+    }
+
+    /// The text of a `response` message, without cloning `data`.
+    pub fn encode_response(id: &RequestId, success: bool, data: &Value) -> String {
+        #[derive(Serialize)]
+        struct Response<'a> {
+            #[serde(rename = "type")]
+            ty: &'static str,
+            id: &'a RequestId,
+            success: bool,
+            data: &'a Value,
+        }
+        serde_json::to_string(&Response {
+            ty: "response",
+            id,
+            success,
+            data,
+        })
+        .unwrap_or_default()
+    }
+
+    /// The text of a `request` message, without cloning `data`.
+    pub fn encode_request(id: u64, name: &str, data: &Value) -> String {
+        #[derive(Serialize)]
+        struct Request<'a> {
+            #[serde(rename = "type")]
+            ty: &'static str,
+            id: u64,
+            name: &'a str,
+            data: &'a Value,
+        }
+        serde_json::to_string(&Request {
+            ty: "request",
+            id,
+            name,
+            data,
+        })
+        .unwrap_or_default()
+    }
+
+    /// The text of a `state` message from comma-joined operation texts.
+    pub fn encode_state(ops: &str) -> String {
+        let mut s = String::with_capacity(ops.len() + 28);
+        s.push_str("{\"type\":\"state\",\"diff\":[");
+        s.push_str(ops);
+        s.push_str("]}");
+        s
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_every_kind() {
+        let msgs = [
+            json!({"type": "request", "id": 1, "name": "x", "data": [1, 2.5, "é"]}),
+            json!({"type": "response", "id": 7, "success": false, "data": "boom"}),
+            json!({"type": "state", "diff": [{"op": "replace", "path": "", "value": 1}]}),
+            json!({"type": "notify", "name": "n", "data": {"a": null}}),
+        ];
+        for m in msgs {
+            let decoded = Message::decode(&m.to_string()).expect("decodes");
+            let again: Value = serde_json::from_str(&decoded.encode()).expect("json");
+            assert_eq!(again, m);
+        }
+    }
+
+    #[test]
+    fn large_integers_and_floats_survive() {
+        let text = r#"{"type":"notify","name":"n","data":[18446744073709551615,-9223372036854775808,0.1,1e300]}"#;
+        let m = Message::decode(text).expect("decodes");
+        let back: Value = serde_json::from_str(&m.encode()).expect("json");
+        let orig: Value = serde_json::from_str(text).expect("json");
+        assert_eq!(back, orig);
+        assert!(m.encode().contains("18446744073709551615"));
+        assert!(m.encode().contains("-9223372036854775808"));
+    }
+
+    #[test]
+    fn request_without_data_reads_null() {
+        let m = Message::decode(r#"{"type":"request","id":3,"name":"a"}"#).expect("decodes");
+        assert_eq!(
+            m,
+            Message::Request {
+                id: 3.into(),
+                name: "a".into(),
+                data: Value::Null
+            }
+        );
+    }
+
+    #[test]
+    fn bad_messages_say_what_is_wrong() {
+        let cases = [
+            ("{", "invalid JSON"),
+            ("[1]", "not a JSON object: an array"),
+            (r#"{"type":"bogus"}"#, "unknown variant"),
+            (r#"{"type":"request","name":"a","data":1}"#, "missing field `id`"),
+            (r#"{"type":"request","id":"x","name":"a"}"#, "invalid \"request\""),
+            (r#"{"type":"request","id":1,"name":5}"#, "invalid \"request\""),
+        ];
+        for (text, expect) in cases {
+            let err = Message::decode(text).expect_err(text).to_string();
+            assert!(err.contains(expect), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn encoders_match_the_generic_encoding() {
+        let data = json!({"k": [1, "two"]});
+        let expect = |m: Message| m.encode();
+        assert_eq!(
+            Message::encode_notify("n", &data),
+            expect(Message::Notify { name: "n".into(), data: data.clone() })
+        );
+        assert_eq!(
+            Message::encode_response(&5.into(), true, &data),
+            expect(Message::Response { id: 5.into(), success: true, data: data.clone() })
+        );
+        assert_eq!(
+            Message::encode_request(5, "r", &data),
+            expect(Message::Request { id: 5.into(), name: "r".into(), data: data.clone() })
+        );
+    }
+}

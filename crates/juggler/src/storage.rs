@@ -1,0 +1,316 @@
+//! [`Storage`]: the observable JSON value of the reference's `json.Storage`.
+//!
+//! Besides the value it keeps, while anyone syncs from it, a bounded log of
+//! the JSON Patch text of recent changes. A connection that is behind by a few
+//! changes is sent exactly those; one that fell further behind than the log
+//! reaches gets the whole value once. So per-connection memory is one version
+//! number, each change is serialized once for every connection, and a slow
+//! reader costs nothing while it lags.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::error::{Error, Result};
+use crate::path::{self, Op, Step};
+
+/// Changes kept for connections that are behind, at most.
+const LOG_MAX_ENTRIES: usize = 16 * 1024;
+/// Bytes of patch text kept for connections that are behind, at most.
+const LOG_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// An observable JSON value shared by cheap clones.
+///
+/// Every `set`/`remove`/`patch` bumps the version and wakes the subscribers,
+/// as the reference notifies its change callbacks on every call.
+#[derive(Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    version: watch::Sender<u64>,
+}
+
+struct State {
+    value: Value,
+    version: u64,
+    log: VecDeque<Entry>,
+    log_bytes: usize,
+    trackers: usize,
+    whole: Option<(u64, Arc<str>)>,
+}
+
+struct Entry {
+    version: u64,
+    /// The change's operations as JSON text joined by `,`; empty when the
+    /// call changed nothing.
+    ops: Arc<str>,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.lock();
+        f.debug_struct("Storage")
+            .field("version", &st.version)
+            .field("data", &st.value)
+            .finish()
+    }
+}
+
+impl Storage {
+    /// A storage holding `null`.
+    pub fn new() -> Self {
+        Self::with_data(Value::Null)
+    }
+
+    /// A storage holding `data`.
+    pub fn with_data(data: Value) -> Self {
+        let (version, _) = watch::channel(0);
+        Storage {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    value: data,
+                    version: 0,
+                    log: VecDeque::new(),
+                    log_bytes: 0,
+                    trackers: 0,
+                    whole: None,
+                }),
+                version,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the value half-written
+        // (every mutation is a single assignment), so poisoning is ignored.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the whole value.
+    pub fn data(&self) -> Value {
+        self.lock().value.clone()
+    }
+
+    /// Runs `f` on the value without copying it.
+    pub fn read<R>(&self, f: impl FnOnce(&Value) -> R) -> R {
+        f(&self.lock().value)
+    }
+
+    /// How many changes this storage has seen.
+    pub fn version(&self) -> u64 {
+        self.lock().version
+    }
+
+    /// The value at `path`, or `None` when any step is missing or of the
+    /// wrong kind.
+    pub fn get(&self, path: impl AsRef<[Step]>) -> Option<Value> {
+        path::get(&self.lock().value, path.as_ref()).cloned()
+    }
+
+    /// The value at `path`, or `default` (the reference's `get(path, default)`).
+    pub fn get_or(&self, path: impl AsRef<[Step]>, default: Value) -> Value {
+        self.get(path).unwrap_or(default)
+    }
+
+    /// Sets `value` at `path`, creating missing parents.
+    pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
+        let mut st = self.lock();
+        let op = path::set(&mut st.value, path.as_ref(), value);
+        self.commit(st, op.as_slice());
+    }
+
+    /// Removes the member or element at `path`; a missing path changes nothing.
+    pub fn remove(&self, path: impl AsRef<[Step]>) {
+        let mut st = self.lock();
+        let op = path::remove(&mut st.value, path.as_ref());
+        self.commit(st, op.as_slice());
+    }
+
+    /// Replaces the whole value (`set([], value)`).
+    pub fn replace(&self, value: Value) {
+        self.set([], value);
+    }
+
+    /// Applies a JSON Patch (any RFC 6902 operation) atomically: on error
+    /// nothing changes. Connections receive it as add/remove/replace only.
+    pub fn patch(&self, diff: &Value) -> Result<()> {
+        let ops: json_patch::Patch =
+            serde_json::from_value(diff.clone()).map_err(|e| Error::Patch(e.to_string()))?;
+        let mut st = self.lock();
+        let mut next = st.value.clone();
+        let mut out = Vec::new();
+        for op in ops.iter() {
+            json_patch::patch_unsafe(&mut next, std::slice::from_ref(op))
+                .map_err(|e| Error::Patch(e.to_string()))?;
+            if st.trackers > 0 {
+                wire_op(op, &next, &mut out);
+            }
+        }
+        st.value = next;
+        self.commit(st, &out);
+        Ok(())
+    }
+
+    fn commit(&self, mut st: MutexGuard<'_, State>, ops: &[Op]) {
+        st.version += 1;
+        let version = st.version;
+        if st.trackers > 0 {
+            let mut text = String::new();
+            for (n, op) in ops.iter().enumerate() {
+                if n > 0 {
+                    text.push(',');
+                }
+                op.write_json(&mut text);
+            }
+            st.log_bytes += text.len();
+            st.log.push_back(Entry {
+                version,
+                ops: Arc::from(text),
+            });
+            while st.log.len() > LOG_MAX_ENTRIES || st.log_bytes > LOG_MAX_BYTES {
+                match st.log.pop_front() {
+                    Some(e) => st.log_bytes -= e.ops.len(),
+                    None => break,
+                }
+            }
+        }
+        drop(st);
+        self.inner.version.send_replace(version);
+    }
+
+    /// A subscription to changes of this storage.
+    pub fn subscribe(&self) -> StorageWatch {
+        StorageWatch {
+            storage: self.clone(),
+            rx: self.inner.version.subscribe(),
+        }
+    }
+
+    pub(crate) fn track(&self) -> Tracker {
+        let mut st = self.lock();
+        st.trackers += 1;
+        Tracker {
+            storage: self.clone(),
+        }
+    }
+
+    /// What a peer that has seen `synced` (`None`: nothing, its copy is
+    /// `null`) needs to catch up: the new version and the JSON text of the
+    /// operations (comma-joined), or `None` when there is nothing to send.
+    pub(crate) fn catch_up(&self, synced: Option<u64>) -> (u64, Option<Arc<str>>) {
+        let mut st = self.lock();
+        let version = st.version;
+        if synced == Some(version) {
+            return (version, None);
+        }
+        if let Some(from) = synced {
+            let first = st.log.front().map(|e| e.version);
+            if first.is_some_and(|first| first <= from + 1) {
+                let skip = usize::try_from(from + 1 - first.unwrap_or(0)).unwrap_or(usize::MAX);
+                let mut parts = st.log.iter().skip(skip).filter(|e| !e.ops.is_empty());
+                let Some(single) = parts.next() else {
+                    return (version, None);
+                };
+                let Some(second) = parts.next() else {
+                    return (version, Some(single.ops.clone()));
+                };
+                let mut text = String::with_capacity(single.ops.len() + second.ops.len() + 1);
+                text.push_str(&single.ops);
+                for e in std::iter::once(second).chain(parts) {
+                    text.push(',');
+                    text.push_str(&e.ops);
+                }
+                return (version, Some(Arc::from(text)));
+            }
+        } else if st.value.is_null() {
+            return (version, None);
+        }
+        // Too far behind for the log (or a first sync): the whole value, whose
+        // text is cached so that many late joiners share one serialization.
+        if let Some((v, text)) = &st.whole {
+            if *v == version {
+                return (version, Some(text.clone()));
+            }
+        }
+        let mut text = String::new();
+        text.push_str("{\"op\":\"replace\",\"path\":\"\",\"value\":");
+        path::push_json(&mut text, &st.value);
+        text.push('}');
+        let text: Arc<str> = Arc::from(text);
+        st.whole = Some((version, text.clone()));
+        (version, Some(text))
+    }
+
+    pub(crate) fn version_rx(&self) -> watch::Receiver<u64> {
+        self.inner.version.subscribe()
+    }
+}
+
+/// Turns an applied RFC 6902 operation into add/remove/replace ones, reading
+/// a moved or copied value from the document as that operation left it.
+fn wire_op(op: &json_patch::PatchOperation, after: &Value, out: &mut Vec<Op>) {
+    use json_patch::PatchOperation as P;
+    let value_at = |p: &str| after.pointer(p).cloned().unwrap_or(Value::Null);
+    {
+        match op {
+            P::Add(o) => out.push(Op::Add(o.path.to_string(), o.value.clone())),
+            P::Remove(o) => out.push(Op::Remove(o.path.to_string())),
+            P::Replace(o) => out.push(Op::Replace(o.path.to_string(), o.value.clone())),
+            P::Move(o) => {
+                out.push(Op::Remove(o.from.to_string()));
+                out.push(Op::Add(o.path.to_string(), value_at(o.path.as_str())));
+            }
+            P::Copy(o) => out.push(Op::Add(o.path.to_string(), value_at(o.path.as_str()))),
+            P::Test(_) => {}
+        }
+    }
+}
+
+/// Keeps the change log alive while a connection syncs from the storage.
+pub(crate) struct Tracker {
+    storage: Storage,
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        let mut st = self.storage.lock();
+        st.trackers -= 1;
+        if st.trackers == 0 {
+            st.log.clear();
+            st.log_bytes = 0;
+            st.whole = None;
+        }
+    }
+}
+
+/// A subscription to a [`Storage`]'s changes. Changes that happen while the
+/// subscriber is busy are coalesced: `changed` wakes once for all of them.
+pub struct StorageWatch {
+    storage: Storage,
+    rx: watch::Receiver<u64>,
+}
+
+impl StorageWatch {
+    /// Waits for the next change and returns the whole new value.
+    pub async fn changed(&mut self) -> Value {
+        // The sender lives as long as `self.storage`, so this cannot fail.
+        let _ = self.rx.changed().await;
+        self.storage.data()
+    }
+
+    /// The storage watched.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+}
