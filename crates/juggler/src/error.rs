@@ -11,6 +11,9 @@ pub enum Error {
     /// The connection is closed (or closed before the answer arrived).
     #[error("connection closed")]
     ConnectionClosed,
+    /// The send queue is full (from the non-blocking `try_` variants).
+    #[error("send queue full")]
+    QueueFull,
     /// The peer broke the protocol; the connection is closed.
     #[error("protocol error: {0}")]
     Protocol(String),

@@ -12,15 +12,22 @@
 //! - [`Client`] / [`connect`]: the mirror of a remote server's state, requests
 //!   and notifications.
 
+pub mod client;
 pub mod diff;
 pub mod error;
+mod link;
 pub mod message;
 pub mod path;
+pub mod server;
 pub mod storage;
+pub mod tls;
 pub mod transport;
 
+pub use client::{Client, ClientBuilder, connect};
 pub use error::{Error, Result};
 pub use message::Message;
 pub use path::{Path, Step};
+pub use server::{Connection, HandlerError, Server, ServerBuilder, listen};
 pub use storage::{Storage, StorageWatch};
+pub use tls::Trust;
 pub use transport::{Generation, TransportConfig};

@@ -147,17 +147,38 @@ impl Storage {
     pub fn patch(&self, diff: &Value) -> Result<()> {
         let ops: json_patch::Patch =
             serde_json::from_value(diff.clone()).map_err(|e| Error::Patch(e.to_string()))?;
+        self.apply(&ops)
+    }
+
+    /// [`Storage::patch`] for operations already parsed.
+    pub fn apply(&self, ops: &[json_patch::PatchOperation]) -> Result<()> {
+        use json_patch::PatchOperation as P;
         let mut st = self.lock();
-        let mut next = st.value.clone();
+        let simple = ops
+            .iter()
+            .all(|op| !matches!(op, P::Move(_) | P::Copy(_)));
         let mut out = Vec::new();
-        for op in ops.iter() {
-            json_patch::patch_unsafe(&mut next, std::slice::from_ref(op))
-                .map_err(|e| Error::Patch(e.to_string()))?;
+        if simple {
+            // In place, undone by json-patch on error: no copy of the document.
+            json_patch::patch(&mut st.value, ops).map_err(|e| Error::Patch(e.to_string()))?;
             if st.trackers > 0 {
-                wire_op(op, &next, &mut out);
+                for op in ops {
+                    wire_op(op, &st.value, &mut out);
+                }
             }
+        } else {
+            // A moved or copied value must be read as that operation left the
+            // document, so apply one operation at a time to a copy.
+            let mut next = st.value.clone();
+            for op in ops {
+                json_patch::patch_unsafe(&mut next, std::slice::from_ref(op))
+                    .map_err(|e| Error::Patch(e.to_string()))?;
+                if st.trackers > 0 {
+                    wire_op(op, &next, &mut out);
+                }
+            }
+            st.value = next;
         }
-        st.value = next;
         self.commit(st, &out);
         Ok(())
     }

@@ -1,0 +1,274 @@
+//! Runs this crate's client against any server of the bench contract
+//! (ours or the reference's) and reports one JSON line per scenario.
+//!
+//! `interop_client --url ws://127.0.0.1:PORT/ws [--generation 0.7]
+//! [--only NAME] [--list]`; exits 0 only when every scenario passed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Parser;
+use juggler::{Client, ClientBuilder, Error, Generation};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Args {
+    /// Server address.
+    #[arg(long, default_value = "ws://127.0.0.1:23023/ws")]
+    url: String,
+    /// Wire generation: 0.6 or 0.7.
+    #[arg(long, default_value = "0.6")]
+    generation: Generation,
+    /// Run only this scenario.
+    #[arg(long)]
+    only: Option<String>,
+    /// List the scenario names and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+type Notes = Arc<Mutex<Vec<(String, Value)>>>;
+type Outcome = Result<String, String>;
+type Scenario = fn(Ctx) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+#[derive(Clone)]
+struct Ctx {
+    url: String,
+    generation: Generation,
+}
+
+impl Ctx {
+    async fn client(&self) -> Result<(Client, Notes), String> {
+        let notes: Notes = Arc::default();
+        let sink = notes.clone();
+        let client = ClientBuilder::new(&self.url)
+            .generation(self.generation)
+            .on_notify(move |name, data| {
+                sink.lock().unwrap_or_else(|e| e.into_inner()).push((name, data))
+            })
+            .connect()
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        Ok((client, notes))
+    }
+}
+
+fn check(cond: bool, what: impl Into<String>) -> Result<(), String> {
+    if cond { Ok(()) } else { Err(what.into()) }
+}
+
+/// Waits until `f` holds, polling the mirrored state.
+async fn converge(client: &Client, expect: &Value) -> Result<(), String> {
+    let mut watch = client.state().subscribe();
+    let wait = async {
+        while client.state().data() != *expect {
+            watch.changed().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .map_err(|_| format!("state did not converge: have {}, want {expect}", client.state().data()))
+}
+
+async fn ping(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    for data in [json!(null), json!({"k": [1, "x"]}), json!("ping")] {
+        let got = c.send("", &data).await.map_err(|e| e.to_string())?;
+        check(got == data, format!("ping echoed {got} for {data}"))?;
+    }
+    Ok("3 pings echoed".into())
+}
+
+async fn echo(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    let cases = [
+        json!("héllo wörld ✓ 😀"),
+        json!({"nested": {"a": [1, [2, [3, {"b": null}]]]}}),
+        json!([9223372036854775807_i64, -9223372036854775808_i64, 18446744073709551615_u64]),
+        json!([0.1, 1e300, -2.5e-300, 0.0]),
+        json!(true),
+        json!(""),
+    ];
+    for data in &cases {
+        let got = c.send("echo", data).await.map_err(|e| e.to_string())?;
+        check(got == *data, format!("echo returned {got} for {data}"))?;
+    }
+    Ok(format!("{} payloads echoed", cases.len()))
+}
+
+async fn not_implemented(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    match c.send("no.such.request", json!(1)).await {
+        Err(Error::Juggler(data)) => {
+            let text = data.to_string();
+            check(text.contains("no.such.request"), format!("error does not name the request: {text}"))?;
+            // The connection stays usable.
+            c.send("echo", 1).await.map_err(|e| e.to_string())?;
+            Ok(format!("error response {text}"))
+        }
+        other => Err(format!("expected an error response, got {other:?}")),
+    }
+}
+
+async fn state_set(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    let steps = [
+        (json!(["a", "b"]), json!(1), json!({"a": {"b": 1}})),
+        (json!(["a", "c", 2]), json!("x"), json!({"a": {"b": 1, "c": [null, null, "x"]}})),
+        (json!(["a", "c", 0]), json!({"deep": [1]}), json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}})),
+        (json!(["k/~"]), json!("esc"), json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}, "k/~": "esc"})),
+        (json!([]), json!([1, 2, 3]), json!([1, 2, 3])),
+    ];
+    for (path, value, expect) in &steps {
+        c.send("state.set", json!({"path": path, "value": value}))
+            .await
+            .map_err(|e| e.to_string())?;
+        converge(&c, expect).await?;
+    }
+    Ok(format!("{} sets mirrored", steps.len()))
+}
+
+async fn state_burst(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    let n = 10_000;
+    let got = c
+        .send("state.burst", json!({"path": ["counter"], "count": n}))
+        .await
+        .map_err(|e| e.to_string())?;
+    check(got == json!(n), format!("burst answered {got}"))?;
+    converge(&c, &json!({"counter": n})).await?;
+    Ok(format!("{n} changes converged"))
+}
+
+async fn notify_burst(ctx: Ctx) -> Outcome {
+    let (c, notes) = ctx.client().await?;
+    let n = 1000;
+    c.send("notify.burst", json!({"name": "tick", "data": {"x": "é"}, "count": n}))
+        .await
+        .map_err(|e| e.to_string())?;
+    // A ping after the burst comes back after every notification of it.
+    c.send("", Value::Null).await.map_err(|e| e.to_string())?;
+    let got = notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    check(got.len() == n, format!("{} of {n} notifications arrived", got.len()))?;
+    check(
+        got.iter().all(|(name, data)| name == "tick" && *data == json!({"x": "é"})),
+        "a notification arrived changed",
+    )?;
+    Ok(format!("{n} notifications"))
+}
+
+async fn big_notify(ctx: Ctx) -> Outcome {
+    let (c, notes) = ctx.client().await?;
+    let big: String = "0123456789abcdef😀".repeat(8 * 1024 * 1024 / 20 + 1);
+    c.send("notify.burst", json!({"name": "big", "data": big, "count": 1}))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.send("", Value::Null).await.map_err(|e| e.to_string())?;
+    let got = notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    check(got.len() == 1, format!("{} notifications arrived", got.len()))?;
+    check(got[0].1 == json!(big), "the big notification arrived changed")?;
+    Ok(format!("{} bytes", big.len()))
+}
+
+async fn pipelined(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    let n = 200;
+    let calls = (0..n).map(|i| {
+        let c = c.clone();
+        async move { (i, c.send("echo", json!({"i": i})).await) }
+    });
+    let results = futures_join_all(calls).await;
+    for (i, r) in results {
+        let got = r.map_err(|e| e.to_string())?;
+        check(got == json!({"i": i}), format!("request {i} got {got}"))?;
+    }
+    Ok(format!("{n} pipelined requests"))
+}
+
+async fn futures_join_all<F: Future + Send + 'static>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        if let Ok(v) = h.await {
+            out.push(v);
+        }
+    }
+    out
+}
+
+async fn malformed_path(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    match c.send("state.set", json!({"path": [true], "value": 1})).await {
+        Err(Error::Juggler(_)) => {}
+        other => return Err(format!("expected an error response, got {other:?}")),
+    }
+    c.send("echo", 5).await.map_err(|e| format!("connection unusable after: {e}"))?;
+    Ok("refused, connection kept".into())
+}
+
+async fn close(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    c.send("echo", 1).await.map_err(|e| e.to_string())?;
+    c.close();
+    tokio::time::timeout(Duration::from_secs(5), c.wait_closed())
+        .await
+        .map_err(|_| "close did not finish".to_string())?;
+    match c.send("echo", 1).await {
+        Err(Error::ConnectionClosed) => Ok("closed; send fails with ConnectionClosed".into()),
+        other => Err(format!("send after close gave {other:?}")),
+    }
+}
+
+fn scenarios() -> Vec<(&'static str, Scenario)> {
+    vec![
+        ("ping", |c| Box::pin(ping(c))),
+        ("echo", |c| Box::pin(echo(c))),
+        ("not_implemented", |c| Box::pin(not_implemented(c))),
+        ("state_set", |c| Box::pin(state_set(c))),
+        ("state_burst", |c| Box::pin(state_burst(c))),
+        ("notify_burst", |c| Box::pin(notify_burst(c))),
+        ("big_notify", |c| Box::pin(big_notify(c))),
+        ("pipelined", |c| Box::pin(pipelined(c))),
+        ("malformed_path", |c| Box::pin(malformed_path(c))),
+        ("close", |c| Box::pin(close(c))),
+    ]
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if args.list {
+        for (name, _) in scenarios() {
+            println!("{name}");
+        }
+        return;
+    }
+    let ctx = Ctx { url: args.url, generation: args.generation };
+    let mut failed = 0;
+    let mut ran = 0;
+    for (name, run) in scenarios() {
+        if args.only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        ran += 1;
+        let outcome = tokio::time::timeout(Duration::from_secs(60), run(ctx.clone()))
+            .await
+            .unwrap_or_else(|_| Err("timed out after 60 s".into()));
+        let (ok, detail) = match outcome {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        failed += usize::from(!ok);
+        println!("{}", json!({"scenario": name, "ok": ok, "detail": detail}));
+    }
+    if ran == 0 {
+        eprintln!("no scenario matched; see --list");
+        std::process::exit(2);
+    }
+    std::process::exit(i32::from(failed > 0));
+}

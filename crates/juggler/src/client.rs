@@ -1,0 +1,407 @@
+//! The juggler client: `connect` of the reference.
+//!
+//! ```no_run
+//! # async fn demo() -> juggler::Result<()> {
+//! let client = juggler::client::ClientBuilder::new("ws://127.0.0.1:23023/ws")
+//!     .on_notify(|name, data| println!("{name}: {data}"))
+//!     .connect()
+//!     .await?;
+//! let answer = client.send("echo", serde_json::json!({"x": 1})).await?;
+//! println!("{answer} / state {}", client.state().data());
+//! client.close();
+//! client.wait_closed().await;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use http::HeaderValue;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{Connector, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::link::{self, Counters, End, Link, Read};
+use crate::message::Message;
+use crate::storage::Storage;
+use crate::tls::{self, Trust};
+use crate::transport::{Generation, TransportConfig};
+
+/// Called with each notification: `(name, data)`.
+pub type NotifyHandler = Arc<dyn Fn(String, Value) + Send + Sync>;
+
+/// Settings of a connection; build with [`ClientBuilder`].
+pub struct ClientBuilder {
+    address: String,
+    transport: TransportConfig,
+    trust: Trust,
+    auth: Option<(String, String)>,
+    headers: Vec<(String, String)>,
+    on_notify: Option<NotifyHandler>,
+    send_queue_size: usize,
+    connect_timeout: Duration,
+}
+
+impl ClientBuilder {
+    /// A connection to `address` (`ws://host:port/path` or `wss://…`).
+    pub fn new(address: impl Into<String>) -> Self {
+        ClientBuilder {
+            address: address.into(),
+            transport: TransportConfig::default(),
+            trust: Trust::System,
+            auth: None,
+            headers: Vec::new(),
+            on_notify: None,
+            send_queue_size: 1024,
+            connect_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Wire generation. Default 0.6.
+    pub fn generation(mut self, generation: Generation) -> Self {
+        self.transport.generation = generation;
+        self
+    }
+
+    /// All transport settings at once.
+    pub fn transport(mut self, transport: TransportConfig) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Which server certificates to accept for `wss://`. Default: the system's roots.
+    pub fn trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// HTTP Basic credentials.
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.auth = Some((user.into(), password.into()));
+        self
+    }
+
+    /// An extra header on the WebSocket handshake (e.g. `Origin`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Called with each notification, in order, on the connection's task:
+    /// keep it quick (hand work to a channel).
+    pub fn on_notify<F>(mut self, f: F) -> Self
+    where
+        F: Fn(String, Value) + Send + Sync + 'static,
+    {
+        self.on_notify = Some(Arc::new(f));
+        self
+    }
+
+    /// Requests queued before `send` waits. Default 1024.
+    pub fn send_queue_size(mut self, n: usize) -> Self {
+        self.send_queue_size = n.max(1);
+        self
+    }
+
+    /// How long the TCP, TLS and WebSocket handshakes may take. Default 30 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Connects.
+    pub async fn connect(self) -> Result<Client> {
+        let mut request = self
+            .address
+            .as_str()
+            .into_client_request()
+            .map_err(|e| Error::Config(format!("invalid address {:?}: {e}", self.address)))?;
+        if let Some((user, password)) = &self.auth {
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let value = HeaderValue::from_str(&format!("Basic {token}"))
+                .map_err(|e| Error::Config(format!("invalid credentials: {e}")))?;
+            request.headers_mut().insert(http::header::AUTHORIZATION, value);
+        }
+        for (name, value) in &self.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| Error::Config(format!("invalid header name {name:?}: {e}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|e| Error::Config(format!("invalid header value {value:?}: {e}")))?;
+            request.headers_mut().insert(name, value);
+        }
+        let connector = if request.uri().scheme_str() == Some("wss") {
+            Connector::Rustls(tls::client_config(&self.trust)?)
+        } else {
+            Connector::Plain
+        };
+        let max = self.transport.max_message_size;
+        let ws_config = WebSocketConfig::default()
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max));
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(ws_config),
+            true,
+            Some(connector),
+        );
+        let (ws, _response) = tokio::time::timeout(self.connect_timeout, connecting)
+            .await
+            .map_err(|_| {
+                Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("connecting to {} timed out", self.address),
+                ))
+            })?
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(res) => Error::Protocol(format!(
+                    "the server answered the WebSocket handshake with HTTP {}{}",
+                    res.status(),
+                    if res.status() == http::StatusCode::UNAUTHORIZED {
+                        ": check the Basic auth user and password"
+                    } else {
+                        ""
+                    }
+                )),
+                e => Error::WebSocket(e),
+            })?;
+        Ok(Client::start(ws, self.transport, self.on_notify, self.send_queue_size))
+    }
+}
+
+/// Connects to `address` with the default settings (the reference's
+/// `connect(address, notify_cb)`).
+pub async fn connect<F>(address: &str, on_notify: Option<F>) -> Result<Client>
+where
+    F: Fn(String, Value) + Send + Sync + 'static,
+{
+    let mut builder = ClientBuilder::new(address);
+    if let Some(f) = on_notify {
+        builder = builder.on_notify(f);
+    }
+    builder.connect().await
+}
+
+enum Command {
+    Request(String, Value, oneshot::Sender<Result<Value>>),
+}
+
+/// A connection to a juggler server; cheap to clone. Dropping the last
+/// clone closes the connection.
+#[derive(Clone)]
+pub struct Client {
+    handle: Arc<Handle>,
+}
+
+struct Handle {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.inner.cancel.cancel();
+    }
+}
+
+struct Inner {
+    state: Storage,
+    commands: mpsc::Sender<Command>,
+    cancel: CancellationToken,
+    closed: CancellationToken,
+    reason: Mutex<Option<String>>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("open", &self.is_open())
+            .finish()
+    }
+}
+
+impl Client {
+    fn start<S>(
+        ws: WebSocketStream<S>,
+        transport: TransportConfig,
+        on_notify: Option<NotifyHandler>,
+        queue: usize,
+    ) -> Client
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (commands, rx) = mpsc::channel(queue);
+        let cancel = CancellationToken::new();
+        let counters = Arc::new(Counters::default());
+        let inner = Arc::new(Inner {
+            state: Storage::new(),
+            commands,
+            cancel: cancel.clone(),
+            closed: CancellationToken::new(),
+            reason: Mutex::new(None),
+            counters: counters.clone(),
+        });
+        let link = Link::new(ws, transport, cancel, counters);
+        tokio::spawn(drive(inner.clone(), link, rx, on_notify));
+        Client {
+            handle: Arc::new(Handle { inner }),
+        }
+    }
+
+    fn inner(&self) -> &Inner {
+        &self.handle.inner
+    }
+
+    /// The mirror of the server's state.
+    pub fn state(&self) -> &Storage {
+        &self.inner().state
+    }
+
+    /// Sends a request and waits for its response's data. Fails with
+    /// [`Error::Juggler`] carrying the data of a `success: false` response,
+    /// or [`Error::ConnectionClosed`] when the connection closes first.
+    pub async fn send(&self, name: &str, data: impl Serialize) -> Result<Value> {
+        let data = serde_json::to_value(data)?;
+        let (tx, rx) = oneshot::channel();
+        self.inner()
+            .commands
+            .send(Command::Request(name.to_owned(), data, tx))
+            .await
+            .map_err(|_| Error::ConnectionClosed)?;
+        rx.await.map_err(|_| Error::ConnectionClosed)?
+    }
+
+    /// Round-trip time of an empty-name request (the protocol's ping).
+    pub async fn ping(&self) -> Result<Duration> {
+        let start = tokio::time::Instant::now();
+        self.send("", Value::Null).await?;
+        Ok(start.elapsed())
+    }
+
+    /// Starts closing the connection.
+    pub fn close(&self) {
+        self.inner().cancel.cancel();
+    }
+
+    /// Whether the connection is open.
+    pub fn is_open(&self) -> bool {
+        !self.inner().closed.is_cancelled() && !self.inner().cancel.is_cancelled()
+    }
+
+    /// Waits until the connection is closed.
+    pub async fn wait_closed(&self) {
+        self.inner().closed.cancelled().await;
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<String> {
+        self.inner()
+            .reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Traffic so far: `(messages_in, messages_out, bytes_in, bytes_out)`.
+    pub fn stats(&self) -> crate::server::ConnectionStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.inner().counters;
+        crate::server::ConnectionStats {
+            messages_in: c.messages_in.load(Relaxed),
+            messages_out: c.messages_out.load(Relaxed),
+            bytes_in: c.bytes_in.load(Relaxed),
+            bytes_out: c.bytes_out.load(Relaxed),
+        }
+    }
+}
+
+async fn drive<S>(
+    inner: Arc<Inner>,
+    mut link: Link<S>,
+    mut commands: mpsc::Receiver<Command>,
+    on_notify: Option<NotifyHandler>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut pending: HashMap<u64, oneshot::Sender<Result<Value>>> = HashMap::new();
+    let mut next_id: u64 = 1;
+    let end = loop {
+        let ping_at = link.ping_deadline();
+        let result = tokio::select! {
+            biased;
+            _ = inner.cancel.cancelled() => Err(End::Cancelled),
+            frame = link.next_frame() => match link.read(frame).await {
+                Ok(Read::Message(text)) => receive(&inner, &text, &mut pending, on_notify.as_ref()),
+                Ok(Read::Nothing) => Ok(()),
+                Err(end) => Err(end),
+            },
+            Some(Command::Request(name, data, reply)) = commands.recv() => {
+                let id = next_id;
+                next_id += 1;
+                pending.insert(id, reply);
+                link.send(Message::encode_request(id, &name, &data)).await
+            }
+            _ = link::sleep_until(ping_at) => link.ping_due().await,
+        };
+        if let Err(end) = result {
+            break end;
+        }
+    };
+    match &end {
+        End::Protocol(why) => tracing::warn!("closing juggler client connection: {why}"),
+        other => tracing::debug!("juggler client connection closed: {other}"),
+    }
+    *inner.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(end.to_string());
+    inner.closed.cancel();
+    commands.close();
+    // Dropping the senders fails every pending request with ConnectionClosed.
+    drop(pending);
+    while let Ok(Command::Request(.., reply)) = commands.try_recv() {
+        drop(reply);
+    }
+    link.close(&end, Duration::from_secs(1)).await;
+}
+
+fn receive(
+    inner: &Inner,
+    text: &str,
+    pending: &mut HashMap<u64, oneshot::Sender<Result<Value>>>,
+    on_notify: Option<&NotifyHandler>,
+) -> std::result::Result<(), End> {
+    let msg = Message::decode(text).map_err(|e| End::Protocol(e.to_string()))?;
+    match msg {
+        Message::Response { id, success, data } => {
+            // A response to an id we never sent (or already answered) is
+            // ignored, as the reference does.
+            if let Some(reply) = id.as_u64().and_then(|id| pending.remove(&id)) {
+                let _ = reply.send(if success { Ok(data) } else { Err(Error::Juggler(data)) });
+            }
+            Ok(())
+        }
+        Message::State { diff } => {
+            let ops: json_patch::Patch = serde_json::from_value(diff)
+                .map_err(|e| End::Protocol(format!("invalid state diff: {e}")))?;
+            inner
+                .state
+                .apply(&ops)
+                .map_err(|e| End::Protocol(format!("state diff does not apply: {e}")))
+        }
+        Message::Notify { name, data } => {
+            if let Some(f) = on_notify {
+                f(name, data);
+            }
+            Ok(())
+        }
+        Message::Request { .. } => Err(End::Protocol(
+            "unexpected request: a server sends no requests".into(),
+        )),
+    }
+}

@@ -1,0 +1,253 @@
+//! One WebSocket as both sides of juggler use it: framing by generation,
+//! 0.7 pings, counters, and a bounded clean close. The owner task selects on
+//! [`Link::next_frame`] (cancel-safe) and acts on what [`Link::read`] makes
+//! of each frame.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_util::sync::CancellationToken;
+
+use crate::transport::{self, Decoder, Generation, Incoming, TransportConfig};
+
+/// Traffic counters of one connection.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) messages_in: AtomicU64,
+    pub(crate) messages_out: AtomicU64,
+    pub(crate) bytes_in: AtomicU64,
+    pub(crate) bytes_out: AtomicU64,
+}
+
+/// Why a link stopped.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// The peer closed, or the socket failed.
+    Peer(String),
+    /// We are closing (cancelled).
+    Cancelled,
+    /// The peer broke the protocol.
+    Protocol(String),
+}
+
+/// What one incoming frame asks of the owner.
+pub(crate) enum Read {
+    /// A whole message's JSON text.
+    Message(String),
+    /// Nothing to do (a pong, a partial segment, a WebSocket ping).
+    Nothing,
+}
+
+pub(crate) struct Link<S> {
+    sink: SplitSink<WebSocketStream<S>, WsMessage>,
+    stream: SplitStream<WebSocketStream<S>>,
+    config: TransportConfig,
+    decoder: Decoder,
+    cancel: CancellationToken,
+    pub(crate) counters: Arc<Counters>,
+    last_rx: Instant,
+    ping_sent: Option<Instant>,
+}
+
+impl<S> Link<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    pub(crate) fn new(
+        ws: WebSocketStream<S>,
+        config: TransportConfig,
+        cancel: CancellationToken,
+        counters: Arc<Counters>,
+    ) -> Self {
+        let (sink, stream) = ws.split();
+        Link {
+            sink,
+            stream,
+            decoder: Decoder::new(config.generation, config.max_message_size),
+            config,
+            cancel,
+            counters,
+            last_rx: Instant::now(),
+            ping_sent: None,
+        }
+    }
+
+    /// The next frame; cancel-safe.
+    pub(crate) async fn next_frame(
+        &mut self,
+    ) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
+        self.stream.next().await
+    }
+
+    /// Makes sense of one frame, answering 0.7 pings.
+    pub(crate) async fn read(
+        &mut self,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<Read, End> {
+        let frame = match frame {
+            None => return Err(End::Peer("connection closed".into())),
+            Some(Err(e)) => {
+                return Err(match e {
+                    tokio_tungstenite::tungstenite::Error::Capacity(c) => {
+                        End::Protocol(format!("{c} (limit {} bytes)", self.config.max_message_size))
+                    }
+                    e => End::Peer(e.to_string()),
+                });
+            }
+            Some(Ok(frame)) => frame,
+        };
+        self.last_rx = Instant::now();
+        self.ping_sent = None;
+        match frame {
+            WsMessage::Text(text) => {
+                self.counters
+                    .bytes_in
+                    .fetch_add(text.len() as u64, Ordering::Relaxed);
+                match self.decoder.feed(text.as_str()).map_err(|e| End::Protocol(e.to_string()))? {
+                    Incoming::Message(m) => {
+                        self.counters.messages_in.fetch_add(1, Ordering::Relaxed);
+                        Ok(Read::Message(m))
+                    }
+                    Incoming::Ping(pong) => {
+                        self.send_frame(pong).await?;
+                        Ok(Read::Nothing)
+                    }
+                    Incoming::Partial | Incoming::Pong => Ok(Read::Nothing),
+                }
+            }
+            WsMessage::Binary(_) => Err(End::Protocol(
+                "binary frame: juggler speaks only text frames".into(),
+            )),
+            WsMessage::Close(frame) => Err(End::Peer(match frame {
+                Some(f) if !f.reason.is_empty() => format!("closed by peer: {}", f.reason),
+                _ => "closed by peer".into(),
+            })),
+            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => Ok(Read::Nothing),
+        }
+    }
+
+    async fn send_frame(&mut self, frame: String) -> Result<(), End> {
+        self.counters
+            .bytes_out
+            .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        let sent = tokio::select! {
+            r = self.sink.send(WsMessage::Text(frame.into())) => r,
+            _ = self.cancel.cancelled() => return Err(End::Cancelled),
+        };
+        sent.map_err(|e| End::Peer(e.to_string()))
+    }
+
+    /// Sends one message's JSON text, cut into segments for 0.7.
+    pub(crate) async fn send(&mut self, text: String) -> Result<(), End> {
+        self.counters.messages_out.fetch_add(1, Ordering::Relaxed);
+        match self.config.generation {
+            Generation::V06 => self.send_frame(text).await,
+            Generation::V07 => {
+                let frames = transport::encode(Generation::V07, &text, self.config.max_segment_size);
+                let count = frames.len();
+                for (n, frame) in frames.into_iter().enumerate() {
+                    self.counters
+                        .bytes_out
+                        .fetch_add(frame.len() as u64, Ordering::Relaxed);
+                    let msg = WsMessage::Text(frame.into());
+                    // Feed all segments, flush once at the end.
+                    let r = tokio::select! {
+                        r = async {
+                            if n + 1 == count { self.sink.send(msg).await } else { self.sink.feed(msg).await }
+                        } => r,
+                        _ = self.cancel.cancelled() => return Err(End::Cancelled),
+                    };
+                    r.map_err(|e| End::Peer(e.to_string()))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// When the 0.7 ping timer fires next, if it runs.
+    pub(crate) fn ping_deadline(&self) -> Option<Instant> {
+        if self.config.generation != Generation::V07 {
+            return None;
+        }
+        Some(match self.ping_sent {
+            Some(sent) => sent + self.config.ping_timeout,
+            None => self.last_rx + self.config.ping_delay,
+        })
+    }
+
+    /// The ping timer fired: ping, or give up on a silent peer.
+    pub(crate) async fn ping_due(&mut self) -> Result<(), End> {
+        if self.ping_sent.is_some() {
+            return Err(End::Peer(format!(
+                "ping timeout: nothing received for {:?} after a ping",
+                self.config.ping_timeout
+            )));
+        }
+        self.ping_sent = Some(Instant::now());
+        self.send_frame(transport::PING_FRAME.to_owned()).await
+    }
+
+    /// Ends the WebSocket cleanly: a close frame (with `code` and `reason`
+    /// when we close because of an error), then waits up to `timeout` for the
+    /// peer's.
+    pub(crate) async fn close(mut self, end: &End, timeout: Duration) {
+        let frame = match end {
+            End::Protocol(reason) => Some(CloseFrame {
+                code: CloseCode::Protocol,
+                reason: truncate(reason, 120).into(),
+            }),
+            End::Cancelled => Some(CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }),
+            End::Peer(_) => None,
+        };
+        let _ = tokio::time::timeout(timeout, async {
+            if let Some(frame) = frame {
+                let _ = self.sink.send(WsMessage::Close(Some(frame))).await;
+            }
+            let _ = self.sink.close().await;
+            while let Some(Ok(_)) = self.stream.next().await {}
+        })
+        .await;
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Sleeps until `deadline`, or forever without one.
+pub(crate) async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Peer(s) => write!(f, "{s}"),
+            End::Cancelled => write!(f, "closed locally"),
+            End::Protocol(s) => write!(f, "protocol error: {s}"),
+        }
+    }
+}
+

@@ -1,0 +1,447 @@
+//! One juggler connection on the server: a cheap [`Connection`] handle for
+//! the application, and the task that owns the socket.
+//!
+//! The task waits on incoming frames, outgoing notifications, answers from
+//! the request worker, state changes, the autoflush and ping timers and
+//! cancellation. State is never queued: the task only remembers which version
+//! of the state the client has, and on each sync sends what changed since
+//! (see [`crate::Storage`]), so a slow client costs a number, not a queue.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::sync::CancellationToken;
+
+use super::{HandlerError, RequestHandler, Shared};
+use crate::error::{Error, Result};
+use crate::link::{self, Counters, End, Link, Read};
+use crate::message::{Message, RequestId};
+use crate::storage::Storage;
+
+/// Server-wide unique number of a connection, counting from 1.
+pub type ConnectionId = u64;
+
+/// What the HTTP handshake told about the peer.
+pub(crate) struct Info {
+    pub(crate) remote: String,
+    pub(crate) user_agent: Option<String>,
+}
+
+enum Outgoing {
+    Text(String),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Traffic of one connection so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionStats {
+    /// Messages received (0.7: reassembled messages).
+    pub messages_in: u64,
+    /// Messages sent.
+    pub messages_out: u64,
+    /// Text bytes received.
+    pub bytes_in: u64,
+    /// Text bytes sent.
+    pub bytes_out: u64,
+}
+
+/// A handle to one connection; cheap to clone.
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    id: ConnectionId,
+    info: Info,
+    connected_at: SystemTime,
+    state: Storage,
+    out: mpsc::Sender<Outgoing>,
+    cancel: CancellationToken,
+    closed: CancellationToken,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.inner.id)
+            .field("remote", &self.inner.info.remote)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Server-wide unique id.
+    pub fn id(&self) -> ConnectionId {
+        self.inner.id
+    }
+
+    /// The client's address: `Forwarded`, else `X-Forwarded-For`, else the
+    /// socket's peer (as the reference).
+    pub fn remote(&self) -> &str {
+        &self.inner.info.remote
+    }
+
+    /// The client's `User-Agent`, if it sent one.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.inner.info.user_agent.as_deref()
+    }
+
+    /// When the connection was accepted.
+    pub fn connected_at(&self) -> SystemTime {
+        self.inner.connected_at
+    }
+
+    /// The server state this connection mirrors (shared or its own).
+    pub fn state(&self) -> &Storage {
+        &self.inner.state
+    }
+
+    /// Traffic so far.
+    pub fn stats(&self) -> ConnectionStats {
+        let c = &self.inner.counters;
+        ConnectionStats {
+            messages_in: c.messages_in.load(Ordering::Relaxed),
+            messages_out: c.messages_out.load(Ordering::Relaxed),
+            bytes_in: c.bytes_in.load(Ordering::Relaxed),
+            bytes_out: c.bytes_out.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sends every state change made before the call; returns once sent.
+    pub async fn flush(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .out
+            .send(Outgoing::Flush(tx))
+            .await
+            .map_err(|_| Error::ConnectionClosed)?;
+        rx.await.map_err(|_| Error::ConnectionClosed)
+    }
+
+    /// Sends a notification; waits while the send queue is full.
+    pub async fn notify(&self, name: &str, data: impl Serialize) -> Result<()> {
+        let text = encode_notify(name, data)?;
+        if self.inner.closed.is_cancelled() {
+            return Err(Error::ConnectionClosed);
+        }
+        self.inner
+            .out
+            .send(Outgoing::Text(text))
+            .await
+            .map_err(|_| Error::ConnectionClosed)
+    }
+
+    /// Sends a notification, or fails at once with [`Error::QueueFull`] when
+    /// the send queue is full.
+    pub fn try_notify(&self, name: &str, data: impl Serialize) -> Result<()> {
+        let text = encode_notify(name, data)?;
+        self.inner
+            .out
+            .try_send(Outgoing::Text(text))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Error::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => Error::ConnectionClosed,
+            })
+    }
+
+    /// Starts closing the connection.
+    pub fn close(&self) {
+        self.inner.cancel.cancel();
+    }
+
+    /// Whether the connection is still open.
+    pub fn is_open(&self) -> bool {
+        !self.inner.closed.is_cancelled() && !self.inner.cancel.is_cancelled()
+    }
+
+    /// Waits until the connection is closed.
+    pub async fn wait_closed(&self) {
+        self.inner.closed.cancelled().await;
+    }
+}
+
+fn encode_notify(name: &str, data: impl Serialize) -> Result<String> {
+    let data = serde_json::to_value(data)?;
+    Ok(Message::encode_notify(name, &data))
+}
+
+/// Answers one request the way the reference does.
+async fn answer(
+    conn: &Connection,
+    handler: Option<&RequestHandler>,
+    id: RequestId,
+    name: String,
+    data: Value,
+) -> String {
+    if name.is_empty() {
+        return Message::encode_response(&id, true, &data);
+    }
+    let result = match handler {
+        None => Err(HandlerError::from("request handler not implemented")),
+        Some(h) => AssertUnwindSafe(h(conn.clone(), name.clone(), data))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(conn = conn.id(), request = %name, "request handler panicked");
+                Err(HandlerError::from(format!("request handler for {name:?} panicked")))
+            }),
+    };
+    match result {
+        Ok(v) => Message::encode_response(&id, true, &v),
+        Err(e) => Message::encode_response(&id, false, &e.0),
+    }
+}
+
+type Job = (RequestId, String, Value);
+
+pub(crate) async fn run<S>(
+    shared: Arc<Shared>,
+    ws: WebSocketStream<S>,
+    info: Info,
+    permit: OwnedSemaphorePermit,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let config = &shared.config;
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let state = config.shared_state.clone().unwrap_or_default();
+    let (out_tx, out_rx) = mpsc::channel(config.send_queue_size.max(1));
+    let cancel = shared.cancel.child_token();
+    let closed = CancellationToken::new();
+    let counters = Arc::new(Counters::default());
+    let conn = Connection {
+        inner: Arc::new(Inner {
+            id,
+            info,
+            connected_at: SystemTime::now(),
+            state: state.clone(),
+            out: out_tx,
+            cancel: cancel.clone(),
+            closed: closed.clone(),
+            counters: counters.clone(),
+        }),
+    };
+    tracing::debug!(conn = id, remote = conn.remote(), "connection opened");
+    shared
+        .connections
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, conn.clone());
+
+    let (answers_tx, answers_rx) = mpsc::unbounded_channel::<String>();
+    let jobs = if config.parallel_requests {
+        None
+    } else {
+        let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<Job>();
+        let conn = conn.clone();
+        let handler = shared.on_request.clone();
+        let answers = answers_tx.clone();
+        let closed = closed.clone();
+        shared.tracker.spawn(async move {
+            loop {
+                let job = tokio::select! {
+                    job = jobs_rx.recv() => job,
+                    _ = closed.cancelled() => None,
+                };
+                let Some((id, name, data)) = job else { break };
+                let text = tokio::select! {
+                    t = answer(&conn, handler.as_ref(), id, name, data) => t,
+                    _ = closed.cancelled() => break,
+                };
+                if answers.send(text).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(jobs_tx)
+    };
+    if let Some(handler) = shared.on_connection.clone() {
+        let conn = conn.clone();
+        let closed = closed.clone();
+        shared.tracker.spawn(async move {
+            tokio::select! {
+                _ = handler(conn) => {}
+                _ = closed.cancelled() => {}
+            }
+        });
+    }
+
+    let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters);
+    let mut driver = Driver {
+        shared: shared.clone(),
+        conn: conn.clone(),
+        link,
+        tracker: state.track(),
+        version: state.version_rx(),
+        synced: None,
+        deadline: None,
+        pending: 0,
+        jobs,
+        answers_tx,
+    };
+    let end = driver.run(out_rx, answers_rx).await;
+    match &end {
+        End::Protocol(why) => {
+            tracing::warn!(conn = id, remote = conn.remote(), "closing connection: {why}")
+        }
+        other => tracing::debug!(conn = id, remote = conn.remote(), "connection closed: {other}"),
+    }
+    let Driver { link, tracker, .. } = driver;
+    drop(tracker);
+    closed.cancel();
+    shared
+        .connections
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
+    link.close(&end, shared.config.shutdown_timeout).await;
+    drop(permit);
+}
+
+struct Driver<S> {
+    shared: Arc<Shared>,
+    conn: Connection,
+    link: Link<S>,
+    tracker: crate::storage::Tracker,
+    version: tokio::sync::watch::Receiver<u64>,
+    /// The state version the client has; `None` before the first sync.
+    synced: Option<u64>,
+    /// When the autoflush delay of pending changes runs out.
+    deadline: Option<Instant>,
+    /// Requests read and not yet answered.
+    pending: usize,
+    /// The sequential request worker's queue (`None` when parallel).
+    jobs: Option<mpsc::UnboundedSender<Job>>,
+    answers_tx: mpsc::UnboundedSender<String>,
+}
+
+impl<S> Driver<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    async fn run(
+        &mut self,
+        mut out_rx: mpsc::Receiver<Outgoing>,
+        mut answers_rx: mpsc::UnboundedReceiver<String>,
+    ) -> End {
+        let cancel = self.conn.inner.cancel.clone();
+        let max_pending = self.shared.config.max_pending_requests.max(1);
+        // A state that is already set (a shared one, or set by the
+        // connection handler) goes out like any change.
+        if let Err(end) = self.state_changed().await {
+            return end;
+        }
+        loop {
+            let result = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Err(End::Cancelled),
+                changed = self.version.changed() => match changed {
+                    Ok(()) => self.state_changed().await,
+                    Err(_) => Err(End::Cancelled),
+                },
+                Some(text) = answers_rx.recv() => {
+                    self.pending -= 1;
+                    self.send_after_state(text).await
+                }
+                Some(out) = out_rx.recv() => match out {
+                    Outgoing::Text(text) => self.send_after_state(text).await,
+                    Outgoing::Flush(done) => {
+                        let r = self.sync().await;
+                        let _ = done.send(());
+                        r
+                    }
+                },
+                _ = link::sleep_until(self.deadline) => self.sync().await,
+                _ = link::sleep_until(self.link.ping_deadline()) => self.link.ping_due().await,
+                frame = self.link.next_frame(), if self.pending < max_pending => {
+                    match self.link.read(frame).await {
+                        Ok(Read::Message(text)) => self.request(&text),
+                        Ok(Read::Nothing) => Ok(()),
+                        Err(end) => Err(end),
+                    }
+                }
+            };
+            if let Err(end) = result {
+                return end;
+            }
+        }
+    }
+
+    fn request(&mut self, text: &str) -> std::result::Result<(), End> {
+        let msg = Message::decode(text).map_err(|e| End::Protocol(e.to_string()))?;
+        let Message::Request { id, name, data } = msg else {
+            return Err(End::Protocol(
+                "unexpected message type: a client sends only requests".into(),
+            ));
+        };
+        self.pending += 1;
+        match &self.jobs {
+            Some(jobs) => {
+                let _ = jobs.send((id, name, data));
+            }
+            None => {
+                let conn = self.conn.clone();
+                let handler = self.shared.on_request.clone();
+                let answers = self.answers_tx.clone();
+                let closed = self.conn.inner.closed.clone();
+                self.shared.tracker.spawn(async move {
+                    tokio::select! {
+                        text = answer(&conn, handler.as_ref(), id, name, data) => {
+                            let _ = answers.send(text);
+                        }
+                        _ = closed.cancelled() => {}
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn state_changed(&mut self) -> std::result::Result<(), End> {
+        match self.shared.config.autoflush {
+            Some(d) if d.is_zero() => self.sync().await,
+            Some(d) => {
+                if self.deadline.is_none() && self.needs_sync() {
+                    self.deadline = Some(Instant::now() + d);
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn needs_sync(&self) -> bool {
+        Some(*self.version.borrow()) != self.synced
+    }
+
+    /// With autoflush 0, a state change made before a notification or an
+    /// answer reaches the client first.
+    async fn send_after_state(&mut self, text: String) -> std::result::Result<(), End> {
+        if self.shared.config.autoflush == Some(Duration::ZERO) && self.needs_sync() {
+            self.sync().await?;
+        }
+        self.link.send(text).await
+    }
+
+    async fn sync(&mut self) -> std::result::Result<(), End> {
+        self.deadline = None;
+        self.version.borrow_and_update();
+        let (version, ops) = self.conn.inner.state.catch_up(self.synced);
+        self.synced = Some(version);
+        match ops {
+            Some(ops) => self.link.send(Message::encode_state(&ops)).await,
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The HTTP side: the WebSocket upgrade at `ws_path`, the `/` redirect,
+//! static files, extra routes, `Cache-Control` and Basic auth.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderValue, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::static_files::StaticFiles;
+use super::{Htpasswd, Shared, connection, remote};
+
+/// The TCP peer of an HTTP request, put in its extensions by the listener.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PeerAddr(pub SocketAddr);
+
+pub(crate) fn router(
+    shared: Arc<Shared>,
+    static_files: Option<StaticFiles>,
+    extra: Option<Router>,
+) -> Router {
+    let mut router = Router::new();
+    if let Some(index) = shared.config.index_path.clone() {
+        router = router.route(
+            "/",
+            get(move || {
+                let index = index.clone();
+                async move { (StatusCode::FOUND, [(header::LOCATION, index)]) }
+            }),
+        );
+    }
+    if let Some(ws_path) = shared.config.ws_path.clone() {
+        router = router.route(&ws_path, get(upgrade).with_state(shared.clone()));
+    }
+    if let Some(extra) = extra {
+        router = router.merge(extra);
+    }
+    if let Some(files) = static_files {
+        router = router.fallback(move |req: Request| files.clone().handle(req));
+    }
+    if shared.config.no_cache {
+        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+    }
+    if let Some(htpasswd) = shared.config.htpasswd.clone() {
+        router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let htpasswd = htpasswd.clone();
+            basic_auth(htpasswd, req, next)
+        }));
+    }
+    router
+}
+
+async fn basic_auth(htpasswd: Arc<Htpasswd>, req: Request, next: Next) -> Response {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if htpasswd.check_header(header) {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Basic realm=\"\"")],
+        "401: Unauthorized",
+    )
+        .into_response()
+}
+
+fn refuse(status: StatusCode, why: &'static str) -> Response {
+    (status, why).into_response()
+}
+
+fn header_has_token(req: &Request, name: header::HeaderName, token: &str) -> bool {
+    req.headers().get_all(name).iter().any(|v| {
+        v.to_str()
+            .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+            .unwrap_or(false)
+    })
+}
+
+async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Response {
+    if !header_has_token(&req, header::CONNECTION, "upgrade")
+        || !header_has_token(&req, header::UPGRADE, "websocket")
+    {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "this is a juggler WebSocket endpoint: connect with a WebSocket client",
+        );
+    }
+    if req
+        .headers()
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v != "13")
+    {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            [(header::SEC_WEBSOCKET_VERSION, "13")],
+            "unsupported WebSocket version",
+        )
+            .into_response();
+    }
+    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
+        return refuse(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
+    };
+    if let Some(allowed) = &shared.config.allowed_origins {
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !allowed.iter().any(|a| a == origin) {
+            tracing::warn!(origin, "refused a WebSocket from a foreign Origin");
+            return refuse(StatusCode::FORBIDDEN, "Origin not allowed");
+        }
+    }
+    let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
+        tracing::warn!(
+            max = shared.config.max_connections,
+            "refused a connection: too many connections"
+        );
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "too many connections");
+    };
+    let peer = req.extensions().get::<PeerAddr>().map(|p| p.0);
+    let info = connection::Info {
+        remote: remote::remote_address(req.headers(), peer),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let max = shared.config.transport.max_message_size;
+    let ws_config = WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max));
+    let task_shared = shared.clone();
+    shared.tracker.spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(error = %e, "WebSocket upgrade failed");
+                return;
+            }
+        };
+        let ws =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config))
+                .await;
+        connection::run(task_shared, ws, info, permit).await;
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, derive_accept_key(key.as_bytes()))
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}

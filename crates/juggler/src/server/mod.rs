@@ -1,0 +1,451 @@
+//! The juggler server: `listen` of the reference, as a builder.
+//!
+//! ```no_run
+//! # async fn demo() -> juggler::Result<()> {
+//! use juggler::server::ServerBuilder;
+//! use serde_json::json;
+//!
+//! let server = ServerBuilder::new()
+//!     .autoflush(Some(std::time::Duration::ZERO))
+//!     .on_connection(|conn| async move { conn.state().set([], json!(123)); })
+//!     .on_request(|_conn, name, data| async move {
+//!         match name.as_str() {
+//!             "echo" => Ok(data),
+//!             _ => Err(format!("no handler for {name}").into()),
+//!         }
+//!     })
+//!     .bind("127.0.0.1:0")
+//!     .await?;
+//! println!("listening on {}", server.url());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod connection;
+mod http_routes;
+mod listener;
+mod remote;
+mod static_files;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use auth::Htpasswd;
+pub use connection::{Connection, ConnectionId, ConnectionStats};
+pub use remote::remote_address;
+
+use crate::error::{Error, Result};
+use crate::storage::Storage;
+use crate::transport::{Generation, TransportConfig};
+
+/// What a request handler fails with: the `data` of the `success: false`
+/// response. Made from any error text, or from a JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandlerError(pub Value);
+
+impl From<String> for HandlerError {
+    fn from(s: String) -> Self {
+        HandlerError(Value::String(s))
+    }
+}
+impl From<&str> for HandlerError {
+    fn from(s: &str) -> Self {
+        HandlerError(Value::String(s.to_owned()))
+    }
+}
+impl From<Value> for HandlerError {
+    fn from(v: Value) -> Self {
+        HandlerError(v)
+    }
+}
+impl From<Error> for HandlerError {
+    fn from(e: Error) -> Self {
+        HandlerError(Value::String(e.to_string()))
+    }
+}
+impl From<serde_json::Error> for HandlerError {
+    fn from(e: serde_json::Error) -> Self {
+        HandlerError(Value::String(e.to_string()))
+    }
+}
+impl From<std::io::Error> for HandlerError {
+    fn from(e: std::io::Error) -> Self {
+        HandlerError(Value::String(e.to_string()))
+    }
+}
+
+/// Called once for each new connection; runs until it returns or the
+/// connection closes (whichever is first), as the reference's `connection_cb`.
+pub type ConnectionHandler = Arc<dyn Fn(Connection) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Answers a request: `(connection, name, data)` → response data or error.
+pub type RequestHandler = Arc<
+    dyn Fn(Connection, String, Value) -> BoxFuture<'static, std::result::Result<Value, HandlerError>>
+        + Send
+        + Sync,
+>;
+
+/// Everything a running server needs, shared by its tasks.
+pub(crate) struct Shared {
+    pub(crate) config: ServerConfig,
+    pub(crate) on_connection: Option<ConnectionHandler>,
+    pub(crate) on_request: Option<RequestHandler>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) tracker: TaskTracker,
+    pub(crate) connections: Mutex<HashMap<ConnectionId, Connection>>,
+    pub(crate) slots: Arc<tokio::sync::Semaphore>,
+    pub(crate) next_id: std::sync::atomic::AtomicU64,
+}
+
+/// The settings of a server; each has the reference's default.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// WebSocket path; `None` serves no juggler endpoint. Default `/ws`.
+    pub ws_path: Option<String>,
+    /// Folder served over HTTP at `/`. Default none.
+    pub static_dir: Option<PathBuf>,
+    /// Where `/` redirects (302); `None` for no redirect. Default `/index.html`.
+    pub index_path: Option<String>,
+    /// TLS: the server speaks https/wss only. Default none.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// HTTP Basic auth for every route. Default none.
+    pub htpasswd: Option<Arc<Htpasswd>>,
+    /// `None`: state goes out only on `flush()`; zero: as soon as it changes;
+    /// `t`: changes within `t` go out together. Default 0.2 s.
+    pub autoflush: Option<Duration>,
+    /// How long closing waits for connections to close cleanly. Default 0.1 s.
+    pub shutdown_timeout: Duration,
+    /// One state shared by every connection; `None` gives each its own.
+    pub shared_state: Option<Storage>,
+    /// Handle a connection's requests concurrently (responses in any order).
+    /// Default false.
+    pub parallel_requests: bool,
+    /// `Cache-Control: no-cache` on every HTTP response. Default true (as 0.7).
+    pub no_cache: bool,
+    /// Wire generation, segment size, pings, message size limit.
+    pub transport: TransportConfig,
+    /// Outgoing notifications queued per connection before `notify` waits.
+    /// Default 1024 (the reference's `send_queue_size`).
+    pub send_queue_size: usize,
+    /// Requests read from one connection and not yet answered; past it the
+    /// server stops reading that connection until answers go out. Default 1024.
+    pub max_pending_requests: usize,
+    /// Juggler connections at once; more are refused with HTTP 503.
+    /// Default 10,000.
+    pub max_connections: usize,
+    /// WebSocket `Origin`s accepted; `None` accepts any (as the reference).
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            ws_path: Some("/ws".into()),
+            static_dir: None,
+            index_path: Some("/index.html".into()),
+            tls: None,
+            htpasswd: None,
+            autoflush: Some(Duration::from_millis(200)),
+            shutdown_timeout: Duration::from_millis(100),
+            shared_state: None,
+            parallel_requests: false,
+            no_cache: true,
+            transport: TransportConfig::default(),
+            send_queue_size: 1024,
+            max_pending_requests: 1024,
+            max_connections: 10_000,
+            allowed_origins: None,
+        }
+    }
+}
+
+/// Builds and starts a [`Server`].
+#[derive(Default)]
+pub struct ServerBuilder {
+    config: ServerConfig,
+    on_connection: Option<ConnectionHandler>,
+    on_request: Option<RequestHandler>,
+    routes: Option<axum::Router>,
+}
+
+impl ServerBuilder {
+    /// A builder with the reference's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder from complete settings.
+    pub fn with_config(config: ServerConfig) -> Self {
+        ServerBuilder {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Called for each new connection (the reference's `connection_cb`).
+    pub fn on_connection<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Connection) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_connection = Some(Arc::new(move |c| Box::pin(f(c))));
+        self
+    }
+
+    /// Answers requests (the reference's `request_cb`). Without it every
+    /// named request fails with "request handler not implemented".
+    pub fn on_request<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Connection, String, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Value, HandlerError>> + Send + 'static,
+    {
+        self.on_request = Some(Arc::new(move |c, n, d| Box::pin(f(c, n, d))));
+        self
+    }
+
+    /// WebSocket path. Default `/ws`.
+    pub fn ws_path(mut self, path: impl Into<String>) -> Self {
+        self.config.ws_path = Some(path.into());
+        self
+    }
+
+    /// Folder served at `/` over GET/HEAD. Default none.
+    pub fn static_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.static_dir = Some(dir.into());
+        self
+    }
+
+    /// Redirect target of `/`; `None` turns the redirect off. Default `/index.html`.
+    pub fn index_path(mut self, path: Option<String>) -> Self {
+        self.config.index_path = path;
+        self
+    }
+
+    /// Serve https/wss with the certificate and key of this PEM file.
+    pub fn pem_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        self.config.tls = Some(crate::tls::server_config_from_pem_file(path.as_ref())?);
+        Ok(self)
+    }
+
+    /// Serve https/wss with a ready rustls configuration.
+    pub fn tls_config(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.config.tls = Some(config);
+        self
+    }
+
+    /// Require HTTP Basic auth for users of this htpasswd file (apr1 or bcrypt).
+    pub fn htpasswd_file(mut self, path: impl AsRef<Path>) -> Result<Self> {
+        self.config.htpasswd = Some(Arc::new(Htpasswd::load(path.as_ref())?));
+        Ok(self)
+    }
+
+    /// See [`ServerConfig::autoflush`]. Default 0.2 s.
+    pub fn autoflush(mut self, delay: Option<Duration>) -> Self {
+        self.config.autoflush = delay;
+        self
+    }
+
+    /// See [`ServerConfig::shutdown_timeout`]. Default 0.1 s.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.config.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Share `state` between every connection. Default: one state each.
+    pub fn shared_state(mut self, state: Storage) -> Self {
+        self.config.shared_state = Some(state);
+        self
+    }
+
+    /// Handle requests concurrently. Default false.
+    pub fn parallel_requests(mut self, on: bool) -> Self {
+        self.config.parallel_requests = on;
+        self
+    }
+
+    /// `Cache-Control: no-cache` on every response. Default true.
+    pub fn no_cache(mut self, on: bool) -> Self {
+        self.config.no_cache = on;
+        self
+    }
+
+    /// Wire generation. Default 0.6.
+    pub fn generation(mut self, generation: Generation) -> Self {
+        self.config.transport.generation = generation;
+        self
+    }
+
+    /// All transport settings at once.
+    pub fn transport(mut self, transport: TransportConfig) -> Self {
+        self.config.transport = transport;
+        self
+    }
+
+    /// Longest accepted incoming message, in bytes. Default 64 MiB.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.transport.max_message_size = bytes;
+        self
+    }
+
+    /// See [`ServerConfig::max_connections`]. Default 10,000.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n;
+        self
+    }
+
+    /// See [`ServerConfig::allowed_origins`]. Default any.
+    pub fn allowed_origins(mut self, origins: Vec<String>) -> Self {
+        self.config.allowed_origins = Some(origins);
+        self
+    }
+
+    /// Extra axum routes served beside the juggler endpoint.
+    pub fn routes(mut self, router: axum::Router) -> Self {
+        self.routes = Some(match self.routes.take() {
+            Some(r) => r.merge(router),
+            None => router,
+        });
+        self
+    }
+
+    /// Binds `addr` and starts serving.
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve(listener)
+    }
+
+    /// Starts serving on an already bound listener.
+    pub fn serve(self, listener: TcpListener) -> Result<Server> {
+        let local_addr = listener.local_addr()?;
+        let config = self.config;
+        if config.max_connections == 0 {
+            return Err(Error::Config("max_connections must be at least 1".into()));
+        }
+        let static_files = config
+            .static_dir
+            .as_deref()
+            .map(static_files::StaticFiles::new)
+            .transpose()?;
+        let shared = Arc::new(Shared {
+            slots: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
+            config,
+            on_connection: self.on_connection,
+            on_request: self.on_request,
+            cancel: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            connections: Mutex::new(HashMap::new()),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+        });
+        let router = http_routes::router(shared.clone(), static_files, self.routes);
+        let done = CancellationToken::new();
+        let accept = listener::accept_loop(listener, router, shared.clone());
+        let finished = done.clone();
+        let tracker = shared.tracker.clone();
+        tokio::spawn(async move {
+            accept.await;
+            tracker.close();
+            tracker.wait().await;
+            finished.cancel();
+        });
+        let scheme = if shared.config.tls.is_some() { "wss" } else { "ws" };
+        Ok(Server {
+            local_addr,
+            scheme,
+            shared,
+            done,
+        })
+    }
+}
+
+/// A running server. Dropping it does not stop it: call [`Server::close`].
+#[derive(Clone)]
+pub struct Server {
+    local_addr: SocketAddr,
+    scheme: &'static str,
+    shared: Arc<Shared>,
+    done: CancellationToken,
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The juggler endpoint's URL (`ws://` or `wss://`).
+    pub fn url(&self) -> String {
+        let path = self.shared.config.ws_path.as_deref().unwrap_or("/");
+        format!("{}://{}{}", self.scheme, self.local_addr, path)
+    }
+
+    /// The settings it runs with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.shared.config
+    }
+
+    /// The open connections.
+    pub fn connections(&self) -> Vec<Connection> {
+        let map = self
+            .shared
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut list: Vec<_> = map.values().cloned().collect();
+        list.sort_by_key(Connection::id);
+        list
+    }
+
+    /// Starts closing: stops accepting, closes every connection cleanly within
+    /// `shutdown_timeout`, then drops what is left.
+    pub fn close(&self) {
+        self.shared.cancel.cancel();
+    }
+
+    /// Whether the server still runs.
+    pub fn is_open(&self) -> bool {
+        !self.shared.cancel.is_cancelled()
+    }
+
+    /// Waits until the server and all its connections are closed.
+    pub async fn wait_closed(&self) {
+        self.done.cancelled().await;
+    }
+
+    /// `close` then `wait_closed`.
+    pub async fn shutdown(&self) {
+        self.close();
+        self.wait_closed().await;
+    }
+}
+
+/// The reference's `listen(host, port, connection_cb, request_cb)` with the
+/// default settings; use [`ServerBuilder`] for the others.
+pub async fn listen<C, CF, R, RF>(
+    host: &str,
+    port: u16,
+    on_connection: C,
+    on_request: R,
+) -> Result<Server>
+where
+    C: Fn(Connection) -> CF + Send + Sync + 'static,
+    CF: Future<Output = ()> + Send + 'static,
+    R: Fn(Connection, String, Value) -> RF + Send + Sync + 'static,
+    RF: Future<Output = std::result::Result<Value, HandlerError>> + Send + 'static,
+{
+    ServerBuilder::new()
+        .on_connection(on_connection)
+        .on_request(on_request)
+        .bind((host, port))
+        .await
+}
