@@ -46,7 +46,9 @@ impl Ctx {
         let client = ClientBuilder::new(&self.url)
             .generation(self.generation)
             .on_notify(move |name, data| {
-                sink.lock().unwrap_or_else(|e| e.into_inner()).push((name, data))
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((name, data))
             })
             .connect()
             .await
@@ -69,7 +71,12 @@ async fn converge(client: &Client, expect: &Value) -> Result<(), String> {
     };
     tokio::time::timeout(Duration::from_secs(30), wait)
         .await
-        .map_err(|_| format!("state did not converge: have {}, want {expect}", client.state().data()))
+        .map_err(|_| {
+            format!(
+                "state did not converge: have {}, want {expect}",
+                client.state().data()
+            )
+        })
 }
 
 async fn ping(ctx: Ctx) -> Outcome {
@@ -86,7 +93,11 @@ async fn echo(ctx: Ctx) -> Outcome {
     let cases = [
         json!("héllo wörld ✓ 😀"),
         json!({"nested": {"a": [1, [2, [3, {"b": null}]]]}}),
-        json!([9223372036854775807_i64, -9223372036854775808_i64, 18446744073709551615_u64]),
+        json!([
+            9223372036854775807_i64,
+            -9223372036854775808_i64,
+            18446744073709551615_u64
+        ]),
         json!([0.1, 1e300, -2.5e-300, 0.0]),
         json!(true),
         json!(""),
@@ -103,7 +114,10 @@ async fn not_implemented(ctx: Ctx) -> Outcome {
     match c.send("no.such.request", json!(1)).await {
         Err(Error::Juggler(data)) => {
             let text = data.to_string();
-            check(text.contains("no.such.request"), format!("error does not name the request: {text}"))?;
+            check(
+                text.contains("no.such.request"),
+                format!("error does not name the request: {text}"),
+            )?;
             // The connection stays usable.
             c.send("echo", 1).await.map_err(|e| e.to_string())?;
             Ok(format!("error response {text}"))
@@ -116,9 +130,21 @@ async fn state_set(ctx: Ctx) -> Outcome {
     let (c, _) = ctx.client().await?;
     let steps = [
         (json!(["a", "b"]), json!(1), json!({"a": {"b": 1}})),
-        (json!(["a", "c", 2]), json!("x"), json!({"a": {"b": 1, "c": [null, null, "x"]}})),
-        (json!(["a", "c", 0]), json!({"deep": [1]}), json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}})),
-        (json!(["k/~"]), json!("esc"), json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}, "k/~": "esc"})),
+        (
+            json!(["a", "c", 2]),
+            json!("x"),
+            json!({"a": {"b": 1, "c": [null, null, "x"]}}),
+        ),
+        (
+            json!(["a", "c", 0]),
+            json!({"deep": [1]}),
+            json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}}),
+        ),
+        (
+            json!(["k/~"]),
+            json!("esc"),
+            json!({"a": {"b": 1, "c": [{"deep": [1]}, null, "x"]}, "k/~": "esc"}),
+        ),
         (json!([]), json!([1, 2, 3]), json!([1, 2, 3])),
     ];
     for (path, value, expect) in &steps {
@@ -145,15 +171,22 @@ async fn state_burst(ctx: Ctx) -> Outcome {
 async fn notify_burst(ctx: Ctx) -> Outcome {
     let (c, notes) = ctx.client().await?;
     let n = 1000;
-    c.send("notify.burst", json!({"name": "tick", "data": {"x": "é"}, "count": n}))
-        .await
-        .map_err(|e| e.to_string())?;
+    c.send(
+        "notify.burst",
+        json!({"name": "tick", "data": {"x": "é"}, "count": n}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     // A ping after the burst comes back after every notification of it.
     c.send("", Value::Null).await.map_err(|e| e.to_string())?;
     let got = notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    check(got.len() == n, format!("{} of {n} notifications arrived", got.len()))?;
     check(
-        got.iter().all(|(name, data)| name == "tick" && *data == json!({"x": "é"})),
+        got.len() == n,
+        format!("{} of {n} notifications arrived", got.len()),
+    )?;
+    check(
+        got.iter()
+            .all(|(name, data)| name == "tick" && *data == json!({"x": "é"})),
         "a notification arrived changed",
     )?;
     Ok(format!("{n} notifications"))
@@ -162,13 +195,22 @@ async fn notify_burst(ctx: Ctx) -> Outcome {
 async fn big_notify(ctx: Ctx) -> Outcome {
     let (c, notes) = ctx.client().await?;
     let big: String = "0123456789abcdef😀".repeat(8 * 1024 * 1024 / 20 + 1);
-    c.send("notify.burst", json!({"name": "big", "data": big, "count": 1}))
-        .await
-        .map_err(|e| e.to_string())?;
+    c.send(
+        "notify.burst",
+        json!({"name": "big", "data": big, "count": 1}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     c.send("", Value::Null).await.map_err(|e| e.to_string())?;
     let got = notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    check(got.len() == 1, format!("{} notifications arrived", got.len()))?;
-    check(got[0].1 == json!(big), "the big notification arrived changed")?;
+    check(
+        got.len() == 1,
+        format!("{} notifications arrived", got.len()),
+    )?;
+    check(
+        got[0].1 == json!(big),
+        "the big notification arrived changed",
+    )?;
     Ok(format!("{} bytes", big.len()))
 }
 
@@ -187,7 +229,9 @@ async fn pipelined(ctx: Ctx) -> Outcome {
     Ok(format!("{n} pipelined requests"))
 }
 
-async fn futures_join_all<F: Future + Send + 'static>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join_all<F: Future + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {
@@ -203,11 +247,16 @@ where
 
 async fn malformed_path(ctx: Ctx) -> Outcome {
     let (c, _) = ctx.client().await?;
-    match c.send("state.set", json!({"path": [true], "value": 1})).await {
+    match c
+        .send("state.set", json!({"path": [true], "value": 1}))
+        .await
+    {
         Err(Error::Juggler(_)) => {}
         other => return Err(format!("expected an error response, got {other:?}")),
     }
-    c.send("echo", 5).await.map_err(|e| format!("connection unusable after: {e}"))?;
+    c.send("echo", 5)
+        .await
+        .map_err(|e| format!("connection unusable after: {e}"))?;
     Ok("refused, connection kept".into())
 }
 
@@ -248,7 +297,10 @@ async fn main() {
         }
         return;
     }
-    let ctx = Ctx { url: args.url, generation: args.generation };
+    let ctx = Ctx {
+        url: args.url,
+        generation: args.generation,
+    };
     let mut failed = 0;
     let mut ran = 0;
     for (name, run) in scenarios() {

@@ -129,7 +129,9 @@ impl ClientBuilder {
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             let value = HeaderValue::from_str(&format!("Basic {token}"))
                 .map_err(|e| Error::Config(format!("invalid credentials: {e}")))?;
-            request.headers_mut().insert(http::header::AUTHORIZATION, value);
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
         }
         for (name, value) in &self.headers {
             let name = http::HeaderName::from_bytes(name.as_bytes())
@@ -173,7 +175,12 @@ impl ClientBuilder {
                 )),
                 e => Error::WebSocket(e),
             })?;
-        Ok(Client::start(ws, self.transport, self.on_notify, self.send_queue_size))
+        Ok(Client::start(
+            ws,
+            self.transport,
+            self.on_notify,
+            self.send_queue_size,
+        ))
     }
 }
 
@@ -382,18 +389,18 @@ fn receive(
             // A response to an id we never sent (or already answered) is
             // ignored, as the reference does.
             if let Some(reply) = id.as_u64().and_then(|id| pending.remove(&id)) {
-                let _ = reply.send(if success { Ok(data) } else { Err(Error::Juggler(data)) });
+                let _ = reply.send(if success {
+                    Ok(data)
+                } else {
+                    Err(Error::Juggler(data))
+                });
             }
             Ok(())
         }
-        Message::State { diff } => {
-            let ops: json_patch::Patch = serde_json::from_value(diff)
-                .map_err(|e| End::Protocol(format!("invalid state diff: {e}")))?;
-            inner
-                .state
-                .apply(&ops)
-                .map_err(|e| End::Protocol(format!("state diff does not apply: {e}")))
-        }
+        Message::State { diff } => inner
+            .state
+            .patch(&diff)
+            .map_err(|e| End::Protocol(format!("state diff does not apply: {e}"))),
         Message::Notify { name, data } => {
             if let Some(f) = on_notify {
                 f(name, data);

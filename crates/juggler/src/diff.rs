@@ -101,7 +101,296 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
 /// Applies a JSON Patch (all six RFC 6902 operations) to `data` in place.
 /// On error `data` is left unchanged.
 pub fn patch(data: &mut Value, diff: Value) -> Result<()> {
+    if let Some(ops) = simple_ops(&diff)? {
+        return apply_in_place(data, &ops);
+    }
     let p: json_patch::Patch =
         serde_json::from_value(diff).map_err(|e| Error::Patch(e.to_string()))?;
     json_patch::patch(data, &p).map_err(|e| Error::Patch(e.to_string()))
+}
+
+/// One undo step of [`apply_in_place`].
+enum Undo {
+    /// Put `Value` back at (parent pointer, key or index).
+    Insert(Vec<String>, Value, usize),
+    Remove(Vec<String>),
+    Replace(Vec<String>, Value),
+}
+
+fn parse_pointer(pointer: &str) -> Result<Vec<String>> {
+    if pointer.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return Err(Error::Patch(format!("invalid JSON pointer {pointer:?}")));
+    };
+    Ok(rest
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect())
+}
+
+fn parse_index(seg: &str, len: usize, allow_end: bool) -> Result<usize> {
+    if allow_end && seg == "-" {
+        return Ok(len);
+    }
+    let valid = !seg.is_empty()
+        && seg.bytes().all(|b| b.is_ascii_digit())
+        && (seg == "0" || !seg.starts_with('0'));
+    let idx = valid
+        .then(|| seg.parse::<usize>().ok())
+        .flatten()
+        .ok_or_else(|| Error::Patch(format!("invalid array index {seg:?}")))?;
+    let max = if allow_end {
+        len
+    } else {
+        len.saturating_sub(1)
+    };
+    if idx > max || (!allow_end && len == 0) {
+        return Err(Error::Patch(format!(
+            "array index {idx} out of range (length {len})"
+        )));
+    }
+    Ok(idx)
+}
+
+fn walk<'a>(data: &'a mut Value, segs: &[String]) -> Result<&'a mut Value> {
+    let mut cur = data;
+    for seg in segs {
+        cur = match cur {
+            Value::Object(map) => map
+                .get_mut(seg)
+                .ok_or_else(|| Error::Patch(format!("no member {seg:?}")))?,
+            Value::Array(items) => {
+                let idx = parse_index(seg, items.len(), false)?;
+                &mut items[idx]
+            }
+            _ => return Err(Error::Patch(format!("{seg:?} steps into a scalar"))),
+        };
+    }
+    Ok(cur)
+}
+
+fn apply_one(data: &mut Value, op: &Op) -> Result<Undo> {
+    let (pointer, value) = match op {
+        Op::Add(p, v) | Op::Replace(p, v) => (p, Some(v)),
+        Op::Remove(p) => (p, None),
+    };
+    let segs = parse_pointer(pointer)?;
+    let Some((last, parents)) = segs.split_last() else {
+        let old = std::mem::replace(data, value.cloned().unwrap_or(Value::Null));
+        return Ok(Undo::Replace(Vec::new(), old));
+    };
+    let parent = walk(data, parents)?;
+    let parent_path = parents.to_vec();
+    match (op, parent) {
+        (Op::Add(_, v), Value::Object(map)) => {
+            let mut path = parent_path;
+            path.push(last.clone());
+            Ok(match map.get_mut(last) {
+                Some(slot) => Undo::Replace(path, std::mem::replace(slot, v.clone())),
+                None => {
+                    map.insert(last.clone(), v.clone());
+                    Undo::Remove(path)
+                }
+            })
+        }
+        (Op::Add(_, v), Value::Array(items)) => {
+            let idx = parse_index(last, items.len(), true)?;
+            items.insert(idx, v.clone());
+            let mut path = parent_path;
+            path.push(idx.to_string());
+            Ok(Undo::Remove(path))
+        }
+        (Op::Replace(_, v), Value::Object(map)) => {
+            let slot = map
+                .get_mut(last)
+                .ok_or_else(|| Error::Patch(format!("replace of missing member {last:?}")))?;
+            let mut path = parent_path;
+            path.push(last.clone());
+            Ok(Undo::Replace(path, std::mem::replace(slot, v.clone())))
+        }
+        (Op::Replace(_, v), Value::Array(items)) => {
+            let idx = parse_index(last, items.len(), false)?;
+            let mut path = parent_path;
+            path.push(idx.to_string());
+            Ok(Undo::Replace(
+                path,
+                std::mem::replace(&mut items[idx], v.clone()),
+            ))
+        }
+        (Op::Remove(_), Value::Object(map)) => {
+            let idx = map
+                .keys()
+                .position(|k| k == last)
+                .ok_or_else(|| Error::Patch(format!("remove of missing member {last:?}")))?;
+            let old = map.shift_remove(last).unwrap_or(Value::Null);
+            let mut path = parent_path;
+            path.push(last.clone());
+            Ok(Undo::Insert(path, old, idx))
+        }
+        (Op::Remove(_), Value::Array(items)) => {
+            let idx = parse_index(last, items.len(), false)?;
+            let old = items.remove(idx);
+            let mut path = parent_path;
+            path.push(idx.to_string());
+            Ok(Undo::Insert(path, old, idx))
+        }
+        _ => Err(Error::Patch(format!(
+            "{pointer:?}: parent is not a container"
+        ))),
+    }
+}
+
+fn undo(data: &mut Value, step: Undo) {
+    // Undo steps come from operations that just applied, so their paths
+    // exist; a failure here would mean a bug, and leaves the value as is.
+    let _ = (|| -> Result<()> {
+        match step {
+            Undo::Replace(path, old) => *walk(data, &path)? = old,
+            Undo::Remove(path) => {
+                if let Some((last, parents)) = path.split_last() {
+                    match walk(data, parents)? {
+                        Value::Object(map) => {
+                            map.shift_remove(last);
+                        }
+                        Value::Array(items) => {
+                            let idx = parse_index(last, items.len(), false)?;
+                            items.remove(idx);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Undo::Insert(path, old, idx) => {
+                if let Some((last, parents)) = path.split_last() {
+                    match walk(data, parents)? {
+                        Value::Object(map) => {
+                            map.shift_insert(idx, last.clone(), old);
+                        }
+                        Value::Array(items) => items.insert(idx, old),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+}
+
+/// Applies add/remove/replace operations in place, keeping the order of
+/// object members as the reference's browser client does (a removed member
+/// leaves the others in place). All or nothing: on error every applied
+/// operation is undone.
+pub fn apply_in_place(data: &mut Value, ops: &[Op]) -> Result<()> {
+    let mut undos = Vec::with_capacity(ops.len());
+    for op in ops {
+        match apply_one(data, op) {
+            Ok(u) => undos.push(u),
+            Err(e) => {
+                for u in undos.into_iter().rev() {
+                    undo(data, u);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a JSON Patch array of add/remove/replace operations; `None` when it
+/// holds other operations (move, copy, test), which need the general path.
+pub fn simple_ops(diff: &Value) -> Result<Option<Vec<Op>>> {
+    let Value::Array(items) = diff else {
+        return Err(Error::Patch("a diff must be a JSON array".into()));
+    };
+    let mut ops = Vec::with_capacity(items.len());
+    for item in items {
+        let op = item.get("op").and_then(Value::as_str);
+        let path = item
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Patch(format!("operation without a string path: {item}")))?;
+        let value = || {
+            item.get("value")
+                .cloned()
+                .ok_or_else(|| Error::Patch(format!("operation without a value: {item}")))
+        };
+        ops.push(match op {
+            Some("add") => Op::Add(path.to_owned(), value()?),
+            Some("replace") => Op::Replace(path.to_owned(), value()?),
+            Some("remove") => Op::Remove(path.to_owned()),
+            Some("move" | "copy" | "test") => return Ok(None),
+            _ => return Err(Error::Patch(format!("unknown operation: {item}"))),
+        });
+    }
+    Ok(Some(ops))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn remove_keeps_member_order() {
+        let mut doc = json!({"a": 1, "b": 2, "c": 3});
+        patch(&mut doc, json!([{"op": "remove", "path": "/a"}])).expect("applies");
+        assert_eq!(doc.to_string(), r#"{"b":2,"c":3}"#);
+    }
+
+    #[test]
+    fn a_failing_patch_changes_nothing() {
+        let before = json!({"a": 1, "b": [1, 2], "c": {"d": 3}});
+        let mut doc = before.clone();
+        let bad = json!([
+            {"op": "remove", "path": "/a"},
+            {"op": "add", "path": "/b/0", "value": 0},
+            {"op": "replace", "path": "/c/d", "value": 4},
+            {"op": "add", "path": "/z", "value": 9},
+            {"op": "replace", "path": "/missing/x", "value": 1}
+        ]);
+        assert!(patch(&mut doc, bad).is_err());
+        assert_eq!(doc.to_string(), before.to_string(), "order too");
+    }
+
+    #[test]
+    fn bad_patches_are_errors() {
+        for bad in [
+            json!({"op": "add"}),
+            json!([{"op": "add", "path": "/x"}]),
+            json!([{"op": "frobnicate", "path": ""}]),
+            json!([{"op": "remove", "path": "x"}]),
+            json!([{"op": "add", "path": "/a/01", "value": 1}]),
+        ] {
+            let mut doc = json!({"a": [1]});
+            assert!(patch(&mut doc, bad.clone()).is_err(), "{bad}");
+        }
+        let mut doc = json!({"a": [1]});
+        patch(&mut doc, json!([{"op": "add", "path": "/a/-", "value": 2}])).expect("append");
+        patch(
+            &mut doc,
+            json!([{"op": "move", "from": "/a", "path": "/b"}]),
+        )
+        .expect("move");
+        assert_eq!(doc, json!({"b": [1, 2]}));
+    }
+
+    #[test]
+    fn diff_then_patch_reaches_the_target() {
+        let pairs = [
+            (json!(null), json!({"a": 1})),
+            (json!([1, 2, 3, 4]), json!([2, 4])),
+            (json!([1]), json!([0, 1, 2, 1])),
+            (
+                json!({"a": {"b": [1, {"c": 2}]}}),
+                json!({"a": {"b": [1, {"c": 3}, 4]}, "d/~": 1}),
+            ),
+        ];
+        for (src, dst) in pairs {
+            let mut doc = src.clone();
+            patch(&mut doc, diff_json(&src, &dst)).expect("applies");
+            assert_eq!(doc, dst);
+        }
+    }
 }

@@ -97,9 +97,10 @@ where
             None => return Err(End::Peer("connection closed".into())),
             Some(Err(e)) => {
                 return Err(match e {
-                    tokio_tungstenite::tungstenite::Error::Capacity(c) => {
-                        End::Protocol(format!("{c} (limit {} bytes)", self.config.max_message_size))
-                    }
+                    tokio_tungstenite::tungstenite::Error::Capacity(c) => End::Protocol(format!(
+                        "{c} (limit {} bytes)",
+                        self.config.max_message_size
+                    )),
                     e => End::Peer(e.to_string()),
                 });
             }
@@ -112,7 +113,11 @@ where
                 self.counters
                     .bytes_in
                     .fetch_add(text.len() as u64, Ordering::Relaxed);
-                match self.decoder.feed(text.as_str()).map_err(|e| End::Protocol(e.to_string()))? {
+                match self
+                    .decoder
+                    .feed(text.as_str())
+                    .map_err(|e| End::Protocol(e.to_string()))?
+                {
                     Incoming::Message(m) => {
                         self.counters.messages_in.fetch_add(1, Ordering::Relaxed);
                         Ok(Read::Message(m))
@@ -152,7 +157,8 @@ where
         match self.config.generation {
             Generation::V06 => self.send_frame(text).await,
             Generation::V07 => {
-                let frames = transport::encode(Generation::V07, &text, self.config.max_segment_size);
+                let frames =
+                    transport::encode(Generation::V07, &text, self.config.max_segment_size);
                 let count = frames.len();
                 for (n, frame) in frames.into_iter().enumerate() {
                     self.counters
@@ -250,4 +256,3 @@ impl std::fmt::Display for End {
         }
     }
 }
-

@@ -200,9 +200,18 @@ mod tests {
             ("{", "invalid JSON"),
             ("[1]", "not a JSON object: an array"),
             (r#"{"type":"bogus"}"#, "unknown variant"),
-            (r#"{"type":"request","name":"a","data":1}"#, "missing field `id`"),
-            (r#"{"type":"request","id":"x","name":"a"}"#, "invalid \"request\""),
-            (r#"{"type":"request","id":1,"name":5}"#, "invalid \"request\""),
+            (
+                r#"{"type":"request","name":"a","data":1}"#,
+                "missing field `id`",
+            ),
+            (
+                r#"{"type":"request","id":"x","name":"a"}"#,
+                "invalid \"request\"",
+            ),
+            (
+                r#"{"type":"request","id":1,"name":5}"#,
+                "invalid \"request\"",
+            ),
         ];
         for (text, expect) in cases {
             let err = Message::decode(text).expect_err(text).to_string();
@@ -216,15 +225,26 @@ mod tests {
         let expect = |m: Message| m.encode();
         assert_eq!(
             Message::encode_notify("n", &data),
-            expect(Message::Notify { name: "n".into(), data: data.clone() })
+            expect(Message::Notify {
+                name: "n".into(),
+                data: data.clone()
+            })
         );
         assert_eq!(
             Message::encode_response(&5.into(), true, &data),
-            expect(Message::Response { id: 5.into(), success: true, data: data.clone() })
+            expect(Message::Response {
+                id: 5.into(),
+                success: true,
+                data: data.clone()
+            })
         );
         assert_eq!(
             Message::encode_request(5, "r", &data),
-            expect(Message::Request { id: 5.into(), name: "r".into(), data: data.clone() })
+            expect(Message::Request {
+                id: 5.into(),
+                name: "r".into(),
+                data: data.clone()
+            })
         );
     }
 }

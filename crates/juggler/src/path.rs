@@ -140,7 +140,9 @@ fn flatten_into(value: &Value, out: &mut Vec<Step>) -> Result<()> {
 fn resolve(i: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let idx = if i < 0 { len + i } else { i };
-    (0..len).contains(&idx).then(|| idx as usize)
+    usize::try_from(idx)
+        .ok()
+        .filter(|_| (0..len).contains(&idx))
 }
 
 /// The value at `path`, or `None` when a step is missing or of the wrong kind.
@@ -247,7 +249,9 @@ pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
                 let Value::Object(map) = cur else {
                     *cur = Value::Object(Map::new());
                     let built = build(rest, value);
-                    let Value::Object(map) = cur else { unreachable!() };
+                    let Value::Object(map) = cur else {
+                        unreachable!()
+                    };
                     map.insert(k.clone(), built);
                     return Some(Op::Replace(pointer, cur.clone()));
                 };

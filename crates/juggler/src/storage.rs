@@ -145,18 +145,29 @@ impl Storage {
     /// Applies a JSON Patch (any RFC 6902 operation) atomically: on error
     /// nothing changes. Connections receive it as add/remove/replace only.
     pub fn patch(&self, diff: &Value) -> Result<()> {
+        if let Some(ops) = crate::diff::simple_ops(diff)? {
+            return self.apply_ops(ops);
+        }
         let ops: json_patch::Patch =
             serde_json::from_value(diff.clone()).map_err(|e| Error::Patch(e.to_string()))?;
         self.apply(&ops)
+    }
+
+    /// Applies add/remove/replace operations in place, keeping member order;
+    /// all or nothing.
+    pub fn apply_ops(&self, ops: Vec<Op>) -> Result<()> {
+        let mut st = self.lock();
+        crate::diff::apply_in_place(&mut st.value, &ops)?;
+        let ops = if st.trackers > 0 { ops } else { Vec::new() };
+        self.commit(st, &ops);
+        Ok(())
     }
 
     /// [`Storage::patch`] for operations already parsed.
     pub fn apply(&self, ops: &[json_patch::PatchOperation]) -> Result<()> {
         use json_patch::PatchOperation as P;
         let mut st = self.lock();
-        let simple = ops
-            .iter()
-            .all(|op| !matches!(op, P::Move(_) | P::Copy(_)));
+        let simple = ops.iter().all(|op| !matches!(op, P::Move(_) | P::Copy(_)));
         let mut out = Vec::new();
         if simple {
             // In place, undone by json-patch on error: no copy of the document.

@@ -15,9 +15,8 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// A server TLS configuration from one PEM file holding the certificate
 /// chain and the private key (what the reference's `pem_file` holds).
 pub fn server_config_from_pem_file(path: &Path) -> Result<Arc<rustls::ServerConfig>> {
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::Tls(format!("cannot read PEM file {}: {e}", path.display()))
-    })?;
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::Tls(format!("cannot read PEM file {}: {e}", path.display())))?;
     server_config_from_pem(&pem).map_err(|e| Error::Tls(format!("{}: {e}", path.display())))
 }
 
@@ -88,7 +87,8 @@ pub fn client_config(trust: &Trust) -> Result<Arc<rustls::ClientConfig>> {
             if let Some(pem) = extra {
                 let mut added = 0;
                 for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert.map_err(|e| Error::Tls(format!("invalid CA certificate: {e}")))?;
+                    let cert =
+                        cert.map_err(|e| Error::Tls(format!("invalid CA certificate: {e}")))?;
                     roots
                         .add(cert)
                         .map_err(|e| Error::Tls(format!("unusable CA certificate: {e}")))?;

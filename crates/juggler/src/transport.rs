@@ -106,7 +106,12 @@ impl Decoder {
     pub fn feed(&mut self, frame: &str) -> Result<Incoming> {
         match self.generation {
             Generation::V06 => {
-                if !frame.starts_with('{') {
+                // A 0.7 frame is a type digit then a segment (or nothing, for
+                // pings): name that mistake instead of "invalid JSON".
+                let mut chars = frame.chars();
+                let looks_07 = matches!(chars.next(), Some('0'..='3'))
+                    && matches!(chars.next(), None | Some('{') | Some('"'));
+                if looks_07 {
                     return Err(Error::Protocol(wrong_generation(frame, Generation::V06)));
                 }
                 Ok(Incoming::Message(frame.to_owned()))
@@ -150,14 +155,13 @@ impl Decoder {
 
 fn wrong_generation(frame: &str, expected: Generation) -> String {
     let head: String = frame.chars().take(16).collect();
+    // The close reason holds ~120 bytes: the advice goes first.
     match expected {
         Generation::V06 => format!(
-            "frame {head:?} is not a 0.6 message (0.6 frames start with '{{'); \
-             is the peer speaking generation 0.7?"
+            "peer speaks generation 0.7, this side 0.6: set both to the same (frame {head:?})"
         ),
         Generation::V07 => format!(
-            "frame {head:?} is a 0.6 message on a 0.7 connection; \
-             set the generation to 0.6"
+            "peer sent a 0.6 message on a 0.7 connection: set both to the same (frame {head:?})"
         ),
     }
 }
@@ -167,8 +171,7 @@ pub fn encode(generation: Generation, text: &str, max_segment_size: usize) -> Ve
     match generation {
         Generation::V06 => vec![text.to_owned()],
         Generation::V07 => segments(text, max_segment_size.max(1))
-            .enumerate()
-            .map(|(_, (seg, last))| {
+            .map(|(seg, last)| {
                 let mut frame = String::with_capacity(seg.len() + 1);
                 frame.push(if last { '0' } else { '1' });
                 frame.push_str(seg);
@@ -211,6 +214,10 @@ mod tests {
         assert_eq!(d.feed("{}").ok(), Some(Incoming::Message("{}".into())));
         let err = d.feed("0{}").expect_err("0.7 frame").to_string();
         assert!(err.contains("generation 0.7"), "{err}");
+        assert!(d.feed("2").is_err(), "a 0.7 ping");
+        // Other non-objects are the JSON decoder's to explain.
+        assert_eq!(d.feed("[1]").ok(), Some(Incoming::Message("[1]".into())));
+        assert_eq!(d.feed("12").ok(), Some(Incoming::Message("12".into())));
     }
 
     #[test]
@@ -219,7 +226,10 @@ mod tests {
         assert_eq!(d.feed("1{\"a\"").ok(), Some(Incoming::Partial));
         assert_eq!(d.feed("2xyz").ok(), Some(Incoming::Ping("3xyz".into())));
         assert_eq!(d.feed("3").ok(), Some(Incoming::Pong));
-        assert_eq!(d.feed("0:1}").ok(), Some(Incoming::Message("{\"a\":1}".into())));
+        assert_eq!(
+            d.feed("0:1}").ok(),
+            Some(Incoming::Message("{\"a\":1}".into()))
+        );
         let err = d.feed("{}").expect_err("0.6 frame").to_string();
         assert!(err.contains("0.6 message on a 0.7"), "{err}");
         assert!(d.feed("9").is_err());

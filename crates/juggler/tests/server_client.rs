@@ -62,7 +62,10 @@ async fn close_from_connection() {
         within(c.wait_closed()).await;
         within(conn.wait_closed()).await;
         assert!(matches!(c.send("x", 1).await, Err(Error::ConnectionClosed)));
-        assert!(matches!(conn.notify("n", 1).await, Err(Error::ConnectionClosed)));
+        assert!(matches!(
+            conn.notify("n", 1).await,
+            Err(Error::ConnectionClosed)
+        ));
         assert!(matches!(conn.flush().await, Err(Error::ConnectionClosed)));
         server.shutdown().await;
     }
@@ -99,7 +102,11 @@ async fn notify_and_big_notify() {
             .await
             .expect("connect");
         let conn = next_conn(&mut conns).await;
-        for (name, data) in [("a", json!(null)), ("b", json!({"x": [1, 2]})), ("", json!("é"))] {
+        for (name, data) in [
+            ("a", json!(null)),
+            ("b", json!({"x": [1, 2]})),
+            ("", json!("é")),
+        ] {
             conn.notify(name, &data).await.expect("notify");
             assert_eq!(within(rx.recv()).await, Some((name.to_owned(), data)));
         }
@@ -114,9 +121,8 @@ async fn notify_and_big_notify() {
 #[tokio::test]
 async fn request_response() {
     for generation in generations() {
-        let builder = ServerBuilder::new()
-            .generation(generation)
-            .on_request(|_conn, name, data| async move {
+        let builder = ServerBuilder::new().generation(generation).on_request(
+            |_conn, name, data| async move {
                 match name.as_str() {
                     "echo" => Ok(data),
                     "fail" => Err(HandlerError::from("it failed")),
@@ -124,10 +130,14 @@ async fn request_response() {
                     "panic" => panic!("handler bug"),
                     other => Err(format!("unknown {other}").into()),
                 }
-            });
+            },
+        );
         let (server, _conns) = serve(builder).await;
         let c = client(&server).await;
-        assert_eq!(c.send("echo", json!([1, "2"])).await.ok(), Some(json!([1, "2"])));
+        assert_eq!(
+            c.send("echo", json!([1, "2"])).await.ok(),
+            Some(json!([1, "2"]))
+        );
         match c.send("fail", 1).await {
             Err(Error::Juggler(data)) => assert_eq!(data, json!("it failed")),
             other => panic!("{other:?}"),
@@ -141,7 +151,10 @@ async fn request_response() {
             other => panic!("{other:?}"),
         }
         // An empty name is a ping: answered by the library with the data.
-        assert_eq!(c.send("", json!({"p": 1})).await.ok(), Some(json!({"p": 1})));
+        assert_eq!(
+            c.send("", json!({"p": 1})).await.ok(),
+            Some(json!({"p": 1}))
+        );
         assert!(c.ping().await.is_ok());
         server.shutdown().await;
     }
@@ -172,7 +185,10 @@ async fn pending_requests_fail_when_the_connection_closes() {
     let a = tokio::spawn(async move { c2.send("hang", 1).await });
     let b = c.send("hang", 2).await;
     assert!(matches!(b, Err(Error::ConnectionClosed)), "{b:?}");
-    assert!(matches!(within(a).await.expect("join"), Err(Error::ConnectionClosed)));
+    assert!(matches!(
+        within(a).await.expect("join"),
+        Err(Error::ConnectionClosed)
+    ));
     server.shutdown().await;
 }
 
@@ -209,23 +225,25 @@ async fn sequential_requests_answer_in_order() {
 async fn parallel_requests_overlap() {
     let gate = Arc::new(tokio::sync::Barrier::new(3));
     let g = gate.clone();
-    let builder = ServerBuilder::new()
-        .parallel_requests(true)
-        .on_request(move |_conn, _name, data| {
-            let g = g.clone();
-            async move {
-                // Three requests must be inside the handler at once.
-                g.wait().await;
-                Ok(data)
-            }
-        });
+    let builder =
+        ServerBuilder::new()
+            .parallel_requests(true)
+            .on_request(move |_conn, _name, data| {
+                let g = g.clone();
+                async move {
+                    // Three requests must be inside the handler at once.
+                    g.wait().await;
+                    Ok(data)
+                }
+            });
     let (server, _conns) = serve(builder).await;
     let c = client(&server).await;
-    let (a, b, d) = within(async {
-        tokio::join!(c.send("p", 1), c.send("p", 2), c.send("p", 3))
-    })
-    .await;
-    assert_eq!((a.ok(), b.ok(), d.ok()), (Some(json!(1)), Some(json!(2)), Some(json!(3))));
+    let (a, b, d) =
+        within(async { tokio::join!(c.send("p", 1), c.send("p", 2), c.send("p", 3)) }).await;
+    assert_eq!(
+        (a.ok(), b.ok(), d.ok()),
+        (Some(json!(1)), Some(json!(2)), Some(json!(3)))
+    );
     server.shutdown().await;
 }
 
@@ -271,7 +289,8 @@ async fn state_autoflush_none_waits_for_flush() {
 
 #[tokio::test]
 async fn flush_returns_after_the_state_is_sent() {
-    let (server, mut conns) = serve(ServerBuilder::new().autoflush(Some(Duration::from_secs(3600)))).await;
+    let (server, mut conns) =
+        serve(ServerBuilder::new().autoflush(Some(Duration::from_secs(3600)))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let c = ClientBuilder::new(server.url())
         .on_notify(move |_, _| {
@@ -293,8 +312,12 @@ async fn flush_returns_after_the_state_is_sent() {
 #[tokio::test]
 async fn rapid_changes_converge_exactly() {
     for generation in generations() {
-        let (server, mut conns) =
-            serve(ServerBuilder::new().generation(generation).autoflush(Some(Duration::ZERO))).await;
+        let (server, mut conns) = serve(
+            ServerBuilder::new()
+                .generation(generation)
+                .autoflush(Some(Duration::ZERO)),
+        )
+        .await;
         let c = client(&server).await;
         let conn = next_conn(&mut conns).await;
         for i in 0..10_000 {
@@ -318,7 +341,11 @@ async fn shared_state() {
             .autoflush(Some(Duration::ZERO)),
     )
     .await;
-    let clients = [client(&server).await, client(&server).await, client(&server).await];
+    let clients = [
+        client(&server).await,
+        client(&server).await,
+        client(&server).await,
+    ];
     let conn = next_conn(&mut conns).await;
     conn.state().set(juggler::path!["x"], json!(1));
     state.set(juggler::path!["y"], json!([1, 2]));

@@ -194,7 +194,9 @@ async fn answer(
             .await
             .unwrap_or_else(|_| {
                 tracing::error!(conn = conn.id(), request = %name, "request handler panicked");
-                Err(HandlerError::from(format!("request handler for {name:?} panicked")))
+                Err(HandlerError::from(format!(
+                    "request handler for {name:?} panicked"
+                )))
             }),
     };
     match result {
@@ -293,9 +295,17 @@ pub(crate) async fn run<S>(
     let end = driver.run(out_rx, answers_rx).await;
     match &end {
         End::Protocol(why) => {
-            tracing::warn!(conn = id, remote = conn.remote(), "closing connection: {why}")
+            tracing::warn!(
+                conn = id,
+                remote = conn.remote(),
+                "closing connection: {why}"
+            )
         }
-        other => tracing::debug!(conn = id, remote = conn.remote(), "connection closed: {other}"),
+        other => tracing::debug!(
+            conn = id,
+            remote = conn.remote(),
+            "connection closed: {other}"
+        ),
     }
     let Driver { link, tracker, .. } = driver;
     drop(tracker);

@@ -66,8 +66,13 @@ async fn basic_auth(htpasswd: Arc<Htpasswd>, req: Request, next: Next) -> Respon
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if htpasswd.check_header(header) {
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // bcrypt takes milliseconds of CPU: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || htpasswd.check_header(header.as_deref()))
+        .await
+        .unwrap_or(false);
+    if ok {
         return next.run(req).await;
     }
     (
@@ -164,7 +169,10 @@ async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Respons
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header(header::CONNECTION, "upgrade")
         .header(header::UPGRADE, "websocket")
-        .header(header::SEC_WEBSOCKET_ACCEPT, derive_accept_key(key.as_bytes()))
+        .header(
+            header::SEC_WEBSOCKET_ACCEPT,
+            derive_accept_key(key.as_bytes()),
+        )
         .body(Body::empty())
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -91,7 +91,11 @@ pub type ConnectionHandler = Arc<dyn Fn(Connection) -> BoxFuture<'static, ()> + 
 
 /// Answers a request: `(connection, name, data)` → response data or error.
 pub type RequestHandler = Arc<
-    dyn Fn(Connection, String, Value) -> BoxFuture<'static, std::result::Result<Value, HandlerError>>
+    dyn Fn(
+            Connection,
+            String,
+            Value,
+        ) -> BoxFuture<'static, std::result::Result<Value, HandlerError>>
         + Send
         + Sync,
 >;
@@ -358,7 +362,11 @@ impl ServerBuilder {
             tracker.wait().await;
             finished.cancel();
         });
-        let scheme = if shared.config.tls.is_some() { "wss" } else { "ws" };
+        let scheme = if shared.config.tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
         Ok(Server {
             local_addr,
             scheme,

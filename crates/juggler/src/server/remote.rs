@@ -27,8 +27,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| split_outside_quotes(v, ','))
-        .filter(|e| !e.trim().is_empty())
-        .last()?;
+        .rfind(|e| !e.trim().is_empty())?;
     split_outside_quotes(&last_element, ';')
         .into_iter()
         .filter_map(|pair| {
@@ -109,13 +108,31 @@ mod tests {
         let peer: SocketAddr = "10.0.0.9:5000".parse().expect("addr");
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[], "10.0.0.9"),
-            (&[("forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43")], "192.0.2.60"),
-            (&[("forwarded", "for=1.1.1.1, for=\"[2001:db8::1]:4711\"")], "[2001:db8::1]:4711"),
-            (&[("forwarded", "for=1.1.1.1"), ("forwarded", "for=2.2.2.2")], "2.2.2.2"),
+            (
+                &[("forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43")],
+                "192.0.2.60",
+            ),
+            (
+                &[("forwarded", "for=1.1.1.1, for=\"[2001:db8::1]:4711\"")],
+                "[2001:db8::1]:4711",
+            ),
+            (
+                &[("forwarded", "for=1.1.1.1"), ("forwarded", "for=2.2.2.2")],
+                "2.2.2.2",
+            ),
             (&[("forwarded", "proto=https")], "10.0.0.9"),
             (&[("x-forwarded-for", "1.1.1.1, 3.3.3.3 ")], "3.3.3.3"),
-            (&[("x-forwarded-for", "1.1.1.1"), ("x-forwarded-for", "2.2.2.2")], "10.0.0.9"),
-            (&[("forwarded", "for=4.4.4.4"), ("x-forwarded-for", "5.5.5.5")], "4.4.4.4"),
+            (
+                &[
+                    ("x-forwarded-for", "1.1.1.1"),
+                    ("x-forwarded-for", "2.2.2.2"),
+                ],
+                "10.0.0.9",
+            ),
+            (
+                &[("forwarded", "for=4.4.4.4"), ("x-forwarded-for", "5.5.5.5")],
+                "4.4.4.4",
+            ),
         ];
         for (h, expect) in cases {
             assert_eq!(remote_address(&headers(h), Some(peer)), *expect, "{h:?}");

@@ -45,7 +45,10 @@ impl StaticFiles {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
         if !self.allowed(req.uri().path()).await {
-            tracing::warn!(path = req.uri().path(), "refused a static path outside static_dir");
+            tracing::warn!(
+                path = req.uri().path(),
+                "refused a static path outside static_dir"
+            );
             return StatusCode::NOT_FOUND.into_response();
         }
         match self.serve.oneshot(req).await {

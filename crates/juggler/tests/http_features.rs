@@ -1,0 +1,270 @@
+//! TLS, Basic auth, static files, the index redirect, `Cache-Control` and
+//! extra routes, seen from real clients on loopback.
+
+mod common;
+
+use std::path::Path;
+
+use common::{converged, next_conn, serve, within};
+use juggler::server::ServerBuilder;
+use juggler::{ClientBuilder, Trust};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// One raw HTTP/1.1 request, path sent exactly as given (no client-side
+/// normalisation of `..`). Returns status code, headers and body.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    extra: &str,
+) -> (u16, String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n");
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut buf = Vec::new();
+    within(s.read_to_end(&mut buf)).await.expect("read");
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn static_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("www");
+    std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+    std::fs::write(root.join("index.html"), "<h1>dashboard</h1>").expect("write");
+    std::fs::write(root.join("sub/app.js"), "console.log(1)").expect("write");
+    std::fs::write(dir.path().join("secret.txt"), "TOP SECRET").expect("write");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("leak.txt"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(dir.path(), root.join("up")).expect("symlink");
+        std::os::unix::fs::symlink(root.join("index.html"), root.join("alias.html"))
+            .expect("symlink");
+    }
+    dir
+}
+
+#[tokio::test]
+async fn static_files_and_index_redirect() {
+    let tree = static_tree();
+    let (server, _) = serve(ServerBuilder::new().static_dir(tree.path().join("www"))).await;
+    let addr = server.local_addr();
+    let (status, head, _) = http(addr, "GET", "/", "").await;
+    assert_eq!(status, 302);
+    assert!(
+        head.to_lowercase().contains("location: /index.html"),
+        "{head}"
+    );
+    let (status, head, body) = http(addr, "GET", "/index.html", "").await;
+    assert_eq!((status, body.as_str()), (200, "<h1>dashboard</h1>"));
+    assert!(
+        head.to_lowercase().contains("cache-control: no-cache"),
+        "{head}"
+    );
+    let (status, _, body) = http(addr, "GET", "/sub/app.js", "").await;
+    assert_eq!((status, body.as_str()), (200, "console.log(1)"));
+    let (status, _, body) = http(addr, "HEAD", "/sub/app.js", "").await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let (status, _, _) = http(addr, "POST", "/index.html", "Content-Length: 0\r\n").await;
+    assert_eq!(status, 405);
+    let (status, _, _) = http(addr, "GET", "/missing.js", "").await;
+    assert_eq!(status, 404);
+    // A symlink that stays inside is fine.
+    let (status, _, body) = http(addr, "GET", "/alias.html", "").await;
+    assert_eq!((status, body.as_str()), (200, "<h1>dashboard</h1>"));
+    // The juggler endpoint lives beside the files.
+    let c = ClientBuilder::new(server.url())
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(c.send("", 1).await.ok(), Some(json!(1)));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn path_traversal_is_refused() {
+    let tree = static_tree();
+    let (server, _) = serve(ServerBuilder::new().static_dir(tree.path().join("www"))).await;
+    let addr = server.local_addr();
+    let attempts = [
+        "/../secret.txt",
+        "/sub/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/sub/%2e%2e/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/%00/secret.txt",
+        "/index.html%00",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/leak.txt",
+        "/up/secret.txt",
+    ];
+    for path in attempts {
+        let (status, _, body) = http(addr, "GET", path, "").await;
+        assert!(!body.contains("SECRET"), "{path} leaked: {status} {body}");
+        assert!(!body.contains("root:"), "{path} leaked /etc/passwd");
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+    // A symlink out and back in lands inside: that one is allowed.
+    let (status, _, body) = http(addr, "GET", "/up/www/index.html", "").await;
+    assert_eq!((status, body.as_str()), (200, "<h1>dashboard</h1>"));
+    // Absolute URIs in the request line cannot escape either.
+    let secret = tree.path().join("secret.txt");
+    let (status, _, body) = http(
+        addr,
+        "GET",
+        &format!("http://localhost{}", secret.display()),
+        "",
+    )
+    .await;
+    assert!(!body.contains("SECRET") && status == 404, "{status} {body}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn index_redirect_can_be_turned_off_and_cache_header_too() {
+    let tree = static_tree();
+    let (server, _) = serve(
+        ServerBuilder::new()
+            .static_dir(tree.path().join("www"))
+            .index_path(None)
+            .no_cache(false),
+    )
+    .await;
+    let (status, head, body) = http(server.local_addr(), "GET", "/", "").await;
+    // Without the redirect, ServeDir answers `/` with the folder's index.html.
+    assert_eq!((status, body.as_str()), (200, "<h1>dashboard</h1>"));
+    assert!(!head.to_lowercase().contains("cache-control"), "{head}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn missing_static_dir_is_a_clear_error() {
+    let err = ServerBuilder::new()
+        .static_dir("/definitely/not/here")
+        .bind("127.0.0.1:0")
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("static_dir"), "{err}");
+}
+
+#[tokio::test]
+async fn extra_routes_are_served() {
+    let routes = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+    let (server, _) = serve(ServerBuilder::new().routes(routes)).await;
+    let (status, _, body) = http(server.local_addr(), "GET", "/health", "").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn basic_auth_from_htpasswd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("htpasswd");
+    // `openssl passwd -apr1 -salt abcdefgh 'secret pass'`
+    std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");
+    let builder = ServerBuilder::new()
+        .htpasswd_file(&file)
+        .expect("htpasswd")
+        .autoflush(Some(std::time::Duration::ZERO));
+    let (server, mut conns) = serve(builder).await;
+    let refused = ClientBuilder::new(server.url())
+        .connect()
+        .await
+        .expect_err("no credentials");
+    assert!(refused.to_string().contains("401"), "{refused}");
+    let wrong = ClientBuilder::new(server.url())
+        .basic_auth("alice", "wrong")
+        .connect()
+        .await
+        .expect_err("wrong password");
+    assert!(wrong.to_string().contains("Basic auth"), "{wrong}");
+    let c = ClientBuilder::new(server.url())
+        .basic_auth("alice", "secret pass")
+        .connect()
+        .await
+        .expect("right password");
+    let conn = next_conn(&mut conns).await;
+    conn.state().set([], json!("in"));
+    converged(&c, &json!("in")).await;
+    let (status, head, _) = http(server.local_addr(), "GET", "/", "").await;
+    assert_eq!(status, 401);
+    assert!(head.contains("Basic realm"), "{head}");
+    server.shutdown().await;
+}
+
+fn self_signed(dir: &Path) -> (std::path::PathBuf, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("cert");
+    let cert_pem = cert.cert.pem();
+    let pem = format!("{}{}", cert_pem, cert.key_pair.serialize_pem());
+    let path = dir.join("server.pem");
+    std::fs::write(&path, pem).expect("write");
+    (path, cert_pem)
+}
+
+#[tokio::test]
+async fn tls_with_a_pem_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (pem, cert_pem) = self_signed(dir.path());
+    let builder = ServerBuilder::new()
+        .pem_file(&pem)
+        .expect("pem")
+        .autoflush(Some(std::time::Duration::ZERO));
+    let (server, mut conns) = serve(builder).await;
+    assert!(server.url().starts_with("wss://"));
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let trusted = ClientBuilder::new(&url)
+        .trust(Trust::CaPem(cert_pem.into_bytes()))
+        .connect()
+        .await
+        .expect("trusted CA");
+    let conn = next_conn(&mut conns).await;
+    conn.state().set([], json!({"secure": true}));
+    converged(&trusted, &json!({"secure": true})).await;
+    let any = ClientBuilder::new(&url)
+        .trust(Trust::AcceptAny)
+        .connect()
+        .await;
+    assert!(any.is_ok(), "{any:?}");
+    let untrusted = ClientBuilder::new(&url).connect().await;
+    assert!(
+        untrusted.is_err(),
+        "a self-signed certificate is not trusted by default"
+    );
+    // Plain ws:// to a TLS server fails cleanly.
+    let plain = ClientBuilder::new(format!("ws://127.0.0.1:{}/ws", server.local_addr().port()))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect()
+        .await;
+    assert!(plain.is_err());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_pem_file_says_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("only-cert.pem");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("cert");
+    std::fs::write(&path, cert.cert.pem()).expect("write");
+    let err = ServerBuilder::new().pem_file(&path).err().expect("refused");
+    assert!(err.to_string().contains("PRIVATE KEY"), "{err}");
+    let err = ServerBuilder::new()
+        .pem_file(dir.path().join("none.pem"))
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("cannot read"), "{err}");
+}
