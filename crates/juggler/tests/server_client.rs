@@ -464,3 +464,37 @@ async fn allowed_origins_refuse_foreign_pages() {
     assert!(err.to_string().contains("403"), "{err}");
     server.shutdown().await;
 }
+
+/// Regression: answers once had their own queue and overtook the
+/// notifications that the same handler had sent before returning.
+#[tokio::test]
+async fn notifications_sent_by_a_handler_arrive_before_its_answer() {
+    for parallel in [false, true] {
+        let builder = ServerBuilder::new().parallel_requests(parallel).on_request(
+            |conn, _name, data| async move {
+                let n = data.as_u64().unwrap_or(0);
+                for i in 0..n {
+                    conn.notify("n", i).await?;
+                }
+                Ok(json!(n))
+            },
+        );
+        let (server, _conns) = serve(builder).await;
+        let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let seen = count.clone();
+        let c = ClientBuilder::new(server.url())
+            .on_notify(move |_, _| {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+            .connect()
+            .await
+            .expect("connect");
+        for round in 1..=5u64 {
+            let before = count.load(std::sync::atomic::Ordering::SeqCst);
+            c.send("burst", 50).await.expect("answer");
+            let after = count.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(after - before, 50, "round {round}, parallel {parallel}");
+        }
+        server.shutdown().await;
+    }
+}

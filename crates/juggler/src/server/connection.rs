@@ -36,8 +36,12 @@ pub(crate) struct Info {
     pub(crate) user_agent: Option<String>,
 }
 
+/// Everything the socket task sends on request of others. Notifications and
+/// answers share this one queue, so a notification that a handler sends goes
+/// out before that handler's answer (as with the reference).
 enum Outgoing {
     Text(String),
+    Answer(String),
     Flush(oneshot::Sender<()>),
 }
 
@@ -241,14 +245,12 @@ pub(crate) async fn run<S>(
         .unwrap_or_else(|e| e.into_inner())
         .insert(id, conn.clone());
 
-    let (answers_tx, answers_rx) = mpsc::unbounded_channel::<String>();
     let jobs = if config.parallel_requests {
         None
     } else {
         let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<Job>();
         let conn = conn.clone();
         let handler = shared.on_request.clone();
-        let answers = answers_tx.clone();
         let closed = closed.clone();
         shared.tracker.spawn(async move {
             loop {
@@ -261,7 +263,7 @@ pub(crate) async fn run<S>(
                     t = answer(&conn, handler.as_ref(), id, name, data) => t,
                     _ = closed.cancelled() => break,
                 };
-                if answers.send(text).is_err() {
+                if conn.inner.out.send(Outgoing::Answer(text)).await.is_err() {
                     break;
                 }
             }
@@ -290,9 +292,8 @@ pub(crate) async fn run<S>(
         deadline: None,
         pending: 0,
         jobs,
-        answers_tx,
     };
-    let end = driver.run(out_rx, answers_rx).await;
+    let end = driver.run(out_rx).await;
     match &end {
         End::Protocol(why) => {
             tracing::warn!(
@@ -333,18 +334,13 @@ struct Driver<S> {
     pending: usize,
     /// The sequential request worker's queue (`None` when parallel).
     jobs: Option<mpsc::UnboundedSender<Job>>,
-    answers_tx: mpsc::UnboundedSender<String>,
 }
 
 impl<S> Driver<S>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    async fn run(
-        &mut self,
-        mut out_rx: mpsc::Receiver<Outgoing>,
-        mut answers_rx: mpsc::UnboundedReceiver<String>,
-    ) -> End {
+    async fn run(&mut self, mut out_rx: mpsc::Receiver<Outgoing>) -> End {
         let cancel = self.conn.inner.cancel.clone();
         let max_pending = self.shared.config.max_pending_requests.max(1);
         // A state that is already set (a shared one, or set by the
@@ -360,12 +356,12 @@ where
                     Ok(()) => self.state_changed().await,
                     Err(_) => Err(End::Cancelled),
                 },
-                Some(text) = answers_rx.recv() => {
-                    self.pending -= 1;
-                    self.send_after_state(text).await
-                }
                 Some(out) = out_rx.recv() => match out {
                     Outgoing::Text(text) => self.send_after_state(text).await,
+                    Outgoing::Answer(text) => {
+                        self.pending -= 1;
+                        self.send_after_state(text).await
+                    }
                     Outgoing::Flush(done) => {
                         let r = self.sync().await;
                         let _ = done.send(());
@@ -403,13 +399,13 @@ where
             None => {
                 let conn = self.conn.clone();
                 let handler = self.shared.on_request.clone();
-                let answers = self.answers_tx.clone();
                 let closed = self.conn.inner.closed.clone();
                 self.shared.tracker.spawn(async move {
                     tokio::select! {
-                        text = answer(&conn, handler.as_ref(), id, name, data) => {
-                            let _ = answers.send(text);
-                        }
+                        _ = async {
+                            let text = answer(&conn, handler.as_ref(), id, name, data).await;
+                            let _ = conn.inner.out.send(Outgoing::Answer(text)).await;
+                        } => {}
                         _ = closed.cancelled() => {}
                     }
                 });

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# THE test command: sets up what the tests need (idempotent), then runs every
+# test, stopping at the first stage that fails. Made for a fresh Debian 12
+# machine with the Rust toolchain, run as root (it may apt-get python3-venv),
+# with or without a terminal.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+REF06_DIR=.venv/ref06
+REF06_SPEC='hat-juggler==0.6.26'
+REF06_WANT='0.6.26'
+REF07_DIR=.venv/ref07
+REF07_SPEC='hat-juggler>=0.7,<0.8'
+REF07_WANT='0.7.'          # any 0.7.x
+PYTHON="${PYTHON:-python3}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+STAGES_TOTAL=8
+STAGE_NO=0
+STAGE=''
+PASSED=0
+FAILED=0
+SKIPPED=0
+LOG_DIR="$(mktemp -d)"
+trap 'rm -rf "$LOG_DIR"' EXIT
+
+summary() {
+    echo
+    echo "summary: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+}
+
+die() {
+    echo >&2
+    echo "test.sh: FAILED at stage $STAGE_NO/$STAGES_TOTAL ($STAGE): $*" >&2
+    if [ "$FAILED" -eq 0 ]; then FAILED=1; fi
+    summary
+    exit 1
+}
+
+banner() {
+    STAGE_NO=$((STAGE_NO + 1))
+    STAGE="$1"
+    echo
+    echo "======== [$STAGE_NO/$STAGES_TOTAL] $STAGE ========"
+}
+
+# --- setup ------------------------------------------------------------------
+
+apt_install() {
+    if [ "$(id -u)" != 0 ]; then
+        die "need root to run: apt-get install $*"
+    fi
+    echo "apt-get install $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q </dev/null || die "apt-get update failed"
+    apt-get install -y -q "$@" </dev/null || die "apt-get install $* failed"
+}
+
+ensure_rust() {
+    if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+    command -v cargo >/dev/null ||
+        die "cargo not found: install the Rust toolchain (rustup) first"
+    local tool component
+    for tool in fmt clippy; do
+        if ! cargo "$tool" --version >/dev/null 2>&1; then
+            component=$([ "$tool" = fmt ] && echo rustfmt || echo clippy)
+            rustup component add "$component" </dev/null ||
+                die "cargo $tool missing and 'rustup component add $component' failed"
+        fi
+    done
+}
+
+# Whether venv $1 has hat-juggler $2 (exact, or a prefix ending in '.')
+# and pytest.
+venv_ok() {
+    [ -x "$1/bin/python" ] && "$1/bin/python" - "$2" <<'EOF' 2>/dev/null
+import importlib.metadata as m, sys
+want = sys.argv[1]
+have = m.version('hat-juggler')
+m.version('pytest')
+ok = have.startswith(want) if want.endswith('.') else have == want
+sys.exit(0 if ok else 1)
+EOF
+}
+
+make_venv() {
+    if "$PYTHON" -m venv "$1" </dev/null; then
+        return 0
+    fi
+    rm -rf "$1"
+    echo "'$PYTHON -m venv' failed: installing python3-venv"
+    command -v apt-get >/dev/null || die "no venv support and no apt-get"
+    apt_install python3 python3-venv
+    PYTHON=/usr/bin/python3
+    "$PYTHON" -m venv "$1" </dev/null || die "cannot create venv $1"
+}
+
+ensure_venv() {
+    local dir="$1" spec="$2" want="$3"
+    if venv_ok "$dir" "$want"; then
+        echo "$dir: $("$dir/bin/python" -c \
+            "import importlib.metadata as m; print('hat-juggler', m.version('hat-juggler'))"), ok"
+        return 0
+    fi
+    if ! { [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import pip' \
+            >/dev/null 2>&1; }; then
+        rm -rf "$dir"
+        command -v "$PYTHON" >/dev/null || {
+            command -v apt-get >/dev/null || die "python3 not found"
+            apt_install python3 python3-venv
+            PYTHON=/usr/bin/python3
+        }
+        echo "creating $dir"
+        make_venv "$dir"
+    fi
+    echo "$dir: pip install '$spec' pytest"
+    "$dir/bin/python" -m pip install --quiet --no-input \
+        --disable-pip-version-check "$spec" pytest </dev/null ||
+        die "pip install '$spec' pytest into $dir failed"
+    venv_ok "$dir" "$want" || die "$dir does not have $spec after pip install"
+}
+
+# Node.js and the npm packages of the browser-client interop tests.
+ensure_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        command -v apt-get >/dev/null || die "node/npm not found and no apt-get"
+        apt_install nodejs npm
+    fi
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    [ "$major" -ge 20 ] || die "Node.js $major is too old: the tests need Node.js 20 or newer"
+    if [ ! -d tests/npm/node_modules/@hat-open/juggler ] ||
+        [ ! -d tests/npm/node_modules/juggler07 ] ||
+        [ tests/npm/package-lock.json -nt tests/npm/node_modules/.package-lock.json ]; then
+        echo "tests/npm: npm ci"
+        (cd tests/npm && npm ci --no-audit --no-fund </dev/null) || die "npm ci in tests/npm failed"
+    else
+        echo "tests/npm: node_modules up to date"
+    fi
+}
+
+# --- stages -----------------------------------------------------------------
+
+add_counts() {
+    PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); SKIPPED=$((SKIPPED + $3))
+}
+
+# Adds the counts of the cargo test output in $1.
+count_cargo() {
+    local n
+    n=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed; \([0-9][0-9]*\) ignored.*/\1 \2 \3/p' "$1" |
+        awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+    local p f s
+    read -r p f s <<<"$n"
+    add_counts "$p" "$f" "$s"
+}
+
+# Adds the counts of the pytest junit xml $2 (read with python $1).
+count_junit() {
+    [ -f "$2" ] || return 0
+    local n
+    n=$("$1" - "$2" <<'EOF' || echo "0 0 0"
+import sys, xml.etree.ElementTree as ET
+p = f = s = 0
+for suite in ET.parse(sys.argv[1]).getroot().iter('testsuite'):
+    t, x, e, k = (int(suite.get(a, 0))
+                  for a in ('tests', 'failures', 'errors', 'skipped'))
+    p += t - x - e - k; f += x + e; s += k
+print(p, f, s)
+EOF
+)
+    local p f s
+    read -r p f s <<<"$n"
+    add_counts "$p" "$f" "$s"
+}
+
+run_pytest() {
+    local venv="$1" xml
+    xml="$LOG_DIR/$(basename "$1").xml"
+    banner "pytest tests/interop with $venv ($("$venv/bin/python" -c \
+        "import importlib.metadata as m; print('hat-juggler', m.version('hat-juggler'))"))"
+    local rc=0
+    JUGGLER_BENCH_SERVER="${JUGGLER_BENCH_SERVER:-$TARGET_DIR/debug/examples/bench_server}" \
+    JUGGLER_INTEROP_CLIENT="${JUGGLER_INTEROP_CLIENT:-$TARGET_DIR/debug/examples/interop_client}" \
+        "$venv/bin/python" -m pytest tests/interop -v -rfE \
+        -p no:cacheprovider --junitxml="$xml" </dev/null || rc=$?
+    count_junit "$venv/bin/python" "$xml"
+    [ "$rc" -eq 0 ] || die "pytest exited with $rc"
+}
+
+main() {
+    banner "setup: Rust toolchain, Python venvs with the reference hat-juggler"
+    ensure_rust
+    ensure_venv "$REF06_DIR" "$REF06_SPEC" "$REF06_WANT"
+    ensure_venv "$REF07_DIR" "$REF07_SPEC" "$REF07_WANT"
+    ensure_node
+
+    banner "cargo fmt --all -- --check"
+    cargo fmt --all -- --check || die "code is not formatted: run 'cargo fmt --all'"
+
+    banner "cargo clippy --workspace --all-targets -- -D warnings"
+    cargo clippy --workspace --all-targets -- -D warnings </dev/null ||
+        die "clippy found problems"
+
+    banner "cargo build --workspace --examples"
+    cargo build --workspace --examples </dev/null || die "build failed"
+
+    banner "cargo test --workspace"
+    local log="$LOG_DIR/cargo-test.log" rc=0
+    cargo test --workspace </dev/null 2>&1 | tee "$log" || rc=$?
+    count_cargo "$log"
+    [ "$rc" -eq 0 ] || die "cargo test exited with $rc"
+
+    run_pytest "$REF06_DIR"
+    run_pytest "$REF07_DIR"
+
+    banner "node --test tests/npm (@hat-open/juggler 0.6.18 and 0.7.0 against our server)"
+    log="$LOG_DIR/npm.log"
+    rc=0
+    (cd tests/npm && JUGGLER_BENCH_SERVER="$TARGET_DIR/debug/examples/bench_server" \
+        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
+    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
+        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
+    [ "$rc" -eq 0 ] || die "the npm interop tests failed"
+
+    echo
+    echo "test.sh: all $STAGES_TOTAL stages passed"
+    summary
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi
