@@ -350,11 +350,26 @@ async fn drive<S>(
                 Ok(Read::Nothing) => Ok(()),
                 Err(end) => Err(end),
             },
-            Some(Command::Request(name, data, reply)) = commands.recv() => {
-                let id = next_id;
-                next_id += 1;
-                pending.insert(id, reply);
-                link.send(Message::encode_request(id, &name, &data)).await
+            Some(first) = commands.recv() => {
+                // Requests already queued go out together, with one flush.
+                let mut next = Some(first);
+                let mut n = 0;
+                let mut result = Ok(());
+                while let Some(Command::Request(name, data, reply)) = next.take() {
+                    let id = next_id;
+                    next_id += 1;
+                    pending.insert(id, reply);
+                    result = link.queue(Message::encode_request(id, &name, &data)).await;
+                    n += 1;
+                    if result.is_err() || n == 64 {
+                        break;
+                    }
+                    next = commands.try_recv().ok();
+                }
+                match result {
+                    Ok(()) => link.flush().await,
+                    Err(e) => Err(e),
+                }
             }
             _ = link::sleep_until(ping_at) => link.ping_due().await,
         };

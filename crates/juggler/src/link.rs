@@ -140,39 +140,50 @@ where
         }
     }
 
-    async fn send_frame(&mut self, frame: String) -> Result<(), End> {
+    /// Writes one frame into the socket's buffer; `flush` sends it.
+    async fn feed_frame(&mut self, frame: String) -> Result<(), End> {
         self.counters
             .bytes_out
             .fetch_add(frame.len() as u64, Ordering::Relaxed);
-        let sent = tokio::select! {
-            r = self.sink.send(WsMessage::Text(frame.into())) => r,
+        let fed = tokio::select! {
+            r = self.sink.feed(WsMessage::Text(frame.into())) => r,
             _ = self.cancel.cancelled() => return Err(End::Cancelled),
         };
-        sent.map_err(|e| End::Peer(e.to_string()))
+        fed.map_err(|e| End::Peer(e.to_string()))
     }
 
-    /// Sends one message's JSON text, cut into segments for 0.7.
-    pub(crate) async fn send(&mut self, text: String) -> Result<(), End> {
+    async fn send_frame(&mut self, frame: String) -> Result<(), End> {
+        self.feed_frame(frame).await?;
+        self.flush().await
+    }
+
+    /// Sends what `queue` buffered. A peer that stops reading blocks this
+    /// until the link is cancelled.
+    pub(crate) async fn flush(&mut self) -> Result<(), End> {
+        let flushed = tokio::select! {
+            r = self.sink.flush() => r,
+            _ = self.cancel.cancelled() => return Err(End::Cancelled),
+        };
+        flushed.map_err(|e| End::Peer(e.to_string()))
+    }
+
+    /// Buffers one message's JSON text (cut into segments for 0.7) without
+    /// flushing, so that a burst of messages costs one write.
+    pub(crate) async fn queue(&mut self, text: String) -> Result<(), End> {
         self.counters.messages_out.fetch_add(1, Ordering::Relaxed);
         match self.config.generation {
-            Generation::V06 => self.send_frame(text).await,
+            Generation::V06 => self.feed_frame(text).await,
             Generation::V07 => {
-                let frames =
-                    transport::encode(Generation::V07, &text, self.config.max_segment_size);
-                let count = frames.len();
-                for (n, frame) in frames.into_iter().enumerate() {
-                    self.counters
-                        .bytes_out
-                        .fetch_add(frame.len() as u64, Ordering::Relaxed);
-                    let msg = WsMessage::Text(frame.into());
-                    // Feed all segments, flush once at the end.
-                    let r = tokio::select! {
-                        r = async {
-                            if n + 1 == count { self.sink.send(msg).await } else { self.sink.feed(msg).await }
-                        } => r,
-                        _ = self.cancel.cancelled() => return Err(End::Cancelled),
-                    };
-                    r.map_err(|e| End::Peer(e.to_string()))?;
+                if text.len() <= self.config.max_segment_size {
+                    // Fewer bytes than the limit means fewer characters too.
+                    let mut frame = String::with_capacity(text.len() + 1);
+                    frame.push('0');
+                    frame.push_str(&text);
+                    return self.feed_frame(frame).await;
+                }
+                for frame in transport::encode(Generation::V07, &text, self.config.max_segment_size)
+                {
+                    self.feed_frame(frame).await?;
                 }
                 Ok(())
             }

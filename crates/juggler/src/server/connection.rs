@@ -356,18 +356,7 @@ where
                     Ok(()) => self.state_changed().await,
                     Err(_) => Err(End::Cancelled),
                 },
-                Some(out) = out_rx.recv() => match out {
-                    Outgoing::Text(text) => self.send_after_state(text).await,
-                    Outgoing::Answer(text) => {
-                        self.pending -= 1;
-                        self.send_after_state(text).await
-                    }
-                    Outgoing::Flush(done) => {
-                        let r = self.sync().await;
-                        let _ = done.send(());
-                        r
-                    }
-                },
+                Some(out) = out_rx.recv() => self.outgoing(out, &mut out_rx).await,
                 _ = link::sleep_until(self.deadline) => self.sync().await,
                 _ = link::sleep_until(self.link.ping_deadline()) => self.link.ping_due().await,
                 frame = self.link.next_frame(), if self.pending < max_pending => {
@@ -382,6 +371,37 @@ where
                 return end;
             }
         }
+    }
+
+    /// Sends `first` and whatever else is already waiting in the queue,
+    /// then flushes once: a burst of answers or notifications costs one write.
+    async fn outgoing(
+        &mut self,
+        first: Outgoing,
+        out_rx: &mut mpsc::Receiver<Outgoing>,
+    ) -> std::result::Result<(), End> {
+        const BATCH: usize = 64;
+        let mut next = Some(first);
+        let mut n = 0;
+        while let Some(out) = next.take() {
+            match out {
+                Outgoing::Text(text) => self.queue_after_state(text).await?,
+                Outgoing::Answer(text) => {
+                    self.pending -= 1;
+                    self.queue_after_state(text).await?;
+                }
+                Outgoing::Flush(done) => {
+                    let r = self.sync().await;
+                    let _ = done.send(());
+                    r?;
+                }
+            }
+            n += 1;
+            if n < BATCH {
+                next = out_rx.try_recv().ok();
+            }
+        }
+        self.link.flush().await
     }
 
     fn request(&mut self, text: &str) -> std::result::Result<(), End> {
@@ -433,21 +453,29 @@ where
 
     /// With autoflush 0, a state change made before a notification or an
     /// answer reaches the client first.
-    async fn send_after_state(&mut self, text: String) -> std::result::Result<(), End> {
+    async fn queue_after_state(&mut self, text: String) -> std::result::Result<(), End> {
         if self.shared.config.autoflush == Some(Duration::ZERO) && self.needs_sync() {
-            self.sync().await?;
+            if let Some(state) = self.take_state() {
+                self.link.queue(state).await?;
+            }
         }
-        self.link.send(text).await
+        self.link.queue(text).await
     }
 
+    /// Sends the state changes the client has not seen, and flushes.
     async fn sync(&mut self) -> std::result::Result<(), End> {
+        if let Some(text) = self.take_state() {
+            self.link.queue(text).await?;
+        }
+        self.link.flush().await
+    }
+
+    /// The `state` message that brings the client up to date, if any.
+    fn take_state(&mut self) -> Option<String> {
         self.deadline = None;
         self.version.borrow_and_update();
         let (version, ops) = self.conn.inner.state.catch_up(self.synced);
         self.synced = Some(version);
-        match ops {
-            Some(ops) => self.link.send(Message::encode_state(&ops)).await,
-            None => Ok(()),
-        }
+        ops.map(|ops| Message::encode_state(&ops))
     }
 }
