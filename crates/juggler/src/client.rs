@@ -46,6 +46,7 @@ pub struct ClientBuilder {
     auth: Option<(String, String)>,
     headers: Vec<(String, String)>,
     on_notify: Option<NotifyHandler>,
+    on_traffic: Option<crate::link::Tap>,
     send_queue_size: usize,
     connect_timeout: Duration,
 }
@@ -60,6 +61,7 @@ impl ClientBuilder {
             auth: None,
             headers: Vec::new(),
             on_notify: None,
+            on_traffic: None,
             send_queue_size: 1024,
             connect_timeout: Duration::from_secs(30),
         }
@@ -102,6 +104,16 @@ impl ClientBuilder {
         F: Fn(String, Value) + Send + Sync + 'static,
     {
         self.on_notify = Some(Arc::new(f));
+        self
+    }
+
+    /// Sees the JSON text of every message in and out, on the connection's
+    /// task (keep it quick). For traffic logs and recorders.
+    pub fn on_traffic<F>(mut self, f: F) -> Self
+    where
+        F: Fn(crate::Direction, &str) + Send + Sync + 'static,
+    {
+        self.on_traffic = Some(Arc::new(f));
         self
     }
 
@@ -179,6 +191,7 @@ impl ClientBuilder {
             ws,
             self.transport,
             self.on_notify,
+            self.on_traffic,
             self.send_queue_size,
         ))
     }
@@ -240,6 +253,7 @@ impl Client {
         ws: WebSocketStream<S>,
         transport: TransportConfig,
         on_notify: Option<NotifyHandler>,
+        on_traffic: Option<crate::link::Tap>,
         queue: usize,
     ) -> Client
     where
@@ -256,7 +270,7 @@ impl Client {
             reason: Mutex::new(None),
             counters: counters.clone(),
         });
-        let link = Link::new(ws, transport, cancel, counters);
+        let link = Link::new(ws, transport, cancel, counters, on_traffic);
         tokio::spawn(drive(inner.clone(), link, rx, on_notify));
         Client {
             handle: Arc::new(Handle { inner }),

@@ -25,6 +25,7 @@ pub mod transport;
 
 pub use client::{Client, ClientBuilder, connect};
 pub use error::{Error, Result};
+pub use link::Direction;
 pub use message::Message;
 pub use path::{Path, Step};
 pub use server::{Connection, HandlerError, Server, ServerBuilder, listen};

@@ -28,6 +28,20 @@ pub(crate) struct Counters {
     pub(crate) bytes_out: AtomicU64,
 }
 
+/// Which way a message went, seen from this side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Received from the peer.
+    In,
+    /// Sent to the peer.
+    Out,
+}
+
+/// Sees the JSON text of every message a link receives or sends (after 0.7
+/// reassembly, before 0.7 segmentation).
+pub(crate) type Tap = Arc<dyn Fn(Direction, &str) + Send + Sync>;
+
 /// Why a link stopped.
 #[derive(Debug)]
 pub(crate) enum End {
@@ -56,6 +70,7 @@ pub(crate) struct Link<S> {
     pub(crate) counters: Arc<Counters>,
     last_rx: Instant,
     ping_sent: Option<Instant>,
+    tap: Option<Tap>,
 }
 
 impl<S> Link<S>
@@ -67,6 +82,7 @@ where
         config: TransportConfig,
         cancel: CancellationToken,
         counters: Arc<Counters>,
+        tap: Option<Tap>,
     ) -> Self {
         let (sink, stream) = ws.split();
         Link {
@@ -78,6 +94,7 @@ where
             counters,
             last_rx: Instant::now(),
             ping_sent: None,
+            tap,
         }
     }
 
@@ -120,6 +137,9 @@ where
                 {
                     Incoming::Message(m) => {
                         self.counters.messages_in.fetch_add(1, Ordering::Relaxed);
+                        if let Some(tap) = &self.tap {
+                            tap(Direction::In, &m);
+                        }
                         Ok(Read::Message(m))
                     }
                     Incoming::Ping(pong) => {
@@ -171,6 +191,9 @@ where
     /// flushing, so that a burst of messages costs one write.
     pub(crate) async fn queue(&mut self, text: String) -> Result<(), End> {
         self.counters.messages_out.fetch_add(1, Ordering::Relaxed);
+        if let Some(tap) = &self.tap {
+            tap(Direction::Out, &text);
+        }
         match self.config.generation {
             Generation::V06 => self.feed_frame(text).await,
             Generation::V07 => {

@@ -498,3 +498,78 @@ async fn notifications_sent_by_a_handler_arrive_before_its_answer() {
         server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn traffic_taps_see_every_message_both_sides() {
+    let seen_server = Arc::new(Mutex::new(Vec::new()));
+    let s = seen_server.clone();
+    let builder = ServerBuilder::new()
+        .autoflush(Some(Duration::ZERO))
+        .on_traffic(move |id, dir, text| {
+            s.lock().expect("lock").push((id, dir, text.to_owned()));
+        })
+        .on_request(|conn, _name, data| async move {
+            conn.state().set([], data.clone());
+            conn.notify("n", 1).await?;
+            Ok(data)
+        });
+    let server = builder.bind("127.0.0.1:0").await.expect("bind");
+    let seen_client = Arc::new(Mutex::new(Vec::new()));
+    let s = seen_client.clone();
+    let c = ClientBuilder::new(server.url())
+        .generation(Generation::V06)
+        .on_traffic(move |dir, text| s.lock().expect("lock").push((dir, text.to_owned())))
+        .connect()
+        .await
+        .expect("connect");
+    c.send("x", json!({"a": 1})).await.expect("answer");
+    let server_kinds: Vec<_> = seen_server
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, d, t)| {
+            let v: Value = serde_json::from_str(t).expect("json");
+            (*d, v["type"].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    use juggler::Direction::{In, Out};
+    assert_eq!(
+        server_kinds,
+        vec![
+            (In, "request".into()),
+            (Out, "state".into()),
+            (Out, "notify".into()),
+            (Out, "response".into())
+        ]
+    );
+    let client_dirs: Vec<_> = seen_client
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(d, _)| *d)
+        .collect();
+    assert_eq!(client_dirs, vec![Out, In, In, In]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn handshake_check_can_refuse() {
+    let builder = ServerBuilder::new().check_handshake(|parts| {
+        if parts.uri.query() == Some("token=good") {
+            Ok(())
+        } else {
+            Err((http::StatusCode::FORBIDDEN, "wrong token".into()))
+        }
+    });
+    let (server, _) = serve(builder).await;
+    let ok = ClientBuilder::new(format!("{}?token=good", server.url()))
+        .connect()
+        .await;
+    assert!(ok.is_ok());
+    let err = ClientBuilder::new(format!("{}?token=bad", server.url()))
+        .connect()
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("403"), "{err}");
+    server.shutdown().await;
+}

@@ -281,7 +281,10 @@ pub(crate) async fn run<S>(
         });
     }
 
-    let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters);
+    let tap = shared.on_traffic.clone().map(|f| -> crate::link::Tap {
+        Arc::new(move |direction, text: &str| f(id, direction, text))
+    });
+    let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters, tap);
     let mut driver = Driver {
         shared: shared.clone(),
         conn: conn.clone(),

@@ -119,6 +119,15 @@ async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Respons
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
         return refuse(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
     };
+    if let Some(check) = &shared.check_handshake {
+        let (parts, body) = req.into_parts();
+        let verdict = check(&parts);
+        req = Request::from_parts(parts, body);
+        if let Err((status, text)) = verdict {
+            tracing::warn!(%status, "refused a WebSocket handshake: {text}");
+            return (status, text).into_response();
+        }
+    }
     if let Some(allowed) = &shared.config.allowed_origins {
         let origin = req
             .headers()

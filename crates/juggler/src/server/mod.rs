@@ -100,11 +100,25 @@ pub type RequestHandler = Arc<
         + Sync,
 >;
 
+/// Sees every message of every connection: `(connection, direction, JSON
+/// text)`. Called on the connection's task: keep it quick.
+pub type TrafficHandler = Arc<dyn Fn(ConnectionId, crate::Direction, &str) + Send + Sync>;
+
+/// Decides whether a WebSocket handshake may proceed, before the upgrade:
+/// `Err((status, text))` refuses it with that HTTP answer.
+pub type HandshakeCheck = Arc<
+    dyn Fn(&http::request::Parts) -> std::result::Result<(), (http::StatusCode, String)>
+        + Send
+        + Sync,
+>;
+
 /// Everything a running server needs, shared by its tasks.
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     pub(crate) on_connection: Option<ConnectionHandler>,
     pub(crate) on_request: Option<RequestHandler>,
+    pub(crate) on_traffic: Option<TrafficHandler>,
+    pub(crate) check_handshake: Option<HandshakeCheck>,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
     pub(crate) connections: Mutex<HashMap<ConnectionId, Connection>>,
@@ -180,6 +194,8 @@ pub struct ServerBuilder {
     config: ServerConfig,
     on_connection: Option<ConnectionHandler>,
     on_request: Option<RequestHandler>,
+    on_traffic: Option<TrafficHandler>,
+    check_handshake: Option<HandshakeCheck>,
     routes: Option<axum::Router>,
 }
 
@@ -215,6 +231,29 @@ impl ServerBuilder {
         Fut: Future<Output = std::result::Result<Value, HandlerError>> + Send + 'static,
     {
         self.on_request = Some(Arc::new(move |c, n, d| Box::pin(f(c, n, d))));
+        self
+    }
+
+    /// Sees the JSON text of every message in and out of every connection
+    /// (0.7: whole messages, not segments). For traffic logs and recorders.
+    pub fn on_traffic<F>(mut self, f: F) -> Self
+    where
+        F: Fn(ConnectionId, crate::Direction, &str) + Send + Sync + 'static,
+    {
+        self.on_traffic = Some(Arc::new(f));
+        self
+    }
+
+    /// Checks each WebSocket handshake (URI, headers) before it is accepted,
+    /// e.g. for a token in the query or an `Origin` policy.
+    pub fn check_handshake<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> std::result::Result<(), (http::StatusCode, String)>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.check_handshake = Some(Arc::new(f));
         self
     }
 
@@ -333,6 +372,18 @@ impl ServerBuilder {
     pub fn serve(self, listener: TcpListener) -> Result<Server> {
         let local_addr = listener.local_addr()?;
         let config = self.config;
+        if let Some(p) = &config.ws_path {
+            if !p.starts_with('/') {
+                return Err(Error::Config(format!("ws_path {p:?} must start with '/'")));
+            }
+        }
+        if let Some(p) = &config.index_path {
+            if !p.starts_with('/') {
+                return Err(Error::Config(format!(
+                    "index_path {p:?} must start with '/'"
+                )));
+            }
+        }
         if config.max_connections == 0 {
             return Err(Error::Config("max_connections must be at least 1".into()));
         }
@@ -346,6 +397,8 @@ impl ServerBuilder {
             config,
             on_connection: self.on_connection,
             on_request: self.on_request,
+            on_traffic: self.on_traffic,
+            check_handshake: self.check_handshake,
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
             connections: Mutex::new(HashMap::new()),
