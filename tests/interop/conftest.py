@@ -142,9 +142,10 @@ class Process:
 
 
 class Server(Process):
-    """A bench-contract server on a free loopback port."""
+    """A bench-contract server on a free loopback port; `scheme` is the one
+    its READY line must name (wss when started with --pem-file)."""
 
-    def __init__(self, cmd, attempts=3):
+    def __init__(self, cmd, attempts=3, scheme='ws'):
         # The port is free when picked but may be taken before the server
         # binds it (other tests on the machine): retry a server that exits
         # before READY on a new port.
@@ -164,7 +165,7 @@ class Server(Process):
                 pytest.fail(f'server exited before READY\n{self.describe()}',
                             pytrace=False)
         self.url = line.split(maxsplit=1)[1].strip()
-        expected = f'ws://127.0.0.1:{self.port}/ws'
+        expected = f'{scheme}://127.0.0.1:{self.port}/ws'
         if self.url != expected:
             self.stop()
             pytest.fail(f'READY line {line!r}, expected READY {expected}',
@@ -187,7 +188,9 @@ def start_server():
             cmd = [*program_cmd(BENCH_SERVER), *flags]
             if BENCH_SERVER.suffix != '.py':
                 cmd += generation_args()
-        server = Server(cmd)
+        tls = any(f == '--pem-file' or str(f).startswith('--pem-file=')
+                  for f in flags)
+        server = Server(cmd, scheme='wss' if tls else 'ws')
         servers.append(server)
         return server
 

@@ -1,11 +1,17 @@
 """The bench contract (shared/spec/bench-contract.md) on the reference
 `hat.juggler.listen`. Works with hat-juggler 0.6.x and 0.7.x: the wire
-generation is the installed package's. Same CLI as our bench_server."""
+generation is the installed package's. Same CLI as our bench_server.
+
+Extras beyond the bench contract, as in our bench_server: `--pem-file PATH`
+serves wss with the certificate and key of one PEM file (the READY line then
+says wss://), and `--htpasswd PATH` requires HTTP Basic auth from the users
+of an htpasswd file (the reference takes only `$apr1$` lines)."""
 
 import argparse
 import asyncio
 import importlib.metadata
 import signal
+import ssl
 
 import aiohttp.web
 from hat import json
@@ -30,7 +36,9 @@ async def request_cb(conn, name, data):
 
 
 async def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(
+        epilog='--pem-file and --htpasswd are extras beyond the bench '
+               'contract (for the TLS and Basic auth interop tests).')
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--autoflush', type=float, default=0)
@@ -41,6 +49,13 @@ async def main():
     # Not in our CLI: aiohttp's server refuses frames over 4 MiB by default,
     # which in 0.6 (no segments) caps a request at 4 MiB. 0 = no limit.
     parser.add_argument('--max-msg-size', type=int)
+    # Extras beyond the bench contract.
+    parser.add_argument('--pem-file', metavar='PATH',
+                        help='serve wss with the certificate chain and '
+                             'private key of this PEM file')
+    parser.add_argument('--htpasswd', metavar='PATH',
+                        help='require HTTP Basic auth from the users of this '
+                             'htpasswd file ($apr1$ lines only)')
     args = parser.parse_args()
 
     version = importlib.metadata.version('hat-juggler')
@@ -55,6 +70,11 @@ async def main():
 
         aiohttp.web.WebSocketResponse = WebSocketResponse
 
+    ssl_ctx = None
+    if args.pem_file:
+        ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_ctx.load_cert_chain(args.pem_file)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,8 +84,11 @@ async def main():
         args.host, args.port, request_cb=request_cb,
         autoflush_delay=args.autoflush,
         state=json.Storage() if args.shared_state else None,
-        parallel_requests=args.parallel_requests)
-    print(f'READY ws://{args.host}:{args.port}/ws', flush=True)
+        parallel_requests=args.parallel_requests,
+        htpasswd_file=args.htpasswd,
+        ssl_ctx=ssl_ctx)
+    scheme = 'wss' if ssl_ctx else 'ws'
+    print(f'READY {scheme}://{args.host}:{args.port}/ws', flush=True)
     try:
         await stop.wait()
     finally:

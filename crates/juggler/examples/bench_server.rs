@@ -5,7 +5,14 @@
 //! `cargo run --release -p juggler --example bench_server -- --port PORT
 //! [--host 127.0.0.1] [--autoflush SECONDS] [--shared-state]
 //! [--parallel-requests] [--generation 0.6|0.7]`
+//!
+//! Extras beyond the bench contract, for the TLS and Basic auth interop
+//! tests: `--pem-file PATH` serves wss with the certificate and private key
+//! of one PEM file (the READY line then says `wss://`), and `--htpasswd PATH`
+//! requires HTTP Basic auth from the users of an htpasswd file (apr1 or
+//! bcrypt lines).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -14,7 +21,11 @@ use juggler::{Generation, Path, Storage};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
-#[command(about = "A juggler server implementing the bench contract")]
+#[command(
+    about = "A juggler server implementing the bench contract",
+    after_help = "--pem-file and --htpasswd are extras beyond the bench contract \
+                  (for the TLS and Basic auth interop tests)."
+)]
 struct Args {
     /// TCP port to listen on (0 picks a free one).
     #[arg(long)]
@@ -34,6 +45,14 @@ struct Args {
     /// Wire generation: 0.6 or 0.7.
     #[arg(long, default_value = "0.6")]
     generation: Generation,
+    /// Extra, not in the bench contract: serve wss with the certificate
+    /// chain and private key of this PEM file.
+    #[arg(long, value_name = "PATH")]
+    pem_file: Option<PathBuf>,
+    /// Extra, not in the bench contract: require HTTP Basic auth from the
+    /// users of this htpasswd file (apr1 or bcrypt).
+    #[arg(long, value_name = "PATH")]
+    htpasswd: Option<PathBuf>,
 }
 
 fn param<'a>(data: &'a Value, key: &str) -> Result<&'a Value, HandlerError> {
@@ -99,6 +118,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_request(handle);
     if args.shared_state {
         builder = builder.shared_state(Storage::new());
+    }
+    if let Some(path) = &args.pem_file {
+        builder = builder.pem_file(path)?;
+    }
+    if let Some(path) = &args.htpasswd {
+        builder = builder.htpasswd_file(path)?;
     }
     let server = builder.bind((args.host.as_str(), args.port)).await?;
     println!("READY {}", server.url());

@@ -3,17 +3,28 @@
 //!
 //! `interop_client --url ws://127.0.0.1:PORT/ws [--generation 0.7]
 //! [--only NAME] [--list]`; exits 0 only when every scenario passed.
+//!
+//! Extras for the TLS and Basic auth interop tests: `--ca-file PATH` trusts
+//! the CA certificates of a PEM file (besides the system's) for `wss://`,
+//! `--insecure` accepts any server certificate, and `--user U --password P`
+//! sends HTTP Basic credentials. A refused handshake (e.g. a wrong password)
+//! fails every scenario with the server's HTTP status, so the exit is 1.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use juggler::{Client, ClientBuilder, Error, Generation};
+use juggler::{Client, ClientBuilder, Error, Generation, Trust};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
+#[command(
+    after_help = "--ca-file, --insecure, --user and --password are extras \
+                  for the TLS and Basic auth interop tests."
+)]
 struct Args {
     /// Server address.
     #[arg(long, default_value = "ws://127.0.0.1:23023/ws")]
@@ -27,6 +38,18 @@ struct Args {
     /// List the scenario names and exit.
     #[arg(long)]
     list: bool,
+    /// Extra: for wss, also trust the CA certificates of this PEM file.
+    #[arg(long, value_name = "PATH", conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// Extra: for wss, accept any server certificate, unverified.
+    #[arg(long)]
+    insecure: bool,
+    /// Extra: HTTP Basic auth user (needs --password).
+    #[arg(long, requires = "password")]
+    user: Option<String>,
+    /// Extra: HTTP Basic auth password (needs --user).
+    #[arg(long, requires = "user")]
+    password: Option<String>,
 }
 
 type Notes = Arc<Mutex<Vec<(String, Value)>>>;
@@ -37,14 +60,21 @@ type Scenario = fn(Ctx) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
 struct Ctx {
     url: String,
     generation: Generation,
+    trust: Trust,
+    auth: Option<(String, String)>,
 }
 
 impl Ctx {
     async fn client(&self) -> Result<(Client, Notes), String> {
         let notes: Notes = Arc::default();
         let sink = notes.clone();
-        let client = ClientBuilder::new(&self.url)
+        let mut builder = ClientBuilder::new(&self.url)
             .generation(self.generation)
+            .trust(self.trust.clone());
+        if let Some((user, password)) = &self.auth {
+            builder = builder.basic_auth(user, password);
+        }
+        let client = builder
             .on_notify(move |name, data| {
                 sink.lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -297,9 +327,16 @@ async fn main() {
         }
         return;
     }
+    let trust = match (args.ca_file, args.insecure) {
+        (_, true) => Trust::AcceptAny,
+        (Some(path), false) => Trust::CaFile(path),
+        (None, false) => Trust::System,
+    };
     let ctx = Ctx {
         url: args.url,
         generation: args.generation,
+        trust,
+        auth: args.user.zip(args.password),
     };
     let mut failed = 0;
     let mut ran = 0;
