@@ -84,24 +84,97 @@ pub fn client_config(trust: &Trust) -> Result<Arc<rustls::ClientConfig>> {
                 Trust::CaPem(pem) => Some(pem.clone()),
                 _ => None,
             };
+            let mut pinned = Vec::new();
             if let Some(pem) = extra {
-                let mut added = 0;
                 for cert in CertificateDer::pem_slice_iter(&pem) {
                     let cert =
                         cert.map_err(|e| Error::Tls(format!("invalid CA certificate: {e}")))?;
                     roots
-                        .add(cert)
+                        .add(cert.clone())
                         .map_err(|e| Error::Tls(format!("unusable CA certificate: {e}")))?;
-                    added += 1;
+                    pinned.push(cert);
                 }
-                if added == 0 {
+                if pinned.is_empty() {
                     return Err(Error::Tls("the CA file holds no CERTIFICATE block".into()));
                 }
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider(),
+            )
+            .build()
+            .map_err(|e| Error::Tls(format!("no usable trusted root: {e}")))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedOrWebPki { webpki, pinned }))
+                .with_no_client_auth()
         }
     };
     Ok(Arc::new(config))
+}
+
+/// WebPKI verification, plus: a server certificate that is itself one of
+/// the certificates of the given CA file is trusted. `openssl req -x509`
+/// makes self-signed certificates marked as CAs, which WebPKI refuses as a
+/// server's own ("CaUsedAsEndEntity") while Python's ssl accepts them.
+#[derive(Debug)]
+struct PinnedOrWebPki {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedOrWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref())
+                {
+                    Ok(rustls::client::danger::ServerCertVerified::assertion())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 #[derive(Debug)]

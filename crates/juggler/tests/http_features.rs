@@ -268,3 +268,43 @@ async fn bad_pem_file_says_what_is_wrong() {
         .expect("refused");
     assert!(err.to_string().contains("cannot read"), "{err}");
 }
+
+/// Regression: a self-signed certificate marked as a CA (what a default
+/// `openssl req -x509` makes) was refused as the server's own even when given
+/// as the CA file ("CaUsedAsEndEntity"); Python's client accepts it.
+#[tokio::test]
+async fn a_self_signed_ca_certificate_given_as_ca_file_is_trusted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("cert");
+    let pem = dir.path().join("server.pem");
+    std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, cert.pem()).expect("write");
+    let (server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let c = ClientBuilder::new(&url)
+        .trust(Trust::CaFile(ca))
+        .connect()
+        .await
+        .expect("trusted through the CA file");
+    assert_eq!(c.send("", 1).await.ok(), Some(json!(1)));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn refusals_carry_cache_control_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("htpasswd");
+    std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");
+    let (server, _) = serve(ServerBuilder::new().htpasswd_file(&file).expect("htpasswd")).await;
+    let (status, head, _) = http(server.local_addr(), "GET", "/", "").await;
+    assert_eq!(status, 401);
+    assert!(
+        head.to_lowercase().contains("cache-control: no-cache"),
+        "{head}"
+    );
+    server.shutdown().await;
+}

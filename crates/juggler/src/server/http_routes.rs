@@ -47,17 +47,18 @@ pub(crate) fn router(
     if let Some(files) = static_files {
         router = router.fallback(move |req: Request| files.clone().handle(req));
     }
-    if shared.config.no_cache {
-        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ));
-    }
     if let Some(htpasswd) = shared.config.htpasswd.clone() {
         router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
             let htpasswd = htpasswd.clone();
             basic_auth(htpasswd, req, next)
         }));
+    }
+    // Outermost, so that refusals (401) carry it too, as the reference does.
+    if shared.config.no_cache {
+        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
     }
     router
 }
