@@ -176,15 +176,28 @@ impl ClientBuilder {
                 ))
             })?
             .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(res) => Error::Protocol(format!(
-                    "the server answered the WebSocket handshake with HTTP {}{}",
-                    res.status(),
-                    if res.status() == http::StatusCode::UNAUTHORIZED {
-                        ": check the Basic auth user and password"
-                    } else {
-                        ""
-                    }
-                )),
+                tokio_tungstenite::tungstenite::Error::Http(res) => {
+                    let body = res
+                        .body()
+                        .as_deref()
+                        .map(String::from_utf8_lossy)
+                        .map(|b| b.trim().chars().take(200).collect::<String>())
+                        .filter(|b| !b.is_empty());
+                    let basic = res
+                        .headers()
+                        .get(http::header::WWW_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
+                    let hint = match (body, basic) {
+                        (_, true) => ": check the Basic auth user and password".to_owned(),
+                        (Some(body), false) => format!(": {body}"),
+                        (None, false) => String::new(),
+                    };
+                    Error::Protocol(format!(
+                        "the server answered the WebSocket handshake with HTTP {}{hint}",
+                        res.status()
+                    ))
+                }
                 e => Error::WebSocket(e),
             })?;
         Ok(Client::start(

@@ -1,0 +1,228 @@
+//! The control endpoint's requests: each command is one juggler request
+//! whose name says what to do; errors come back as `success: false` with
+//! `{code, message}` (see `CONTROL.md`).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::engine::{Edit, Engine, Target};
+use crate::error::Error;
+use crate::remote::RemoteTarget;
+use crate::rules;
+use crate::traffic::TrafficFilter;
+
+/// Every command name, for `CONTROL.md`'s check and for clients.
+pub const COMMANDS: &[&str] = &[
+    "server.start",
+    "server.stop",
+    "server.restart",
+    "server.settings",
+    "state.set",
+    "state.remove",
+    "state.patch",
+    "state.replace",
+    "state.undo",
+    "state.redo",
+    "notify.send",
+    "rules.set",
+    "rules.test",
+    "rules.fromRequest",
+    "traffic.query",
+    "traffic.clear",
+    "traffic.pause",
+    "traffic.export",
+    "remote.connect",
+    "remote.disconnect",
+    "remote.send",
+    "workspace.get",
+    "workspace.save",
+    "connection.close",
+];
+
+fn failure(code: &str, message: impl Into<String>) -> Value {
+    json!({"code": code, "message": message.into()})
+}
+
+fn invalid(e: impl std::fmt::Display) -> Value {
+    failure("invalid", e.to_string())
+}
+
+fn from_error(e: Error) -> Value {
+    let code = match &e {
+        Error::Workspace { .. } | Error::FutureVersion { .. } => "workspace",
+        Error::Rule { .. } => "rule",
+        Error::Io { .. } => "io",
+        Error::History(_) => "history",
+        Error::Juggler(juggler::Error::Juggler(data)) => {
+            return json!({"code": "remoteError", "message": e.to_string(), "data": data});
+        }
+        Error::Juggler(_) => "juggler",
+        Error::Invalid(_) => "invalid",
+    };
+    failure(code, e.to_string())
+}
+
+fn arg<T: for<'de> Deserialize<'de>>(data: &Value, key: &str) -> Result<T, Value> {
+    let v = data.get(key).cloned().unwrap_or(Value::Null);
+    serde_json::from_value(v).map_err(|e| invalid(format!("{key}: {e}")))
+}
+
+fn path_arg(data: &Value) -> Result<juggler::Path, Value> {
+    juggler::Path::from_json(data.get("path").unwrap_or(&json!([]))).map_err(invalid)
+}
+
+/// Runs one control command.
+pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Value> {
+    let target = Target::of(&data);
+    match name {
+        "server.start" => engine
+            .start_server(None)
+            .await
+            .map(|url| json!({"url": url}))
+            .map_err(from_error),
+        "server.stop" => engine
+            .stop_server()
+            .await
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "server.restart" => {
+            engine.stop_server().await.map_err(from_error)?;
+            engine
+                .start_server(None)
+                .await
+                .map(|url| json!({"url": url}))
+                .map_err(from_error)
+        }
+        "server.settings" => engine
+            .set_server_settings(data.get("settings").cloned().unwrap_or(data))
+            .await
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "state.set" => {
+            let value = data.get("value").cloned().unwrap_or(Value::Null);
+            engine
+                .edit(target, Edit::Set(path_arg(&data)?, value))
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "state.remove" => engine
+            .edit(target, Edit::Remove(path_arg(&data)?))
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "state.patch" => {
+            let diff = data
+                .get("diff")
+                .cloned()
+                .ok_or_else(|| invalid("diff: a JSON Patch array is required"))?;
+            engine
+                .edit(target, Edit::Patch(diff))
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "state.replace" => {
+            let value = data.get("value").cloned().unwrap_or(Value::Null);
+            engine
+                .edit(target, Edit::Set(juggler::Path::root(), value))
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "state.undo" => engine.undo().map(Value::Bool).map_err(from_error),
+        "state.redo" => engine.redo().map(Value::Bool).map_err(from_error),
+        "notify.send" => {
+            let name: String = arg(&data, "name")?;
+            let targets: Option<Vec<u64>> = arg(&data, "connections")?;
+            let payload = data.get("data").cloned().unwrap_or(Value::Null);
+            engine
+                .notify(&name, payload, targets.as_deref().unwrap_or(&[]))
+                .await
+                .map(|sent| json!({"sent": sent}))
+                .map_err(from_error)
+        }
+        "rules.set" => engine
+            .set_rules(data.get("rules").cloned().unwrap_or(data))
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "rules.test" => engine
+            .test_rule(
+                data.get("rule").cloned().unwrap_or(Value::Null),
+                data.get("sample").cloned().unwrap_or(Value::Null),
+            )
+            .map_err(from_error),
+        "rules.fromRequest" => {
+            let name: String = arg(&data, "name")?;
+            Ok(json!(rules::rule_from_request(
+                &name,
+                data.get("data").unwrap_or(&Value::Null)
+            )))
+        }
+        "traffic.query" => {
+            let filter: TrafficFilter =
+                arg::<Option<TrafficFilter>>(&data, "filter")?.unwrap_or_default();
+            let limit: Option<usize> = arg(&data, "limit")?;
+            Ok(engine.traffic_query(&filter, limit.unwrap_or(500)))
+        }
+        "traffic.clear" => {
+            engine.traffic_clear();
+            Ok(Value::Null)
+        }
+        "traffic.pause" => {
+            let paused: bool = arg(&data, "paused")?;
+            engine.traffic_pause(paused);
+            Ok(Value::Null)
+        }
+        "traffic.export" => {
+            let filter: TrafficFilter =
+                arg::<Option<TrafficFilter>>(&data, "filter")?.unwrap_or_default();
+            engine
+                .traffic_export(&filter)
+                .map(Value::String)
+                .map_err(from_error)
+        }
+        "remote.connect" => {
+            let target: RemoteTarget =
+                serde_json::from_value(data.get("target").cloned().unwrap_or(data))
+                    .map_err(|e| invalid(format!("target: {e}")))?;
+            engine
+                .remote_connect(target)
+                .map(|id| json!({"id": id}))
+                .map_err(from_error)
+        }
+        "remote.disconnect" => {
+            let id: String = arg(&data, "id")?;
+            engine
+                .remote_disconnect(&id)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "remote.send" => {
+            let id: String = arg(&data, "id")?;
+            let name: String = arg(&data, "name")?;
+            let payload = data.get("data").cloned().unwrap_or(Value::Null);
+            engine
+                .remote_send(&id, &name, payload)
+                .await
+                .map_err(from_error)
+        }
+        "workspace.get" => Ok(json!(engine.workspace())),
+        "workspace.save" => {
+            let path: Option<PathBuf> = arg(&data, "path")?;
+            engine
+                .save(path)
+                .map(|p| json!({"path": p.display().to_string()}))
+                .map_err(from_error)
+        }
+        "connection.close" => {
+            let id: u64 = arg(&data, "id")?;
+            engine
+                .close_connection(id)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        other => Err(failure(
+            "unknownCommand",
+            format!("unknown command {other:?}; see CONTROL.md for the list"),
+        )),
+    }
+}

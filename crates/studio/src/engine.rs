@@ -1,0 +1,840 @@
+//! The engine: one studio's live model. It owns the workspace, runs the
+//! embedded juggler server, answers the dashboard's requests by the rules,
+//! keeps the traffic log, runs remote sessions, and publishes all of it as
+//! the [`Storage`] that the control endpoint serves (see `CONTROL.md`).
+//!
+//! Every change to the served state goes through the engine, which applies
+//! it to the live state (the server diffs it out to dashboards as usual) and
+//! mirrors the same operation into the model at `/state`.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use juggler::server::{Connection, HandlerError, ServerBuilder};
+use juggler::{Server, Storage, path};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+use crate::history::History;
+use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
+use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo, RuleSet};
+use crate::traffic::{Frame, Peer, TrafficFilter, TrafficLimits, TrafficLog};
+use crate::workspace::{self, Workspace};
+
+/// How many sent notifications and unmatched requests the model keeps.
+const RECENT: usize = 100;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// A cheap handle to the engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    model: Storage,
+    events: broadcast::Sender<(String, Value)>,
+    core: Mutex<Core>,
+}
+
+struct Core {
+    workspace: Workspace,
+    path: Option<PathBuf>,
+    rules: RuleSet,
+    history: History,
+    traffic: TrafficLog,
+    /// The served state when it is shared (also kept while stopped).
+    doc: Storage,
+    server: Option<Server>,
+    remotes: HashMap<String, RemoteSession>,
+    next_remote: u64,
+    notify_history: VecDeque<Value>,
+    unmatched: VecDeque<Value>,
+}
+
+/// Where a state edit goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The shared state (or, when state is per connection, the template
+    /// that new connections start from).
+    Shared,
+    /// One connection's own state.
+    Connection(u64),
+}
+
+impl Target {
+    fn from_data(data: &Value) -> Target {
+        match data.get("connection").and_then(Value::as_u64) {
+            Some(id) => Target::Connection(id),
+            None => Target::Shared,
+        }
+    }
+}
+
+impl Engine {
+    /// An engine on `workspace` (read from `path`, if it came from a file).
+    pub fn new(workspace: Workspace, path: Option<PathBuf>) -> Result<Self> {
+        let rules = RuleSet::new(workspace.rules.clone())?;
+        let doc = Storage::with_data(workspace.initial_state.clone());
+        let (events, _) = broadcast::channel(4096);
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                model: Storage::new(),
+                events,
+                core: Mutex::new(Core {
+                    workspace,
+                    path,
+                    rules,
+                    history: History::default(),
+                    traffic: TrafficLog::new(TrafficLimits::default()),
+                    doc,
+                    server: None,
+                    remotes: HashMap::new(),
+                    next_remote: 1,
+                    notify_history: VecDeque::new(),
+                    unmatched: VecDeque::new(),
+                }),
+            }),
+        };
+        engine.publish_all();
+        Ok(engine)
+    }
+
+    /// Opens the workspace file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let ws = Workspace::load(path)?;
+        Self::new(ws, Some(path.to_owned()))
+    }
+
+    fn core(&self) -> MutexGuard<'_, Core> {
+        self.inner.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The model the control endpoint serves.
+    pub fn model(&self) -> Storage {
+        self.inner.model.clone()
+    }
+
+    /// Events for control clients: `(name, data)` notifications.
+    pub fn events(&self) -> broadcast::Sender<(String, Value)> {
+        self.inner.events.clone()
+    }
+
+    fn event(&self, name: &str, data: Value) {
+        // No control client listening is fine.
+        let _ = self.inner.events.send((name.to_owned(), data));
+    }
+
+    /// The workspace as it stands now (rules and state included).
+    pub fn workspace(&self) -> Workspace {
+        let core = self.core();
+        let mut ws = core.workspace.clone();
+        ws.rules = core.rules.rules().to_vec();
+        ws.initial_state = core.doc.data();
+        ws
+    }
+
+    fn base_dir(core: &Core) -> PathBuf {
+        core.path
+            .as_deref()
+            .map(workspace::base_dir)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    // ---- model -----------------------------------------------------------
+
+    fn publish_all(&self) {
+        let core = self.core();
+        let m = &self.inner.model;
+        m.set(
+            path!["workspace"],
+            json!({
+                "path": core.path.as_ref().map(|p| p.display().to_string()),
+                "notifyPresets": core.workspace.notify_presets,
+                "remotes": core.workspace.remotes,
+            }),
+        );
+        m.set(path!["rules"], json!(core.rules.rules()));
+        m.set(path!["state"], core.doc.data());
+        m.set(path!["history"], json!(core.history.status()));
+        m.set(path!["connections"], json!({}));
+        m.set(path!["notifyHistory"], json!([]));
+        m.set(path!["unmatched"], json!([]));
+        m.set(path!["remotes"], json!({}));
+        m.set(path!["traffic"], json!(core.traffic.status()));
+        drop(core);
+        self.publish_server(None);
+    }
+
+    fn publish_server(&self, error: Option<String>) {
+        let core = self.core();
+        let settings = &core.workspace.server;
+        let (status, url, dashboard) = match &core.server {
+            Some(s) => {
+                let http = if core.workspace.server.pem_file.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                (
+                    "running",
+                    Some(s.url()),
+                    Some(format!("{http}://{}/", display_addr(s.local_addr()))),
+                )
+            }
+            None if error.is_some() => ("error", None, None),
+            None => ("stopped", None, None),
+        };
+        self.inner.model.set(
+            path!["server"],
+            json!({
+                "status": status,
+                "error": error,
+                "settings": settings,
+                "url": url,
+                "dashboardUrl": dashboard,
+            }),
+        );
+    }
+
+    fn publish_history(&self, core: &Core) {
+        self.inner
+            .model
+            .set(path!["history"], json!(core.history.status()));
+    }
+
+    // ---- server ------------------------------------------------------------
+
+    /// Starts the embedded server with the workspace's settings, on
+    /// `listener` if given (tests bind `127.0.0.1:0`), else on the settings'
+    /// host and port.
+    pub async fn start_server(&self, listener: Option<TcpListener>) -> Result<String> {
+        if self.core().server.is_some() {
+            return Err(Error::Invalid(
+                "the server is already running: stop it first, or restart".into(),
+            ));
+        }
+        let result = self.try_start(listener).await;
+        match &result {
+            Ok(_) => self.publish_server(None),
+            Err(e) => self.publish_server(Some(e.to_string())),
+        }
+        result
+    }
+
+    async fn try_start(&self, listener: Option<TcpListener>) -> Result<String> {
+        let (config, shared, initial, bind) = {
+            let core = self.core();
+            let settings = core.workspace.server.clone();
+            let config = settings.server_config(&Self::base_dir(&core))?;
+            (
+                config,
+                settings.shared_state,
+                core.doc.data(),
+                settings.bind_address(),
+            )
+        };
+        let listener = match listener {
+            Some(l) => l,
+            None => TcpListener::bind(&bind).await.map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot listen on {bind}: {e}; choose another port in the server settings \
+                     (0 picks a free one)"
+                ))
+            })?,
+        };
+        let mut builder = ServerBuilder::with_config(config);
+        if shared {
+            builder = builder.shared_state(self.core().doc.clone());
+        }
+        let on_conn = self.clone();
+        let on_req = self.clone();
+        let on_traffic = self.clone();
+        builder = builder
+            .on_connection(move |conn| {
+                let engine = on_conn.clone();
+                let initial = initial.clone();
+                async move { engine.connected(conn, shared, initial).await }
+            })
+            .on_request(move |conn, name, data| {
+                let engine = on_req.clone();
+                async move { engine.answer(conn, name, data).await }
+            })
+            .on_traffic(move |id, direction, text| {
+                on_traffic.traffic(Peer::Connection(id), direction.into(), text);
+            });
+        let server = builder.serve(listener)?;
+        let url = server.url();
+        tracing::info!(url, "studio server started");
+        self.core().server = Some(server.clone());
+        let engine = self.clone();
+        tokio::spawn(async move { engine.refresh_stats(server).await });
+        Ok(url)
+    }
+
+    /// Stops the embedded server (connections are closed cleanly).
+    pub async fn stop_server(&self) -> Result<()> {
+        let server = self.core().server.take();
+        if let Some(server) = server {
+            server.shutdown().await;
+            tracing::info!("studio server stopped");
+        }
+        self.inner.model.set(path!["connections"], json!({}));
+        self.publish_server(None);
+        Ok(())
+    }
+
+    /// Replaces the server settings (validated like the workspace file);
+    /// a running server restarts with them.
+    pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
+        let settings: workspace::ServerSettings = serde_json::from_value(settings)
+            .map_err(|e| Error::Invalid(format!("invalid server settings: {e}")))?;
+        let running = {
+            let mut core = self.core();
+            let mut ws = core.workspace.clone();
+            ws.server = settings;
+            let problems = ws.validate(&Self::base_dir(&core));
+            if let Some(p) = problems.first() {
+                return Err(Error::Invalid(format!("{}: {}", p.field, p.message)));
+            }
+            core.workspace = ws;
+            core.server.is_some()
+        };
+        if running {
+            self.stop_server().await?;
+            self.start_server(None).await?;
+        } else {
+            self.publish_server(None);
+        }
+        Ok(())
+    }
+
+    async fn refresh_stats(&self, server: Server) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        while server.is_open() {
+            tick.tick().await;
+            for conn in server.connections() {
+                let key = conn.id().to_string();
+                if self
+                    .inner
+                    .model
+                    .get(path!["connections", key.as_str()])
+                    .is_some()
+                {
+                    self.inner.model.set(
+                        path!["connections", key.as_str(), "stats"],
+                        json!(conn.stats()),
+                    );
+                }
+            }
+        }
+    }
+
+    async fn connected(&self, conn: Connection, shared: bool, initial: Value) {
+        let key = conn.id().to_string();
+        if !shared {
+            conn.state().set([], initial);
+        }
+        let since = conn
+            .connected_at()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        self.inner.model.set(
+            path!["connections", key.as_str()],
+            json!({
+                "id": conn.id(),
+                "remote": conn.remote(),
+                "userAgent": conn.user_agent(),
+                "connectedAt": since,
+                "stats": conn.stats(),
+                "state": if shared { Value::Null } else { conn.state().data() },
+            }),
+        );
+        self.event(
+            "connection.opened",
+            json!({"id": conn.id(), "remote": conn.remote()}),
+        );
+        // The handler is dropped when the connection closes: the guard's
+        // drop removes the entry.
+        struct Gone(Engine, u64);
+        impl Drop for Gone {
+            fn drop(&mut self) {
+                let key = self.1.to_string();
+                self.0
+                    .inner
+                    .model
+                    .remove(path!["connections", key.as_str()]);
+                self.0.event("connection.closed", json!({"id": self.1}));
+            }
+        }
+        let _gone = Gone(self.clone(), conn.id());
+        std::future::pending::<()>().await;
+    }
+
+    fn connection(&self, id: u64) -> Result<Connection> {
+        let server = self.core().server.clone();
+        server
+            .and_then(|s| s.connections().into_iter().find(|c| c.id() == id))
+            .ok_or_else(|| Error::Invalid(format!("no connection {id}: it may have closed")))
+    }
+
+    // ---- requests ----------------------------------------------------------
+
+    async fn answer(
+        &self,
+        conn: Connection,
+        name: String,
+        data: Value,
+    ) -> std::result::Result<Value, HandlerError> {
+        let req = RequestInfo {
+            name: name.clone(),
+            data,
+            connection_id: conn.id(),
+            now: now_ms(),
+        };
+        let decision = rules::decide(&mut self.core().rules, &req);
+        let answer = match decision {
+            Decision::NoRule => {
+                let entry = json!({"time": req.now, "name": req.name, "data": req.data, "connectionId": req.connection_id});
+                self.push_recent(path!["unmatched"], |c| &mut c.unmatched, entry.clone());
+                self.event("request.unmatched", entry);
+                tracing::info!(request = %name, "no rule for request");
+                return rules::no_rule_reply(&name)
+                    .into_result()
+                    .map_err(HandlerError);
+            }
+            Decision::Answer(a) => a,
+        };
+        if answer.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(u64::from(answer.delay_ms))).await;
+        }
+        for effect in answer.effects {
+            match effect {
+                Effect::SetState { path, value } => {
+                    let target = if self.is_shared() {
+                        Target::Shared
+                    } else {
+                        Target::Connection(conn.id())
+                    };
+                    self.edit(target, Edit::Set(path, value))
+                        .map_err(|e| HandlerError::from(e.to_string()))?;
+                }
+                Effect::Notify { name, data, target } => {
+                    let targets = match target {
+                        NotifyTarget::Sender => vec![conn.id()],
+                        NotifyTarget::All => Vec::new(),
+                    };
+                    self.notify(&name, data, &targets)
+                        .await
+                        .map_err(|e| HandlerError::from(e.to_string()))?;
+                }
+            }
+        }
+        answer.reply.into_result().map_err(HandlerError)
+    }
+
+    fn is_shared(&self) -> bool {
+        self.core().workspace.server.shared_state
+    }
+
+    fn push_recent(
+        &self,
+        at: juggler::Path,
+        list: impl FnOnce(&mut Core) -> &mut VecDeque<Value>,
+        entry: Value,
+    ) {
+        let mut core = self.core();
+        let l = list(&mut core);
+        l.push_back(entry);
+        while l.len() > RECENT {
+            l.pop_front();
+        }
+        let all: Vec<_> = l.iter().cloned().collect();
+        drop(core);
+        self.inner.model.set(at, Value::Array(all));
+    }
+
+    // ---- traffic -------------------------------------------------------------
+
+    fn traffic(&self, peer: Peer, direction: crate::traffic::Direction, text: &str) {
+        let Some(frame) = Frame::from_message_text(now_ms() as f64, peer, direction, text) else {
+            return;
+        };
+        let mut core = self.core();
+        let entry = core.traffic.push(frame).map(|e| json!(e));
+        let status = json!(core.traffic.status());
+        drop(core);
+        if let Some(entry) = entry {
+            self.event("traffic", entry);
+        }
+        self.inner.model.set(path!["traffic"], status);
+    }
+
+    /// Entries of the traffic log that pass `filter`, newest last.
+    pub fn traffic_query(&self, filter: &TrafficFilter, limit: usize) -> Value {
+        json!(self.core().traffic.latest(filter, limit))
+    }
+
+    /// The traffic log (filtered) as NDJSON text.
+    pub fn traffic_export(&self, filter: &TrafficFilter) -> Result<String> {
+        let mut out = Vec::new();
+        self.core()
+            .traffic
+            .export_ndjson(filter, &mut out)
+            .map_err(|e| Error::Invalid(format!("export failed: {e}")))?;
+        String::from_utf8(out).map_err(|e| Error::Invalid(e.to_string()))
+    }
+
+    // ---- state ---------------------------------------------------------------
+
+    /// Applies `edit` to the target state; shared edits are undoable.
+    pub fn edit(&self, target: Target, edit: Edit) -> Result<()> {
+        match target {
+            Target::Shared => {
+                let mut core = self.core();
+                let before = core.doc.data();
+                apply(&core.doc, &edit)?;
+                let after = core.doc.data();
+                core.history.record(&before, &after);
+                // Mirror into the model with the same operation.
+                apply(&self.inner.model, &edit.under(&path!["state"]))?;
+                self.publish_history(&core);
+                Ok(())
+            }
+            Target::Connection(id) => {
+                let conn = self.connection(id)?;
+                apply(conn.state(), &edit)?;
+                let key = id.to_string();
+                apply(
+                    &self.inner.model,
+                    &edit.under(&path!["connections", key.as_str(), "state"]),
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Undoes the last edit of the shared state.
+    pub fn undo(&self) -> Result<bool> {
+        self.step(true)
+    }
+
+    /// Redoes the last undone edit of the shared state.
+    pub fn redo(&self) -> Result<bool> {
+        self.step(false)
+    }
+
+    fn step(&self, back: bool) -> Result<bool> {
+        let mut core = self.core();
+        let current = core.doc.data();
+        let next = if back {
+            core.history.undo(&current)?
+        } else {
+            core.history.redo(&current)?
+        };
+        let Some(next) = next else { return Ok(false) };
+        core.doc.set([], next.clone());
+        self.inner.model.set(path!["state"], next);
+        self.publish_history(&core);
+        Ok(true)
+    }
+
+    // ---- notifications -------------------------------------------------------
+
+    /// Sends a notification to `targets` (empty: every connection).
+    /// Returns how many connections it was sent to.
+    pub async fn notify(&self, name: &str, data: Value, targets: &[u64]) -> Result<usize> {
+        let server = self.core().server.clone().ok_or_else(|| {
+            Error::Invalid("the server is not running: start it, then send".into())
+        })?;
+        let conns: Vec<_> = server
+            .connections()
+            .into_iter()
+            .filter(|c| targets.is_empty() || targets.contains(&c.id()))
+            .collect();
+        if !targets.is_empty() && conns.len() < targets.len() {
+            return Err(Error::Invalid(format!(
+                "some of the connections {targets:?} are gone; choose open ones"
+            )));
+        }
+        let mut sent = 0;
+        for conn in &conns {
+            if conn.notify(name, &data).await.is_ok() {
+                sent += 1;
+            }
+        }
+        let entry =
+            json!({"time": now_ms(), "name": name, "data": data, "targets": targets, "sent": sent});
+        self.push_recent(path!["notifyHistory"], |c| &mut c.notify_history, entry);
+        Ok(sent)
+    }
+
+    // ---- rules ---------------------------------------------------------------
+
+    /// Replaces all rules.
+    pub fn set_rules(&self, rules: Value) -> Result<()> {
+        let rules: Vec<rules::Rule> = serde_json::from_value(rules)
+            .map_err(|e| Error::Invalid(format!("invalid rules: {e}")))?;
+        let mut core = self.core();
+        core.rules.set_rules(rules)?;
+        let all = json!(core.rules.rules());
+        drop(core);
+        self.inner.model.set(path!["rules"], all);
+        Ok(())
+    }
+
+    /// Runs a rule against a sample request without side effects.
+    pub fn test_rule(&self, rule: Value, sample: Value) -> Result<Value> {
+        let rule: rules::Rule = serde_json::from_value(rule)
+            .map_err(|e| Error::Invalid(format!("invalid rule: {e}")))?;
+        let sample: RequestInfo = serde_json::from_value(sample)
+            .map_err(|e| Error::Invalid(format!("invalid sample request: {e}")))?;
+        Ok(json!(rules::test_rule(&rule, &sample)?))
+    }
+
+    // ---- remotes ---------------------------------------------------------------
+
+    /// Connects a remote session; returns its id.
+    pub fn remote_connect(&self, target: RemoteTarget) -> Result<String> {
+        let id = {
+            let mut core = self.core();
+            let id = format!("r{}", core.next_remote);
+            core.next_remote += 1;
+            id
+        };
+        self.inner.model.set(
+            path!["remotes", id.as_str()],
+            json!({"id": id, "target": target, "status": RemoteStatus::Connecting { attempt: 1 }, "rttMs": null, "state": null, "notifications": []}),
+        );
+        let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
+        let session = RemoteSession::start(id.clone(), target, sink)?;
+        self.core().remotes.insert(id.clone(), session);
+        Ok(id)
+    }
+
+    /// Stops a remote session and forgets it.
+    pub fn remote_disconnect(&self, id: &str) -> Result<()> {
+        let session = self
+            .core()
+            .remotes
+            .remove(id)
+            .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
+        session.stop();
+        self.inner.model.remove(path!["remotes", id]);
+        Ok(())
+    }
+
+    /// Sends a request on a remote session.
+    pub async fn remote_send(&self, id: &str, name: &str, data: Value) -> Result<Value> {
+        let session = self
+            .core()
+            .remotes
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
+        session.send(name, data).await
+    }
+
+    // ---- workspace ---------------------------------------------------------------
+
+    /// Saves the workspace (to `path`, or where it came from).
+    pub fn save(&self, path: Option<PathBuf>) -> Result<PathBuf> {
+        let ws = self.workspace();
+        let target = {
+            let core = self.core();
+            path.or_else(|| core.path.clone()).ok_or_else(|| {
+                Error::Invalid("this workspace has no file yet: choose where to save it".into())
+            })?
+        };
+        ws.save(&target)?;
+        self.core().path = Some(target.clone());
+        self.inner.model.set(
+            path!["workspace", "path"],
+            json!(target.display().to_string()),
+        );
+        Ok(target)
+    }
+
+    /// Stops everything the engine runs.
+    pub async fn shutdown(&self) {
+        let remotes: Vec<_> = self.core().remotes.drain().map(|(_, s)| s).collect();
+        for r in remotes {
+            r.stop();
+        }
+        let _ = self.stop_server().await;
+    }
+}
+
+fn display_addr(addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    }
+}
+
+/// One change of a state document.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    /// Set the value at a path.
+    Set(juggler::Path, Value),
+    /// Remove the value at a path.
+    Remove(juggler::Path),
+    /// Apply a JSON Patch (RFC 6902).
+    Patch(Value),
+}
+
+impl Edit {
+    /// The same edit on a document nested at `prefix`.
+    fn under(&self, prefix: &juggler::Path) -> Edit {
+        let join = |p: &juggler::Path| {
+            let mut steps = prefix.0.clone();
+            steps.extend(p.0.iter().cloned());
+            juggler::Path(steps)
+        };
+        match self {
+            Edit::Set(p, v) => Edit::Set(join(p), v.clone()),
+            Edit::Remove(p) => Edit::Remove(join(p)),
+            Edit::Patch(diff) => {
+                let mut pointer = String::new();
+                for step in &prefix.0 {
+                    pointer.push('/');
+                    match step {
+                        juggler::Step::Key(k) => juggler::path::escape_segment(k, &mut pointer),
+                        juggler::Step::Index(i) => pointer.push_str(&i.to_string()),
+                    }
+                }
+                let ops = diff
+                    .as_array()
+                    .map(|ops| {
+                        ops.iter()
+                            .map(|op| {
+                                let mut op = op.clone();
+                                for key in ["path", "from"] {
+                                    if let Some(p) = op.get(key).and_then(Value::as_str) {
+                                        let joined = format!("{pointer}{p}");
+                                        op[key] = Value::String(joined);
+                                    }
+                                }
+                                op
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Edit::Patch(Value::Array(ops))
+            }
+        }
+    }
+}
+
+fn apply(storage: &Storage, edit: &Edit) -> Result<()> {
+    match edit {
+        Edit::Set(p, v) => storage.set(p, v.clone()),
+        Edit::Remove(p) => storage.remove(p),
+        Edit::Patch(diff) => storage.patch(diff)?,
+    }
+    Ok(())
+}
+
+impl RemoteSink for Engine {
+    fn status(&self, session: &str, status: RemoteStatus) {
+        if self.inner.model.get(path!["remotes", session]).is_some() {
+            self.inner
+                .model
+                .set(path!["remotes", session, "status"], json!(status));
+        }
+    }
+
+    fn state_reset(&self, session: &str) {
+        if self.inner.model.get(path!["remotes", session]).is_some() {
+            self.inner
+                .model
+                .set(path!["remotes", session, "state"], Value::Null);
+        }
+    }
+
+    fn state_diff(&self, session: &str, diff: &Value) {
+        let edit = Edit::Patch(diff.clone()).under(&path!["remotes", session, "state"]);
+        if let Err(e) = apply(&self.inner.model, &edit) {
+            tracing::warn!(session, "remote state diff did not apply to the model: {e}");
+        }
+    }
+
+    fn notification(&self, session: &str, name: &str, data: &Value) {
+        let entry = json!({"time": now_ms(), "name": name, "data": data});
+        let at = path!["remotes", session, "notifications"];
+        if let Some(Value::Array(mut list)) = self.inner.model.get(&at) {
+            list.push(entry.clone());
+            let excess = list.len().saturating_sub(RECENT);
+            list.drain(..excess);
+            self.inner.model.set(&at, Value::Array(list));
+        }
+        self.event(
+            "remote.notify",
+            json!({"session": session, "name": name, "data": data}),
+        );
+    }
+
+    fn rtt(&self, session: &str, rtt: Duration) {
+        if self.inner.model.get(path!["remotes", session]).is_some() {
+            self.inner.model.set(
+                path!["remotes", session, "rttMs"],
+                json!(rtt.as_secs_f64() * 1000.0),
+            );
+        }
+    }
+
+    fn traffic(&self, session: &str, direction: juggler::Direction, text: &str) {
+        Engine::traffic(
+            self,
+            Peer::Remote(session.to_owned()),
+            direction.into(),
+            text,
+        );
+    }
+}
+
+impl Target {
+    /// Reads the target of a control command's data (`connection`: id).
+    pub fn of(data: &Value) -> Target {
+        Target::from_data(data)
+    }
+}
+
+impl Engine {
+    /// Empties the traffic log.
+    pub fn traffic_clear(&self) {
+        let mut core = self.core();
+        core.traffic.clear();
+        let status = json!(core.traffic.status());
+        drop(core);
+        self.inner.model.set(path!["traffic"], status);
+    }
+
+    /// Pauses or resumes the traffic log.
+    pub fn traffic_pause(&self, paused: bool) {
+        let mut core = self.core();
+        core.traffic.set_paused(paused);
+        let status = json!(core.traffic.status());
+        drop(core);
+        self.inner.model.set(path!["traffic"], status);
+    }
+
+    /// Closes one connection of the embedded server.
+    pub fn close_connection(&self, id: u64) -> Result<()> {
+        self.connection(id)?.close();
+        Ok(())
+    }
+}

@@ -1,0 +1,353 @@
+//! Undo/redo of the state document.
+//!
+//! Each recorded change keeps two JSON Patches, computed with
+//! [`juggler::diff::diff`]: forward (before → after) and backward (after →
+//! before). The stack is bounded by a number of steps and by the bytes of
+//! their patches; the oldest steps go first. A new change drops what could
+//! be redone.
+//!
+//! The runtime either hands the current document to [`History::undo`] /
+//! [`History::redo`] and gets the new one, or takes the operations with
+//! [`History::undo_ops`] / [`History::redo_ops`] and applies them to its
+//! `juggler::Storage` (`apply_ops`), so that connections get the small
+//! patch; if that fails, the state changed without being recorded, and it
+//! calls [`History::clear`].
+//!
+//! Undo restores values, not the order of object members: a member that a
+//! change removed comes back at the end of its object (JSON Patch `add`
+//! cannot place it), as it would in any juggler client.
+
+use std::collections::VecDeque;
+
+use juggler::path::Op;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+/// Steps kept by default.
+pub const DEFAULT_MAX_STEPS: usize = 200;
+/// Bytes of patch text kept by default: 32 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// One change, both ways.
+#[derive(Debug, Clone)]
+struct Step {
+    forward: Vec<Op>,
+    backward: Vec<Op>,
+    bytes: usize,
+}
+
+/// What [`History::record`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The change is on the undo stack.
+    Yes,
+    /// Before and after are equal: nothing to record.
+    Unchanged,
+    /// The change alone is larger than the byte bound: it cannot be undone,
+    /// and the steps before it were dropped (they no longer lead back from
+    /// the new document).
+    TooLarge,
+}
+
+/// How much can be undone and redone, for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct HistoryStatus {
+    /// Steps that can be undone.
+    pub undo: usize,
+    /// Steps that can be redone.
+    pub redo: usize,
+    /// Bytes of patch text held.
+    pub bytes: usize,
+}
+
+/// A bounded undo/redo stack of state changes.
+#[derive(Debug, Clone)]
+pub struct History {
+    undo: VecDeque<Step>,
+    redo: Vec<Step>,
+    bytes: usize,
+    max_steps: usize,
+    max_bytes: usize,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::new(DEFAULT_MAX_STEPS, DEFAULT_MAX_BYTES)
+    }
+}
+
+fn ops_bytes(ops: &[Op]) -> usize {
+    let mut text = String::new();
+    for op in ops {
+        op.write_json(&mut text);
+    }
+    text.len()
+}
+
+impl History {
+    /// A history keeping at most `max_steps` steps (undo and redo
+    /// together) and `max_bytes` bytes of patch text.
+    pub fn new(max_steps: usize, max_bytes: usize) -> Self {
+        History {
+            undo: VecDeque::new(),
+            redo: Vec::new(),
+            bytes: 0,
+            max_steps: max_steps.max(1),
+            max_bytes,
+        }
+    }
+
+    /// Records the change from `before` to `after`.
+    pub fn record(&mut self, before: &Value, after: &Value) -> Recorded {
+        let forward = juggler::diff::diff(before, after);
+        if forward.is_empty() {
+            return Recorded::Unchanged;
+        }
+        let backward = juggler::diff::diff(after, before);
+        let bytes = ops_bytes(&forward) + ops_bytes(&backward);
+        self.drop_redo();
+        if bytes > self.max_bytes {
+            self.clear();
+            return Recorded::TooLarge;
+        }
+        self.bytes += bytes;
+        self.undo.push_back(Step {
+            forward,
+            backward,
+            bytes,
+        });
+        while self.undo.len() > self.max_steps || self.bytes > self.max_bytes {
+            match self.undo.pop_front() {
+                Some(old) => self.bytes -= old.bytes,
+                None => break,
+            }
+        }
+        Recorded::Yes
+    }
+
+    fn drop_redo(&mut self) {
+        for step in self.redo.drain(..) {
+            self.bytes -= step.bytes;
+        }
+    }
+
+    /// Moves the last change to the redo stack and returns the operations
+    /// that undo it; `None` when there is nothing to undo.
+    pub fn undo_ops(&mut self) -> Option<Vec<Op>> {
+        let step = self.undo.pop_back()?;
+        let ops = step.backward.clone();
+        self.redo.push(step);
+        Some(ops)
+    }
+
+    /// Moves the last undone change back to the undo stack and returns the
+    /// operations that redo it; `None` when there is nothing to redo.
+    pub fn redo_ops(&mut self) -> Option<Vec<Op>> {
+        let step = self.redo.pop()?;
+        let ops = step.forward.clone();
+        self.undo.push_back(step);
+        Some(ops)
+    }
+
+    /// The document before the last change, from `current`; `None` when
+    /// there is nothing to undo. When the step does not apply (`current` is
+    /// not the document it was recorded against), the history is cleared.
+    pub fn undo(&mut self, current: &Value) -> Result<Option<Value>> {
+        let Some(ops) = self.undo_ops() else {
+            return Ok(None);
+        };
+        self.applied(current, &ops, "undo").map(Some)
+    }
+
+    /// The document after the last undone change, from `current`; `None`
+    /// when there is nothing to redo. Clears the history when the step does
+    /// not apply.
+    pub fn redo(&mut self, current: &Value) -> Result<Option<Value>> {
+        let Some(ops) = self.redo_ops() else {
+            return Ok(None);
+        };
+        self.applied(current, &ops, "redo").map(Some)
+    }
+
+    fn applied(&mut self, current: &Value, ops: &[Op], what: &str) -> Result<Value> {
+        let mut doc = current.clone();
+        juggler::diff::apply_in_place(&mut doc, ops).map_err(|e| {
+            self.clear();
+            Error::History(format!(
+                "cannot {what}: the state changed without being recorded ({e}); the undo \
+                 history has been cleared"
+            ))
+        })?;
+        Ok(doc)
+    }
+
+    /// Whether there is something to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is something to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Steps and bytes held.
+    pub fn status(&self) -> HistoryStatus {
+        HistoryStatus {
+            undo: self.undo.len(),
+            redo: self.redo.len(),
+            bytes: self.bytes,
+        }
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.undo.clear();
+        self.redo.clear();
+        self.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Records `docs[0] → docs[1] → …` and returns the history.
+    fn walk(history: &mut History, docs: &[Value]) {
+        for pair in docs.windows(2) {
+            history.record(&pair[0], &pair[1]);
+        }
+    }
+
+    #[test]
+    fn undo_and_redo_walk_the_changes() {
+        let docs = [
+            json!(null),
+            json!({"a": 1}),
+            json!({"a": 1, "b": [1, 2, 3]}),
+            json!({"b": [1, 3], "c": {"d": "e"}}),
+        ];
+        let mut h = History::default();
+        walk(&mut h, &docs);
+        assert_eq!(h.status().undo, 3);
+        let mut cur = docs[3].clone();
+        for i in (0..3).rev() {
+            cur = h.undo(&cur).expect("applies").expect("something to undo");
+            assert_eq!(cur, docs[i]);
+        }
+        assert_eq!(h.undo(&cur).expect("ok"), None);
+        assert!(!h.can_undo() && h.can_redo());
+        for doc in &docs[1..] {
+            cur = h.redo(&cur).expect("applies").expect("something to redo");
+            assert_eq!(&cur, doc);
+        }
+        assert_eq!(h.redo(&cur).expect("ok"), None);
+        assert_eq!(h.status().undo, 3);
+    }
+
+    #[test]
+    fn a_removed_member_comes_back_last() {
+        let before = json!({"x": 1, "y": 2, "z": 3});
+        let after = json!({"x": 1, "z": 3});
+        let mut h = History::default();
+        h.record(&before, &after);
+        let back = h.undo(&after).expect("ok").expect("step");
+        assert_eq!(back, before);
+        // JSON Patch `add` cannot place a member: it goes to the end.
+        assert_eq!(back.to_string(), r#"{"x":1,"z":3,"y":2}"#);
+    }
+
+    #[test]
+    fn a_new_change_drops_the_redo_steps() {
+        let mut h = History::default();
+        walk(&mut h, &[json!(1), json!(2), json!(3)]);
+        let cur = h.undo(&json!(3)).expect("ok").expect("step");
+        assert_eq!(cur, json!(2));
+        assert_eq!(h.record(&cur, &json!(4)), Recorded::Yes);
+        assert!(!h.can_redo());
+        assert_eq!(h.undo(&json!(4)).expect("ok"), Some(json!(2)));
+        assert_eq!(h.record(&json!(5), &json!(5)), Recorded::Unchanged);
+    }
+
+    #[test]
+    fn bounded_by_steps() {
+        let mut h = History::new(3, usize::MAX);
+        let docs: Vec<Value> = (0..10).map(|i| json!({"n": i})).collect();
+        walk(&mut h, &docs);
+        assert_eq!(h.status().undo, 3);
+        let mut cur = docs[9].clone();
+        while let Some(prev) = h.undo(&cur).expect("ok") {
+            cur = prev;
+        }
+        assert_eq!(cur, docs[6], "the oldest steps went first");
+        assert_eq!((h.status().undo, h.status().redo), (0, 3));
+    }
+
+    #[test]
+    fn bounded_by_bytes() {
+        let big = |c: char| json!({"text": c.to_string().repeat(1000)});
+        // Each step holds about 2 × 1 KB of patch text.
+        let mut h = History::new(100, 5000);
+        walk(&mut h, &[big('a'), big('b'), big('c'), big('d'), big('e')]);
+        let s = h.status();
+        assert_eq!(s.undo, 2, "{s:?}");
+        assert!(s.bytes <= 5000, "{s:?}");
+        // A change larger than the bound alone clears the history.
+        let mut h = History::new(100, 5000);
+        h.record(&json!(1), &json!(2));
+        assert_eq!(
+            h.record(&json!(2), &json!("x".repeat(6000))),
+            Recorded::TooLarge
+        );
+        assert_eq!(
+            h.status(),
+            HistoryStatus {
+                undo: 0,
+                redo: 0,
+                bytes: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_step_that_no_longer_applies_clears_the_history() {
+        let mut h = History::default();
+        walk(
+            &mut h,
+            &[
+                json!({"a": [1]}),
+                json!({"a": [1, 2]}),
+                json!({"a": [1, 2, 3]}),
+            ],
+        );
+        let err = h.undo(&json!({"b": 1})).expect_err("does not apply");
+        assert!(
+            err.to_string().contains("history has been cleared"),
+            "{err}"
+        );
+        assert!(!h.can_undo() && !h.can_redo());
+    }
+
+    #[test]
+    fn ops_for_a_storage() {
+        let storage = juggler::Storage::with_data(json!({"a": 1}));
+        let mut h = History::default();
+        let before = storage.data();
+        storage.set(juggler::path!["b"], json!(2));
+        h.record(&before, &storage.data());
+        storage
+            .apply_ops(h.undo_ops().expect("step"))
+            .expect("applies");
+        assert_eq!(storage.data(), json!({"a": 1}));
+        storage
+            .apply_ops(h.redo_ops().expect("step"))
+            .expect("applies");
+        assert_eq!(storage.data(), json!({"a": 1, "b": 2}));
+    }
+}

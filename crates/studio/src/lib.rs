@@ -1,0 +1,27 @@
+//! The Juggler Studio engine, its pure core: no sockets, no tasks.
+//!
+//! - [`workspace`]: the workspace file (server settings, initial state,
+//!   rules, notify presets, remote bookmarks), loaded with errors that name
+//!   the line and the field, saved atomically, described by a JSON Schema.
+//! - [`rules`] and [`template`]: how requests are answered.
+//! - [`history`]: undo/redo of the state document.
+//! - [`traffic`]: the bounded, filterable log of frames.
+//!
+//! Types that the UI sees derive `ts_rs::TS`; see [`bindings`].
+
+pub mod bindings;
+pub mod commands;
+pub mod control;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod history;
+pub mod remote;
+pub mod rules;
+pub mod template;
+pub mod traffic;
+pub mod workspace;
+
+pub use engine::Engine;
+pub use error::{Error, Problem, Result};
+pub use workspace::Workspace;

@@ -1,0 +1,270 @@
+//! Remote sessions: the studio as a client of any juggler server. Each
+//! session keeps a connection (reconnecting with back-off), mirrors the
+//! server's state, keeps its notifications, sends requests and measures
+//! round-trip time with empty-name pings. What happens is reported to a
+//! [`RemoteSink`] (the engine), which publishes it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use juggler::{Client, ClientBuilder, Direction, Generation, Trust};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+
+/// How to reach a remote server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteTarget {
+    /// `ws://…` or `wss://…`.
+    pub url: String,
+    /// Wire generation, "0.6" or "0.7".
+    #[serde(default = "default_generation")]
+    pub generation: String,
+    /// Basic auth user, if any.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Basic auth password, if any (never saved in a workspace).
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
+    /// Trust for `wss://`: "system", "insecure", or a CA file path.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Accept any certificate (development only).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+fn default_generation() -> String {
+    "0.6".into()
+}
+
+/// Connection status of a session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RemoteStatus {
+    /// Trying to connect (attempt number from 1).
+    Connecting {
+        /// Attempt number.
+        attempt: u32,
+    },
+    /// Connected.
+    Connected,
+    /// Not connected; retrying after `retryInMs` unless stopped.
+    Disconnected {
+        /// Why the last attempt or connection ended.
+        reason: String,
+        /// When the next attempt starts, if any.
+        retry_in_ms: Option<u64>,
+    },
+    /// Stopped by the user.
+    Stopped,
+}
+
+/// What a session reports.
+pub trait RemoteSink: Send + Sync + 'static {
+    /// The status changed.
+    fn status(&self, session: &str, status: RemoteStatus);
+    /// A new connection starts from `null`: forget the mirrored state.
+    fn state_reset(&self, session: &str);
+    /// A `state` message's diff, as the server sent it (apply it in order).
+    fn state_diff(&self, session: &str, diff: &Value);
+    /// A notification arrived.
+    fn notification(&self, session: &str, name: &str, data: &Value);
+    /// A ping's round-trip time.
+    fn rtt(&self, session: &str, rtt: Duration);
+    /// A message in or out, as JSON text (for the traffic log).
+    fn traffic(&self, session: &str, direction: Direction, text: &str);
+}
+
+/// A running session; dropping it does not stop it: call [`RemoteSession::stop`].
+#[derive(Clone)]
+pub struct RemoteSession {
+    id: String,
+    target: RemoteTarget,
+    client: Arc<Mutex<Option<Client>>>,
+    cancel: CancellationToken,
+}
+
+/// Back-off between reconnection attempts: 0.5 s doubling up to 10 s.
+pub fn backoff(attempt: u32) -> Duration {
+    let ms = 500u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(5));
+    Duration::from_millis(ms.min(10_000))
+}
+
+impl RemoteSession {
+    /// Starts connecting to `target`; reports to `sink`.
+    pub fn start(id: String, target: RemoteTarget, sink: Arc<dyn RemoteSink>) -> Result<Self> {
+        let generation: Generation = target
+            .generation
+            .parse()
+            .map_err(|e: juggler::Error| Error::Invalid(e.to_string()))?;
+        if !(target.url.starts_with("ws://") || target.url.starts_with("wss://")) {
+            return Err(Error::Invalid(format!(
+                "{:?} is not a WebSocket URL: use ws://host:port/ws or wss://…",
+                target.url
+            )));
+        }
+        let session = RemoteSession {
+            id,
+            target,
+            client: Arc::default(),
+            cancel: CancellationToken::new(),
+        };
+        let task = session.clone();
+        tokio::spawn(async move { task.run(generation, sink).await });
+        Ok(session)
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Where it connects.
+    pub fn target(&self) -> &RemoteTarget {
+        &self.target
+    }
+
+    fn current(&self) -> Option<Client> {
+        self.client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sends a request on the current connection.
+    pub async fn send(&self, name: &str, data: Value) -> Result<Value> {
+        let client = self.current().ok_or_else(|| {
+            Error::Invalid(format!("remote session {} is not connected", self.id))
+        })?;
+        Ok(client.send(name, data).await?)
+    }
+
+    /// The mirrored state, `null` while not connected.
+    pub fn state(&self) -> Value {
+        self.current()
+            .map(|c| c.state().data())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Closes the connection and stops reconnecting.
+    pub fn stop(&self) {
+        self.cancel.cancel();
+        if let Some(c) = self.current() {
+            c.close();
+        }
+    }
+
+    async fn run(self, generation: Generation, sink: Arc<dyn RemoteSink>) {
+        let mut attempt = 0u32;
+        while !self.cancel.is_cancelled() {
+            attempt += 1;
+            sink.status(&self.id, RemoteStatus::Connecting { attempt });
+            let reason = match self.connect(generation, &sink).await {
+                Ok(client) => {
+                    attempt = 0;
+                    sink.status(&self.id, RemoteStatus::Connected);
+                    self.watch(&client, &sink).await;
+                    *self.client.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    client
+                        .close_reason()
+                        .unwrap_or_else(|| "connection closed".into())
+                }
+                Err(e) => e.to_string(),
+            };
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let wait = backoff(attempt.max(1));
+            sink.status(
+                &self.id,
+                RemoteStatus::Disconnected {
+                    reason,
+                    retry_in_ms: Some(wait.as_millis() as u64),
+                },
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.cancel.cancelled() => break,
+            }
+        }
+        sink.status(&self.id, RemoteStatus::Stopped);
+    }
+
+    async fn connect(&self, generation: Generation, sink: &Arc<dyn RemoteSink>) -> Result<Client> {
+        let t = &self.target;
+        let trust = if t.insecure {
+            Trust::AcceptAny
+        } else if let Some(ca) = &t.ca_file {
+            Trust::CaFile(ca.into())
+        } else {
+            Trust::System
+        };
+        let mut builder = ClientBuilder::new(&t.url)
+            .generation(generation)
+            .trust(trust)
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(user) = &t.user {
+            builder = builder.basic_auth(user, t.password.clone().unwrap_or_default());
+        }
+        let (id, s) = (self.id.clone(), sink.clone());
+        builder = builder.on_notify(move |name, data| s.notification(&id, &name, &data));
+        let (id, s) = (self.id.clone(), sink.clone());
+        builder = builder.on_traffic(move |direction, text| {
+            s.traffic(&id, direction, text);
+            if direction == Direction::In {
+                // Only state messages matter here; cheap check before parsing.
+                if text.contains("\"state\"") {
+                    if let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) {
+                        if msg.get("type").and_then(Value::as_str) == Some("state") {
+                            if let Some(diff) = msg.get("diff") {
+                                s.state_diff(&id, diff);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        sink.state_reset(&self.id);
+        let client = tokio::select! {
+            c = builder.connect() => c?,
+            _ = self.cancel.cancelled() => return Err(Error::Invalid("stopped".into())),
+        };
+        *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Pings every few seconds until the connection ends or the session stops.
+    async fn watch(&self, client: &Client, sink: &Arc<dyn RemoteSink>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                _ = client.wait_closed() => return,
+                _ = self.cancel.cancelled() => {
+                    client.close();
+                    client.wait_closed().await;
+                    return;
+                }
+                _ = tick.tick() => {
+                    if let Ok(Ok(rtt)) = tokio::time::timeout(Duration::from_secs(10), client.ping()).await {
+                        sink.rtt(&self.id, rtt);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_ceiling() {
+        let got: Vec<_> = (1..=8).map(|a| backoff(a).as_millis()).collect();
+        assert_eq!(got, vec![500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+    }
+}

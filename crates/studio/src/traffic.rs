@@ -1,0 +1,461 @@
+//! The traffic log: a bounded ring of the frames the studio sees, on its
+//! own server's connections and on its remote sessions.
+//!
+//! The runtime pushes a [`Frame`] for every request, response, state diff
+//! and notification; the log numbers it, pairs a response with its request
+//! (same peer, same request id) and measures the time between, trims data
+//! that is too large to keep, and drops the oldest entries past its bounds.
+//! The UI reads it through a [`TrafficFilter`] and exports it as NDJSON.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Whose traffic an entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub enum Peer {
+    /// A connection to the studio's own server, by connection id.
+    Connection(#[ts(type = "number")] u64),
+    /// A remote session of the studio, by session id.
+    Remote(String),
+}
+
+/// Which way a frame went, seen from the studio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub enum Direction {
+    /// Received by the studio.
+    In,
+    /// Sent by the studio.
+    Out,
+}
+
+/// What a frame carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub enum TrafficKind {
+    /// A request (`name`, `data`, request id).
+    Request,
+    /// A response (request id, `success`, `data`).
+    Response,
+    /// A state message (`data` is the JSON Patch).
+    State,
+    /// A notification (`name`, `data`).
+    Notify,
+}
+
+/// A frame as the runtime reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct Frame {
+    /// When: milliseconds since the Unix epoch (fractions allowed).
+    pub time_ms: f64,
+    /// Whose.
+    pub peer: Peer,
+    /// Which way.
+    pub direction: Direction,
+    /// What.
+    pub kind: TrafficKind,
+    /// Request or notification name.
+    pub name: Option<String>,
+    /// Request id of a request or response.
+    #[ts(type = "number | null")]
+    pub request_id: Option<u64>,
+    /// A response's `success`.
+    pub success: Option<bool>,
+    /// The data: request or notification data, response data, state diff.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+    /// Size of the message on the wire, in bytes.
+    pub size: usize,
+}
+
+impl From<juggler::Direction> for Direction {
+    fn from(d: juggler::Direction) -> Self {
+        match d {
+            juggler::Direction::In => Direction::In,
+            juggler::Direction::Out => Direction::Out,
+        }
+    }
+}
+
+impl Frame {
+    /// The frame of a juggler message's JSON text, as the traffic taps of
+    /// juggler's server and client give it (`size` is the text's length);
+    /// `None` when the text is not a juggler message. A request id that is
+    /// not a whole number from 0 up is left out (its pair is not found).
+    pub fn from_message_text(
+        time_ms: f64,
+        peer: Peer,
+        direction: Direction,
+        text: &str,
+    ) -> Option<Frame> {
+        use juggler::Message;
+        let (kind, name, id, success, data) = match Message::decode(text).ok()? {
+            Message::Request { id, name, data } => {
+                (TrafficKind::Request, Some(name), id.as_u64(), None, data)
+            }
+            Message::Response { id, success, data } => (
+                TrafficKind::Response,
+                None,
+                id.as_u64(),
+                Some(success),
+                data,
+            ),
+            Message::State { diff } => (TrafficKind::State, None, None, None, diff),
+            Message::Notify { name, data } => (TrafficKind::Notify, Some(name), None, None, data),
+        };
+        Some(Frame {
+            time_ms,
+            peer,
+            direction,
+            kind,
+            name,
+            request_id: id,
+            success,
+            data,
+            size: text.len(),
+        })
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct TrafficEntry {
+    /// Number of the entry, from 1, increasing; never reused, not even
+    /// after a clear.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// When: milliseconds since the Unix epoch.
+    pub time_ms: f64,
+    /// Whose.
+    pub peer: Peer,
+    /// Which way.
+    pub direction: Direction,
+    /// What.
+    pub kind: TrafficKind,
+    /// Request or notification name.
+    pub name: Option<String>,
+    /// Request id of a request or response.
+    #[ts(type = "number | null")]
+    pub request_id: Option<u64>,
+    /// A response's `success`.
+    pub success: Option<bool>,
+    /// The data; `null` when it was too large to keep (`dataTruncated`).
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+    /// The data was larger than the log keeps, and is left out.
+    pub data_truncated: bool,
+    /// Size of the message on the wire, in bytes.
+    pub size: usize,
+    /// The other half of a request/response pair: the request's `seq` in a
+    /// response, the response's in a request once it is answered.
+    #[ts(type = "number | null")]
+    pub pair: Option<u64>,
+    /// Milliseconds from request to response, in both halves of a pair.
+    pub rtt_ms: Option<f64>,
+}
+
+/// Which entries to show. Every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct TrafficFilter {
+    /// Kinds shown; empty shows every kind.
+    pub kinds: Vec<TrafficKind>,
+    /// Text the name contains (any case).
+    pub name: Option<String>,
+    /// Only this peer's traffic.
+    pub peer: Option<Peer>,
+    /// Only this direction.
+    pub direction: Option<Direction>,
+    /// Text the name or the data (as JSON) contains (any case).
+    pub text: Option<String>,
+}
+
+impl TrafficFilter {
+    /// Whether `entry` passes.
+    pub fn matches(&self, entry: &TrafficEntry) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.contains(&entry.kind) {
+            return false;
+        }
+        if self.peer.as_ref().is_some_and(|p| *p != entry.peer)
+            || self.direction.is_some_and(|d| d != entry.direction)
+        {
+            return false;
+        }
+        let name = entry.name.as_deref().unwrap_or("").to_lowercase();
+        if let Some(part) = &self.name
+            && !name.contains(&part.to_lowercase())
+        {
+            return false;
+        }
+        if let Some(text) = &self.text {
+            let text = text.to_lowercase();
+            if !name.contains(&text) && !entry.data.to_string().to_lowercase().contains(&text) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Bounds of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct TrafficLimits {
+    /// Entries kept, at most. Default 10,000.
+    pub max_entries: usize,
+    /// Bytes of data kept, at most (entries' sizes, the data left out of
+    /// trimmed ones not counted). Default 64 MiB.
+    pub max_bytes: usize,
+    /// Data larger than this (wire size, bytes) is left out of its entry.
+    /// Default 1 MiB.
+    pub max_data_bytes: usize,
+}
+
+impl Default for TrafficLimits {
+    fn default() -> Self {
+        TrafficLimits {
+            max_entries: 10_000,
+            max_bytes: 64 * 1024 * 1024,
+            max_data_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The state of the log, for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct TrafficStatus {
+    /// Entries held.
+    pub entries: usize,
+    /// Bytes held (as counted against `maxBytes`).
+    pub bytes: usize,
+    /// Whether new frames are dropped.
+    pub paused: bool,
+    /// Frames dropped while paused, since the start.
+    #[ts(type = "number")]
+    pub dropped: u64,
+    /// `seq` of the newest entry ever pushed (0 before the first).
+    #[ts(type = "number")]
+    pub last_seq: u64,
+}
+
+/// Bytes an entry counts for: its wire size unless its data was left out,
+/// plus a little for the entry itself.
+fn weight(entry: &TrafficEntry) -> usize {
+    const ENTRY: usize = 128;
+    ENTRY + if entry.data_truncated { 0 } else { entry.size }
+}
+
+/// The traffic log.
+#[derive(Debug, Clone, Default)]
+pub struct TrafficLog {
+    entries: VecDeque<TrafficEntry>,
+    bytes: usize,
+    limits: TrafficLimits,
+    paused: bool,
+    dropped: u64,
+    last_seq: u64,
+    /// Requests waiting for their response: (peer, request id) → (seq, time).
+    pending: HashMap<(Peer, u64), (u64, f64)>,
+}
+
+impl TrafficLog {
+    /// An empty log with these bounds.
+    pub fn new(limits: TrafficLimits) -> Self {
+        TrafficLog {
+            limits,
+            ..TrafficLog::default()
+        }
+    }
+
+    /// The bounds.
+    pub fn limits(&self) -> TrafficLimits {
+        self.limits
+    }
+
+    /// Changes the bounds; the oldest entries go at once if needed.
+    pub fn set_limits(&mut self, limits: TrafficLimits) {
+        self.limits = limits;
+        self.trim();
+    }
+
+    /// Adds a frame; returns its entry, or `None` while paused. A response
+    /// is paired with the latest request of the same peer and request id.
+    pub fn push(&mut self, frame: Frame) -> Option<&TrafficEntry> {
+        if self.paused {
+            self.dropped += 1;
+            return None;
+        }
+        self.last_seq += 1;
+        let seq = self.last_seq;
+        let truncated = frame.size > self.limits.max_data_bytes;
+        let mut entry = TrafficEntry {
+            seq,
+            time_ms: frame.time_ms,
+            peer: frame.peer,
+            direction: frame.direction,
+            kind: frame.kind,
+            name: frame.name,
+            request_id: frame.request_id,
+            success: frame.success,
+            data: if truncated { Value::Null } else { frame.data },
+            data_truncated: truncated,
+            size: frame.size,
+            pair: None,
+            rtt_ms: None,
+        };
+        match (entry.kind, entry.request_id) {
+            (TrafficKind::Request, Some(id)) => {
+                self.pending
+                    .insert((entry.peer.clone(), id), (seq, entry.time_ms));
+                self.trim_pending();
+            }
+            (TrafficKind::Response, Some(id)) => {
+                let key = (entry.peer.clone(), id);
+                if let Some((req_seq, req_time)) = self.pending.remove(&key) {
+                    let rtt = (entry.time_ms - req_time).max(0.0);
+                    entry.pair = Some(req_seq);
+                    entry.rtt_ms = Some(rtt);
+                    if let Some(req) = self.get_mut(req_seq) {
+                        req.pair = Some(seq);
+                        req.rtt_ms = Some(rtt);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.bytes += weight(&entry);
+        self.entries.push_back(entry);
+        self.trim();
+        self.entries.back()
+    }
+
+    /// Drops the oldest entries past the bounds (the newest always stays).
+    fn trim(&mut self) {
+        while self.entries.len() > 1
+            && (self.entries.len() > self.limits.max_entries || self.bytes > self.limits.max_bytes)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= weight(&old);
+            }
+        }
+    }
+
+    /// Keeps the requests waiting for a response within `max_entries`,
+    /// dropping the oldest (their responses then go unpaired).
+    fn trim_pending(&mut self) {
+        let max = self.limits.max_entries.max(1);
+        if self.pending.len() > max {
+            let mut seqs: Vec<u64> = self.pending.values().map(|(s, _)| *s).collect();
+            seqs.sort_unstable();
+            let keep_from = seqs[seqs.len() - max];
+            self.pending.retain(|_, (s, _)| *s >= keep_from);
+        }
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut TrafficEntry> {
+        let first = self.entries.front()?.seq;
+        let i = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.entries.get_mut(i)
+    }
+
+    /// The entry numbered `seq`, if still held.
+    pub fn get(&self, seq: u64) -> Option<&TrafficEntry> {
+        let first = self.entries.front()?.seq;
+        let i = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.entries.get(i)
+    }
+
+    /// Every entry held, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &TrafficEntry> {
+        self.entries.iter()
+    }
+
+    /// The entries newer than `seq`, oldest first (for a UI that has seen
+    /// up to `seq`).
+    pub fn since(&self, seq: u64) -> impl DoubleEndedIterator<Item = &TrafficEntry> {
+        let skip = self.entries.front().map_or(0, |f| {
+            usize::try_from(seq.saturating_add(1).saturating_sub(f.seq)).unwrap_or(usize::MAX)
+        });
+        self.entries.iter().skip(skip)
+    }
+
+    /// The entries that pass `filter`, oldest first.
+    pub fn filtered<'a>(
+        &'a self,
+        filter: &'a TrafficFilter,
+    ) -> impl DoubleEndedIterator<Item = &'a TrafficEntry> + 'a {
+        self.entries.iter().filter(move |e| filter.matches(e))
+    }
+
+    /// The newest `limit` entries that pass `filter`, oldest first.
+    pub fn latest(&self, filter: &TrafficFilter, limit: usize) -> Vec<&TrafficEntry> {
+        let mut out: Vec<&TrafficEntry> = self
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| filter.matches(e))
+            .take(limit)
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Writes the entries that pass `filter` as NDJSON: one JSON object per
+    /// line, oldest first. Returns how many were written.
+    pub fn export_ndjson(&self, filter: &TrafficFilter, out: &mut impl Write) -> io::Result<usize> {
+        let mut n = 0;
+        for entry in self.filtered(filter) {
+            serde_json::to_writer(&mut *out, entry)?;
+            out.write_all(b"\n")?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Stops (true) or resumes (false) recording.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
+    /// Whether recording is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Forgets every entry and waiting request; numbering goes on.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.pending.clear();
+        self.bytes = 0;
+    }
+
+    /// Entries, bytes, pause and numbering.
+    pub fn status(&self) -> TrafficStatus {
+        TrafficStatus {
+            entries: self.entries.len(),
+            bytes: self.bytes,
+            paused: self.paused,
+            dropped: self.dropped,
+            last_seq: self.last_seq,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,304 @@
+//! The workspace file: one human-readable, git-friendly JSON file holding
+//! the server settings, the initial state, the request rules, notify
+//! presets and remote bookmarks (and, kept as they are for a later version
+//! of the engine, scenarios and recordings).
+//!
+//! ```json
+//! {
+//!   "$schema": "./workspace.schema.json",
+//!   "version": 1,
+//!   "server": { "port": 8080, "staticDir": "dashboard" },
+//!   "initialState": { "counter": 0 },
+//!   "rules": [
+//!     { "id": "hello", "match": { "name": { "exact": "hello" } },
+//!       "action": { "template": { "value": "hello {{data.name}}" } } }
+//!   ],
+//!   "notifyPresets": [ { "name": "alarm", "data": { "level": 3 } } ],
+//!   "remotes": [ { "name": "plant", "url": "wss://plant.example/ws", "trust": "system" } ],
+//!   "scenarios": [],
+//!   "recordings": []
+//! }
+//! ```
+//!
+//! Loading reports every problem with its line, column and field path
+//! (`workspace.json:12:5: rules[2].match.name: unknown variant ...`): first
+//! the JSON and the shape of each field, then what must hold between them
+//! (port range, regexes that compile, files that exist). A file of a newer
+//! `version` is refused and never rewritten. Saving is atomic. The JSON
+//! Schema of the file is [`Workspace::json_schema`], committed as
+//! `crates/studio/workspace.schema.json`.
+
+mod atomic;
+mod positions;
+mod server_settings;
+mod validate;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::error::{Error, Problem, Result};
+use crate::rules::Rule;
+use positions::Positions;
+pub use server_settings::{Generation, ServerSettings, resolve};
+
+/// The workspace file version this engine reads and writes.
+pub const VERSION: u32 = 1;
+
+/// A Juggler Studio workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "Juggler Studio workspace")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct Workspace {
+    /// The JSON Schema editors use to check and complete this file; kept
+    /// as it is.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The file format's version: 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub version: u32,
+    /// The studio's juggler server.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// The state the server starts with (any JSON). Default `null`.
+    #[serde(default)]
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub initial_state: Value,
+    /// Request rules, in order: the first enabled one that matches answers.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    /// Notifications ready to send.
+    #[serde(default)]
+    pub notify_presets: Vec<NotifyPreset>,
+    /// Juggler servers to connect to.
+    #[serde(default)]
+    pub remotes: Vec<RemoteBookmark>,
+    /// Reserved for scenarios; kept as they are.
+    #[serde(default)]
+    #[ts(as = "Vec<crate::bindings::JsonValue>")]
+    pub scenarios: Vec<Value>,
+    /// Reserved for recordings; kept as they are.
+    #[serde(default)]
+    #[ts(as = "Vec<crate::bindings::JsonValue>")]
+    pub recordings: Vec<Value>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            schema: None,
+            version: VERSION,
+            server: ServerSettings::default(),
+            initial_state: Value::Null,
+            rules: Vec::new(),
+            notify_presets: Vec::new(),
+            remotes: Vec::new(),
+            scenarios: Vec::new(),
+            recordings: Vec::new(),
+        }
+    }
+}
+
+/// A notification ready to send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct NotifyPreset {
+    /// The notification's name.
+    pub name: String,
+    /// Its data. Default `null`.
+    #[serde(default)]
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+}
+
+/// A juggler server to connect to. The password is never stored: the
+/// studio asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct RemoteBookmark {
+    /// Unique name of the bookmark.
+    pub name: String,
+    /// `ws://host:port/path` or `wss://…`.
+    pub url: String,
+    /// Wire generation the server speaks. Default `"0.6"`.
+    #[serde(default)]
+    pub generation: Generation,
+    /// HTTP Basic auth user, if the server asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user: Option<String>,
+    /// Which certificates to trust for `wss://`. Default `"system"`.
+    #[serde(default)]
+    pub trust: RemoteTrust,
+}
+
+/// Which server certificates a remote session trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub enum RemoteTrust {
+    /// The operating system's trusted roots.
+    #[default]
+    System,
+    /// The system's roots plus the CA certificates in this PEM file
+    /// (relative to the workspace file's folder).
+    CaFile(String),
+    /// Any certificate, unverified: for development servers only.
+    Insecure,
+}
+
+impl RemoteTrust {
+    /// The juggler client's trust setting, with a CA file resolved against
+    /// `base_dir`.
+    pub fn to_juggler(&self, base_dir: &Path) -> juggler::Trust {
+        match self {
+            RemoteTrust::System => juggler::Trust::System,
+            RemoteTrust::CaFile(file) => juggler::Trust::CaFile(resolve(base_dir, file)),
+            RemoteTrust::Insecure => juggler::Trust::AcceptAny,
+        }
+    }
+}
+
+/// The folder that paths in the workspace file at `path` are relative to.
+pub fn base_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+impl Workspace {
+    /// Reads the workspace file at `path`; fails on any problem.
+    pub fn load(path: &Path) -> Result<Workspace> {
+        let text = read(path)?;
+        Workspace::parse(&text, &path.display().to_string(), &base_dir(path))
+    }
+
+    /// Reads the workspace file at `path`, failing only on what keeps it
+    /// from being read (bad JSON, a wrong field, a newer version); returns
+    /// it with the problems found after reading, for a user to fix.
+    pub fn load_lenient(path: &Path) -> Result<(Workspace, Vec<Problem>)> {
+        let text = read(path)?;
+        Workspace::parse_lenient(&text, &path.display().to_string(), &base_dir(path))
+    }
+
+    /// [`Workspace::load`] of the text of a file: `file` names it in
+    /// messages, `base_dir` resolves its relative paths.
+    pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Workspace> {
+        let (workspace, problems) = Workspace::parse_lenient(text, file, base_dir)?;
+        if problems.is_empty() {
+            Ok(workspace)
+        } else {
+            Err(Error::Workspace {
+                file: file.to_owned(),
+                problems,
+            })
+        }
+    }
+
+    /// [`Workspace::load_lenient`] of the text of a file.
+    pub fn parse_lenient(
+        text: &str,
+        file: &str,
+        base_dir: &Path,
+    ) -> Result<(Workspace, Vec<Problem>)> {
+        let invalid = |problem: Problem| Error::Workspace {
+            file: file.to_owned(),
+            problems: vec![problem],
+        };
+        match validate::probe_version(text) {
+            Err(problem) => return Err(invalid(problem)),
+            Ok(Some(found)) if found > u64::from(VERSION) => {
+                return Err(Error::FutureVersion {
+                    file: file.to_owned(),
+                    found,
+                    supported: VERSION,
+                });
+            }
+            Ok(_) => {}
+        }
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let workspace: Workspace = serde_path_to_error::deserialize(de)
+            .map_err(|e| invalid(validate::problem_of_serde(text, e)))?;
+        let mut problems = workspace.validate(base_dir);
+        if !problems.is_empty() {
+            let positions = Positions::scan(text);
+            for p in &mut problems {
+                if let Some((line, column)) = positions.find(&p.field) {
+                    p.line = Some(line);
+                    p.column = Some(column);
+                }
+            }
+            problems.sort_by_key(|p| (p.line, p.column));
+        }
+        Ok((workspace, problems))
+    }
+
+    /// What is wrong with this workspace beyond the shape of its fields,
+    /// with relative paths resolved against `base_dir`. Problems carry no
+    /// line or column (the loading functions add them).
+    pub fn validate(&self, base_dir: &Path) -> Vec<Problem> {
+        validate::validate(self, base_dir)
+    }
+
+    /// The file's text: pretty JSON (two-space indent), members in a fixed
+    /// order (the initial state and opaque sections keep theirs), ending in
+    /// a newline.
+    pub fn to_json_string(&self) -> String {
+        // Serializing plain data with string keys cannot fail.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Writes the workspace to `path` atomically: a failed save leaves the
+    /// old file as it was. Refuses to overwrite a file of a newer version.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if self.version != VERSION {
+            return Err(Error::Invalid(format!(
+                "{}: not saved: this workspace says version {}, and only version {VERSION} \
+                 can be written",
+                path.display(),
+                self.version
+            )));
+        }
+        if let Ok(old) = fs::read_to_string(path)
+            && let Ok(Some(found)) = validate::probe_version(&old)
+            && found > u64::from(VERSION)
+        {
+            return Err(Error::FutureVersion {
+                file: path.display().to_string(),
+                found,
+                supported: VERSION,
+            });
+        }
+        atomic::write(path, self.to_json_string().as_bytes()).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "cannot save the workspace (the file on disk is unchanged)".into(),
+            source,
+        })
+    }
+
+    /// The JSON Schema (draft 2020-12) of the workspace file.
+    pub fn json_schema() -> Value {
+        serde_json::to_value(schemars::schema_for!(Workspace)).unwrap_or_default()
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "cannot read the workspace file".into(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! Atomic file replacement: the new content goes to a temporary file in the
+//! same folder, is flushed to disk, and is renamed over the old file. At any
+//! moment the path holds either the whole old file or the whole new one; a
+//! failure leaves the old file as it was and no temporary file behind.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Replaces the file at `path` with `bytes`, atomically. A symbolic link is
+/// followed (the file it points to is replaced, the link stays); the old
+/// file's permissions are kept.
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, |_| Ok(()))
+}
+
+/// [`write`] with a hook called just before the rename, with the temporary
+/// file's path (tests use it to fail there).
+pub(crate) fn write_with(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
+    let target = resolve_link(path)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)?;
+    tmp.write_all(bytes)?;
+    if let Ok(meta) = fs::metadata(&target)
+        && meta.is_file()
+    {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+    before_rename(tmp.path())?;
+    // On failure the temporary file is dropped, which deletes it.
+    tmp.persist(&target).map_err(|e| e.error)?;
+    // The rename is durable once the folder is synced; not every platform
+    // can open a folder for that, and the file itself is already safe.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The file that `path` names, following symbolic links; `path` itself when
+/// it is not a link (or does not exist yet).
+fn resolve_link(path: &Path) -> io::Result<PathBuf> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let mut target = path.to_path_buf();
+            for _ in 0..40 {
+                let link = fs::read_link(&target)?;
+                target = match target.parent() {
+                    Some(parent) => parent.join(link),
+                    None => link,
+                };
+                if !fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Ok(target);
+                }
+            }
+            Err(io::Error::other("too many levels of symbolic links"))
+        }
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .expect("readable")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn replaces_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.json");
+        write(&path, b"one").expect("first write");
+        write(&path, b"two").expect("second write");
+        assert_eq!(fs::read(&path).expect("read"), b"two");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_failure_before_the_rename_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.json");
+        fs::write(&path, b"old").expect("write");
+        let mut seen = None;
+        let err = write_with(&path, b"new", |tmp| {
+            assert_eq!(fs::read(tmp).expect("temp file written"), b"new");
+            seen = Some(tmp.to_path_buf());
+            Err(io::Error::other("disk on fire"))
+        })
+        .expect_err("the hook fails");
+        assert_eq!(err.to_string(), "disk on fire");
+        assert_eq!(fs::read(&path).expect("read"), b"old");
+        assert!(!seen.expect("hook ran").exists(), "temporary file removed");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_failed_rename_keeps_what_was_there() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.json");
+        fs::create_dir(&path).expect("a folder where the file goes");
+        fs::write(path.join("inside"), b"kept").expect("write");
+        assert!(write(&path, b"new").is_err());
+        assert_eq!(fs::read(path.join("inside")).expect("read"), b"kept");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_folder_keeps_the_old_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.json");
+        fs::write(&path, b"old").expect("write");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).expect("chmod");
+        let probe = dir.path().join("probe");
+        let enforced = fs::write(&probe, b"").is_err();
+        let result = write(&path, b"new");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod back");
+        if enforced {
+            assert!(result.is_err());
+            assert_eq!(fs::read(&path).expect("read"), b"old");
+            assert!(leftovers(dir.path()).is_empty());
+        } else {
+            // Running as root: permissions are not enforced, the save works.
+            result.expect("root can write");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_permissions_and_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.json");
+        fs::write(&real, b"old").expect("write");
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).expect("chmod");
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).expect("symlink");
+        write(&link, b"new").expect("write through the link");
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).expect("read"), b"new");
+        let mode = fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+}

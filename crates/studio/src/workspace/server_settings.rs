@@ -1,0 +1,230 @@
+//! The settings of the studio's juggler server: every option of
+//! [`juggler::server::ServerConfig`], plus where to listen.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+/// Where and how the studio's juggler server runs. Every field has a
+/// default, so `{}` is a working server. Durations are in seconds; paths
+/// are relative to the workspace file's folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub struct ServerSettings {
+    /// Address to listen on. Default `127.0.0.1` (this machine only); use
+    /// `0.0.0.0` to be reachable from other machines.
+    pub host: String,
+    /// TCP port, 1–65535, or 0 for any free port. Default 8080.
+    #[serde(deserialize_with = "port")]
+    pub port: u16,
+    /// WebSocket path of the juggler endpoint; `null` serves none.
+    /// Default `/ws`.
+    pub ws_path: Option<String>,
+    /// Folder served over HTTP at `/` (the dashboard). Default none.
+    pub static_dir: Option<String>,
+    /// Where `/` redirects; `null` for no redirect. Default `/index.html`.
+    pub index_path: Option<String>,
+    /// PEM file with certificate and private key: serve https/wss only.
+    /// Default none.
+    pub pem_file: Option<String>,
+    /// htpasswd file (bcrypt, SHA-1, MD5 or plain entries): require HTTP
+    /// Basic auth. Default none.
+    pub htpasswd_file: Option<String>,
+    /// Seconds during which state changes are gathered into one message;
+    /// 0 sends each at once, `null` only on an explicit flush. Default 0.2.
+    pub autoflush: Option<f64>,
+    /// Seconds that stopping waits for connections to close cleanly.
+    /// Default 0.1.
+    pub shutdown_timeout: f64,
+    /// One state shared by every connection (true), or one per connection
+    /// (false). Default true: the studio edits one state that every page
+    /// sees.
+    pub shared_state: bool,
+    /// Answer a connection's requests concurrently, in any order.
+    /// Default false.
+    pub parallel_requests: bool,
+    /// Send `Cache-Control: no-cache` on every HTTP response. Default true.
+    pub no_cache: bool,
+    /// Wire generation, `"0.6"` or `"0.7"`. Default `"0.6"`.
+    pub generation: Generation,
+    /// 0.7: longest message segment, in characters. Default 65536.
+    pub max_segment_size: usize,
+    /// 0.7: seconds of silence before a ping. Default 30.
+    pub ping_delay: f64,
+    /// 0.7: seconds to wait for anything after a ping before closing.
+    /// Default 30.
+    pub ping_timeout: f64,
+    /// Longest message accepted, in bytes. Default 67108864 (64 MiB).
+    pub max_message_size: usize,
+    /// Notifications queued per connection before sending waits.
+    /// Default 1024.
+    pub send_queue_size: usize,
+    /// Unanswered requests per connection before reading pauses.
+    /// Default 1024.
+    pub max_pending_requests: usize,
+    /// Juggler connections at once; more are refused. Default 10000.
+    pub max_connections: usize,
+    /// WebSocket `Origin`s accepted; `null` accepts any. Default `null`.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            ws_path: Some("/ws".into()),
+            static_dir: None,
+            index_path: Some("/index.html".into()),
+            pem_file: None,
+            htpasswd_file: None,
+            autoflush: Some(0.2),
+            shutdown_timeout: 0.1,
+            shared_state: true,
+            parallel_requests: false,
+            no_cache: true,
+            generation: Generation::V06,
+            max_segment_size: 64 * 1024,
+            ping_delay: 30.0,
+            ping_timeout: 30.0,
+            max_message_size: 64 * 1024 * 1024,
+            send_queue_size: 1024,
+            max_pending_requests: 1024,
+            max_connections: 10_000,
+            allowed_origins: None,
+        }
+    }
+}
+
+/// Reads a port, saying what to do when it is out of range.
+fn port<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u16, D::Error> {
+    let n = i64::deserialize(d)?;
+    u16::try_from(n).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "port {n} is out of range: use 1 to 65535, or 0 for any free port"
+        ))
+    })
+}
+
+/// A juggler wire generation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS, JsonSchema)]
+#[ts(export, export_to = crate::bindings::DIR)]
+pub enum Generation {
+    /// hat-juggler 0.6.x: one JSON message per frame.
+    #[default]
+    #[serde(rename = "0.6")]
+    V06,
+    /// hat-juggler 0.7.x: segmented messages and transport pings.
+    #[serde(rename = "0.7")]
+    V07,
+}
+
+impl<'de> Deserialize<'de> for Generation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        match value.as_str() {
+            Some("0.6") => Ok(Generation::V06),
+            Some("0.7") => Ok(Generation::V07),
+            _ => Err(serde::de::Error::custom(format!(
+                "unknown generation {value}: write \"0.6\" or \"0.7\" (a string)"
+            ))),
+        }
+    }
+}
+
+impl From<Generation> for juggler::Generation {
+    fn from(g: Generation) -> Self {
+        match g {
+            Generation::V06 => juggler::Generation::V06,
+            Generation::V07 => juggler::Generation::V07,
+        }
+    }
+}
+
+impl From<juggler::Generation> for Generation {
+    fn from(g: juggler::Generation) -> Self {
+        match g {
+            juggler::Generation::V06 => Generation::V06,
+            juggler::Generation::V07 => Generation::V07,
+        }
+    }
+}
+
+/// `path` as written in the workspace, resolved against `base_dir` (the
+/// workspace file's folder) unless absolute.
+pub fn resolve(base_dir: &Path, path: &str) -> std::path::PathBuf {
+    base_dir.join(path)
+}
+
+/// Seconds as a duration; negative or non-finite values give zero (the
+/// workspace validation refuses them first).
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or_default()
+}
+
+impl ServerSettings {
+    /// The `host:port` to bind.
+    pub fn bind_address(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The juggler server configuration of these settings, with paths
+    /// resolved against `base_dir`; reads the PEM and htpasswd files.
+    /// `shared_state` is left `None`: when [`ServerSettings::shared_state`]
+    /// is true, the runtime puts its `Storage` there.
+    #[allow(clippy::needless_update)] // see `..Default::default()` below
+    pub fn server_config(&self, base_dir: &Path) -> Result<juggler::server::ServerConfig> {
+        let tls = match &self.pem_file {
+            Some(pem) => Some(
+                juggler::tls::server_config_from_pem_file(&resolve(base_dir, pem))
+                    .map_err(|e| Error::Invalid(format!("server.pemFile {pem}: {e}")))?,
+            ),
+            None => None,
+        };
+        let htpasswd = match &self.htpasswd_file {
+            Some(file) => Some(Arc::new(
+                juggler::server::Htpasswd::load(&resolve(base_dir, file))
+                    .map_err(|e| Error::Invalid(format!("server.htpasswdFile {file}: {e}")))?,
+            )),
+            None => None,
+        };
+        // `..Default::default()`: a setting that juggler adds later keeps
+        // its default here until the workspace learns it.
+        Ok(juggler::server::ServerConfig {
+            ws_path: self.ws_path.clone(),
+            static_dir: self.static_dir.as_deref().map(|d| resolve(base_dir, d)),
+            index_path: self.index_path.clone(),
+            tls,
+            htpasswd,
+            autoflush: self.autoflush.map(seconds),
+            shutdown_timeout: seconds(self.shutdown_timeout),
+            shared_state: None,
+            parallel_requests: self.parallel_requests,
+            no_cache: self.no_cache,
+            transport: juggler::TransportConfig {
+                generation: self.generation.into(),
+                max_segment_size: self.max_segment_size,
+                ping_delay: seconds(self.ping_delay),
+                ping_timeout: seconds(self.ping_timeout),
+                max_message_size: self.max_message_size,
+                ..Default::default()
+            },
+            send_queue_size: self.send_queue_size,
+            max_pending_requests: self.max_pending_requests,
+            max_connections: self.max_connections,
+            allowed_origins: self.allowed_origins.clone(),
+            ..Default::default()
+        })
+    }
+}
