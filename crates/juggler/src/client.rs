@@ -441,7 +441,7 @@ fn receive(
         }
         Message::State { diff } => inner
             .state
-            .patch(&diff)
+            .patch_owned(diff)
             .map_err(|e| End::Protocol(format!("state diff does not apply: {e}"))),
         Message::Notify { name, data } => {
             if let Some(f) = on_notify {

@@ -101,9 +101,10 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
 /// Applies a JSON Patch (all six RFC 6902 operations) to `data` in place.
 /// On error `data` is left unchanged.
 pub fn patch(data: &mut Value, diff: Value) -> Result<()> {
-    if let Some(ops) = simple_ops(&diff)? {
-        return apply_in_place(data, &ops);
-    }
+    let diff = match into_simple_ops(diff)? {
+        Ok(ops) => return apply_owned(data, ops),
+        Err(diff) => diff,
+    };
     let p: json_patch::Patch =
         serde_json::from_value(diff).map_err(|e| Error::Patch(e.to_string()))?;
     json_patch::patch(data, &p).map_err(|e| Error::Patch(e.to_string()))
@@ -171,14 +172,18 @@ fn walk<'a>(data: &'a mut Value, segs: &[String]) -> Result<&'a mut Value> {
     Ok(cur)
 }
 
-fn apply_one(data: &mut Value, op: &Op) -> Result<Undo> {
-    let (pointer, value) = match op {
-        Op::Add(p, v) | Op::Replace(p, v) => (p, Some(v)),
-        Op::Remove(p) => (p, None),
+fn apply_one(data: &mut Value, op: Op) -> Result<Undo> {
+    let pointer = match &op {
+        Op::Add(p, _) | Op::Replace(p, _) | Op::Remove(p) => p.clone(),
     };
+    let pointer = &pointer;
     let segs = parse_pointer(pointer)?;
     let Some((last, parents)) = segs.split_last() else {
-        let old = std::mem::replace(data, value.cloned().unwrap_or(Value::Null));
+        let value = match op {
+            Op::Add(_, v) | Op::Replace(_, v) => v,
+            Op::Remove(_) => Value::Null,
+        };
+        let old = std::mem::replace(data, value);
         return Ok(Undo::Replace(Vec::new(), old));
     };
     let parent = walk(data, parents)?;
@@ -188,16 +193,16 @@ fn apply_one(data: &mut Value, op: &Op) -> Result<Undo> {
             let mut path = parent_path;
             path.push(last.clone());
             Ok(match map.get_mut(last) {
-                Some(slot) => Undo::Replace(path, std::mem::replace(slot, v.clone())),
+                Some(slot) => Undo::Replace(path, std::mem::replace(slot, v)),
                 None => {
-                    map.insert(last.clone(), v.clone());
+                    map.insert(last.clone(), v);
                     Undo::Remove(path)
                 }
             })
         }
         (Op::Add(_, v), Value::Array(items)) => {
             let idx = parse_index(last, items.len(), true)?;
-            items.insert(idx, v.clone());
+            items.insert(idx, v);
             let mut path = parent_path;
             path.push(idx.to_string());
             Ok(Undo::Remove(path))
@@ -208,16 +213,13 @@ fn apply_one(data: &mut Value, op: &Op) -> Result<Undo> {
                 .ok_or_else(|| Error::Patch(format!("replace of missing member {last:?}")))?;
             let mut path = parent_path;
             path.push(last.clone());
-            Ok(Undo::Replace(path, std::mem::replace(slot, v.clone())))
+            Ok(Undo::Replace(path, std::mem::replace(slot, v)))
         }
         (Op::Replace(_, v), Value::Array(items)) => {
             let idx = parse_index(last, items.len(), false)?;
             let mut path = parent_path;
             path.push(idx.to_string());
-            Ok(Undo::Replace(
-                path,
-                std::mem::replace(&mut items[idx], v.clone()),
-            ))
+            Ok(Undo::Replace(path, std::mem::replace(&mut items[idx], v)))
         }
         (Op::Remove(_), Value::Object(map)) => {
             let idx = map
@@ -283,6 +285,12 @@ fn undo(data: &mut Value, step: Undo) {
 /// leaves the others in place). All or nothing: on error every applied
 /// operation is undone.
 pub fn apply_in_place(data: &mut Value, ops: &[Op]) -> Result<()> {
+    apply_owned(data, ops.to_vec())
+}
+
+/// [`apply_in_place`] that moves the values into the document instead of
+/// copying them (a multi-megabyte state arrives once, not twice).
+pub fn apply_owned(data: &mut Value, ops: Vec<Op>) -> Result<()> {
     let mut undos = Vec::with_capacity(ops.len());
     for op in ops {
         match apply_one(data, op) {
@@ -296,6 +304,45 @@ pub fn apply_in_place(data: &mut Value, ops: &[Op]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Takes a JSON Patch array apart into add/remove/replace operations,
+/// moving the values; gives the diff back untouched when it holds other
+/// operations (move, copy, test).
+pub fn into_simple_ops(diff: Value) -> Result<std::result::Result<Vec<Op>, Value>> {
+    let Value::Array(items) = diff else {
+        return Err(Error::Patch("a diff must be a JSON array".into()));
+    };
+    if items.iter().any(|i| {
+        matches!(
+            i.get("op").and_then(Value::as_str),
+            Some("move" | "copy" | "test")
+        )
+    }) {
+        return Ok(Err(Value::Array(items)));
+    }
+    let mut ops = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(mut m) = item else {
+            return Err(Error::Patch(format!("operation is not an object: {item}")));
+        };
+        let path = match m.shift_remove("path") {
+            Some(Value::String(p)) => p,
+            _ => return Err(Error::Patch("operation without a string path".into())),
+        };
+        let op = m.get("op").and_then(Value::as_str).map(str::to_owned);
+        let mut value = || {
+            m.shift_remove("value")
+                .ok_or_else(|| Error::Patch(format!("operation at {path:?} without a value")))
+        };
+        ops.push(match op.as_deref() {
+            Some("add") => Op::Add(path.clone(), value()?),
+            Some("replace") => Op::Replace(path.clone(), value()?),
+            Some("remove") => Op::Remove(path),
+            other => return Err(Error::Patch(format!("unknown operation {other:?}"))),
+        });
+    }
+    Ok(Ok(ops))
 }
 
 /// Reads a JSON Patch array of add/remove/replace operations; `None` when it

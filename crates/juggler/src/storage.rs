@@ -157,10 +157,19 @@ impl Storage {
     /// all or nothing.
     pub fn apply_ops(&self, ops: Vec<Op>) -> Result<()> {
         let mut st = self.lock();
-        crate::diff::apply_in_place(&mut st.value, &ops)?;
-        let ops = if st.trackers > 0 { ops } else { Vec::new() };
-        self.commit(st, &ops);
+        let text = (st.trackers > 0).then(|| ops_text(&ops));
+        crate::diff::apply_owned(&mut st.value, ops)?;
+        self.commit_text(st, text);
         Ok(())
+    }
+
+    /// [`Storage::patch`] taking the diff by value: the values it carries
+    /// move into the document (how a client applies what a server sends).
+    pub fn patch_owned(&self, diff: Value) -> Result<()> {
+        match crate::diff::into_simple_ops(diff)? {
+            Ok(ops) => self.apply_ops(ops),
+            Err(diff) => self.patch(&diff),
+        }
     }
 
     /// [`Storage::patch`] for operations already parsed.
@@ -194,17 +203,17 @@ impl Storage {
         Ok(())
     }
 
-    fn commit(&self, mut st: MutexGuard<'_, State>, ops: &[Op]) {
+    fn commit(&self, st: MutexGuard<'_, State>, ops: &[Op]) {
+        let text = (st.trackers > 0).then(|| ops_text(ops));
+        self.commit_text(st, text);
+    }
+
+    /// Bumps the version; logs the change's operation text while anyone
+    /// syncs from this storage.
+    fn commit_text(&self, mut st: MutexGuard<'_, State>, text: Option<String>) {
         st.version += 1;
         let version = st.version;
-        if st.trackers > 0 {
-            let mut text = String::new();
-            for (n, op) in ops.iter().enumerate() {
-                if n > 0 {
-                    text.push(',');
-                }
-                op.write_json(&mut text);
-            }
+        if let Some(text) = text {
             st.log_bytes += text.len();
             st.log.push_back(Entry {
                 version,
@@ -287,6 +296,17 @@ impl Storage {
     pub(crate) fn version_rx(&self) -> watch::Receiver<u64> {
         self.inner.version.subscribe()
     }
+}
+
+fn ops_text(ops: &[Op]) -> String {
+    let mut text = String::new();
+    for (n, op) in ops.iter().enumerate() {
+        if n > 0 {
+            text.push(',');
+        }
+        op.write_json(&mut text);
+    }
+    text
 }
 
 /// Turns an applied RFC 6902 operation into add/remove/replace ones, reading
