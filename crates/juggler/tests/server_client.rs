@@ -573,3 +573,52 @@ async fn handshake_check_can_refuse() {
     assert!(err.to_string().contains("403"), "{err}");
     server.shutdown().await;
 }
+
+/// Answers computed at once (inline on the socket task) and answers that
+/// wait (on the worker) interleave and still keep the requests' order.
+#[tokio::test]
+async fn inline_and_waiting_answers_keep_their_order() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Ws;
+    let builder = ServerBuilder::new().on_request(|conn, _name, data| async move {
+        let n = data.as_u64().unwrap_or(0);
+        if n % 3 == 1 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        if n % 5 == 0 {
+            conn.notify("before", n).await?;
+        }
+        Ok(data)
+    });
+    let (server, _conns) = serve(builder).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+        .await
+        .expect("connect");
+    for i in 1..=60u64 {
+        let req = json!({"type": "request", "id": i, "name": "mixed", "data": i});
+        ws.feed(Ws::text(req.to_string())).await.expect("feed");
+    }
+    ws.flush().await.expect("flush");
+    let mut ids = Vec::new();
+    let mut last_notified = 0;
+    while ids.len() < 60 {
+        let Some(Ok(Ws::Text(t))) = within(ws.next()).await else {
+            panic!("closed")
+        };
+        let msg: Value = serde_json::from_str(t.as_str()).expect("json");
+        if msg["type"] == "notify" {
+            last_notified = msg["data"].as_u64().unwrap_or(0);
+            continue;
+        }
+        let id = msg["id"].as_u64().unwrap_or(0);
+        if id % 5 == 0 {
+            assert_eq!(
+                last_notified, id,
+                "the notification comes before its answer"
+            );
+        }
+        ids.push(id);
+    }
+    assert_eq!(ids, (1..=60).collect::<Vec<_>>());
+    server.shutdown().await;
+}

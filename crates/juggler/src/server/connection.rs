@@ -209,7 +209,26 @@ async fn answer(
     }
 }
 
-type Job = (RequestId, String, Value);
+/// An answer being computed.
+type Answering = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+
+/// Work for the sequential request worker.
+enum Job {
+    /// A request not started yet.
+    New(RequestId, String, Value),
+    /// A request the socket task started and that has to wait for something.
+    Started(Answering),
+}
+
+fn answering(
+    conn: Connection,
+    handler: Option<RequestHandler>,
+    id: RequestId,
+    name: String,
+    data: Value,
+) -> Answering {
+    Box::pin(async move { answer(&conn, handler.as_ref(), id, name, data).await })
+}
 
 pub(crate) async fn run<S>(
     shared: Arc<Shared>,
@@ -258,9 +277,15 @@ pub(crate) async fn run<S>(
                     job = jobs_rx.recv() => job,
                     _ = closed.cancelled() => None,
                 };
-                let Some((id, name, data)) = job else { break };
+                let fut = match job {
+                    None => break,
+                    Some(Job::New(id, name, data)) => {
+                        answering(conn.clone(), handler.clone(), id, name, data)
+                    }
+                    Some(Job::Started(fut)) => fut,
+                };
                 let text = tokio::select! {
-                    t = answer(&conn, handler.as_ref(), id, name, data) => t,
+                    t = fut => t,
                     _ = closed.cancelled() => break,
                 };
                 if conn.inner.out.send(Outgoing::Answer(text)).await.is_err() {
@@ -294,6 +319,7 @@ pub(crate) async fn run<S>(
         synced: None,
         deadline: None,
         pending: 0,
+        in_worker: 0,
         jobs,
     };
     let end = driver.run(out_rx).await;
@@ -335,6 +361,9 @@ struct Driver<S> {
     deadline: Option<Instant>,
     /// Requests read and not yet answered.
     pending: usize,
+    /// Of those, how many the sequential worker has (answers must keep
+    /// their order, so a request is answered inline only when it has none).
+    in_worker: usize,
     /// The sequential request worker's queue (`None` when parallel).
     jobs: Option<mpsc::UnboundedSender<Job>>,
 }
@@ -363,15 +392,29 @@ where
                 _ = link::sleep_until(self.deadline) => self.sync().await,
                 _ = link::sleep_until(self.link.ping_deadline()) => self.link.ping_due().await,
                 frame = self.link.next_frame(), if self.pending < max_pending => {
-                    match self.link.read(frame).await {
-                        Ok(Read::Message(text)) => self.request(&text),
-                        Ok(Read::Nothing) => Ok(()),
-                        Err(end) => Err(end),
-                    }
+                    self.incoming(frame, &mut out_rx, max_pending).await
                 }
             };
             if let Err(end) = result {
                 return end;
+            }
+        }
+    }
+
+    async fn queue_outgoing(&mut self, out: Outgoing) -> std::result::Result<(), End> {
+        match out {
+            Outgoing::Text(text) => self.queue_after_state(text).await,
+            Outgoing::Answer(text) => {
+                self.pending -= 1;
+                if self.jobs.is_some() {
+                    self.in_worker = self.in_worker.saturating_sub(1);
+                }
+                self.queue_after_state(text).await
+            }
+            Outgoing::Flush(done) => {
+                let r = self.sync().await;
+                let _ = done.send(());
+                r
             }
         }
     }
@@ -387,18 +430,7 @@ where
         let mut next = Some(first);
         let mut n = 0;
         while let Some(out) = next.take() {
-            match out {
-                Outgoing::Text(text) => self.queue_after_state(text).await?,
-                Outgoing::Answer(text) => {
-                    self.pending -= 1;
-                    self.queue_after_state(text).await?;
-                }
-                Outgoing::Flush(done) => {
-                    let r = self.sync().await;
-                    let _ = done.send(());
-                    r?;
-                }
-            }
+            self.queue_outgoing(out).await?;
             n += 1;
             if n < BATCH {
                 next = out_rx.try_recv().ok();
@@ -407,7 +439,47 @@ where
         self.link.flush().await
     }
 
-    fn request(&mut self, text: &str) -> std::result::Result<(), End> {
+    /// Handles `first` and the frames that are already there, then flushes
+    /// once what the inline answers queued.
+    async fn incoming(
+        &mut self,
+        first: Option<
+            std::result::Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        >,
+        out_rx: &mut mpsc::Receiver<Outgoing>,
+        max_pending: usize,
+    ) -> std::result::Result<(), End> {
+        const BATCH: usize = 64;
+        let mut frame = first;
+        let mut queued = false;
+        for _ in 0..BATCH {
+            if let Read::Message(text) = self.link.read(frame).await? {
+                queued |= self.request(&text, out_rx).await?;
+            }
+            if self.pending >= max_pending {
+                break;
+            }
+            match self.link.next_frame().now_or_never() {
+                Some(next) => frame = next,
+                None => break,
+            }
+        }
+        if queued {
+            self.link.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Starts answering one request; `true` when the answer is already
+    /// queued on the link (not yet flushed).
+    async fn request(
+        &mut self,
+        text: &str,
+        out_rx: &mut mpsc::Receiver<Outgoing>,
+    ) -> std::result::Result<bool, End> {
         let msg = Message::decode(text).map_err(|e| End::Protocol(e.to_string()))?;
         let Message::Request { id, name, data } = msg else {
             return Err(End::Protocol(
@@ -415,26 +487,46 @@ where
             ));
         };
         self.pending += 1;
-        match &self.jobs {
-            Some(jobs) => {
-                let _ = jobs.send((id, name, data));
+        let handler = self.shared.on_request.clone();
+        let Some(jobs) = self.jobs.clone() else {
+            let conn = self.conn.clone();
+            let closed = self.conn.inner.closed.clone();
+            self.shared.tracker.spawn(async move {
+                tokio::select! {
+                    _ = async {
+                        let text = answer(&conn, handler.as_ref(), id, name, data).await;
+                        let _ = conn.inner.out.send(Outgoing::Answer(text)).await;
+                    } => {}
+                    _ = closed.cancelled() => {}
+                }
+            });
+            return Ok(false);
+        };
+        if self.in_worker > 0 {
+            self.in_worker += 1;
+            let _ = jobs.send(Job::New(id, name, data));
+            return Ok(false);
+        }
+        // Most handlers answer without waiting: poll once here and skip two
+        // task hops; one that has to wait moves on to the worker as it is.
+        let mut fut = answering(self.conn.clone(), handler, id, name, data);
+        match std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await {
+            std::task::Poll::Ready(text) => {
+                // What the handler sent (notifications) goes out before its
+                // answer, as it would through the queue.
+                while let Ok(out) = out_rx.try_recv() {
+                    self.queue_outgoing(out).await?;
+                }
+                self.pending -= 1;
+                self.queue_after_state(text).await?;
+                Ok(true)
             }
-            None => {
-                let conn = self.conn.clone();
-                let handler = self.shared.on_request.clone();
-                let closed = self.conn.inner.closed.clone();
-                self.shared.tracker.spawn(async move {
-                    tokio::select! {
-                        _ = async {
-                            let text = answer(&conn, handler.as_ref(), id, name, data).await;
-                            let _ = conn.inner.out.send(Outgoing::Answer(text)).await;
-                        } => {}
-                        _ = closed.cancelled() => {}
-                    }
-                });
+            std::task::Poll::Pending => {
+                self.in_worker += 1;
+                let _ = jobs.send(Job::Started(fut));
+                Ok(false)
             }
         }
-        Ok(())
     }
 
     async fn state_changed(&mut self) -> std::result::Result<(), End> {
