@@ -1,0 +1,828 @@
+//! `BENCHMARKS.md`: the machine, the command, the table of every scenario
+//! on the three servers with the ratios and targets, which targets are not
+//! met and what the correctness checks found.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::scenarios::{Metrics, Scenario, Sizes};
+use crate::servers::Kind;
+
+/// What came out of the runs of one scenario on one server.
+#[derive(Debug, Clone)]
+pub enum Summary {
+    /// Every run passed its checks: the medians of each metric.
+    Measured {
+        /// Medians, metric by metric.
+        metrics: Metrics,
+        /// The smallest and the largest value of each metric over the runs.
+        range: BTreeMap<&'static str, (f64, f64)>,
+        /// Runs they are the median of.
+        runs: usize,
+    },
+    /// A run failed: a check, or the server or the load generator.
+    Failed(String),
+    /// A run did not end within its time limit.
+    TimedOut(Duration),
+    /// Not run, and why.
+    NotRun(String),
+}
+
+impl Summary {
+    fn metric(&self, key: &str) -> Option<f64> {
+        match self {
+            Summary::Measured { metrics, .. } => metrics.get(key),
+            _ => None,
+        }
+    }
+}
+
+/// Results by scenario and server.
+pub type Results = BTreeMap<(Scenario, Kind), Summary>;
+
+/// The machine the run is on.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// CPUs available (`nproc`).
+    pub nproc: usize,
+    /// `model name` of `/proc/cpuinfo`.
+    pub cpu_model: String,
+    /// `MemTotal` of `/proc/meminfo`, KiB.
+    pub mem_kib: u64,
+    /// The kernel release.
+    pub kernel: String,
+}
+
+/// Reads the machine's description from `/proc`.
+pub fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into());
+    Machine {
+        nproc: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model,
+        mem_kib,
+        kernel,
+    }
+}
+
+/// Everything around the table.
+pub struct Context {
+    /// The exact command.
+    pub command: String,
+    /// When (UTC).
+    pub date: String,
+    /// The git commit, and whether the tree had changes.
+    pub commit: String,
+    /// The state of `crates/juggler` that was built and measured.
+    pub library: String,
+    /// The machine.
+    pub machine: Machine,
+    /// Tool and library versions.
+    pub versions: Vec<String>,
+    /// The counts used.
+    pub sizes: Sizes,
+    /// Runs per scenario and server.
+    pub repeat: usize,
+    /// `--quick`.
+    pub quick: bool,
+    /// Bytes of the scenario 6 document.
+    pub doc_bytes: Option<usize>,
+    /// The smallest message that carries the leaf change.
+    pub minimal_leaf_bytes: usize,
+    /// Where the raw output is, relative to the report.
+    pub raw_name: String,
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Rate(&'static str),
+    Ms,
+    Bytes,
+    KiB,
+    MiB,
+    Times,
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    /// No target: informational.
+    None,
+    /// Ours at least this many times the reference's performance.
+    Speedup(f64),
+    /// As `Speedup`, and at least this fraction of the floor's.
+    SpeedupAndFloor(f64, f64),
+    /// Ours at most this value.
+    AtMost(f64),
+    /// Ours 1 (a yes/no metric).
+    Flag,
+}
+
+struct Row {
+    label: String,
+    scenario: Scenario,
+    key: &'static str,
+    unit: Unit,
+    /// Whether more is better (rates); else less is (times, sizes).
+    higher: bool,
+    target: Target,
+    target_text: String,
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn rows(sizes: &Sizes, ctx: &Context) -> Vec<Row> {
+    let doc_mb = ctx
+        .doc_bytes
+        .map_or("?".into(), |b| format!("{:.1}", b as f64 / 1e6));
+    let r = |label: String, scenario, key, unit, higher, target, target_text: &str| Row {
+        label,
+        scenario,
+        key,
+        unit,
+        higher,
+        target,
+        target_text: target_text.to_owned(),
+    };
+    vec![
+        r(
+            format!(
+                "1. requests: {} conn × {} `echo`, {} in flight — throughput",
+                sizes.req_conns,
+                thousands(sizes.req_per_conn),
+                sizes.req_window
+            ),
+            Scenario::Requests,
+            "rate",
+            Unit::Rate("req/s"),
+            true,
+            Target::SpeedupAndFloor(10.0, 0.5),
+            "≥ 10× reference and ≥ 0.5× floor",
+        ),
+        r(
+            "1. requests — p50 latency".into(),
+            Scenario::Requests,
+            "p50_ms",
+            Unit::Ms,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            format!(
+                "2. requests: 1 conn × {}, 1 in flight — throughput",
+                thousands(sizes.req_per_conn)
+            ),
+            Scenario::Requests1,
+            "rate",
+            Unit::Rate("req/s"),
+            true,
+            Target::None,
+            "—",
+        ),
+        r(
+            "2. requests, 1 in flight — p50 latency".into(),
+            Scenario::Requests1,
+            "p50_ms",
+            Unit::Ms,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            format!(
+                "3. fan-out: {} clients × {} updates — time until all mirrors final",
+                sizes.fan10.0,
+                thousands(sizes.fan10.1)
+            ),
+            Scenario::Fanout10,
+            "time_ms",
+            Unit::Ms,
+            false,
+            Target::Speedup(30.0),
+            "≥ 30× sooner than reference",
+        ),
+        r(
+            format!(
+                "4. fan-out: {} clients × {} updates — time until all mirrors final",
+                sizes.fan100.0,
+                thousands(sizes.fan100.1)
+            ),
+            Scenario::Fanout100,
+            "time_ms",
+            Unit::Ms,
+            false,
+            Target::Speedup(30.0),
+            "≥ 30× sooner than reference",
+        ),
+        r(
+            format!(
+                "5. notifications: {} on 1 conn — rate",
+                thousands(sizes.notify)
+            ),
+            Scenario::Notify,
+            "rate",
+            Unit::Rate("notif/s"),
+            true,
+            Target::Speedup(8.0),
+            "≥ 8× reference",
+        ),
+        r(
+            format!("6a. {doc_mb} MB state — late joiner: connect to mirror equal"),
+            Scenario::BigState,
+            "join_ms",
+            Unit::Ms,
+            false,
+            Target::Speedup(5.0),
+            "≥ 5× sooner than reference",
+        ),
+        r(
+            "6a. — the same, until the state text arrived (before the client parses it)".into(),
+            Scenario::BigState,
+            "join_frame_ms",
+            Unit::Ms,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            format!("6b. {doc_mb} MB state — one leaf change reaches a connected client"),
+            Scenario::BigState,
+            "leaf_ms",
+            Unit::Ms,
+            false,
+            Target::Speedup(5.0),
+            "≤ 1/5 of reference's time",
+        ),
+        r(
+            "6c. — size of the state message(s) that carried it".into(),
+            Scenario::BigState,
+            "leaf_bytes",
+            Unit::Bytes,
+            false,
+            Target::AtMost(121.0),
+            "~110 B (≤ 121 B)",
+        ),
+        r(
+            format!(
+                "7. churn: {} × connect, ping, close, {} at once — rate",
+                thousands(sizes.churn.0),
+                sizes.churn.1
+            ),
+            Scenario::Churn,
+            "rate",
+            Unit::Rate("conn/s"),
+            true,
+            Target::Speedup(5.0),
+            "≥ 5× reference",
+        ),
+        r(
+            format!(
+                "8a. memory: RSS per idle connection ({} connections)",
+                thousands(sizes.idle_conns as u64)
+            ),
+            Scenario::Memory,
+            "kib_per_conn",
+            Unit::KiB,
+            false,
+            Target::AtMost(64.0),
+            "≤ 64 KiB",
+        ),
+        r(
+            format!(
+                "8b. memory: 1 stuck reader in a {}-update burst — server peak RSS growth",
+                thousands(sizes.stuck.1)
+            ),
+            Scenario::Memory,
+            "stuck_growth_mib",
+            Unit::MiB,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            "8b. — the stuck client's share (growth with it − growth without it)".into(),
+            Scenario::Memory,
+            "stuck_extra_mib",
+            Unit::MiB,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            "8b. — bounded (that share does not grow with the updates it misses)".into(),
+            Scenario::Memory,
+            "bounded",
+            Unit::Times,
+            true,
+            Target::Flag,
+            "bounded",
+        ),
+        r(
+            format!(
+                "8c. memory: the {} other clients' time to converge, stuck reader vs none",
+                sizes.stuck.0
+            ),
+            Scenario::Memory,
+            "slowdown",
+            Unit::Times,
+            false,
+            Target::AtMost(1.2),
+            "within 20% (≤ 1.20×)",
+        ),
+    ]
+}
+
+fn fmt_value(v: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Rate(u) => format!("{} {u}", thousands(v.round() as u64)),
+        Unit::Ms => {
+            if v >= 100.0 {
+                format!("{v:.0} ms")
+            } else if v >= 10.0 {
+                format!("{v:.1} ms")
+            } else {
+                format!("{v:.3} ms")
+            }
+        }
+        Unit::Bytes => format!("{} B", thousands(v.round() as u64)),
+        Unit::KiB => format!("{v:.1} KiB"),
+        Unit::MiB => format!("{v:.1} MiB"),
+        Unit::Times => format!("{v:.2}×"),
+    }
+}
+
+/// How far apart the runs of a cell are before it is marked noisy.
+const NOISY: f64 = 1.5;
+
+/// The (min, max) of a cell's runs when they differ by more than [`NOISY`].
+fn noisy(results: &Results, row: &Row, kind: Kind) -> Option<(f64, f64)> {
+    match results.get(&(row.scenario, kind)) {
+        Some(Summary::Measured { range, runs, .. }) if *runs > 1 => {
+            let (lo, hi) = *range.get(row.key)?;
+            (lo > 0.0 && hi / lo > NOISY).then_some((lo, hi))
+        }
+        _ => None,
+    }
+}
+
+fn cell(results: &Results, row: &Row, kind: Kind) -> String {
+    match results.get(&(row.scenario, kind)) {
+        None => "—".into(),
+        Some(Summary::Measured { metrics, .. }) => match metrics.get(row.key) {
+            None => "—".into(),
+            Some(v) if matches!(row.target, Target::Flag) => {
+                if v == 1.0 { "yes" } else { "no" }.into()
+            }
+            Some(v) => {
+                let mark = if noisy(results, row, kind).is_some() {
+                    " †"
+                } else {
+                    ""
+                };
+                format!("{}{mark}", fmt_value(v, row.unit))
+            }
+        },
+        Some(Summary::Failed(_)) => "**failed** (see Correctness)".into(),
+        Some(Summary::TimedOut(d)) => format!("**timeout** (> {} s)", d.as_secs()),
+        Some(Summary::NotRun(why)) => format!("not run ({why})"),
+    }
+}
+
+/// Ours' performance relative to `other`'s on a row: > 1 is ours better.
+fn speedup(results: &Results, row: &Row, other: Kind) -> Option<f64> {
+    let ours = results.get(&(row.scenario, Kind::Ours))?.metric(row.key)?;
+    let theirs = results.get(&(row.scenario, other))?.metric(row.key)?;
+    if ours <= 0.0 || theirs <= 0.0 {
+        return None;
+    }
+    Some(if row.higher {
+        ours / theirs
+    } else {
+        theirs / ours
+    })
+}
+
+fn ratio_cell(results: &Results, row: &Row, other: Kind) -> String {
+    if matches!(row.unit, Unit::Times) || matches!(row.target, Target::Flag) {
+        return "—".into();
+    }
+    speedup(results, row, other).map_or("—".into(), |s| format!("{s:.2}×"))
+}
+
+/// "yes", "no (why)" or "n/a (why)".
+fn met(results: &Results, row: &Row) -> String {
+    let ours = results.get(&(row.scenario, Kind::Ours));
+    let missing = |kind: Kind| match results.get(&(row.scenario, kind)) {
+        None | Some(Summary::NotRun(_)) => format!("n/a ({kind} not run)"),
+        Some(Summary::Failed(_)) => format!("n/a ({kind} failed)"),
+        Some(Summary::TimedOut(_)) => format!("n/a ({kind} timed out)"),
+        Some(Summary::Measured { .. }) => format!("n/a ({kind} has no value)"),
+    };
+    match ours {
+        Some(Summary::Failed(_)) => return "**no** (ours failed)".into(),
+        Some(Summary::TimedOut(_)) => return "**no** (ours timed out)".into(),
+        None | Some(Summary::NotRun(_)) => return "n/a (ours not run)".into(),
+        Some(Summary::Measured { .. }) => {}
+    }
+    let yes_no = |ok: bool, why: String| {
+        if ok {
+            "yes".to_owned()
+        } else {
+            format!("**no** ({why})")
+        }
+    };
+    match row.target {
+        Target::None => "—".into(),
+        Target::Speedup(x) => match speedup(results, row, Kind::Reference) {
+            Some(s) => yes_no(s >= x, format!("{s:.2}× < {x}×")),
+            None => missing(Kind::Reference),
+        },
+        Target::SpeedupAndFloor(x, y) => {
+            let vs_ref = speedup(results, row, Kind::Reference);
+            let vs_floor = speedup(results, row, Kind::Floor);
+            match (vs_ref, vs_floor) {
+                (Some(a), Some(b)) => {
+                    let mut why = Vec::new();
+                    if a < x {
+                        why.push(format!("{a:.2}× reference < {x}×"));
+                    }
+                    if b < y {
+                        why.push(format!("{b:.2}× floor < {y}×"));
+                    }
+                    yes_no(why.is_empty(), why.join("; "))
+                }
+                (None, _) => missing(Kind::Reference),
+                (_, None) => missing(Kind::Floor),
+            }
+        }
+        Target::AtMost(x) => match ours.and_then(|s| s.metric(row.key)) {
+            Some(v) => yes_no(
+                v <= x,
+                format!("{} > {}", fmt_value(v, row.unit), fmt_value(x, row.unit)),
+            ),
+            None => "n/a".into(),
+        },
+        Target::Flag => match ours.and_then(|s| s.metric(row.key)) {
+            Some(v) => yes_no(v == 1.0, "not bounded".into()),
+            None => "n/a".into(),
+        },
+    }
+}
+
+fn correctness(results: &Results) -> String {
+    let mut out = String::new();
+    for ((scenario, kind), summary) in results {
+        let line = match summary {
+            Summary::Measured { runs, .. } => format!("ok ({runs} run(s), every check passed)"),
+            Summary::Failed(why) => format!("**FAILED**: {why}"),
+            Summary::TimedOut(d) => format!("**timed out** after {} s", d.as_secs()),
+            Summary::NotRun(why) => format!("not run: {why}"),
+        };
+        let _ = writeln!(out, "- `{}` on {kind}: {line}", scenario.name());
+    }
+    out
+}
+
+/// The whole `BENCHMARKS.md`.
+pub fn render(ctx: &Context, results: &Results) -> String {
+    let rows = rows(&ctx.sizes, ctx);
+    let m = &ctx.machine;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Benchmarks\n");
+    let _ = writeln!(
+        s,
+        "Written by the benchmark harness (`bench/`, see `bench/README.md`); do not \
+         edit by hand, run the command again.{}\n",
+        if ctx.quick {
+            " **This is a `--quick` smoke run: a tenth of every count, not the benchmark.**"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(s, "## Command\n\n```sh\n{}\n```\n", ctx.command);
+    let _ = writeln!(
+        s,
+        "Run on {} at commit {}. Library measured: {}.\n",
+        ctx.date, ctx.commit, ctx.library
+    );
+    let _ = writeln!(s, "## Machine\n");
+    let _ = writeln!(s, "- CPUs (`nproc`): {}", m.nproc);
+    let _ = writeln!(s, "- CPU model: {}", m.cpu_model);
+    let _ = writeln!(
+        s,
+        "- memory: {:.1} GiB ({} kB MemTotal)",
+        m.mem_kib as f64 / 1024.0 / 1024.0,
+        thousands(m.mem_kib)
+    );
+    let _ = writeln!(s, "- kernel: {}", m.kernel);
+    for v in &ctx.versions {
+        let _ = writeln!(s, "- {v}");
+    }
+    let _ = writeln!(
+        s,
+        "\nThe servers and the load generator share these CPUs, so only the \
+         ratios measured in the same run mean anything; absolute numbers are \
+         of this machine and this moment.\n"
+    );
+    let _ = writeln!(s, "## Results\n");
+    let _ = writeln!(
+        s,
+        "Each cell is the median of {} run(s), each on a freshly started server \
+         (the servers take turns). **Ratios are ours' performance relative to the \
+         other server: > 1 means ours is better** — ours ÷ theirs for rates, \
+         theirs ÷ ours for times and sizes.\n",
+        ctx.repeat
+    );
+    let _ = writeln!(
+        s,
+        "| scenario | ours | reference | floor | ours/reference | ours/floor | target | met? |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---|---|");
+    for row in &rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            cell(results, row, Kind::Ours),
+            cell(results, row, Kind::Reference),
+            cell(results, row, Kind::Floor),
+            ratio_cell(results, row, Kind::Reference),
+            ratio_cell(results, row, Kind::Floor),
+            row.target_text,
+            met(results, row),
+        );
+    }
+    let mut noisy_cells = Vec::new();
+    for row in &rows {
+        for kind in [Kind::Ours, Kind::Reference, Kind::Floor] {
+            if let Some((lo, hi)) = noisy(results, row, kind) {
+                noisy_cells.push(format!(
+                    "- {} on {kind}: runs ranged from {} to {}",
+                    row.label,
+                    fmt_value(lo, row.unit),
+                    fmt_value(hi, row.unit)
+                ));
+            }
+        }
+    }
+    if !noisy_cells.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n† Noisy: the runs of this cell differ by more than {NOISY}× (largest \
+             over smallest), so its median and the ratios built on it are \
+             uncertain; rerun, or use `--repeat` with more runs:\n\n{}",
+            noisy_cells.join("\n")
+        );
+    }
+    let mut unmet = Vec::new();
+    for row in &rows {
+        if matches!(row.target, Target::None) {
+            continue;
+        }
+        let m = met(results, row);
+        if m != "yes" {
+            unmet.push(format!("- {}: {} — {}", row.label, row.target_text, m));
+        }
+    }
+    let _ = writeln!(s, "\n## Targets not met\n");
+    if unmet.is_empty() {
+        let _ = writeln!(s, "None: every target is met.");
+    } else {
+        let _ = writeln!(s, "{}", unmet.join("\n"));
+    }
+    let _ = writeln!(s, "\n## Correctness\n");
+    let _ = writeln!(
+        s,
+        "Every answer is checked (the id of a request that was sent and not yet \
+         answered, `success`, the data sent); every client mirrors the state by \
+         applying each diff in order with `juggler::diff::patch` and must end at \
+         exactly the final state; in the bursts the mirrored `v` must never go \
+         down after any single operation; notifications are counted, compared \
+         and must all come before the answer to `notify.burst`. A run that fails \
+         a check is reported as failed, not measured.\n"
+    );
+    let _ = write!(s, "{}", correctness(results));
+    let _ = writeln!(s, "\n## How each number is measured\n");
+    let _ = writeln!(
+        s,
+        "All on 127.0.0.1, servers started with `--autoflush 0` (and \
+         `--shared-state` for 3, 4 and 6). The load generator is `bench/src/load.rs` \
+         (tokio-tungstenite, juggler 0.6 frames written and parsed directly); the \
+         same code drives all three servers.\n"
+    );
+    let notes = [
+        "**reference**: `tests/interop/reference_bench_server.py` on hat-juggler 0.6.26 \
+         (`.venv/ref06`). For scenario 6 it is started with `--max-msg-size 0`: \
+         aiohttp refuses frames over 4 MiB by default, so the reference could not \
+         take the document at all otherwise."
+            .to_owned(),
+        "**floor**: `bench/src/floor.rs`, a raw tokio-tungstenite server in the \
+         harness's process on its own runtime (as many worker threads as CPUs). It \
+         echoes requests with the least string work (raw `id` and `data` text), \
+         writes a prebuilt notify frame `count` times, queues one prebuilt \
+         `replace` frame per change to every connection, and keeps the text of a \
+         whole-state set for late joiners. It holds no JSON document and is not a \
+         juggler server: it is a reference point for the cost of the bare \
+         WebSocket traffic, not a strict lower bound (it sends one frame per \
+         change, so a server that coalesces changes into fewer messages, or \
+         batches writes better, can beat it)."
+            .to_owned(),
+        "1, 2: clients connected first, then timed from the first request to the \
+         last answer; each connection keeps its window of requests in flight, \
+         refilling after each answer (writes batched when several answers arrived \
+         together). Latency: from writing a request to reading its answer. With \
+         1 in flight nothing is batched: the time is mostly the wakeup latency \
+         of the processes, which on a virtual machine depends on what else keeps \
+         its CPUs awake, so expect 2 to vary between runs."
+            .to_owned(),
+        "3, 4: the mirror clients connect and ping (so the server has set them \
+         up); one more client asks `state.burst` {path: [\"v\"]}; timed from that \
+         request to the moment the last mirror applied the diff that made it \
+         `{\"v\": count}`."
+            .to_owned(),
+        "5: timed from the request to the last of its notifications and its answer.".to_owned(),
+        format!(
+            "6: the document is {} records ({} bytes of compact JSON). A setter sets \
+             it at `[]`; then a new client connects: timed from the start of the \
+             connect to its mirror having applied the state that equals the \
+             document (the comparison itself is not timed). That time includes \
+             the client's own work on the document (parsing the message and \
+             applying it with `juggler::diff::patch`), the same for every \
+             server: the floor's column, whose server side costs almost nothing, \
+             shows it; the next row (until the text arrived) is the server's \
+             part. Then the setter sets \
+             `{}` to `\"{}\"`: timed from that request to the joiner applying the \
+             message that carried it; the size is of the state message(s) the \
+             joiner got for it. The smallest message that can carry it (one \
+             `replace`, compact JSON) is {} B.",
+            ctx.sizes.big_objects,
+            ctx.doc_bytes.map_or("?".into(), |b| thousands(b as u64)),
+            bench::docgen::leaf_pointer(ctx.sizes.big_objects),
+            bench::docgen::LEAF_VALUE,
+            ctx.minimal_leaf_bytes
+        ),
+        "7: 64 workers, each repeating: connect, ping, check the answer, close \
+         with the closing handshake (waiting for the server's close frame)."
+            .to_owned(),
+        "8a: our server with per-connection state; VmRSS of /proc/PID/status \
+         300 ms after start, then 500 ms after the last of the idle connections \
+         connected and pinged; the difference over the number of connections."
+            .to_owned(),
+        format!(
+            "8b, 8c: a shared-state server, {} reading mirror clients, one client \
+             that pings and then never reads again (its socket's receive buffer set \
+             to 4 KiB so the server feels it at once) and one client that asks a \
+             burst of {} changes. VmRSS is sampled every 5 ms from just before the \
+             burst until 300 ms after the readers converged; the growth is the peak \
+             over the value before. The same run without the stuck client gives the \
+             burst's own growth; the difference is the stuck client's share. \
+            *Bounded* means that share does not grow with the number of updates \
+             the stuck client misses: both runs are repeated with a quarter of the \
+             updates, and the share may grow by less than a quarter of the size \
+             of the smallest message that could carry each extra missed update (a \
+             server that queues every missed change grows by at least that size per \
+             update). Medians of {} runs of each of the four configurations. 8c \
+             compares the readers' convergence time with and without the stuck \
+             client (all updates).",
+            ctx.sizes.stuck.0,
+            thousands(ctx.sizes.stuck.1),
+            ctx.sizes.stuck_runs
+        ),
+        "6, set time (raw output only, `set_ms`): not comparable between servers: \
+         ours sends the setter its new state before the answer (so the time \
+         includes sending it and the client parsing it), the reference answers \
+         from its receive loop while its sync loop sends the state."
+            .to_owned(),
+    ];
+    for n in notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    let _ = writeln!(
+        s,
+        "\nEvery run's numbers (and the secondary metrics: p99, answer times, \
+         messages per client, set time, memory details) are in `{}`.",
+        ctx.raw_name
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(key: &'static str, median: f64, lo: f64, hi: f64) -> Summary {
+        let mut metrics = Metrics::default();
+        metrics.values.insert(key, median);
+        Summary::Measured {
+            metrics,
+            range: BTreeMap::from([(key, (lo, hi))]),
+            runs: 3,
+        }
+    }
+
+    fn context() -> Context {
+        Context {
+            command: "cargo run --release -p bench".into(),
+            date: "today".into(),
+            commit: "`abc`".into(),
+            library: "test".into(),
+            machine: machine(),
+            versions: Vec::new(),
+            sizes: Sizes::new(false),
+            repeat: 3,
+            quick: false,
+            doc_bytes: Some(10_790_907),
+            minimal_leaf_bytes: 92,
+            raw_name: "BENCHMARKS.raw.txt".into(),
+        }
+    }
+
+    #[test]
+    fn targets_ratios_and_noise_are_judged_from_medians() {
+        let mut results = Results::new();
+        // Throughput: 9.5× the reference (target 10×), 0.6× the floor.
+        results.insert(
+            (Scenario::Requests, Kind::Ours),
+            measured("rate", 95.0, 90.0, 200.0),
+        );
+        results.insert(
+            (Scenario::Requests, Kind::Reference),
+            measured("rate", 10.0, 9.0, 11.0),
+        );
+        results.insert(
+            (Scenario::Requests, Kind::Floor),
+            measured("rate", 158.0, 150.0, 160.0),
+        );
+        // A time: 40× sooner than the reference (target 30×).
+        results.insert(
+            (Scenario::Fanout10, Kind::Ours),
+            measured("time_ms", 10.0, 9.0, 11.0),
+        );
+        results.insert(
+            (Scenario::Fanout10, Kind::Reference),
+            measured("time_ms", 400.0, 390.0, 410.0),
+        );
+        results.insert(
+            (Scenario::Fanout100, Kind::Ours),
+            Summary::Failed("bad diff".into()),
+        );
+        let md = render(&context(), &results);
+        let line = |prefix: &str| {
+            md.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let req = line("| 1. requests: 10 conn");
+        assert!(req.contains("95 req/s †"), "{req}");
+        assert!(req.contains("9.50×") && req.contains("0.60×"), "{req}");
+        assert!(req.contains("**no** (9.50× reference < 10×)"), "{req}");
+        let fan = line("| 3. fan-out");
+        assert!(fan.contains("40.00×") && fan.ends_with("| yes |"), "{fan}");
+        let fan100 = line("| 4. fan-out");
+        assert!(
+            fan100.contains("**failed**") && fan100.contains("ours failed"),
+            "{fan100}"
+        );
+        assert!(
+            md.contains("runs ranged from 90 req/s to 200 req/s"),
+            "{md}"
+        );
+        assert!(
+            md.contains("`fanout100` on ours: **FAILED**: bad diff"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(10_790_907), "10,790,907");
+    }
+}
