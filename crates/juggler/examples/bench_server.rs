@@ -72,7 +72,11 @@ async fn handle(conn: Connection, name: String, data: Value) -> Result<Value, Ha
         "echo" => Ok(data),
         "state.set" => {
             let path = Path::from_json(param(&data, "path")?)?;
-            state.set(&path, param(&data, "value")?.clone());
+            param(&data, "value")?;
+            // The value moves into the state: a 10 MB document is not copied.
+            let mut data = data;
+            let value = data.get_mut("value").map(Value::take).unwrap_or_default();
+            state.set(&path, value);
             Ok(Value::Null)
         }
         "state.burst" => {

@@ -189,21 +189,25 @@ impl Op {
     /// Writes the operation as JSON text (no allocation of an intermediate
     /// `Value`, which matters for multi-megabyte values).
     pub fn write_json(&self, out: &mut String) {
-        let (op, path, value) = match self {
-            Op::Add(p, v) => ("add", p, Some(v)),
-            Op::Remove(p) => ("remove", p, None),
-            Op::Replace(p, v) => ("replace", p, Some(v)),
-        };
-        out.push_str("{\"op\":\"");
-        out.push_str(op);
-        out.push_str("\",\"path\":");
-        push_json(out, &Value::from(path.as_str()));
-        if let Some(v) = value {
-            out.push_str(",\"value\":");
-            push_json(out, v);
+        match self {
+            Op::Add(p, v) => write_op(out, "add", p, Some(v)),
+            Op::Remove(p) => write_op(out, "remove", p, None),
+            Op::Replace(p, v) => write_op(out, "replace", p, Some(v)),
         }
-        out.push('}');
     }
+}
+
+/// Writes an operation's JSON text from its parts, the value by reference.
+pub(crate) fn write_op(out: &mut String, op: &str, pointer: &str, value: Option<&Value>) {
+    out.push_str("{\"op\":\"");
+    out.push_str(op);
+    out.push_str("\",\"path\":");
+    push_json(out, &Value::from(pointer));
+    if let Some(v) = value {
+        out.push_str(",\"value\":");
+        push_json(out, v);
+    }
+    out.push('}');
 }
 
 /// Appends `value` as compact JSON text.
@@ -240,6 +244,27 @@ fn pointer_push_index(pointer: &mut String, idx: usize) {
 /// Sets `value` at `path` in place, with the reference's semantics.
 /// Returns the operation that made the change, or `None` when nothing changed.
 pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
+    let (kind, pointer) = set_in_place(data, path, value)?;
+    let value = data.pointer(&pointer).cloned().unwrap_or(Value::Null);
+    Some(match kind {
+        SetKind::Add => Op::Add(pointer, value),
+        SetKind::Replace => Op::Replace(pointer, value),
+    })
+}
+
+/// Whether a [`set_in_place`] added a member/element or replaced a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetKind {
+    /// `add` at the pointer.
+    Add,
+    /// `replace` at the pointer.
+    Replace,
+}
+
+/// [`set`] without copying anything: the value moves into the document and
+/// the operation is told as its kind and pointer; its value is what the
+/// document holds at that pointer now.
+pub fn set_in_place(data: &mut Value, path: &[Step], value: Value) -> Option<(SetKind, String)> {
     let mut pointer = String::new();
     let mut cur = data;
     for (n, step) in path.iter().enumerate() {
@@ -253,13 +278,13 @@ pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
                         unreachable!()
                     };
                     map.insert(k.clone(), built);
-                    return Some(Op::Replace(pointer, cur.clone()));
+                    return Some((SetKind::Replace, pointer));
                 };
                 if !map.contains_key(k) {
                     pointer_push(&mut pointer, k);
                     let built = build(rest, value);
-                    map.insert(k.clone(), built.clone());
-                    return Some(Op::Add(pointer, built));
+                    map.insert(k.clone(), built);
+                    return Some((SetKind::Add, pointer));
                 }
                 pointer_push(&mut pointer, k);
                 cur = map.get_mut(k)?;
@@ -269,7 +294,7 @@ pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
                     let mut items = Vec::new();
                     set_new_index(&mut items, *i, build(rest, value));
                     *cur = Value::Array(items);
-                    return Some(Op::Replace(pointer, cur.clone()));
+                    return Some((SetKind::Replace, pointer));
                 };
                 match resolve(*i, items.len()) {
                     Some(idx) => {
@@ -279,12 +304,12 @@ pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
                     None if usize::try_from(*i).ok() == Some(items.len()) => {
                         pointer_push_index(&mut pointer, items.len());
                         let built = build(rest, value);
-                        items.push(built.clone());
-                        return Some(Op::Add(pointer, built));
+                        items.push(built);
+                        return Some((SetKind::Add, pointer));
                     }
                     None => {
                         set_new_index(items, *i, build(rest, value));
-                        return Some(Op::Replace(pointer, Value::Array(items.clone())));
+                        return Some((SetKind::Replace, pointer));
                     }
                 }
             }
@@ -293,8 +318,8 @@ pub fn set(data: &mut Value, path: &[Step], value: Value) -> Option<Op> {
     if *cur == value {
         return None;
     }
-    *cur = value.clone();
-    Some(Op::Replace(pointer, value))
+    *cur = value;
+    Some((SetKind::Replace, pointer))
 }
 
 /// Places `value` at an index that is not inside `array`, padding with
@@ -317,7 +342,7 @@ fn set_new_index(items: &mut Vec<Value>, i: i64, value: Value) {
 /// The value that `set` creates below a missing or wrong-kind parent.
 fn build(path: &[Step], value: Value) -> Value {
     let mut out = Value::Null;
-    set(&mut out, path, value);
+    set_in_place(&mut out, path, value);
     out
 }
 

@@ -126,8 +126,21 @@ impl Storage {
     /// Sets `value` at `path`, creating missing parents.
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
         let mut st = self.lock();
-        let op = path::set(&mut st.value, path.as_ref(), value);
-        self.commit(st, op.as_slice());
+        let change = path::set_in_place(&mut st.value, path.as_ref(), value);
+        // The value moved into the document; its text for the log is
+        // written from there (a multi-megabyte value is never copied).
+        let text = (st.trackers > 0).then(|| {
+            let mut text = String::new();
+            if let Some((kind, pointer)) = &change {
+                let op = match kind {
+                    path::SetKind::Add => "add",
+                    path::SetKind::Replace => "replace",
+                };
+                path::write_op(&mut text, op, pointer, st.value.pointer(pointer));
+            }
+            text
+        });
+        self.commit_text(st, text);
     }
 
     /// Removes the member or element at `path`; a missing path changes nothing.
@@ -364,5 +377,43 @@ impl StorageWatch {
     /// The storage watched.
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path;
+    use serde_json::json;
+
+    /// What a connection receives, applied to what it had, gives the new
+    /// state: for sets that add, replace, create parents and pad.
+    #[test]
+    fn caught_up_ops_rebuild_the_state() {
+        let s = Storage::with_data(json!({"a": [1, 2], "k/~": {"x": 1}}));
+        let _tracker = s.track();
+        let (v0, whole) = s.catch_up(None);
+        let mut mirror = Value::Null;
+        let whole = whole.expect("initial state");
+        crate::diff::patch(
+            &mut mirror,
+            serde_json::from_str(&format!("[{whole}]")).expect("json"),
+        )
+        .expect("applies");
+        s.set(path!["a", 5], json!("pad"));
+        s.set(path!["k/~", "x"], json!(2));
+        s.set(path!["new", 0, "deep"], json!(true));
+        s.set(path!["a", 0], json!(1));
+        s.remove(path!["a", -1]);
+        s.patch(&json!([{"op": "move", "from": "/new", "path": "/moved"}]))
+            .expect("patch");
+        let (_, ops) = s.catch_up(Some(v0));
+        let ops = ops.expect("changes");
+        crate::diff::patch(
+            &mut mirror,
+            serde_json::from_str(&format!("[{ops}]")).expect("json"),
+        )
+        .expect("applies");
+        assert_eq!(mirror, s.data());
     }
 }
