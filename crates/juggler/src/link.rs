@@ -105,6 +105,22 @@ where
         self.stream.next().await
     }
 
+    /// The next frame if one is already there, else `None`. Polls with the
+    /// task's own waker: a no-op waker (as `now_or_never` uses) would take
+    /// the place of the task's in the socket's registration, and the task
+    /// would then sleep through the next frame.
+    pub(crate) async fn ready_frame(
+        &mut self,
+    ) -> Option<Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>> {
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match self.stream.poll_next_unpin(cx) {
+                std::task::Poll::Ready(frame) => Some(frame),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
+    }
+
     /// Makes sense of one frame, answering 0.7 pings.
     pub(crate) async fn read(
         &mut self,

@@ -455,14 +455,18 @@ where
         const BATCH: usize = 64;
         let mut frame = first;
         let mut queued = false;
-        for _ in 0..BATCH {
+        let mut handled = 0;
+        loop {
             if let Read::Message(text) = self.link.read(frame).await? {
                 queued |= self.request(&text, out_rx).await?;
             }
-            if self.pending >= max_pending {
+            handled += 1;
+            // Decide before taking the next frame: a frame taken is a frame
+            // that must be handled.
+            if handled == BATCH || self.pending >= max_pending {
                 break;
             }
-            match self.link.next_frame().now_or_never() {
+            match self.link.ready_frame().await {
                 Some(next) => frame = next,
                 None => break,
             }
