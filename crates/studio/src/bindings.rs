@@ -1,28 +1,39 @@
-//! Where the TypeScript types of the UI go, and the TypeScript side of
-//! `serde_json::Value`.
+//! The TypeScript types of everything the UI sees, and the TypeScript side
+//! of `serde_json::Value`.
 //!
 //! Every type that crosses to the UI derives `ts_rs::TS` with
-//! `#[ts(export, export_to = crate::bindings::DIR)]`. ts-rs 12 resolves
-//! `export_to` against `TS_RS_EXPORT_DIR` (default `./bindings`, and `cargo
-//! test` runs in `crates/studio`), so [`DIR`] climbs three folders to reach
-//! the repository's `ui/src/bindings/`. JSON values are typed as this
-//! module's [`JsonValue`], exported into the same folder, so the folder is
-//! self-contained (ts-rs's own `JsonValue` would land in
-//! `<TS_RS_EXPORT_DIR>/serde_json/`, outside it).
+//! `#[ts(export_to = crate::bindings::DIR)]`, and is listed in
+//! [`export_all_to`]. Not `#[ts(export)]`: that makes ts-rs generate one
+//! test per type that rewrites the folder on every `cargo test`, which
+//! would hide committed bindings that are stale. Instead:
+//!
+//! - `cargo test -p studio export_bindings` writes them into the
+//!   repository's `ui/src/bindings/` ([`UI_DIR`]), removing files of types
+//!   that are gone;
+//! - every `cargo test` exports them into a scratch folder and fails when
+//!   that differs from the committed folder (`tests/bindings.rs`).
+//!
+//! JSON values are typed as this module's [`JsonValue`], exported into the
+//! same folder, so the folder is self-contained (ts-rs's own `JsonValue`
+//! would land in a `serde_json/` folder beside it).
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use ts_rs::TS;
 
-/// `export_to` of every exported type: the repository's `ui/src/bindings/`
-/// as seen from `crates/studio/bindings`.
-pub(crate) const DIR: &str = "../../../ui/src/bindings/";
+/// `export_to` of every exported type: the folder given to
+/// [`export_all_to`] itself (ts-rs puts `NAME.ts` there).
+pub(crate) const DIR: &str = "./";
+
+/// Where the bindings are committed, relative to the repository root.
+pub const UI_DIR: &str = "ui/src/bindings";
 
 // Never built: Rust fields are `serde_json::Value` and name this type with
 // `#[ts(as = "crate::bindings::JsonValue")]`.
 /// Any JSON value.
 #[derive(TS)]
-#[ts(export, export_to = DIR, rename = "JsonValue", untagged)]
+#[ts(export_to = DIR, rename = "JsonValue", untagged)]
 #[allow(dead_code)]
 pub enum JsonValue {
     /// A number.
@@ -37,4 +48,67 @@ pub enum JsonValue {
     Object(HashMap<String, JsonValue>),
     /// `null`.
     Null(()),
+}
+
+/// Writes the TypeScript file of every type the UI sees, with the types
+/// they use, into `dir` (created if missing); files already there are
+/// overwritten, others left alone.
+pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
+    use crate::{error, history, model, remote, rules, traffic, workspace};
+    let cfg = ts_rs::Config::new().with_out_dir(dir);
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
+    }
+    export!(
+        JsonValue,
+        // The workspace file.
+        workspace::Workspace,
+        workspace::ServerSettings,
+        workspace::Generation,
+        workspace::NotifyPreset,
+        workspace::RemoteBookmark,
+        workspace::RemoteTrust,
+        error::Problem,
+        // Rules.
+        rules::Rule,
+        rules::RuleMatch,
+        rules::NameMatch,
+        rules::Action,
+        rules::NotifyTarget,
+        rules::RequestInfo,
+        rules::Reply,
+        rules::Effect,
+        rules::Answer,
+        rules::Decision,
+        rules::RuleTest,
+        // History, traffic, remote sessions.
+        history::HistoryStatus,
+        traffic::Peer,
+        traffic::Direction,
+        traffic::TrafficKind,
+        traffic::Frame,
+        traffic::TrafficEntry,
+        traffic::TrafficFilter,
+        traffic::TrafficLimits,
+        traffic::TrafficStatus,
+        remote::RemoteTarget,
+        remote::RemoteStatus,
+        // The control endpoint's model, events and errors.
+        model::Model,
+        model::WorkspaceInfo,
+        model::ServerStatus,
+        model::ServerInfo,
+        model::ConnectionStats,
+        model::ConnectionInfo,
+        model::SentNotification,
+        model::UnmatchedRequest,
+        model::RemoteInfo,
+        model::ReceivedNotification,
+        model::ConnectionOpened,
+        model::ConnectionClosed,
+        model::RemoteNotify,
+        model::EventsLagged,
+        model::CommandError,
+    );
+    Ok(())
 }

@@ -20,6 +20,11 @@ use tokio::sync::broadcast;
 
 use crate::error::{Error, Result};
 use crate::history::History;
+use crate::model::{
+    ConnectionClosed, ConnectionInfo, ConnectionOpened, ConnectionStats, ReceivedNotification,
+    RemoteInfo, RemoteNotify, SentNotification, ServerInfo, ServerStatus, UnmatchedRequest,
+    WorkspaceInfo,
+};
 use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
 use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo, RuleSet};
 use crate::traffic::{Frame, Peer, TrafficFilter, TrafficLimits, TrafficLog};
@@ -159,10 +164,10 @@ impl Engine {
         let m = &self.inner.model;
         m.set(
             path!["workspace"],
-            json!({
-                "path": core.path.as_ref().map(|p| p.display().to_string()),
-                "notifyPresets": core.workspace.notify_presets,
-                "remotes": core.workspace.remotes,
+            json!(WorkspaceInfo {
+                path: core.path.as_ref().map(|p| p.display().to_string()),
+                notify_presets: core.workspace.notify_presets.clone(),
+                remotes: core.workspace.remotes.clone(),
             }),
         );
         m.set(path!["rules"], json!(core.rules.rules()));
@@ -188,22 +193,22 @@ impl Engine {
                     "http"
                 };
                 (
-                    "running",
+                    ServerStatus::Running,
                     Some(s.url()),
                     Some(format!("{http}://{}/", display_addr(s.local_addr()))),
                 )
             }
-            None if error.is_some() => ("error", None, None),
-            None => ("stopped", None, None),
+            None if error.is_some() => (ServerStatus::Error, None, None),
+            None => (ServerStatus::Stopped, None, None),
         };
         self.inner.model.set(
             path!["server"],
-            json!({
-                "status": status,
-                "error": error,
-                "settings": settings,
-                "url": url,
-                "dashboardUrl": dashboard,
+            json!(ServerInfo {
+                status,
+                error,
+                settings: settings.clone(),
+                url,
+                dashboard_url: dashboard,
             }),
         );
     }
@@ -234,16 +239,11 @@ impl Engine {
     }
 
     async fn try_start(&self, listener: Option<TcpListener>) -> Result<String> {
-        let (config, shared, initial, bind) = {
+        let (config, shared, bind) = {
             let core = self.core();
             let settings = core.workspace.server.clone();
             let config = settings.server_config(&Self::base_dir(&core))?;
-            (
-                config,
-                settings.shared_state,
-                core.doc.data(),
-                settings.bind_address(),
-            )
+            (config, settings.shared_state, settings.bind_address())
         };
         let listener = match listener {
             Some(l) => l,
@@ -264,8 +264,7 @@ impl Engine {
         builder = builder
             .on_connection(move |conn| {
                 let engine = on_conn.clone();
-                let initial = initial.clone();
-                async move { engine.connected(conn, shared, initial).await }
+                async move { engine.connected(conn, shared).await }
             })
             .on_request(move |conn, name, data| {
                 let engine = on_req.clone();
@@ -298,7 +297,7 @@ impl Engine {
     /// Replaces the server settings (validated like the workspace file);
     /// a running server restarts with them.
     pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
-        let settings: workspace::ServerSettings = serde_json::from_value(settings)
+        let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
             .map_err(|e| Error::Invalid(format!("invalid server settings: {e}")))?;
         let running = {
             let mut core = self.core();
@@ -326,6 +325,9 @@ impl Engine {
             tick.tick().await;
             for conn in server.connections() {
                 let key = conn.id().to_string();
+                // Under the engine's lock, like the removal when the
+                // connection closes: no stats entry can outlive it.
+                let _core = self.core();
                 if self
                     .inner
                     .model
@@ -334,16 +336,18 @@ impl Engine {
                 {
                     self.inner.model.set(
                         path!["connections", key.as_str(), "stats"],
-                        json!(conn.stats()),
+                        json!(ConnectionStats::from(conn.stats())),
                     );
                 }
             }
         }
     }
 
-    async fn connected(&self, conn: Connection, shared: bool, initial: Value) {
+    async fn connected(&self, conn: Connection, shared: bool) {
         let key = conn.id().to_string();
         if !shared {
+            // Each connection starts from `/state` as it is now.
+            let initial = self.core().doc.data();
             conn.state().set([], initial);
         }
         let since = conn
@@ -353,18 +357,25 @@ impl Engine {
             .unwrap_or(0);
         self.inner.model.set(
             path!["connections", key.as_str()],
-            json!({
-                "id": conn.id(),
-                "remote": conn.remote(),
-                "userAgent": conn.user_agent(),
-                "connectedAt": since,
-                "stats": conn.stats(),
-                "state": if shared { Value::Null } else { conn.state().data() },
+            json!(ConnectionInfo {
+                id: conn.id(),
+                remote: conn.remote().to_owned(),
+                user_agent: conn.user_agent().map(str::to_owned),
+                connected_at: since,
+                stats: conn.stats().into(),
+                state: if shared {
+                    Value::Null
+                } else {
+                    conn.state().data()
+                },
             }),
         );
         self.event(
             "connection.opened",
-            json!({"id": conn.id(), "remote": conn.remote()}),
+            json!(ConnectionOpened {
+                id: conn.id(),
+                remote: conn.remote().to_owned(),
+            }),
         );
         // The handler is dropped when the connection closes: the guard's
         // drop removes the entry.
@@ -372,11 +383,14 @@ impl Engine {
         impl Drop for Gone {
             fn drop(&mut self) {
                 let key = self.1.to_string();
+                let core = self.0.core();
                 self.0
                     .inner
                     .model
                     .remove(path!["connections", key.as_str()]);
-                self.0.event("connection.closed", json!({"id": self.1}));
+                drop(core);
+                self.0
+                    .event("connection.closed", json!(ConnectionClosed { id: self.1 }));
             }
         }
         let _gone = Gone(self.clone(), conn.id());
@@ -407,7 +421,12 @@ impl Engine {
         let decision = rules::decide(&mut self.core().rules, &req);
         let answer = match decision {
             Decision::NoRule => {
-                let entry = json!({"time": req.now, "name": req.name, "data": req.data, "connectionId": req.connection_id});
+                let entry = json!(UnmatchedRequest {
+                    time: req.now,
+                    name: req.name.clone(),
+                    data: req.data.clone(),
+                    connection_id: req.connection_id,
+                });
                 self.push_recent(path!["unmatched"], |c| &mut c.unmatched, entry.clone());
                 self.event("request.unmatched", entry);
                 tracing::info!(request = %name, "no rule for request");
@@ -575,8 +594,13 @@ impl Engine {
                 sent += 1;
             }
         }
-        let entry =
-            json!({"time": now_ms(), "name": name, "data": data, "targets": targets, "sent": sent});
+        let entry = json!(SentNotification {
+            time: now_ms(),
+            name: name.to_owned(),
+            data,
+            targets: targets.to_vec(),
+            sent,
+        });
         self.push_recent(path!["notifyHistory"], |c| &mut c.notify_history, entry);
         Ok(sent)
     }
@@ -585,7 +609,7 @@ impl Engine {
 
     /// Replaces all rules.
     pub fn set_rules(&self, rules: Value) -> Result<()> {
-        let rules: Vec<rules::Rule> = serde_json::from_value(rules)
+        let rules: Vec<rules::Rule> = serde_path_to_error::deserialize(rules)
             .map_err(|e| Error::Invalid(format!("invalid rules: {e}")))?;
         let mut core = self.core();
         core.rules.set_rules(rules)?;
@@ -616,10 +640,23 @@ impl Engine {
         };
         self.inner.model.set(
             path!["remotes", id.as_str()],
-            json!({"id": id, "target": target, "status": RemoteStatus::Connecting { attempt: 1 }, "rttMs": null, "state": null, "notifications": []}),
+            json!(RemoteInfo {
+                id: id.clone(),
+                target: target.clone(),
+                status: RemoteStatus::Connecting { attempt: 1 },
+                rtt_ms: None,
+                state: Value::Null,
+                notifications: Vec::new(),
+            }),
         );
         let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
-        let session = RemoteSession::start(id.clone(), target, sink)?;
+        let session = match RemoteSession::start(id.clone(), target, sink) {
+            Ok(session) => session,
+            Err(e) => {
+                self.inner.model.remove(path!["remotes", id.as_str()]);
+                return Err(e);
+            }
+        };
         self.core().remotes.insert(id.clone(), session);
         Ok(id)
     }
@@ -773,7 +810,11 @@ impl RemoteSink for Engine {
     }
 
     fn notification(&self, session: &str, name: &str, data: &Value) {
-        let entry = json!({"time": now_ms(), "name": name, "data": data});
+        let entry = json!(ReceivedNotification {
+            time: now_ms(),
+            name: name.to_owned(),
+            data: data.clone(),
+        });
         let at = path!["remotes", session, "notifications"];
         if let Some(Value::Array(mut list)) = self.inner.model.get(&at) {
             list.push(entry.clone());
@@ -783,7 +824,11 @@ impl RemoteSink for Engine {
         }
         self.event(
             "remote.notify",
-            json!({"session": session, "name": name, "data": data}),
+            json!(RemoteNotify {
+                session: session.to_owned(),
+                name: name.to_owned(),
+                data: data.clone(),
+            }),
         );
     }
 

@@ -55,7 +55,7 @@ pub enum Recorded {
 /// How much can be undone and redone, for the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct HistoryStatus {
     /// Steps that can be undone.
     pub undo: usize,

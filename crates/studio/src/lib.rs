@@ -1,11 +1,18 @@
-//! The Juggler Studio engine, its pure core: no sockets, no tasks.
+//! The Juggler Studio engine, with no GUI dependency: the same code runs in
+//! the desktop app, headless (`juggler-studio`), and in tests.
 //!
+//! The pure core (no sockets, no tasks), each part tested on its own:
 //! - [`workspace`]: the workspace file (server settings, initial state,
 //!   rules, notify presets, remote bookmarks), loaded with errors that name
 //!   the line and the field, saved atomically, described by a JSON Schema.
 //! - [`rules`] and [`template`]: how requests are answered.
 //! - [`history`]: undo/redo of the state document.
 //! - [`traffic`]: the bounded, filterable log of frames.
+//!
+//! The runtime built on it:
+//! - [`engine`], [`commands`], [`control`], [`remote`]: the live engine and
+//!   its control endpoint (see `CONTROL.md`), whose model is laid out in
+//!   [`model`].
 //!
 //! Types that the UI sees derive `ts_rs::TS`; see [`bindings`].
 
@@ -16,6 +23,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod history;
+pub mod model;
 pub mod remote;
 pub mod rules;
 pub mod template;

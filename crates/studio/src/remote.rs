@@ -11,25 +11,28 @@ use juggler::{Client, ClientBuilder, Direction, Generation, Trust};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
 /// How to reach a remote server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct RemoteTarget {
     /// `ws://…` or `wss://…`.
     pub url: String,
-    /// Wire generation, "0.6" or "0.7".
+    /// Wire generation, "0.6" or "0.7". Default "0.6".
     #[serde(default = "default_generation")]
     pub generation: String,
     /// Basic auth user, if any.
     #[serde(default)]
     pub user: Option<String>,
-    /// Basic auth password, if any (never saved in a workspace).
+    /// Basic auth password, if any (never published nor saved).
     #[serde(default, skip_serializing)]
+    #[ts(skip)]
     pub password: Option<String>,
-    /// Trust for `wss://`: "system", "insecure", or a CA file path.
+    /// For `wss://`: also trust the CA certificates in this PEM file.
     #[serde(default)]
     pub ca_file: Option<String>,
     /// Accept any certificate (development only).
@@ -42,8 +45,13 @@ fn default_generation() -> String {
 }
 
 /// Connection status of a session.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum RemoteStatus {
     /// Trying to connect (attempt number from 1).
     Connecting {
@@ -57,6 +65,7 @@ pub enum RemoteStatus {
         /// Why the last attempt or connection ended.
         reason: String,
         /// When the next attempt starts, if any.
+        #[ts(type = "number | null")]
         retry_in_ms: Option<u64>,
     },
     /// Stopped by the user.

@@ -28,7 +28,7 @@ use crate::template;
 /// One request rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct Rule {
     /// Unique within the workspace; names the rule in logs and commands.
     pub id: String,
@@ -52,7 +52,7 @@ fn yes() -> bool {
 /// Which requests a rule answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct RuleMatch {
     /// The request name.
     pub name: NameMatch,
@@ -66,7 +66,7 @@ pub struct RuleMatch {
 /// How a rule matches the request name; always the whole name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum NameMatch {
     /// Exactly this name.
     Exact(String),
@@ -81,7 +81,7 @@ pub enum NameMatch {
 /// What a rule does with a request it matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum Action {
     /// Answer with this value.
     Respond {
@@ -145,7 +145,7 @@ pub enum Action {
 /// Who gets a rule's notification.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum NotifyTarget {
     /// The connection that sent the request.
     #[default]
@@ -157,7 +157,7 @@ pub enum NotifyTarget {
 /// A request as rules and templates see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct RequestInfo {
     /// The request name.
     pub name: String,
@@ -179,7 +179,7 @@ pub struct RequestInfo {
 /// juggler `response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct Reply {
     /// `true` for an answer, `false` for an error.
     pub success: bool,
@@ -228,7 +228,7 @@ pub fn no_rule_reply(name: &str) -> Reply {
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum Effect {
     /// Set the state at `path` (of the sender's state when state is not
     /// shared).
@@ -256,7 +256,7 @@ pub enum Effect {
 /// order, then send `reply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct Answer {
     /// The rule that matched.
     pub rule_id: String,
@@ -271,7 +271,7 @@ pub struct Answer {
 /// What to do with a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum Decision {
     /// No enabled rule matches: answer with [`no_rule_reply`] and log it.
     NoRule,
@@ -282,7 +282,7 @@ pub enum Decision {
 /// How one rule fares against a sample request ("test this rule").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct RuleTest {
     /// Whether the rule would answer the request: enabled, and both the
     /// name and the data match.

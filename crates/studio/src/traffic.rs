@@ -17,7 +17,7 @@ use ts_rs::TS;
 /// Whose traffic an entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum Peer {
     /// A connection to the studio's own server, by connection id.
     Connection(#[ts(type = "number")] u64),
@@ -28,7 +28,7 @@ pub enum Peer {
 /// Which way a frame went, seen from the studio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum Direction {
     /// Received by the studio.
     In,
@@ -39,7 +39,7 @@ pub enum Direction {
 /// What a frame carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum TrafficKind {
     /// A request (`name`, `data`, request id).
     Request,
@@ -54,7 +54,7 @@ pub enum TrafficKind {
 /// A frame as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct Frame {
     /// When: milliseconds since the Unix epoch (fractions allowed).
     pub time_ms: f64,
@@ -130,7 +130,7 @@ impl Frame {
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct TrafficEntry {
     /// Number of the entry, from 1, increasing; never reused, not even
     /// after a clear.
@@ -169,7 +169,7 @@ pub struct TrafficEntry {
 /// Which entries to show. Every field that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct TrafficFilter {
     /// Kinds shown; empty shows every kind.
     pub kinds: Vec<TrafficKind>,
@@ -213,7 +213,7 @@ impl TrafficFilter {
 /// Bounds of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct TrafficLimits {
     /// Entries kept, at most. Default 10,000.
     pub max_entries: usize,
@@ -238,7 +238,7 @@ impl Default for TrafficLimits {
 /// The state of the log, for the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct TrafficStatus {
     /// Entries held.
     pub entries: usize,

@@ -53,7 +53,7 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "Juggler Studio workspace")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct Workspace {
     /// The JSON Schema editors use to check and complete this file; kept
     /// as it is.
@@ -107,7 +107,7 @@ impl Default for Workspace {
 /// A notification ready to send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct NotifyPreset {
     /// The notification's name.
     pub name: String,
@@ -121,7 +121,7 @@ pub struct NotifyPreset {
 /// studio asks for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub struct RemoteBookmark {
     /// Unique name of the bookmark.
     pub name: String,
@@ -142,7 +142,7 @@ pub struct RemoteBookmark {
 /// Which server certificates a remote session trusts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR)]
 pub enum RemoteTrust {
     /// The operating system's trusted roots.
     #[default]

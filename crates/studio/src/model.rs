@@ -1,0 +1,291 @@
+//! The layout of the control endpoint's model, and the data of its events.
+//!
+//! The engine publishes its model as the shared state of the control
+//! endpoint's juggler server; [`Model`] is that document, section by
+//! section. The engine builds every section from these types, so they are
+//! the contract that `CONTROL.md` describes and that the UI reads through
+//! the TypeScript bindings. A control client sees the model change path by
+//! path (juggler state diffs), never as a whole.
+//!
+//! Events are juggler notifications to every control client: their data
+//! are [`crate::traffic::TrafficEntry`] (`traffic`), [`ConnectionOpened`],
+//! [`ConnectionClosed`], [`UnmatchedRequest`] (`request.unmatched`),
+//! [`RemoteNotify`] (`remote.notify`) and [`EventsLagged`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::history::HistoryStatus;
+use crate::remote::{RemoteStatus, RemoteTarget};
+use crate::rules::Rule;
+use crate::traffic::TrafficStatus;
+use crate::workspace::{NotifyPreset, RemoteBookmark, ServerSettings};
+
+/// The whole model: the state of the control endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct Model {
+    /// The workspace file and the parts of it that have no section of
+    /// their own.
+    pub workspace: WorkspaceInfo,
+    /// The embedded server.
+    pub server: ServerInfo,
+    /// The served state (shared), or, when state is per connection, the
+    /// state new connections start from.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub state: Value,
+    /// Undo/redo of `state`.
+    pub history: HistoryStatus,
+    /// Open connections of the embedded server, by id (in decimal).
+    pub connections: BTreeMap<String, ConnectionInfo>,
+    /// The request rules, in order.
+    pub rules: Vec<Rule>,
+    /// Notifications sent from the studio (`notify.send` and rules), oldest
+    /// first; the last 100.
+    pub notify_history: Vec<SentNotification>,
+    /// Requests no rule matched, oldest first; the last 100.
+    pub unmatched: Vec<UnmatchedRequest>,
+    /// Remote sessions, by session id (`r1`, `r2`…).
+    pub remotes: BTreeMap<String, RemoteInfo>,
+    /// The traffic log's counters (the entries come as `traffic` events
+    /// and from `traffic.query`).
+    pub traffic: TrafficStatus,
+}
+
+/// `/workspace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct WorkspaceInfo {
+    /// The workspace file, `null` until it is saved (the demo, a new
+    /// workspace).
+    pub path: Option<String>,
+    /// Notifications ready to send.
+    pub notify_presets: Vec<NotifyPreset>,
+    /// Bookmarked remote servers.
+    pub remotes: Vec<RemoteBookmark>,
+}
+
+/// Whether the embedded server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub enum ServerStatus {
+    /// Serving.
+    Running,
+    /// Not serving.
+    Stopped,
+    /// Not serving: the last start failed (see `error`).
+    Error,
+}
+
+/// `/server`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ServerInfo {
+    /// Running, stopped, or failed to start.
+    pub status: ServerStatus,
+    /// Why the last start failed, when `status` is `error`.
+    pub error: Option<String>,
+    /// The settings (the workspace's `server`).
+    pub settings: ServerSettings,
+    /// The juggler endpoint, `ws://HOST:PORT/PATH`, while running.
+    pub url: Option<String>,
+    /// The dashboard page, `http://HOST:PORT/`, while running.
+    pub dashboard_url: Option<String>,
+}
+
+/// Traffic counters of one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ConnectionStats {
+    /// Messages received.
+    #[ts(type = "number")]
+    pub messages_in: u64,
+    /// Messages sent.
+    #[ts(type = "number")]
+    pub messages_out: u64,
+    /// Bytes (of JSON text) received.
+    #[ts(type = "number")]
+    pub bytes_in: u64,
+    /// Bytes (of JSON text) sent.
+    #[ts(type = "number")]
+    pub bytes_out: u64,
+}
+
+impl From<juggler::server::ConnectionStats> for ConnectionStats {
+    fn from(s: juggler::server::ConnectionStats) -> Self {
+        ConnectionStats {
+            messages_in: s.messages_in,
+            messages_out: s.messages_out,
+            bytes_in: s.bytes_in,
+            bytes_out: s.bytes_out,
+        }
+    }
+}
+
+/// `/connections/ID`: one open connection of the embedded server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ConnectionInfo {
+    /// The connection id (commands take it as `connection`, `id`).
+    #[ts(type = "number")]
+    pub id: u64,
+    /// The peer's address, `IP:PORT`.
+    pub remote: String,
+    /// The `User-Agent` of its handshake, if any.
+    pub user_agent: Option<String>,
+    /// When it connected: milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub connected_at: u64,
+    /// Traffic so far, refreshed every second.
+    pub stats: ConnectionStats,
+    /// Its own state when state is per connection; `null` when shared.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub state: Value,
+}
+
+/// An entry of `/notifyHistory`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct SentNotification {
+    /// When: milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// The notification's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+    /// The connections it was meant for; empty for all.
+    #[ts(type = "Array<number>")]
+    pub targets: Vec<u64>,
+    /// How many connections it was sent to.
+    pub sent: usize,
+}
+
+/// An entry of `/unmatched`, and the data of the `request.unmatched` event:
+/// a request of a dashboard that no rule answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct UnmatchedRequest {
+    /// When: milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// The request's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+    /// The connection that sent it.
+    #[ts(type = "number")]
+    pub connection_id: u64,
+}
+
+/// `/remotes/ID`: one remote session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct RemoteInfo {
+    /// The session id.
+    pub id: String,
+    /// Where it connects (no password).
+    pub target: RemoteTarget,
+    /// Connecting, connected, disconnected (retrying) or stopped.
+    pub status: RemoteStatus,
+    /// The last ping's round-trip time in milliseconds (a ping every 5 s
+    /// while connected); `null` before the first.
+    pub rtt_ms: Option<f64>,
+    /// The mirror of the remote server's state; `null` while connecting.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub state: Value,
+    /// Notifications received, oldest first; the last 100.
+    pub notifications: Vec<ReceivedNotification>,
+}
+
+/// A notification a remote session received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ReceivedNotification {
+    /// When: milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// The notification's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+}
+
+/// Data of the `connection.opened` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ConnectionOpened {
+    /// The connection id.
+    #[ts(type = "number")]
+    pub id: u64,
+    /// The peer's address.
+    pub remote: String,
+}
+
+/// Data of the `connection.closed` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ConnectionClosed {
+    /// The connection id.
+    #[ts(type = "number")]
+    pub id: u64,
+}
+
+/// Data of the `remote.notify` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct RemoteNotify {
+    /// The session that received it.
+    pub session: String,
+    /// The notification's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+}
+
+/// Data of the `events.lagged` event: this control client fell behind and
+/// missed events (the model itself is never lost).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct EventsLagged {
+    /// How many events were missed.
+    #[ts(type = "number")]
+    pub missed: u64,
+}
+
+/// The data of a control command's error answer (`success: false`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct CommandError {
+    /// What kind of failure: `invalid`, `workspace`, `rule`, `io`,
+    /// `history`, `juggler`, `remoteError`, `unknownCommand`.
+    pub code: String,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// `remoteError` only: the remote server's error value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<crate::bindings::JsonValue>", optional)]
+    pub data: Option<Value>,
+}

@@ -1,0 +1,363 @@
+//! The `juggler-studio` binary: `--help`, `check`, `serve` and `connect`,
+//! on `127.0.0.1:0`, every wait bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::{Value, json};
+
+/// Startup of a debug build on a busy machine can be slow.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn studio() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("juggler-studio");
+    cmd.timeout(DEADLINE).env("RUST_LOG", "warn");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a file");
+    path
+}
+
+const GOOD: &str = r#"{
+  "version": 1,
+  "server": { "port": 8080, "autoflush": 0 },
+  "initialState": { "counter": 0 },
+  "rules": [
+    { "id": "hello", "match": { "name": { "exact": "hello" } },
+      "action": { "template": { "value": "hello {{data.name}}" } } }
+  ]
+}
+"#;
+
+// ---- help ---------------------------------------------------------------------
+
+#[test]
+fn help_teaches_the_subcommands() {
+    studio().arg("--help").assert().success().stdout(
+        contains("serve")
+            .and(contains("connect"))
+            .and(contains("check"))
+            .and(contains("Examples"))
+            .and(contains("juggler-studio serve ws.json --port 0")),
+    );
+    studio()
+        .args(["connect", "--help"])
+        .assert()
+        .success()
+        .stdout(
+            contains("--send")
+                .and(contains("NAME"))
+                .and(contains("DATA")),
+        );
+    studio()
+        .arg("frobnicate")
+        .assert()
+        .failure()
+        .stderr(contains("serve").or(contains("--help")));
+}
+
+// ---- check ----------------------------------------------------------------------
+
+#[test]
+fn check_accepts_a_good_workspace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "good.json", GOOD);
+    studio()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(contains("ok").and(contains("1 rules")));
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("workspace.example.json");
+    studio().arg("check").arg(&example).assert().code(0);
+}
+
+#[test]
+fn check_names_the_line_and_field_of_a_corrupt_workspace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        dir.path(),
+        "bad.json",
+        "{\n  \"version\": 1,\n  \"server\": {\n    \"port\": \"eighty\"\n  }\n}\n",
+    );
+    studio()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("bad.json:4:").and(contains("server.port")));
+
+    let file = write(
+        dir.path(),
+        "rule.json",
+        "{\n  \"version\": 1,\n  \"rules\": [\n    { \"id\": \"r\", \"match\": { \"name\": { \"regex\": \"(\" } },\n      \"action\": \"echo\" }\n  ]\n}\n",
+    );
+    studio()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("rule.json:4:").and(contains("rules[0].match.name.regex")));
+
+    let file = write(
+        dir.path(),
+        "broken.json",
+        "{\n  \"version\": 1,\n  \"server\": {\n",
+    );
+    studio()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("broken.json:"));
+
+    studio()
+        .arg("check")
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(2)
+        .stderr(contains("missing.json").and(contains("cannot read")));
+}
+
+#[test]
+fn check_refuses_a_future_version_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "{ \"version\": 7, \"server\": { \"newThing\": true } }\n";
+    let file = write(dir.path(), "future.json", text);
+    studio().arg("check").arg(&file).assert().code(2).stderr(
+        contains("version 7")
+            .and(contains("newer Juggler Studio"))
+            .and(contains("not changed")),
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), text);
+}
+
+// ---- serve ----------------------------------------------------------------------
+
+/// A child process, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Lines of the child's stdout, read on a thread.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads lines until one starts with `stop`; all the lines read so far.
+fn read_until(lines: &mpsc::Receiver<String>, stop: &str) -> Vec<String> {
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    loop {
+        let left = DEADLINE.saturating_sub(start.elapsed());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                let done = line.trim_start().starts_with(stop);
+                seen.push(line);
+                if done {
+                    return seen;
+                }
+            }
+            Err(e) => panic!("no line starting {stop:?} ({e}); read {seen:?}"),
+        }
+    }
+}
+
+/// The value after `label:` in the printed lines.
+fn printed<'a>(lines: &'a [String], label: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label:?} line in {lines:?}"))
+}
+
+#[test]
+fn serve_prints_the_dashboard_juggler_and_control_urls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "ws.json", GOOD);
+    let mut child = Command::new(cargo_bin!("juggler-studio"))
+        .arg("serve")
+        .arg(&file)
+        .args(["--port", "0", "--control-port", "0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start juggler-studio serve");
+    let lines = lines_of(&mut child);
+    let _running = Running(child);
+    let seen = read_until(&lines, "Press Ctrl+C");
+
+    let dashboard = printed(&seen, "dashboard:").to_owned();
+    let juggler_url = printed(&seen, "juggler:").to_owned();
+    let control = printed(&seen, "control:").to_owned();
+    assert!(dashboard.starts_with("http://127.0.0.1:"), "{dashboard}");
+    assert!(
+        !dashboard.ends_with(":8080/"),
+        "--port 0 is ignored: {dashboard}"
+    );
+    assert!(
+        juggler_url.starts_with("ws://127.0.0.1:") && juggler_url.ends_with("/ws"),
+        "{juggler_url}"
+    );
+    let token = control
+        .strip_prefix("ws://127.0.0.1:")
+        .and_then(|rest| rest.split_once("/control?token="))
+        .map(|(_, token)| token)
+        .unwrap_or_else(|| panic!("control URL {control}"));
+    assert!(
+        token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "{token}"
+    );
+
+    // The printed URLs work: a change through the control URL reaches a
+    // dashboard on the juggler URL, and a rule answers it.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let dash = tokio::time::timeout(
+            DEADLINE,
+            juggler::ClientBuilder::new(&juggler_url).connect(),
+        )
+        .await
+        .expect("in time")
+        .expect("connect to the juggler URL");
+        let ctl = tokio::time::timeout(DEADLINE, juggler::ClientBuilder::new(&control).connect())
+            .await
+            .expect("in time")
+            .expect("connect to the control URL");
+        ctl.send("state.set", json!({"path": "counter", "value": 41}))
+            .await
+            .expect("state.set");
+        let mut watch = dash.state().subscribe();
+        let seen = tokio::time::timeout(DEADLINE, async {
+            let mut value = dash.state().data();
+            while value.pointer("/counter") != Some(&json!(41)) {
+                value = watch.changed().await;
+            }
+        })
+        .await;
+        assert!(seen.is_ok(), "the dashboard saw {}", dash.state().data());
+        assert_eq!(
+            dash.send("hello", json!({"name": "CLI"}))
+                .await
+                .expect("hello"),
+            json!("hello CLI")
+        );
+    });
+}
+
+// ---- connect --------------------------------------------------------------------
+
+/// A juggler server for `connect` to talk to: `echo` answers its data,
+/// anything else fails with `{"unknown": NAME}`.
+fn server(rt: &tokio::runtime::Runtime) -> juggler::Server {
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        juggler::ServerBuilder::new()
+            .shared_state(juggler::Storage::with_data(json!({"hello": "state"})))
+            .on_request(|_conn, name, data| async move {
+                match name.as_str() {
+                    "echo" => Ok(data),
+                    _ => Err(juggler::HandlerError(json!({"unknown": name}))),
+                }
+            })
+            .serve(listener)
+            .expect("serve")
+    })
+}
+
+#[test]
+fn connect_send_prints_the_answer_and_fails_on_an_error_answer() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = server(&rt);
+    let url = server.url();
+
+    let out = studio()
+        .args(["connect", &url, "--send", "echo", r#"{"a": [1, "x"]}"#])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let answer: Value = serde_json::from_slice(&out).expect("the answer is JSON");
+    assert_eq!(answer, json!({"a": [1, "x"]}));
+
+    studio()
+        .args(["connect", &url, "--json", "--send", "echo", "\"text\""])
+        .assert()
+        .code(0)
+        .stdout("\"text\"\n");
+
+    studio()
+        .args(["connect", &url, "--send", "nope", "null"])
+        .assert()
+        .code(1)
+        .stderr(contains("error answer").and(contains("\"unknown\": \"nope\"")));
+}
+
+#[test]
+fn connect_with_invalid_data_says_what_to_do() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = server(&rt);
+    studio()
+        .args(["connect", &server.url(), "--send", "echo", "{a: 1}"])
+        .assert()
+        .failure()
+        .stderr(contains("DATA must be JSON").and(contains("'{\"a\": 1}'")));
+    // The data is checked before connecting: no server needed to hear it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    studio()
+        .args([
+            "connect",
+            &format!("ws://127.0.0.1:{port}/ws"),
+            "--send",
+            "echo",
+            "not json",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("DATA must be JSON"));
+    // Nobody listening: it says so, and what to check.
+    studio()
+        .args([
+            "connect",
+            &format!("ws://127.0.0.1:{port}/ws"),
+            "--send",
+            "echo",
+            "1",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("cannot connect").and(contains("check the URL")));
+}

@@ -1,0 +1,1042 @@
+//! The control endpoint end to end: an engine with a workspace runs its
+//! juggler server on `127.0.0.1:0`, a control endpoint serves its model,
+//! and juggler clients play the studio UI (the control client) and the
+//! dashboards (clients of the embedded server). Every wait is on a
+//! condition, with a deadline.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use juggler::{Client, ClientBuilder, ServerBuilder, Storage};
+use serde_json::{Value, json};
+use studio::control::{CommandHandler, ControlEndpoint};
+use studio::model::{CommandError, Model};
+use studio::{Engine, Workspace};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+type Events = mpsc::UnboundedReceiver<(String, Value)>;
+
+const WORKSPACE: &str = r#"{
+  "version": 1,
+  "server": { "port": 0, "autoflush": 0 },
+  "initialState": { "counter": 0 },
+  "rules": [
+    { "id": "respond", "match": { "name": { "exact": "respond" } },
+      "action": { "respond": { "value": { "ok": true } } } },
+    { "id": "greet", "match": { "name": { "exact": "greet" } },
+      "action": { "template": { "value": "hello {{data.name}}" } } },
+    { "id": "set", "match": { "name": { "exact": "set" } },
+      "action": { "setState": { "path": ["fromRule"], "value": "{{data}}",
+                                "respond": "set {{data}}" } } },
+    { "id": "notify", "match": { "name": { "exact": "notify.me" } },
+      "action": { "notify": { "name": "pong", "data": { "got": "{{data}}" },
+                              "respond": "sent" } } },
+    { "id": "cycle", "match": { "name": { "exact": "cycle" } },
+      "action": { "cycle": { "values": ["a", "b"] } } },
+    { "id": "fail", "match": { "name": { "glob": "fail.*" } },
+      "action": { "fail": { "value": { "why": "refused" } } } },
+    { "id": "slow", "match": { "name": { "regex": "slow|sluggish" } },
+      "delayMs": 150, "action": "echo" },
+    { "id": "pick-a", "match": { "name": { "exact": "pick" }, "data": { "kind": "a" } },
+      "action": { "respond": { "value": "picked a" } } }
+  ]
+}"#;
+
+/// One studio: engine, embedded server, control endpoint, control client.
+struct Rig {
+    engine: Engine,
+    endpoint: ControlEndpoint,
+    control: Client,
+    events: Events,
+    /// The embedded server's juggler URL.
+    dashboard_url: String,
+    dir: tempfile::TempDir,
+}
+
+async fn rig_with(text: &str) -> Rig {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = Workspace::parse(text, "test.json", dir.path()).expect("workspace");
+    let engine = Engine::new(ws, None).expect("engine");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let dashboard_url = engine
+        .start_server(Some(listener))
+        .await
+        .expect("start the server");
+    let handler_engine = engine.clone();
+    let commands: CommandHandler = Arc::new(move |name, data| {
+        let engine = handler_engine.clone();
+        Box::pin(async move { studio::commands::run(&engine, &name, data).await })
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint =
+        ControlEndpoint::start(listener, engine.model(), commands, engine.events(), None)
+            .expect("control endpoint");
+    let (control, events) = client(&endpoint.url()).await;
+    wait_for(control.state(), "the model to arrive", |m| {
+        m.get("server").map(|_| ())
+    })
+    .await;
+    Rig {
+        engine,
+        endpoint,
+        control,
+        events,
+        dashboard_url,
+        dir,
+    }
+}
+
+async fn rig() -> Rig {
+    rig_with(WORKSPACE).await
+}
+
+/// A juggler client whose notifications go to the returned channel.
+async fn client(url: &str) -> (Client, Events) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let client = ClientBuilder::new(url)
+        .on_notify(move |name, data| {
+            let _ = tx.send((name, data));
+        })
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    (client, rx)
+}
+
+async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Waits until `check` finds what it wants in `storage`'s value.
+async fn wait_for<T>(
+    storage: &Storage,
+    what: &str,
+    mut check: impl FnMut(&Value) -> Option<T>,
+) -> T {
+    let mut watch = storage.subscribe();
+    let start = Instant::now();
+    loop {
+        if let Some(found) = check(&storage.data()) {
+            return found;
+        }
+        let left = DEADLINE.saturating_sub(start.elapsed());
+        if tokio::time::timeout(left, watch.changed()).await.is_err() {
+            panic!(
+                "timed out waiting for {what}; the value is {}",
+                storage.data()
+            );
+        }
+    }
+}
+
+/// Waits until the value at `pointer` is `want`.
+async fn wait_at(storage: &Storage, pointer: &str, want: Value) {
+    let what = format!("{pointer} to be {want}");
+    wait_for(storage, &what, |v| {
+        (v.pointer(pointer) == Some(&want)).then_some(())
+    })
+    .await;
+}
+
+/// Waits until nothing is at `pointer`.
+async fn wait_gone(storage: &Storage, pointer: &str) {
+    let what = format!("{pointer} to go");
+    wait_for(storage, &what, |v| {
+        v.pointer(pointer).is_none().then_some(())
+    })
+    .await;
+}
+
+/// The next notification called `name` (others are skipped).
+async fn next_named(events: &mut Events, name: &str) -> Value {
+    within(&format!("a {name:?} notification"), async {
+        loop {
+            let (n, data) = events.recv().await.expect("the connection closed");
+            if n == name {
+                return data;
+            }
+        }
+    })
+    .await
+}
+
+async fn cmd(control: &Client, name: &str, data: Value) -> Value {
+    within(name, control.send(name, data))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+async fn cmd_err(control: &Client, name: &str, data: Value) -> CommandError {
+    match within(name, control.send(name, data)).await {
+        Err(juggler::Error::Juggler(data)) => serde_json::from_value(data.clone())
+            .unwrap_or_else(|e| panic!("{name}: the error {data} is not {{code, message}}: {e}")),
+        other => panic!("{name}: expected an error answer, got {other:?}"),
+    }
+}
+
+/// The published model has exactly the layout of `studio::model::Model`.
+fn check_model(engine: &Engine) {
+    let data = engine.model().data();
+    let model: Model = serde_json::from_value(data.clone())
+        .unwrap_or_else(|e| panic!("the model does not fit studio::model::Model: {e}\n{data:#}"));
+    assert_eq!(
+        serde_json::to_value(&model).expect("serialize"),
+        data,
+        "the model does not round-trip through studio::model::Model"
+    );
+}
+
+/// The id of the connection that appears after `before` connections.
+async fn new_connection(model: &Storage, known: &[u64]) -> u64 {
+    wait_for(model, "a new connection in /connections", |m| {
+        m.get("connections")?
+            .as_object()?
+            .values()
+            .filter_map(|c| c.get("id")?.as_u64())
+            .find(|id| !known.contains(id))
+    })
+    .await
+}
+
+// ---- the endpoint's door ----------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_refuses_missing_or_wrong_token_and_foreign_origin() {
+    let rig = rig().await;
+    let url = rig.endpoint.url();
+    let bare = url.split('?').next().expect("url").to_owned();
+    let port = url
+        .trim_start_matches("ws://127.0.0.1:")
+        .split('/')
+        .next()
+        .expect("port")
+        .to_owned();
+    let refused = |e: juggler::Error| e.to_string();
+
+    let e = ClientBuilder::new(&bare).connect().await.map_err(refused);
+    assert!(matches!(&e, Err(m) if m.contains("401")), "no token: {e:?}");
+    let wrong = format!("{bare}?token={}", "0".repeat(64));
+    let e = ClientBuilder::new(&wrong).connect().await.map_err(refused);
+    assert!(
+        matches!(&e, Err(m) if m.contains("401")),
+        "wrong token: {e:?}"
+    );
+    let e = ClientBuilder::new(&url)
+        .header("Origin", "http://evil.example")
+        .connect()
+        .await
+        .map_err(refused);
+    assert!(
+        matches!(&e, Err(m) if m.contains("403")),
+        "foreign origin: {e:?}"
+    );
+    let e = ClientBuilder::new(&url)
+        .header("Origin", format!("http://localhost:{port}1"))
+        .connect()
+        .await
+        .map_err(refused);
+    assert!(
+        matches!(&e, Err(m) if m.contains("403")),
+        "another port: {e:?}"
+    );
+
+    // The studio's own origin, and no origin, get in.
+    let own = ClientBuilder::new(&url)
+        .header("Origin", format!("http://127.0.0.1:{port}"))
+        .connect()
+        .await
+        .expect("own origin");
+    assert_eq!(
+        cmd(&own, "state.set", json!({"path": "x", "value": 1})).await,
+        Value::Null
+    );
+    // An empty name is a ping, answered by juggler itself.
+    assert_eq!(
+        cmd(&rig.control, "", json!({"echo": 1})).await,
+        json!({"echo": 1})
+    );
+    let e = cmd_err(&rig.control, "no.such.command", json!({})).await;
+    assert_eq!(e.code, "unknownCommand");
+    assert!(e.message.contains("CONTROL.md"), "{}", e.message);
+}
+
+// ---- state ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_commands_change_the_model_and_what_dashboards_see() {
+    let rig = rig().await;
+    let (dash, _notes) = client(&rig.dashboard_url).await;
+    let view = dash.state();
+    let model = rig.control.state();
+    wait_at(view, "/counter", json!(0)).await;
+
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": ["a"], "value": {"b": 1}}),
+    )
+    .await;
+    wait_at(model, "/state/a/b", json!(1)).await;
+    wait_at(view, "/a/b", json!(1)).await;
+    assert_eq!(
+        rig.engine.model().data().pointer("/state/a/b"),
+        Some(&json!(1))
+    );
+
+    cmd(
+        &rig.control,
+        "state.patch",
+        json!({"diff": [
+            {"op": "add", "path": "/list", "value": [1, 2]},
+            {"op": "replace", "path": "/counter", "value": 5}
+        ]}),
+    )
+    .await;
+    wait_at(model, "/state/list", json!([1, 2])).await;
+    wait_at(view, "/list", json!([1, 2])).await;
+    wait_at(view, "/counter", json!(5)).await;
+
+    cmd(&rig.control, "state.remove", json!({"path": ["a", "b"]})).await;
+    wait_at(model, "/state/a", json!({})).await;
+    wait_at(view, "/a", json!({})).await;
+    wait_at(model, "/history/undo", json!(3)).await;
+
+    // Undo the remove, then the patch; redo the patch.
+    assert_eq!(
+        cmd(&rig.control, "state.undo", json!({})).await,
+        json!(true)
+    );
+    wait_at(view, "/a/b", json!(1)).await;
+    wait_at(model, "/state/a/b", json!(1)).await;
+    assert_eq!(
+        cmd(&rig.control, "state.undo", json!({})).await,
+        json!(true)
+    );
+    wait_gone(view, "/list").await;
+    wait_at(view, "/counter", json!(0)).await;
+    wait_gone(model, "/state/list").await;
+    wait_at(model, "/history/undo", json!(1)).await;
+    wait_at(model, "/history/redo", json!(2)).await;
+    assert_eq!(
+        cmd(&rig.control, "state.redo", json!({})).await,
+        json!(true)
+    );
+    wait_at(view, "/list", json!([1, 2])).await;
+    wait_at(model, "/state/counter", json!(5)).await;
+    wait_at(model, "/history/redo", json!(1)).await;
+
+    // A new change drops what could be redone.
+    cmd(
+        &rig.control,
+        "state.replace",
+        json!({"value": {"fresh": true}}),
+    )
+    .await;
+    wait_at(view, "", json!({"fresh": true})).await;
+    wait_at(model, "/state", json!({"fresh": true})).await;
+    wait_at(model, "/history/redo", json!(0)).await;
+    assert_eq!(
+        cmd(&rig.control, "state.redo", json!({})).await,
+        json!(false)
+    );
+
+    // Refusals change nothing.
+    let e = cmd_err(
+        &rig.control,
+        "state.set",
+        json!({"path": {"no": 1}, "value": 1}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    let e = cmd_err(
+        &rig.control,
+        "state.patch",
+        json!({"diff": [{"op": "test", "path": "/fresh", "value": false},
+                        {"op": "add", "path": "/x", "value": 1}]}),
+    )
+    .await;
+    assert_eq!(e.code, "juggler", "{}", e.message);
+    let e = cmd_err(&rig.control, "state.patch", json!({})).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.starts_with("diff"), "{}", e.message);
+    let e = cmd_err(
+        &rig.control,
+        "state.set",
+        json!({"path": "x", "connection": 999}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("999"), "{}", e.message);
+    assert_eq!(rig.engine.model().data()["state"], json!({"fresh": true}));
+    check_model(&rig.engine);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_connection_state_starts_from_the_current_state_and_is_edited_apart() {
+    let text = WORKSPACE.replace(
+        r#""server": { "port": 0, "autoflush": 0 }"#,
+        r#""server": { "port": 0, "autoflush": 0, "sharedState": false }"#,
+    );
+    let rig = rig_with(&text).await;
+    let model = rig.control.state();
+    // Changed after the server started: new connections start from it.
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "counter", "value": 7}),
+    )
+    .await;
+    let (a, _) = client(&rig.dashboard_url).await;
+    let id_a = new_connection(model, &[]).await;
+    let (b, _) = client(&rig.dashboard_url).await;
+    let id_b = new_connection(model, &[id_a]).await;
+    wait_at(a.state(), "/counter", json!(7)).await;
+    wait_at(b.state(), "/counter", json!(7)).await;
+
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "mine", "value": "a", "connection": id_a}),
+    )
+    .await;
+    wait_at(a.state(), "/mine", json!("a")).await;
+    wait_at(
+        model,
+        &format!("/connections/{id_a}/state/mine"),
+        json!("a"),
+    )
+    .await;
+    // A rule's setState goes to the sender's own state.
+    assert_eq!(
+        within("set", b.send("set", json!(3))).await.expect("set"),
+        json!("set 3")
+    );
+    wait_at(b.state(), "/fromRule", json!(3)).await;
+    wait_at(
+        model,
+        &format!("/connections/{id_b}/state/fromRule"),
+        json!(3),
+    )
+    .await;
+    assert!(a.state().get(juggler::path!["fromRule"]).is_none());
+    assert!(b.state().get(juggler::path!["mine"]).is_none());
+    assert_eq!(rig.engine.model().data().pointer("/state/fromRule"), None);
+    check_model(&rig.engine);
+}
+
+// ---- notifications ----------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_send_reaches_every_connection_or_the_chosen_ones() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (_a, mut notes_a) = client(&rig.dashboard_url).await;
+    let id_a = new_connection(model, &[]).await;
+    let (_b, mut notes_b) = client(&rig.dashboard_url).await;
+    let id_b = new_connection(model, &[id_a]).await;
+
+    let sent = cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "hello", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(sent, json!({"sent": 2}));
+    assert_eq!(next_named(&mut notes_a, "hello").await, json!({"n": 1}));
+    assert_eq!(next_named(&mut notes_b, "hello").await, json!({"n": 1}));
+
+    let sent = cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "only", "data": "b", "connections": [id_b]}),
+    )
+    .await;
+    assert_eq!(sent, json!({"sent": 1}));
+    cmd(&rig.control, "notify.send", json!({"name": "after"})).await;
+    assert_eq!(next_named(&mut notes_b, "only").await, json!("b"));
+    // `a` gets the broadcast after it, and never `only`.
+    let (name, data) = within("a's next notification", notes_a.recv())
+        .await
+        .expect("open");
+    assert_eq!((name.as_str(), data), ("after", Value::Null));
+
+    let history = wait_for(model, "three entries in /notifyHistory", |m| {
+        let list = m.get("notifyHistory")?.as_array()?;
+        (list.len() == 3).then(|| list.clone())
+    })
+    .await;
+    assert_eq!(history[1]["name"], json!("only"));
+    assert_eq!(history[1]["targets"], json!([id_b]));
+    assert_eq!(history[1]["sent"], json!(1));
+
+    let e = cmd_err(
+        &rig.control,
+        "notify.send",
+        json!({"name": "x", "connections": [id_a, 4242]}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    let e = cmd_err(&rig.control, "notify.send", json!({"data": 1})).await;
+    assert!(e.message.starts_with("name"), "{}", e.message);
+    check_model(&rig.engine);
+}
+
+// ---- rules ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_requests_get_the_rules_answers() {
+    let mut rig = rig().await;
+    let (dash, mut notes) = client(&rig.dashboard_url).await;
+    let send = |name: &'static str, data: Value| {
+        let dash = dash.clone();
+        async move { within(name, dash.send(name, data)).await }
+    };
+
+    assert_eq!(
+        send("respond", json!(null)).await.expect("respond"),
+        json!({"ok": true})
+    );
+    assert_eq!(
+        send("greet", json!({"name": "Ana"})).await.expect("greet"),
+        json!("hello Ana")
+    );
+    assert_eq!(
+        send("set", json!([1, 2])).await.expect("set"),
+        json!("set [1,2]")
+    );
+    wait_at(dash.state(), "/fromRule", json!([1, 2])).await;
+    wait_at(rig.control.state(), "/state/fromRule", json!([1, 2])).await;
+    assert_eq!(
+        send("notify.me", json!(5)).await.expect("notify"),
+        json!("sent")
+    );
+    assert_eq!(next_named(&mut notes, "pong").await, json!({"got": 5}));
+    let cycled: Vec<Value> = [
+        send("cycle", json!(null)).await,
+        send("cycle", json!(null)).await,
+        send("cycle", json!(null)).await,
+    ]
+    .into_iter()
+    .map(|r| r.expect("cycle"))
+    .collect();
+    assert_eq!(cycled, vec![json!("a"), json!("b"), json!("a")]);
+    match send("fail.now", json!(null)).await {
+        Err(juggler::Error::Juggler(data)) => assert_eq!(data, json!({"why": "refused"})),
+        other => panic!("fail: {other:?}"),
+    }
+    let start = Instant::now();
+    assert_eq!(
+        send("sluggish", json!("echo me")).await.expect("slow"),
+        json!("echo me")
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "answered after {:?}, before the rule's delay",
+        start.elapsed()
+    );
+    assert_eq!(
+        send("pick", json!({"kind": "a", "extra": 1}))
+            .await
+            .expect("pick"),
+        json!("picked a")
+    );
+
+    // No rule: `no rule for NAME`, logged, and an event.
+    match send("pick", json!({"kind": "b"})).await {
+        Err(juggler::Error::Juggler(data)) => assert_eq!(data, json!("no rule for pick")),
+        other => panic!("unmatched: {other:?}"),
+    }
+    let event = next_named(&mut rig.events, "request.unmatched").await;
+    assert_eq!(event["name"], json!("pick"));
+    assert_eq!(event["data"], json!({"kind": "b"}));
+    let unmatched = wait_for(rig.control.state(), "an entry in /unmatched", |m| {
+        m.get("unmatched")?.as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(unmatched, event);
+    let connection = unmatched["connectionId"].as_u64().expect("connectionId");
+    assert!(
+        rig.engine
+            .model()
+            .data()
+            .pointer(&format!("/connections/{connection}"))
+            .is_some()
+    );
+
+    // Make a rule from it, add it, and the request is answered.
+    let rule = cmd(
+        &rig.control,
+        "rules.fromRequest",
+        json!({"name": "pick", "data": {"kind": "b"}}),
+    )
+    .await;
+    assert_eq!(
+        rule["match"],
+        json!({"name": {"exact": "pick"}, "data": {"kind": "b"}})
+    );
+    let test = cmd(
+        &rig.control,
+        "rules.test",
+        json!({"rule": rule, "sample": {"name": "pick", "data": {"kind": "b"}}}),
+    )
+    .await;
+    assert_eq!(test["matches"], json!(true));
+    assert_eq!(
+        test["answer"]["reply"],
+        json!({"success": true, "data": null})
+    );
+    let mut rules = rig.engine.model().data()["rules"].clone();
+    rules.as_array_mut().expect("rules").push(rule);
+    cmd(&rig.control, "rules.set", json!({"rules": rules})).await;
+    wait_for(rig.control.state(), "nine rules", |m| {
+        (m.get("rules")?.as_array()?.len() == 9).then_some(())
+    })
+    .await;
+    assert_eq!(
+        send("pick", json!({"kind": "b"})).await.expect("pick b"),
+        Value::Null
+    );
+
+    let e = cmd_err(
+        &rig.control,
+        "rules.set",
+        json!({"rules": [{"id": "bad", "match": {"name": {"regex": "("}}, "action": "echo"}]}),
+    )
+    .await;
+    assert_eq!(e.code, "rule", "{}", e.message);
+    assert!(e.message.contains("match.name.regex"), "{}", e.message);
+    let e = cmd_err(&rig.control, "rules.set", json!({"rules": [{"id": 1}]})).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("[0].id"), "{}", e.message);
+    assert_eq!(
+        rig.engine.model().data()["rules"].as_array().map(Vec::len),
+        Some(9)
+    );
+    check_model(&rig.engine);
+}
+
+// ---- traffic ----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_pairs_requests_with_responses() {
+    let mut rig = rig().await;
+    let (dash, _) = client(&rig.dashboard_url).await;
+    assert_eq!(
+        within("respond", dash.send("respond", json!({"q": 1})))
+            .await
+            .expect("respond"),
+        json!({"ok": true})
+    );
+    let event = within("the response's traffic event", async {
+        loop {
+            let data = next_named(&mut rig.events, "traffic").await;
+            if data["kind"] == json!("response") {
+                return data;
+            }
+        }
+    })
+    .await;
+    assert!(event["rttMs"].as_f64().is_some(), "{event}");
+
+    let filter = json!({"kinds": ["request", "response"]});
+    let entries = cmd(&rig.control, "traffic.query", json!({"filter": filter})).await;
+    let entries = entries.as_array().expect("a list");
+    let request = entries
+        .iter()
+        .find(|e| e["kind"] == json!("request") && e["name"] == json!("respond"))
+        .unwrap_or_else(|| panic!("no request in {entries:?}"));
+    assert_eq!(request["direction"], json!("in"));
+    assert_eq!(request["data"], json!({"q": 1}));
+    let response = entries
+        .iter()
+        .find(|e| e["kind"] == json!("response") && e["pair"] == request["seq"])
+        .unwrap_or_else(|| panic!("no response paired with {request}"));
+    assert_eq!(response["direction"], json!("out"));
+    assert_eq!(response["success"], json!(true));
+    assert_eq!(response["data"], json!({"ok": true}));
+    assert_eq!(request["pair"], response["seq"]);
+    let rtt = response["rttMs"].as_f64().expect("rttMs");
+    assert!(rtt >= 0.0);
+    assert_eq!(request["rttMs"], response["rttMs"]);
+    assert_eq!(event["seq"], response["seq"]);
+
+    let text = cmd(&rig.control, "traffic.export", json!({"filter": filter})).await;
+    let text = text.as_str().expect("NDJSON text");
+    assert!(text.ends_with('\n'));
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(
+        lines.contains(request) && lines.contains(response),
+        "{text}"
+    );
+    let only = cmd(
+        &rig.control,
+        "traffic.query",
+        json!({"filter": {"kinds": ["response"]}, "limit": 1}),
+    )
+    .await;
+    assert_eq!(only.as_array().map(Vec::len), Some(1));
+
+    cmd(&rig.control, "traffic.pause", json!({"paused": true})).await;
+    wait_at(rig.control.state(), "/traffic/paused", json!(true)).await;
+    cmd(&rig.control, "traffic.clear", json!({})).await;
+    wait_at(rig.control.state(), "/traffic/entries", json!(0)).await;
+    within("respond", dash.send("respond", json!(null)))
+        .await
+        .expect("respond");
+    assert_eq!(
+        cmd(&rig.control, "traffic.query", json!({})).await,
+        json!([])
+    );
+    let e = cmd_err(&rig.control, "traffic.pause", json!({"paused": "yes"})).await;
+    assert!(e.message.starts_with("paused"), "{}", e.message);
+    check_model(&rig.engine);
+}
+
+// ---- connections --------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_appear_in_the_model_and_leave_it() {
+    let mut rig = rig().await;
+    let model = rig.control.state();
+    let (a, _) = client(&rig.dashboard_url).await;
+    let id_a = new_connection(model, &[]).await;
+    let opened = next_named(&mut rig.events, "connection.opened").await;
+    assert_eq!(opened["id"], json!(id_a));
+    let entry = rig.engine.model().data()["connections"][id_a.to_string()].clone();
+    assert_eq!(entry["id"], json!(id_a));
+    assert_eq!(entry["remote"], json!("127.0.0.1"));
+    assert_eq!(entry["state"], Value::Null, "shared state: no own state");
+    assert!(entry["connectedAt"].as_u64().is_some_and(|t| t > 0));
+    check_model(&rig.engine);
+
+    let (b, _) = client(&rig.dashboard_url).await;
+    let id_b = new_connection(model, &[id_a]).await;
+    // Its stats count what it sent.
+    within("respond", b.send("respond", json!(null)))
+        .await
+        .expect("respond");
+    let stats = format!("/connections/{id_b}/stats/messagesIn");
+    wait_for(model, "stats of b", |m| {
+        (m.pointer(&stats)?.as_u64()? >= 1).then_some(())
+    })
+    .await;
+
+    a.close();
+    wait_gone(model, &format!("/connections/{id_a}")).await;
+    let closed = next_named(&mut rig.events, "connection.closed").await;
+    assert_eq!(closed, json!({"id": id_a}));
+
+    cmd(&rig.control, "connection.close", json!({"id": id_b})).await;
+    within("b to close", b.wait_closed()).await;
+    wait_at(model, "/connections", json!({})).await;
+    let e = cmd_err(&rig.control, "connection.close", json!({"id": id_b})).await;
+    assert_eq!(e.code, "invalid");
+}
+
+// ---- the server ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_settings_stop_start_restart() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let before = rig.engine.model().data()["server"]["settings"].clone();
+
+    for (settings, field) in [
+        (json!({"autoflush": "soon"}), "autoflush"),
+        (json!({"port": 70000}), "port"),
+        (json!({"wsPath": "ws"}), "wsPath"),
+        (json!({"generation": "0.8"}), "generation"),
+        (json!({"maxConnections": 0}), "maxConnections"),
+        (json!({"prot": 1}), "prot"),
+    ] {
+        let e = cmd_err(
+            &rig.control,
+            "server.settings",
+            json!({"settings": settings}),
+        )
+        .await;
+        assert_eq!(e.code, "invalid", "{settings}: {}", e.message);
+        assert!(
+            e.message.contains(field),
+            "{settings}: the message does not name {field}: {}",
+            e.message
+        );
+    }
+    assert_eq!(rig.engine.model().data()["server"]["settings"], before);
+
+    // A good change restarts the running server with it.
+    let (dash, _) = client(&rig.dashboard_url).await;
+    let mut settings = before.clone();
+    settings["generation"] = json!("0.7");
+    cmd(
+        &rig.control,
+        "server.settings",
+        json!({"settings": settings}),
+    )
+    .await;
+    within("the old connection to close", dash.wait_closed()).await;
+    wait_at(model, "/server/settings/generation", json!("0.7")).await;
+    wait_at(model, "/server/status", json!("running")).await;
+    let url = rig.engine.model().data()["server"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let dash = ClientBuilder::new(&url)
+        .generation(juggler::Generation::V07)
+        .connect()
+        .await
+        .expect("connect with 0.7");
+    wait_at(dash.state(), "/counter", json!(0)).await;
+
+    cmd(&rig.control, "server.stop", json!({})).await;
+    wait_at(model, "/server/status", json!("stopped")).await;
+    wait_at(model, "/server/url", Value::Null).await;
+    wait_at(model, "/connections", json!({})).await;
+    let e = cmd_err(&rig.control, "notify.send", json!({"name": "x"})).await;
+    assert!(e.message.contains("not running"), "{}", e.message);
+    let started = cmd(&rig.control, "server.start", json!({})).await;
+    let url = started["url"].as_str().expect("url").to_owned();
+    wait_at(model, "/server/url", json!(url)).await;
+    let dashboard = rig.engine.model().data()["server"]["dashboardUrl"].clone();
+    assert!(
+        dashboard
+            .as_str()
+            .is_some_and(|d| d.starts_with("http://127.0.0.1:")),
+        "{dashboard}"
+    );
+    let e = cmd_err(&rig.control, "server.start", json!({})).await;
+    assert!(e.message.contains("already running"), "{}", e.message);
+    let restarted = cmd(&rig.control, "server.restart", json!({})).await;
+    assert!(
+        restarted["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("ws://"))
+    );
+    check_model(&rig.engine);
+}
+
+// ---- the workspace --------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_save_writes_a_file_that_loads_back() {
+    let rig = rig().await;
+    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("choose where"), "{}", e.message);
+
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "saved", "value": [1, "two"]}),
+    )
+    .await;
+    let file = rig.dir.path().join("saved.workspace.json");
+    let answer = cmd(
+        &rig.control,
+        "workspace.save",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    assert_eq!(answer, json!({"path": file.display().to_string()}));
+    wait_at(
+        rig.control.state(),
+        "/workspace/path",
+        json!(file.display().to_string()),
+    )
+    .await;
+    let loaded = Workspace::load(&file).expect("the saved file loads");
+    assert_eq!(loaded, rig.engine.workspace());
+    assert_eq!(loaded.initial_state["saved"], json!([1, "two"]));
+    assert_eq!(loaded.rules.len(), 8);
+    let got = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(got, serde_json::to_value(&loaded).expect("json"));
+
+    // Saved again where it came from; a newer file there is not overwritten.
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "again", "value": true}),
+    )
+    .await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(
+        Workspace::load(&file).expect("load").initial_state["again"],
+        json!(true)
+    );
+    std::fs::write(&file, r#"{"version": 99}"#).expect("write");
+    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(e.code, "workspace", "{}", e.message);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        r#"{"version": 99}"#
+    );
+    check_model(&rig.engine);
+}
+
+// ---- remote sessions ------------------------------------------------------------
+
+/// A plain juggler server to inspect: shared state `{"temp": 20}`, answers
+/// `echo` with its data and `boom` with an error.
+async fn remote_server() -> (juggler::Server, Storage) {
+    let state = Storage::with_data(json!({"temp": 20}));
+    let server = ServerBuilder::new()
+        .shared_state(state.clone())
+        .autoflush(Some(Duration::ZERO))
+        .on_request(|_conn, name, data| async move {
+            match name.as_str() {
+                "echo" => Ok(data),
+                _ => Err(juggler::HandlerError(json!({"bad": name}))),
+            }
+        })
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("remote server");
+    (server, state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_sessions_mirror_notify_send_and_disconnect() {
+    let mut rig = rig().await;
+    let model = rig.control.state();
+    let (server, state) = remote_server().await;
+
+    let answer = cmd(
+        &rig.control,
+        "remote.connect",
+        json!({"target": {"url": server.url()}}),
+    )
+    .await;
+    let id = answer["id"].as_str().expect("id").to_owned();
+    let at = |p: &str| format!("/remotes/{id}{p}");
+    wait_at(model, &at("/status"), json!({"kind": "connected"})).await;
+    wait_at(model, &at("/state"), json!({"temp": 20})).await;
+    wait_at(model, &at("/target/url"), json!(server.url())).await;
+
+    state.set(juggler::path!["temp"], json!(21));
+    wait_at(model, &at("/state/temp"), json!(21)).await;
+    state.set(juggler::path!["alarms"], json!(["hot"]));
+    wait_at(model, &at("/state"), json!({"temp": 21, "alarms": ["hot"]})).await;
+
+    // The mirrored state came from it: the server knows the connection.
+    let conn = server
+        .connections()
+        .into_iter()
+        .next()
+        .expect("the session's connection");
+    conn.notify("alarm", json!({"level": 3}))
+        .await
+        .expect("notify");
+    let event = next_named(&mut rig.events, "remote.notify").await;
+    assert_eq!(
+        event,
+        json!({"session": id, "name": "alarm", "data": {"level": 3}})
+    );
+    let kept = wait_for(model, "the kept notification", |m| {
+        m.pointer(&at("/notifications/0")).cloned()
+    })
+    .await;
+    assert_eq!(kept["name"], json!("alarm"));
+    assert_eq!(kept["data"], json!({"level": 3}));
+
+    assert_eq!(
+        cmd(
+            &rig.control,
+            "remote.send",
+            json!({"id": id, "name": "echo", "data": [1, 2]}),
+        )
+        .await,
+        json!([1, 2])
+    );
+    let e = cmd_err(
+        &rig.control,
+        "remote.send",
+        json!({"id": id, "name": "boom"}),
+    )
+    .await;
+    assert_eq!(e.code, "remoteError");
+    assert_eq!(e.data, Some(json!({"bad": "boom"})));
+    let e = cmd_err(
+        &rig.control,
+        "remote.send",
+        json!({"id": "r999", "name": "echo"}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    wait_for(model, "a round-trip time", |m| {
+        m.pointer(&at("/rttMs"))?.as_f64()
+    })
+    .await;
+    check_model(&rig.engine);
+
+    cmd(&rig.control, "remote.disconnect", json!({"id": id})).await;
+    wait_gone(model, &format!("/remotes/{id}")).await;
+    within("the session's connection to close", conn.wait_closed()).await;
+    let e = cmd_err(&rig.control, "remote.disconnect", json!({"id": id})).await;
+    assert_eq!(e.code, "invalid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_sessions_that_cannot_connect() {
+    let rig = rig().await;
+    let model = rig.control.state();
+
+    // Refused at once: nothing is left in the model.
+    for target in [
+        json!({"url": "http://127.0.0.1:1/ws"}),
+        json!({"url": "ws://127.0.0.1:1/ws", "generation": "0.9"}),
+    ] {
+        let e = cmd_err(&rig.control, "remote.connect", json!({"target": target})).await;
+        assert_eq!(e.code, "invalid", "{}", e.message);
+    }
+    let e = cmd_err(
+        &rig.control,
+        "remote.connect",
+        json!({"target": {"nope": 1}}),
+    )
+    .await;
+    assert!(e.message.starts_with("target"), "{}", e.message);
+    assert_eq!(rig.engine.model().data()["remotes"], json!({}));
+
+    // Nobody listens: the session says why and when it retries.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let answer = cmd(
+        &rig.control,
+        "remote.connect",
+        json!({"url": format!("ws://127.0.0.1:{port}/ws"), "user": "me", "password": "secret"}),
+    )
+    .await;
+    let id = answer["id"].as_str().expect("id").to_owned();
+    let status = wait_for(model, "a disconnected status", |m| {
+        let s = m.pointer(&format!("/remotes/{id}/status"))?;
+        (s["kind"] == json!("disconnected")).then(|| s.clone())
+    })
+    .await;
+    assert!(
+        status["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{status}"
+    );
+    assert!(
+        status["retryInMs"].as_u64().is_some_and(|ms| ms >= 500),
+        "{status}"
+    );
+    let target = rig.engine.model().data()["remotes"][&id]["target"].clone();
+    assert_eq!(target["user"], json!("me"));
+    assert!(
+        target.get("password").is_none(),
+        "the password is published: {target}"
+    );
+    check_model(&rig.engine);
+    cmd(&rig.control, "remote.disconnect", json!({"id": id})).await;
+    wait_at(model, "/remotes", json!({})).await;
+}
