@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main command: builds and runs the demo juggler server (later: the
-# studio). Arguments go to the server, e.g. ./scripts/run.sh --port 0
+# The main command: builds and runs `juggler-studio serve`. Without
+# arguments it serves the demo workspace and its dashboard (embedded in the
+# binary); arguments go to `serve`, e.g. ./scripts/run.sh --port 0, or
+# ./scripts/run.sh my.workspace.json
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +16,20 @@ command -v cargo >/dev/null || {
     exit 1
 }
 
+# The demo dashboard's npm packages (@hat-open/juggler and what it imports),
+# which crates/studio/build.rs embeds in the binary: installed before any
+# cargo command, again only when package-lock.json changed.
+DEMO=crates/studio/demo
+if [ ! -d "$DEMO/node_modules/@hat-open/juggler" ] ||
+    [ "$DEMO/package-lock.json" -nt "$DEMO/node_modules/.package-lock.json" ]; then
+    command -v npm >/dev/null || {
+        echo "run.sh: npm not found: install Node.js 20 or newer with npm (apt-get install nodejs npm)" >&2
+        exit 1
+    }
+    echo "run.sh: npm ci --prefix $DEMO" >&2
+    npm ci --prefix "$DEMO" --no-audit --no-fund </dev/null >&2
+fi
+
 # Crates come from crates.io on the first build (cargo fetches what the lock
 # file names); later runs reuse them.
-exec cargo run --release -p juggler --example hello_server -- "$@"
+exec cargo run --release -p studio --bin juggler-studio -- serve "$@"

@@ -15,9 +15,10 @@ REF07_DIR=.venv/ref07
 REF07_SPEC='hat-juggler>=0.7,<0.8'
 REF07_WANT='0.7.'          # any 0.7.x
 PYTHON="${PYTHON:-python3}"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-STAGES_TOTAL=8
+STAGES_TOTAL=9
 STAGE_NO=0
 STAGE=''
 PASSED=0
@@ -141,12 +142,41 @@ ensure_node() {
     else
         echo "tests/npm: node_modules up to date"
     fi
+    # The demo dashboard's packages, which crates/studio/build.rs embeds in
+    # juggler-studio (so before any cargo command), and the e2e tests' own.
+    npm_ci crates/studio/demo @hat-open/juggler
+    npm_ci tests/e2e playwright-core
+}
+
+# `npm ci` in $1 unless its node_modules has package $2 and is newer than
+# its package-lock.json.
+npm_ci() {
+    local dir="$1" marker="$2"
+    if [ ! -d "$dir/node_modules/$marker" ] ||
+        [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "$dir: npm ci"
+        npm ci --prefix "$dir" --no-audit --no-fund </dev/null || die "npm ci in $dir failed"
+    else
+        echo "$dir: node_modules up to date"
+    fi
+}
+
+# Debian's Chromium for the browser end-to-end tests (playwright-core drives
+# it; Playwright's own browser download does not work here).
+ensure_chromium() {
+    if [ -x "$CHROMIUM" ]; then
+        echo "chromium: $("$CHROMIUM" --version 2>/dev/null | head -1), ok"
+        return 0
+    fi
+    command -v apt-get >/dev/null || die "$CHROMIUM not found and no apt-get: install Chromium"
+    apt_install chromium
+    [ -x "$CHROMIUM" ] || die "$CHROMIUM still missing after apt-get install chromium"
 }
 
 # --- stages -----------------------------------------------------------------
 
 add_counts() {
-    PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); SKIPPED=$((SKIPPED + $3))
+    PASSED=$((PASSED + ${1:-0})); FAILED=$((FAILED + ${2:-0})); SKIPPED=$((SKIPPED + ${3:-0}))
 }
 
 # Adds the counts of the cargo test output in $1.
@@ -193,11 +223,12 @@ run_pytest() {
 }
 
 main() {
-    banner "setup: Rust toolchain, Python venvs with the reference hat-juggler"
+    banner "setup: Rust toolchain, Python venvs with the reference hat-juggler, npm packages, Chromium"
     ensure_rust
     ensure_venv "$REF06_DIR" "$REF06_SPEC" "$REF06_WANT"
     ensure_venv "$REF07_DIR" "$REF07_SPEC" "$REF07_WANT"
     ensure_node
+    ensure_chromium
 
     banner "cargo fmt --all -- --check"
     cargo fmt --all -- --check || die "code is not formatted: run 'cargo fmt --all'"
@@ -226,6 +257,15 @@ main() {
     add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
         "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
     [ "$rc" -eq 0 ] || die "the npm interop tests failed"
+
+    banner "node --test tests/e2e (juggler-studio serve, @hat-open/juggler pages in headless Chromium)"
+    log="$LOG_DIR/e2e.log"
+    rc=0
+    (cd tests/e2e && JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
+        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
+    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
+        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
+    [ "$rc" -eq 0 ] || die "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)"
 
     echo
     echo "test.sh: all $STAGES_TOTAL stages passed"

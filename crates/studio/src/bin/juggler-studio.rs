@@ -176,7 +176,7 @@ async fn serve(
     control_port: u16,
 ) -> Res {
     let (mut ws, path) = match workspace {
-        Some(p) => (Workspace::load(&p)?, Some(p)),
+        Some(p) => (load_with_progress(&p)?, Some(p)),
         None => (studio::demo::workspace()?, None),
     };
     if let Some(h) = host {
@@ -246,6 +246,17 @@ async fn connect(
     ca_file: Option<PathBuf>,
     insecure: bool,
 ) -> Res {
+    // Check DATA before connecting: its problem is told even without a server.
+    let send = match send {
+        Some(args) => {
+            let (name, data) = (args[0].clone(), &args[1]);
+            let data: Value = serde_json::from_str(data).map_err(|e| {
+                format!("DATA must be JSON (e.g. '{{\"a\": 1}}' or '\"text\"'): {e}")
+            })?;
+            Some((name, data))
+        }
+        None => None,
+    };
     let trust = if insecure {
         Trust::AcceptAny
     } else if let Some(ca) = ca_file {
@@ -272,11 +283,8 @@ async fn connect(
     let client = builder.connect().await.map_err(|e| {
         format!("cannot connect to {url}: {e} (check the URL, the generation and the credentials)")
     })?;
-    if let Some(args) = send {
-        let (name, data) = (&args[0], &args[1]);
-        let data: Value = serde_json::from_str(data)
-            .map_err(|e| format!("DATA must be JSON (e.g. '{{\"a\": 1}}' or '\"text\"'): {e}"))?;
-        return match client.send(name, data).await {
+    if let Some((name, data)) = send {
+        return match client.send(&name, data).await {
             Ok(answer) => {
                 println!(
                     "{}",
@@ -319,6 +327,26 @@ async fn connect(
             _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
         }
     }
+}
+
+/// Loads a workspace, saying so when the file is big enough to take a
+/// while (a large initial state), with its size and how long it took.
+fn load_with_progress(path: &std::path::Path) -> Result<Workspace, Box<dyn std::error::Error>> {
+    const BIG: u64 = 4 * 1024 * 1024;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let started = std::time::Instant::now();
+    if size >= BIG {
+        eprintln!(
+            "Loading {} ({:.1} MB)…",
+            path.display(),
+            size as f64 / 1_000_000.0
+        );
+    }
+    let ws = Workspace::load(path)?;
+    if size >= BIG {
+        eprintln!("Loaded in {:.1} s.", started.elapsed().as_secs_f64());
+    }
+    Ok(ws)
 }
 
 fn pretty(v: &Value) -> String {

@@ -1,0 +1,280 @@
+// Browser end-to-end tests of `juggler-studio serve`: headless Chromium
+// (Debian's /usr/bin/chromium, driven by playwright-core) opens a dashboard
+// built on the real @hat-open/juggler from npm; the test drives the studio
+// through its control endpoint (juggler 0.6 JSON over Node's WebSocket) and
+// checks that the page follows, and clicks buttons whose requests the
+// workspace's rules answer.
+//
+// Two runs: a workspace whose static_dir is the small page of dashboard/
+// (with the packages of node_modules copied next to it), and the demo
+// dashboard embedded in the binary (`serve` without a workspace).
+//
+// Environment: JUGGLER_STUDIO (default target/debug/juggler-studio),
+// CHROMIUM (default /usr/bin/chromium), E2E_SCREENSHOTS=1 to keep a
+// screenshot of every page (light and dark) in artifacts/, where a failing
+// test always leaves its screenshot and the studio's log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
+const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = path.join(here, 'artifacts');
+const keepScreenshots = process.env.E2E_SCREENSHOTS === '1';
+const WAIT_MS = 15000;
+
+// The packages the pages import, through their import maps.
+const VENDOR_PACKAGES = ['@hat-open/juggler', '@hat-open/renderer', '@hat-open/util', 'snabbdom'];
+
+const cleanups = [];
+let context;
+
+before(async () => {
+    assert.ok(fs.existsSync(studioBin),
+        `${studioBin} is missing: run 'cargo build -p studio --bin juggler-studio' first`);
+    assert.ok(fs.existsSync(chromiumBin),
+        `${chromiumBin} is missing: install Debian's chromium package (apt-get install chromium)`);
+    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-chromium-'));
+    cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
+    context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: chromiumBin,
+        headless: true,
+        viewport: { width: 1280, height: 900 },
+        args: [
+            ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+            '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ],
+    });
+});
+
+after(async () => {
+    await context?.close();
+    for (const f of cleanups.reverse()) await f();
+});
+
+// --- the studio -------------------------------------------------------------
+
+/** Starts `juggler-studio serve ARGS` and reads the URLs it prints. */
+async function startStudio(args) {
+    const proc = spawn(studioBin, ['serve', ...args, '--port', '0', '--control-port', '0'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+    });
+    const studio = { proc, log: [], dashboard: null, control: null };
+    const exited = new Promise(resolve => proc.on('exit', resolve));
+    cleanups.push(async () => {
+        if (proc.exitCode === null && proc.signalCode === null) {
+            proc.kill('SIGTERM');
+            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(timer);
+        }
+    });
+    createInterface({ input: proc.stderr }).on('line', line => studio.log.push(line));
+    await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(
+            `juggler-studio did not print its URLs in 30 s:\n${studio.log.join('\n')}`)), 30000);
+        proc.on('error', e => { clearTimeout(timer); reject(e); });
+        proc.on('exit', code => {
+            clearTimeout(timer);
+            reject(new Error(`juggler-studio exited with ${code}:\n${studio.log.join('\n')}`));
+        });
+        createInterface({ input: proc.stdout }).on('line', line => {
+            studio.log.push(line);
+            const m = /^\s*(dashboard|control):\s*(\S+)\s*$/.exec(line);
+            if (m) studio[m[1]] = m[2];
+            if (studio.dashboard && studio.control) { clearTimeout(timer); resolve(); }
+        });
+    });
+    assert.match(studio.dashboard, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(studio.control, /^ws:\/\/127\.0\.0\.1:\d+\/control\?token=[0-9a-f]{64}$/);
+    return studio;
+}
+
+/** A juggler 0.6 client of the control endpoint, speaking JSON directly:
+ * only requests and their responses are used here. */
+async function openControl(url) {
+    const ws = new WebSocket(url);
+    const pending = new Map();
+    let nextId = 1;
+    ws.addEventListener('message', evt => {
+        const msg = JSON.parse(evt.data);
+        if (msg.type !== 'response') return;
+        const p = pending.get(msg.id);
+        if (!p) return;
+        pending.delete(msg.id);
+        if (msg.success) p.resolve(msg.data);
+        else p.reject(new Error(`control request ${p.name} failed: ${JSON.stringify(msg.data)}`));
+    });
+    ws.addEventListener('close', () => {
+        for (const p of pending.values()) p.reject(new Error('control connection closed'));
+        pending.clear();
+    });
+    await new Promise((resolve, reject) => {
+        ws.addEventListener('open', resolve, { once: true });
+        ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
+    });
+    cleanups.push(() => ws.close());
+    return {
+        send(name, data) {
+            const id = nextId++;
+            ws.send(JSON.stringify({ type: 'request', id, name, data }));
+            return new Promise((resolve, reject) => pending.set(id, { name, resolve, reject }));
+        },
+    };
+}
+
+// --- the browser ------------------------------------------------------------
+
+/** Runs `body(page)` on a fresh page; on failure, saves a screenshot, the
+ * page's console and the studio's log in artifacts/. */
+async function withPage(name, studio, body) {
+    const page = await context.newPage();
+    const consoleLines = [];
+    const pageErrors = [];
+    page.on('console', m => consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', e => pageErrors.push(String(e)));
+    try {
+        await body(page);
+        assert.deepEqual(pageErrors, [], 'the page threw');
+        if (keepScreenshots) {
+            fs.mkdirSync(artifacts, { recursive: true });
+            await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+            await page.emulateMedia({ colorScheme: 'dark' });
+            await page.screenshot({ path: path.join(artifacts, `${name}-dark.png`), fullPage: true });
+        }
+    } catch (e) {
+        fs.mkdirSync(artifacts, { recursive: true });
+        const shot = path.join(artifacts, `${name}-failure.png`);
+        await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+        fs.writeFileSync(path.join(artifacts, `${name}-failure.log`),
+            [`error: ${e?.stack ?? e}`, '', '--- page console', ...consoleLines,
+             '--- page errors', ...pageErrors, '--- juggler-studio', ...studio.log].join('\n') + '\n');
+        console.error(`e2e: ${name} failed: screenshot and logs in ${path.relative(root, artifacts)}/`);
+        if (pageErrors.length) e.message += `\npage errors:\n${pageErrors.join('\n')}`;
+        throw e;
+    } finally {
+        await page.close();
+    }
+}
+
+/** Waits until `fn(arg)`, run in the page, is true. */
+async function waitIn(page, what, fn, arg) {
+    try {
+        await page.waitForFunction(fn, arg, { timeout: WAIT_MS, polling: 50 });
+    } catch (e) {
+        throw new Error(`timed out waiting for ${what}`, { cause: e });
+    }
+}
+
+const textOf = (page, selector) => page.locator(selector).first().textContent();
+
+// --- the tests --------------------------------------------------------------
+
+test('a workspace dashboard on @hat-open/juggler follows the control endpoint', { timeout: 90000 }, async () => {
+    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-dashboard-'));
+    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    fs.cpSync(path.join(here, 'dashboard'), staticDir, { recursive: true });
+    for (const pkg of VENDOR_PACKAGES) {
+        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg),
+            { recursive: true });
+    }
+    const studio = await startStudio([path.join(here, 'workspace.json'), '--static-dir', staticDir]);
+    const control = await openControl(studio.control);
+
+    await withPage('workspace', studio, async page => {
+        await page.goto(studio.dashboard);
+        await waitIn(page, 'the page to connect',
+            () => document.getElementById('status').textContent === 'connected');
+        await waitIn(page, 'the initial state',
+            () => JSON.parse(document.getElementById('state').textContent || 'null')?.label === 'initial');
+
+        await control.send('state.set', { path: ['counter'], value: 42 });
+        await waitIn(page, 'the counter set through the control endpoint',
+            () => document.getElementById('counter').textContent === '42');
+        await control.send('state.set', { path: ['label'], value: 'from the test' });
+        await waitIn(page, 'the label set through the control endpoint',
+            () => JSON.parse(document.getElementById('state').textContent).label === 'from the test');
+
+        const sent = await control.send('notify.send', { name: 'e2e.note', data: { n: 1, text: 'héllo' } });
+        assert.ok(sent && typeof sent === 'object', `notify.send answered ${JSON.stringify(sent)}`);
+        await waitIn(page, 'the notification',
+            () => [...document.querySelectorAll('#notifications li')]
+                .some(li => li.textContent === 'e2e.note {"n":1,"text":"héllo"}'));
+
+        await page.click('#hello');
+        await waitIn(page, "the hello rule's answer",
+            () => document.getElementById('answer').textContent === 'ok {"greeting":"hello e2e"}');
+    });
+});
+
+test('the demo dashboard embedded in juggler-studio works in a browser', { timeout: 90000 }, async () => {
+    const studio = await startStudio([]);
+    const control = await openControl(studio.control);
+
+    await withPage('demo', studio, async page => {
+        await page.goto(studio.dashboard);
+        await waitIn(page, 'the demo page to connect',
+            () => document.getElementById('status').dataset.status === 'connected');
+        await waitIn(page, 'the demo pumps',
+            () => document.querySelectorAll('#pumps tbody tr[data-pump]').length === 3);
+        assert.equal(await page.title(), 'Pump station (demo)');
+
+        // State set through the control endpoint: an alarm appears.
+        await control.send('state.set',
+            { path: ['alarms'], value: [{ text: 'E2E pressure low', severity: 'critical' }] });
+        await waitIn(page, 'the alarm set through the control endpoint',
+            () => document.getElementById('alarms').textContent.includes('E2E pressure low'));
+        await waitIn(page, 'the state view to follow',
+            () => document.getElementById('state').textContent.includes('E2E pressure low'));
+
+        // A notification sent through the control endpoint is listed.
+        await control.send('notify.send', { name: 'e2e.alarm', data: { level: 3 } });
+        await waitIn(page, 'the notification',
+            () => document.querySelector('#notifications li[data-name="e2e.alarm"]')
+                ?.textContent.includes('{"level":3}'));
+        assert.equal(await textOf(page, '#notification-count'), '1');
+
+        // Buttons send requests; the demo rules answer them.
+        await page.click('button[data-request="hello"]');
+        await waitIn(page, "the hello rule's answer",
+            () => document.querySelector('#answers li[data-name="hello"][data-outcome="ok"]')
+                ?.textContent.includes('"greeting":"hello studio"'));
+
+        await page.click('button[data-request="fail"]');
+        await waitIn(page, "the fail rule's error",
+            () => document.querySelector('#answers li[data-name="fail"][data-outcome="error"]')
+                ?.textContent.includes('demoError'));
+
+        await page.click('button[data-request="no.such.request"]');
+        await waitIn(page, 'the error for a request no rule answers',
+            () => document.querySelector('#answers li[data-name="no.such.request"][data-outcome="error"]')
+                ?.textContent.includes('no rule for'));
+
+        await page.click('button[data-request="flaky"]');
+        await waitIn(page, "the flaky rule's (slow) answer",
+            () => document.querySelector('#answers li[data-name="flaky"][data-outcome="ok"]')
+                ?.textContent.includes('"reading"'));
+
+        // The pump button sends pump.toggle, whose rule sets the state.
+        await page.click('#pumps tr[data-pump="P2"] button');
+        await waitIn(page, 'P2 running after pump.toggle',
+            () => document.querySelector('#pumps tr[data-pump="P2"] .dot')?.textContent === 'running');
+        await waitIn(page, "pump.toggle's answer",
+            () => document.querySelector('#answers li[data-name="pump.toggle"][data-outcome="ok"]')
+                ?.textContent.includes('"running":true'));
+
+        await page.click('button[data-request="click"]');
+        await waitIn(page, 'lastClick in the state',
+            () => JSON.parse(document.getElementById('state').textContent).lastClick?.at != null);
+    });
+});
