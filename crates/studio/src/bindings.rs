@@ -104,6 +104,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::UnmatchedRequest,
         model::RemoteInfo,
         model::ReceivedNotification,
+        model::SentRequest,
         model::ConnectionOpened,
         model::ConnectionClosed,
         model::RemoteNotify,

@@ -26,6 +26,7 @@ pub const COMMANDS: &[&str] = &[
     "state.undo",
     "state.redo",
     "notify.send",
+    "notify.presets",
     "rules.set",
     "rules.test",
     "rules.fromRequest",
@@ -140,6 +141,10 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
                 .map(|sent| json!({"sent": sent}))
                 .map_err(from_error)
         }
+        "notify.presets" => engine
+            .set_notify_presets(data.get("presets").cloned().unwrap_or(data))
+            .map(|_| Value::Null)
+            .map_err(from_error),
         "rules.set" => engine
             .set_rules(data.get("rules").cloned().unwrap_or(data))
             .map(|_| Value::Null)

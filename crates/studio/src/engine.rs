@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::history::History;
 use crate::model::{
     ConnectionClosed, ConnectionInfo, ConnectionOpened, ConnectionStats, ReceivedNotification,
-    RemoteInfo, RemoteNotify, SentNotification, ServerInfo, ServerStatus, UnmatchedRequest,
-    WorkspaceInfo,
+    RemoteInfo, RemoteNotify, SentNotification, SentRequest, ServerInfo, ServerStatus,
+    UnmatchedRequest, WorkspaceInfo,
 };
 use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
 use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo, RuleSet};
@@ -647,6 +647,7 @@ impl Engine {
                 rtt_ms: None,
                 state: Value::Null,
                 notifications: Vec::new(),
+                requests: Vec::new(),
             }),
         );
         let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
@@ -681,7 +682,46 @@ impl Engine {
             .get(id)
             .cloned()
             .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
-        session.send(name, data).await
+        let time = now_ms();
+        let started = std::time::Instant::now();
+        let result = session.send(name, data.clone()).await;
+        let (success, answer) = match &result {
+            Ok(v) => (Some(true), v.clone()),
+            Err(Error::Juggler(juggler::Error::Juggler(v))) => (Some(false), v.clone()),
+            Err(e) => (None, Value::String(e.to_string())),
+        };
+        let entry = SentRequest {
+            time,
+            name: name.to_owned(),
+            data,
+            success,
+            answer,
+            rtt_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        let at = path!["remotes", id, "requests"];
+        // Under the engine's lock: two answers arriving together both land.
+        let core = self.core();
+        if let Some(Value::Array(mut list)) = self.inner.model.get(&at) {
+            list.push(json!(entry));
+            let excess = list.len().saturating_sub(RECENT);
+            list.drain(..excess);
+            self.inner.model.set(&at, Value::Array(list));
+        }
+        drop(core);
+        result
+    }
+
+    /// Replaces the notify presets (saved with the workspace).
+    pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
+        let presets: Vec<workspace::NotifyPreset> = serde_json::from_value(presets)
+            .map_err(|e| Error::Invalid(format!("invalid notify presets: {e}")))?;
+        let mut core = self.core();
+        core.workspace.notify_presets = presets.clone();
+        drop(core);
+        self.inner
+            .model
+            .set(path!["workspace", "notifyPresets"], json!(presets));
+        Ok(())
     }
 
     // ---- workspace ---------------------------------------------------------------

@@ -210,6 +210,32 @@ pub struct RemoteInfo {
     pub state: Value,
     /// Notifications received, oldest first; the last 100.
     pub notifications: Vec<ReceivedNotification>,
+    /// Requests sent with `remote.send` and their answers, oldest first;
+    /// the last 100.
+    pub requests: Vec<SentRequest>,
+}
+
+/// A request a remote session sent, with its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct SentRequest {
+    /// When it was sent: milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// The request name.
+    pub name: String,
+    /// The request data.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub data: Value,
+    /// Whether the answer was `success: true`; `null` when none came (the
+    /// connection closed first).
+    pub success: Option<bool>,
+    /// The answer's data, or the error text when none came.
+    #[ts(as = "crate::bindings::JsonValue")]
+    pub answer: Value,
+    /// Milliseconds from sending to the answer.
+    pub rtt_ms: f64,
 }
 
 /// A notification a remote session received.

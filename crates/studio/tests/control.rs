@@ -970,6 +970,18 @@ async fn remote_sessions_mirror_notify_send_and_disconnect() {
     )
     .await;
     assert_eq!(e.code, "invalid");
+    // The requests and their answers are kept, oldest first.
+    let requests = wait_for(model, "two remote requests in the model", |m| {
+        let list = m.pointer(&at("/requests"))?.as_array()?.clone();
+        (list.len() == 2).then_some(list)
+    })
+    .await;
+    assert_eq!(requests[0]["name"], json!("echo"));
+    assert_eq!(requests[0]["success"], json!(true));
+    assert_eq!(requests[0]["answer"], json!([1, 2]));
+    assert_eq!(requests[1]["success"], json!(false));
+    assert_eq!(requests[1]["answer"], json!({"bad": "boom"}));
+    assert!(requests[1]["rttMs"].as_f64().is_some());
     wait_for(model, "a round-trip time", |m| {
         m.pointer(&at("/rttMs"))?.as_f64()
     })
@@ -1039,4 +1051,23 @@ async fn remote_sessions_that_cannot_connect() {
     check_model(&rig.engine);
     cmd(&rig.control, "remote.disconnect", json!({"id": id})).await;
     wait_at(model, "/remotes", json!({})).await;
+}
+
+#[tokio::test]
+async fn notify_presets_are_replaced_and_saved() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let presets = json!([{"name": "alarm", "data": {"level": 3}}, {"name": "log", "data": "x"}]);
+    cmd(&rig.control, "notify.presets", json!({"presets": presets})).await;
+    wait_at(model, "/workspace/notifyPresets", presets.clone()).await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(ws["notifyPresets"], presets);
+    let e = cmd_err(
+        &rig.control,
+        "notify.presets",
+        json!({"presets": [{"nam": "x"}]}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("notify presets"), "{}", e.message);
 }

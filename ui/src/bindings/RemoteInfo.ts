@@ -3,6 +3,7 @@ import type { JsonValue } from "./JsonValue";
 import type { ReceivedNotification } from "./ReceivedNotification";
 import type { RemoteStatus } from "./RemoteStatus";
 import type { RemoteTarget } from "./RemoteTarget";
+import type { SentRequest } from "./SentRequest";
 
 /**
  * `/remotes/ID`: one remote session.
@@ -32,4 +33,9 @@ state: JsonValue,
 /**
  * Notifications received, oldest first; the last 100.
  */
-notifications: Array<ReceivedNotification>, };
+notifications: Array<ReceivedNotification>, 
+/**
+ * Requests sent with `remote.send` and their answers, oldest first;
+ * the last 100.
+ */
+requests: Array<SentRequest>, };
