@@ -22,10 +22,17 @@ command -v cargo >/dev/null || {
 DEMO=crates/studio/demo
 if [ ! -d "$DEMO/node_modules/@hat-open/juggler" ] ||
     [ "$DEMO/package-lock.json" -nt "$DEMO/node_modules/.package-lock.json" ]; then
-    command -v npm >/dev/null || {
-        echo "run.sh: npm not found: install Node.js 20 or newer with npm (apt-get install nodejs npm)" >&2
-        exit 1
-    }
+    if ! command -v npm >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "run.sh: installing Node.js and npm (apt-get install nodejs npm)" >&2
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -q </dev/null >&2 && apt-get install -y -q nodejs npm </dev/null >&2
+        fi
+        command -v npm >/dev/null || {
+            echo "run.sh: npm not found: install Node.js 20 or newer with npm (apt-get install nodejs npm), then run this again" >&2
+            exit 1
+        }
+    fi
     echo "run.sh: npm ci --prefix $DEMO" >&2
     npm ci --prefix "$DEMO" --no-audit --no-fund </dev/null >&2
 fi
