@@ -405,7 +405,9 @@ async fn drive<S>(
         }
     };
     match &end {
-        End::Protocol(why) => tracing::warn!("closing juggler client connection: {why}"),
+        End::Protocol(why) | End::Timeout(why) => {
+            tracing::warn!("closing juggler client connection: {why}")
+        }
         other => tracing::debug!("juggler client connection closed: {other}"),
     }
     *inner.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(end.to_string());

@@ -51,6 +51,8 @@ pub(crate) enum End {
     Cancelled,
     /// The peer broke the protocol.
     Protocol(String),
+    /// The peer went silent for too long (0.6 idle limit, 0.7 ping timeout).
+    Timeout(String),
 }
 
 /// What one incoming frame asks of the owner.
@@ -230,9 +232,10 @@ where
     }
 
     /// When the 0.7 ping timer fires next, if it runs.
+    /// (0.6: when the idle limit runs out, if one is set.)
     pub(crate) fn ping_deadline(&self) -> Option<Instant> {
         if self.config.generation != Generation::V07 {
-            return None;
+            return self.config.idle_timeout.map(|t| self.last_rx + t);
         }
         Some(match self.ping_sent {
             Some(sent) => sent + self.config.ping_timeout,
@@ -242,8 +245,14 @@ where
 
     /// The ping timer fired: ping, or give up on a silent peer.
     pub(crate) async fn ping_due(&mut self) -> Result<(), End> {
+        if self.config.generation != Generation::V07 {
+            return Err(End::Timeout(format!(
+                "idle: nothing received for {:?} (idle_timeout)",
+                self.config.idle_timeout.unwrap_or_default()
+            )));
+        }
         if self.ping_sent.is_some() {
-            return Err(End::Peer(format!(
+            return Err(End::Timeout(format!(
                 "ping timeout: nothing received for {:?} after a ping",
                 self.config.ping_timeout
             )));
@@ -259,6 +268,10 @@ where
         let frame = match end {
             End::Protocol(reason) => Some(CloseFrame {
                 code: CloseCode::Protocol,
+                reason: truncate(reason, 120).into(),
+            }),
+            End::Timeout(reason) => Some(CloseFrame {
+                code: CloseCode::Away,
                 reason: truncate(reason, 120).into(),
             }),
             End::Cancelled => Some(CloseFrame {
@@ -303,6 +316,7 @@ impl std::fmt::Display for End {
             End::Peer(s) => write!(f, "{s}"),
             End::Cancelled => write!(f, "closed locally"),
             End::Protocol(s) => write!(f, "protocol error: {s}"),
+            End::Timeout(s) => write!(f, "{s}"),
         }
     }
 }

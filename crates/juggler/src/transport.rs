@@ -57,6 +57,11 @@ pub struct TransportConfig {
     /// Longest message accepted (a frame, or a reassembled 0.7 message), in
     /// bytes. Default 64 MiB.
     pub max_message_size: usize,
+    /// 0.6: close a connection that receives nothing for this long (0.6 has
+    /// no transport ping; the reference's browser client sends an
+    /// empty-name request every 5 s). `None` keeps silent peers forever, as
+    /// the reference does. Default `None`.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for TransportConfig {
@@ -67,6 +72,7 @@ impl Default for TransportConfig {
             ping_delay: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
             max_message_size: 64 * 1024 * 1024,
+            idle_timeout: None,
         }
     }
 }

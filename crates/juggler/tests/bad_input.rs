@@ -189,3 +189,40 @@ async fn garbage_bytes_on_the_socket_do_not_hurt_the_server() {
     assert_eq!(c.send("", 1).await.ok(), Some(json!(1)));
     server.shutdown().await;
 }
+
+/// A 0.6 peer that says nothing for `idle_timeout` is closed (a peer that
+/// vanished without closing leaves nothing behind); one that pings stays.
+#[tokio::test]
+async fn silent_06_peers_are_closed_after_the_idle_timeout() {
+    let (server, mut conns) =
+        serve(ServerBuilder::new().idle_timeout(Some(Duration::from_millis(300)))).await;
+    let (mut silent, _) = tokio_tungstenite::connect_async(server.url())
+        .await
+        .expect("connect");
+    let silent_conn = next_conn(&mut conns).await;
+    let talker = client(&server).await;
+    let talker_conn = next_conn(&mut conns).await;
+    let pinging = async {
+        for _ in 0..12 {
+            talker.send("", 1).await.expect("ping");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    within(async { tokio::join!(pinging, silent_conn.wait_closed()) }).await;
+    assert!(!silent_conn.is_open());
+    assert!(talker_conn.is_open(), "a peer that talks is kept");
+    // The silent peer is told why.
+    let reason = within(async {
+        loop {
+            match silent.next().await {
+                Some(Ok(Message::Close(Some(f)))) => return (f.code, f.reason.to_string()),
+                None | Some(Err(_)) | Some(Ok(Message::Close(None))) => panic!("no close frame"),
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(reason.0, CloseCode::Away);
+    assert!(reason.1.contains("idle"), "{}", reason.1);
+    server.shutdown().await;
+}

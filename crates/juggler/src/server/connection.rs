@@ -324,7 +324,7 @@ pub(crate) async fn run<S>(
     };
     let end = driver.run(out_rx).await;
     match &end {
-        End::Protocol(why) => {
+        End::Protocol(why) | End::Timeout(why) => {
             tracing::warn!(
                 conn = id,
                 remote = conn.remote(),

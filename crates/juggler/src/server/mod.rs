@@ -341,6 +341,13 @@ impl ServerBuilder {
         self
     }
 
+    /// 0.6: close connections that send nothing for `timeout` (a peer that
+    /// vanished without closing). Default none, as the reference.
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.transport.idle_timeout = timeout;
+        self
+    }
+
     /// See [`ServerConfig::max_connections`]. Default 10,000.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.config.max_connections = n;
