@@ -100,6 +100,8 @@ enum Outcome {
     TimedOut(Duration),
 }
 
+/// What `program args` prints on stdout (trimmed), run in `dir`; `None`
+/// when it cannot run or fails.
 fn command_output(program: &str, args: &[&str], dir: &Path) -> Option<String> {
     let out = Command::new(program)
         .args(args)

@@ -116,18 +116,9 @@ pub fn ours_bin(root: &Path) -> Result<PathBuf> {
 
 /// The hat-juggler version installed for `python`, if any.
 fn installed_reference(python: &Path) -> Option<String> {
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import importlib.metadata as m; print(m.version('hat-juggler'))",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let python = python.to_str()?;
+    let code = "import importlib.metadata as m; print(m.version('hat-juggler'))";
+    crate::command_output(python, &["-c", code], Path::new("."))
 }
 
 /// Makes sure `.venv/ref06` has hat-juggler 0.6.26 (creating the venv and

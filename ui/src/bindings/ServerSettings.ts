@@ -35,8 +35,8 @@ indexPath: string | null,
  */
 pemFile: string | null, 
 /**
- * htpasswd file (bcrypt, SHA-1, MD5 or plain entries): require HTTP
- * Basic auth. Default none.
+ * htpasswd file (`$apr1$` or bcrypt entries, as made by `htpasswd -B`
+ * or `openssl passwd -apr1`): require HTTP Basic auth. Default none.
  */
 htpasswdFile: string | null, 
 /**

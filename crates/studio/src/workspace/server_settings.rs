@@ -34,8 +34,8 @@ pub struct ServerSettings {
     /// PEM file with certificate and private key: serve https/wss only.
     /// Default none.
     pub pem_file: Option<String>,
-    /// htpasswd file (bcrypt, SHA-1, MD5 or plain entries): require HTTP
-    /// Basic auth. Default none.
+    /// htpasswd file (`$apr1$` or bcrypt entries, as made by `htpasswd -B`
+    /// or `openssl passwd -apr1`): require HTTP Basic auth. Default none.
     pub htpasswd_file: Option<String>,
     /// Seconds during which state changes are gathered into one message;
     /// 0 sends each at once, `null` only on an explicit flush. Default 0.2.
