@@ -1,0 +1,170 @@
+// JSON Patch (RFC 6902) as juggler sends it: `add`, `remove`, `replace`
+// (and `move`/`copy`/`test` for completeness), applied in order without
+// mutating the input. Untouched branches are shared with the old document,
+// so views can compare by identity and keep what the user expanded.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type PatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: Json }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; path: string; from: string };
+
+export class PatchError extends Error {}
+
+/** RFC 6901 pointer → list of unescaped tokens. */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) throw new PatchError(`not a JSON pointer: ${JSON.stringify(pointer)}`);
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Tokens → RFC 6901 pointer. */
+export function toPointer(tokens: (string | number)[]): string {
+  return tokens.map((t) => '/' + String(t).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+function arrayIndex(arr: Json[], token: string, forAdd: boolean): number {
+  if (forAdd && token === '-') return arr.length;
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new PatchError(`not an array index: ${token}`);
+  const i = Number(token);
+  if (i > arr.length || (!forAdd && i === arr.length)) throw new PatchError(`index ${i} out of range`);
+  return i;
+}
+
+export function getAt(doc: Json, tokens: string[]): Json | undefined {
+  let cur: Json | undefined = doc;
+  for (const t of tokens) {
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(t)) return undefined;
+      cur = cur[Number(t)];
+    } else if (cur !== null && typeof cur === 'object') {
+      cur = Object.prototype.hasOwnProperty.call(cur, t) ? cur[t] : undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+type Edit = (parent: Json, last: string) => Json;
+
+/** Copies the path down to the parent of the last token and edits there. */
+function editAt(doc: Json, tokens: string[], edit: Edit): Json {
+  if (tokens.length === 0) throw new PatchError('no parent of the root');
+  const [head, ...rest] = tokens;
+  if (rest.length === 0) return edit(doc, head);
+  if (Array.isArray(doc)) {
+    const i = arrayIndex(doc, head, false);
+    const copy = doc.slice();
+    copy[i] = editAt(doc[i], rest, edit);
+    return copy;
+  }
+  if (doc !== null && typeof doc === 'object') {
+    if (!Object.prototype.hasOwnProperty.call(doc, head)) throw new PatchError(`no member ${head}`);
+    return { ...doc, [head]: editAt(doc[head], rest, edit) };
+  }
+  throw new PatchError(`cannot descend into ${JSON.stringify(doc)} at ${head}`);
+}
+
+function add(doc: Json, tokens: string[], value: Json): Json {
+  if (tokens.length === 0) return value;
+  return editAt(doc, tokens, (parent, last) => {
+    if (Array.isArray(parent)) {
+      const copy = parent.slice();
+      copy.splice(arrayIndex(parent, last, true), 0, value);
+      return copy;
+    }
+    if (parent !== null && typeof parent === 'object') return { ...parent, [last]: value };
+    throw new PatchError(`cannot add to ${JSON.stringify(parent)}`);
+  });
+}
+
+function remove(doc: Json, tokens: string[]): Json {
+  if (tokens.length === 0) return null;
+  return editAt(doc, tokens, (parent, last) => {
+    if (Array.isArray(parent)) {
+      const copy = parent.slice();
+      copy.splice(arrayIndex(parent, last, false), 1);
+      return copy;
+    }
+    if (parent !== null && typeof parent === 'object') {
+      if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`no member ${last}`);
+      const copy = { ...parent };
+      delete copy[last];
+      return copy;
+    }
+    throw new PatchError(`cannot remove from ${JSON.stringify(parent)}`);
+  });
+}
+
+function replace(doc: Json, tokens: string[], value: Json): Json {
+  if (tokens.length === 0) return value;
+  return editAt(doc, tokens, (parent, last) => {
+    if (Array.isArray(parent)) {
+      const copy = parent.slice();
+      copy[arrayIndex(parent, last, false)] = value;
+      return copy;
+    }
+    if (parent !== null && typeof parent === 'object') {
+      if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`no member ${last}`);
+      return { ...parent, [last]: value };
+    }
+    throw new PatchError(`cannot replace in ${JSON.stringify(parent)}`);
+  });
+}
+
+function equal(a: Json | undefined, b: Json | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Applies `ops` in order; throws `PatchError` (and changes nothing) when one does not apply. */
+export function applyPatch(doc: Json, ops: PatchOp[]): Json {
+  let cur = doc;
+  for (const op of ops) {
+    const tokens = parsePointer(op.path);
+    switch (op.op) {
+      case 'add':
+        cur = add(cur, tokens, op.value);
+        break;
+      case 'remove':
+        cur = remove(cur, tokens);
+        break;
+      case 'replace':
+        cur = replace(cur, tokens, op.value);
+        break;
+      case 'test':
+        if (!equal(getAt(cur, tokens), op.value)) throw new PatchError(`test failed at ${op.path}`);
+        break;
+      case 'move':
+      case 'copy': {
+        const from = parsePointer(op.from);
+        const value = getAt(cur, from);
+        if (value === undefined) throw new PatchError(`nothing at ${op.from}`);
+        if (op.op === 'move') cur = remove(cur, from);
+        cur = add(cur, tokens, value);
+        break;
+      }
+      default:
+        throw new PatchError(`unknown op ${JSON.stringify((op as { op: unknown }).op)}`);
+    }
+  }
+  return cur;
+}
+
+/** The pointers a patch touched, under `prefix` (a pointer), relative to it. */
+export function touchedPaths(ops: PatchOp[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const op of ops) {
+    for (const p of 'from' in op ? [op.path, op.from] : [op.path]) {
+      if (prefix === '') out.push(p);
+      else if (p === prefix) out.push('');
+      else if (p.startsWith(prefix + '/')) out.push(p.slice(prefix.length));
+      else if (prefix.startsWith(p + '/') || p === '') out.push('');
+    }
+  }
+  return [...new Set(out)];
+}

@@ -1,0 +1,62 @@
+// The app-wide singletons: the link to the engine, the current pane and
+// selections shared between panes.
+
+import { writable, get } from 'svelte/store';
+import { ControlClient, ControlError } from './control';
+import { toast } from './toasts';
+
+export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client';
+
+export const PANES: { id: PaneId; label: string; key: string }[] = [
+  { id: 'server', label: 'Server', key: '1' },
+  { id: 'state', label: 'State', key: '2' },
+  { id: 'notify', label: 'Notify', key: '3' },
+  { id: 'requests', label: 'Requests', key: '4' },
+  { id: 'connections', label: 'Connections', key: '5' },
+  { id: 'traffic', label: 'Traffic', key: '6' },
+  { id: 'client', label: 'Client', key: '7' },
+];
+
+export const pane = writable<PaneId>('server');
+/** Connection ids selected in the Connections pane (targets for notify and state). */
+export const selectedConnections = writable<number[]>([]);
+
+let client: ControlClient | null = null;
+
+export function setClient(c: ControlClient): void {
+  client = c;
+}
+
+export function getClient(): ControlClient {
+  if (!client) throw new Error('the control client is not set up yet');
+  return client;
+}
+
+/**
+ * Runs a command; on failure shows the engine's message as an error toast
+ * (it says what to do) and rethrows, so callers can keep a form open.
+ */
+export async function command<T = unknown>(name: string, data: unknown = null, okText?: string): Promise<T> {
+  try {
+    const answer = await getClient().send<T>(name, data);
+    if (okText) toast(okText, 'success');
+    return answer;
+  } catch (e) {
+    const err = e instanceof ControlError ? e : new ControlError('link', String(e));
+    toast(err.message, 'error');
+    throw err;
+  }
+}
+
+/** Like `command` but swallows the (already shown) error. */
+export async function tryCommand<T = unknown>(name: string, data: unknown = null, okText?: string): Promise<T | undefined> {
+  try {
+    return await command<T>(name, data, okText);
+  } catch {
+    return undefined;
+  }
+}
+
+export function currentPane(): PaneId {
+  return get(pane);
+}
