@@ -39,6 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "remote.send",
     "workspace.get",
     "workspace.save",
+    "workspace.open",
     "connection.close",
 ];
 
@@ -215,6 +216,14 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             let path: Option<PathBuf> = arg(&data, "path")?;
             engine
                 .save(path)
+                .map(|p| json!({"path": p.display().to_string()}))
+                .map_err(from_error)
+        }
+        "workspace.open" => {
+            let path: PathBuf = arg(&data, "path")?;
+            engine
+                .open_workspace(&path)
+                .await
                 .map(|p| json!({"path": p.display().to_string()}))
                 .map_err(from_error)
         }

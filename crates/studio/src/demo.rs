@@ -37,15 +37,6 @@ pub fn workspace() -> Result<Workspace> {
 /// packages) into a fresh temporary folder, removed when the returned value
 /// is dropped, to serve as `static_dir`.
 pub fn unpack() -> Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new()
-        .prefix("juggler-studio-demo-")
-        .tempdir()
-        .map_err(|e| {
-            Error::Invalid(format!(
-                "cannot create a folder for the demo dashboard: {e} (check that the temporary \
-                 folder, $TMPDIR or /tmp, is writable)"
-            ))
-        })?;
     let files = PAGE
         .iter()
         .map(|(rel, text)| (rel.to_string(), text.as_bytes()))
@@ -54,24 +45,39 @@ pub fn unpack() -> Result<tempfile::TempDir> {
                 .iter()
                 .map(|(rel, bytes)| (format!("{VENDOR_DIR}/{rel}"), *bytes)),
         );
-    for (rel, bytes) in files {
-        write(dir.path(), &rel, bytes)?;
-    }
-    Ok(dir)
+    unpack_files("juggler-studio-demo-", "demo dashboard", files)
 }
 
-fn write(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
-    let path = root.join(rel);
-    let fail = |e: std::io::Error| {
-        Error::Invalid(format!(
-            "cannot write the demo dashboard file {}: {e}",
-            path.display()
-        ))
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(fail)?;
+/// Writes embedded files into a fresh temporary folder, removed when the
+/// returned value is dropped; `what` names them in errors.
+pub(crate) fn unpack_files<'a>(
+    prefix: &str,
+    what: &str,
+    files: impl Iterator<Item = (String, &'a [u8])>,
+) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "cannot create a folder for the {what}: {e} (check that the temporary \
+                 folder, $TMPDIR or /tmp, is writable)"
+            ))
+        })?;
+    for (rel, bytes) in files {
+        let path = dir.path().join(&rel);
+        let fail = |e: std::io::Error| {
+            Error::Invalid(format!(
+                "cannot write the {what} file {}: {e}",
+                path.display()
+            ))
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        std::fs::write(&path, bytes).map_err(fail)?;
     }
-    std::fs::write(&path, bytes).map_err(fail)
+    Ok(dir)
 }
 
 #[cfg(test)]

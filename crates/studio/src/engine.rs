@@ -744,6 +744,48 @@ impl Engine {
         Ok(target)
     }
 
+    /// Replaces the workspace with the file at `path`: its settings, rules,
+    /// state (undo history cleared), presets and bookmarks. Remote sessions
+    /// go on. A running server restarts with the new settings; nothing
+    /// changes when the file cannot be used.
+    pub async fn open_workspace(&self, path: &Path) -> Result<PathBuf> {
+        let ws = Workspace::load(path)?;
+        let rules = RuleSet::new(ws.rules.clone())?;
+        let running = self.core().server.is_some();
+        if running {
+            self.stop_server().await?;
+        }
+        {
+            let mut core = self.core();
+            core.doc = Storage::with_data(ws.initial_state.clone());
+            core.rules = rules;
+            core.history = History::default();
+            core.notify_history.clear();
+            core.unmatched.clear();
+            core.workspace = ws;
+            core.path = Some(path.to_owned());
+            let m = &self.inner.model;
+            m.set(
+                path!["workspace"],
+                json!(WorkspaceInfo {
+                    path: core.path.as_ref().map(|p| p.display().to_string()),
+                    notify_presets: core.workspace.notify_presets.clone(),
+                    remotes: core.workspace.remotes.clone(),
+                }),
+            );
+            m.set(path!["rules"], json!(core.rules.rules()));
+            m.set(path!["state"], core.doc.data());
+            m.set(path!["notifyHistory"], json!([]));
+            m.set(path!["unmatched"], json!([]));
+            self.publish_history(&core);
+        }
+        self.publish_server(None);
+        if running {
+            self.start_server(None).await?;
+        }
+        Ok(path.to_owned())
+    }
+
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
         let remotes: Vec<_> = self.core().remotes.drain().map(|(_, s)| s).collect();

@@ -16,6 +16,7 @@
 //!
 //! Types that the UI sees derive `ts_rs::TS`; see [`bindings`].
 
+pub mod app;
 pub mod bindings;
 pub mod commands;
 pub mod control;
@@ -28,6 +29,7 @@ pub mod remote;
 pub mod rules;
 pub mod template;
 pub mod traffic;
+pub mod ui_assets;
 pub mod workspace;
 
 pub use engine::Engine;

@@ -7,13 +7,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use juggler::{ClientBuilder, Trust};
 use serde_json::Value;
-use studio::control::{CommandHandler, ControlEndpoint};
-use studio::{Engine, Workspace};
+use studio::Workspace;
+use studio::app::{Studio, StudioOptions, UiSource};
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +53,14 @@ enum Command {
         /// Port of the control endpoint (loopback); 0 picks a free one.
         #[arg(long, default_value_t = 0)]
         control_port: u16,
+        /// Serve the studio UI to a browser on the control endpoint and
+        /// print its address.
+        #[arg(long)]
+        ui: bool,
+        /// Serve the UI from this built folder instead of the embedded copy
+        /// (UI development: `npm --prefix ui run build -- --watch`).
+        #[arg(long, value_name = "DIR")]
+        ui_dir: Option<PathBuf>,
     },
     /// Connect to a juggler server: print its state as it changes and its
     /// notifications, or send one request.
@@ -112,7 +119,25 @@ fn main() -> ExitCode {
                 port,
                 static_dir,
                 control_port,
-            } => serve(workspace, host, port, static_dir, control_port).await,
+                ui,
+                ui_dir,
+            } => {
+                let ui = match (ui_dir, ui) {
+                    (Some(dir), _) => UiSource::Dir(dir),
+                    (None, true) => UiSource::Embedded,
+                    (None, false) => UiSource::None,
+                };
+                serve(StudioOptions {
+                    workspace,
+                    host,
+                    port,
+                    static_dir,
+                    control_port,
+                    ui,
+                    start_server: true,
+                })
+                .await
+            }
             Command::Connect {
                 url,
                 send,
@@ -168,57 +193,26 @@ fn check(path: &std::path::Path) -> Res {
     }
 }
 
-async fn serve(
-    workspace: Option<PathBuf>,
-    host: Option<String>,
-    port: Option<u16>,
-    static_dir: Option<PathBuf>,
-    control_port: u16,
-) -> Res {
-    let (mut ws, path) = match workspace {
-        Some(p) => (load_with_progress(&p)?, Some(p)),
-        None => (studio::demo::workspace()?, None),
-    };
-    if let Some(h) = host {
-        ws.server.host = h;
+async fn serve(opts: StudioOptions) -> Res {
+    let with_ui = !matches!(opts.ui, UiSource::None);
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    if let Some(e) = &studio.start_error {
+        return Err(format!("the dashboard server cannot start: {e}").into());
     }
-    if let Some(p) = port {
-        ws.server.port = p;
-    }
-    if let Some(d) = static_dir {
-        ws.server.static_dir = Some(d.display().to_string());
-    }
-    let demo_dir = if path.is_none() && ws.server.static_dir.is_none() {
-        let dir = studio::demo::unpack()?;
-        ws.server.static_dir = Some(dir.path().display().to_string());
-        Some(dir)
-    } else {
-        None
-    };
-    let engine = Engine::new(ws, path)?;
-    let url = engine.start_server(None).await?;
-    let control_engine = engine.clone();
-    let commands: CommandHandler = Arc::new(move |name, data| {
-        let engine = control_engine.clone();
-        Box::pin(async move { studio::commands::run(&engine, &name, data).await })
-    });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", control_port)).await?;
-    let control =
-        ControlEndpoint::start(listener, engine.model(), commands, engine.events(), None)?;
-    let dashboard = engine
-        .model()
-        .get(juggler::path!["server", "dashboardUrl"])
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     println!("Juggler Studio is running.");
-    println!("  dashboard: {dashboard}");
-    println!("  juggler:   {url}");
-    println!("  control:   {}", control.url());
+    println!(
+        "  dashboard: {}",
+        studio.dashboard_url().unwrap_or_default()
+    );
+    println!("  juggler:   {}", studio.server_url().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    if with_ui {
+        println!("  ui:        {}", studio.ui_url());
+        println!("Open the ui address in a browser on this machine.");
+    }
     println!("Press Ctrl+C to stop.");
     shutdown_signal().await;
-    control.shutdown().await;
-    engine.shutdown().await;
-    drop(demo_dir);
+    studio.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -327,26 +321,6 @@ async fn connect(
             _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
         }
     }
-}
-
-/// Loads a workspace, saying so when the file is big enough to take a
-/// while (a large initial state), with its size and how long it took.
-fn load_with_progress(path: &std::path::Path) -> Result<Workspace, Box<dyn std::error::Error>> {
-    const BIG: u64 = 4 * 1024 * 1024;
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let started = std::time::Instant::now();
-    if size >= BIG {
-        eprintln!(
-            "Loading {} ({:.1} MB)…",
-            path.display(),
-            size as f64 / 1_000_000.0
-        );
-    }
-    let ws = Workspace::load(path)?;
-    if size >= BIG {
-        eprintln!("Loaded in {:.1} s.", started.elapsed().as_secs_f64());
-    }
-    Ok(ws)
 }
 
 fn pretty(v: &Value) -> String {

@@ -1,0 +1,181 @@
+//! The whole studio in one value: the engine on a workspace (or the demo),
+//! its embedded server started, and the control endpoint. `juggler-studio
+//! serve` and the desktop shell both start it this way, so the headless
+//! studio and the desktop app cannot drift apart.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::control::{CommandHandler, ControlEndpoint};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::workspace::Workspace;
+
+/// How to start.
+#[derive(Debug, Clone, Default)]
+pub struct StudioOptions {
+    /// The workspace file; `None` runs the demo workspace and its dashboard.
+    pub workspace: Option<PathBuf>,
+    /// Overrides the workspace's `server.host`.
+    pub host: Option<String>,
+    /// Overrides the workspace's `server.port` (0: any free port).
+    pub port: Option<u16>,
+    /// Overrides the workspace's `server.staticDir`.
+    pub static_dir: Option<PathBuf>,
+    /// Port of the control endpoint on loopback (0: any free port).
+    pub control_port: u16,
+    /// What the control endpoint serves over HTTP.
+    pub ui: UiSource,
+    /// Start the embedded server at once (a failed start is reported in
+    /// the model, not as an error of `start`).
+    pub start_server: bool,
+}
+
+/// What the control endpoint serves at `/` for a browser.
+#[derive(Debug, Clone, Default)]
+pub enum UiSource {
+    /// Nothing: the desktop app brings its own copy.
+    #[default]
+    None,
+    /// The UI embedded in this binary.
+    Embedded,
+    /// A built UI folder (for UI development: `vite build --watch`).
+    Dir(PathBuf),
+}
+
+/// A running studio.
+pub struct Studio {
+    /// The engine.
+    pub engine: Engine,
+    /// The control endpoint that the UI connects to.
+    pub control: ControlEndpoint,
+    /// Where the last start of the embedded server failed, if it did.
+    pub start_error: Option<String>,
+    // Folders unpacked from the binary live as long as the studio.
+    _demo: Option<tempfile::TempDir>,
+    _ui: Option<tempfile::TempDir>,
+}
+
+impl Studio {
+    /// Loads the workspace, starts the server (if asked) and the control
+    /// endpoint. `progress` hears about slow steps (a big workspace file).
+    pub async fn start(opts: StudioOptions, progress: impl Fn(&str)) -> Result<Studio> {
+        let (mut ws, path) = match &opts.workspace {
+            Some(p) => (load_with_progress(p, &progress)?, Some(p.clone())),
+            None => (crate::demo::workspace()?, None),
+        };
+        if let Some(h) = opts.host {
+            ws.server.host = h;
+        }
+        if let Some(p) = opts.port {
+            ws.server.port = p;
+        }
+        if let Some(d) = opts.static_dir {
+            ws.server.static_dir = Some(d.display().to_string());
+        }
+        let demo = if path.is_none() && ws.server.static_dir.is_none() {
+            let dir = crate::demo::unpack()?;
+            ws.server.static_dir = Some(dir.path().display().to_string());
+            Some(dir)
+        } else {
+            None
+        };
+        let (ui, ui_dir) = match opts.ui {
+            UiSource::None => (None, None),
+            UiSource::Embedded => {
+                let dir = crate::ui_assets::unpack()?;
+                let p = dir.path().to_owned();
+                (Some(dir), Some(p))
+            }
+            UiSource::Dir(d) => {
+                if !d.join("index.html").is_file() {
+                    return Err(Error::Invalid(format!(
+                        "--ui-dir {}: no index.html there (build the UI with `npm --prefix ui run build`)",
+                        d.display()
+                    )));
+                }
+                (None, Some(d))
+            }
+        };
+        let engine = Engine::new(ws, path)?;
+        let start_error = if opts.start_server {
+            engine.start_server(None).await.err().map(|e| e.to_string())
+        } else {
+            None
+        };
+        let control_engine = engine.clone();
+        let commands: CommandHandler = Arc::new(move |name, data| {
+            let engine = control_engine.clone();
+            Box::pin(async move { crate::commands::run(&engine, &name, data).await })
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.control_port))
+            .await
+            .map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot listen for the control endpoint on 127.0.0.1:{}: {e} (choose another \
+                     --control-port, or 0 for any free one)",
+                    opts.control_port
+                ))
+            })?;
+        let control =
+            ControlEndpoint::start(listener, engine.model(), commands, engine.events(), ui_dir)?;
+        Ok(Studio {
+            engine,
+            control,
+            start_error,
+            _demo: demo,
+            _ui: ui,
+        })
+    }
+
+    /// The dashboard page of the embedded server while it runs.
+    pub fn dashboard_url(&self) -> Option<String> {
+        self.engine
+            .model()
+            .get(juggler::path!["server", "dashboardUrl"])
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }
+
+    /// The juggler endpoint of the embedded server while it runs.
+    pub fn server_url(&self) -> Option<String> {
+        self.engine
+            .model()
+            .get(juggler::path!["server", "url"])
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }
+
+    /// The studio UI for a browser, token in the fragment (never sent to a
+    /// server, so it stays out of logs and `Referer`).
+    pub fn ui_url(&self) -> String {
+        format!("{}#token={}", self.control.http_url(), self.control.token())
+    }
+
+    /// Stops the control endpoint, then the engine.
+    pub async fn shutdown(self) {
+        self.control.shutdown().await;
+        self.engine.shutdown().await;
+    }
+}
+
+/// Loads a workspace, saying so when the file is big enough to take a
+/// while (a large initial state), with its size and how long it took.
+fn load_with_progress(path: &std::path::Path, progress: &impl Fn(&str)) -> Result<Workspace> {
+    const BIG: u64 = 4 * 1024 * 1024;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let started = std::time::Instant::now();
+    if size >= BIG {
+        progress(&format!(
+            "Loading {} ({:.1} MB)…",
+            path.display(),
+            size as f64 / 1_000_000.0
+        ));
+    }
+    let ws = Workspace::load(path)?;
+    if size >= BIG {
+        progress(&format!(
+            "Loaded in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(ws)
+}
