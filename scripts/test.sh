@@ -18,7 +18,7 @@ PYTHON="${PYTHON:-python3}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-STAGES_TOTAL=9
+STAGES_TOTAL=11
 STAGE_NO=0
 STAGE=''
 PASSED=0
@@ -146,6 +146,12 @@ ensure_node() {
     # juggler-studio (so before any cargo command), and the e2e tests' own.
     npm_ci crates/studio/demo @hat-open/juggler
     npm_ci tests/e2e playwright-core
+    # The studio UI (Svelte + Vite), built before any cargo command: the
+    # studio crate embeds ui/dist for `juggler-studio serve --ui`.
+    npm_ci ui svelte
+    npm_ci tests/ui playwright-core
+    echo "ui: npm run build"
+    npm --prefix ui run build --silent </dev/null || die "the UI build failed (npm --prefix ui run build)"
 }
 
 # `npm ci` in $1 unless its node_modules has package $2 and is newer than
@@ -230,6 +236,8 @@ main() {
     ensure_node
     ensure_chromium
 
+    local log rc
+
     banner "cargo fmt --all -- --check"
     cargo fmt --all -- --check || die "code is not formatted: run 'cargo fmt --all'"
 
@@ -237,11 +245,22 @@ main() {
     cargo clippy --workspace --all-targets -- -D warnings </dev/null ||
         die "clippy found problems"
 
+    banner "ui: svelte-check and Vitest"
+    (cd ui && npm run check --silent </dev/null) || die "svelte-check found problems in ui/"
+    log="$LOG_DIR/vitest.json"
+    rc=0
+    (cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$log" </dev/null) || rc=$?
+    if [ -f "$log" ]; then
+        add_counts $(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests,r.numFailedTests,r.numPendingTests+r.numTodoTests)' "$log")
+    fi
+    [ "$rc" -eq 0 ] || die "the UI unit tests (Vitest) failed"
+
     banner "cargo build --workspace --examples"
     cargo build --workspace --examples </dev/null || die "build failed"
 
     banner "cargo test --workspace"
-    local log="$LOG_DIR/cargo-test.log" rc=0
+    log="$LOG_DIR/cargo-test.log"
+    rc=0
     cargo test --workspace </dev/null 2>&1 | tee "$log" || rc=$?
     count_cargo "$log"
     [ "$rc" -eq 0 ] || die "cargo test exited with $rc"
@@ -266,6 +285,15 @@ main() {
     add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
         "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
     [ "$rc" -eq 0 ] || die "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)"
+
+    banner "node --test tests/ui (the studio UI of juggler-studio serve --ui in headless Chromium)"
+    log="$LOG_DIR/ui-e2e.log"
+    rc=0
+    (cd tests/ui && JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
+        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
+    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
+        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
+    [ "$rc" -eq 0 ] || die "the studio UI end-to-end tests failed (screenshots and logs in tests/ui/artifacts/)"
 
     echo
     echo "test.sh: all $STAGES_TOTAL stages passed"
