@@ -1,0 +1,341 @@
+// Pure logic of the Client pane (remote sessions): the connect form and its
+// validation, bookmarks, the per-path change history of a session's mirrored
+// state (collected from the model's JSON Patch diffs), bounded lists, the
+// status line and the request composer's JSON. No DOM, no Svelte: Vitest
+// covers it (tests/remote.test.ts).
+
+import type { RemoteBookmark } from '../bindings/RemoteBookmark';
+import type { RemoteStatus } from '../bindings/RemoteStatus';
+import type { RemoteTrust } from '../bindings/RemoteTrust';
+import type { ReceivedNotification } from '../bindings/ReceivedNotification';
+import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch';
+
+// ---------------------------------------------------------------- the form
+
+export type Generation = '0.6' | '0.7';
+export type TrustKind = 'system' | 'caFile' | 'insecure';
+
+/** What the connect form holds. */
+export type ConnectForm = {
+  url: string;
+  generation: Generation;
+  user: string;
+  password: string;
+  trust: TrustKind;
+  caFile: string;
+};
+
+/** `remote.connect`'s target. */
+export type ConnectTarget = {
+  url: string;
+  generation: Generation;
+  user?: string;
+  password?: string;
+  caFile?: string;
+  insecure?: boolean;
+};
+
+export function emptyForm(url = ''): ConnectForm {
+  return { url, generation: '0.6', user: '', password: '', trust: 'system', caFile: '' };
+}
+
+/** Why `url` is not a juggler WebSocket URL, or `null` when it is one. */
+export function validateUrl(url: string): string | null {
+  const text = url.trim();
+  if (text === '') return 'Enter the server’s WebSocket URL, e.g. ws://127.0.0.1:8080/ws';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (!scheme) return 'The URL needs a scheme: ws://HOST:PORT/PATH or wss://…';
+  if (scheme !== 'ws' && scheme !== 'wss') {
+    const hint = scheme === 'http' ? ' (ws://… for http)' : scheme === 'https' ? ' (wss://… for https)' : '';
+    return `Use ws:// or wss://, not ${scheme}://${hint}`;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return 'Not a valid URL: check the host and port';
+  }
+  if (!parsed.hostname) return 'The URL has no host';
+  if (parsed.hash) return 'A WebSocket URL cannot have a #fragment';
+  return null;
+}
+
+/** Field → message for what keeps the form from connecting (empty: none). */
+export function formErrors(form: ConnectForm): Partial<Record<'url' | 'caFile' | 'password', string>> {
+  const errors: Partial<Record<'url' | 'caFile' | 'password', string>> = {};
+  const url = validateUrl(form.url);
+  if (url) errors.url = url;
+  if (form.trust === 'caFile' && form.caFile.trim() === '') errors.caFile = 'Choose the PEM file of the CA certificates';
+  if (form.password !== '' && form.user.trim() === '') errors.password = 'A password needs a user';
+  return errors;
+}
+
+/** The `remote.connect` target of a valid form (absent fields left out). */
+export function buildTarget(form: ConnectForm): ConnectTarget {
+  const target: ConnectTarget = { url: form.url.trim(), generation: form.generation };
+  const user = form.user.trim();
+  if (user) {
+    target.user = user;
+    if (form.password !== '') target.password = form.password;
+  }
+  if (form.trust === 'caFile' && form.caFile.trim()) target.caFile = form.caFile.trim();
+  if (form.trust === 'insecure') target.insecure = true;
+  return target;
+}
+
+export function trustOf(form: ConnectForm): RemoteTrust {
+  if (form.trust === 'caFile') return { caFile: form.caFile.trim() };
+  return form.trust;
+}
+
+// ---------------------------------------------------------------- bookmarks
+
+/** A form filled from a bookmark (the password is never stored). */
+export function formFromBookmark(b: RemoteBookmark): ConnectForm {
+  const form = emptyForm(b.url);
+  form.generation = b.generation === '0.7' ? '0.7' : '0.6';
+  form.user = b.user ?? '';
+  if (b.trust === 'insecure') form.trust = 'insecure';
+  else if (typeof b.trust === 'object' && b.trust !== null) {
+    form.trust = 'caFile';
+    form.caFile = b.trust.caFile;
+  }
+  return form;
+}
+
+/** A bookmark of the form (never its password). */
+export function bookmarkFromForm(name: string, form: ConnectForm): RemoteBookmark {
+  const b: RemoteBookmark = { name: name.trim(), url: form.url.trim(), generation: form.generation, trust: trustOf(form) };
+  if (form.user.trim()) b.user = form.user.trim();
+  return b;
+}
+
+/** A name for a new bookmark of `url`: its host:port and path, unique among `taken`. */
+export function suggestBookmarkName(url: string, taken: string[]): string {
+  let base = url.trim();
+  try {
+    const u = new URL(base);
+    base = u.host + (u.pathname === '/' ? '' : u.pathname);
+  } catch {
+    /* keep the text */
+  }
+  let name = base || 'server';
+  for (let i = 2; taken.includes(name); i++) name = `${base} (${i})`;
+  return name;
+}
+
+export type ListedBookmark = RemoteBookmark & { source: 'workspace' | 'local' };
+
+/** The workspace's bookmarks, then the local ones whose names it does not have. */
+export function mergeBookmarks(workspace: RemoteBookmark[], local: RemoteBookmark[]): ListedBookmark[] {
+  const names = new Set(workspace.map((b) => b.name));
+  return [
+    ...workspace.map((b) => ({ ...b, source: 'workspace' as const })),
+    ...local.filter((b) => !names.has(b.name)).map((b) => ({ ...b, source: 'local' as const })),
+  ];
+}
+
+/** `list` with `b` added, or replacing the one of the same name. */
+export function upsertBookmark(list: RemoteBookmark[], b: RemoteBookmark): RemoteBookmark[] {
+  const i = list.findIndex((x) => x.name === b.name);
+  if (i < 0) return [...list, b];
+  const copy = list.slice();
+  copy[i] = b;
+  return copy;
+}
+
+/** Parses stored bookmarks, dropping what is not one. */
+export function parseBookmarks(text: string | null): RemoteBookmark[] {
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text);
+    if (!Array.isArray(v)) return [];
+    return v.filter(
+      (b) =>
+        b && typeof b === 'object' && typeof b.name === 'string' && typeof b.url === 'string' &&
+        (b.generation === '0.6' || b.generation === '0.7') &&
+        (b.trust === 'system' || b.trust === 'insecure' || (typeof b.trust === 'object' && typeof b.trust?.caFile === 'string')),
+    );
+  } catch {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------- bounded lists
+
+/** `list` with `items` appended, keeping the last `max`. */
+export function pushBounded<T>(list: T[], items: T[], max: number): T[] {
+  const all = list.concat(items);
+  return all.length > max ? all.slice(all.length - max) : all;
+}
+
+// ---------------------------------------------------------------- change history
+
+/** One change of a session's state: `path` relative to the state (a pointer; '' the whole state). */
+export type StateChange = {
+  seq: number;
+  time: number;
+  path: string;
+  op: PatchOp['op'];
+  /** The new value; `undefined` when removed. */
+  value: Json | undefined;
+};
+
+export const HISTORY_MAX = 200;
+
+/**
+ * The per-path change history of every session's mirrored state, fed with
+ * the model's diffs (`ControlClient.onDiff`). Each session keeps its last
+ * `max` changes, oldest first; a session that leaves `/remotes` is dropped.
+ */
+export class ChangeHistory {
+  private readonly bySession = new Map<string, StateChange[]>();
+  private seq = 0;
+
+  constructor(readonly max = HISTORY_MAX) {}
+
+  /** Records the changes `ops` made under `/remotes/ID/state`; `model` is the model after them. Returns the sessions that changed. */
+  record(ops: PatchOp[], model: unknown, time = Date.now()): string[] {
+    const added = new Map<string, StateChange[]>();
+    const add = (id: string, c: Omit<StateChange, 'seq' | 'time'>) => {
+      let l = added.get(id);
+      if (!l) added.set(id, (l = []));
+      l.push({ seq: ++this.seq, time, ...c });
+    };
+    const remotes = (getAt(model as Json, ['remotes']) ?? {}) as Record<string, Json>;
+    for (const op of ops) {
+      let tokens: string[];
+      try {
+        tokens = parsePointer(op.path);
+      } catch {
+        continue;
+      }
+      if (tokens.length >= 3 && tokens[0] === 'remotes' && tokens[2] === 'state') {
+        const id = tokens[1];
+        const path = toPointer(tokens.slice(3));
+        const value =
+          op.op === 'remove' ? undefined : op.op === 'move' || op.op === 'copy' ? getAt(model as Json, tokens) : op.value;
+        if (op.op === 'test') continue;
+        add(id, { path, op: op.op, value });
+        if (op.op === 'move') {
+          const from = parsePointer(op.from);
+          if (from[0] === 'remotes' && from[1] === id && from[2] === 'state')
+            add(id, { path: toPointer(from.slice(3)), op: 'remove', value: undefined });
+        }
+      } else if (tokens.length < 3 && (tokens.length === 0 || tokens[0] === 'remotes') && op.op !== 'test') {
+        // A whole session (or the whole model) was set: its state as it now is.
+        const ids = tokens.length === 2 ? [tokens[1]] : Object.keys(remotes);
+        for (const id of ids) {
+          const state = getAt(model as Json, ['remotes', id, 'state']);
+          if (state !== undefined && state !== null) add(id, { path: '', op: 'replace', value: state });
+        }
+      }
+    }
+    for (const id of [...this.bySession.keys()]) if (!(id in remotes)) this.bySession.delete(id);
+    for (const [id, list] of added) {
+      if (!(id in remotes)) continue;
+      this.bySession.set(id, pushBounded(this.bySession.get(id) ?? [], list, this.max));
+    }
+    return [...added.keys()];
+  }
+
+  /** A session's changes, oldest first. */
+  of(id: string): StateChange[] {
+    return this.bySession.get(id) ?? [];
+  }
+
+  clear(id: string): void {
+    this.bySession.delete(id);
+  }
+}
+
+/** Whether `path` is `under` or inside it (pointers). */
+export function isUnder(path: string, under: string): boolean {
+  return under === '' || path === under || path.startsWith(under + '/');
+}
+
+/** The changes at `selected` (a pointer) and below it, newest first; all when `selected` is null. */
+export function filterChanges(changes: StateChange[], selected: string | null): StateChange[] {
+  const out = selected === null ? changes.slice() : changes.filter((c) => isUnder(c.path, selected));
+  return out.reverse();
+}
+
+/** svelte-jsoneditor's path (keys and indices) → a pointer. */
+export function pathToPointer(path: readonly (string | number)[]): string {
+  return toPointer([...path]);
+}
+
+// ---------------------------------------------------------------- status
+
+/** Milliseconds left of a retry of `retryInMs` announced at `since`. */
+export function remainingMs(retryInMs: number, since: number, now: number): number {
+  return Math.max(0, retryInMs - Math.max(0, now - since));
+}
+
+/** The status line: `connecting (attempt 2)`, `connected`, `disconnected: REASON — retrying in 3 s`… */
+export function statusText(status: RemoteStatus, leftMs: number | null = null): string {
+  switch (status.kind) {
+    case 'connecting':
+      return status.attempt > 1 ? `connecting (attempt ${status.attempt})…` : 'connecting…';
+    case 'connected':
+      return 'connected';
+    case 'disconnected': {
+      const left = leftMs ?? status.retryInMs;
+      const retry = left === null ? '' : left <= 0 ? ' — retrying now' : ` — retrying in ${Math.ceil(left / 1000)} s`;
+      return `disconnected: ${status.reason}${retry}`;
+    }
+    case 'stopped':
+      return 'stopped';
+  }
+}
+
+export type StatusTone = 'ok' | 'warn' | 'err' | 'off';
+
+export function statusTone(status: RemoteStatus): StatusTone {
+  return status.kind === 'connected' ? 'ok' : status.kind === 'connecting' ? 'warn' : status.kind === 'disconnected' ? 'err' : 'off';
+}
+
+// ---------------------------------------------------------------- composer and lists
+
+export type Parsed = { ok: true; value: Json } | { ok: false; error: string };
+
+/** The composer's data: JSON text, empty meaning `null`. */
+export function parseData(text: string): Parsed {
+  if (text.trim() === '') return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) as Json };
+  } catch (e) {
+    return { ok: false, error: `Not JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** Notifications newest first whose name contains `filter` (any case). */
+export function filterNotifications(list: ReceivedNotification[], filter: string): ReceivedNotification[] {
+  const f = filter.trim().toLowerCase();
+  const out = f ? list.filter((n) => n.name.toLowerCase().includes(f)) : list.slice();
+  return out.reverse();
+}
+
+/** One-line JSON, cut at `max` characters. */
+export function preview(value: Json | undefined, max = 120): string {
+  if (value === undefined) return '(removed)';
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+/** `HH:MM:SS.mmm` in local time. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** The data of an error answer (`remoteError` puts the remote's value in `data`). */
+export function errorValue(e: unknown): Json {
+  if (e && typeof e === 'object') {
+    const o = e as { code?: unknown; data?: unknown; message?: unknown };
+    if (o.code === 'remoteError') return (o.data ?? null) as Json;
+    if (typeof o.message === 'string') return o.message;
+  }
+  return String(e);
+}
