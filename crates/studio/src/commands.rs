@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "state.redo",
     "notify.send",
     "notify.presets",
+    "remote.bookmarks",
     "rules.set",
     "rules.test",
     "rules.fromRequest",
@@ -144,6 +145,10 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
         }
         "notify.presets" => engine
             .set_notify_presets(data.get("presets").cloned().unwrap_or(data))
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "remote.bookmarks" => engine
+            .set_remote_bookmarks(data.get("bookmarks").cloned().unwrap_or(data))
             .map(|_| Value::Null)
             .map_err(from_error),
         "rules.set" => engine

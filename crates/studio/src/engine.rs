@@ -724,6 +724,26 @@ impl Engine {
         Ok(())
     }
 
+    /// Replaces the remote-server bookmarks (saved with the workspace).
+    pub fn set_remote_bookmarks(&self, bookmarks: Value) -> Result<()> {
+        let bookmarks: Vec<workspace::RemoteBookmark> = serde_path_to_error::deserialize(bookmarks)
+            .map_err(|e| Error::Invalid(format!("invalid bookmarks: {e}")))?;
+        if let Some(b) = bookmarks
+            .iter()
+            .find(|b| !(b.url.starts_with("ws://") || b.url.starts_with("wss://")))
+        {
+            return Err(Error::Invalid(format!(
+                "invalid bookmarks: {:?}: the url must start with ws:// or wss://",
+                b.name
+            )));
+        }
+        self.core().workspace.remotes = bookmarks.clone();
+        self.inner
+            .model
+            .set(path!["workspace", "remotes"], json!(bookmarks));
+        Ok(())
+    }
+
     // ---- workspace ---------------------------------------------------------------
 
     /// Saves the workspace (to `path`, or where it came from).

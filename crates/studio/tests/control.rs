@@ -1158,3 +1158,35 @@ async fn workspace_open_replaces_rules_state_and_settings_and_restarts_the_serve
     );
     check_model(&rig.engine);
 }
+
+#[tokio::test]
+async fn remote_bookmarks_are_replaced_and_saved() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let bookmarks = json!([
+        {"name": "plant", "url": "wss://plant.example:8443/ws", "generation": "0.7",
+         "user": "op", "trust": {"caFile": "ca.pem"}},
+        {"name": "local", "url": "ws://127.0.0.1:1234/ws", "generation": "0.6", "trust": "system"}
+    ]);
+    cmd(
+        &rig.control,
+        "remote.bookmarks",
+        json!({"bookmarks": bookmarks}),
+    )
+    .await;
+    wait_at(model, "/workspace/remotes", bookmarks.clone()).await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(ws["remotes"], bookmarks);
+    let e = cmd_err(
+        &rig.control,
+        "remote.bookmarks",
+        json!([{"name": "web", "url": "http://x/ws"}]),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("ws://"), "{}", e.message);
+    let e = cmd_err(&rig.control, "remote.bookmarks", json!([{"url": "ws://x"}])).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("name"), "{}", e.message);
+    wait_at(model, "/workspace/remotes", bookmarks).await;
+}
