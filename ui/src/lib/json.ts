@@ -1,0 +1,228 @@
+// JSON text as the user types it: parsing with messages that say where the
+// text goes wrong (line and column, the same in every browser, unlike
+// `JSON.parse`'s messages), and short previews of values for lists.
+
+import type { JsonValue } from '../bindings/JsonValue';
+
+export type JsonParse =
+  | { ok: true; value: JsonValue }
+  | { ok: false; message: string; offset: number; line: number; column: number };
+
+export interface ParseOptions {
+  /** Blank text parses as this value instead of being an error. */
+  empty?: JsonValue;
+}
+
+class Failure extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Line and column (both from 1) of `offset` in `text`. */
+export function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
+}
+
+function describe(ch: string | undefined): string {
+  if (ch === undefined) return 'the end of the text';
+  if (ch === '\n') return 'a line break';
+  if (ch === "'") return "' (JSON strings take double quotes)";
+  return `'${ch}'`;
+}
+
+class Parser {
+  i = 0;
+  constructor(readonly s: string) {}
+
+  fail(what: string, at = this.i): never {
+    throw new Failure(`${what}, found ${describe(this.s[at])}`, at);
+  }
+
+  ws(): void {
+    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i])) this.i++;
+  }
+
+  value(): JsonValue {
+    this.ws();
+    const c = this.s[this.i];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return v;
+      }
+    }
+    if (c !== undefined && /[A-Za-z_]/.test(c)) {
+      const word = /^[A-Za-z_][\w.$-]*/.exec(this.s.slice(this.i))![0];
+      throw new Failure(`expected a value, found ${word} (a string needs double quotes: "${word}")`, this.i);
+    }
+    return this.fail('expected a value');
+  }
+
+  object(): JsonValue {
+    this.i++;
+    const out: { [k: string]: JsonValue } = {};
+    this.ws();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] !== '"') {
+        if (this.s[this.i] === '}') this.fail('expected a member name after the comma (no trailing commas in JSON)');
+        this.fail('expected a member name in double quotes');
+      }
+      const key = this.string();
+      this.ws();
+      if (this.s[this.i] !== ':') this.fail(`expected ':' after "${key}"`);
+      this.i++;
+      out[key] = this.value();
+      this.ws();
+      const c = this.s[this.i];
+      if (c === ',') {
+        this.i++;
+        continue;
+      }
+      if (c === '}') {
+        this.i++;
+        return out;
+      }
+      this.fail("expected ',' or '}' after a member");
+    }
+  }
+
+  array(): JsonValue {
+    this.i++;
+    const out: JsonValue[] = [];
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] === ']') this.fail('expected a value after the comma (no trailing commas in JSON)');
+      out.push(this.value());
+      this.ws();
+      const c = this.s[this.i];
+      if (c === ',') {
+        this.i++;
+        continue;
+      }
+      if (c === ']') {
+        this.i++;
+        return out;
+      }
+      this.fail("expected ',' or ']' after an element");
+    }
+  }
+
+  string(): string {
+    const start = this.i;
+    this.i++;
+    for (;;) {
+      const c = this.s[this.i];
+      if (c === undefined) throw new Failure('the string does not end: a closing " is missing', start);
+      if (c === '"') {
+        this.i++;
+        return JSON.parse(this.s.slice(start, this.i));
+      }
+      if (c === '\\') {
+        const e = this.s[this.i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(this.s.slice(this.i + 2, this.i + 6))) this.fail('expected 4 hex digits after \\u', this.i);
+          this.i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+          this.i += 2;
+        } else {
+          this.fail('unknown escape in a string', this.i + 1);
+        }
+        continue;
+      }
+      if (c < ' ') this.fail('a control character in a string (write \\n for a line break)');
+      this.i++;
+    }
+  }
+
+  number(): number {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.i));
+    if (!m) this.fail('expected a number');
+    this.i += m[0].length;
+    return Number(m[0]);
+  }
+}
+
+/** Parses JSON text; on failure says what and where (line, column from 1). */
+export function parseJson(text: string, options: ParseOptions = {}): JsonParse {
+  if (options.empty !== undefined && text.trim() === '') return { ok: true, value: options.empty };
+  const p = new Parser(text);
+  try {
+    if (text.trim() === '') throw new Failure('empty: write a JSON value (null, 1, "text", [..], {..})', 0);
+    const value = p.value();
+    p.ws();
+    if (p.i < text.length) p.fail('expected the end after the value (one JSON value only)');
+    return { ok: true, value };
+  } catch (e) {
+    if (!(e instanceof Failure)) throw e;
+    const { line, column } = position(text, e.offset);
+    return { ok: false, message: `line ${line}, column ${column}: ${e.message}`, offset: e.offset, line, column };
+  }
+}
+
+/** JSON text for an editor: scalars and short values on one line, others indented. */
+export function formatJson(value: JsonValue | undefined, width = 60): string {
+  if (value === undefined) return '';
+  const line = oneLine(value);
+  return line.length <= width ? line : JSON.stringify(value, null, 2);
+}
+
+/** JSON on one line with a space after commas and colons. */
+export function oneLine(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(oneLine).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** One-line preview of a value, cut at `max` characters. */
+export function preview(value: JsonValue | undefined, max = 80): string {
+  const text = value === undefined ? '' : JSON.stringify(value);
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+/** Structural equality of JSON values (member order does not matter). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => jsonEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a).filter((k) => (a as any)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as any)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => jsonEqual((a as any)[k], (b as any)[k]));
+}
