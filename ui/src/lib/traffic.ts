@@ -1,0 +1,359 @@
+// The UI's copy of the engine's traffic log: filled from `traffic.query`,
+// then by `traffic` events (deduplicated by `seq`, bounded), emptied by a
+// clear, refilled after `events.lagged` or a reconnect. The pure pieces
+// (merge, filter, pairs, sizes, peers) are exported for the Vitest tests in
+// tests/traffic.test.ts; `TrafficLog` glues them to a control client and a
+// Svelte store that both the Traffic and the Connections pane read.
+
+import { writable, type Readable } from 'svelte/store';
+import type { TrafficEntry } from '../bindings/TrafficEntry';
+import type { TrafficFilter } from '../bindings/TrafficFilter';
+import type { TrafficKind } from '../bindings/TrafficKind';
+import type { Peer } from '../bindings/Peer';
+import type { Model } from '../bindings/Model';
+import { formatBytes } from './format';
+
+export type { TrafficEntry, TrafficFilter, TrafficKind, Peer };
+
+export const KINDS: TrafficKind[] = ['request', 'response', 'state', 'notify'];
+/** Entries the UI keeps. */
+export const MAX_ENTRIES = 5000;
+/** Entries asked for at start and after a gap. */
+export const QUERY_LIMIT = 2000;
+
+// --- peers -------------------------------------------------------------------
+
+/** A string key for a peer: `c:3`, `r:r1`. */
+export function peerKey(peer: Peer): string {
+  return 'connection' in peer ? `c:${peer.connection}` : `r:${peer.remote}`;
+}
+
+/** The peer of a key from `peerKey`; `null` for anything else. */
+export function parsePeerKey(key: string): Peer | null {
+  const m = /^([cr]):(.+)$/.exec(key);
+  if (!m) return null;
+  if (m[1] === 'c') {
+    const id = Number(m[2]);
+    return Number.isInteger(id) ? { connection: id } : null;
+  }
+  return { remote: m[2] };
+}
+
+/** How a peer is shown: `#3`, `remote r1`. */
+export function peerLabel(peer: Peer): string {
+  return 'connection' in peer ? `#${peer.connection}` : `remote ${peer.remote}`;
+}
+
+export function samePeer(a: Peer, b: Peer): boolean {
+  return peerKey(a) === peerKey(b);
+}
+
+/** The distinct peers of `entries` (and of `extra`), connections first by id, then remote sessions. */
+export function peersOf(entries: readonly TrafficEntry[], extra: readonly Peer[] = []): Peer[] {
+  const seen = new Map<string, Peer>();
+  for (const p of extra) seen.set(peerKey(p), p);
+  for (const e of entries) {
+    const k = peerKey(e.peer);
+    if (!seen.has(k)) seen.set(k, e.peer);
+  }
+  return [...seen.values()].sort((a, b) => {
+    const ac = 'connection' in a, bc = 'connection' in b;
+    if (ac && bc) return (a as { connection: number }).connection - (b as { connection: number }).connection;
+    if (ac !== bc) return ac ? -1 : 1;
+    return (a as { remote: string }).remote.localeCompare((b as { remote: string }).remote, undefined, { numeric: true });
+  });
+}
+
+// --- merging -----------------------------------------------------------------
+
+/**
+ * `list` (sorted by seq, no duplicates) with `incoming` merged in: sorted by
+ * seq, one entry per seq (the later copy wins: a request queried after its
+ * answer knows its pair), at most `max` entries (the newest). Returns `list`
+ * itself when nothing changed; never mutates it.
+ */
+export function mergeEntries(list: readonly TrafficEntry[], incoming: readonly TrafficEntry[], max = MAX_ENTRIES): TrafficEntry[] {
+  if (incoming.length === 0 && list.length <= max) return list as TrafficEntry[];
+  let out: TrafficEntry[];
+  const last = list.length ? list[list.length - 1].seq : -Infinity;
+  let ascending = true;
+  for (let i = 0; i < incoming.length; i++) {
+    if (incoming[i].seq <= (i ? incoming[i - 1].seq : last)) {
+      ascending = false;
+      break;
+    }
+  }
+  if (ascending) {
+    // The usual case: new events after the newest.
+    out = list.concat(incoming);
+  } else {
+    const bySeq = new Map<number, TrafficEntry>();
+    for (const e of list) bySeq.set(e.seq, e);
+    for (const e of incoming) bySeq.set(e.seq, e);
+    out = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }
+  return out.length > max ? out.slice(out.length - max) : out;
+}
+
+// --- filtering ---------------------------------------------------------------
+
+export const EMPTY_FILTER: TrafficFilter = { kinds: [], name: null, peer: null, direction: null, text: null };
+
+const dataText = new WeakMap<TrafficEntry, string>();
+
+/** The entry's data as lower-case JSON text (cached). */
+function lowerData(e: TrafficEntry): string {
+  let t = dataText.get(e);
+  if (t === undefined) {
+    t = e.data === null || e.data === undefined ? '' : JSON.stringify(e.data).toLowerCase();
+    dataText.set(e, t);
+  }
+  return t;
+}
+
+/** Whether `e` passes `f`, as the engine's `traffic.query` decides: every field that is set must match. */
+export function matchesFilter(e: TrafficEntry, f: TrafficFilter): boolean {
+  if (f.kinds.length && !f.kinds.includes(e.kind)) return false;
+  if (f.direction && e.direction !== f.direction) return false;
+  if (f.peer && !samePeer(e.peer, f.peer)) return false;
+  if (f.name) {
+    if (!(e.name ?? '').toLowerCase().includes(f.name.toLowerCase())) return false;
+  }
+  if (f.text) {
+    const t = f.text.toLowerCase();
+    if (!(e.name ?? '').toLowerCase().includes(t) && !lowerData(e).includes(t)) return false;
+  }
+  return true;
+}
+
+/** The filter with empty texts as `null` and all kinds as none, as the engine takes it. */
+export function normalizeFilter(f: TrafficFilter): TrafficFilter {
+  const text = (s: string | null) => (s && s.trim() !== '' ? s : null);
+  return {
+    kinds: f.kinds.length === KINDS.length ? [] : [...f.kinds],
+    name: text(f.name),
+    peer: f.peer,
+    direction: f.direction,
+    text: text(f.text),
+  };
+}
+
+/** The newest `cap` entries of `list` that pass `f`, oldest first, and how many pass in all. */
+export function newestMatching(list: readonly TrafficEntry[], f: TrafficFilter, cap: number): { rows: TrafficEntry[]; total: number } {
+  const nf = normalizeFilter(f);
+  const rows: TrafficEntry[] = [];
+  let total = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (matchesFilter(list[i], nf)) {
+      total += 1;
+      if (rows.length < cap) rows.push(list[i]);
+    }
+  }
+  rows.reverse();
+  return { rows, total };
+}
+
+// --- pairs and sizes ----------------------------------------------------------
+
+/** Index of request seq → response seq, for requests whose entry predates their answer. */
+export function responseIndex(list: readonly TrafficEntry[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const e of list) if (e.kind === 'response' && e.pair != null) m.set(e.pair, e.seq);
+  return m;
+}
+
+/** The seq of the other half of a request/response pair, if known. */
+export function pairSeq(e: TrafficEntry, responses: Map<number, number>): number | null {
+  if (e.pair != null) return e.pair;
+  if (e.kind === 'request') return responses.get(e.seq) ?? null;
+  return null;
+}
+
+/** The round-trip time of a pair, from either half. */
+export function pairRtt(e: TrafficEntry, other: TrafficEntry | null | undefined): number | null {
+  return e.rttMs ?? other?.rttMs ?? null;
+}
+
+/** The ops of a state entry (its data is a JSON Patch). */
+export function diffOps(e: TrafficEntry): { op: string; path: string; value?: unknown }[] {
+  return e.kind === 'state' && Array.isArray(e.data) ? (e.data as unknown as { op: string; path: string; value?: unknown }[]) : [];
+}
+
+/** The size column: `812 B`; for a state diff `diff 3 ops, 812 B`. */
+export function describeSize(e: TrafficEntry): string {
+  const bytes = formatBytes(e.size);
+  if (e.kind === 'state' && !e.dataTruncated && Array.isArray(e.data)) {
+    const n = e.data.length;
+    return `diff ${n} op${n === 1 ? '' : 's'}, ${bytes}`;
+  }
+  return bytes;
+}
+
+/** `→` for frames the studio sent, `←` for frames it received. */
+export function directionArrow(e: TrafficEntry): string {
+  return e.direction === 'out' ? '→' : '←';
+}
+
+// --- the live log ----------------------------------------------------------------
+
+/** What of the control client the log uses (tests pass a fake). */
+export interface TrafficSource {
+  send<T = unknown>(name: string, data?: unknown): Promise<T>;
+  on(event: string, handler: (data: any) => void): () => void;
+  readonly model?: Readable<Model | null>;
+  readonly status?: Readable<{ kind: string }>;
+}
+
+export class TrafficLog {
+  private list: TrafficEntry[] = [];
+  private queue: TrafficEntry[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private responses = new Map<number, number>();
+  private bySeq = new Map<number, TrafficEntry>();
+  private readonly store = writable<TrafficEntry[]>([]);
+  private stops: (() => void)[] = [];
+  /** Events received while a query runs, to keep when its answer replaces the list. */
+  private buffering: TrafficEntry[] | null = null;
+  private querying = 0;
+
+  /** The entries, oldest first. */
+  readonly entries: Readable<TrafficEntry[]> = { subscribe: this.store.subscribe };
+
+  constructor(
+    readonly max = MAX_ENTRIES,
+    /** Delay before queued events are merged (batches bursts). */
+    readonly batchMs = 30,
+  ) {}
+
+  /** The entries now (not reactive). */
+  get current(): TrafficEntry[] {
+    return this.list;
+  }
+
+  get(seq: number): TrafficEntry | undefined {
+    return this.bySeq.get(seq);
+  }
+
+  /** The other half of `e`'s request/response pair, if the log holds it. */
+  pairOf(e: TrafficEntry): TrafficEntry | null {
+    const s = pairSeq(e, this.responses);
+    return s == null ? null : (this.bySeq.get(s) ?? null);
+  }
+
+  /** Queues entries from events; they are merged within `batchMs`. */
+  add(entry: TrafficEntry): void {
+    this.queue.push(entry);
+    this.buffering?.push(entry);
+    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.batchMs);
+  }
+
+  /** Merges what `add` queued now. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const q = this.queue;
+    this.queue = [];
+    if (q.length) this.set(mergeEntries(this.list, q, this.max));
+  }
+
+  /** Merges entries (a query's answer) at once. */
+  merge(entries: readonly TrafficEntry[]): void {
+    this.flush();
+    this.set(mergeEntries(this.list, entries, this.max));
+  }
+
+  /** Replaces everything with `entries`. */
+  reset(entries: readonly TrafficEntry[] = []): void {
+    this.queue = [];
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.set(mergeEntries([], entries, this.max));
+  }
+
+  /** Forgets the entries up to `seq` (the engine's log was cleared then). */
+  dropUpTo(seq: number): void {
+    this.flush();
+    if (this.list.length && this.list[0].seq <= seq) this.set(this.list.filter((e) => e.seq > seq));
+  }
+
+  private set(list: TrafficEntry[]): void {
+    if (list === this.list) return;
+    this.list = list;
+    this.bySeq = new Map(list.map((e) => [e.seq, e]));
+    this.responses = responseIndex(list);
+    this.store.set(list);
+  }
+
+  /**
+   * Asks the engine for its newest entries; merges them, or with `replace`
+   * makes them (and the events that came meanwhile) the whole list.
+   */
+  async query(source: TrafficSource, replace = false): Promise<void> {
+    this.querying += 1;
+    if (!this.buffering) this.buffering = [];
+    try {
+      const answer = await source.send<TrafficEntry[]>('traffic.query', { limit: QUERY_LIMIT });
+      const meanwhile = this.buffering ?? [];
+      this.flush();
+      if (replace) this.reset([...answer, ...meanwhile]);
+      else this.merge(answer);
+    } finally {
+      this.querying -= 1;
+      if (this.querying === 0) this.buffering = null;
+    }
+  }
+
+  /** Clears the engine's log and this copy. */
+  async clear(source: TrafficSource): Promise<void> {
+    await source.send('traffic.clear', null);
+    // Events of frames before the clear came before its answer: what the
+    // engine holds now is what came after.
+    this.reset();
+    await this.query(source);
+  }
+
+  /** Follows `source`: its events, gaps (`events.lagged`, reconnects) and clears by anyone. */
+  attach(source: TrafficSource): void {
+    this.detach();
+    this.stops.push(source.on('traffic', (e: TrafficEntry) => this.add(e)));
+    this.stops.push(source.on('events.lagged', () => void this.query(source).catch(() => {})));
+    if (source.status) {
+      let wasOpen = false;
+      this.stops.push(
+        source.status.subscribe((s) => {
+          const open = s.kind === 'open';
+          // Each (re)connection may have missed events, and the engine may
+          // be a new one whose seq starts again: take its log as it is.
+          if (open && !wasOpen) void this.query(source, true).catch(() => {});
+          wasOpen = open;
+        }),
+      );
+    } else {
+      void this.query(source, true).catch(() => {});
+    }
+    if (source.model) {
+      this.stops.push(
+        source.model.subscribe((m) => {
+          // An empty log with lastSeq N: everything up to N was cleared.
+          if (m?.traffic && m.traffic.entries === 0) this.dropUpTo(m.traffic.lastSeq);
+        }),
+      );
+    }
+  }
+
+  detach(): void {
+    for (const s of this.stops) s();
+    this.stops = [];
+  }
+}
+
+let shared: TrafficLog | null = null;
+
+/** The app's one log, attached to `source` the first time. */
+export function sharedTrafficLog(source: TrafficSource): TrafficLog {
+  if (!shared) {
+    shared = new TrafficLog();
+    shared.attach(source);
+  }
+  return shared;
+}

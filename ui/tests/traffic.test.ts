@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { get, writable } from 'svelte/store';
+import {
+  EMPTY_FILTER,
+  TrafficLog,
+  describeSize,
+  matchesFilter,
+  mergeEntries,
+  newestMatching,
+  normalizeFilter,
+  pairRtt,
+  pairSeq,
+  parsePeerKey,
+  peerKey,
+  peerLabel,
+  peersOf,
+  responseIndex,
+  type TrafficEntry,
+  type TrafficSource,
+} from '../src/lib/traffic';
+
+function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
+  return {
+    seq,
+    timeMs: 1_700_000_000_000 + seq,
+    peer: { connection: 1 },
+    direction: 'in',
+    kind: 'notify',
+    name: `n${seq}`,
+    requestId: null,
+    success: null,
+    data: null,
+    dataTruncated: false,
+    size: 10,
+    pair: null,
+    rttMs: null,
+    ...over,
+  };
+}
+const seqs = (l: readonly TrafficEntry[]) => l.map((e) => e.seq);
+
+describe('peers', () => {
+  it('round-trips keys and labels', () => {
+    expect(peerKey({ connection: 3 })).toBe('c:3');
+    expect(peerKey({ remote: 'r1' })).toBe('r:r1');
+    expect(parsePeerKey('c:3')).toEqual({ connection: 3 });
+    expect(parsePeerKey('r:r1')).toEqual({ remote: 'r1' });
+    expect(parsePeerKey('')).toBeNull();
+    expect(parsePeerKey('c:x')).toBeNull();
+    expect(peerLabel({ connection: 3 })).toBe('#3');
+    expect(peerLabel({ remote: 'r2' })).toBe('remote r2');
+  });
+  it('lists distinct peers, connections by id first', () => {
+    const l = [entry(1, { peer: { remote: 'r10' } }), entry(2, { peer: { connection: 5 } }), entry(3, { peer: { remote: 'r2' } }), entry(4, { peer: { connection: 5 } })];
+    expect(peersOf(l, [{ connection: 2 }])).toEqual([{ connection: 2 }, { connection: 5 }, { remote: 'r2' }, { remote: 'r10' }]);
+  });
+});
+
+describe('mergeEntries', () => {
+  it('appends newer entries', () => {
+    expect(seqs(mergeEntries([entry(1), entry(2)], [entry(3), entry(4)]))).toEqual([1, 2, 3, 4]);
+  });
+  it('dedupes by seq, the later copy winning, and sorts', () => {
+    const out = mergeEntries([entry(1), entry(3)], [entry(3, { pair: 9 }), entry(2), entry(2)]);
+    expect(seqs(out)).toEqual([1, 2, 3]);
+    expect(out[2].pair).toBe(9);
+  });
+  it('keeps the newest max entries', () => {
+    const list = Array.from({ length: 5 }, (_, i) => entry(i + 1));
+    expect(seqs(mergeEntries(list, [entry(6), entry(7)], 4))).toEqual([4, 5, 6, 7]);
+  });
+  it('returns the same list when nothing changes and never mutates', () => {
+    const list = [entry(1)];
+    expect(mergeEntries(list, [])).toBe(list);
+    mergeEntries(list, [entry(2)]);
+    expect(seqs(list)).toEqual([1]);
+  });
+});
+
+describe('matchesFilter', () => {
+  const req = entry(1, { kind: 'request', name: 'Pump.Toggle', data: { index: 2, Label: 'Main' }, direction: 'in' });
+  const st = entry(2, { kind: 'state', name: null, data: [{ op: 'replace', path: '/x', value: 1 }], direction: 'out', peer: { remote: 'r1' } });
+  it('passes everything with an empty filter', () => {
+    expect(matchesFilter(req, EMPTY_FILTER)).toBe(true);
+    expect(matchesFilter(st, EMPTY_FILTER)).toBe(true);
+  });
+  it('checks kinds, direction and peer', () => {
+    expect(matchesFilter(req, { ...EMPTY_FILTER, kinds: ['state'] })).toBe(false);
+    expect(matchesFilter(st, { ...EMPTY_FILTER, kinds: ['state', 'notify'] })).toBe(true);
+    expect(matchesFilter(req, { ...EMPTY_FILTER, direction: 'out' })).toBe(false);
+    expect(matchesFilter(st, { ...EMPTY_FILTER, peer: { remote: 'r1' } })).toBe(true);
+    expect(matchesFilter(st, { ...EMPTY_FILTER, peer: { connection: 1 } })).toBe(false);
+  });
+  it('matches name and text in any case; text also in the data', () => {
+    expect(matchesFilter(req, { ...EMPTY_FILTER, name: 'pump.t' })).toBe(true);
+    expect(matchesFilter(req, { ...EMPTY_FILTER, name: 'main' })).toBe(false);
+    expect(matchesFilter(req, { ...EMPTY_FILTER, text: 'MAIN' })).toBe(true);
+    expect(matchesFilter(st, { ...EMPTY_FILTER, text: '/x' })).toBe(true);
+    expect(matchesFilter(st, { ...EMPTY_FILTER, name: 'x' })).toBe(false);
+    expect(matchesFilter(entry(3, { data: null, name: null }), { ...EMPTY_FILTER, text: 'null' })).toBe(false);
+  });
+  it('normalizes blank texts and all kinds to no condition', () => {
+    expect(normalizeFilter({ kinds: ['request', 'response', 'state', 'notify'], name: ' ', peer: null, direction: null, text: '' })).toEqual(EMPTY_FILTER);
+  });
+  it('finds the newest matching rows, capped', () => {
+    const list = Array.from({ length: 10 }, (_, i) => entry(i + 1, { kind: i % 2 ? 'state' : 'notify' }));
+    const { rows, total } = newestMatching(list, { ...EMPTY_FILTER, kinds: ['state'] }, 3);
+    expect(total).toBe(5);
+    expect(seqs(rows)).toEqual([6, 8, 10]);
+  });
+});
+
+describe('pairs and sizes', () => {
+  const request = entry(10, { kind: 'request', requestId: 4 });
+  const response = entry(12, { kind: 'response', requestId: 4, pair: 10, rttMs: 7.5, success: true });
+  it('finds the response of a request that predates its answer', () => {
+    const idx = responseIndex([request, entry(11), response]);
+    expect(pairSeq(request, idx)).toBe(12);
+    expect(pairSeq(response, idx)).toBe(10);
+    expect(pairSeq(entry(11), idx)).toBeNull();
+    expect(pairRtt(request, response)).toBe(7.5);
+    expect(pairRtt(request, null)).toBeNull();
+  });
+  it('describes state diffs by their ops', () => {
+    expect(describeSize(entry(1, { size: 812 }))).toBe('812 B');
+    expect(describeSize(entry(1, { kind: 'state', size: 2048, data: [{ op: 'add', path: '/a', value: 1 }, { op: 'remove', path: '/b' }] }))).toBe('diff 2 ops, 2 KiB');
+    expect(describeSize(entry(1, { kind: 'state', size: 40, data: [{ op: 'add', path: '/a', value: 1 }] }))).toBe('diff 1 op, 40 B');
+  });
+});
+
+describe('TrafficLog', () => {
+  afterEach(() => vi.useRealTimers());
+
+  function fakeSource(answers: TrafficEntry[][]) {
+    const handlers = new Map<string, (d: any) => void>();
+    const model = writable<any>(null);
+    const status = writable({ kind: 'connecting' });
+    const sent: string[] = [];
+    const source: TrafficSource = {
+      async send<T>(name: string) {
+        sent.push(name);
+        if (name === 'traffic.query') return (answers.shift() ?? []) as T;
+        return null as T;
+      },
+      on(event, h) {
+        handlers.set(event, h);
+        return () => handlers.delete(event);
+      },
+      model,
+      status,
+    };
+    return { source, handlers, model, status, sent };
+  }
+
+  it('batches events, dedupes them with the query and pairs halves', async () => {
+    vi.useFakeTimers();
+    const f = fakeSource([[entry(1), entry(2, { kind: 'request' })]]);
+    const log = new TrafficLog(100, 30);
+    log.attach(f.source);
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
+    f.handlers.get('traffic')!(entry(2, { kind: 'request' }));
+    f.handlers.get('traffic')!(entry(3, { kind: 'response', pair: 2, rttMs: 3 }));
+    expect(seqs(get(log.entries))).toEqual([1, 2]);
+    vi.advanceTimersByTime(30);
+    expect(seqs(get(log.entries))).toEqual([1, 2, 3]);
+    expect(log.pairOf(log.get(2)!)?.seq).toBe(3);
+    expect(log.pairOf(log.get(3)!)?.seq).toBe(2);
+    log.detach();
+  });
+
+  it('drops what the engine cleared and re-queries after a lag', async () => {
+    const f = fakeSource([[entry(1), entry(2)], [entry(5), entry(6)]]);
+    const log = new TrafficLog(100, 0);
+    log.attach(f.source);
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
+    f.model.set({ traffic: { entries: 0, lastSeq: 2 } });
+    expect(log.current).toEqual([]);
+    f.handlers.get('events.lagged')!({ missed: 3 });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([5, 6]));
+    expect(f.sent).toEqual(['traffic.query', 'traffic.query']);
+  });
+
+  it('replaces the list on reconnect (a new engine starts seq again)', async () => {
+    const f = fakeSource([[entry(7), entry(8)], [entry(1)]]);
+    const log = new TrafficLog(100, 0);
+    log.attach(f.source);
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([7, 8]));
+    f.status.set({ kind: 'closed' });
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1]));
+  });
+
+  it('clear empties the copy and takes what the engine holds after', async () => {
+    const f = fakeSource([[entry(1), entry(2)], [entry(3)]]);
+    const log = new TrafficLog(100, 0);
+    log.attach(f.source);
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
+    await log.clear(f.source);
+    expect(seqs(log.current)).toEqual([3]);
+    expect(f.sent).toContain('traffic.clear');
+  });
+
+  it('stays bounded', () => {
+    const log = new TrafficLog(3, 0);
+    log.merge([entry(1), entry(2), entry(3)]);
+    log.merge([entry(4)]);
+    expect(seqs(log.current)).toEqual([2, 3, 4]);
+    expect(log.get(1)).toBeUndefined();
+  });
+});
