@@ -9,8 +9,6 @@ import {
   filterNotifications,
   formErrors,
   formFromBookmark,
-  mergeBookmarks,
-  parseBookmarks,
   parseData,
   pathToPointer,
   preview,
@@ -18,6 +16,7 @@ import {
   remainingMs,
   statusText,
   suggestBookmarkName,
+  removeBookmark,
   upsertBookmark,
   validateUrl,
 } from '../src/lib/remote';
@@ -71,27 +70,19 @@ describe('bookmarks', () => {
       ...emptyForm('ws://a/ws'), generation: '0.7', trust: 'insecure',
     });
   });
-  it('merge the workspace’s first, local ones by new names only', () => {
-    const ws = [{ name: 'a', url: 'ws://a/ws', generation: '0.6' as const, trust: 'system' as const }];
-    const local = [
-      { name: 'a', url: 'ws://other/ws', generation: '0.6' as const, trust: 'system' as const },
+  it('are replaced by name, added or removed', () => {
+    const list = [
+      { name: 'a', url: 'ws://a/ws', generation: '0.6' as const, trust: 'system' as const },
       { name: 'b', url: 'ws://b/ws', generation: '0.6' as const, trust: 'system' as const },
     ];
-    expect(mergeBookmarks(ws, local).map((b) => [b.name, b.url, b.source])).toEqual([
-      ['a', 'ws://a/ws', 'workspace'],
-      ['b', 'ws://b/ws', 'local'],
-    ]);
-    expect(upsertBookmark(local, { ...local[0], url: 'ws://c/ws' })[0].url).toBe('ws://c/ws');
-    expect(upsertBookmark(local, { ...local[0], name: 'c' })).toHaveLength(3);
+    expect(upsertBookmark(list, { ...list[0], url: 'ws://c/ws' }).map((b) => b.url)).toEqual(['ws://c/ws', 'ws://b/ws']);
+    expect(upsertBookmark(list, { ...list[0], name: 'c' })).toHaveLength(3);
+    expect(removeBookmark(list, 'a').map((b) => b.name)).toEqual(['b']);
+    expect(list).toHaveLength(2);
   });
   it('get unique suggested names', () => {
     expect(suggestBookmarkName('ws://127.0.0.1:8080/ws', [])).toBe('127.0.0.1:8080/ws');
     expect(suggestBookmarkName('ws://h/', ['h', 'h (2)'])).toBe('h (3)');
-  });
-  it('parse from storage, dropping junk', () => {
-    expect(parseBookmarks(null)).toEqual([]);
-    expect(parseBookmarks('{')).toEqual([]);
-    expect(parseBookmarks(JSON.stringify([{ name: 'a', url: 'ws://a', generation: '0.6', trust: 'system' }, { name: 1 }, null]))).toHaveLength(1);
   });
 });
 

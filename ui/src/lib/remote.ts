@@ -124,17 +124,6 @@ export function suggestBookmarkName(url: string, taken: string[]): string {
   return name;
 }
 
-export type ListedBookmark = RemoteBookmark & { source: 'workspace' | 'local' };
-
-/** The workspace's bookmarks, then the local ones whose names it does not have. */
-export function mergeBookmarks(workspace: RemoteBookmark[], local: RemoteBookmark[]): ListedBookmark[] {
-  const names = new Set(workspace.map((b) => b.name));
-  return [
-    ...workspace.map((b) => ({ ...b, source: 'workspace' as const })),
-    ...local.filter((b) => !names.has(b.name)).map((b) => ({ ...b, source: 'local' as const })),
-  ];
-}
-
 /** `list` with `b` added, or replacing the one of the same name. */
 export function upsertBookmark(list: RemoteBookmark[], b: RemoteBookmark): RemoteBookmark[] {
   const i = list.findIndex((x) => x.name === b.name);
@@ -144,21 +133,9 @@ export function upsertBookmark(list: RemoteBookmark[], b: RemoteBookmark): Remot
   return copy;
 }
 
-/** Parses stored bookmarks, dropping what is not one. */
-export function parseBookmarks(text: string | null): RemoteBookmark[] {
-  if (!text) return [];
-  try {
-    const v = JSON.parse(text);
-    if (!Array.isArray(v)) return [];
-    return v.filter(
-      (b) =>
-        b && typeof b === 'object' && typeof b.name === 'string' && typeof b.url === 'string' &&
-        (b.generation === '0.6' || b.generation === '0.7') &&
-        (b.trust === 'system' || b.trust === 'insecure' || (typeof b.trust === 'object' && typeof b.trust?.caFile === 'string')),
-    );
-  } catch {
-    return [];
-  }
+/** `list` without the bookmark named `name`. */
+export function removeBookmark(list: RemoteBookmark[], name: string): RemoteBookmark[] {
+  return list.filter((b) => b.name !== name);
 }
 
 // ---------------------------------------------------------------- bounded lists
@@ -213,9 +190,8 @@ export class ChangeHistory {
       if (tokens.length >= 3 && tokens[0] === 'remotes' && tokens[2] === 'state') {
         const id = tokens[1];
         const path = toPointer(tokens.slice(3));
-        const value =
-          op.op === 'remove' ? undefined : op.op === 'move' || op.op === 'copy' ? getAt(model as Json, tokens) : op.value;
         if (op.op === 'test') continue;
+        const value = 'value' in op ? op.value : op.op === 'remove' ? undefined : getAt(model as Json, tokens);
         add(id, { path, op: op.op, value });
         if (op.op === 'move') {
           const from = parsePointer(op.from);
