@@ -11,7 +11,7 @@ use crate::engine::{Edit, Engine, Target};
 use crate::error::Error;
 use crate::remote::RemoteTarget;
 use crate::rules;
-use crate::traffic::TrafficFilter;
+use crate::traffic::{Peer, TrafficFilter};
 
 /// Every command name, for `CONTROL.md`'s check and for clients.
 pub const COMMANDS: &[&str] = &[
@@ -42,6 +42,17 @@ pub const COMMANDS: &[&str] = &[
     "workspace.save",
     "workspace.open",
     "connection.close",
+    "record.start",
+    "record.stop",
+    "replay.load",
+    "replay.play",
+    "replay.pause",
+    "replay.step",
+    "replay.seek",
+    "replay.stop",
+    "timeline.state",
+    "timeline.history",
+    "timeline.entries",
 ];
 
 fn failure(code: &str, message: impl Into<String>) -> Value {
@@ -237,6 +248,87 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             engine
                 .close_connection(id)
                 .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "record.start" => {
+            let path: PathBuf = arg(&data, "path")?;
+            let peer = match (
+                arg::<Option<u64>>(&data, "connection")?,
+                arg::<Option<String>>(&data, "remote")?,
+            ) {
+                (Some(id), None) => Peer::Connection(id),
+                (None, Some(id)) => Peer::Remote(id),
+                _ => {
+                    return Err(invalid(
+                        "record.start needs one of `connection` (an id) or `remote` (a session id)",
+                    ));
+                }
+            };
+            engine
+                .record_start(peer, path)
+                .map(|id| json!({"id": id}))
+                .map_err(from_error)
+        }
+        "record.stop" => {
+            let id: String = arg(&data, "id")?;
+            engine
+                .record_stop(&id)
+                .map(|info| json!(info))
+                .map_err(from_error)
+        }
+        "replay.load" => {
+            let path: PathBuf = arg(&data, "path")?;
+            let info = engine.replay_load(&path).await.map_err(from_error)?;
+            if arg::<Option<bool>>(&data, "play")?.unwrap_or(false) {
+                let speed: Option<f64> = arg(&data, "speed")?;
+                return engine
+                    .replay_play(speed)
+                    .map(|i| json!(i))
+                    .map_err(from_error);
+            }
+            Ok(json!(info))
+        }
+        "replay.play" => {
+            let speed: Option<f64> = arg(&data, "speed")?;
+            engine
+                .replay_play(speed)
+                .map(|i| json!(i))
+                .map_err(from_error)
+        }
+        "replay.pause" => engine.replay_pause().map(|i| json!(i)).map_err(from_error),
+        "replay.step" => engine
+            .replay_step()
+            .await
+            .map(|e| json!(e))
+            .map_err(from_error),
+        "replay.seek" => {
+            let step: usize = arg(&data, "step")?;
+            engine
+                .replay_seek(step)
+                .map(|i| json!(i))
+                .map_err(from_error)
+        }
+        "replay.stop" => {
+            engine.replay_stop();
+            Ok(Value::Null)
+        }
+        "timeline.state" => {
+            let step: usize = arg(&data, "step")?;
+            engine.timeline_state(step).map_err(from_error)
+        }
+        "timeline.history" => {
+            let pointer: String = arg(&data, "pointer")?;
+            engine
+                .timeline_history(&pointer)
+                .map(|h| json!(h))
+                .map_err(from_error)
+        }
+        "timeline.entries" => {
+            let from: Option<usize> = arg(&data, "from")?;
+            let limit: Option<usize> = arg(&data, "limit")?;
+            engine
+                .timeline_entries(from.unwrap_or(0), limit.unwrap_or(500).min(10_000))
+                .map(|e| json!(e))
                 .map_err(from_error)
         }
         other => Err(failure(

@@ -33,6 +33,11 @@ use crate::workspace::{self, Workspace};
 /// How many sent notifications and unmatched requests the model keeps.
 const RECENT: usize = 100;
 
+mod recorder;
+mod replay;
+
+pub use replay::MAX_SPEED;
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -66,6 +71,9 @@ struct Core {
     next_remote: u64,
     notify_history: VecDeque<Value>,
     unmatched: VecDeque<Value>,
+    recordings: HashMap<String, recorder::ActiveRecording>,
+    next_recording: u64,
+    replay: Option<replay::ReplaySlot>,
 }
 
 /// Where a state edit goes.
@@ -109,6 +117,9 @@ impl Engine {
                     next_remote: 1,
                     notify_history: VecDeque::new(),
                     unmatched: VecDeque::new(),
+                    recordings: HashMap::new(),
+                    next_recording: 0,
+                    replay: None,
                 }),
             }),
         };
@@ -178,6 +189,8 @@ impl Engine {
         m.set(path!["unmatched"], json!([]));
         m.set(path!["remotes"], json!({}));
         m.set(path!["traffic"], json!(core.traffic.status()));
+        m.set(path!["recordings"], json!({}));
+        m.set(path!["replay"], Value::Null);
         drop(core);
         self.publish_server(None);
     }
@@ -389,6 +402,7 @@ impl Engine {
                     .model
                     .remove(path!["connections", key.as_str()]);
                 drop(core);
+                self.0.record_stop_peer(&Peer::Connection(self.1));
                 self.0
                     .event("connection.closed", json!(ConnectionClosed { id: self.1 }));
             }
@@ -418,6 +432,13 @@ impl Engine {
             connection_id: conn.id(),
             now: now_ms(),
         };
+        if let Some((success, data)) = self.replay_answer(&req.name, &req.data) {
+            return if success {
+                Ok(data)
+            } else {
+                Err(HandlerError(data))
+            };
+        }
         let decision = rules::decide(&mut self.core().rules, &req);
         let answer = match decision {
             Decision::NoRule => {
@@ -491,6 +512,7 @@ impl Engine {
         let Some(frame) = Frame::from_message_text(now_ms() as f64, peer, direction, text) else {
             return;
         };
+        self.record_frame(&frame);
         let mut core = self.core();
         let entry = core.traffic.push(frame).map(|e| json!(e));
         let status = json!(core.traffic.status());
@@ -671,6 +693,7 @@ impl Engine {
             .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
         session.stop();
         self.inner.model.remove(path!["remotes", id]);
+        self.record_stop_peer(&Peer::Remote(id.to_owned()));
         Ok(())
     }
 
@@ -808,6 +831,11 @@ impl Engine {
 
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
+        self.replay_stop();
+        let ids: Vec<String> = self.core().recordings.keys().cloned().collect();
+        for id in ids {
+            let _ = self.record_stop(&id);
+        }
         let remotes: Vec<_> = self.core().remotes.drain().map(|(_, s)| s).collect();
         for r in remotes {
             r.stop();

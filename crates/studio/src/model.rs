@@ -54,6 +54,58 @@ pub struct Model {
     /// The traffic log's counters (the entries come as `traffic` events
     /// and from `traffic.query`).
     pub traffic: TrafficStatus,
+    /// Recordings being written, by id (`rec1`, `rec2`…).
+    pub recordings: BTreeMap<String, RecordingInfo>,
+    /// The recording loaded for replay, `null` when none.
+    pub replay: Option<ReplayInfo>,
+}
+
+/// `/recordings/ID`: a session being recorded to a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct RecordingInfo {
+    /// The recording's id.
+    pub id: String,
+    /// What is recorded: `{"connection": ID}` or `{"remote": SESSION}`.
+    pub peer: crate::traffic::Peer,
+    /// The file.
+    pub path: String,
+    /// When it started, milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub started_at: u64,
+    /// Entries written so far.
+    #[ts(type = "number")]
+    pub entries: u64,
+    /// Bytes written so far.
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// `/replay`: the recording loaded for replay through the embedded server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ReplayInfo {
+    /// The recording file.
+    pub path: String,
+    /// Its header: what was recorded, where and when.
+    pub header: crate::recording::Header,
+    /// Number of entries.
+    pub entries: usize,
+    /// Milliseconds from the first entry to the last.
+    pub duration_ms: f64,
+    /// Entries played so far: the dashboards see the state after them.
+    pub step: usize,
+    /// The time of the last entry played, milliseconds since the start.
+    pub t: f64,
+    /// Whether it is playing (else paused or finished).
+    pub playing: bool,
+    /// Playback speed: 1 is real time.
+    pub speed: f64,
+    /// The file's last line was cut short (a crash while recording) and
+    /// was left out.
+    pub truncated_tail: bool,
 }
 
 /// `/workspace`.

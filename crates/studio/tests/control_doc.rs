@@ -91,6 +91,8 @@ fn every_event_is_documented() {
     for (file, call) in [
         ("src/engine.rs", "event("),
         ("src/engine.rs", ".event("),
+        ("src/engine/recorder.rs", ".event("),
+        ("src/engine/replay.rs", ".event("),
         ("src/control.rs", ".notify("),
     ] {
         let text = read(file);

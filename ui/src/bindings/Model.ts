@@ -2,7 +2,9 @@
 import type { ConnectionInfo } from "./ConnectionInfo";
 import type { HistoryStatus } from "./HistoryStatus";
 import type { JsonValue } from "./JsonValue";
+import type { RecordingInfo } from "./RecordingInfo";
 import type { RemoteInfo } from "./RemoteInfo";
+import type { ReplayInfo } from "./ReplayInfo";
 import type { Rule } from "./Rule";
 import type { SentNotification } from "./SentNotification";
 import type { ServerInfo } from "./ServerInfo";
@@ -57,4 +59,12 @@ remotes: { [key in string]: RemoteInfo },
  * The traffic log's counters (the entries come as `traffic` events
  * and from `traffic.query`).
  */
-traffic: TrafficStatus, };
+traffic: TrafficStatus, 
+/**
+ * Recordings being written, by id (`rec1`, `rec2`…).
+ */
+recordings: { [key in string]: RecordingInfo }, 
+/**
+ * The recording loaded for replay, `null` when none.
+ */
+replay: ReplayInfo | null, };

@@ -27,7 +27,7 @@ pub const VERSION: u32 = 1;
 /// The first line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR, rename = "RecordingHeader")]
 pub struct Header {
     /// Always [`FORMAT`].
     pub format: String,
@@ -60,7 +60,7 @@ impl Header {
 
 /// One line after the header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR, rename = "RecordingEntry")]
 pub struct Entry {
     /// Milliseconds since the header's `startedAt`.
     pub t: f64,
@@ -72,7 +72,7 @@ pub struct Entry {
 /// What happened on the connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR, rename = "RecordingEvent")]
 pub enum Event {
     /// The server's state changed by this JSON Patch.
     State {
