@@ -10,6 +10,7 @@
 //!
 //! All of it is pure file and JSON work; the engine drives it.
 
+pub mod capture;
 pub mod format;
 pub mod reader;
 pub mod timeline;

@@ -361,3 +361,80 @@ fn connect_with_invalid_data_says_what_to_do() {
         .failure()
         .stderr(contains("cannot connect").and(contains("check the URL")));
 }
+
+// ---- record and replay -----------------------------------------------------------
+
+/// A server that, to each connection, changes the state five times, sends
+/// a notification, then closes the connection.
+fn scripted_server(rt: &tokio::runtime::Runtime) -> juggler::Server {
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        juggler::ServerBuilder::new()
+            .autoflush(None)
+            .on_connection(|conn| async move {
+                for n in 1..=5 {
+                    conn.state().set(juggler::path!["n"], json!(n));
+                    let _ = conn.flush().await;
+                }
+                let _ = conn.notify("done", json!({"n": 5})).await;
+                let _ = conn.flush().await;
+                conn.close();
+            })
+            .serve(listener)
+            .expect("serve")
+    })
+}
+
+#[test]
+fn record_writes_a_session_that_replay_plays_to_the_end() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = scripted_server(&rt);
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("bug.ndjson");
+    studio()
+        .args(["record", &server.url(), "--out"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("entries").and(contains("the server closed the connection")));
+    let recording = studio::recording::Recording::read(&file).expect("the recording reads");
+    let kinds: Vec<&str> = recording.entries.iter().map(|e| e.event.kind()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "notify").count(),
+        1,
+        "{kinds:?}"
+    );
+    let timeline = studio::recording::Timeline::new(recording.entries).expect("timeline");
+    assert_eq!(
+        timeline.state_at(usize::MAX).expect("state"),
+        json!({"n": 5})
+    );
+    assert_eq!(
+        timeline.history("/n").expect("history").len(),
+        5,
+        "every change of /n is in the recording"
+    );
+
+    studio()
+        .args(["replay", "--speed", "1000", "--port", "0", "--exit"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("Replay finished").and(contains("dashboard: http://")));
+
+    let bad = write(dir.path(), "bad.ndjson", "{\"nope\": 1}\n");
+    studio()
+        .args(["replay", "--port", "0", "--exit"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(contains("bad.ndjson:1: not a Juggler Studio recording"));
+    studio()
+        .args(["replay", "--speed", "0", "--exit"])
+        .arg(&file)
+        .assert()
+        .failure()
+        .stderr(contains("--speed 0"));
+}

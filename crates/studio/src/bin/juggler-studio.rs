@@ -28,6 +28,8 @@ use studio::app::{Studio, StudioOptions, UiSource};
         juggler-studio serve ws.json --port 0      # your workspace, any free port\n  \
         juggler-studio connect ws://host:8080/ws   # print a remote server's state as it changes\n  \
         juggler-studio connect ws://host:8080/ws --send echo '{\"a\":1}'\n  \
+        juggler-studio record ws://host:8080/ws -o bug.ndjson   # record a session\n  \
+        juggler-studio replay bug.ndjson --speed 4  # play it to the demo dashboard\n  \
         juggler-studio check ws.json               # validate a workspace file"
 )]
 struct Cli {
@@ -88,6 +90,60 @@ enum Command {
         /// Accept any server certificate (development only).
         #[arg(long)]
         insecure: bool,
+    },
+    /// Record a remote juggler server's session (state diffs,
+    /// notifications) to an NDJSON file, until Ctrl+C, --duration, or the
+    /// server closes the connection.
+    Record {
+        /// `ws://host:port/path` or `wss://…`.
+        url: String,
+        /// The recording file to write (created or truncated).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// Wire generation: 0.6 or 0.7.
+        #[arg(long, default_value = "0.6")]
+        generation: juggler::Generation,
+        /// Basic auth user.
+        #[arg(long, requires = "password")]
+        user: Option<String>,
+        /// Basic auth password.
+        #[arg(long, requires = "user")]
+        password: Option<String>,
+        /// Trust the certificates in this PEM file (wss).
+        #[arg(long, conflicts_with = "insecure")]
+        ca_file: Option<PathBuf>,
+        /// Accept any server certificate (development only).
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// Replay a recording to the dashboards of a studio server: its state
+    /// changes and notifications at the recorded pace (or --speed), its
+    /// answers to the same requests.
+    Replay {
+        /// The recording (from `record`, or the studio's record button).
+        recording: PathBuf,
+        /// Playback speed: 1 is real time, 10 ten times faster.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// The workspace whose server (and static_dir) serves the
+        /// dashboards; without it, the demo dashboard.
+        #[arg(long)]
+        workspace: Option<PathBuf>,
+        /// Port to listen on, 0 for any free one (overrides the workspace).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Folder served to browsers (overrides the workspace).
+        #[arg(long)]
+        static_dir: Option<PathBuf>,
+        /// Wait for this many dashboards to connect before playing.
+        #[arg(long, default_value_t = 0)]
+        wait_for: usize,
+        /// Exit when the replay ends instead of serving on.
+        #[arg(long)]
+        exit: bool,
     },
     /// Validate a workspace file; errors name the line and the field.
     Check {
@@ -160,6 +216,38 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Check { workspace } => check(&workspace),
+            Command::Record {
+                url,
+                out,
+                duration,
+                generation,
+                user,
+                password,
+                ca_file,
+                insecure,
+            } => {
+                let builder =
+                    client_builder(&url, generation, user.zip(password), ca_file, insecure);
+                record(builder, &url, generation, &out, duration).await
+            }
+            Command::Replay {
+                recording,
+                speed,
+                workspace,
+                port,
+                static_dir,
+                wait_for,
+                exit,
+            } => {
+                let opts = StudioOptions {
+                    workspace,
+                    port,
+                    static_dir,
+                    start_server: true,
+                    ..StudioOptions::default()
+                };
+                replay(opts, &recording, speed, wait_for, exit).await
+            }
         }
     });
     match result {
@@ -216,6 +304,164 @@ async fn serve(opts: StudioOptions) -> Res {
     Ok(ExitCode::SUCCESS)
 }
 
+fn client_builder(
+    url: &str,
+    generation: juggler::Generation,
+    auth: Option<(String, String)>,
+    ca_file: Option<PathBuf>,
+    insecure: bool,
+) -> ClientBuilder {
+    let trust = if insecure {
+        Trust::AcceptAny
+    } else if let Some(ca) = ca_file {
+        Trust::CaFile(ca)
+    } else {
+        Trust::System
+    };
+    let mut builder = ClientBuilder::new(url).generation(generation).trust(trust);
+    if let Some((user, password)) = auth {
+        builder = builder.basic_auth(user, password);
+    }
+    builder
+}
+
+async fn record(
+    builder: ClientBuilder,
+    url: &str,
+    generation: juggler::Generation,
+    out: &std::path::Path,
+    duration: Option<f64>,
+) -> Res {
+    let duration = match duration {
+        Some(s) if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+        Some(s) => return Err(format!("--duration {s}: give a number of seconds above 0").into()),
+        None => None,
+    };
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.cancel();
+    });
+    let generation = match generation {
+        juggler::Generation::V06 => "0.6",
+        juggler::Generation::V07 => "0.7",
+    };
+    eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
+    let summary = studio::recording::capture::capture(
+        builder,
+        url,
+        generation,
+        out,
+        duration,
+        stop,
+        |entries, bytes| eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0),
+    )
+    .await?;
+    eprintln!();
+    println!(
+        "{}: {} entries, {} bytes ({})",
+        out.display(),
+        summary.entries,
+        summary.bytes,
+        summary.ended
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn replay(
+    opts: StudioOptions,
+    recording: &std::path::Path,
+    speed: f64,
+    wait_for: usize,
+    exit: bool,
+) -> Res {
+    if !(speed.is_finite() && speed > 0.0 && speed <= studio::engine::MAX_SPEED) {
+        return Err(format!(
+            "--speed {speed}: give a speed above 0 and up to {} (1 is real time)",
+            studio::engine::MAX_SPEED
+        )
+        .into());
+    }
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    if let Some(e) = &studio.start_error {
+        return Err(format!("the dashboard server cannot start: {e}").into());
+    }
+    eprintln!("Loading {}…", recording.display());
+    let info = studio.engine.replay_load(recording).await?;
+    if info.truncated_tail {
+        eprintln!(
+            "note: the recording's last line was cut short (a crash while recording) and is left out"
+        );
+    }
+    println!("Juggler Studio is replaying {}.", recording.display());
+    println!(
+        "  dashboard: {}",
+        studio.dashboard_url().unwrap_or_default()
+    );
+    println!("  juggler:   {}", studio.server_url().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    println!(
+        "  recording: {} entries, {:.1} s, from {}",
+        info.entries,
+        info.duration_ms / 1000.0,
+        info.header.source
+    );
+    let model = studio.engine.model();
+    let mut watch = model.subscribe();
+    if wait_for > 0 {
+        eprintln!("Waiting for {wait_for} dashboard(s) to connect…");
+        loop {
+            let n = model
+                .get(juggler::path!["connections"])
+                .and_then(|c| c.as_object().map(|o| o.len()))
+                .unwrap_or(0);
+            if n >= wait_for {
+                break;
+            }
+            tokio::select! {
+                _ = watch.changed() => {}
+                _ = shutdown_signal() => {
+                    studio.shutdown().await;
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    }
+    studio.engine.replay_play(Some(speed))?;
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        let replay = model.get(juggler::path!["replay"]).unwrap_or_default();
+        let step = replay["step"].as_u64().unwrap_or(0);
+        let total = replay["entries"].as_u64().unwrap_or(0).max(1);
+        let t = replay["t"].as_f64().unwrap_or(0.0) / 1000.0;
+        let width = 30;
+        let done = (step * width / total) as usize;
+        eprint!(
+            "\r  [{}{}] {step}/{total} entries, t = {t:.1} s   ",
+            "#".repeat(done),
+            "-".repeat(width as usize - done)
+        );
+        if replay["playing"] == serde_json::Value::Bool(false) {
+            eprintln!();
+            println!("Replay finished.");
+            if exit {
+                break;
+            }
+            println!("Serving on; press Ctrl+C to stop.");
+            (&mut signal).await;
+            break;
+        }
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = &mut signal => { eprintln!(); break; }
+        }
+    }
+    studio.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -251,17 +497,7 @@ async fn connect(
         }
         None => None,
     };
-    let trust = if insecure {
-        Trust::AcceptAny
-    } else if let Some(ca) = ca_file {
-        Trust::CaFile(ca)
-    } else {
-        Trust::System
-    };
-    let mut builder = ClientBuilder::new(&url).generation(generation).trust(trust);
-    if let Some((user, password)) = auth {
-        builder = builder.basic_auth(user, password);
-    }
+    let mut builder = client_builder(&url, generation, auth, ca_file, insecure);
     if send.is_none() {
         builder = builder.on_notify(move |name, data| {
             if json {
