@@ -54,7 +54,7 @@ pub enum JsonValue {
 /// they use, into `dir` (created if missing); files already there are
 /// overwritten, others left alone.
 pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
-    use crate::{error, history, model, recording, remote, rules, traffic, workspace};
+    use crate::{error, history, model, proxy, recording, remote, rules, traffic, workspace};
     let cfg = ts_rs::Config::new().with_out_dir(dir);
     macro_rules! export {
         ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
@@ -106,6 +106,9 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::ReceivedNotification,
         model::SentRequest,
         model::RecordingInfo,
+        model::ProxyInfo,
+        proxy::ProxySettings,
+        traffic::ProxySide,
         model::ReplayInfo,
         // Recordings and their timeline.
         recording::Header,

@@ -42,6 +42,9 @@ pub const COMMANDS: &[&str] = &[
     "workspace.save",
     "workspace.open",
     "connection.close",
+    "proxy.start",
+    "proxy.stop",
+    "proxy.override",
     "record.start",
     "record.stop",
     "replay.load",
@@ -250,17 +253,51 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
                 .map(|_| Value::Null)
                 .map_err(from_error)
         }
+        "proxy.start" => {
+            let settings: crate::proxy::ProxySettings =
+                serde_path_to_error::deserialize(data.get("settings").cloned().unwrap_or(data))
+                    .map_err(|e| invalid(format!("invalid proxy settings: {e}")))?;
+            let id = engine.proxy_start(settings).await.map_err(from_error)?;
+            Ok(engine
+                .model()
+                .get(juggler::path!["proxies", id.as_str()])
+                .unwrap_or(Value::Null))
+        }
+        "proxy.stop" => {
+            let id: String = arg(&data, "id")?;
+            engine
+                .proxy_stop(&id)
+                .await
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "proxy.override" => {
+            let id: String = arg(&data, "id")?;
+            let pointer: String = arg(&data, "pointer")?;
+            let value = data.get("value").cloned();
+            engine
+                .proxy_override(&id, &pointer, value)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
         "record.start" => {
             let path: PathBuf = arg(&data, "path")?;
             let peer = match (
                 arg::<Option<u64>>(&data, "connection")?,
                 arg::<Option<String>>(&data, "remote")?,
+                arg::<Option<String>>(&data, "proxy")?,
             ) {
-                (Some(id), None) => Peer::Connection(id),
-                (None, Some(id)) => Peer::Remote(id),
+                (Some(id), None, None) => Peer::Connection(id),
+                (None, Some(id), None) => Peer::Remote(id),
+                (Some(connection), None, Some(proxy)) => Peer::Proxy {
+                    proxy,
+                    connection,
+                    side: crate::traffic::ProxySide::Browser,
+                },
                 _ => {
                     return Err(invalid(
-                        "record.start needs one of `connection` (an id) or `remote` (a session id)",
+                        "record.start needs `connection` (an id), `remote` (a session id), or \
+                         `proxy` with `connection`",
                     ));
                 }
             };

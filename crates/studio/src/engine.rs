@@ -33,6 +33,7 @@ use crate::workspace::{self, Workspace};
 /// How many sent notifications and unmatched requests the model keeps.
 const RECENT: usize = 100;
 
+mod proxies;
 mod recorder;
 mod replay;
 
@@ -74,6 +75,8 @@ struct Core {
     recordings: HashMap<String, recorder::ActiveRecording>,
     next_recording: u64,
     replay: Option<replay::ReplaySlot>,
+    proxies: HashMap<String, crate::proxy::Proxy>,
+    next_proxy: u64,
 }
 
 /// Where a state edit goes.
@@ -120,6 +123,8 @@ impl Engine {
                     recordings: HashMap::new(),
                     next_recording: 0,
                     replay: None,
+                    proxies: HashMap::new(),
+                    next_proxy: 0,
                 }),
             }),
         };
@@ -191,6 +196,7 @@ impl Engine {
         m.set(path!["traffic"], json!(core.traffic.status()));
         m.set(path!["recordings"], json!({}));
         m.set(path!["replay"], Value::Null);
+        m.set(path!["proxies"], json!({}));
         drop(core);
         self.publish_server(None);
     }
@@ -832,6 +838,7 @@ impl Engine {
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
         self.replay_stop();
+        self.proxies_shutdown().await;
         let ids: Vec<String> = self.core().recordings.keys().cloned().collect();
         for id in ids {
             let _ = self.record_stop(&id);

@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod history;
 pub mod model;
+pub mod proxy;
 pub mod recording;
 pub mod remote;
 pub mod rules;

@@ -58,6 +58,29 @@ pub struct Model {
     pub recordings: BTreeMap<String, RecordingInfo>,
     /// The recording loaded for replay, `null` when none.
     pub replay: Option<ReplayInfo>,
+    /// Proxies to real juggler servers, by id (`p1`, `p2`…).
+    pub proxies: BTreeMap<String, ProxyInfo>,
+}
+
+/// `/proxies/ID`: a proxy between browsers and a real juggler server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ProxyInfo {
+    /// The proxy's id.
+    pub id: String,
+    /// The juggler endpoint browsers connect to (`ws://HOST:PORT/ws`).
+    pub url: String,
+    /// The dashboard page, when the proxy serves a folder.
+    pub dashboard_url: Option<String>,
+    /// The real server (never the password).
+    pub upstream: RemoteTarget,
+    /// What the browsers see instead of the upstream's value, by JSON
+    /// pointer.
+    #[ts(as = "BTreeMap<String, crate::bindings::JsonValue>")]
+    pub overrides: BTreeMap<String, Value>,
+    /// Browsers connected now.
+    pub connections: usize,
 }
 
 /// `/recordings/ID`: a session being recorded to a file.

@@ -44,6 +44,45 @@ fn default_generation() -> String {
     "0.6".into()
 }
 
+impl RemoteTarget {
+    /// Checks the URL and the generation.
+    pub fn generation(&self) -> Result<Generation> {
+        if !(self.url.starts_with("ws://") || self.url.starts_with("wss://")) {
+            return Err(Error::Invalid(format!(
+                "{:?} is not a WebSocket URL: use ws://host:port/ws or wss://…",
+                self.url
+            )));
+        }
+        self.generation
+            .parse()
+            .map_err(|e: juggler::Error| Error::Invalid(e.to_string()))
+    }
+
+    /// A client builder for this target: trust, Basic auth, a 10 s
+    /// connect timeout.
+    pub fn client_builder(&self) -> Result<ClientBuilder> {
+        Ok(self.client_builder_for(self.generation()?))
+    }
+
+    fn client_builder_for(&self, generation: Generation) -> ClientBuilder {
+        let trust = if self.insecure {
+            Trust::AcceptAny
+        } else if let Some(ca) = &self.ca_file {
+            Trust::CaFile(ca.into())
+        } else {
+            Trust::System
+        };
+        let mut builder = ClientBuilder::new(&self.url)
+            .generation(generation)
+            .trust(trust)
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(user) = &self.user {
+            builder = builder.basic_auth(user, self.password.clone().unwrap_or_default());
+        }
+        builder
+    }
+}
+
 /// Connection status of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(
@@ -106,16 +145,7 @@ pub fn backoff(attempt: u32) -> Duration {
 impl RemoteSession {
     /// Starts connecting to `target`; reports to `sink`.
     pub fn start(id: String, target: RemoteTarget, sink: Arc<dyn RemoteSink>) -> Result<Self> {
-        let generation: Generation = target
-            .generation
-            .parse()
-            .map_err(|e: juggler::Error| Error::Invalid(e.to_string()))?;
-        if !(target.url.starts_with("ws://") || target.url.starts_with("wss://")) {
-            return Err(Error::Invalid(format!(
-                "{:?} is not a WebSocket URL: use ws://host:port/ws or wss://…",
-                target.url
-            )));
-        }
+        let generation = target.generation()?;
         let session = RemoteSession {
             id,
             target,
@@ -204,21 +234,7 @@ impl RemoteSession {
     }
 
     async fn connect(&self, generation: Generation, sink: &Arc<dyn RemoteSink>) -> Result<Client> {
-        let t = &self.target;
-        let trust = if t.insecure {
-            Trust::AcceptAny
-        } else if let Some(ca) = &t.ca_file {
-            Trust::CaFile(ca.into())
-        } else {
-            Trust::System
-        };
-        let mut builder = ClientBuilder::new(&t.url)
-            .generation(generation)
-            .trust(trust)
-            .connect_timeout(Duration::from_secs(10));
-        if let Some(user) = &t.user {
-            builder = builder.basic_auth(user, t.password.clone().unwrap_or_default());
-        }
+        let mut builder = self.target.client_builder_for(generation);
         let (id, s) = (self.id.clone(), sink.clone());
         builder = builder.on_notify(move |name, data| s.notification(&id, &name, &data));
         let (id, s) = (self.id.clone(), sink.clone());

@@ -23,6 +23,27 @@ pub enum Peer {
     Connection(#[ts(type = "number")] u64),
     /// A remote session of the studio, by session id.
     Remote(String),
+    /// One side of a connection through a proxy of the studio.
+    Proxy {
+        /// The proxy's id (`p1`…).
+        proxy: String,
+        /// The browser's connection id on that proxy.
+        #[ts(type = "number")]
+        connection: u64,
+        /// Which side of the proxy the frame crossed.
+        side: ProxySide,
+    },
+}
+
+/// The side of a proxied connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub enum ProxySide {
+    /// Between the browser and the proxy: `in` is what the browser sent.
+    Browser,
+    /// Between the proxy and the upstream server: `in` is what the server sent.
+    Upstream,
 }
 
 /// Which way a frame went, seen from the studio.

@@ -1413,3 +1413,113 @@ async fn a_recording_stops_when_its_connection_closes() {
     .await;
     assert!(e.message.contains("no connection 999"), "{}", e.message);
 }
+
+// ---- proxy -------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (upstream, upstream_state) = remote_server().await;
+    let e = cmd_err(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": "http://nope"}}),
+    )
+    .await;
+    assert!(e.message.contains("not a WebSocket URL"), "{}", e.message);
+    let info = cmd(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": upstream.url()}}),
+    )
+    .await;
+    let id = info["id"].as_str().expect("id").to_owned();
+    let url = info["url"].as_str().expect("url").to_owned();
+    let (browser, mut browser_events) = client(&url).await;
+    wait_at(browser.state(), "/temp", json!(20)).await;
+    wait_at(model, &format!("/proxies/{id}/connections"), json!(1)).await;
+
+    // Upstream → browser: state and notifications.
+    upstream_state.set(juggler::path!["temp"], json!(21));
+    wait_at(browser.state(), "/temp", json!(21)).await;
+    for conn in upstream.connections() {
+        conn.notify("alarm", &json!({"level": 2}))
+            .await
+            .expect("notify");
+    }
+    assert_eq!(
+        next_named(&mut browser_events, "alarm").await,
+        json!({"level": 2})
+    );
+    // Browser → upstream: requests and their answers, failures included.
+    assert_eq!(
+        browser.send("echo", json!([1, 2])).await.expect("echo"),
+        json!([1, 2])
+    );
+    match browser.send("boom", json!(null)).await {
+        Err(juggler::Error::Juggler(data)) => assert_eq!(data, json!({"bad": "boom"})),
+        other => panic!("expected the upstream's failure, got {other:?}"),
+    }
+
+    // What if: the browser sees the override, the upstream is untouched.
+    cmd(
+        &rig.control,
+        "proxy.override",
+        json!({"id": id, "pointer": "/temp", "value": 99}),
+    )
+    .await;
+    wait_at(browser.state(), "/temp", json!(99)).await;
+    upstream_state.set(juggler::path!["other"], json!(true));
+    wait_at(browser.state(), "/other", json!(true)).await;
+    assert_eq!(browser.state().get(juggler::path!["temp"]), Some(json!(99)));
+    assert_eq!(upstream_state.get(juggler::path!["temp"]), Some(json!(21)));
+    wait_at(
+        model,
+        &format!("/proxies/{id}/overrides"),
+        json!({"/temp": 99}),
+    )
+    .await;
+    cmd(
+        &rig.control,
+        "proxy.override",
+        json!({"id": id, "pointer": "/temp"}),
+    )
+    .await;
+    wait_at(browser.state(), "/temp", json!(21)).await;
+
+    // Both sides are in the traffic log.
+    let requests = cmd(
+        &rig.control,
+        "traffic.query",
+        json!({"filter": {"kinds": ["request"], "name": "echo"}}),
+    )
+    .await;
+    let sides: Vec<&str> = requests
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["peer"]["proxy"]["side"].as_str())
+        .collect();
+    assert!(
+        sides.contains(&"browser") && sides.contains(&"upstream"),
+        "{requests:#}"
+    );
+
+    // The browser leaves: its upstream connection goes too.
+    drop(browser);
+    wait_at(model, &format!("/proxies/{id}/connections"), json!(0)).await;
+    within("the upstream connection to close", async {
+        while !upstream.connections().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    check_model(&rig.engine);
+    cmd(&rig.control, "proxy.stop", json!({"id": id})).await;
+    wait_gone(model, &format!("/proxies/{id}")).await;
+    assert!(
+        ClientBuilder::new(&url).connect().await.is_err(),
+        "the proxy stopped listening"
+    );
+}

@@ -2,6 +2,7 @@
 import type { ConnectionInfo } from "./ConnectionInfo";
 import type { HistoryStatus } from "./HistoryStatus";
 import type { JsonValue } from "./JsonValue";
+import type { ProxyInfo } from "./ProxyInfo";
 import type { RecordingInfo } from "./RecordingInfo";
 import type { RemoteInfo } from "./RemoteInfo";
 import type { ReplayInfo } from "./ReplayInfo";
@@ -67,4 +68,8 @@ recordings: { [key in string]: RecordingInfo },
 /**
  * The recording loaded for replay, `null` when none.
  */
-replay: ReplayInfo | null, };
+replay: ReplayInfo | null, 
+/**
+ * Proxies to real juggler servers, by id (`p1`, `p2`…).
+ */
+proxies: { [key in string]: ProxyInfo }, };

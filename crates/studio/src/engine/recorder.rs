@@ -10,7 +10,7 @@ use super::{Engine, now_ms};
 use crate::error::{Error, Result};
 use crate::model::RecordingInfo;
 use crate::recording::{Event, Header, Recorder};
-use crate::traffic::{Frame, Peer};
+use crate::traffic::{Frame, Peer, ProxySide};
 
 /// A recording in progress.
 pub(super) struct ActiveRecording {
@@ -39,6 +39,25 @@ impl Engine {
                 .to_owned();
                 let url = core.server.as_ref().map(|s| s.url());
                 (state, generation, url, format!("connection {id}"))
+            }
+            Peer::Proxy {
+                proxy,
+                connection,
+                side: ProxySide::Browser,
+            } => {
+                let state = self.proxy_connection_state(proxy, *connection)?;
+                let url = self.core().proxies.get(proxy).map(|p| p.url());
+                (
+                    state,
+                    "0.6".to_owned(),
+                    url,
+                    format!("proxy {proxy} connection {connection}"),
+                )
+            }
+            Peer::Proxy { .. } => {
+                return Err(Error::Invalid(
+                    "record a proxied connection on its browser side".into(),
+                ));
             }
             Peer::Remote(id) => {
                 let core = self.core();

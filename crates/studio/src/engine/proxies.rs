@@ -1,0 +1,154 @@
+//! The engine's proxies (`proxy.start` / `proxy.stop` / `proxy.override`).
+
+use std::sync::Arc;
+
+use juggler::{Direction, path};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::model::ProxyInfo;
+use crate::proxy::{Proxy, ProxySettings, ProxySink};
+use crate::traffic::Peer;
+
+impl Engine {
+    /// Starts a proxy; returns its id.
+    pub async fn proxy_start(&self, mut settings: ProxySettings) -> Result<String> {
+        let base = Self::base_dir(&self.core());
+        if let Some(dir) = &settings.static_dir {
+            let dir = crate::workspace::resolve(&base, dir);
+            if !dir.is_dir() {
+                return Err(Error::Invalid(format!(
+                    "staticDir: {} is not a folder",
+                    dir.display()
+                )));
+            }
+            settings.static_dir = Some(dir.display().to_string());
+        }
+        if let Some(ca) = &settings.upstream.ca_file {
+            settings.upstream.ca_file =
+                Some(crate::workspace::resolve(&base, ca).display().to_string());
+        }
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&addr).await.map_err(|e| {
+            Error::Invalid(format!(
+                "cannot listen on {addr}: {e}; choose another port (0 picks a free one)"
+            ))
+        })?;
+        let id = {
+            let mut core = self.core();
+            core.next_proxy += 1;
+            format!("p{}", core.next_proxy)
+        };
+        let sink: Arc<dyn ProxySink> = Arc::new(self.clone());
+        let proxy = Proxy::start(id.clone(), settings, listener, sink)?;
+        if !proxy_addr_is_loopback(&proxy) {
+            tracing::warn!(
+                proxy = id,
+                url = proxy.url(),
+                "the proxy listens beyond loopback: anyone who reaches it talks to the upstream \
+                 server through it"
+            );
+        }
+        self.inner
+            .model
+            .set(path!["proxies", id.as_str()], json!(info(&proxy)));
+        self.core().proxies.insert(id.clone(), proxy);
+        tracing::info!(proxy = id, "proxy started");
+        Ok(id)
+    }
+
+    /// Stops a proxy (its browsers are disconnected).
+    pub async fn proxy_stop(&self, id: &str) -> Result<()> {
+        let proxy = self.core().proxies.remove(id).ok_or_else(|| no_proxy(id))?;
+        proxy.shutdown().await;
+        self.inner.model.remove(path!["proxies", id]);
+        Ok(())
+    }
+
+    /// Overrides (or, with `None`, stops overriding) what the proxy's
+    /// browsers see at `pointer`.
+    pub fn proxy_override(&self, id: &str, pointer: &str, value: Option<Value>) -> Result<()> {
+        let proxy = self
+            .core()
+            .proxies
+            .get(id)
+            .cloned()
+            .ok_or_else(|| no_proxy(id))?;
+        proxy.set_override(pointer, value)?;
+        self.inner
+            .model
+            .set(path!["proxies", id, "overrides"], json!(proxy.overrides()));
+        Ok(())
+    }
+
+    /// What one browser of a proxy sees now.
+    pub(super) fn proxy_connection_state(&self, id: &str, connection: u64) -> Result<Value> {
+        let proxy = self
+            .core()
+            .proxies
+            .get(id)
+            .cloned()
+            .ok_or_else(|| no_proxy(id))?;
+        proxy.connection_state(connection).ok_or_else(|| {
+            Error::Invalid(format!(
+                "no connection {connection} on proxy {id}: it may have closed"
+            ))
+        })
+    }
+
+    pub(super) async fn proxies_shutdown(&self) {
+        let all: Vec<Proxy> = self.core().proxies.drain().map(|(_, p)| p).collect();
+        for p in all {
+            p.shutdown().await;
+        }
+        self.inner.model.set(path!["proxies"], json!({}));
+    }
+}
+
+fn no_proxy(id: &str) -> Error {
+    Error::Invalid(format!("no proxy {id:?}"))
+}
+
+fn proxy_addr_is_loopback(proxy: &Proxy) -> bool {
+    proxy.settings().host == "127.0.0.1"
+        || proxy.settings().host == "localhost"
+        || proxy.settings().host == "::1"
+}
+
+fn info(proxy: &Proxy) -> ProxyInfo {
+    ProxyInfo {
+        id: proxy.id().to_owned(),
+        url: proxy.url(),
+        dashboard_url: proxy.dashboard_url(),
+        upstream: proxy.settings().upstream.clone(),
+        overrides: proxy.overrides(),
+        connections: proxy.connection_count(),
+    }
+}
+
+impl ProxySink for Engine {
+    fn traffic(&self, peer: Peer, direction: Direction, text: &str) {
+        Engine::traffic(self, peer, direction.into(), text);
+    }
+
+    fn closed(&self, proxy: &str, connection: u64) {
+        self.record_stop_peer(&Peer::Proxy {
+            proxy: proxy.to_owned(),
+            connection,
+            side: crate::traffic::ProxySide::Browser,
+        });
+    }
+
+    fn connections(&self, proxy: &str, count: usize) {
+        // Under the engine's lock, like the removal in `proxy_stop`: a
+        // count cannot bring back a stopped proxy's entry.
+        let core = self.core();
+        if core.proxies.contains_key(proxy) {
+            self.inner
+                .model
+                .set(path!["proxies", proxy, "connections"], json!(count));
+        }
+    }
+}

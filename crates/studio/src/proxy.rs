@@ -1,0 +1,473 @@
+//! The studio as a juggler proxy: it listens as a juggler server and, for
+//! every browser that connects, opens a connection to a real upstream
+//! server and relays both ways — the upstream's state and notifications to
+//! the browser, the browser's requests to the upstream and its answers
+//! back. Both sides go to the traffic log. The state the browser sees can
+//! be overridden at chosen paths ("what if this alarm were active?").
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use juggler::server::{Connection, HandlerError, ServerBuilder};
+use juggler::{Client, Direction, Server};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::remote::RemoteTarget;
+use crate::traffic::{Peer, ProxySide};
+
+/// Notifications from upstream waiting for a slow browser; past this the
+/// browser's connection is closed (it reconnects and starts afresh).
+const NOTIFY_BACKLOG: usize = 1024;
+
+/// How to run a proxy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ProxySettings {
+    /// The real server.
+    pub upstream: RemoteTarget,
+    /// Address to listen on (default `127.0.0.1`).
+    #[serde(default = "default_host")]
+    pub host: String,
+    /// Port to listen on; 0 (the default) picks a free one.
+    #[serde(default)]
+    pub port: u16,
+    /// A folder served to browsers (the dashboard), if any.
+    #[serde(default)]
+    pub static_dir: Option<String>,
+}
+
+fn default_host() -> String {
+    "127.0.0.1".into()
+}
+
+/// What a proxy reports to the engine.
+pub trait ProxySink: Send + Sync + 'static {
+    /// A frame crossed one side of a proxied connection.
+    fn traffic(&self, peer: Peer, direction: Direction, text: &str);
+    /// The number of browsers connected to a proxy changed.
+    fn connections(&self, proxy: &str, count: usize);
+    /// A browser's relayed connection ended.
+    fn closed(&self, proxy: &str, connection: u64);
+}
+
+type Overrides = Arc<RwLock<BTreeMap<String, Value>>>;
+
+/// A running proxy.
+#[derive(Clone)]
+pub struct Proxy {
+    id: String,
+    settings: ProxySettings,
+    server: Server,
+    overrides: Overrides,
+    upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+}
+
+impl Proxy {
+    /// Starts proxying on `listener` to `settings.upstream`.
+    pub fn start(
+        id: String,
+        settings: ProxySettings,
+        listener: TcpListener,
+        sink: Arc<dyn ProxySink>,
+    ) -> Result<Proxy> {
+        // Fail early on a target that can never work.
+        settings.upstream.client_builder()?;
+        let overrides: Overrides = Arc::default();
+        let upstreams: Arc<Mutex<HashMap<u64, Client>>> = Arc::default();
+        let mut builder = ServerBuilder::new().autoflush(Some(Duration::from_millis(5)));
+        if let Some(dir) = &settings.static_dir {
+            builder = builder.static_dir(dir);
+        }
+        let (conn_target, conn_overrides, conn_upstreams, conn_sink, conn_id) = (
+            settings.upstream.clone(),
+            overrides.clone(),
+            upstreams.clone(),
+            sink.clone(),
+            id.clone(),
+        );
+        let req_upstreams = upstreams.clone();
+        let (tap_sink, tap_id) = (sink.clone(), id.clone());
+        let server = builder
+            .on_connection(move |conn| {
+                relay(
+                    conn,
+                    conn_id.clone(),
+                    conn_target.clone(),
+                    conn_overrides.clone(),
+                    conn_upstreams.clone(),
+                    conn_sink.clone(),
+                )
+            })
+            .on_request(move |conn, name, data| {
+                let client = req_upstreams
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&conn.id())
+                    .cloned();
+                async move { forward(client, &name, data).await }
+            })
+            .on_traffic(move |conn, direction, text| {
+                tap_sink.traffic(
+                    Peer::Proxy {
+                        proxy: tap_id.clone(),
+                        connection: conn,
+                        side: ProxySide::Browser,
+                    },
+                    direction,
+                    text,
+                );
+            })
+            .serve(listener)?;
+        Ok(Proxy {
+            id,
+            settings,
+            server,
+            overrides,
+            upstreams,
+        })
+    }
+
+    /// The proxy's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How it was started.
+    pub fn settings(&self) -> &ProxySettings {
+        &self.settings
+    }
+
+    /// The juggler endpoint browsers connect to.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The page address when a folder is served.
+    pub fn dashboard_url(&self) -> Option<String> {
+        let addr = self.server.local_addr();
+        let host = if addr.ip().is_unspecified() {
+            format!("127.0.0.1:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        self.settings
+            .static_dir
+            .as_ref()
+            .map(|_| format!("http://{host}/"))
+    }
+
+    /// The overrides, by JSON pointer.
+    pub fn overrides(&self) -> BTreeMap<String, Value> {
+        self.overrides
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets (`Some`) or removes (`None`) the value every browser sees at
+    /// `pointer`, whatever the upstream says; applied at once.
+    pub fn set_override(&self, pointer: &str, value: Option<Value>) -> Result<()> {
+        if !pointer.starts_with('/') {
+            return Err(Error::Invalid(format!(
+                "pointer: {pointer:?} is not a JSON pointer to a member (it starts with /)"
+            )));
+        }
+        {
+            let mut o = self.overrides.write().unwrap_or_else(|e| e.into_inner());
+            match value {
+                Some(v) => {
+                    o.insert(pointer.to_owned(), v);
+                }
+                None => {
+                    o.remove(pointer);
+                }
+            }
+        }
+        let overrides = self.overrides();
+        for conn in self.server.connections() {
+            let upstream = self
+                .upstreams
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&conn.id())
+                .map(|c| c.state().data());
+            if let Some(state) = upstream {
+                conn.state()
+                    .set(juggler::Path::root(), with_overrides(state, &overrides));
+            }
+        }
+        Ok(())
+    }
+
+    /// What one browser sees now.
+    pub fn connection_state(&self, connection: u64) -> Option<Value> {
+        self.server
+            .connections()
+            .into_iter()
+            .find(|c| c.id() == connection)
+            .map(|c| c.state().data())
+    }
+
+    /// Browsers connected now.
+    pub fn connection_count(&self) -> usize {
+        self.server.connections().len()
+    }
+
+    /// Stops listening and closes every relayed connection.
+    pub async fn shutdown(&self) {
+        self.server.shutdown().await;
+        let clients: Vec<Client> = self
+            .upstreams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, c)| c)
+            .collect();
+        for c in clients {
+            c.close();
+        }
+    }
+}
+
+/// Forwards one browser request upstream; the upstream's answer, success
+/// or failure, goes back as it is.
+async fn forward(
+    client: Option<Client>,
+    name: &str,
+    data: Value,
+) -> std::result::Result<Value, HandlerError> {
+    let client =
+        client.ok_or_else(|| HandlerError::from("the upstream server is not connected"))?;
+    match client.send(name, data).await {
+        Ok(v) => Ok(v),
+        Err(juggler::Error::Juggler(v)) => Err(HandlerError(v)),
+        Err(e) => Err(HandlerError::from(format!("upstream: {e}"))),
+    }
+}
+
+/// Serves one browser: connects upstream, mirrors its state (with the
+/// overrides) and notifications, until either side closes.
+async fn relay(
+    conn: Connection,
+    proxy: String,
+    target: RemoteTarget,
+    overrides: Overrides,
+    upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+    sink: Arc<dyn ProxySink>,
+) {
+    let id = conn.id();
+    let (tx, mut notifications) = mpsc::channel::<(String, Value)>(NOTIFY_BACKLOG);
+    let overflow = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = overflow.clone();
+    let (tap_sink, tap_proxy) = (sink.clone(), proxy.clone());
+    let builder = match target.client_builder() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(proxy, error = %e, "proxy: bad upstream");
+            conn.close();
+            return;
+        }
+    };
+    let connected = builder
+        .on_notify(move |name, data| {
+            if tx.try_send((name, data)).is_err() {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+        .on_traffic(move |direction, text| {
+            tap_sink.traffic(
+                Peer::Proxy {
+                    proxy: tap_proxy.clone(),
+                    connection: id,
+                    side: ProxySide::Upstream,
+                },
+                direction,
+                text,
+            );
+        })
+        .connect()
+        .await;
+    let client = match connected {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(proxy, upstream = target.url, error = %e, "proxy: cannot reach the upstream server");
+            conn.close();
+            return;
+        }
+    };
+    // Whatever ends this task (the browser leaving drops it), the upstream
+    // connection goes with it.
+    struct Upstream {
+        client: Client,
+        id: u64,
+        upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+        sink: Arc<dyn ProxySink>,
+        proxy: String,
+    }
+    impl Drop for Upstream {
+        fn drop(&mut self) {
+            self.client.close();
+            let mut map = self.upstreams.lock().unwrap_or_else(|e| e.into_inner());
+            map.remove(&self.id);
+            let n = map.len();
+            drop(map);
+            self.sink.connections(&self.proxy, n);
+            self.sink.closed(&self.proxy, self.id);
+        }
+    }
+    let count = {
+        let mut map = upstreams.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(id, client.clone());
+        map.len()
+    };
+    sink.connections(&proxy, count);
+    let _upstream = Upstream {
+        client: client.clone(),
+        id,
+        upstreams,
+        sink,
+        proxy: proxy.clone(),
+    };
+    let mut watch = client.state().subscribe();
+    let show = |state: Value| {
+        let o = overrides.read().unwrap_or_else(|e| e.into_inner()).clone();
+        conn.state()
+            .set(juggler::Path::root(), with_overrides(state, &o));
+    };
+    show(client.state().data());
+    loop {
+        tokio::select! {
+            state = watch.changed() => show(state),
+            Some((name, data)) = notifications.recv() => {
+                if conn.notify(&name, &data).await.is_err() {
+                    break;
+                }
+            }
+            _ = client.wait_closed() => {
+                tracing::info!(proxy, connection = id, reason = client.close_reason().unwrap_or_default(), "proxy: upstream closed");
+                conn.close();
+                break;
+            }
+        }
+        if overflow.load(std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                proxy,
+                connection = id,
+                "proxy: the browser does not keep up with the notifications; closing it"
+            );
+            conn.close();
+            break;
+        }
+    }
+}
+
+/// `state` with each override written in: the value at the pointer is
+/// replaced, or added with the objects on its way (an array index must
+/// exist, or be `-` to append).
+pub fn with_overrides(mut state: Value, overrides: &BTreeMap<String, Value>) -> Value {
+    for (pointer, value) in overrides {
+        set_pointer(&mut state, pointer, value.clone());
+    }
+    state
+}
+
+fn set_pointer(state: &mut Value, pointer: &str, value: Value) {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, parents)) = tokens.split_last() else {
+        *state = value;
+        return;
+    };
+    let mut cur = state;
+    for t in parents {
+        if let Value::Array(a) = cur {
+            match t.parse::<usize>() {
+                Ok(i) if i < a.len() => {
+                    cur = &mut a[i];
+                    continue;
+                }
+                _ => return,
+            }
+        }
+        if !cur.is_object() {
+            *cur = Value::Object(Default::default());
+        }
+        let Value::Object(map) = cur else { return };
+        cur = map
+            .entry(t.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    match cur {
+        Value::Array(a) => match last.parse::<usize>() {
+            Ok(i) if i < a.len() => a[i] = value,
+            _ if last == "-" => a.push(value),
+            _ => {}
+        },
+        Value::Object(map) => {
+            map.insert(last.clone(), value);
+        }
+        other => {
+            let mut map = serde_json::Map::new();
+            map.insert(last.clone(), value);
+            *other = Value::Object(map);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn o(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn overrides_replace_add_and_create_the_way() {
+        let state = json!({"alarms": [{"active": false}, {"active": false}], "temp": 20});
+        let got = with_overrides(
+            state,
+            &o(&[
+                ("/alarms/1/active", json!(true)),
+                ("/temp", json!(99)),
+                ("/new/deep", json!("x")),
+                ("/a~1b", json!(1)),
+            ]),
+        );
+        assert_eq!(
+            got,
+            json!({"alarms": [{"active": false}, {"active": true}], "temp": 99,
+                   "new": {"deep": "x"}, "a/b": 1})
+        );
+    }
+
+    #[test]
+    fn overrides_that_do_not_fit_leave_the_state_alone() {
+        let state = json!({"list": [1, 2]});
+        let got = with_overrides(
+            state.clone(),
+            &o(&[("/list/7", json!(0)), ("/list/9/x", json!(0))]),
+        );
+        assert_eq!(got, state);
+        let got = with_overrides(state, &o(&[("/list/-", json!(3))]));
+        assert_eq!(got, json!({"list": [1, 2, 3]}));
+        assert_eq!(
+            with_overrides(json!(null), &o(&[("/a", json!(1))])),
+            json!({"a": 1})
+        );
+    }
+}
