@@ -1,0 +1,78 @@
+// The Notify pane: a notification written in the UI (name + JSON data,
+// Ctrl+Enter) reaches the demo dashboard and /notifyHistory; invalid JSON
+// disables Send and says where; presets are saved in the workspace; a
+// notification can go to a chosen connection only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+});
+after(async () => world?.close());
+
+test('notifications written in the Notify pane reach the dashboard', async () => {
+    await world.withPage(studio, 'notify-dashboard', studio.dashboard, async dash => {
+        await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+        const model = await control.waitFor(m => Object.keys(m.connections).length === 1, 'the dashboard to connect');
+        const connId = Object.values(model.connections)[0].id;
+
+        await world.withUi(studio, 'notify', async page => {
+            await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+            await openPane(page, 'notify');
+            // The dashboard's connection is listed as a possible target.
+            await page.getByTestId(`notify-conn-${connId}`).waitFor({ timeout: WAIT_MS });
+
+            await page.getByTestId('notify-name').fill('ui.ping');
+            const data = page.getByTestId('notify-data');
+            await data.fill('{"text": "hello from the UI", "n": 7}');
+            await data.press('Control+Enter');
+
+            await dash.locator('#notifications li[data-name="ui.ping"]').waitFor({ timeout: WAIT_MS });
+            assert.match(await dash.locator('#notifications li[data-name="ui.ping"] .data').textContent(), /"n":7/);
+            const sent = await control.waitFor(m => m.notifyHistory.some(n => n.name === 'ui.ping'), 'the notification in /notifyHistory');
+            const entry = sent.notifyHistory.find(n => n.name === 'ui.ping');
+            assert.deepEqual(entry.data, { text: 'hello from the UI', n: 7 });
+            assert.deepEqual(entry.targets, []);
+            assert.equal(entry.sent, 1);
+            await page.getByTestId('notify-history').locator('tr[data-name="ui.ping"]').waitFor({ timeout: WAIT_MS });
+
+            // Invalid JSON: Send is disabled and the error says where.
+            await data.fill('{"text": "oops",\n  "n": }');
+            const error = page.getByTestId('notify-data-error');
+            await error.waitFor({ timeout: WAIT_MS });
+            assert.match(await error.textContent(), /line 2, column 8/);
+            assert.equal(await page.getByTestId('notify-send').isDisabled(), true);
+            await data.press('Control+Enter');
+            await data.fill('{"text": "to one", "n": 8}');
+            assert.equal(await page.getByTestId('notify-send').isDisabled(), false);
+
+            // A preset, saved with the workspace.
+            await page.getByTestId('notify-name').fill('ui.preset');
+            await page.getByTestId('notify-save-preset').click();
+            const withPreset = await control.waitFor(m => m.workspace.notifyPresets.some(p => p.name === 'ui.preset'), 'the preset in /workspace/notifyPresets');
+            assert.deepEqual(withPreset.workspace.notifyPresets.find(p => p.name === 'ui.preset').data, { text: 'to one', n: 8 });
+            await page.getByTestId('presets').locator('li[data-name="ui.preset"]').waitFor({ timeout: WAIT_MS });
+
+            // To the chosen connection only.
+            await page.getByTestId(`notify-conn-${connId}`).check();
+            await page.getByTestId('notify-send').click();
+            const targeted = await control.waitFor(m => m.notifyHistory.some(n => n.name === 'ui.preset'), 'the targeted notification');
+            assert.deepEqual(targeted.notifyHistory.find(n => n.name === 'ui.preset').targets, [connId]);
+            await dash.locator('#notifications li[data-name="ui.preset"]').waitFor({ timeout: WAIT_MS });
+            // Only two notifications were sent: the invalid Ctrl+Enter sent nothing.
+            assert.equal(targeted.notifyHistory.filter(n => n.name.startsWith('ui.')).length, 2);
+
+            // Loading a preset fills the editor.
+            await page.getByTestId('presets').locator('li[data-name="alarm"] button.load').click();
+            assert.equal(await page.getByTestId('notify-name').inputValue(), 'alarm');
+            assert.match(await data.inputValue(), /Pump P2 pressure low/);
+            await screenshot(page, 'notify');
+        });
+    });
+});
