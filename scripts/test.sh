@@ -277,10 +277,11 @@ main() {
         "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
     [ "$rc" -eq 0 ] || die "the npm interop tests failed"
 
-    banner "node --test tests/e2e (juggler-studio serve, @hat-open/juggler pages in headless Chromium)"
+    banner "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages in headless Chromium)"
     log="$LOG_DIR/e2e.log"
     rc=0
     (cd tests/e2e && JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
+        REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" \
         npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
     add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
         "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0

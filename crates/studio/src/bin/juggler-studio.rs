@@ -30,6 +30,7 @@ use studio::app::{Studio, StudioOptions, UiSource};
         juggler-studio connect ws://host:8080/ws --send echo '{\"a\":1}'\n  \
         juggler-studio record ws://host:8080/ws -o bug.ndjson   # record a session\n  \
         juggler-studio replay bug.ndjson --speed 4  # play it to the demo dashboard\n  \
+        juggler-studio proxy ws://plant:8080/ws --static-dir dist --ui   # watch a real server\n  \
         juggler-studio check ws.json               # validate a workspace file"
 )]
 struct Cli {
@@ -145,6 +146,43 @@ enum Command {
         #[arg(long)]
         exit: bool,
     },
+    /// Sit between browsers and a real juggler server: every browser that
+    /// connects here is relayed to UPSTREAM, both sides logged; the control
+    /// endpoint (and --ui) shows the traffic and sets what-if overrides.
+    Proxy {
+        /// The real server: `ws://host:port/path` or `wss://…`.
+        upstream: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on, 0 for any free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Folder served to browsers (the dashboard under development).
+        #[arg(long)]
+        static_dir: Option<PathBuf>,
+        /// Wire generation of the upstream: 0.6 or 0.7.
+        #[arg(long, default_value = "0.6")]
+        generation: String,
+        /// Basic auth user for the upstream.
+        #[arg(long, requires = "password")]
+        user: Option<String>,
+        /// Basic auth password for the upstream.
+        #[arg(long, requires = "user")]
+        password: Option<String>,
+        /// Trust the certificates in this PEM file (wss upstream).
+        #[arg(long, conflicts_with = "insecure")]
+        ca_file: Option<PathBuf>,
+        /// Accept any upstream certificate (development only).
+        #[arg(long)]
+        insecure: bool,
+        /// Port of the control endpoint (loopback); 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        control_port: u16,
+        /// Serve the studio UI to a browser on the control endpoint.
+        #[arg(long)]
+        ui: bool,
+    },
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -216,6 +254,44 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Check { workspace } => check(&workspace),
+            Command::Proxy {
+                upstream,
+                host,
+                port,
+                static_dir,
+                generation,
+                user,
+                password,
+                ca_file,
+                insecure,
+                control_port,
+                ui,
+            } => {
+                let settings = studio::proxy::ProxySettings {
+                    upstream: studio::remote::RemoteTarget {
+                        url: upstream,
+                        generation,
+                        user,
+                        password,
+                        ca_file: ca_file.map(|p| p.display().to_string()),
+                        insecure,
+                    },
+                    host,
+                    port,
+                    static_dir: static_dir.map(|p| p.display().to_string()),
+                };
+                let opts = StudioOptions {
+                    control_port,
+                    ui: if ui {
+                        UiSource::Embedded
+                    } else {
+                        UiSource::None
+                    },
+                    start_server: false,
+                    ..StudioOptions::default()
+                };
+                proxy(opts, settings).await
+            }
             Command::Record {
                 url,
                 out,
@@ -458,6 +534,31 @@ async fn replay(
             _ = &mut signal => { eprintln!(); break; }
         }
     }
+    studio.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn proxy(opts: StudioOptions, settings: studio::proxy::ProxySettings) -> Res {
+    let with_ui = !matches!(opts.ui, UiSource::None);
+    let upstream = settings.upstream.url.clone();
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    let id = studio.engine.proxy_start(settings).await?;
+    let info = studio
+        .engine
+        .model()
+        .get(juggler::path!["proxies", id.as_str()])
+        .unwrap_or_default();
+    println!("Juggler Studio is proxying {upstream}.");
+    if let Some(page) = info["dashboardUrl"].as_str() {
+        println!("  dashboard: {page}");
+    }
+    println!("  juggler:   {}", info["url"].as_str().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    if with_ui {
+        println!("  ui:        {}", studio.ui_url());
+    }
+    println!("Point your dashboard at the juggler address; press Ctrl+C to stop.");
+    shutdown_signal().await;
     studio.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,191 @@
+// The studio's proxy between the real reference server (hat-juggler 0.6.26
+// from PyPI, tests/interop/reference_bench_server.py) and a page on the
+// real @hat-open/juggler in headless Chromium: the page talks to the
+// reference through `juggler-studio proxy`, both sides show in the studio's
+// traffic log, and a what-if override changes what the page sees only.
+//
+// Environment: JUGGLER_STUDIO, CHROMIUM as in e2e.test.mjs; REFERENCE_PYTHON
+// (default .venv/ref06/bin/python, made by scripts/test.sh).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
+const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const python = process.env.REFERENCE_PYTHON ?? path.join(root, '.venv', 'ref06', 'bin', 'python');
+const artifacts = path.join(here, 'artifacts');
+const WAIT_MS = 15000;
+const VENDOR_PACKAGES = ['@hat-open/juggler', '@hat-open/renderer', '@hat-open/util', 'snabbdom'];
+
+const cleanups = [];
+let context;
+
+before(async () => {
+    for (const [file, fix] of [[studioBin, "run 'cargo build -p studio --bin juggler-studio'"],
+                               [chromiumBin, 'apt-get install chromium'],
+                               [python, 'run scripts/test.sh once: it makes .venv/ref06 with hat-juggler 0.6.26']]) {
+        assert.ok(fs.existsSync(file), `${file} is missing: ${fix}`);
+    }
+    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-proxy-chromium-'));
+    cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
+    context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: chromiumBin,
+        headless: true,
+        args: [
+            ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+            '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        ],
+    });
+});
+
+after(async () => {
+    await context?.close();
+    for (const f of cleanups.reverse()) await f();
+});
+
+/** A port free right now (the reference server needs a number). */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+/** Starts a child and resolves with its stdout lines matched by `ready`. */
+async function start(cmd, args, ready, what) {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = [];
+    const exited = new Promise(resolve => proc.on('exit', resolve));
+    cleanups.push(async () => {
+        if (proc.exitCode === null && proc.signalCode === null) {
+            proc.kill('SIGTERM');
+            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(timer);
+        }
+    });
+    createInterface({ input: proc.stderr }).on('line', l => log.push(l));
+    const found = {};
+    await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${what} did not start in 30 s:\n${log.join('\n')}`)), 30000);
+        proc.on('exit', code => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}:\n${log.join('\n')}`)); });
+        createInterface({ input: proc.stdout }).on('line', line => {
+            log.push(line);
+            if (ready(line, found)) { clearTimeout(timer); resolve(); }
+        });
+    });
+    return { proc, log, ...found };
+}
+
+async function openControl(url) {
+    const ws = new WebSocket(url);
+    const pending = new Map();
+    let nextId = 1;
+    ws.addEventListener('message', evt => {
+        const msg = JSON.parse(evt.data);
+        if (msg.type !== 'response') return;
+        const p = pending.get(msg.id);
+        pending.delete(msg.id);
+        if (msg.success) p?.resolve(msg.data);
+        else p?.reject(new Error(`${p.name}: ${JSON.stringify(msg.data)}`));
+    });
+    await new Promise((resolve, reject) => {
+        ws.addEventListener('open', resolve, { once: true });
+        ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
+    });
+    cleanups.push(() => ws.close());
+    return {
+        send(name, data) {
+            const id = nextId++;
+            ws.send(JSON.stringify({ type: 'request', id, name, data }));
+            return new Promise((resolve, reject) => pending.set(id, { name, resolve, reject }));
+        },
+    };
+}
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>proxied</title>
+<script type="importmap">{"imports": {
+  "@hat-open/juggler": "./vendor/@hat-open/juggler/index.js",
+  "@hat-open/renderer": "./vendor/@hat-open/renderer/index.js",
+  "@hat-open/util": "./vendor/@hat-open/util/index.js",
+  "snabbdom": "./vendor/snabbdom/build/index.js"}}</script></head>
+<body><p id="status">connecting</p><pre id="state"></pre>
+<script type="module">
+import * as juggler from '@hat-open/juggler';
+const conn = new juggler.Connection();
+window.conn = conn;
+conn.addEventListener('open', () => { document.getElementById('status').textContent = 'connected'; });
+conn.addEventListener('change', e => { document.getElementById('state').textContent = JSON.stringify(e.detail); });
+</script></body></html>`;
+
+test('a page reaches the reference server through the proxy; both sides are logged; overrides show', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const reference = await start(python, [path.join(root, 'tests', 'interop', 'reference_bench_server.py'),
+        '--port', String(port)], line => line.startsWith('READY'), 'the reference server');
+    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-proxy-page-'));
+    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(staticDir, 'index.html'), PAGE);
+    for (const pkg of VENDOR_PACKAGES) {
+        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg), { recursive: true });
+    }
+    const studio = await start(studioBin, ['proxy', `ws://127.0.0.1:${port}/ws`, '--static-dir', staticDir,
+        '--port', '0', '--control-port', '0'], (line, found) => {
+        const m = /^\s*(dashboard|juggler|control):\s*(\S+)\s*$/.exec(line);
+        if (m) found[m[1]] = m[2];
+        return found.dashboard && found.juggler && found.control;
+    }, 'juggler-studio proxy');
+    const control = await openControl(studio.control);
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', e => pageErrors.push(String(e)));
+    try {
+        await page.goto(studio.dashboard);
+        await page.waitForFunction(() => document.getElementById('status').textContent === 'connected',
+            null, { timeout: WAIT_MS });
+        // A request through the proxy changes the reference's state, which
+        // comes back to the page through the proxy.
+        const answer = await page.evaluate(() => window.conn.send('state.set', { path: ['via'], value: 'proxy' }));
+        assert.equal(answer, null);
+        await page.waitForFunction(() => JSON.parse(document.getElementById('state').textContent || 'null')?.via === 'proxy',
+            null, { timeout: WAIT_MS });
+        assert.deepEqual(await page.evaluate(() => window.conn.send('echo', { a: [1, 'x'] })), { a: [1, 'x'] });
+        const failure = await page.evaluate(() => window.conn.send('nope', 1).then(() => 'ok', e => String(e)));
+        assert.match(failure, /not implemented/);
+
+        const requests = await control.send('traffic.query', { filter: { kinds: ['request'], name: 'echo' } });
+        const sides = new Set(requests.map(e => e.peer?.proxy?.side));
+        assert.ok(sides.has('browser') && sides.has('upstream'), JSON.stringify(requests));
+        const states = await control.send('traffic.query', { filter: { kinds: ['state'] } });
+        assert.ok(states.some(e => e.peer?.proxy?.side === 'upstream' && e.direction === 'in'), 'upstream state diffs are logged');
+        assert.ok(states.some(e => e.peer?.proxy?.side === 'browser' && e.direction === 'out'), 'browser state diffs are logged');
+
+        const proxyId = requests.find(e => e.peer?.proxy)?.peer.proxy.proxy;
+        await control.send('proxy.override', { id: proxyId, pointer: '/via', value: 'what if' });
+        await page.waitForFunction(() => JSON.parse(document.getElementById('state').textContent || 'null')?.via === 'what if',
+            null, { timeout: WAIT_MS });
+        assert.deepEqual(pageErrors, []);
+    } catch (e) {
+        fs.mkdirSync(artifacts, { recursive: true });
+        await page.screenshot({ path: path.join(artifacts, 'proxy-failure.png') }).catch(() => {});
+        fs.writeFileSync(path.join(artifacts, 'proxy-failure.log'),
+            [`error: ${e?.stack ?? e}`, '--- studio', ...studio.log, '--- reference', ...reference.log].join('\n'));
+        throw e;
+    } finally {
+        await page.close();
+    }
+});
