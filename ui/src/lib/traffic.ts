@@ -23,13 +23,17 @@ export const QUERY_LIMIT = 2000;
 
 // --- peers -------------------------------------------------------------------
 
-/** A string key for a peer: `c:3`, `r:r1`. */
+/** A string key for a peer: `c:3`, `r:r1`, `p:p1:3:browser`. */
 export function peerKey(peer: Peer): string {
-  return 'connection' in peer ? `c:${peer.connection}` : `r:${peer.remote}`;
+  if ('connection' in peer) return `c:${peer.connection}`;
+  if ('remote' in peer) return `r:${peer.remote}`;
+  return `p:${peer.proxy.proxy}:${peer.proxy.connection}:${peer.proxy.side}`;
 }
 
 /** The peer of a key from `peerKey`; `null` for anything else. */
 export function parsePeerKey(key: string): Peer | null {
+  const p = /^p:([^:]+):(\d+):(browser|upstream)$/.exec(key);
+  if (p) return { proxy: { proxy: p[1], connection: Number(p[2]), side: p[3] as 'browser' | 'upstream' } };
   const m = /^([cr]):(.+)$/.exec(key);
   if (!m) return null;
   if (m[1] === 'c') {
@@ -39,9 +43,11 @@ export function parsePeerKey(key: string): Peer | null {
   return { remote: m[2] };
 }
 
-/** How a peer is shown: `#3`, `remote r1`. */
+/** How a peer is shown: `#3`, `remote r1`, `proxy p1 #3 ⇄ browser`. */
 export function peerLabel(peer: Peer): string {
-  return 'connection' in peer ? `#${peer.connection}` : `remote ${peer.remote}`;
+  if ('connection' in peer) return `#${peer.connection}`;
+  if ('remote' in peer) return `remote ${peer.remote}`;
+  return `proxy ${peer.proxy.proxy} #${peer.proxy.connection} ${peer.proxy.side}`;
 }
 
 export function samePeer(a: Peer, b: Peer): boolean {
@@ -56,11 +62,11 @@ export function peersOf(entries: readonly TrafficEntry[], extra: readonly Peer[]
     const k = peerKey(e.peer);
     if (!seen.has(k)) seen.set(k, e.peer);
   }
+  const rank = (p: Peer) => ('connection' in p ? 0 : 'remote' in p ? 1 : 2);
   return [...seen.values()].sort((a, b) => {
-    const ac = 'connection' in a, bc = 'connection' in b;
-    if (ac && bc) return (a as { connection: number }).connection - (b as { connection: number }).connection;
-    if (ac !== bc) return ac ? -1 : 1;
-    return (a as { remote: string }).remote.localeCompare((b as { remote: string }).remote, undefined, { numeric: true });
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
+    if ('connection' in a && 'connection' in b) return a.connection - b.connection;
+    return peerKey(a).localeCompare(peerKey(b), undefined, { numeric: true });
   });
 }
 
@@ -357,3 +363,6 @@ export function sharedTrafficLog(source: TrafficSource): TrafficLog {
   }
   return shared;
 }
+
+/** An entry another pane asks the Traffic pane to show (the Connections pane's recent traffic). */
+export const trafficFocus = writable<number | null>(null);
