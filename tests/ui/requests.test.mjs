@@ -1,0 +1,140 @@
+// The Requests pane: a rule added and saved in the UI answers a juggler
+// client's request, which shows in the request log with its answer; a
+// disabled rule lets the next request fall to /unmatched, where "Make a rule
+// from this" drafts a rule; the tester runs a rule on a sample; the
+// engine's rule errors show at the rule; Revert drops the draft.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+});
+after(async () => world?.close());
+
+/** One request to the embedded juggler server (wire 0.6) from a raw client. */
+async function jugglerRequest(name, data) {
+    const ws = new WebSocket(studio.juggler);
+    try {
+        await new Promise((resolve, reject) => {
+            ws.addEventListener('open', resolve, { once: true });
+            ws.addEventListener('error', () => reject(new Error(`cannot open ${studio.juggler}`)), { once: true });
+        });
+        const answer = new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no answer to ${name}`)), WAIT_MS);
+            ws.addEventListener('message', evt => {
+                const msg = JSON.parse(evt.data);
+                if (msg.type === 'response' && msg.id === 1) { clearTimeout(timer); resolve(msg); }
+            });
+        });
+        ws.send(JSON.stringify({ type: 'request', id: 1, name, data }));
+        return await answer;
+    } finally {
+        ws.close();
+    }
+}
+
+test('rules made in the Requests pane answer requests', async () => {
+    await world.withUi(studio, 'requests', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'requests');
+        const list = page.getByTestId('rule-list');
+        await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
+        const before = control.state().rules.length;
+
+        // Add a rule: name exact "ui.test", respond {"ok": 1}; Save.
+        await page.getByTestId('rule-add').click();
+        await page.getByTestId('rules-modified').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rule-id').fill('ui-test');
+        await page.getByTestId('rule-name').fill('ui.test');
+        await page.getByTestId('rule-action-kind').selectOption('respond');
+        await page.getByTestId('rule-value').fill('{"ok": 1}');
+        await page.getByTestId('rules-save').click();
+        const saved = await control.waitFor(m => m.rules.some(r => r.id === 'ui-test'), 'the rule in /rules');
+        assert.equal(saved.rules.length, before + 1);
+        assert.deepEqual(saved.rules.at(-1), {
+            id: 'ui-test', enabled: true, match: { name: { exact: 'ui.test' } }, delayMs: 0, action: { respond: { value: { ok: 1 } } },
+        });
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+
+        // A juggler client's request is answered by it and shows in the log.
+        const answer = await jugglerRequest('ui.test', null);
+        assert.equal(answer.success, true);
+        assert.deepEqual(answer.data, { ok: 1 });
+        const row = page.getByTestId('request-log').locator('tr[data-name="ui.test"][data-outcome="ok"]');
+        await row.waitFor({ timeout: WAIT_MS });
+        assert.match(await row.getByTestId('request-answer').textContent(), /\{"ok":1\}/);
+
+        // Disabled, the rule no longer answers: the request goes to /unmatched.
+        await list.locator('li[data-rule="ui-test"]').getByTestId('rule-enabled').uncheck();
+        await page.getByTestId('rules-save').click();
+        await control.waitFor(m => m.rules.find(r => r.id === 'ui-test')?.enabled === false, 'the rule disabled');
+        const refused = await jugglerRequest('ui.test', { x: 1 });
+        assert.equal(refused.success, false);
+        await control.waitFor(m => m.unmatched.some(u => u.name === 'ui.test'), 'the request in /unmatched');
+        await page.getByTestId('request-log').locator('tr[data-name="ui.test"][data-outcome="error"]').waitFor({ timeout: WAIT_MS });
+
+        // "Make a rule from this" drafts a rule (not saved until Save).
+        const unmatched = page.getByTestId('unmatched').locator('li[data-name="ui.test"]');
+        await unmatched.getByTestId('make-rule').click();
+        await list.locator('li[data-rule="ui.test"]').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rules-modified').waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('rule-id').inputValue(), 'ui.test');
+        assert.equal(await page.getByTestId('rule-name').inputValue(), 'ui.test');
+        assert.match(await page.getByTestId('rule-data').inputValue(), /"x": 1/);
+        assert.equal(control.state().rules.some(r => r.id === 'ui.test'), false);
+
+        // Test it against the sample (the unmatched request), then another name.
+        assert.equal(await page.getByTestId('test-name').inputValue(), 'ui.test');
+        await page.getByTestId('rule-value').fill('{"made": "{{data.x}}"}');
+        await page.getByTestId('rule-action-kind').selectOption('template');
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-result').and(page.locator('[data-matches="true"]')).waitFor({ timeout: WAIT_MS });
+        assert.match(await page.getByTestId('test-answer').textContent(), /\{"made":1\}/);
+        await page.getByTestId('test-name').fill('other.name');
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-result').and(page.locator('[data-matches="false"]')).waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('test-verdict').textContent(), 'does not match');
+        await page.getByTestId('test-result').scrollIntoViewIfNeeded();
+        await screenshot(page, 'requests');
+
+        // The engine's rule errors show at the rule; nothing is saved.
+        await page.getByTestId('rule-name-kind').selectOption('regex');
+        await page.getByTestId('rule-name').fill('ui.(test');
+        await page.getByTestId('rules-save').click();
+        await page.getByTestId('rule-editor').getByText('match.name.regex').waitFor({ timeout: WAIT_MS });
+        assert.equal(control.state().rules.some(r => r.id === 'ui.test'), false);
+
+        // Revert drops the draft.
+        await page.getByTestId('rules-revert').click();
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.equal(await list.locator('li[data-rule="ui.test"]').count(), 0);
+    });
+});
+
+test('the draft survives rule changes made elsewhere', async () => {
+    await world.withUi(studio, 'requests-draft', async page => {
+        await openPane(page, 'requests');
+        const list = page.getByTestId('rule-list');
+        await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
+        // Unmodified, the list follows the engine.
+        const rules = control.state().rules;
+        await control.send('rules.set', { rules: rules.filter(r => r.id !== 'fail') });
+        await list.locator('li[data-rule="fail"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+        // Modified, the draft stays and says the engine's rules changed.
+        await list.locator('li[data-rule="hello"]').getByTestId('rule-delete').click();
+        await page.getByTestId('rules-modified').waitFor({ timeout: WAIT_MS });
+        await control.send('rules.set', { rules });
+        await page.getByTestId('rules-stale').waitFor({ timeout: WAIT_MS });
+        assert.equal(await list.locator('li[data-rule="hello"]').count(), 0);
+        assert.equal(await list.locator('li[data-rule="fail"]').count(), 0);
+        await page.getByTestId('rules-revert').click();
+        await list.locator('li[data-rule="fail"]').waitFor({ timeout: WAIT_MS });
+        await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
+    });
+});
