@@ -18,7 +18,7 @@ PYTHON="${PYTHON:-python3}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-STAGES_TOTAL=11
+STAGES_TOTAL=12
 STAGE_NO=0
 STAGE=''
 PASSED=0
@@ -179,6 +179,31 @@ ensure_chromium() {
     [ -x "$CHROMIUM" ] || die "$CHROMIUM still missing after apt-get install chromium"
 }
 
+# The desktop app's build needs WebKitGTK (cargo clippy --workspace and
+# cargo build --workspace include src-tauri), its end-to-end test Xvfb,
+# WebKitWebDriver and tauri-driver (installed into .tools/).
+ensure_desktop() {
+    local missing=()
+    command -v pkg-config >/dev/null || missing+=(pkg-config)
+    pkg-config --exists webkit2gtk-4.1 2>/dev/null || missing+=(libwebkit2gtk-4.1-dev)
+    command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+    [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get"
+        apt_install "${missing[@]}"
+    else
+        echo "webkit2gtk-4.1 $(pkg-config --modversion webkit2gtk-4.1), xvfb, WebKitWebDriver: ok"
+    fi
+    if ! .tools/bin/tauri-driver --help >/dev/null 2>&1; then
+        echo "cargo install tauri-driver --locked --root .tools"
+        cargo install tauri-driver --version 2.1.0 --locked --root .tools </dev/null ||
+            die "cargo install tauri-driver failed"
+    else
+        echo "tauri-driver: ok"
+    fi
+    npm_ci tests/desktop playwright-core
+}
+
 # --- stages -----------------------------------------------------------------
 
 add_counts() {
@@ -229,12 +254,13 @@ run_pytest() {
 }
 
 main() {
-    banner "setup: Rust toolchain, Python venvs with the reference hat-juggler, npm packages, Chromium"
+    banner "setup: Rust toolchain, Python venvs with the reference hat-juggler, npm packages, Chromium, WebKitGTK and tauri-driver"
     ensure_rust
     ensure_venv "$REF06_DIR" "$REF06_SPEC" "$REF06_WANT"
     ensure_venv "$REF07_DIR" "$REF07_SPEC" "$REF07_WANT"
     ensure_node
     ensure_chromium
+    ensure_desktop
 
     local log rc
 
@@ -295,6 +321,14 @@ main() {
     add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
         "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
     [ "$rc" -eq 0 ] || die "the studio UI end-to-end tests failed (screenshots and logs in tests/ui/artifacts/)"
+
+    banner "scripts/desktop-test.sh (the desktop app's window under Xvfb over WebDriver, a dashboard in headless Chromium)"
+    log="$LOG_DIR/desktop.log"
+    rc=0
+    DESKTOP_TEST_SKIP_UI_BUILD=1 CHROMIUM="$CHROMIUM" scripts/desktop-test.sh </dev/null 2>&1 | tee "$log" || rc=$?
+    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
+        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
+    [ "$rc" -eq 0 ] || die "the desktop end-to-end tests failed (screenshots and logs in tests/desktop/artifacts/)"
 
     echo
     echo "test.sh: all $STAGES_TOTAL stages passed"
