@@ -53,6 +53,9 @@ pub(crate) enum End {
     Protocol(String),
     /// The peer went silent for too long (0.6 idle limit, 0.7 ping timeout).
     Timeout(String),
+    /// Dropped on purpose (fault injection): the socket goes away without
+    /// a close frame, as when a network fails.
+    Dropped,
 }
 
 /// What one incoming frame asks of the owner.
@@ -73,6 +76,10 @@ pub(crate) struct Link<S> {
     last_rx: Instant,
     ping_sent: Option<Instant>,
     tap: Option<Tap>,
+    /// Fault injection: leave 0.7 pings unanswered.
+    pub(crate) ignore_pings: bool,
+    /// Fault injection: 0.7 segment size instead of the configured one.
+    pub(crate) segment_size: Option<usize>,
 }
 
 impl<S> Link<S>
@@ -97,6 +104,8 @@ where
             last_rx: Instant::now(),
             ping_sent: None,
             tap,
+            ignore_pings: false,
+            segment_size: None,
         }
     }
 
@@ -161,7 +170,9 @@ where
                         Ok(Read::Message(m))
                     }
                     Incoming::Ping(pong) => {
-                        self.send_frame(pong).await?;
+                        if !self.ignore_pings {
+                            self.send_frame(pong).await?;
+                        }
                         Ok(Read::Nothing)
                     }
                     Incoming::Partial | Incoming::Pong => Ok(Read::Nothing),
@@ -215,15 +226,18 @@ where
         match self.config.generation {
             Generation::V06 => self.feed_frame(text).await,
             Generation::V07 => {
-                if text.len() <= self.config.max_segment_size {
+                let max = self
+                    .segment_size
+                    .unwrap_or(self.config.max_segment_size)
+                    .max(1);
+                if text.len() <= max {
                     // Fewer bytes than the limit means fewer characters too.
                     let mut frame = String::with_capacity(text.len() + 1);
                     frame.push('0');
                     frame.push_str(&text);
                     return self.feed_frame(frame).await;
                 }
-                for frame in transport::encode(Generation::V07, &text, self.config.max_segment_size)
-                {
+                for frame in transport::encode(Generation::V07, &text, max) {
                     self.feed_frame(frame).await?;
                 }
                 Ok(())
@@ -279,6 +293,7 @@ where
                 reason: "".into(),
             }),
             End::Peer(_) => None,
+            End::Dropped => return,
         };
         let _ = tokio::time::timeout(timeout, async {
             if let Some(frame) = frame {
@@ -317,6 +332,7 @@ impl std::fmt::Display for End {
             End::Cancelled => write!(f, "closed locally"),
             End::Protocol(s) => write!(f, "protocol error: {s}"),
             End::Timeout(s) => write!(f, "{s}"),
+            End::Dropped => write!(f, "dropped on purpose (fault injection)"),
         }
     }
 }

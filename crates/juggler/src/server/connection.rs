@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
+use super::faults::{FaultSettings, Faults};
 use super::{HandlerError, RequestHandler, Shared};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
@@ -73,6 +74,7 @@ struct Inner {
     cancel: CancellationToken,
     closed: CancellationToken,
     counters: Arc<Counters>,
+    faults: Faults,
 }
 
 impl std::fmt::Debug for Connection {
@@ -157,6 +159,18 @@ impl Connection {
                 mpsc::error::TrySendError::Full(_) => Error::QueueFull,
                 mpsc::error::TrySendError::Closed(_) => Error::ConnectionClosed,
             })
+    }
+
+    /// The faults injected into this connection (none by default).
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// Drops the connection without a close frame, as a failing network
+    /// would (fault injection); the client sees an abnormal closure.
+    pub fn drop_connection(&self) {
+        self.inner.faults.mark_dropped();
+        self.inner.cancel.cancel();
     }
 
     /// Starts closing the connection.
@@ -255,6 +269,7 @@ pub(crate) async fn run<S>(
             cancel: cancel.clone(),
             closed: closed.clone(),
             counters: counters.clone(),
+            faults: Faults::default(),
         }),
     };
     tracing::debug!(conn = id, remote = conn.remote(), "connection opened");
@@ -321,8 +336,13 @@ pub(crate) async fn run<S>(
         pending: 0,
         in_worker: 0,
         jobs,
+        faults: conn.inner.faults.subscribe(),
+        fault: FaultSettings::default(),
     };
-    let end = driver.run(out_rx).await;
+    let end = match driver.run(out_rx).await {
+        End::Cancelled if conn.inner.faults.is_dropped() => End::Dropped,
+        end => end,
+    };
     match &end {
         End::Protocol(why) | End::Timeout(why) => {
             tracing::warn!(
@@ -366,6 +386,9 @@ struct Driver<S> {
     in_worker: usize,
     /// The sequential request worker's queue (`None` when parallel).
     jobs: Option<mpsc::UnboundedSender<Job>>,
+    /// Fault injection: changes, and the settings in force.
+    faults: tokio::sync::watch::Receiver<FaultSettings>,
+    fault: FaultSettings,
 }
 
 impl<S> Driver<S>
@@ -384,6 +407,9 @@ where
             let result = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => Err(End::Cancelled),
+                // Before anything it affects: faults set before a change
+                // apply to that change.
+                Ok(()) = self.faults.changed() => self.faults_changed().await,
                 changed = self.version.changed() => match changed {
                     Ok(()) => self.state_changed().await,
                     Err(_) => Err(End::Cancelled),
@@ -401,14 +427,41 @@ where
         }
     }
 
+    /// New fault settings: the link follows them, and state held back
+    /// goes out once holding stops.
+    async fn faults_changed(&mut self) -> std::result::Result<(), End> {
+        self.fault = self.faults.borrow_and_update().clone();
+        self.link.ignore_pings = self.fault.ignore_pings;
+        self.link.segment_size = self.fault.segment_size;
+        if !self.fault.hold_state && self.needs_sync() {
+            self.sync().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits out an injected delay (cancellable).
+    async fn fault_delay(&self, ms: u64) -> std::result::Result<(), End> {
+        if let Some(d) = self.fault.delay(ms) {
+            tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = self.conn.inner.cancel.cancelled() => return Err(End::Cancelled),
+            }
+        }
+        Ok(())
+    }
+
     async fn queue_outgoing(&mut self, out: Outgoing) -> std::result::Result<(), End> {
         match out {
-            Outgoing::Text(text) => self.queue_after_state(text).await,
+            Outgoing::Text(text) => {
+                self.fault_delay(self.fault.delay_notify_ms).await?;
+                self.queue_after_state(text).await
+            }
             Outgoing::Answer(text) => {
                 self.pending -= 1;
                 if self.jobs.is_some() {
                     self.in_worker = self.in_worker.saturating_sub(1);
                 }
+                self.fault_delay(self.fault.delay_response_ms).await?;
                 self.queue_after_state(text).await
             }
             Outgoing::Flush(done) => {
@@ -490,6 +543,9 @@ where
                 "unexpected message type: a client sends only requests".into(),
             ));
         };
+        if name.is_empty() && self.fault.ignore_empty_requests {
+            return Ok(false);
+        }
         self.pending += 1;
         let handler = self.shared.on_request.clone();
         let Some(jobs) = self.jobs.clone() else {
@@ -522,6 +578,7 @@ where
                     self.queue_outgoing(out).await?;
                 }
                 self.pending -= 1;
+                self.fault_delay(self.fault.delay_response_ms).await?;
                 self.queue_after_state(text).await?;
                 Ok(true)
             }
@@ -534,6 +591,11 @@ where
     }
 
     async fn state_changed(&mut self) -> std::result::Result<(), End> {
+        if self.fault.hold_state {
+            // Seen, not sent: `needs_sync` still tells it is owed.
+            self.version.borrow_and_update();
+            return Ok(());
+        }
         match self.shared.config.autoflush {
             Some(d) if d.is_zero() => self.sync().await,
             Some(d) => {
@@ -553,8 +615,12 @@ where
     /// With autoflush 0, a state change made before a notification or an
     /// answer reaches the client first.
     async fn queue_after_state(&mut self, text: String) -> std::result::Result<(), End> {
-        if self.shared.config.autoflush == Some(Duration::ZERO) && self.needs_sync() {
+        if self.shared.config.autoflush == Some(Duration::ZERO)
+            && self.needs_sync()
+            && !self.fault.hold_state
+        {
             if let Some(state) = self.take_state() {
+                self.fault_delay(self.fault.delay_state_ms).await?;
                 self.link.queue(state).await?;
             }
         }
@@ -563,7 +629,11 @@ where
 
     /// Sends the state changes the client has not seen, and flushes.
     async fn sync(&mut self) -> std::result::Result<(), End> {
-        if let Some(text) = self.take_state() {
+        if self.fault.hold_state {
+            self.deadline = None;
+            self.version.borrow_and_update();
+        } else if let Some(text) = self.take_state() {
+            self.fault_delay(self.fault.delay_state_ms).await?;
             self.link.queue(text).await?;
         }
         self.link.flush().await

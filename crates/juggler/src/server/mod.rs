@@ -23,6 +23,7 @@
 
 pub mod auth;
 mod connection;
+mod faults;
 mod http_routes;
 mod listener;
 mod remote;
@@ -43,6 +44,7 @@ use tokio_util::task::TaskTracker;
 
 pub use auth::Htpasswd;
 pub use connection::{Connection, ConnectionId, ConnectionStats};
+pub use faults::{FaultSettings, Faults};
 pub use remote::remote_address;
 
 use crate::error::{Error, Result};

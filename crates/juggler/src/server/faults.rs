@@ -1,0 +1,94 @@
+//! Faults injected into one connection on purpose, to watch how a
+//! dashboard copes with a slow, lossy or misbehaving server: delayed
+//! messages, held-back state, unanswered pings, tiny segments, a dropped
+//! socket. Off by default; every change takes effect at once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+/// What to do wrong. The default does nothing wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct FaultSettings {
+    /// Wait this long before sending each state message (milliseconds).
+    pub delay_state_ms: u64,
+    /// Wait this long before sending each notification (milliseconds).
+    pub delay_notify_ms: u64,
+    /// Wait this long before sending each response (milliseconds).
+    pub delay_response_ms: u64,
+    /// Hold state changes back (as if the autoflush never ran); they go out
+    /// together when this is turned off.
+    pub hold_state: bool,
+    /// 0.7: leave the client's transport pings unanswered (the client
+    /// should close on its ping timeout).
+    pub ignore_pings: bool,
+    /// Leave requests with an empty name unanswered (the keep-alive of the
+    /// browser client).
+    pub ignore_empty_requests: bool,
+    /// 0.7: cut every message into segments of at most this many
+    /// characters (e.g. 1). `None`: the connection's own setting.
+    pub segment_size: Option<usize>,
+}
+
+impl FaultSettings {
+    /// Whether anything is set.
+    pub fn is_active(&self) -> bool {
+        self != &FaultSettings::default()
+    }
+
+    pub(crate) fn delay(&self, ms: u64) -> Option<Duration> {
+        (ms > 0).then(|| Duration::from_millis(ms.min(600_000)))
+    }
+}
+
+/// The faults of one connection: a cheap handle shared by the
+/// [`Connection`](super::Connection) and its socket task.
+#[derive(Clone)]
+pub struct Faults {
+    tx: Arc<watch::Sender<FaultSettings>>,
+    /// Set by `drop_connection`: the socket task drops the socket without
+    /// a close frame, like a network that went away.
+    dropped: Arc<Mutex<bool>>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            tx: Arc::new(watch::Sender::new(FaultSettings::default())),
+            dropped: Arc::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Faults").field(&*self.tx.borrow()).finish()
+    }
+}
+
+impl Faults {
+    /// Replaces the settings.
+    pub fn set(&self, settings: FaultSettings) {
+        self.tx.send_replace(settings);
+    }
+
+    /// The current settings.
+    pub fn get(&self) -> FaultSettings {
+        self.tx.borrow().clone()
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<FaultSettings> {
+        self.tx.subscribe()
+    }
+
+    pub(crate) fn mark_dropped(&self) {
+        *self.dropped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+
+    pub(crate) fn is_dropped(&self) -> bool {
+        *self.dropped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
