@@ -122,6 +122,16 @@ test('the draft survives rule changes made elsewhere', async () => {
         await openPane(page, 'requests');
         const list = page.getByTestId('rule-list');
         await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
+        // A test verdict stays while other sections of the model change.
+        await list.locator('li[data-rule="hello"]').getByTestId('rule-select').click();
+        await page.getByTestId('test-name').fill('hello');
+        await page.getByTestId('test-data').fill('{"who": "tests"}');
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-result').and(page.locator('[data-matches="true"]')).waitFor({ timeout: WAIT_MS });
+        assert.equal((await jugglerRequest('nobody.answers', null)).success, false);
+        await page.getByTestId('unmatched').locator('li[data-name="nobody.answers"]').waitFor({ timeout: WAIT_MS });
+        assert.match(await page.getByTestId('test-answer').textContent(), /hello tests/);
+
         // Unmodified, the list follows the engine.
         const rules = control.state().rules;
         await control.send('rules.set', { rules: rules.filter(r => r.id !== 'fail') });
