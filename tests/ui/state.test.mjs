@@ -1,0 +1,101 @@
+// The State pane: an edit made in the tree reaches the engine's /state and
+// a dashboard; a change made elsewhere shows in the editor and flashes the
+// node; Undo / Redo (buttons and keys) drive the engine's history; the
+// Replace dialog checks its JSON.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
+});
+after(async () => world?.close());
+
+/** The tree node of a state path (svelte-jsoneditor's data-path). */
+const node = (page, pointer) => page.getByTestId('state-editor').locator(`[data-path="${encodeURIComponent(pointer)}"]`);
+
+/** Waits until the dashboard's #state shows `text`. */
+const dashboardShows = (dash, text) => dash.waitForFunction(
+    t => document.getElementById('state')?.textContent.includes(t), text, { timeout: WAIT_MS });
+
+test('the State pane edits the live state, flashes changes and undoes', async () => {
+    const original = control.state().state.title;
+    await world.withPage(studio, 'state-dashboard', studio.dashboard, async dash => {
+        await dashboardShows(dash, original);
+        await world.withUi(studio, 'state', async page => {
+            await openPane(page, 'state');
+            await node(page, '/title').waitFor({ timeout: WAIT_MS });
+            assert.match(await page.getByTestId('state-size').textContent(), /\d+(\.\d)? (B|KiB)/);
+
+            // Edit a value in the tree: double-click, type, Enter.
+            await node(page, '/title').locator('.jse-value').dblclick();
+            const editing = page.getByTestId('state-editor').locator('.jse-editable-div');
+            await editing.waitFor({ timeout: WAIT_MS });
+            await page.keyboard.press('Control+A');
+            await page.keyboard.type('Edited in the studio');
+            await page.keyboard.press('Enter');
+            await control.waitFor(m => m.state.title === 'Edited in the studio', 'the edit to reach /state');
+            await dashboardShows(dash, 'Edited in the studio');
+            await page.getByTestId('state-undo').waitFor({ timeout: WAIT_MS });
+            assert.equal(await page.getByTestId('state-undo').isEnabled(), true);
+            // The echo of our own edit flashes too; let it end.
+            await page.locator('.studio-flash').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+
+            // A change from elsewhere shows in the editor and flashes its node.
+            await control.send('state.set', { path: ['lastClick'], value: 'set by the test' });
+            await node(page, '/lastClick').and(page.locator('.studio-flash')).waitFor({ timeout: WAIT_MS });
+            await node(page, '/lastClick').getByText('set by the test').waitFor({ timeout: WAIT_MS });
+            assert.equal(await node(page, '/title').and(page.locator('.studio-flash')).count(), 0,
+                'an untouched node flashed');
+            await dashboardShows(dash, 'set by the test');
+            await screenshot(page, 'state');
+            // The flash goes away.
+            await page.locator('.studio-flash').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+
+            // Undo by the button restores the value, and the dashboard sees it.
+            await page.getByTestId('state-undo').click();
+            await control.waitFor(m => m.state.lastClick === null, 'the undo of lastClick');
+            await node(page, '/lastClick').getByText('null').waitFor({ timeout: WAIT_MS });
+            await page.getByTestId('state-undo').click();
+            await control.waitFor(m => m.state.title === original, 'the undo of the title edit');
+            await dashboardShows(dash, original);
+            await node(page, '/title').getByText(original).waitFor({ timeout: WAIT_MS });
+
+            // Redo by the keyboard, with the focus outside any text field.
+            await page.getByTestId('state-pane').locator('h2').click();
+            await page.keyboard.press('Control+Shift+Z');
+            await control.waitFor(m => m.state.title === 'Edited in the studio', 'the redo by Ctrl+Shift+Z');
+            await page.keyboard.press('Control+Z');
+            await control.waitFor(m => m.state.title === original, 'the undo by Ctrl+Z');
+        });
+    });
+});
+
+test('Replace whole state checks the JSON and replaces the state', async () => {
+    await world.withUi(studio, 'state-replace', async page => {
+        await openPane(page, 'state');
+        await page.getByTestId('state-replace-open').click();
+        const text = page.getByTestId('json-dialog-text');
+        await text.fill('{"counter": ');
+        await page.getByTestId('json-dialog-error').waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('json-dialog-submit').isDisabled(), true);
+        await text.fill('{"counter": 1, "items": ["a"]}');
+        await page.getByTestId('json-dialog-submit').click();
+        await control.waitFor(m => m.state?.counter === 1 && m.state.title === undefined, 'the replaced state');
+        await page.getByTestId('json-dialog').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await node(page, '/counter').waitFor({ timeout: WAIT_MS });
+
+        await page.getByTestId('state-set-open').click();
+        await page.getByTestId('json-dialog-path').fill('/nested/value');
+        await page.getByTestId('json-dialog-text').fill('"b"');
+        await page.getByTestId('json-dialog-submit').click();
+        await control.waitFor(m => m.state.nested?.value === 'b', 'the value set at a path');
+        await node(page, '/nested').waitFor({ timeout: WAIT_MS });
+    });
+});
