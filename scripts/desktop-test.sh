@@ -27,6 +27,7 @@ command -v npm >/dev/null || die "npm not found: install Node.js 20+ with npm (a
 
 # --- system packages ---------------------------------------------------------
 missing=()
+command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists webkit2gtk-4.1 2>/dev/null || missing+=(libwebkit2gtk-4.1-dev)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
