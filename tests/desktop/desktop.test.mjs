@@ -2,7 +2,8 @@
 // over plain W3C WebDriver (fetch) through tauri-driver, which starts
 // WebKitWebDriver on the app. A dashboard page of the app's embedded server
 // in headless Chromium (playwright-core, Debian's /usr/bin/chromium) checks
-// that an edit made in the window reaches the app's own juggler clients.
+// that an edit typed into the window (State pane) reaches the app's own
+// juggler clients.
 //
 // Environment (scripts/desktop-test.sh sets them): DESKTOP_APP (absolute
 // path of the app binary), TAURI_DRIVER, CHROMIUM. Ports are all free ones
@@ -79,6 +80,15 @@ async function find(css) {
 }
 async function text(css) {
     return wd('GET', s(`/element/${await find(css)}/text`));
+}
+async function click(css) {
+    await wd('POST', s(`/element/${await find(css)}/click`), {});
+}
+/** Replaces the text of an input or textarea, as typed. */
+async function type(css, value) {
+    const el = await find(css);
+    await wd('POST', s(`/element/${el}/clear`), {});
+    await wd('POST', s(`/element/${el}/value`), { text: value });
 }
 /** Runs `body` in the window as an async function; its result comes back. */
 async function inWindow(body, ...args) {
@@ -174,7 +184,7 @@ test('open_url refuses anything but http(s)', async () => {
     }
 });
 
-test('a state edit made in the window reaches a dashboard in a browser', async () => {
+test('a state edit typed into the window reaches a dashboard in a browser', async () => {
     // The Server pane (the first one) shows the dashboard address.
     const link = await find('[data-testid=dashboard-url]');
     const dashboard = await wd('GET', s(`/element/${link}/text`));
@@ -186,32 +196,23 @@ test('a state edit made in the window reaches a dashboard in a browser', async (
         await page.waitForFunction(() => JSON.parse(document.getElementById('state')?.textContent || 'null') !== null,
             null, { timeout: WAIT_MS });
 
-        // The edit goes from the window's webview (its CSP, its Origin) to
-        // the engine's control endpoint, as the UI's own client does.
+        // The edit, typed into the window: State pane › Set at path….
         const value = { by: 'the desktop window', at: Date.now() };
-        const r = await inWindow(`
-            const a = await window.__TAURI_INTERNALS__.invoke('control_address');
-            const ws = new WebSocket(a.url + '?token=' + encodeURIComponent(a.token));
-            try {
-                return await new Promise((resolve, reject) => {
-                    ws.onerror = () => reject('control WebSocket failed');
-                    ws.onopen = () => ws.send(JSON.stringify(
-                        { type: 'request', id: 1, name: 'state.set', data: { path: ['desktopE2e'], value: args[0] } }));
-                    ws.onmessage = ev => {
-                        const m = JSON.parse(ev.data);
-                        if (m.type === 'response' && m.id === 1) (m.success ? resolve(m.data) : reject(m.data));
-                    };
-                });
-            } finally { ws.close(); }`, value);
-        assert.ok('ok' in r, JSON.stringify(r));
+        await click('[data-testid=nav-state]');
+        await until('the state editor', () => find('[data-testid=state-editor]'));
+        await click('[data-testid=state-set-open]');
+        await type('[data-testid=json-dialog-path]', '/desktopE2e');
+        await type('[data-testid=json-dialog-text]', JSON.stringify(value));
+        await click('[data-testid=json-dialog-submit]');
 
         await page.waitForFunction(
             at => JSON.parse(document.getElementById('state').textContent).desktopE2e?.at === at,
             value.at, { timeout: WAIT_MS });
         await page.screenshot({ path: path.join(artifacts, 'dashboard.png') });
 
-        // The window's own UI follows too (its model has the new state).
-        await wd('POST', s(`/element/${await find('[data-testid=nav-state]')}/click`), {});
+        // svelte-jsoneditor renders under the app's CSP and shows the edit.
+        await until('the new member in the state editor', async () =>
+            (await text('[data-testid=state-editor]')).includes('desktopE2e'));
         const png = await wd('GET', s('/screenshot'));
         fs.writeFileSync(path.join(artifacts, 'window.png'), Buffer.from(png, 'base64'));
     } finally {
