@@ -1,0 +1,119 @@
+// The Traffic pane: a dashboard's state diffs, notifications, requests and
+// responses show up as rows; the kind filter and the search narrow them; a
+// request shows its response; Pause, Export and Clear drive the engine's log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+});
+after(async () => world?.close());
+
+const ROW = '[data-testid="traffic-row"]';
+
+/** Waits until `pred(counts)` holds, counts being the visible rows by kind. */
+async function waitRows(page, pred, what) {
+    const counts = () => page.evaluate(sel => {
+        const c = { request: 0, response: 0, state: 0, notify: 0, total: 0, names: [] };
+        for (const r of document.querySelectorAll(sel)) {
+            if (r.closest('[hidden]')) continue;
+            c[r.dataset.kind] += 1;
+            c.total += 1;
+            c.names.push(r.querySelector('td.name')?.textContent ?? '');
+        }
+        return c;
+    }, ROW);
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+        // Re-checked on each animation frame the page renders.
+        const c = await counts();
+        if (pred(c)) return c;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; rows: ${JSON.stringify(c)}`);
+        await page.evaluate(() => new Promise(r => requestAnimationFrame(() => r())));
+    }
+}
+
+test('shows, filters, pauses, exports and clears the traffic', async () => {
+    const dashboard = await world.context.newPage();
+    world.defer(() => dashboard.close().catch(() => {}));
+    await dashboard.goto(studio.dashboard);
+    await dashboard.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+    await control.waitFor(m => Object.keys(m.connections).length === 1, 'the dashboard to connect');
+
+    await world.withUi(studio, 'traffic', async page => {
+        await openPane(page, 'traffic');
+        await control.send('state.set', { path: ['trafficTest'], value: 1 });
+        await control.send('notify.send', { name: 'trafficNote', data: { text: 'hello from the traffic test' } });
+        await dashboard.getByRole('button', { name: 'hello', exact: true }).click();
+        await dashboard.locator('#answers li:not(.empty)').first().waitFor({ timeout: WAIT_MS });
+
+        await waitRows(page, c => c.state >= 1 && c.notify >= 1 && c.request >= 1 && c.response >= 1,
+            'state, notify, request and response rows');
+        await screenshot(page, 'traffic');
+
+        // A request shows its answer and the rtt; the link goes to the response.
+        await page.locator(`${ROW}[data-kind="request"]`).filter({ hasText: 'hello' }).first().click();
+        const details = page.getByTestId('traffic-details');
+        await details.getByTestId('traffic-rtt').waitFor({ timeout: WAIT_MS });
+        assert.match(await details.textContent(), /greeting/);
+        await details.getByTestId('traffic-jump').click();
+        await page.locator(`${ROW}.selected[data-kind="response"]`).waitFor({ timeout: WAIT_MS });
+
+        // A request answered 400 ms later (the demo's `flaky` rule): its row
+        // gets the rtt and its response row the request's name once the answer comes.
+        await dashboard.getByRole('button', { name: 'flaky', exact: true }).click();
+        const flaky = page.locator(`${ROW}[data-kind="request"]`).filter({ hasText: 'flaky' });
+        await flaky.locator('td').last().getByText(/^\d+ ms$/).waitFor({ timeout: WAIT_MS });
+        assert.ok(Number(/\d+/.exec(await flaky.locator('td').last().textContent())[0]) >= 400, 'the rtt covers the rule delay');
+        await page.locator(`${ROW}[data-kind="response"]`).filter({ hasText: 'flaky' }).waitFor({ timeout: WAIT_MS });
+
+        // Kind filter: only notifications.
+        for (const k of ['request', 'response', 'state']) await page.getByTestId(`kind-${k}`).uncheck();
+        await waitRows(page, c => c.notify >= 1 && c.total === c.notify, 'only notify rows');
+        for (const k of ['request', 'response', 'state']) await page.getByTestId(`kind-${k}`).check();
+        await waitRows(page, c => c.state >= 1 && c.request >= 1, 'every kind again');
+
+        // Search: the name (any case) and the data.
+        await page.getByTestId('filter-text').fill('TRAFFICNOTE');
+        await waitRows(page, c => c.total >= 1 && c.names.every(n => n === 'trafficNote'), 'only trafficNote');
+        await page.getByTestId('filter-text').fill('trafficTest');
+        await waitRows(page, c => c.total >= 1 && c.total === c.state, 'the state diff that sets trafficTest');
+        await page.getByTestId('filter-text').fill('');
+        await waitRows(page, c => c.request >= 1 && c.notify >= 1, 'every row again');
+
+        // Pause: the engine stops recording.
+        await page.getByTestId('traffic-pause').click();
+        await control.waitFor(m => m.traffic.paused === true, '/traffic/paused to be true');
+        await page.getByTestId('traffic-paused').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('traffic-pause').getByText('Resume').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('traffic-pause').click();
+        await control.waitFor(m => m.traffic.paused === false, '/traffic/paused to be false');
+
+        // Export: an NDJSON download, one entry per line.
+        const [download] = await Promise.all([
+            page.waitForEvent('download', { timeout: WAIT_MS }),
+            page.getByTestId('traffic-export').click(),
+        ]);
+        assert.match(download.suggestedFilename(), /^traffic-\d{8}-\d{6}\.ndjson$/);
+        const text = fs.readFileSync(await download.path(), 'utf8');
+        assert.ok(text.endsWith('\n'), 'NDJSON ends with a newline');
+        const lines = text.slice(0, -1).split('\n').map(l => JSON.parse(l));
+        assert.ok(lines.length >= 4, `exported ${lines.length} entries`);
+        for (const kind of ['state', 'notify', 'request', 'response']) {
+            assert.ok(lines.some(e => e.kind === kind), `the export has a ${kind} entry`);
+        }
+
+        // Clear: the engine's log and the list empty.
+        await page.getByTestId('traffic-clear').click();
+        await control.waitFor(m => m.traffic.entries === 0, 'the log to be cleared');
+        await page.getByTestId('traffic-empty').waitFor({ timeout: WAIT_MS });
+        await waitRows(page, c => c.total === 0, 'no rows');
+    });
+});
