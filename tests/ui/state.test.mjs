@@ -71,6 +71,7 @@ test('the State pane edits the live state, flashes changes and undoes', async ()
             await page.getByTestId('state-pane').locator('h2').click();
             await page.keyboard.press('Control+Shift+Z');
             await control.waitFor(m => m.state.title === 'Edited in the studio', 'the redo by Ctrl+Shift+Z');
+            await node(page, '/title').getByText('Edited in the studio').waitFor({ timeout: WAIT_MS });
             await page.keyboard.press('Control+Z');
             await control.waitFor(m => m.state.title === original, 'the undo by Ctrl+Z');
         });
