@@ -207,3 +207,31 @@ async fn a_dropped_connection_ends_without_a_close_frame() {
         json!(1)
     );
 }
+
+#[tokio::test]
+async fn default_faults_apply_before_anything_is_sent() {
+    let template = juggler::server::Faults::new(FaultSettings {
+        hold_state: true,
+        ..Default::default()
+    });
+    let (server, mut conns) = serve(
+        echo_server(Generation::V06)
+            .shared_state(juggler::Storage::with_data(json!({"a": 1})))
+            .default_faults(template.clone()),
+    )
+    .await;
+    let c = client(&server).await;
+    let conn = next_conn(&mut conns).await;
+    within(c.send("probe", json!(null))).await.expect("answer");
+    assert_eq!(
+        c.state().data(),
+        Value::Null,
+        "the initial state was not held"
+    );
+    // The template does not reach open connections; their own faults do.
+    template.set(FaultSettings::default());
+    within(c.send("probe", json!(null))).await.expect("answer");
+    assert_eq!(c.state().data(), Value::Null);
+    conn.faults().set(FaultSettings::default());
+    converged(&c, &json!({"a": 1})).await;
+}

@@ -269,7 +269,11 @@ pub(crate) async fn run<S>(
             cancel: cancel.clone(),
             closed: closed.clone(),
             counters: counters.clone(),
-            faults: Faults::default(),
+            faults: shared
+                .default_faults
+                .as_ref()
+                .map(|f| Faults::new(f.get()))
+                .unwrap_or_default(),
         }),
     };
     tracing::debug!(conn = id, remote = conn.remote(), "connection opened");
@@ -337,8 +341,10 @@ pub(crate) async fn run<S>(
         in_worker: 0,
         jobs,
         faults: conn.inner.faults.subscribe(),
-        fault: FaultSettings::default(),
+        fault: conn.inner.faults.get(),
     };
+    driver.link.ignore_pings = driver.fault.ignore_pings;
+    driver.link.segment_size = driver.fault.segment_size;
     let end = match driver.run(out_rx).await {
         End::Cancelled if conn.inner.faults.is_dropped() => End::Dropped,
         end => end,

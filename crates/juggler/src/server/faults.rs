@@ -70,6 +70,13 @@ impl std::fmt::Debug for Faults {
 }
 
 impl Faults {
+    /// Faults with these settings.
+    pub fn new(settings: FaultSettings) -> Self {
+        let f = Faults::default();
+        f.set(settings);
+        f
+    }
+
     /// Replaces the settings.
     pub fn set(&self, settings: FaultSettings) {
         self.tx.send_replace(settings);

@@ -121,6 +121,7 @@ pub(crate) struct Shared {
     pub(crate) on_request: Option<RequestHandler>,
     pub(crate) on_traffic: Option<TrafficHandler>,
     pub(crate) check_handshake: Option<HandshakeCheck>,
+    pub(crate) default_faults: Option<Faults>,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
     pub(crate) connections: Mutex<HashMap<ConnectionId, Connection>>,
@@ -198,6 +199,7 @@ pub struct ServerBuilder {
     on_request: Option<RequestHandler>,
     on_traffic: Option<TrafficHandler>,
     check_handshake: Option<HandshakeCheck>,
+    default_faults: Option<Faults>,
     routes: Option<axum::Router>,
 }
 
@@ -213,6 +215,14 @@ impl ServerBuilder {
             config,
             ..Self::default()
         }
+    }
+
+    /// Faults every new connection starts with (fault injection): what
+    /// `faults` holds when the connection opens, before anything is sent.
+    /// Changing it later does not change open connections.
+    pub fn default_faults(mut self, faults: Faults) -> Self {
+        self.default_faults = Some(faults);
+        self
     }
 
     /// Called for each new connection (the reference's `connection_cb`).
@@ -408,6 +418,7 @@ impl ServerBuilder {
             on_request: self.on_request,
             on_traffic: self.on_traffic,
             check_handshake: self.check_handshake,
+            default_faults: self.default_faults,
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
             connections: Mutex::new(HashMap::new()),
