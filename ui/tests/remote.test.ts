@@ -8,6 +8,7 @@ import {
   filterChanges,
   filterNotifications,
   formErrors,
+  formatMs,
   formFromBookmark,
   parseData,
   pathToPointer,
@@ -196,6 +197,11 @@ describe('status, composer and lists', () => {
     expect(filterNotifications(list, '').map((n) => n.time)).toEqual([3, 2, 1]);
     expect(filterNotifications(list, 'ALARM').map((n) => n.time)).toEqual([3, 1]);
     expect(list.map((n) => n.time)).toEqual([1, 2, 3]);
+  });
+  it('formats milliseconds', () => {
+    expect(formatMs(0.4234)).toBe('0.42 ms');
+    expect(formatMs(1.555474)).toBe('1.6 ms');
+    expect(formatMs(37.2)).toBe('37 ms');
   });
   it('previews values and error answers', () => {
     expect(preview({ a: 1 })).toBe('{"a":1}');

@@ -299,6 +299,13 @@ export function preview(value: Json | undefined, max = 120): string {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
 
+/** Milliseconds for people: `0.42 ms`, `1.6 ms`, `37 ms`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const digits = ms < 1 ? 2 : ms < 10 ? 1 : 0;
+  return `${ms.toFixed(digits)} ms`;
+}
+
 /** `HH:MM:SS.mmm` in local time. */
 export function formatTime(ms: number): string {
   const d = new Date(ms);

@@ -1,0 +1,121 @@
+// The Client pane: the studio connects to a juggler server (its own
+// embedded one, serving the demo workspace) as a remote session, mirrors its
+// state as a tree with a per-path change history, sends requests with the
+// composer, runs several sessions as tabs, and refuses a URL that is not a
+// WebSocket one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+});
+after(async () => world?.close());
+
+const remotes = m => Object.values(m.remotes ?? {});
+
+test('the Client pane connects to a juggler server, mirrors its state and sends requests', async () => {
+    assert.match(studio.juggler, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    await world.withUi(studio, 'client', async page => {
+        await openPane(page, 'client');
+
+        // The empty state teaches the next step and fills in the studio's own server.
+        const empty = page.getByTestId('client-empty');
+        await empty.getByText(studio.juggler).waitFor({ timeout: WAIT_MS });
+        await empty.getByTestId('client-use-studio').click();
+        assert.equal(await page.getByTestId('client-url').inputValue(), studio.juggler);
+        await page.getByTestId('client-connect').click();
+
+        // A tab, connected, with the demo state in the tree.
+        await page.getByTestId('client-tab-r1').waitFor({ timeout: WAIT_MS });
+        const s1 = page.getByTestId('session-r1');
+        await s1.getByTestId('client-status').getByText('connected', { exact: true }).waitFor({ timeout: WAIT_MS });
+        const tree = s1.getByTestId('remote-tree');
+        await tree.getByText('Pump station (demo)').waitFor({ timeout: WAIT_MS });
+        const model = await control.waitFor(m => remotes(m).some(r => r.status.kind === 'connected'), 'r1 connected');
+        assert.equal(model.remotes.r1.target.url, studio.juggler);
+
+        // A change of the embedded state reaches the tree and the change history.
+        await control.send('state.set', { path: ['clientTest'], value: 42 });
+        await tree.getByText('clientTest').waitFor({ timeout: WAIT_MS });
+        const changes = s1.getByTestId('client-changes');
+        await changes.locator('li', { hasText: '/clientTest · 42' }).waitFor({ timeout: WAIT_MS });
+
+        // Selecting a node filters the history to it and below.
+        await control.send('state.set', { path: ['title'], value: 'Renamed' });
+        await tree.getByText('Renamed').waitFor({ timeout: WAIT_MS });
+        await changes.locator('li', { hasText: '/title · "Renamed"' }).waitFor({ timeout: WAIT_MS });
+        await tree.getByText('clientTest', { exact: true }).click();
+        await s1.getByTestId('client-changes-all').waitFor({ timeout: WAIT_MS });
+        await changes.locator('li', { hasText: '/title' }).waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.equal(await changes.locator('li', { hasText: '/clientTest · 42' }).count(), 1);
+        await s1.getByTestId('client-changes-all').click();
+        await changes.locator('li', { hasText: '/title' }).waitFor({ timeout: WAIT_MS });
+
+        // The composer: invalid JSON is flagged; a request the demo's rules answer.
+        await s1.getByTestId('composer-name').fill('hello');
+        await s1.getByTestId('composer-data').fill('{"who": ');
+        await s1.getByTestId('composer-data-error').waitFor({ timeout: WAIT_MS });
+        assert.equal(await s1.getByTestId('composer-send').isDisabled(), true);
+        await s1.getByTestId('composer-data').fill('{"who": "client"}');
+        await s1.getByTestId('composer-data').press('Control+Enter');
+        const result = s1.getByTestId('composer-result');
+        await result.getByText('hello client').waitFor({ timeout: WAIT_MS });
+        await result.getByText(/rtt \d+(\.\d+)? ms/).waitFor({ timeout: WAIT_MS });
+        await s1.getByTestId('composer-history').getByText('hello', { exact: true }).waitFor({ timeout: WAIT_MS });
+        // The remote's error shows too.
+        await s1.getByTestId('composer-name').fill('fail');
+        await s1.getByTestId('composer-data').fill('');
+        await s1.getByTestId('composer-send').click();
+        await result.getByText('this rule always answers with an error').waitFor({ timeout: WAIT_MS });
+        await control.waitFor(m => m.remotes.r1?.requests.length === 2, 'two requests in /remotes/r1/requests');
+
+        await screenshot(page, 'client');
+
+        // A second session to the same URL: two tabs.
+        await page.getByTestId('client-tab-new').click();
+        assert.equal(await page.getByTestId('client-url').inputValue(), studio.juggler);
+        await page.getByTestId('client-connect').click();
+        await page.getByTestId('client-tab-r2').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('session-r2').getByTestId('client-status').getByText('connected', { exact: true }).waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByRole('tablist', { name: 'Remote sessions' }).locator('[data-testid^="client-tab-r"]').count(), 2);
+        await control.waitFor(m => remotes(m).length === 2, 'two sessions');
+
+        // Closing a tab disconnects its session.
+        await page.getByTestId('client-tab-close-r1').click();
+        await page.getByTestId('client-tab-r1').waitFor({ state: 'detached', timeout: WAIT_MS });
+        const after = await control.waitFor(m => remotes(m).length === 1, 'one session left');
+        assert.deepEqual(Object.keys(after.remotes), ['r2']);
+
+        // A URL that is not ws:// or wss:// is refused with a reason.
+        await page.getByTestId('client-tab-new').click();
+        await page.getByTestId('client-url').fill('http://x');
+        await page.getByTestId('client-url-error').getByText('ws:// or wss://').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('client-connect').click();
+        assert.equal(await page.locator('[data-testid^="client-tab-r"]').count(), 1);
+        assert.equal(remotes(control.state()).length, 1);
+    });
+});
+
+test('bookmarks are saved with the workspace and fill the form', async () => {
+    await world.withUi(studio, 'client-bookmarks', async page => {
+        await openPane(page, 'client');
+        await page.getByTestId('client-tab-new').click();
+        await page.getByTestId('client-url').fill('ws://127.0.0.1:1/ws');
+        await page.getByLabel('User (Basic auth)').fill('ann');
+        await page.getByTestId('client-bookmark').click();
+        await page.getByTestId('client-bookmark-name').fill('nowhere');
+        await page.getByTestId('client-bookmark-save').click();
+        const m = await control.waitFor(m => m.workspace.remotes.length === 1, 'a bookmark in /workspace/remotes');
+        assert.deepEqual(m.workspace.remotes[0], { name: 'nowhere', url: 'ws://127.0.0.1:1/ws', generation: '0.6', user: 'ann', trust: 'system' });
+        await page.getByTestId('client-url').fill('');
+        await page.getByTestId('client-bookmarks').getByText('nowhere').click();
+        assert.equal(await page.getByTestId('client-url').inputValue(), 'ws://127.0.0.1:1/ws');
+        assert.equal(await page.getByLabel('User (Basic auth)').inputValue(), 'ann');
+    });
+});
