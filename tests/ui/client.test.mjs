@@ -75,6 +75,18 @@ test('the Client pane connects to a juggler server, mirrors its state and sends 
         await result.getByText('this rule always answers with an error').waitFor({ timeout: WAIT_MS });
         await control.waitFor(m => m.remotes.r1?.requests.length === 2, 'two requests in /remotes/r1/requests');
 
+        // Notifications the server sends arrive, newest first, filtered by name.
+        await control.send('notify.send', { name: 'alarm', data: { text: 'Pump P2 pressure low' } });
+        await control.send('notify.send', { name: 'log', data: { text: 'hello from the studio' } });
+        const notes = s1.getByTestId('client-notifications');
+        await notes.locator('li', { hasText: 'log' }).waitFor({ timeout: WAIT_MS });
+        await notes.locator('li', { hasText: 'alarm' }).waitFor({ timeout: WAIT_MS });
+        assert.match(await notes.locator('li').first().textContent(), /log/);
+        await s1.getByTestId('client-notify-filter').fill('ALA');
+        await notes.locator('li', { hasText: 'log' }).waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.equal(await notes.locator('li').count(), 1);
+        await s1.getByTestId('client-notify-filter').fill('');
+
         await screenshot(page, 'client');
 
         // A second session to the same URL: two tabs.
