@@ -57,6 +57,7 @@ describe('formatDuration and formatAge', () => {
 describe('formatRtt', () => {
   it('picks ms or s', () => {
     expect(formatRtt(null)).toBe('');
+    expect(formatRtt(0.01)).toBe('<0.1 ms');
     expect(formatRtt(0.42)).toBe('0.4 ms');
     expect(formatRtt(12.4)).toBe('12 ms');
     expect(formatRtt(1250)).toBe('1.25 s');

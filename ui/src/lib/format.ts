@@ -47,9 +47,10 @@ export function formatAge(since: number, now: number): string {
   return ms < 1000 ? '0 s' : formatDuration(ms);
 }
 
-/** A round-trip time: `0.4 ms`, `12 ms`, `1.25 s`. */
+/** A round-trip time: `<0.1 ms`, `0.4 ms`, `12 ms`, `1.25 s`. */
 export function formatRtt(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return '';
+  if (ms < 0.05) return '<0.1 ms';
   if (ms < 1) return `${(Math.round(ms * 10) / 10).toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(2).replace(/0$/, '')} s`;
