@@ -5,7 +5,7 @@ import { writable, get } from 'svelte/store';
 import { ControlClient, ControlError } from './control';
 import { toast } from './toasts';
 
-export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client';
+export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy';
 
 export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'server', label: 'Server', key: '1' },
@@ -15,6 +15,8 @@ export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'connections', label: 'Connections', key: '5' },
   { id: 'traffic', label: 'Traffic', key: '6' },
   { id: 'client', label: 'Client', key: '7' },
+  { id: 'replay', label: 'Replay', key: '8' },
+  { id: 'proxy', label: 'Proxy', key: '9' },
 ];
 
 export const pane = writable<PaneId>('server');
