@@ -9,6 +9,7 @@ fn main() {
             "pick_path",
             "save_path",
             "open_url",
+            "save_text",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri-build: {e:#}"));

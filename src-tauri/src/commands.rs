@@ -31,10 +31,26 @@ pub async fn pick_path(kind: FileKind) -> Result<Option<String>> {
     dialogs::choose(kind, false).await
 }
 
-/// A native chooser for a file to write; `None` when cancelled.
+/// A native chooser for a file to write; `None` when cancelled. The
+/// chosen path may then be written once with `save_text`.
 #[tauri::command]
-pub async fn save_path(kind: FileKind) -> Result<Option<String>> {
-    dialogs::choose(kind, true).await
+pub async fn save_path(kind: FileKind, shell: State<'_, Shell>) -> Result<Option<String>> {
+    let chosen = dialogs::choose(kind, true).await?;
+    if let Some(path) = &chosen {
+        shell.grant_write(path.into());
+    }
+    Ok(chosen)
+}
+
+/// Writes `text` to `path` (a traffic export), which must be the answer of
+/// the last `save_path`: the UI can write only where the user chose, once.
+#[tauri::command]
+pub fn save_text(path: String, text: String, shell: State<'_, Shell>) -> Result<()> {
+    let path = std::path::PathBuf::from(path);
+    if !shell.take_write(&path) {
+        return Err(Error::NotChosen(path));
+    }
+    std::fs::write(&path, text).map_err(|source| Error::Write { path, source })
 }
 
 /// Opens an http(s) address in the default browser.

@@ -23,6 +23,8 @@ pub enum FileKind {
     StaticDir,
     /// A traffic export (`*.ndjson`).
     Export,
+    /// A session recording (`*.ndjson`).
+    Recording,
 }
 
 impl FileKind {
@@ -35,6 +37,8 @@ impl FileKind {
             (FileKind::Ca, _) => "Choose a CA certificate",
             (FileKind::StaticDir, _) => "Choose the folder to serve",
             (FileKind::Export, _) => "Export traffic as",
+            (FileKind::Recording, false) => "Open a recording",
+            (FileKind::Recording, true) => "Record to",
         }
     }
 
@@ -44,7 +48,7 @@ impl FileKind {
             FileKind::Workspace => Some(("Workspace (*.json)", &["json"])),
             FileKind::Pem => Some(("PEM (*.pem, *.crt, *.key)", &["pem", "crt", "key"])),
             FileKind::Ca => Some(("Certificates (*.pem, *.crt, *.cer)", &["pem", "crt", "cer"])),
-            FileKind::Export => Some(("NDJSON (*.ndjson)", &["ndjson"])),
+            FileKind::Export | FileKind::Recording => Some(("NDJSON (*.ndjson)", &["ndjson"])),
             FileKind::Htpasswd | FileKind::StaticDir => None,
         }
     }
@@ -53,6 +57,7 @@ impl FileKind {
         match self {
             FileKind::Workspace => Some("workspace.json"),
             FileKind::Export => Some("traffic.ndjson"),
+            FileKind::Recording => Some("session.ndjson"),
             _ => None,
         }
     }

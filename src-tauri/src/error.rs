@@ -37,6 +37,17 @@ pub enum Error {
     /// Bad command-line arguments.
     #[error("{0}")]
     Usage(String),
+    /// `save_text` to a path the user did not choose in a save dialog.
+    #[error("not writing {0:?}: choose the file in the save dialog first")]
+    NotChosen(std::path::PathBuf),
+    /// A chosen file could not be written.
+    #[error("cannot write {path:?}: {source} (check the folder exists and is writable)")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -50,6 +61,8 @@ impl Error {
             Error::Browser { .. } => "browser",
             Error::NotUtf8(_) => "notUtf8",
             Error::Usage(_) => "usage",
+            Error::NotChosen(_) => "notChosen",
+            Error::Write { .. } => "io",
         }
     }
 }

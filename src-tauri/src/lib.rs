@@ -36,6 +36,24 @@ pub struct Shell {
     pub address: ControlAddress,
     /// Taken (and shut down) on close; `None` once stopping.
     studio: Mutex<Option<Studio>>,
+    /// Paths the user chose in a save dialog, each writable once.
+    writable: Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+impl Shell {
+    fn grant_write(&self, path: PathBuf) {
+        self.writable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path);
+    }
+
+    fn take_write(&self, path: &std::path::Path) -> bool {
+        self.writable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(path)
+    }
 }
 
 /// Reads the command line: `[WORKSPACE] [--port N] [--control-port N]`.
@@ -114,6 +132,7 @@ fn start_and_run() -> Result<()> {
     let shell = Shell {
         address,
         studio: Mutex::new(Some(studio)),
+        writable: Mutex::default(),
     };
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
@@ -133,6 +152,7 @@ fn start_and_run() -> Result<()> {
             commands::pick_path,
             commands::save_path,
             commands::open_url,
+            commands::save_text,
         ])
         .run(tauri::generate_context!())?;
     Ok(())
@@ -183,5 +203,23 @@ mod tests {
         for a in [&["--port"][..], &["--port", "x"], &["--nope"], &["a", "b"]] {
             assert!(matches!(parse_args(args(a)), Err(Error::Usage(_))), "{a:?}");
         }
+    }
+
+    #[test]
+    fn a_chosen_path_is_writable_once_and_no_other() {
+        let shell = Shell {
+            address: ControlAddress {
+                url: "ws://127.0.0.1:1/control".into(),
+                token: "0".repeat(64),
+            },
+            studio: Mutex::new(None),
+            writable: Mutex::default(),
+        };
+        let chosen = PathBuf::from("/tmp/chosen.ndjson");
+        assert!(!shell.take_write(&chosen), "nothing chosen yet");
+        shell.grant_write(chosen.clone());
+        assert!(!shell.take_write(std::path::Path::new("/etc/passwd")));
+        assert!(shell.take_write(&chosen));
+        assert!(!shell.take_write(&chosen), "only once");
     }
 }
