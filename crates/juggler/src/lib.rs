@@ -28,7 +28,7 @@ pub use error::{Error, Result};
 pub use link::Direction;
 pub use message::Message;
 pub use path::{Path, Step};
-pub use server::{Connection, HandlerError, Server, ServerBuilder, listen};
+pub use server::{Connection, HandlerError, NotifyOverflow, Server, ServerBuilder, listen};
 pub use storage::{Storage, StorageWatch};
 pub use tls::Trust;
 pub use transport::{Generation, TransportConfig};

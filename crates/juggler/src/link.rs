@@ -56,6 +56,8 @@ pub(crate) enum End {
     /// Dropped on purpose (fault injection): the socket goes away without
     /// a close frame, as when a network fails.
     Dropped,
+    /// We close because of a policy (the peer does not read its queue).
+    Policy(String),
 }
 
 /// What one incoming frame asks of the owner.
@@ -107,6 +109,11 @@ where
             ignore_pings: false,
             segment_size: None,
         }
+    }
+
+    /// Replaces what stops a blocked write (the server's drain on shutdown).
+    pub(crate) fn set_cancel(&mut self, cancel: CancellationToken) {
+        self.cancel = cancel;
     }
 
     /// The next frame; cancel-safe.
@@ -288,6 +295,10 @@ where
                 code: CloseCode::Away,
                 reason: truncate(reason, 120).into(),
             }),
+            End::Policy(reason) => Some(CloseFrame {
+                code: CloseCode::Policy,
+                reason: truncate(reason, 120).into(),
+            }),
             End::Cancelled => Some(CloseFrame {
                 code: CloseCode::Normal,
                 reason: "".into(),
@@ -331,7 +342,7 @@ impl std::fmt::Display for End {
             End::Peer(s) => write!(f, "{s}"),
             End::Cancelled => write!(f, "closed locally"),
             End::Protocol(s) => write!(f, "protocol error: {s}"),
-            End::Timeout(s) => write!(f, "{s}"),
+            End::Timeout(s) | End::Policy(s) => write!(f, "{s}"),
             End::Dropped => write!(f, "dropped on purpose (fault injection)"),
         }
     }

@@ -8,8 +8,8 @@
 //! (see [`crate::Storage`]), so a slow client costs a number, not a queue.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
@@ -22,7 +22,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
 use super::faults::{FaultSettings, Faults};
-use super::{HandlerError, RequestHandler, Shared};
+use super::{HandlerError, NotifyOverflow, RequestHandler, Shared};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
 use crate::message::{Message, RequestId};
@@ -35,6 +35,8 @@ pub type ConnectionId = u64;
 pub(crate) struct Info {
     pub(crate) remote: String,
     pub(crate) user_agent: Option<String>,
+    /// The accepted socket's TCP keepalive idle time, read back from it.
+    pub(crate) tcp_keepalive: Option<Duration>,
 }
 
 /// Everything the socket task sends on request of others. Notifications and
@@ -75,6 +77,11 @@ struct Inner {
     closed: CancellationToken,
     counters: Arc<Counters>,
     faults: Faults,
+    overflow: NotifyOverflow,
+    /// Since when notifications have found the send queue full (`Close`).
+    full_since: Mutex<Option<Instant>>,
+    /// Why the connection was closed for a full queue, once it was.
+    overflowed: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -135,30 +142,121 @@ impl Connection {
         rx.await.map_err(|_| Error::ConnectionClosed)
     }
 
-    /// Sends a notification; waits while the send queue is full.
+    /// Sends a notification. While the send queue is full it waits
+    /// ([`NotifyOverflow::Wait`], the default), or waits at most the
+    /// `Close` policy's time and then closes the connection.
     pub async fn notify(&self, name: &str, data: impl Serialize) -> Result<()> {
         let text = encode_notify(name, data)?;
         if self.inner.closed.is_cancelled() {
             return Err(Error::ConnectionClosed);
         }
-        self.inner
-            .out
-            .send(Outgoing::Text(text))
-            .await
-            .map_err(|_| Error::ConnectionClosed)
+        let out = &self.inner.out;
+        let NotifyOverflow::Close(_) = self.inner.overflow else {
+            return out
+                .send(Outgoing::Text(text))
+                .await
+                .map_err(|_| Error::ConnectionClosed);
+        };
+        if self.inner.cancel.is_cancelled() {
+            return Err(Error::ConnectionClosed);
+        }
+        let item = match out.try_send(Outgoing::Text(text)) {
+            Ok(()) => {
+                self.queue_has_room();
+                return Ok(());
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(Error::ConnectionClosed),
+            Err(mpsc::error::TrySendError::Full(item)) => item,
+        };
+        let left = self.queue_full_left();
+        match tokio::time::timeout(left, out.send(item)).await {
+            Ok(Ok(())) => {
+                self.queue_has_room();
+                Ok(())
+            }
+            Ok(Err(_)) => Err(Error::ConnectionClosed),
+            Err(_) => {
+                self.close_for_overflow();
+                Err(Error::ConnectionClosed)
+            }
+        }
     }
 
     /// Sends a notification, or fails at once with [`Error::QueueFull`] when
-    /// the send queue is full.
+    /// the send queue is full (and, with [`NotifyOverflow::Close`], closes
+    /// the connection, failing with [`Error::ConnectionClosed`], once the
+    /// queue has been full for the policy's time).
     pub fn try_notify(&self, name: &str, data: impl Serialize) -> Result<()> {
         let text = encode_notify(name, data)?;
-        self.inner
-            .out
-            .try_send(Outgoing::Text(text))
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => Error::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => Error::ConnectionClosed,
-            })
+        match self.inner.out.try_send(Outgoing::Text(text)) {
+            Ok(()) => {
+                self.queue_has_room();
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::ConnectionClosed),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if let NotifyOverflow::Close(_) = self.inner.overflow {
+                    if self.queue_full_left().is_zero() {
+                        self.close_for_overflow();
+                        return Err(Error::ConnectionClosed);
+                    }
+                }
+                Err(Error::QueueFull)
+            }
+        }
+    }
+
+    /// Messages waiting in the send queue (notifications, answers, flush
+    /// requests): never more than [`super::ServerConfig::send_queue_size`].
+    pub fn queued(&self) -> usize {
+        self.inner.out.max_capacity() - self.inner.out.capacity()
+    }
+
+    /// The TCP keepalive idle time of the accepted socket, as read back
+    /// from the socket (`None`: keepalive off).
+    pub fn tcp_keepalive(&self) -> Option<Duration> {
+        self.inner.info.tcp_keepalive
+    }
+
+    fn queue_has_room(&self) {
+        *self
+            .inner
+            .full_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// How much longer the queue may stay full under the `Close` policy.
+    fn queue_full_left(&self) -> Duration {
+        let NotifyOverflow::Close(grace) = self.inner.overflow else {
+            return Duration::MAX;
+        };
+        let now = Instant::now();
+        let mut since = self
+            .inner
+            .full_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let since = *since.get_or_insert(now);
+        grace.saturating_sub(now - since)
+    }
+
+    fn close_for_overflow(&self) {
+        let NotifyOverflow::Close(grace) = self.inner.overflow else {
+            return;
+        };
+        let mut why = self
+            .inner
+            .overflowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if why.is_none() {
+            *why = Some(format!(
+                "send queue full for {grace:?}: the client does not read its notifications"
+            ));
+        }
+        drop(why);
+        self.close();
     }
 
     /// The faults injected into this connection (none by default).
@@ -274,6 +372,9 @@ pub(crate) async fn run<S>(
                 .as_ref()
                 .map(|f| Faults::new(f.get()))
                 .unwrap_or_default(),
+            overflow: config.notify_overflow,
+            full_since: Mutex::new(None),
+            overflowed: Mutex::new(None),
         }),
     };
     tracing::debug!(conn = id, remote = conn.remote(), "connection opened");
@@ -345,12 +446,20 @@ pub(crate) async fn run<S>(
     };
     driver.link.ignore_pings = driver.fault.ignore_pings;
     driver.link.segment_size = driver.fault.segment_size;
-    let end = match driver.run(out_rx).await {
-        End::Cancelled if conn.inner.faults.is_dropped() => End::Dropped,
-        end => end,
+    let end = driver.run(out_rx).await;
+    let overflowed = conn
+        .inner
+        .overflowed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let end = match (end, overflowed) {
+        (End::Cancelled, _) if conn.inner.faults.is_dropped() => End::Dropped,
+        (End::Cancelled, Some(why)) => End::Policy(why),
+        (end, _) => end,
     };
     match &end {
-        End::Protocol(why) | End::Timeout(why) => {
+        End::Protocol(why) | End::Timeout(why) | End::Policy(why) => {
             tracing::warn!(
                 conn = id,
                 remote = conn.remote(),
@@ -412,7 +521,12 @@ where
         loop {
             let result = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => Err(End::Cancelled),
+                _ = cancel.cancelled() => {
+                    if self.shared.cancel.is_cancelled() {
+                        self.drain(&mut out_rx).await;
+                    }
+                    Err(End::Cancelled)
+                }
                 // Before anything it affects: faults set before a change
                 // apply to that change.
                 Ok(()) = self.faults.changed() => self.faults_changed().await,
@@ -430,6 +544,36 @@ where
             if let Err(end) = result {
                 return end;
             }
+        }
+    }
+
+    /// The server is shutting down: reads nothing more, but sends the
+    /// answers of the requests already read (with whatever is queued before
+    /// them) for up to `shutdown_timeout`.
+    async fn drain(&mut self, out_rx: &mut mpsc::Receiver<Outgoing>) {
+        if self.pending == 0 {
+            return;
+        }
+        let deadline = Instant::now() + self.shared.config.shutdown_timeout;
+        // Writes now stop at the deadline, not at the shutdown signal.
+        self.link.set_cancel(CancellationToken::new());
+        let _ = tokio::time::timeout_at(deadline, async {
+            while self.pending > 0 {
+                let Some(out) = out_rx.recv().await else {
+                    break;
+                };
+                if self.outgoing(out, out_rx).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+        if self.pending > 0 {
+            tracing::debug!(
+                conn = self.conn.id(),
+                pending = self.pending,
+                "shutdown: requests left unanswered after shutdown_timeout"
+            );
         }
     }
 

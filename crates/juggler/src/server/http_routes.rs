@@ -23,6 +23,10 @@ use super::{Htpasswd, Shared, connection, remote};
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PeerAddr(pub SocketAddr);
 
+/// The accepted socket's TCP keepalive idle time, read back from it.
+#[derive(Clone, Copy)]
+pub(crate) struct Keepalive(pub Option<std::time::Duration>);
+
 pub(crate) fn router(
     shared: Arc<Shared>,
     static_files: Option<StaticFiles>,
@@ -155,6 +159,7 @@ async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Respons
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        tcp_keepalive: req.extensions().get::<Keepalive>().and_then(|k| k.0),
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
     let max = shared.config.transport.max_message_size;

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use super::Shared;
-use super::http_routes::PeerAddr;
+use super::http_routes::{Keepalive, PeerAddr};
 
 /// How long a TLS handshake may take before the socket is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,16 +41,17 @@ pub(crate) async fn accept_loop(listener: TcpListener, router: Router, shared: A
             },
         };
         let _ = stream.set_nodelay(true);
+        let keepalive = set_keepalive(&stream, shared.config.tcp_keepalive);
         let router = router.clone();
         let shared2 = shared.clone();
         let acceptor = acceptor.clone();
         shared.tracker.spawn(async move {
             match acceptor {
-                None => serve_http(stream, peer, router, shared2).await,
+                None => serve_http(stream, peer, keepalive, router, shared2).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
                     {
-                        Ok(Ok(tls)) => serve_http(tls, peer, router, shared2).await,
+                        Ok(Ok(tls)) => serve_http(tls, peer, keepalive, router, shared2).await,
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
@@ -60,13 +61,46 @@ pub(crate) async fn accept_loop(listener: TcpListener, router: Router, shared: A
     }
 }
 
-async fn serve_http<S>(io: S, peer: SocketAddr, router: Router, shared: Arc<Shared>)
-where
+/// Turns TCP keepalive on (`idle` of silence, then a probe every 10 s, or
+/// every `idle` if shorter; 3 unanswered probes drop the socket) or off;
+/// returns the idle time the socket reports afterwards.
+fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<Duration>) -> Keepalive {
+    let sock = socket2::SockRef::from(stream);
+    let result = match idle {
+        Some(idle) => {
+            let idle = idle.max(Duration::from_secs(1));
+            let ka = socket2::TcpKeepalive::new()
+                .with_time(idle)
+                .with_interval(idle.min(Duration::from_secs(10)))
+                .with_retries(3);
+            sock.set_tcp_keepalive(&ka)
+        }
+        None => sock.set_keepalive(false),
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "cannot set TCP keepalive");
+    }
+    let on = sock.keepalive().unwrap_or(false);
+    Keepalive(if on {
+        sock.tcp_keepalive_time().ok()
+    } else {
+        None
+    })
+}
+
+async fn serve_http<S>(
+    io: S,
+    peer: SocketAddr,
+    keepalive: Keepalive,
+    router: Router,
+    shared: Arc<Shared>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(
         move |mut req: http::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(PeerAddr(peer));
+            req.extensions_mut().insert(keepalive);
             let router = router.clone();
             async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
         },

@@ -44,6 +44,29 @@ use tokio_util::task::TaskTracker;
 
 pub use auth::Htpasswd;
 pub use connection::{Connection, ConnectionId, ConnectionStats};
+
+/// What a notification does when its connection's send queue
+/// ([`ServerConfig::send_queue_size`]) is full: the client reads slower than
+/// the application notifies.
+///
+/// The queue never grows past its size either way: the server's memory per
+/// connection stays bounded. The choice is who gives: the application
+/// (which waits), or the slow connection (which is closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotifyOverflow {
+    /// [`Connection::notify`] waits for room; [`Connection::try_notify`]
+    /// fails with [`Error::QueueFull`]. The connection stays open however
+    /// long its client does not read. The default (the reference's way).
+    #[default]
+    Wait,
+    /// A queue that stays full for this long closes the connection with
+    /// WebSocket close code 1008 (policy violation) and a reason that says
+    /// so; zero closes at the first notification that finds it full.
+    /// `notify` waits at most this long, then fails with
+    /// [`Error::ConnectionClosed`]; `try_notify` fails with
+    /// [`Error::QueueFull`] while the time has not run out.
+    Close(Duration),
+}
 pub use faults::{FaultSettings, Faults};
 pub use remote::remote_address;
 
@@ -167,6 +190,15 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// WebSocket `Origin`s accepted; `None` accepts any (as the reference).
     pub allowed_origins: Option<Vec<String>>,
+    /// What `notify` does when a connection's send queue is full.
+    /// Default [`NotifyOverflow::Wait`].
+    pub notify_overflow: NotifyOverflow,
+    /// TCP keepalive on accepted sockets: after this much silence the
+    /// kernel probes the peer (every 10 s, or this long if shorter; 3
+    /// unanswered probes drop the socket), so a peer that vanished (power
+    /// off, cable pulled) is found even on 0.6, which has no transport
+    /// ping. `None` turns it off. Default 60 s.
+    pub tcp_keepalive: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -187,6 +219,8 @@ impl Default for ServerConfig {
             max_pending_requests: 1024,
             max_connections: 10_000,
             allowed_origins: None,
+            notify_overflow: NotifyOverflow::Wait,
+            tcp_keepalive: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -372,6 +406,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Outgoing notifications queued per connection. Default 1024.
+    pub fn send_queue_size(mut self, n: usize) -> Self {
+        self.config.send_queue_size = n;
+        self
+    }
+
+    /// See [`NotifyOverflow`]. Default [`NotifyOverflow::Wait`].
+    pub fn notify_overflow(mut self, policy: NotifyOverflow) -> Self {
+        self.config.notify_overflow = policy;
+        self
+    }
+
+    /// See [`ServerConfig::tcp_keepalive`]. Default 60 s.
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.config.tcp_keepalive = idle;
+        self
+    }
+
     /// Extra axum routes served beside the juggler endpoint.
     pub fn routes(mut self, router: axum::Router) -> Self {
         self.routes = Some(match self.routes.take() {
@@ -487,8 +539,10 @@ impl Server {
         list
     }
 
-    /// Starts closing: stops accepting, closes every connection cleanly within
-    /// `shutdown_timeout`, then drops what is left.
+    /// Starts closing: stops accepting and reading requests; each connection
+    /// sends the answers of requests already read (and what else is queued)
+    /// for up to `shutdown_timeout`, then closes cleanly (again within
+    /// `shutdown_timeout`); what is left is dropped.
     pub fn close(&self) {
         self.shared.cancel.cancel();
     }
