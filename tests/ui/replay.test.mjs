@@ -1,0 +1,141 @@
+// The Replay pane: a recording made through the control client (a demo
+// dashboard's connection, a few state changes and a notification) is
+// loaded in the UI, stepped, scrubbed and played at 10×; a dashboard page
+// follows the replay; the per-path history of /counter lists its values.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+let dir;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-replay-'));
+    world.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
+});
+after(async () => world?.close());
+
+const ids = model => Object.keys(model.connections).map(Number);
+
+/** Waits until the dashboard's #state, parsed, satisfies `fn`. */
+const dashboardState = (dash, fn, what) => dash.waitForFunction(
+    src => { try { return new Function('s', `return ${src}`)(JSON.parse(document.getElementById('state').textContent)); } catch { return false; } },
+    fn, { timeout: WAIT_MS }).catch(e => { throw new Error(`dashboard: ${what}: ${e.message}`); });
+
+test('loads a recording, steps, scrubs, plays at 10× and shows a path’s history', async () => {
+    const file = path.join(dir, 'rec.ndjson');
+    await world.withPage(studio, 'replay-dashboard', studio.dashboard, async dash => {
+        await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+        const [id] = ids(await control.waitFor(m => ids(m).length === 1, 'the dashboard to connect'));
+
+        // Record: the whole state, counter 1, 2, 3 and a notification.
+        const { id: rec } = await control.send('record.start', { connection: id, path: file });
+        for (const n of [1, 2, 3]) {
+            await control.send('state.set', { path: ['counter'], value: n });
+            await dashboardState(dash, `s.counter === ${n}`, `counter ${n}`);
+        }
+        await control.send('notify.send', { name: 'alarm', data: { level: 2 } });
+        await dash.locator('#notifications [data-name="alarm"]').waitFor({ timeout: WAIT_MS });
+        await control.waitFor(m => m.recordings[rec]?.entries >= 5, 'the recording to hold 5 entries');
+        const info = await control.send('record.stop', { id: rec });
+        assert.equal(info.entries, 5);
+        // The live state moves on: the replay must bring the recorded values back.
+        await control.send('state.set', { path: ['counter'], value: 99 });
+        await dashboardState(dash, 's.counter === 99', 'counter 99');
+
+        await world.withUi(studio, 'replay', async page => {
+            await openPane(page, 'replay');
+            await page.getByTestId('replay-empty').getByText('Record a session').waitFor({ timeout: WAIT_MS });
+            await page.getByTestId('replay-path').fill(file);
+            await page.getByTestId('replay-load').click();
+            await page.getByTestId('replay-info').waitFor({ timeout: WAIT_MS });
+            assert.match(await page.getByTestId('replay-length').textContent(), /^5 entries/);
+            assert.match(await page.getByTestId('replay-source').textContent(), new RegExp(`connection ${id}`));
+            assert.equal(await page.getByTestId('replay-entry').count(), 5);
+            assert.match(await page.getByTestId('replay-entries').textContent(), /notify[\s\S]*alarm/);
+
+            // Step twice: the whole state, then counter 1.
+            await page.getByTestId('replay-step').click();
+            await control.waitFor(m => m.replay?.step === 1, 'step 1');
+            await page.getByTestId('replay-step').click();
+            await control.waitFor(m => m.replay?.step === 2, 'step 2');
+            await dashboardState(dash, 's.counter === 1', 'the replayed counter 1');
+            await page.getByTestId('replay-diff').getByText('/counter').waitFor({ timeout: WAIT_MS });
+            await page.getByTestId('replay-position').getByText('step 2 / 5').waitFor({ timeout: WAIT_MS });
+
+            // Scrub to step 4: counter 3.
+            await page.getByTestId('replay-scrubber').fill('4');
+            await control.waitFor(m => m.replay?.step === 4, 'the scrubber to seek to step 4');
+            await dashboardState(dash, 's.counter === 3', 'the scrubbed counter 3');
+            await page.getByTestId('replay-tree').locator(`[data-path="${encodeURIComponent('/counter')}"]`)
+                .getByText('3').waitFor({ timeout: WAIT_MS });
+
+            // The history of /counter: 1, 2, 3 at their times.
+            await page.getByTestId('replay-pointer').fill('/counter');
+            await page.getByTestId('replay-pointer-go').click();
+            const rows = page.getByTestId('replay-history-row');
+            await rows.nth(2).waitFor({ timeout: WAIT_MS });
+            const texts = (await rows.allTextContents()).map(t => t.split('·').pop().trim());
+            assert.deepEqual(texts, ['1', '2', '3']);
+            await screenshot(page, 'timeline');
+
+            // A history row seeks to just after that change.
+            await rows.nth(1).click();
+            await control.waitFor(m => m.replay?.step === 3, 'the history row to seek to step 3');
+            await dashboardState(dash, 's.counter === 2', 'the counter 2 of the history row');
+
+            // Play at 10× to the end: the dashboard follows to counter 3.
+            await page.getByTestId('replay-speed').selectOption('10');
+            await page.getByTestId('replay-play').click();
+            const end = await control.waitFor(m => m.replay?.step === 5 && !m.replay.playing, 'the replay to play to the end');
+            assert.equal(end.replay.speed, 10);
+            await dashboardState(dash, 's.counter === 3', 'the played counter 3');
+            await page.getByTestId('replay-position').getByText('step 5 / 5').waitFor({ timeout: WAIT_MS });
+
+            // Stop unloads; the recording can be loaded again.
+            await page.getByTestId('replay-stop').click();
+            await control.waitFor(m => m.replay === null, 'the replay to unload');
+            await page.getByTestId('replay-empty').waitFor({ timeout: WAIT_MS });
+        });
+    });
+});
+
+test('records a connection from the Connections pane and opens it in replay', async () => {
+    const file = path.join(dir, 'from-ui.ndjson');
+    await world.withPage(studio, 'replay-record-dashboard', studio.dashboard, async dash => {
+        await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+        await world.withUi(studio, 'replay-record', async page => {
+            const [id] = ids(await control.waitFor(m => ids(m).length === 1, 'one dashboard'));
+            await openPane(page, 'connections');
+            await page.locator(`[data-testid="connection-row"][data-id="${id}"]`).click();
+            const faults = page.locator(`[data-testid="connection-faults"][data-id="${id}"]`);
+            await faults.getByTestId('record-begin').click();
+            await faults.getByTestId('record-path').fill(file);
+            await faults.getByTestId('record-start').click();
+            const m = await control.waitFor(m => Object.values(m.recordings).some(r => r.path === file), 'the recording to start');
+            const rec = Object.values(m.recordings).find(r => r.path === file);
+            await faults.getByTestId('record-active').waitFor({ timeout: WAIT_MS });
+            await control.send('state.set', { path: ['counter'], value: 7 });
+            await control.waitFor(m => m.recordings[rec.id]?.entries >= 2, 'the change to be recorded');
+
+            // The Replay pane lists it live, stops it, and opens it.
+            await openPane(page, 'replay');
+            const row = page.locator(`[data-testid="recording-row"][data-id="${rec.id}"]`);
+            await row.getByTestId('recording-entries').getByText('2').waitFor({ timeout: WAIT_MS });
+            await row.getByTestId('recording-stop').click();
+            await control.waitFor(m => !m.recordings[rec.id], 'the recording to stop');
+            await page.getByTestId('recording-finished').first().getByTestId('recording-open').click();
+            const loaded = await control.waitFor(m => m.replay?.path === file, 'the recording to load');
+            assert.equal(loaded.replay.entries, 2);
+            await control.send('replay.stop');
+        });
+    });
+});
