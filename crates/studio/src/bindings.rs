@@ -54,7 +54,10 @@ pub enum JsonValue {
 /// they use, into `dir` (created if missing); files already there are
 /// overwritten, others left alone.
 pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
-    use crate::{error, history, model, proxy, recording, remote, rules, traffic, workspace};
+    use crate::{
+        error, history, model, proxy, recording, remote, rules, scenario, schemas, traffic,
+        workspace,
+    };
     let cfg = ts_rs::Config::new().with_out_dir(dir);
     macro_rules! export {
         ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
@@ -120,6 +123,17 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::RemoteNotify,
         model::EventsLagged,
         model::CommandError,
+        // Scenarios and schema checks.
+        scenario::Scenario,
+        scenario::Step,
+        scenario::StepTarget,
+        scenario::AllConnections,
+        scenario::StepResult,
+        scenario::ScenarioStatus,
+        scenario::ScenarioReport,
+        schemas::Schemas,
+        schemas::SchemaViolation,
+        schemas::ViolationKind,
     );
     Ok(())
 }

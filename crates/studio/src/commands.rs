@@ -56,6 +56,8 @@ pub const COMMANDS: &[&str] = &[
     "timeline.state",
     "timeline.history",
     "timeline.entries",
+    "scenario.run",
+    "scenario.stop",
 ];
 
 fn failure(code: &str, message: impl Into<String>) -> Value {
@@ -368,6 +370,19 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
                 .map(|e| json!(e))
                 .map_err(from_error)
         }
+        "scenario.run" => {
+            let name: String = arg(&data, "name")?;
+            if arg::<Option<bool>>(&data, "wait")? == Some(false) {
+                engine.scenario_spawn(&name).map_err(from_error)?;
+                return Ok(Value::Null);
+            }
+            engine
+                .scenario_run(&name)
+                .await
+                .map(|r| json!(r))
+                .map_err(from_error)
+        }
+        "scenario.stop" => Ok(Value::Bool(engine.scenario_stop())),
         other => Err(failure(
             "unknownCommand",
             format!("unknown command {other:?}; see CONTROL.md for the list"),

@@ -36,6 +36,8 @@ const RECENT: usize = 100;
 mod proxies;
 mod recorder;
 mod replay;
+mod scenarios;
+mod schema_checks;
 
 pub use replay::MAX_SPEED;
 
@@ -77,6 +79,8 @@ struct Core {
     replay: Option<replay::ReplaySlot>,
     proxies: HashMap<String, crate::proxy::Proxy>,
     next_proxy: u64,
+    scenario: Option<Arc<crate::scenario::Running>>,
+    checks: schema_checks::Checks,
 }
 
 /// Where a state edit goes.
@@ -102,6 +106,7 @@ impl Engine {
     /// An engine on `workspace` (read from `path`, if it came from a file).
     pub fn new(workspace: Workspace, path: Option<PathBuf>) -> Result<Self> {
         let rules = RuleSet::new(workspace.rules.clone())?;
+        let checks = schema_checks::Checks::new(&workspace)?;
         let doc = Storage::with_data(workspace.initial_state.clone());
         let (events, _) = broadcast::channel(4096);
         let engine = Engine {
@@ -125,10 +130,13 @@ impl Engine {
                     replay: None,
                     proxies: HashMap::new(),
                     next_proxy: 0,
+                    scenario: None,
+                    checks,
                 }),
             }),
         };
         engine.publish_all();
+        engine.watch_state_schema();
         Ok(engine)
     }
 
@@ -197,6 +205,8 @@ impl Engine {
         m.set(path!["recordings"], json!({}));
         m.set(path!["replay"], Value::Null);
         m.set(path!["proxies"], json!({}));
+        m.set(path!["scenario"], Value::Null);
+        m.set(path!["schemaViolations"], json!([]));
         drop(core);
         self.publish_server(None);
     }
@@ -438,6 +448,10 @@ impl Engine {
             connection_id: conn.id(),
             now: now_ms(),
         };
+        self.check_request_schema(&req);
+        if let Some(reply) = self.scenario_offer(&req) {
+            return reply;
+        }
         if let Some((success, data)) = self.replay_answer(&req.name, &req.data) {
             return if success {
                 Ok(data)
@@ -800,6 +814,7 @@ impl Engine {
     pub async fn open_workspace(&self, path: &Path) -> Result<PathBuf> {
         let ws = Workspace::load(path)?;
         let rules = RuleSet::new(ws.rules.clone())?;
+        let checks = schema_checks::Checks::new(&ws)?;
         let running = self.core().server.is_some();
         if running {
             self.stop_server().await?;
@@ -828,6 +843,7 @@ impl Engine {
             m.set(path!["unmatched"], json!([]));
             self.publish_history(&core);
         }
+        self.reset_checks(checks);
         self.publish_server(None);
         if running {
             self.start_server(None).await?;
@@ -837,6 +853,8 @@ impl Engine {
 
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
+        self.scenario_stop();
+        self.core().checks.stop();
         self.replay_stop();
         self.proxies_shutdown().await;
         let ids: Vec<String> = self.core().recordings.keys().cloned().collect();

@@ -8,6 +8,8 @@
 //! - [`rules`] and [`template`]: how requests are answered.
 //! - [`history`]: undo/redo of the state document.
 //! - [`traffic`]: the bounded, filterable log of frames.
+//! - [`scenario`] and [`schemas`]: scenario steps and reports, schema
+//!   checks of the state and the requests.
 //!
 //! The runtime built on it:
 //! - [`engine`], [`commands`], [`control`], [`remote`]: the live engine and
@@ -29,6 +31,8 @@ pub mod proxy;
 pub mod recording;
 pub mod remote;
 pub mod rules;
+pub mod scenario;
+pub mod schemas;
 pub mod template;
 pub mod traffic;
 pub mod ui_assets;

@@ -60,6 +60,10 @@ pub struct Model {
     pub replay: Option<ReplayInfo>,
     /// Proxies to real juggler servers, by id (`p1`, `p2`…).
     pub proxies: BTreeMap<String, ProxyInfo>,
+    /// The scenario running, or the last one run; `null` before the first.
+    pub scenario: Option<crate::scenario::ScenarioStatus>,
+    /// Schema violations found, oldest first; the last 100.
+    pub schema_violations: Vec<crate::schemas::SchemaViolation>,
 }
 
 /// `/proxies/ID`: a proxy between browsers and a real juggler server.

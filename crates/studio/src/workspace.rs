@@ -1,7 +1,8 @@
 //! The workspace file: one human-readable, git-friendly JSON file holding
 //! the server settings, the initial state, the request rules, notify
-//! presets and remote bookmarks (and, kept as they are for a later version
-//! of the engine, scenarios and recordings).
+//! presets, remote bookmarks, scenarios ([`crate::scenario`]) and JSON
+//! Schemas of the state and the requests ([`crate::schemas`]) (and, kept as
+//! they are for a later version of the engine, recordings).
 //!
 //! ```json
 //! {
@@ -15,7 +16,11 @@
 //!   ],
 //!   "notifyPresets": [ { "name": "alarm", "data": { "level": 3 } } ],
 //!   "remotes": [ { "name": "plant", "url": "wss://plant.example/ws", "trust": "system" } ],
-//!   "scenarios": [],
+//!   "scenarios": [
+//!     { "name": "hello", "steps": [
+//!       { "expectRequest": { "name": "hello", "withinMs": 2000 } } ] }
+//!   ],
+//!   "schemas": { "state": { "type": "object" } },
 //!   "recordings": []
 //! }
 //! ```
@@ -43,6 +48,8 @@ use ts_rs::TS;
 
 use crate::error::{Error, Problem, Result};
 use crate::rules::Rule;
+use crate::scenario::Scenario;
+use crate::schemas::Schemas;
 use positions::Positions;
 pub use server_settings::{Generation, ServerSettings, resolve};
 
@@ -78,10 +85,15 @@ pub struct Workspace {
     /// Juggler servers to connect to.
     #[serde(default)]
     pub remotes: Vec<RemoteBookmark>,
-    /// Reserved for scenarios; kept as they are.
+    /// Scenarios: timelines of steps that drive the dashboards and check
+    /// their requests (`juggler-studio run`, `scenario.run`).
     #[serde(default)]
-    #[ts(as = "Vec<crate::bindings::JsonValue>")]
-    pub scenarios: Vec<Value>,
+    pub scenarios: Vec<Scenario>,
+    /// JSON Schemas of the served state and of requests' data, checked as
+    /// the studio runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub schemas: Option<Schemas>,
     /// Reserved for recordings; kept as they are.
     #[serde(default)]
     #[ts(as = "Vec<crate::bindings::JsonValue>")]
@@ -99,6 +111,7 @@ impl Default for Workspace {
             notify_presets: Vec::new(),
             remotes: Vec::new(),
             scenarios: Vec::new(),
+            schemas: None,
             recordings: Vec::new(),
         }
     }

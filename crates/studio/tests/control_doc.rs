@@ -93,6 +93,8 @@ fn every_event_is_documented() {
         ("src/engine.rs", ".event("),
         ("src/engine/recorder.rs", ".event("),
         ("src/engine/replay.rs", ".event("),
+        ("src/engine/scenarios.rs", ".event("),
+        ("src/engine/schema_checks.rs", ".event("),
         ("src/control.rs", ".notify("),
     ] {
         let text = read(file);

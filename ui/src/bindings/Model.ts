@@ -7,6 +7,8 @@ import type { RecordingInfo } from "./RecordingInfo";
 import type { RemoteInfo } from "./RemoteInfo";
 import type { ReplayInfo } from "./ReplayInfo";
 import type { Rule } from "./Rule";
+import type { ScenarioStatus } from "./ScenarioStatus";
+import type { SchemaViolation } from "./SchemaViolation";
 import type { SentNotification } from "./SentNotification";
 import type { ServerInfo } from "./ServerInfo";
 import type { TrafficStatus } from "./TrafficStatus";
@@ -72,4 +74,12 @@ replay: ReplayInfo | null,
 /**
  * Proxies to real juggler servers, by id (`p1`, `p2`…).
  */
-proxies: { [key in string]: ProxyInfo }, };
+proxies: { [key in string]: ProxyInfo }, 
+/**
+ * The scenario running, or the last one run; `null` before the first.
+ */
+scenario: ScenarioStatus | null, 
+/**
+ * Schema violations found, oldest first; the last 100.
+ */
+schemaViolations: Array<SchemaViolation>, };

@@ -3,6 +3,8 @@ import type { JsonValue } from "./JsonValue";
 import type { NotifyPreset } from "./NotifyPreset";
 import type { RemoteBookmark } from "./RemoteBookmark";
 import type { Rule } from "./Rule";
+import type { Scenario } from "./Scenario";
+import type { Schemas } from "./Schemas";
 import type { ServerSettings } from "./ServerSettings";
 
 /**
@@ -39,9 +41,15 @@ notifyPresets: Array<NotifyPreset>,
  */
 remotes: Array<RemoteBookmark>, 
 /**
- * Reserved for scenarios; kept as they are.
+ * Scenarios: timelines of steps that drive the dashboards and check
+ * their requests (`juggler-studio run`, `scenario.run`).
  */
-scenarios: Array<JsonValue>, 
+scenarios: Array<Scenario>, 
+/**
+ * JSON Schemas of the served state and of requests' data, checked as
+ * the studio runs.
+ */
+schemas?: Schemas, 
 /**
  * Reserved for recordings; kept as they are.
  */

@@ -3,6 +3,7 @@
 //! - `serve [WORKSPACE]` runs the workspace's server and the control
 //!   endpoint, headless (CI, a box without a display, a browser elsewhere);
 //! - `connect URL` watches a remote juggler server, or sends it a request;
+//! - `run WORKSPACE --scenario NAME` runs a scenario against dashboards;
 //! - `check WORKSPACE` validates a workspace file.
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ use studio::app::{Studio, StudioOptions, UiSource};
         juggler-studio record ws://host:8080/ws -o bug.ndjson   # record a session\n  \
         juggler-studio replay bug.ndjson --speed 4  # play it to the demo dashboard\n  \
         juggler-studio proxy ws://plant:8080/ws --static-dir dist --ui   # watch a real server\n  \
+        juggler-studio run ws.json --scenario smoke --browser   # test a dashboard\n  \
         juggler-studio check ws.json               # validate a workspace file"
 )]
 struct Cli {
@@ -183,6 +185,32 @@ enum Command {
         #[arg(long)]
         ui: bool,
     },
+    /// Run a workspace's scenario against its dashboards: wait for them
+    /// (or open the dashboard in headless Chromium), play the steps, check
+    /// the expected requests; exit 0 passed, 1 failed, 2 unusable.
+    Run {
+        /// The workspace file.
+        workspace: PathBuf,
+        /// The scenario to run (its `name`).
+        #[arg(long)]
+        scenario: String,
+        /// Port to listen on, 0 for any free one (overrides the workspace).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Folder served to browsers (overrides the workspace).
+        #[arg(long)]
+        static_dir: Option<PathBuf>,
+        /// Wait for this many dashboards to connect before the first step.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        wait_for: usize,
+        /// Seconds to wait for them.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+        /// Open the dashboard in headless Chromium (/usr/bin/chromium),
+        /// stopped at the end.
+        #[arg(long)]
+        browser: bool,
+    },
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -254,6 +282,26 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Check { workspace } => check(&workspace),
+            Command::Run {
+                workspace,
+                scenario,
+                port,
+                static_dir,
+                wait_for,
+                timeout,
+                browser,
+            } => {
+                let opts = studio::scenario::cli::RunOptions {
+                    workspace,
+                    scenario,
+                    port,
+                    static_dir,
+                    wait_for,
+                    timeout,
+                    browser,
+                };
+                Ok(ExitCode::from(studio::scenario::cli::run(opts).await))
+            }
             Command::Proxy {
                 upstream,
                 host,

@@ -267,6 +267,15 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
             problem(format!("remotes[{i}].trust.caFile"), message);
         }
     }
+
+    for (field, message) in crate::scenario::check_all(&ws.scenarios) {
+        problem(field, message);
+    }
+    if let Err(problems) = crate::schemas::Compiled::new(ws.schemas.as_ref()) {
+        for (field, message) in problems {
+            problem(field, message);
+        }
+    }
     out
 }
 

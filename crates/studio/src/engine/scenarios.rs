@@ -1,0 +1,152 @@
+//! The engine's side of scenarios: one run at a time, the `/scenario`
+//! section, the `scenario.step` event, and the hook that offers the
+//! dashboards' requests to the running scenario before the rules.
+
+use std::sync::Arc;
+
+use juggler::server::HandlerError;
+use juggler::{Storage, path};
+use serde_json::{Value, json};
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::rules::RequestInfo;
+use crate::scenario::runner::{self, Offer};
+use crate::scenario::{Running, ScenarioReport, ScenarioStatus, StepResult};
+
+impl Engine {
+    /// Runs the workspace's scenario `name` against the embedded server's
+    /// dashboards, and answers its report when it ends. One at a time.
+    pub async fn scenario_run(&self, name: &str) -> Result<ScenarioReport> {
+        let (scenario, running) = self.scenario_begin(name)?;
+        // Dropped midway (the caller gave up): the run ends with it.
+        struct End(Engine, Arc<Running>);
+        impl Drop for End {
+            fn drop(&mut self) {
+                self.1.stop();
+                self.0.scenario_clear(&self.1);
+                if let Some(mut status) = self.1.status()
+                    && status.running
+                {
+                    status.running = false;
+                    status.stopped = true;
+                    status.passed = Some(false);
+                    self.0.publish_scenario(Some(&status));
+                }
+            }
+        }
+        let _end = End(self.clone(), running.clone());
+        Ok(runner::run(self, &scenario, &running).await)
+    }
+
+    /// Starts the scenario `name` in the background; its report comes in
+    /// `/scenario` and `scenario.step` events.
+    pub fn scenario_spawn(&self, name: &str) -> Result<()> {
+        // Checked here so that the caller hears of a bad name at once.
+        let (scenario, running) = self.scenario_begin(name)?;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            runner::run(&engine, &scenario, &running).await;
+            engine.scenario_clear(&running);
+        });
+        Ok(())
+    }
+
+    fn scenario_begin(&self, name: &str) -> Result<(crate::scenario::Scenario, Arc<Running>)> {
+        let mut core = self.core();
+        if let Some(r) = &core.scenario {
+            return Err(Error::Invalid(format!(
+                "scenario {:?} is running: wait for its end, or send scenario.stop",
+                r.name
+            )));
+        }
+        if core.server.is_none() {
+            return Err(Error::Invalid(
+                "the server is not running: start it, then run the scenario".into(),
+            ));
+        }
+        let Some(scenario) = core
+            .workspace
+            .scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .cloned()
+        else {
+            let names: Vec<_> = core
+                .workspace
+                .scenarios
+                .iter()
+                .map(|s| format!("{:?}", s.name))
+                .collect();
+            return Err(Error::Invalid(if names.is_empty() {
+                format!("no scenario named {name:?}: the workspace has no scenarios")
+            } else {
+                format!(
+                    "no scenario named {name:?}; the workspace has {}",
+                    names.join(", ")
+                )
+            }));
+        };
+        let running = Running::new(name);
+        core.scenario = Some(running.clone());
+        Ok((scenario, running))
+    }
+
+    /// Stops the running scenario at its current step; `false` when none
+    /// runs.
+    pub fn scenario_stop(&self) -> bool {
+        match self.core().scenario.clone() {
+            Some(r) => {
+                r.stop();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Before the replay and the rules: the running scenario's answer to a
+    /// request it expects, if it gives one.
+    pub(super) fn scenario_offer(
+        &self,
+        req: &RequestInfo,
+    ) -> Option<std::result::Result<Value, HandlerError>> {
+        let running = self.core().scenario.clone()?;
+        match running.offer(&req.name, &req.data) {
+            Offer::Answer(v) => Some(Ok(v)),
+            Offer::NotTaken | Offer::TakenRulesAnswer => None,
+        }
+    }
+
+    /// Tells the running scenario of a schema violation.
+    pub(super) fn scenario_violation(&self, text: String) {
+        let running = self.core().scenario.clone();
+        if let Some(r) = running {
+            r.violation(text);
+        }
+    }
+
+    /// The run `running` is over: another may start.
+    pub(crate) fn scenario_clear(&self, running: &Running) {
+        let mut core = self.core();
+        if core
+            .scenario
+            .as_ref()
+            .is_some_and(|r| std::ptr::eq(Arc::as_ptr(r), running))
+        {
+            core.scenario = None;
+        }
+    }
+
+    pub(crate) fn publish_scenario(&self, status: Option<&ScenarioStatus>) {
+        self.inner.model.set(path!["scenario"], json!(status));
+    }
+
+    pub(crate) fn scenario_step_event(&self, result: &StepResult) {
+        self.event("scenario.step", json!(result));
+    }
+
+    /// The served (shared) state document.
+    pub(crate) fn served_state(&self) -> Storage {
+        self.core().doc.clone()
+    }
+}

@@ -1,0 +1,170 @@
+//! The engine's schema checks: the served state after it changes (at most
+//! every 100 ms, by a task watching the document), each request's data as
+//! it comes, `/schemaViolations` and the `schema.violation` event.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use juggler::{Storage, path};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::{Engine, Inner, RECENT, now_ms};
+use crate::error::{Error, Result};
+use crate::rules::RequestInfo;
+use crate::schemas::{Compiled, Found, SchemaViolation, ViolationKind};
+use crate::workspace::Workspace;
+
+/// The shortest time between two checks of the state.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// The compiled schemas and what the checks found.
+pub(super) struct Checks {
+    compiled: Arc<Compiled>,
+    /// What the last check of the state found: a violation is recorded
+    /// when it appears, not again while it stays.
+    last_state: HashSet<Found>,
+    violations: VecDeque<Value>,
+    watch: CancellationToken,
+}
+
+impl Checks {
+    pub(super) fn new(ws: &Workspace) -> Result<Checks> {
+        let compiled = Compiled::new(ws.schemas.as_ref()).map_err(|problems| {
+            let text: Vec<_> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            Error::Invalid(text.join("; "))
+        })?;
+        Ok(Checks {
+            compiled: Arc::new(compiled),
+            last_state: HashSet::new(),
+            violations: VecDeque::new(),
+            watch: CancellationToken::new(),
+        })
+    }
+
+    /// Stops watching the state.
+    pub(super) fn stop(&self) {
+        self.watch.cancel();
+    }
+}
+
+impl Engine {
+    /// Starts watching the served state when there is a schema of it and
+    /// a runtime to watch in (the previous watch stops).
+    pub(super) fn watch_state_schema(&self) {
+        let (doc, cancel) = {
+            let mut core = self.core();
+            core.checks.watch.cancel();
+            core.checks.watch = CancellationToken::new();
+            if !core.checks.compiled.has_state() {
+                return;
+            }
+            (core.doc.clone(), core.checks.watch.clone())
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(watch(weak, doc, cancel));
+    }
+
+    /// Checks the served state against its schema now, recording the
+    /// violations that were not there at the last check.
+    pub(crate) fn check_state_schema_now(&self) {
+        let (compiled, doc) = {
+            let core = self.core();
+            (core.checks.compiled.clone(), core.doc.clone())
+        };
+        if !compiled.has_state() {
+            return;
+        }
+        let found: HashSet<Found> = doc
+            .read(|state| compiled.check_state(state))
+            .into_iter()
+            .collect();
+        let fresh: Vec<Found> = {
+            let mut core = self.core();
+            let fresh = found
+                .iter()
+                .filter(|f| !core.checks.last_state.contains(f))
+                .cloned()
+                .collect();
+            core.checks.last_state = found;
+            fresh
+        };
+        let mut fresh = fresh;
+        fresh.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        for f in fresh {
+            self.record_violation(SchemaViolation {
+                time: now_ms(),
+                kind: ViolationKind::State,
+                name: None,
+                connection_id: None,
+                pointer: f.pointer,
+                message: f.message,
+            });
+        }
+    }
+
+    /// Checks a dashboard's request data against the schema of its name.
+    pub(super) fn check_request_schema(&self, req: &RequestInfo) {
+        let compiled = self.core().checks.compiled.clone();
+        for f in compiled.check_request(&req.name, &req.data) {
+            self.record_violation(SchemaViolation {
+                time: req.now,
+                kind: ViolationKind::Request,
+                name: Some(req.name.clone()),
+                connection_id: Some(req.connection_id),
+                pointer: f.pointer,
+                message: f.message,
+            });
+        }
+    }
+
+    fn record_violation(&self, v: SchemaViolation) {
+        let text = v.describe();
+        tracing::info!("schema violation: {text}");
+        let entry = json!(v);
+        let mut core = self.core();
+        let list = &mut core.checks.violations;
+        list.push_back(entry.clone());
+        while list.len() > RECENT {
+            list.pop_front();
+        }
+        let all: Vec<_> = list.iter().cloned().collect();
+        self.inner
+            .model
+            .set(path!["schemaViolations"], Value::Array(all));
+        drop(core);
+        self.event("schema.violation", entry);
+        self.scenario_violation(text);
+    }
+
+    /// Replaces the schemas (a workspace was opened): what was found
+    /// before is forgotten.
+    pub(super) fn reset_checks(&self, checks: Checks) {
+        let old = std::mem::replace(&mut self.core().checks, checks);
+        old.stop();
+        self.inner.model.set(path!["schemaViolations"], json!([]));
+        self.watch_state_schema();
+    }
+}
+
+async fn watch(engine: Weak<Inner>, doc: Storage, cancel: CancellationToken) {
+    let mut changes = doc.subscribe();
+    loop {
+        let Some(inner) = engine.upgrade() else {
+            return;
+        };
+        Engine { inner }.check_state_schema_now();
+        tokio::select! {
+            _ = changes.changed() => {}
+            () = cancel.cancelled() => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(DEBOUNCE) => {}
+            () = cancel.cancelled() => return,
+        }
+    }
+}

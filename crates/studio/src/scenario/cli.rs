@@ -1,0 +1,203 @@
+//! `juggler-studio run WORKSPACE --scenario NAME`: start the studio on a
+//! workspace, wait for dashboards (or start a headless browser on the
+//! dashboard page), run one scenario, print its report and exit 0 when it
+//! passed, 1 when it failed, 2 when it could not run (a bad workspace, an
+//! unknown scenario, bad options, no Chromium).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::browser::{self, Browser};
+use crate::app::{Studio, StudioOptions};
+
+/// Exit code: every step passed.
+pub const PASSED: u8 = 0;
+/// Exit code: a step failed (or no dashboard came, or it was stopped).
+pub const FAILED: u8 = 1;
+/// Exit code: it could not run.
+pub const UNUSABLE: u8 = 2;
+
+/// What `juggler-studio run` was asked.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The workspace file.
+    pub workspace: PathBuf,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Overrides the workspace's `server.port`.
+    pub port: Option<u16>,
+    /// Overrides the workspace's `server.staticDir`.
+    pub static_dir: Option<PathBuf>,
+    /// Dashboards to wait for before the first step (0: none).
+    pub wait_for: usize,
+    /// Seconds to wait for them.
+    pub timeout: f64,
+    /// Start headless Chromium on the dashboard page.
+    pub browser: bool,
+}
+
+/// Runs the command; returns the exit code. Prints the addresses and the
+/// report to stdout, problems to stderr.
+pub async fn run(opts: RunOptions) -> u8 {
+    if !(opts.timeout.is_finite() && opts.timeout > 0.0 && opts.timeout <= 86_400.0) {
+        eprintln!(
+            "error: --timeout {}: give a number of seconds above 0",
+            opts.timeout
+        );
+        return UNUSABLE;
+    }
+    if opts.browser && !browser::chromium_path().is_file() {
+        eprintln!(
+            "error: --browser needs Chromium at {}, and it is not there: install it (Debian: \
+             `apt-get install chromium`), or set JUGGLER_STUDIO_CHROMIUM to its path",
+            browser::chromium_path().display()
+        );
+        return UNUSABLE;
+    }
+    let studio = match Studio::start(
+        StudioOptions {
+            workspace: Some(opts.workspace.clone()),
+            port: opts.port,
+            static_dir: opts.static_dir.clone(),
+            start_server: true,
+            ..StudioOptions::default()
+        },
+        |line| eprintln!("{line}"),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return UNUSABLE;
+        }
+    };
+    let code = run_in(&studio, &opts).await;
+    studio.shutdown().await;
+    code
+}
+
+async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
+    if let Some(e) = &studio.start_error {
+        eprintln!("error: the dashboard server cannot start: {e}");
+        return UNUSABLE;
+    }
+    let ws = studio.engine.workspace();
+    let Some(scenario) = ws.scenarios.iter().find(|s| s.name == opts.scenario) else {
+        let names: Vec<_> = ws.scenarios.iter().map(|s| s.name.as_str()).collect();
+        eprintln!(
+            "error: --scenario {:?}: {} has {}",
+            opts.scenario,
+            opts.workspace.display(),
+            if names.is_empty() {
+                "no scenarios".to_owned()
+            } else {
+                format!("the scenarios {}", names.join(", "))
+            }
+        );
+        return UNUSABLE;
+    };
+    let dashboard = studio.dashboard_url().unwrap_or_default();
+    println!(
+        "Juggler Studio is running scenario {:?} ({} steps) of {}.",
+        scenario.name,
+        scenario.steps.len(),
+        opts.workspace.display()
+    );
+    println!("  dashboard: {dashboard}");
+    println!("  juggler:   {}", studio.server_url().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+
+    let mut chromium = None;
+    if opts.browser {
+        match Browser::launch(&dashboard) {
+            Ok(b) => {
+                println!("  browser:   headless Chromium on {dashboard}");
+                chromium = Some(b);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return UNUSABLE;
+            }
+        }
+    }
+    if opts.wait_for > 0 && !wait_for_dashboards(studio, opts, chromium.as_mut()).await {
+        return FAILED;
+    }
+
+    let engine = studio.engine.clone();
+    let on_signal = engine.clone();
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.scenario_stop();
+        }
+    });
+    let report = engine.scenario_run(&opts.scenario).await;
+    signal.abort();
+    if let Some(mut b) = chromium {
+        b.stop();
+    }
+    match report {
+        Ok(report) => {
+            print!("{}", report.to_text());
+            if report.passed { PASSED } else { FAILED }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            UNUSABLE
+        }
+    }
+}
+
+/// Waits for `opts.wait_for` dashboards; says why not when they do not
+/// come in time.
+async fn wait_for_dashboards(
+    studio: &Studio,
+    opts: &RunOptions,
+    mut chromium: Option<&mut Browser>,
+) -> bool {
+    let model = studio.engine.model();
+    let mut watch = model.subscribe();
+    let until = tokio::time::Instant::now() + Duration::from_secs_f64(opts.timeout);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    println!(
+        "Waiting for {} dashboard(s) to connect (at most {} s)…",
+        opts.wait_for, opts.timeout
+    );
+    loop {
+        let n = model
+            .get(juggler::path!["connections"])
+            .and_then(|c| c.as_object().map(|o| o.len()))
+            .unwrap_or(0);
+        if n >= opts.wait_for {
+            return true;
+        }
+        if let Some(b) = chromium.as_deref_mut()
+            && let Some(status) = b.exited()
+        {
+            eprintln!(
+                "error: Chromium exited ({status}) before the dashboard connected; its last \
+                 output:\n{}",
+                b.log_tail(20)
+            );
+            return false;
+        }
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = tick.tick() => {}
+            () = tokio::time::sleep_until(until) => {
+                eprintln!(
+                    "error: {n} of {} dashboard(s) connected within {} s: open {} (or pass \
+                     --browser), or raise --timeout",
+                    opts.wait_for,
+                    opts.timeout,
+                    studio.dashboard_url().unwrap_or_default()
+                );
+                if let Some(b) = chromium.as_deref() {
+                    eprintln!("Chromium's last output:\n{}", b.log_tail(20));
+                }
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Runs a scenario against an engine: each step's action on the served
+//! state or the dashboards, its waits, and its verdict. The engine offers
+//! every dashboard request to the running scenario ([`Running::offer`])
+//! before its rules, and tells it of every schema violation
+//! ([`Running::violation`]).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio::time::sleep_until;
+use tokio_util::sync::CancellationToken;
+
+use super::expect::short;
+use super::{Expectation, Scenario, ScenarioReport, ScenarioStatus, Step, StepResult, StepTarget};
+use crate::engine::{Edit, Engine, Target, now_ms};
+
+/// A scenario being run: what the engine's request path and schema checks
+/// talk to.
+pub(crate) struct Running {
+    pub(crate) name: String,
+    cancel: CancellationToken,
+    state: Mutex<RunState>,
+    /// A request was offered to the expectation.
+    request_seen: Notify,
+    /// A schema violation was recorded.
+    violated: Notify,
+}
+
+#[derive(Default)]
+struct RunState {
+    expect: Option<Expectation>,
+    respond: Option<Value>,
+    violations: Vec<String>,
+    status: Option<ScenarioStatus>,
+}
+
+/// What the scenario does with a dashboard's request.
+pub(crate) enum Offer {
+    /// Not expected: the replay or the rules answer it.
+    NotTaken,
+    /// Expected, and the rules answer it.
+    TakenRulesAnswer,
+    /// Expected, and the scenario answers it with this value.
+    Answer(Value),
+}
+
+impl Running {
+    pub(crate) fn new(name: &str) -> Arc<Running> {
+        Arc::new(Running {
+            name: name.to_owned(),
+            cancel: CancellationToken::new(),
+            state: Mutex::new(RunState::default()),
+            request_seen: Notify::new(),
+            violated: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RunState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Ends the run at the step running now.
+    pub(crate) fn stop(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Offers a dashboard's request to the step waiting for one.
+    pub(crate) fn offer(&self, name: &str, data: &Value) -> Offer {
+        let mut st = self.lock();
+        let Some(expect) = st.expect.as_mut() else {
+            return Offer::NotTaken;
+        };
+        let offer = if !expect.offer(name, data) {
+            Offer::NotTaken
+        } else {
+            match st.respond.clone() {
+                Some(v) => Offer::Answer(v),
+                None => Offer::TakenRulesAnswer,
+            }
+        };
+        drop(st);
+        self.request_seen.notify_one();
+        offer
+    }
+
+    /// A schema violation happened: it fails the step running now.
+    pub(crate) fn violation(&self, text: String) {
+        self.lock().violations.push(text);
+        self.violated.notify_one();
+    }
+
+    fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut self.lock().violations)
+    }
+
+    async fn next_violation(&self) -> String {
+        loop {
+            let notified = self.violated.notified();
+            let found = self.take_violations();
+            if !found.is_empty() {
+                return found.join("; ");
+            }
+            notified.await;
+        }
+    }
+
+    /// The status as published last (the engine finishes it if the run is
+    /// dropped midway).
+    pub(crate) fn status(&self) -> Option<ScenarioStatus> {
+        self.lock().status.clone()
+    }
+
+    fn publish(&self, engine: &Engine, status: &ScenarioStatus) {
+        self.lock().status = Some(status.clone());
+        engine.publish_scenario(Some(status));
+    }
+}
+
+/// Runs `scenario`'s steps in order until one fails, the run is stopped, or
+/// all passed.
+pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running) -> ScenarioReport {
+    let started = Instant::now();
+    let mut status = ScenarioStatus {
+        name: scenario.name.clone(),
+        running: true,
+        step: 0,
+        steps: scenario.steps.len(),
+        started_at: now_ms(),
+        results: Vec::new(),
+        passed: None,
+        stopped: false,
+    };
+    running.publish(engine, &status);
+    // Violations before the run do not count.
+    running.take_violations();
+    let mut stopped = false;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        status.step = index;
+        if let Step::ExpectRequest {
+            name,
+            data,
+            respond,
+            ..
+        } = step
+        {
+            // Before the step shows in the model: a dashboard (or a test)
+            // that sees it may send the request at once.
+            let mut st = running.lock();
+            st.expect = Some(Expectation::new(name.clone(), data.clone()));
+            st.respond = respond.clone();
+        }
+        running.publish(engine, &status);
+        let t0 = Instant::now();
+        let outcome = tokio::select! {
+            r = run_step(engine, running, step) => r,
+            v = running.next_violation() => Err(format!("schema violation: {v}")),
+            () = running.cancel.cancelled() => Err("stopped (scenario.stop)".to_owned()),
+        };
+        let outcome = match outcome {
+            Ok(m) => match running.take_violations() {
+                v if v.is_empty() => Ok(m),
+                v => Err(format!("schema violation: {}", v.join("; "))),
+            },
+            Err(e) => Err(e),
+        };
+        {
+            let mut st = running.lock();
+            st.expect = None;
+            st.respond = None;
+        }
+        stopped = running.cancel.is_cancelled();
+        let result = StepResult {
+            index,
+            kind: step.kind().to_owned(),
+            ok: outcome.is_ok(),
+            ms: t0.elapsed().as_secs_f64() * 1000.0,
+            message: match outcome {
+                Ok(m) => m,
+                Err(e) => format!("step {} {}: {e}", index + 1, step.title()),
+            },
+        };
+        engine.scenario_step_event(&result);
+        let ok = result.ok;
+        status.results.push(result);
+        if !ok {
+            break;
+        }
+    }
+    let passed = !stopped
+        && status.results.len() == scenario.steps.len()
+        && status.results.iter().all(|r| r.ok);
+    status.step = status.results.len();
+    status.running = false;
+    status.passed = Some(passed);
+    status.stopped = stopped;
+    engine.scenario_clear(running);
+    running.publish(engine, &status);
+    ScenarioReport {
+        name: scenario.name.clone(),
+        passed,
+        stopped,
+        steps: scenario.steps.len(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        results: status.results,
+    }
+}
+
+fn deadline(ms: u64) -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_millis(ms)
+}
+
+/// Runs one step: what it did, or why it failed (without the `step N
+/// kind` prefix).
+async fn run_step(engine: &Engine, running: &Running, step: &Step) -> Result<String, String> {
+    match step {
+        Step::SetState { path, value } => {
+            let p = juggler::Path::from_json(path).map_err(|e| e.to_string())?;
+            engine
+                .edit(Target::Shared, Edit::Set(p, value.clone()))
+                .map_err(|e| e.to_string())?;
+            engine.check_state_schema_now();
+            Ok(format!("{} = {}", super::pointer_of(path), short(value)))
+        }
+        Step::Patch { diff } => {
+            let n = diff.as_array().map(Vec::len).unwrap_or(0);
+            engine
+                .edit(Target::Shared, Edit::Patch(diff.clone()))
+                .map_err(|e| e.to_string())?;
+            engine.check_state_schema_now();
+            Ok(format!("{n} operation(s) applied"))
+        }
+        Step::ReplaceState { value } => {
+            engine
+                .edit(
+                    Target::Shared,
+                    Edit::Set(juggler::Path::root(), value.clone()),
+                )
+                .map_err(|e| e.to_string())?;
+            engine.check_state_schema_now();
+            Ok(format!("state = {}", short(value)))
+        }
+        Step::Notify { name, data, target } => {
+            let ids: &[u64] = match target {
+                StepTarget::All(_) => &[],
+                StepTarget::Connections(ids) => ids,
+            };
+            let sent = engine
+                .notify(name, data.clone(), ids)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!("{name} sent to {sent} connection(s)"))
+        }
+        Step::Wait { ms } => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+            Ok(format!("waited {ms} ms"))
+        }
+        Step::WaitForConnections { count, within_ms } => {
+            let model = engine.model();
+            let mut watch = model.subscribe();
+            let until = deadline(*within_ms);
+            let connected = || {
+                model
+                    .get(juggler::path!["connections"])
+                    .and_then(|c| c.as_object().map(|o| o.len()))
+                    .unwrap_or(0)
+            };
+            loop {
+                let n = connected();
+                if n >= *count {
+                    return Ok(format!("{n} connection(s)"));
+                }
+                tokio::select! {
+                    _ = watch.changed() => {}
+                    () = sleep_until(until) => {
+                        return Err(format!(
+                            "only {n} of {count} dashboard(s) connected within {within_ms} ms"
+                        ));
+                    }
+                }
+            }
+        }
+        Step::ExpectRequest {
+            name,
+            within_ms,
+            respond,
+            ..
+        } => {
+            // The expectation was set up before the step began.
+            let until = deadline(*within_ms);
+            loop {
+                let notified = running.request_seen.notified();
+                {
+                    let st = running.lock();
+                    if let Some(expect) = &st.expect
+                        && let Some(got) = expect.matched()
+                    {
+                        let by = if respond.is_some() {
+                            "answered by the scenario"
+                        } else {
+                            "answered by the rules"
+                        };
+                        return Ok(format!("{name} {} {by}", short(got)));
+                    }
+                }
+                tokio::select! {
+                    () = notified => {}
+                    () = sleep_until(until) => {
+                        let st = running.lock();
+                        return Err(st
+                            .expect
+                            .as_ref()
+                            .map(|e| e.failure(*within_ms))
+                            .unwrap_or_default());
+                    }
+                }
+            }
+        }
+        Step::ExpectState {
+            path,
+            value,
+            within_ms,
+        } => {
+            let p = juggler::Path::from_json(path).map_err(|e| e.to_string())?;
+            let doc = engine.served_state();
+            let mut watch = doc.subscribe();
+            let until = deadline(*within_ms);
+            loop {
+                let now = doc.get(&p);
+                if now.as_ref().is_some_and(|v| super::json_equal(v, value)) {
+                    return Ok(format!("{} = {}", super::pointer_of(path), short(value)));
+                }
+                tokio::select! {
+                    _ = watch.changed() => {}
+                    () = sleep_until(until) => {
+                        let was = match now {
+                            Some(v) => format!("is {}", short(&v)),
+                            None => "is missing".to_owned(),
+                        };
+                        return Err(format!(
+                            "the state there {was}, not {}, after {within_ms} ms",
+                            short(value)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
