@@ -438,3 +438,48 @@ fn record_writes_a_session_that_replay_plays_to_the_end() {
         .failure()
         .stderr(contains("--speed 0"));
 }
+
+/// `serve --host 0.0.0.0` says what it exposes and how to restrict it; on
+/// loopback it says nothing of the kind.
+#[test]
+fn serve_beyond_loopback_warns_about_what_is_exposed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "ws.json", GOOD);
+    for (host, warns) in [("0.0.0.0", true), ("127.0.0.1", false)] {
+        let mut child = Command::new(cargo_bin!("juggler-studio"))
+            .arg("serve")
+            .arg(&file)
+            .args(["--host", host, "--port", "0", "--control-port", "0"])
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start juggler-studio serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let lines = lines_of(&mut child);
+        let mut running = Running(child);
+        read_until(&lines, "Press Ctrl+C");
+        // The warning goes out before "Press Ctrl+C"; stop the process so
+        // that its stderr ends, then read all of it.
+        let _ = running.0.kill();
+        let _ = running.0.wait();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).expect("read");
+        let warning = text.lines().find(|l| l.starts_with("warning:"));
+        if !warns {
+            assert_eq!(warning, None, "{text}");
+            continue;
+        }
+        let warning = warning.unwrap_or_else(|| panic!("no warning in {text:?}"));
+        for needle in [
+            "0.0.0.0",
+            "state",
+            "requests",
+            "static folder",
+            "allowedOrigins",
+            "htpasswdFile",
+        ] {
+            assert!(warning.contains(needle), "{needle:?} missing: {warning}");
+        }
+    }
+}

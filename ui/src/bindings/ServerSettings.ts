@@ -102,4 +102,22 @@ maxConnections: number,
 /**
  * WebSocket `Origin`s accepted; `null` accepts any. Default `null`.
  */
-allowedOrigins: Array<string> | null, };
+allowedOrigins: Array<string> | null, 
+/**
+ * 0.6: seconds without anything received after which a connection is
+ * closed (0.6 has no transport ping); `null` keeps silent peers, as the
+ * reference does. Default `null`.
+ */
+idleTimeout: number | null, 
+/**
+ * Seconds of silence before the kernel probes a peer with TCP
+ * keepalive (a vanished peer is then dropped within about 30 s more);
+ * `null` turns keepalive off. Default 60.
+ */
+tcpKeepalive: number | null, 
+/**
+ * Seconds a connection's notification queue may stay full (its client
+ * does not read) before the connection is closed with code 1008; 0
+ * closes at once; `null` makes notifying wait instead. Default `null`.
+ */
+notifyOverflowClose: number | null, };

@@ -418,6 +418,9 @@ async fn serve(opts: StudioOptions) -> Res {
     );
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
+    if let Some(warning) = exposure_warning(&studio.server_url().unwrap_or_default()) {
+        eprintln!("{warning}");
+    }
     if with_ui {
         println!("  ui:        {}", studio.ui_url());
         println!("Open the ui address in a browser on this machine.");
@@ -426,6 +429,31 @@ async fn serve(opts: StudioOptions) -> Res {
     shutdown_signal().await;
     studio.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A warning when the dashboard server listens beyond loopback (`--host
+/// 0.0.0.0`, or a workspace `server.host`), naming what that exposes.
+fn exposure_warning(server_url: &str) -> Option<String> {
+    let authority = server_url.split("://").nth(1)?.split('/').next()?;
+    let host = match authority.rsplit_once(':') {
+        Some((host, _port)) => host,
+        None => authority,
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return None;
+    }
+    Some(format!(
+        "warning: the dashboard server listens on {host}, beyond this machine: anyone who \
+         can reach it can read and change its state, send it requests and fetch the static \
+         folder (staticDir). Restrict it with the workspace's server.allowedOrigins (Origin \
+         allow-list), server.htpasswdFile (Basic auth) and server.pemFile (TLS), or serve on \
+         127.0.0.1. (The control endpoint stays on loopback.)"
+    ))
 }
 
 fn client_builder(

@@ -73,6 +73,18 @@ pub struct ServerSettings {
     pub max_connections: usize,
     /// WebSocket `Origin`s accepted; `null` accepts any. Default `null`.
     pub allowed_origins: Option<Vec<String>>,
+    /// 0.6: seconds without anything received after which a connection is
+    /// closed (0.6 has no transport ping); `null` keeps silent peers, as the
+    /// reference does. Default `null`.
+    pub idle_timeout: Option<f64>,
+    /// Seconds of silence before the kernel probes a peer with TCP
+    /// keepalive (a vanished peer is then dropped within about 30 s more);
+    /// `null` turns keepalive off. Default 60.
+    pub tcp_keepalive: Option<f64>,
+    /// Seconds a connection's notification queue may stay full (its client
+    /// does not read) before the connection is closed with code 1008; 0
+    /// closes at once; `null` makes notifying wait instead. Default `null`.
+    pub notify_overflow_close: Option<f64>,
 }
 
 impl Default for ServerSettings {
@@ -99,6 +111,9 @@ impl Default for ServerSettings {
             max_pending_requests: 1024,
             max_connections: 10_000,
             allowed_origins: None,
+            idle_timeout: None,
+            tcp_keepalive: Some(60.0),
+            notify_overflow_close: None,
         }
     }
 }
@@ -218,12 +233,18 @@ impl ServerSettings {
                 ping_delay: seconds(self.ping_delay),
                 ping_timeout: seconds(self.ping_timeout),
                 max_message_size: self.max_message_size,
+                idle_timeout: self.idle_timeout.map(seconds),
                 ..Default::default()
             },
             send_queue_size: self.send_queue_size,
             max_pending_requests: self.max_pending_requests,
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),
+            notify_overflow: match self.notify_overflow_close {
+                Some(s) => juggler::NotifyOverflow::Close(seconds(s)),
+                None => juggler::NotifyOverflow::Wait,
+            },
+            tcp_keepalive: self.tcp_keepalive.map(seconds),
             ..Default::default()
         })
     }

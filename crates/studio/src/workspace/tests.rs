@@ -91,7 +91,8 @@ fn corrupt_files_name_the_line_column_and_field() {
              `wsPath`, `staticDir`, `indexPath`, `pemFile`, `htpasswdFile`, `autoflush`, \
              `shutdownTimeout`, `sharedState`, `parallelRequests`, `noCache`, `generation`, \
              `maxSegmentSize`, `pingDelay`, `pingTimeout`, `maxMessageSize`, `sendQueueSize`, \
-             `maxPendingRequests`, `maxConnections`, `allowedOrigins`",
+             `maxPendingRequests`, `maxConnections`, `allowedOrigins`, `idleTimeout`, \
+             `tcpKeepalive`, `notifyOverflowClose`",
         ),
         (
             "{\n  \"version\": 1,\n  \"rules\": [{\"id\": \"a\", \"action\": \"echo\"}]\n}",
@@ -365,6 +366,28 @@ fn server_settings_become_a_juggler_server_config() {
         )
     );
     assert!(c.shared_state.is_none() && c.tls.is_none() && c.htpasswd.is_none());
+    // Slow and dead peers: the juggler defaults, and each setting reaches it.
+    assert_eq!(
+        (c.transport.idle_timeout, c.tcp_keepalive, c.notify_overflow),
+        (d.transport.idle_timeout, d.tcp_keepalive, d.notify_overflow)
+    );
+    let peers = ServerSettings {
+        idle_timeout: Some(12.5),
+        tcp_keepalive: None,
+        notify_overflow_close: Some(2.0),
+        ..ServerSettings::default()
+    }
+    .server_config(dir.path())
+    .expect("config");
+    assert_eq!(
+        peers.transport.idle_timeout,
+        Some(std::time::Duration::from_millis(12_500))
+    );
+    assert_eq!(peers.tcp_keepalive, None);
+    assert_eq!(
+        peers.notify_overflow,
+        juggler::NotifyOverflow::Close(std::time::Duration::from_secs(2))
+    );
     assert_eq!(
         ServerSettings::default()
             .autoflush

@@ -186,6 +186,13 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
         ("shutdownTimeout", s.shutdown_timeout, false),
         ("pingDelay", s.ping_delay, true),
         ("pingTimeout", s.ping_timeout, true),
+        ("idleTimeout", s.idle_timeout.unwrap_or(1.0), true),
+        ("tcpKeepalive", s.tcp_keepalive.unwrap_or(1.0), true),
+        (
+            "notifyOverflowClose",
+            s.notify_overflow_close.unwrap_or(0.0),
+            false,
+        ),
     ];
     for (field, secs, positive) in durations {
         if !secs.is_finite() || secs < 0.0 || (positive && secs == 0.0) || secs > 1e9 {
