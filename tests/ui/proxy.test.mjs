@@ -1,0 +1,74 @@
+// The Proxy pane: a proxy started in the UI to the studio's own embedded
+// server; a juggler 0.6 client (Node's WebSocket) connects to the proxy and
+// gets the upstream's state; an override set in the UI changes what it
+// sees, removing it restores the upstream's value; Stop removes the proxy.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+
+let world;
+let studio;
+let control;
+before(async () => {
+    world = await setup();
+    studio = await world.startStudio();
+    control = await world.openControl(studio.control);
+    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
+});
+after(async () => world?.close());
+
+test('starts a proxy, passes the state through and overrides a value', async () => {
+    const title = control.state().state.title;
+    await world.withUi(studio, 'proxy', async page => {
+        await openPane(page, 'proxy');
+        await page.getByTestId('proxy-empty').waitFor({ timeout: WAIT_MS });
+
+        // A bad URL is refused in the form.
+        await page.getByTestId('proxy-url').fill('http://example.com/ws');
+        await page.getByTestId('proxy-url-error').getByText('Use ws:// or wss://').waitFor({ timeout: WAIT_MS });
+
+        await page.getByTestId('proxy-use-studio').click();
+        assert.equal(await page.getByTestId('proxy-url').inputValue(), studio.juggler);
+        await page.getByTestId('proxy-start').click();
+        const m = await control.waitFor(m => Object.keys(m.proxies ?? {}).length === 1, 'the proxy to start');
+        const proxy = Object.values(m.proxies)[0];
+        assert.equal(proxy.upstream.url, studio.juggler);
+        const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
+        await card.waitFor({ timeout: WAIT_MS });
+        assert.equal((await card.getByTestId('proxy-endpoint').textContent()).trim(), proxy.url);
+
+        // A browser-side client through the proxy sees the upstream's state.
+        const client = await world.openControl(proxy.url);
+        await client.waitFor(s => s.title === title, 'the proxied state');
+        await card.getByTestId('proxy-connections').getByText('1 browser').waitFor({ timeout: WAIT_MS });
+
+        // Override /title in the UI: the client sees the override, the upstream does not change.
+        await card.getByTestId('proxy-override-pointer').fill('/title');
+        await card.getByTestId('proxy-override-value').fill('"Overridden by the proxy"');
+        await card.getByTestId('proxy-override-set').click();
+        await client.waitFor(s => s.title === 'Overridden by the proxy', 'the override to reach the client');
+        await control.waitFor(m => m.proxies[proxy.id].overrides['/title'] === 'Overridden by the proxy', 'the override in the model');
+        assert.equal(control.state().state.title, title);
+        await card.locator('[data-testid="proxy-override"][data-pointer="/title"]').waitFor({ timeout: WAIT_MS });
+
+        // Upstream changes still pass; the override stays on top.
+        await control.send('state.set', { path: ['counter'], value: 5 });
+        const s = await client.waitFor(s => s.counter === 5, 'an upstream change through the proxy');
+        assert.equal(s.title, 'Overridden by the proxy');
+        await screenshot(page, 'proxy');
+
+        // Remove it: the upstream's value comes back.
+        await card.locator('[data-testid="proxy-override"][data-pointer="/title"]').getByTestId('proxy-override-remove').click();
+        await client.waitFor(s => s.title === title, 'the upstream title to come back');
+        await card.getByTestId('proxy-overrides-empty').waitFor({ timeout: WAIT_MS });
+
+        // Traffic of both sides is in the log, labelled with the proxy.
+        await card.getByTestId('proxy-traffic').click();
+        await page.locator('td', { hasText: `proxy ${proxy.id} ` }).first().waitFor({ timeout: WAIT_MS });
+
+        await openPane(page, 'proxy');
+        await card.getByTestId('proxy-stop').click();
+        await control.waitFor(m => Object.keys(m.proxies).length === 0, 'the proxy to stop');
+        await page.getByTestId('proxy-empty').waitFor({ timeout: WAIT_MS });
+    });
+});
