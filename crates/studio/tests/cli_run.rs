@@ -1,0 +1,343 @@
+//! `juggler-studio run WORKSPACE --scenario NAME`: a dashboard played by a
+//! juggler client (or a tiny page in headless Chromium) passes or fails a
+//! scenario, and the exit code and the report say so. On `127.0.0.1:0`,
+//! every wait bounded.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::json;
+
+/// Startup of a debug build on a busy machine can be slow.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+const WORKSPACE: &str = r#"{
+  "version": 1,
+  "server": { "port": 8080, "autoflush": 0 },
+  "initialState": { "mode": "idle" },
+  "scenarios": [
+    { "name": "smoke", "description": "the dashboard asks to go once it is ready",
+      "steps": [
+        { "setState": { "path": "mode", "value": "ready" } },
+        { "notify": { "name": "hello", "data": { "n": 1 } } },
+        { "expectRequest": { "name": "go", "data": { "n": 1 }, "withinMs": 20000,
+                             "respond": "ok" } }
+      ] },
+    { "name": "never", "steps": [
+        { "expectRequest": { "name": "go", "withinMs": 300 } } ] },
+    { "name": "page", "steps": [
+        { "setState": { "path": "mode", "value": "ready" } },
+        { "expectRequest": { "name": "page.ready", "data": { "seen": "ready" },
+                             "withinMs": 30000, "respond": "ok" } }
+      ] }
+  ]
+}
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a file");
+    path
+}
+
+fn studio() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("juggler-studio");
+    cmd.timeout(DEADLINE).env("RUST_LOG", "warn");
+    cmd
+}
+
+/// A `run` in the background: its stdout line by line, its stderr at the
+/// end; killed if the test ends first.
+struct Run {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    out: Vec<String>,
+}
+
+impl Run {
+    fn start(args: &[&str]) -> Run {
+        let mut child = Command::new(cargo_bin!("juggler-studio"))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start juggler-studio run");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Run {
+            child,
+            lines,
+            out: Vec::new(),
+        }
+    }
+
+    /// The address printed on the line starting with `label`.
+    fn printed(&mut self, label: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {label:?} line; stdout so far: {:?}", self.out));
+            self.out.push(line.clone());
+            if let Some(rest) = line.trim_start().strip_prefix(label) {
+                return rest.trim().to_owned();
+            }
+        }
+    }
+
+    /// Waits for the exit: status, all of stdout, stderr.
+    fn finish(mut self) -> (ExitStatus, String, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "juggler-studio run did not exit; stdout so far: {:?}",
+                self.out
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.out.push(line);
+        }
+        let mut err = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        (status, self.out.join("\n"), err)
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn help_lists_run() {
+    studio()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("run").and(contains("juggler-studio run ws.json --scenario")));
+    studio().args(["run", "--help"]).assert().success().stdout(
+        contains("--scenario")
+            .and(contains("--wait-for"))
+            .and(contains("--browser")),
+    );
+}
+
+#[test]
+fn a_passing_scenario_exits_0_with_its_steps() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", WORKSPACE);
+    let ws = ws.to_str().expect("utf-8 path");
+    let mut run = Run::start(&["run", ws, "--scenario", "smoke", "--port", "0"]);
+    let url = run.printed("juggler:");
+    assert!(url.starts_with("ws://127.0.0.1:"), "{url}");
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+        let client = juggler::ClientBuilder::new(&url)
+            .on_notify(move |name, data| {
+                let _ = tx.send((name.to_owned(), data.clone()));
+            })
+            .connect()
+            .await
+            .expect("the dashboard connects");
+        let mut watch = client.state().subscribe();
+        let until = tokio::time::Instant::now() + DEADLINE;
+        while client.state().get(juggler::path!["mode"]) != Some(json!("ready")) {
+            tokio::time::timeout_at(until, watch.changed())
+                .await
+                .expect("the scenario sets the mode");
+        }
+        let note = tokio::time::timeout_at(until, notes.recv())
+            .await
+            .expect("a notification");
+        assert_eq!(note, Some(("hello".to_owned(), json!({"n": 1}))));
+        // The expectation starts right after the notification: ask until
+        // the scenario answers.
+        loop {
+            match client.send("go", json!({"n": 1})).await {
+                Ok(answer) => {
+                    assert_eq!(answer, json!("ok"));
+                    break;
+                }
+                Err(e) => {
+                    assert!(tokio::time::Instant::now() < until, "never answered: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+        // Connected until the run ends.
+        client.wait_closed().await;
+    });
+    let (status, out, err) = run.finish();
+    assert_eq!(status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("✓  1 setState"), "{out}");
+    assert!(out.contains("✓  2 notify"), "{out}");
+    assert!(out.contains("✓  3 expectRequest"), "{out}");
+    assert!(
+        out.contains("go {\"n\":1} answered by the scenario"),
+        "{out}"
+    );
+    assert!(
+        out.contains("PASSED: scenario \"smoke\", 3/3 steps"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_failed_expectation_exits_1_with_the_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", WORKSPACE);
+    studio()
+        .arg("run")
+        .arg(&ws)
+        .args(["--scenario", "never", "--port", "0", "--wait-for", "0"])
+        .assert()
+        .code(1)
+        .stdout(
+            contains("✗  1 expectRequest")
+                .and(contains(
+                    "step 1 expectRequest go: no such request within 300 ms; no requests seen \
+                     meanwhile",
+                ))
+                .and(contains("FAILED at step 1")),
+        );
+    // No dashboard in time: a failure too, saying what to do.
+    studio()
+        .arg("run")
+        .arg(&ws)
+        .args(["--scenario", "smoke", "--port", "0", "--timeout", "0.3"])
+        .assert()
+        .code(1)
+        .stderr(contains("0 of 1 dashboard(s) connected within 0.3 s").and(contains("--browser")));
+}
+
+#[test]
+fn usage_and_workspace_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", WORKSPACE);
+    studio()
+        .arg("run")
+        .arg(&ws)
+        .args(["--scenario", "nope", "--port", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("--scenario \"nope\"").and(contains("smoke, never, page")));
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{"version": 1, "scenarios": [{"name": "a", "steps": [{"wait": {"ms": -1}}]}]}"#,
+    );
+    studio()
+        .arg("run")
+        .arg(&bad)
+        .args(["--scenario", "a"])
+        .assert()
+        .code(2)
+        .stderr(contains("scenarios[0].steps[0].wait.ms"));
+    studio()
+        .args(["run", "/no/such/ws.json", "--scenario", "a"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read the workspace file"));
+    studio().arg("check").arg(&ws).assert().code(0);
+}
+
+/// A dashboard page with a raw juggler 0.6 client: when a state message
+/// says "ready", it sends `page.ready`; it asks again until answered `ok`.
+const PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>scenario page</title></head>
+<body><p id="status">connecting</p>
+<script>
+  const ws = new WebSocket(`ws://${location.host}/ws`);
+  let nextId = 1;
+  let asked = false;
+  function ask() {
+    ws.send(JSON.stringify({type: "request", id: nextId++, name: "page.ready",
+                            data: {seen: "ready"}}));
+  }
+  ws.onopen = () => { document.getElementById("status").textContent = "open"; };
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(event.data);
+    if (msg.type === "state" && !asked && JSON.stringify(msg.diff).includes('"ready"')) {
+      asked = true;
+      ask();
+    } else if (msg.type === "response" && !(msg.success && msg.data === "ok")) {
+      setTimeout(ask, 200);
+    }
+  };
+</script></body></html>
+"#;
+
+#[test]
+fn browser_runs_headless_chromium_on_the_dashboard() {
+    let chromium = Path::new(studio::scenario::browser::CHROMIUM);
+    assert!(
+        chromium.is_file(),
+        "this test needs Chromium at {}: install it (`apt-get install chromium`; \
+         scripts/test.sh does)",
+        chromium.display()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page_dir = dir.path().join("page");
+    std::fs::create_dir(&page_dir).expect("mkdir");
+    write(&page_dir, "index.html", PAGE);
+    let ws = write(dir.path(), "ws.json", WORKSPACE);
+    let out = studio()
+        .timeout(Duration::from_secs(120))
+        .arg("run")
+        .arg(&ws)
+        .args([
+            "--scenario",
+            "page",
+            "--port",
+            "0",
+            "--browser",
+            "--timeout",
+            "60",
+        ])
+        .arg("--static-dir")
+        .arg(&page_dir)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("browser:   headless Chromium"), "{stdout}");
+    assert!(
+        stdout.contains("page.ready {\"seen\":\"ready\"} answered by the scenario"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PASSED"), "{stdout}");
+}
