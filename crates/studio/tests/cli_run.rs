@@ -267,7 +267,12 @@ fn usage_and_workspace_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(contains("cannot read the workspace file"));
-    studio().arg("check").arg(&ws).assert().code(0);
+    studio()
+        .arg("check")
+        .arg(&ws)
+        .assert()
+        .code(0)
+        .stdout(contains("3 scenarios)"));
 }
 
 /// A dashboard page with a raw juggler 0.6 client: when a state message

@@ -389,12 +389,18 @@ fn check(path: &std::path::Path) -> Res {
     match Workspace::load(path) {
         Ok(ws) => {
             println!(
-                "{}: ok (version {}, {} rules, {} notify presets, {} remotes)",
+                "{}: ok (version {}, {} rules, {} notify presets, {} remotes, {} scenarios{})",
                 path.display(),
                 ws.version,
                 ws.rules.len(),
                 ws.notify_presets.len(),
-                ws.remotes.len()
+                ws.remotes.len(),
+                ws.scenarios.len(),
+                if ws.schemas.is_some() {
+                    ", schemas"
+                } else {
+                    ""
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
