@@ -2,6 +2,11 @@
 //! same folder, is flushed to disk, and is renamed over the old file. At any
 //! moment the path holds either the whole old file or the whole new one; a
 //! failure leaves the old file as it was and no temporary file behind.
+//!
+//! A process killed mid-save cannot delete its temporary file; the name
+//! carries the writer's process id, and the next save removes the ones of
+//! processes that no longer run (Linux, where `/proc` tells), so at most one
+//! stale temporary file is ever left.
 
 use std::fs;
 use std::io::{self, Write};
@@ -30,8 +35,10 @@ pub(crate) fn write_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    remove_stale(&dir, &prefix);
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&format!("{prefix}{}.", std::process::id()))
         .suffix(".tmp")
         .tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
@@ -50,6 +57,34 @@ pub(crate) fn write_with(
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Removes `{prefix}{pid}.….tmp` files of processes that no longer run:
+/// saves that were killed before their rename. A save in progress in a
+/// running process (this one included) is never touched.
+fn remove_stale(dir: &Path, prefix: &str) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .filter(|r| r.ends_with(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The file that `path` names, following symbolic links; `path` itself when
@@ -146,6 +181,26 @@ mod tests {
             // Running as root: permissions are not enforced, the save works.
             result.expect("root can write");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stale_temporary_files_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.json");
+        // pid_max is at most 2^22 on Linux: this process cannot exist.
+        let dead = dir.path().join(".w.json.4294967295.abc123.tmp");
+        let alive = dir
+            .path()
+            .join(format!(".w.json.{}.live01.tmp", std::process::id()));
+        let other = dir.path().join(".other.json.4294967295.x.tmp");
+        for f in [&dead, &alive, &other] {
+            fs::write(f, b"partial").expect("write");
+        }
+        write(&path, b"new").expect("write");
+        assert!(!dead.exists(), "a dead writer's temporary file is removed");
+        assert!(alive.exists(), "a live writer's is kept");
+        assert!(other.exists(), "another file's is kept");
     }
 
     #[cfg(unix)]
