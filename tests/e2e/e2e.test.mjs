@@ -100,14 +100,43 @@ async function startStudio(args) {
     return studio;
 }
 
+/** Applies a juggler diff (add/remove/replace, in order) to a copy. */
+function applyDiff(doc, diff) {
+    const root = { '': structuredClone(doc) };
+    for (const op of diff) {
+        const tokens = op.path === '' ? [] : op.path.slice(1).split('/')
+            .map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+        let parent = root, key = '';
+        for (const t of tokens) {
+            parent = parent[key];
+            key = Array.isArray(parent) && t !== '-' ? Number(t) : t;
+        }
+        if (op.op === 'remove') {
+            if (Array.isArray(parent)) parent.splice(key, 1); else delete parent[key];
+        } else if (op.op === 'add' && Array.isArray(parent)) {
+            parent.splice(key === '-' ? parent.length : key, 0, op.value);
+        } else {
+            parent[key] = op.value;
+        }
+    }
+    return root[''];
+}
+
 /** A juggler 0.6 client of the control endpoint, speaking JSON directly:
- * only requests and their responses are used here. */
+ * requests and their responses, and the model (`model()`, `waitFor(fn)`). */
 async function openControl(url) {
     const ws = new WebSocket(url);
     const pending = new Map();
+    const waiters = new Set();
     let nextId = 1;
+    let model = null;
     ws.addEventListener('message', evt => {
         const msg = JSON.parse(evt.data);
+        if (msg.type === 'state') {
+            model = applyDiff(model, msg.diff);
+            for (const w of [...waiters]) if (w.fn(model)) { waiters.delete(w); w.resolve(model); }
+            return;
+        }
         if (msg.type !== 'response') return;
         const p = pending.get(msg.id);
         if (!p) return;
@@ -129,6 +158,17 @@ async function openControl(url) {
             const id = nextId++;
             ws.send(JSON.stringify({ type: 'request', id, name, data }));
             return new Promise((resolve, reject) => pending.set(id, { name, resolve, reject }));
+        },
+        model: () => model,
+        waitFor(fn, what) {
+            if (model !== null && fn(model)) return Promise.resolve(model);
+            return new Promise((resolve, reject) => {
+                const w = { fn: m => m !== null && fn(m), resolve };
+                waiters.add(w);
+                setTimeout(() => {
+                    if (waiters.delete(w)) reject(new Error(`timed out waiting for ${what}`));
+                }, WAIT_MS);
+            });
         },
     };
 }
@@ -276,5 +316,67 @@ test('the demo dashboard embedded in juggler-studio works in a browser', { timeo
         await page.click('button[data-request="click"]');
         await waitIn(page, 'lastClick in the state',
             () => JSON.parse(document.getElementById('state').textContent).lastClick?.at != null);
+    });
+});
+
+// A page on @hat-open/juggler's Application (reconnect + keep-alive pings),
+// with short delays so the test is quick.
+const APP_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>faults</title>
+<script type="importmap">{"imports": {
+  "@hat-open/juggler": "./vendor/@hat-open/juggler/index.js",
+  "@hat-open/renderer": "./vendor/@hat-open/renderer/index.js",
+  "@hat-open/util": "./vendor/@hat-open/util/index.js",
+  "snabbdom": "./vendor/snabbdom/build/index.js"}}</script></head>
+<body><p>connected: <span id="connected">0</span>, disconnected: <span id="disconnected">0</span></p>
+<script type="module">
+import * as juggler from '@hat-open/juggler';
+const app = new juggler.Application(null, undefined, [juggler.getDefaultAddress()], 300, 200, 400);
+for (const name of ['connected', 'disconnected']) {
+    app.addEventListener(name, () => {
+        const el = document.getElementById(name);
+        el.textContent = String(Number(el.textContent) + 1);
+    });
+}
+</script></body></html>`;
+
+test('fault injection as @hat-open/juggler sees it: reconnect after a drop, close on unanswered pings, back-off while refused', { timeout: 90000 }, async () => {
+    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-faults-'));
+    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(staticDir, 'index.html'), APP_PAGE);
+    for (const pkg of VENDOR_PACKAGES) {
+        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg), { recursive: true });
+    }
+    const studio = await startStudio([path.join(here, 'workspace.json'), '--static-dir', staticDir]);
+    const control = await openControl(studio.control);
+    const ids = m => Object.keys(m.connections).map(Number);
+    const count = (page, which) => page.locator(`#${which}`).textContent().then(Number);
+
+    await withPage('faults', studio, async page => {
+        await page.goto(studio.dashboard);
+        await waitIn(page, 'the first connection', () => document.getElementById('connected').textContent === '1');
+        const [first] = ids(await control.waitFor(m => ids(m).length === 1, 'the page in /connections'));
+
+        // Dropped without a close frame: the client notices and reconnects.
+        await control.send('connection.drop', { id: first });
+        await waitIn(page, 'a reconnect after the drop', () => document.getElementById('connected').textContent === '2');
+        assert.equal(await count(page, 'disconnected'), 1);
+        const [second] = ids(await control.waitFor(m => ids(m).length === 1 && !ids(m).includes(first), 'a new connection'));
+
+        // Its keep-alive pings go unanswered: the client closes on its own,
+        // then reconnects (a new connection has no faults).
+        await control.send('faults.set', { connection: second, settings: { ignoreEmptyRequests: true } });
+        await waitIn(page, 'the client to close on an unanswered ping', () => document.getElementById('disconnected').textContent === '2');
+        await waitIn(page, 'a reconnect after the ping timeout', () => document.getElementById('connected').textContent === '3');
+        const [third] = ids(await control.waitFor(m => ids(m).length === 1 && !ids(m).includes(second), 'a third connection'));
+
+        // While refused, reconnects fail and the client keeps trying; once
+        // the refusal ends it is back.
+        await control.send('server.refuse', { ms: 60000 });
+        await control.send('connection.drop', { id: third });
+        await waitIn(page, 'the drop', () => document.getElementById('disconnected').textContent === '3');
+        await control.waitFor(m => ids(m).length === 0, 'no connection while refused');
+        await control.send('server.refuse', { ms: 0 });
+        await waitIn(page, 'a reconnect once the refusal ends', () => document.getElementById('connected').textContent === '4');
     });
 });

@@ -110,6 +110,8 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::SentRequest,
         model::RecordingInfo,
         model::ProxyInfo,
+        model::FaultsInfo,
+        model::FaultSettingsTs,
         proxy::ProxySettings,
         traffic::ProxySide,
         model::ReplayInfo,

@@ -42,6 +42,10 @@ pub const COMMANDS: &[&str] = &[
     "workspace.save",
     "workspace.open",
     "connection.close",
+    "connection.drop",
+    "faults.set",
+    "faults.clear",
+    "server.refuse",
     "proxy.start",
     "proxy.stop",
     "proxy.override",
@@ -279,6 +283,35 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             let value = data.get("value").cloned();
             engine
                 .proxy_override(&id, &pointer, value)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "connection.drop" => {
+            let id: u64 = arg(&data, "id")?;
+            engine
+                .drop_connection(id)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "faults.set" => {
+            let connection: Option<u64> = arg(&data, "connection")?;
+            let settings: juggler::server::FaultSettings = serde_path_to_error::deserialize(
+                data.get("settings").cloned().unwrap_or(json!({})),
+            )
+            .map_err(|e| invalid(format!("settings: {e}")))?;
+            engine
+                .faults_set(connection, settings)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "faults.clear" => {
+            engine.faults_clear();
+            Ok(Value::Null)
+        }
+        "server.refuse" => {
+            let ms: u64 = arg(&data, "ms")?;
+            engine
+                .refuse_for(ms)
                 .map(|_| Value::Null)
                 .map_err(from_error)
         }

@@ -33,6 +33,7 @@ use crate::workspace::{self, Workspace};
 /// How many sent notifications and unmatched requests the model keeps.
 const RECENT: usize = 100;
 
+mod faults;
 mod proxies;
 mod recorder;
 mod replay;
@@ -81,6 +82,9 @@ struct Core {
     next_proxy: u64,
     scenario: Option<Arc<crate::scenario::Running>>,
     checks: schema_checks::Checks,
+    faults: crate::model::FaultsInfo,
+    /// What new connections start with (`/faults/all`).
+    fault_template: juggler::server::Faults,
 }
 
 /// Where a state edit goes.
@@ -132,6 +136,8 @@ impl Engine {
                     next_proxy: 0,
                     scenario: None,
                     checks,
+                    faults: Default::default(),
+                    fault_template: Default::default(),
                 }),
             }),
         };
@@ -205,6 +211,7 @@ impl Engine {
         m.set(path!["recordings"], json!({}));
         m.set(path!["replay"], Value::Null);
         m.set(path!["proxies"], json!({}));
+        m.set(path!["faults"], json!(core.faults));
         m.set(path!["scenario"], Value::Null);
         m.set(path!["schemaViolations"], json!([]));
         drop(core);
@@ -290,7 +297,13 @@ impl Engine {
         let on_conn = self.clone();
         let on_req = self.clone();
         let on_traffic = self.clone();
+        let on_handshake = self.clone();
         builder = builder
+            .default_faults(self.core().fault_template.clone())
+            .check_handshake(move |_parts| match on_handshake.refusing() {
+                Some(why) => Err((http::StatusCode::SERVICE_UNAVAILABLE, why)),
+                None => Ok(()),
+            })
             .on_connection(move |conn| {
                 let engine = on_conn.clone();
                 async move { engine.connected(conn, shared).await }
@@ -419,6 +432,7 @@ impl Engine {
                     .remove(path!["connections", key.as_str()]);
                 drop(core);
                 self.0.record_stop_peer(&Peer::Connection(self.1));
+                self.0.faults_closed(self.1);
                 self.0
                     .event("connection.closed", json!(ConnectionClosed { id: self.1 }));
             }
