@@ -181,7 +181,13 @@ fn apply_one(data: &mut Value, op: Op) -> Result<Undo> {
     let Some((last, parents)) = segs.split_last() else {
         let value = match op {
             Op::Add(_, v) | Op::Replace(_, v) => v,
-            Op::Remove(_) => Value::Null,
+            // RFC 6902 has nothing to remove the root from; json-patch (our
+            // path for move/copy/test) refuses it too.
+            Op::Remove(_) => {
+                return Err(Error::Patch(
+                    "remove of the whole document (path \"\"): replace it instead".into(),
+                ));
+            }
         };
         let old = std::mem::replace(data, value);
         return Ok(Undo::Replace(Vec::new(), old));
@@ -377,6 +383,23 @@ pub fn simple_ops(diff: &Value) -> Result<Option<Vec<Op>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (patch_apply): `remove` of the root set the
+    /// document to null when the patch held only add/remove/replace, but
+    /// failed when it also held a move/copy/test (the json-patch path).
+    #[test]
+    fn removing_the_root_fails_either_way_and_changes_nothing() {
+        let doc = serde_json::json!({"a": [1, 2]});
+        for diff in [
+            serde_json::json!([{"op": "add", "path": "/b", "value": 1}, {"op": "remove", "path": ""}]),
+            serde_json::json!([{"op": "test", "path": "/a/0", "value": 1}, {"op": "remove", "path": ""}]),
+        ] {
+            let mut data = doc.clone();
+            let err = patch(&mut data, diff.clone()).expect_err("remove of the root");
+            assert!(!err.to_string().is_empty());
+            assert_eq!(data, doc, "{diff}");
+        }
+    }
     use serde_json::json;
 
     #[test]
