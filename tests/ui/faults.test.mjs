@@ -17,6 +17,11 @@ before(async () => {
 });
 after(async () => world?.close());
 
+/** Dismisses the toasts, so that a screenshot shows the pane. */
+async function dismissToasts(page) {
+    for (const b of await page.locator('[data-testid^="toast-"] button').all()) await b.click({ timeout: 1000 }).catch(() => {});
+}
+
 const ids = model => Object.keys(model.connections).map(Number);
 const stateText = dash => dash.evaluate(() => document.getElementById('state').textContent);
 
@@ -43,6 +48,9 @@ test('holds state, drops a connection and refuses new ones', async () => {
             // Hold state.
             await faults.getByTestId('faults-conn-hold').check();
             await faults.getByTestId('faults-conn-apply').click();
+            const answer = page.locator('[data-testid^="toast-"]').first();
+            await answer.waitFor({ timeout: WAIT_MS });
+            assert.equal(await answer.getAttribute('data-testid'), 'toast-success', await answer.textContent());
             await control.waitFor(m => m.faults?.connections?.[id]?.holdState === true, 'holdState in /faults');
             await row.getByTestId('connection-faults-badge').waitFor({ timeout: WAIT_MS });
 
@@ -84,6 +92,7 @@ test('holds state, drops a connection and refuses new ones', async () => {
             await row2.getByTestId('connection-faults-badge').waitFor({ timeout: WAIT_MS });
             await row2.click();
             await page.locator(`[data-testid="connection-faults"][data-id="${second}"]`).getByTestId('faults-conn-hold').check();
+            await dismissToasts(page);
             await screenshot(page, 'faults');
 
             // Clear all: the refusal and the faults go.

@@ -17,6 +17,11 @@ before(async () => {
 });
 after(async () => world?.close());
 
+/** Dismisses the toasts, so that a screenshot shows the pane. */
+async function dismissToasts(page) {
+    for (const b of await page.locator('[data-testid^="toast-"] button').all()) await b.click({ timeout: 1000 }).catch(() => {});
+}
+
 test('starts a proxy, passes the state through and overrides a value', async () => {
     const title = control.state().state.title;
     await world.withUi(studio, 'proxy', async page => {
@@ -55,6 +60,7 @@ test('starts a proxy, passes the state through and overrides a value', async () 
         await control.send('state.set', { path: ['counter'], value: 5 });
         const s = await client.waitFor(s => s.counter === 5, 'an upstream change through the proxy');
         assert.equal(s.title, 'Overridden by the proxy');
+        await dismissToasts(page);
         await screenshot(page, 'proxy');
 
         // Remove it: the upstream's value comes back.

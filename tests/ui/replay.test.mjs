@@ -23,6 +23,11 @@ before(async () => {
 });
 after(async () => world?.close());
 
+/** Dismisses the toasts, so that a screenshot shows the pane. */
+async function dismissToasts(page) {
+    for (const b of await page.locator('[data-testid^="toast-"] button').all()) await b.click({ timeout: 1000 }).catch(() => {});
+}
+
 const ids = model => Object.keys(model.connections).map(Number);
 
 /** Waits until the dashboard's #state, parsed, satisfies `fn`. */
@@ -85,6 +90,7 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             await rows.nth(2).waitFor({ timeout: WAIT_MS });
             const texts = (await rows.allTextContents()).map(t => t.split('·').pop().trim());
             assert.deepEqual(texts, ['1', '2', '3']);
+            await dismissToasts(page);
             await screenshot(page, 'timeline');
 
             // A history row seeks to just after that change.
