@@ -5,7 +5,7 @@ import { writable, get } from 'svelte/store';
 import { ControlClient, ControlError } from './control';
 import { toast } from './toasts';
 
-export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy';
+export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy' | 'scenarios';
 
 export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'server', label: 'Server', key: '1' },
@@ -17,6 +17,7 @@ export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'client', label: 'Client', key: '7' },
   { id: 'replay', label: 'Replay', key: '8' },
   { id: 'proxy', label: 'Proxy', key: '9' },
+  { id: 'scenarios', label: 'Scenarios', key: '0' },
 ];
 
 export const pane = writable<PaneId>('server');

@@ -11,6 +11,7 @@ import type { TrafficFilter } from '../bindings/TrafficFilter';
 import type { TrafficKind } from '../bindings/TrafficKind';
 import type { Peer } from '../bindings/Peer';
 import type { Model } from '../bindings/Model';
+import type { SchemaViolation } from '../bindings/SchemaViolation';
 import { formatBytes } from './format';
 
 export type { TrafficEntry, TrafficFilter, TrafficKind, Peer };
@@ -198,6 +199,59 @@ export function describeSize(e: TrafficEntry): string {
 /** `→` for frames the studio sent, `←` for frames it received. */
 export function directionArrow(e: TrafficEntry): string {
   return e.direction === 'out' ? '→' : '←';
+}
+
+// --- schema violations ----------------------------------------------------------
+
+/** How long after a request its violation may be recorded (and how far around a state diff). */
+export const VIOLATION_WINDOW_MS = 1000;
+/** Slack for the two clocks: a violation may be stamped a little before its frame. */
+const VIOLATION_SLACK_MS = 100;
+
+/**
+ * Which of `entries` broke a schema, by seq, with the violations' messages:
+ * a request of kind `request` goes to the request received from its
+ * connection with its name, stamped at most `windowMs` before it (the
+ * nearest); a state violation goes to the state diff sent to each
+ * connection nearest to it within `windowMs` either way.
+ */
+export function matchViolations(
+  entries: readonly TrafficEntry[],
+  violations: readonly SchemaViolation[],
+  windowMs = VIOLATION_WINDOW_MS,
+): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const flag = (seq: number, text: string) => {
+    const list = out.get(seq);
+    if (!list) out.set(seq, [text]);
+    else if (!list.includes(text)) list.push(text);
+  };
+  for (const v of violations) {
+    const text = v.pointer ? `${v.pointer}: ${v.message}` : v.message;
+    if (v.kind === 'request') {
+      let best: TrafficEntry | null = null;
+      for (const e of entries) {
+        if (e.kind !== 'request' || e.direction !== 'in' || e.name !== v.name) continue;
+        if (!('connection' in e.peer) || e.peer.connection !== v.connectionId) continue;
+        const dt = v.time - e.timeMs;
+        if (dt < -VIOLATION_SLACK_MS || dt > windowMs) continue;
+        if (!best || Math.abs(dt) < Math.abs(v.time - best.timeMs)) best = e;
+      }
+      if (best) flag(best.seq, text);
+    } else if (v.kind === 'state') {
+      const nearest = new Map<string, TrafficEntry>();
+      for (const e of entries) {
+        if (e.kind !== 'state' || e.direction !== 'out' || !('connection' in e.peer)) continue;
+        const dt = Math.abs(e.timeMs - v.time);
+        if (dt > windowMs) continue;
+        const k = peerKey(e.peer);
+        const b = nearest.get(k);
+        if (!b || dt < Math.abs(b.timeMs - v.time)) nearest.set(k, e);
+      }
+      for (const e of nearest.values()) flag(e.seq, text);
+    }
+  }
+  return out;
 }
 
 // --- the live log ----------------------------------------------------------------
