@@ -19,7 +19,8 @@ after(async () => world?.close());
 
 /** Dismisses the toasts, so that a screenshot shows the pane. */
 async function dismissToasts(page) {
-    for (const b of await page.locator('[data-testid^="toast-"] button').all()) await b.click({ timeout: 1000 }).catch(() => {});
+    const first = page.locator('[data-testid^="toast-"] button').first();
+    for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});
 }
 
 const ids = model => Object.keys(model.connections).map(Number);
@@ -91,7 +92,10 @@ test('holds state, drops a connection and refuses new ones', async () => {
             const row2 = page.locator(`[data-testid="connection-row"][data-id="${second}"]`);
             await row2.getByTestId('connection-faults-badge').waitFor({ timeout: WAIT_MS });
             await row2.click();
-            await page.locator(`[data-testid="connection-faults"][data-id="${second}"]`).getByTestId('faults-conn-hold').check();
+            const faults2 = page.locator(`[data-testid="connection-faults"][data-id="${second}"]`);
+            await faults2.getByTestId('faults-conn-hold').check();
+            await faults2.getByTestId('faults-conn-apply').click();
+            await control.waitFor(m => m.faults.connections[second]?.holdState === true, 'hold state for the new connection');
             await dismissToasts(page);
             await screenshot(page, 'faults');
 

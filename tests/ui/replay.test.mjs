@@ -25,7 +25,8 @@ after(async () => world?.close());
 
 /** Dismisses the toasts, so that a screenshot shows the pane. */
 async function dismissToasts(page) {
-    for (const b of await page.locator('[data-testid^="toast-"] button').all()) await b.click({ timeout: 1000 }).catch(() => {});
+    const first = page.locator('[data-testid^="toast-"] button').first();
+    for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});
 }
 
 const ids = model => Object.keys(model.connections).map(Number);
