@@ -32,6 +32,9 @@ const defaults: ServerSettings = {
   maxPendingRequests: 1024,
   maxConnections: 10000,
   allowedOrigins: null,
+  idleTimeout: null,
+  tcpKeepalive: 60,
+  notifyOverflowClose: null,
 };
 
 describe('fields', () => {

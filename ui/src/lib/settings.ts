@@ -47,6 +47,8 @@ export interface FieldSpec {
   /** a path that is a folder (else a file) */
   folder?: boolean;
   placeholder?: string;
+  /** `optSeconds`: what `null` means, as the mode choice says it */
+  nullLabel?: string;
 }
 
 const MAX_SECONDS = 1e9;
@@ -95,6 +97,12 @@ export const FIELDS: FieldSpec[] = [
     help: 'Unanswered requests per connection before reading pauses.' },
   { key: 'maxConnections', label: 'Max connections', group: 'Limits', kind: 'int', min: 1, max: MAX_UINT,
     help: 'Juggler connections at once; more are refused.' },
+  { key: 'idleTimeout', label: 'Idle timeout', group: 'Limits', kind: 'optSeconds', min: 0, exclusiveMin: true, max: MAX_SECONDS,
+    nullLabel: 'never', help: '0.6: close a connection after this many seconds without anything received (0.6 has no ping).' },
+  { key: 'tcpKeepalive', label: 'TCP keepalive', group: 'Limits', kind: 'optSeconds', min: 0, exclusiveMin: true, max: MAX_SECONDS,
+    nullLabel: 'off', help: 'Seconds of silence before the kernel probes a peer; a vanished one is dropped soon after.' },
+  { key: 'notifyOverflowClose', label: 'Close slow readers', group: 'Limits', kind: 'optSeconds', min: 0, max: MAX_SECONDS,
+    nullLabel: 'never (notify waits)', help: 'Seconds a connection’s notification queue may stay full before it is closed (code 1008); 0: at once.' },
 ];
 
 export const FIELD_KEYS: FieldKey[] = FIELDS.map((f) => f.key);
