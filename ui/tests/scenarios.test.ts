@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   banner,
+  bannerLine,
   describeStep,
   formatMs,
   newestFirst,
   phaseMark,
   pointerOf,
   pointerText,
+  rememberRun,
+  runFor,
   stepKind,
   stepRows,
   violationSubject,
@@ -118,7 +121,9 @@ describe('status → view', () => {
     const failed = { index: 1, kind: 'notify', ok: false, ms: 3, message: 'step 2 notify: boom' };
     const s = status({ running: false, step: 2, passed: false, results: [ok(0, 'setState'), failed] });
     expect(stepRows(scenario, s).map((r) => r.phase)).toEqual(['passed', 'failed', 'skipped']);
-    expect(banner(s)).toEqual({ kind: 'failed', text: '✗ pumps failed at step 2 of 3: step 2 notify: boom' });
+    expect(banner(s)).toEqual({ kind: 'failed', text: '✗ pumps failed at step 2 of 3', detail: 'step 2 notify: boom' });
+    expect(bannerLine(banner(s))).toBe('✗ pumps failed at step 2 of 3: step 2 notify: boom');
+    expect(bannerLine(banner(status({ step: 0 })))).toBe('▶ pumps: running step 1 of 3');
   });
 
   it('reports a stop', () => {
@@ -134,6 +139,22 @@ describe('status → view', () => {
       ['wait', 'failed'],
       ['step 2', 'skipped'],
     ]);
+  });
+
+  it('remembers the last finished run of each scenario', () => {
+    const running = status();
+    const passed = status({ running: false, step: 3, passed: true });
+    const other = status({ name: 'other', running: false, step: 1, steps: 1, passed: false });
+    let reports = rememberRun({}, null);
+    expect(reports).toEqual({});
+    expect(rememberRun(reports, running)).toBe(reports);
+    reports = rememberRun(reports, passed);
+    expect(rememberRun(reports, passed)).toBe(reports);
+    reports = rememberRun(reports, other);
+    expect(Object.keys(reports).sort()).toEqual(['other', 'pumps']);
+    expect(runFor('pumps', other, reports)).toBe(passed);
+    expect(runFor('pumps', running, reports)).toBe(running);
+    expect(runFor('nope', other, reports)).toBe(null);
   });
 
   it('has a mark for each phase', () => {

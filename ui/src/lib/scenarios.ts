@@ -141,8 +141,10 @@ export type BannerKind = 'running' | 'passed' | 'failed' | 'stopped';
 
 export interface Banner {
   kind: BannerKind;
-  /** `✓ start P2 passed: 5 steps in 1.2 s` */
+  /** `✓ start P2 passed: 5 steps in 1.2 s`, `✗ start P2 failed at step 4 of 5` */
   text: string;
+  /** Why it failed: the failed step's message. */
+  detail?: string;
 }
 
 /** Whether `status` is a run of the scenario named `name`. */
@@ -191,8 +193,27 @@ export function banner(status: ScenarioStatus): Banner {
   if (status.stopped) {
     return { kind: 'stopped', text: `■ ${status.name} stopped at step ${(failed?.index ?? status.step) + 1} of ${n}` };
   }
-  const why = failed ? `: ${failed.message}` : '';
-  return { kind: 'failed', text: `✗ ${status.name} failed at step ${(failed?.index ?? status.step) + 1} of ${n}${why}` };
+  const text = `✗ ${status.name} failed at step ${(failed?.index ?? status.step) + 1} of ${n}`;
+  return failed ? { kind: 'failed', text, detail: failed.message } : { kind: 'failed', text };
+}
+
+/** A banner on one line: its text and why. */
+export function bannerLine(b: Banner): string {
+  return b.detail ? `${b.text}: ${b.detail}` : b.text;
+}
+
+/** The finished runs seen, by scenario name: `reports` with `status` in it once it has ended. */
+export function rememberRun(
+  reports: Readonly<Record<string, ScenarioStatus>>,
+  status: ScenarioStatus | null | undefined,
+): Record<string, ScenarioStatus> {
+  if (!status || status.running || reports[status.name] === status) return reports as Record<string, ScenarioStatus>;
+  return { ...reports, [status.name]: status };
+}
+
+/** The run to show for a scenario: `/scenario` when it is one of it, else the last one seen. */
+export function runFor(name: string, status: ScenarioStatus | null | undefined, reports: Readonly<Record<string, ScenarioStatus>>): ScenarioStatus | null {
+  return isRunOf(status, name) ? status : (reports[name] ?? null);
 }
 
 /** The mark of a step's phase. */
