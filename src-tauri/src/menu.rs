@@ -8,9 +8,9 @@ use tauri::{AppHandle, Manager, Runtime};
 /// The menu id of File › Quit (handled here, not by the UI).
 pub const QUIT: &str = "quit";
 
-/// The panes of the View menu: (id, label), Alt+1…Alt+7 in this order
-/// (`PANES` in `ui/src/lib/studio.ts`).
-pub const PANES: [(&str, &str); 7] = [
+/// The panes of the View menu: (id, label), Alt+1…Alt+9 and Alt+0 in this
+/// order (`PANES` in `ui/src/lib/studio.ts`).
+pub const PANES: [(&str, &str); 10] = [
     ("server", "Server"),
     ("state", "State"),
     ("notify", "Notify"),
@@ -18,6 +18,9 @@ pub const PANES: [(&str, &str); 7] = [
     ("connections", "Connections"),
     ("traffic", "Traffic"),
     ("client", "Client"),
+    ("replay", "Replay"),
+    ("proxy", "Proxy"),
+    ("scenarios", "Scenarios"),
 ];
 
 /// Builds File, View and Help.
@@ -36,7 +39,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         .build()?;
     let mut view = SubmenuBuilder::new(app, "View");
     for (n, (id, label)) in PANES.iter().enumerate() {
-        view = view.item(&item(id, label, &format!("Alt+{}", n + 1))?);
+        view = view.item(&item(id, label, &format!("Alt+{}", (n + 1) % 10))?);
     }
     let view = view.build()?;
     let help = SubmenuBuilder::new(app, "Help")
@@ -80,5 +83,29 @@ mod tests {
             "window.dispatchEvent(new CustomEvent('studio-menu', {detail: \"save-as\"}))"
         );
         assert!(dispatch_script("a\"); alert(1); (\"").contains(r#"\"); alert(1); (\""#));
+    }
+
+    /// The View menu lists the UI's panes, in its order, with its keys.
+    #[test]
+    fn view_menu_matches_the_ui_panes() {
+        let ts = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ui/src/lib/studio.ts"
+        ))
+        .expect("ui/src/lib/studio.ts");
+        let ui: Vec<(String, String)> = ts
+            .lines()
+            .filter_map(|l| {
+                let id = l.split("id: '").nth(1)?.split('\'').next()?;
+                let key = l.split("key: '").nth(1)?.split('\'').next()?;
+                Some((id.to_owned(), key.to_owned()))
+            })
+            .collect();
+        let menu: Vec<(String, String)> = PANES
+            .iter()
+            .enumerate()
+            .map(|(n, (id, _))| ((*id).to_owned(), ((n + 1) % 10).to_string()))
+            .collect();
+        assert_eq!(menu, ui);
     }
 }
