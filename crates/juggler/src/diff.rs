@@ -107,7 +107,13 @@ pub fn patch(data: &mut Value, diff: Value) -> Result<()> {
     };
     let p: json_patch::Patch =
         serde_json::from_value(diff).map_err(|e| Error::Patch(e.to_string()))?;
-    json_patch::patch(data, &p).map_err(|e| Error::Patch(e.to_string()))
+    // json-patch leaves a failed `move` half done (removed from `from`, not
+    // added at `path`): apply to a copy. Only move/copy/test patches come
+    // here, which juggler diffs never hold.
+    let mut patched = data.clone();
+    json_patch::patch(&mut patched, &p).map_err(|e| Error::Patch(e.to_string()))?;
+    *data = patched;
+    Ok(())
 }
 
 /// One undo step of [`apply_in_place`].
@@ -383,6 +389,17 @@ pub fn simple_ops(diff: &Value) -> Result<Option<Vec<Op>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (patch_apply): a `move` to a path that does not
+    /// exist removed the value from `from` and then failed.
+    #[test]
+    fn a_failed_move_changes_nothing() {
+        let doc = serde_json::json!({"a": [1]});
+        let mut data = doc.clone();
+        let diff = serde_json::json!([{"op": "move", "from": "/a/0", "path": "/ta/0op`"}]);
+        assert!(patch(&mut data, diff).is_err());
+        assert_eq!(data, doc);
+    }
 
     /// Found by fuzzing (patch_apply): `remove` of the root set the
     /// document to null when the patch held only add/remove/replace, but
