@@ -30,10 +30,9 @@ fuzz_target!(|data: &[u8]| {
     // The reference implementation of RFC 6902.
     if let Ok(p) = serde_json::from_value::<json_patch::Patch>(patch.clone()) {
         let mut theirs = doc.clone();
+        // (json-patch itself may leave a failed `move` half done: only its
+        // verdict and its result on success are compared.)
         let r = json_patch::patch(&mut theirs, &p);
-        if r.is_err() {
-            assert_eq!(theirs, doc, "json-patch changed the document on error");
-        }
         assert_eq!(
             result.is_ok(),
             r.is_ok(),
