@@ -4,6 +4,9 @@
 // sees, removing it restores the upstream's value; Stop removes the proxy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
@@ -48,6 +51,17 @@ test('starts a proxy, passes the state through and overrides a value', async () 
         await client.waitFor(s => s.title === title, 'the proxied state');
         await card.getByTestId('proxy-connections').getByText('1 browser').waitFor({ timeout: WAIT_MS });
 
+        // Record what the proxy sends that browser.
+        const browserId = (await control.waitFor(m => m.proxies[proxy.id].browsers.length === 1, 'the browser id')).proxies[proxy.id].browsers[0];
+        const row = card.locator(`[data-testid="proxy-browser"][data-connection="${browserId}"]`);
+        await row.getByTestId('record-begin').click();
+        const recPath = path.join(os.tmpdir(), `juggler-ui-proxy-${process.pid}.ndjson`);
+        world.defer(() => fs.rmSync(recPath, { force: true }));
+        await row.getByTestId('record-path').fill(recPath);
+        await row.getByTestId('record-start').click();
+        await control.waitFor(m => Object.values(m.recordings).some(r => r.peer.proxy?.proxy === proxy.id && r.peer.proxy.connection === browserId && r.path === recPath), 'the proxy recording');
+        await row.getByTestId('record-active').waitFor({ timeout: WAIT_MS });
+
         // Override /title in the UI: the client sees the override, the upstream does not change.
         await card.getByTestId('proxy-override-pointer').fill('/title');
         await card.getByTestId('proxy-override-value').fill('"Overridden by the proxy"');
@@ -63,6 +77,12 @@ test('starts a proxy, passes the state through and overrides a value', async () 
         assert.equal(s.title, 'Overridden by the proxy');
         await dismissToasts(page);
         await screenshot(page, 'proxy');
+
+        // The recording holds the override the browser saw.
+        await row.getByTestId('record-stop').click();
+        await control.waitFor(m => Object.keys(m.recordings).length === 0, 'the recording to stop');
+        const recorded = fs.readFileSync(recPath, 'utf8');
+        assert.match(recorded, /Overridden by the proxy/);
 
         // Remove it: the upstream's value comes back.
         await card.locator('[data-testid="proxy-override"][data-pointer="/title"]').getByTestId('proxy-override-remove').click();

@@ -166,3 +166,16 @@ describe('throttle', () => {
     expect(calls).toEqual([1, 2]);
   });
 });
+
+describe('recordsTarget', () => {
+  it('matches a recording to the peer it records, proxies included', async () => {
+    const { recordsTarget } = await import('../src/lib/timeline');
+    expect(recordsTarget({ connection: 3 }, { connection: 3 })).toBe(true);
+    expect(recordsTarget({ connection: 3 }, { connection: 4 })).toBe(false);
+    expect(recordsTarget({ remote: 'r1' }, { remote: 'r1' })).toBe(true);
+    const proxied = { proxy: { proxy: 'p1', connection: 3, side: 'browser' as const } };
+    expect(recordsTarget(proxied, { proxy: 'p1', connection: 3 })).toBe(true);
+    expect(recordsTarget(proxied, { connection: 3 })).toBe(false);
+    expect(recordsTarget({ connection: 3 }, { proxy: 'p1', connection: 3 })).toBe(false);
+  });
+});

@@ -129,6 +129,10 @@ pub struct ProxyInfo {
     pub overrides: BTreeMap<String, Value>,
     /// Browsers connected now.
     pub connections: usize,
+    /// Their connection ids on the proxy (for `record.start {proxy,
+    /// connection}`).
+    #[ts(type = "Array<number>")]
+    pub browsers: Vec<u64>,
 }
 
 /// `/recordings/ID`: a session being recorded to a file.

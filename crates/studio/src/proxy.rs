@@ -51,8 +51,8 @@ fn default_host() -> String {
 pub trait ProxySink: Send + Sync + 'static {
     /// A frame crossed one side of a proxied connection.
     fn traffic(&self, peer: Peer, direction: Direction, text: &str);
-    /// The number of browsers connected to a proxy changed.
-    fn connections(&self, proxy: &str, count: usize);
+    /// The browsers connected to a proxy changed: their connection ids.
+    fn connections(&self, proxy: &str, ids: Vec<u64>);
     /// A browser's relayed connection ended.
     fn closed(&self, proxy: &str, connection: u64);
 }
@@ -220,6 +220,11 @@ impl Proxy {
         self.server.connections().len()
     }
 
+    /// Connection ids of the browsers relayed now.
+    pub fn browser_ids(&self) -> Vec<u64> {
+        sorted_ids(&self.upstreams.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Stops listening and closes every relayed connection.
     pub async fn shutdown(&self) {
         self.server.shutdown().await;
@@ -316,18 +321,18 @@ async fn relay(
             self.client.close();
             let mut map = self.upstreams.lock().unwrap_or_else(|e| e.into_inner());
             map.remove(&self.id);
-            let n = map.len();
+            let ids = sorted_ids(&map);
             drop(map);
-            self.sink.connections(&self.proxy, n);
+            self.sink.connections(&self.proxy, ids);
             self.sink.closed(&self.proxy, self.id);
         }
     }
-    let count = {
+    let ids = {
         let mut map = upstreams.lock().unwrap_or_else(|e| e.into_inner());
         map.insert(id, client.clone());
-        map.len()
+        sorted_ids(&map)
     };
-    sink.connections(&proxy, count);
+    sink.connections(&proxy, ids);
     let _upstream = Upstream {
         client: client.clone(),
         id,
@@ -366,6 +371,12 @@ async fn relay(
             break;
         }
     }
+}
+
+fn sorted_ids(map: &HashMap<u64, Client>) -> Vec<u64> {
+    let mut ids: Vec<u64> = map.keys().copied().collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// `state` with each override written in: the value at the pointer is

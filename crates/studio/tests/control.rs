@@ -1439,6 +1439,18 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
     let (browser, mut browser_events) = client(&url).await;
     wait_at(browser.state(), "/temp", json!(20)).await;
     wait_at(model, &format!("/proxies/{id}/connections"), json!(1)).await;
+    let browser_id = wait_for(model, "the browser's id", |m| {
+        m.pointer(&format!("/proxies/{id}/browsers/0"))?.as_u64()
+    })
+    .await;
+    // What the proxy sends this browser can be recorded.
+    let file = rig.dir.path().join("proxied.ndjson");
+    let rec = cmd(
+        &rig.control,
+        "record.start",
+        json!({"proxy": id, "connection": browser_id, "path": file.display().to_string()}),
+    )
+    .await;
 
     // Upstream → browser: state and notifications.
     upstream_state.set(juggler::path!["temp"], json!(21));
@@ -1487,6 +1499,25 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
     )
     .await;
     wait_at(browser.state(), "/temp", json!(21)).await;
+    let info = cmd(&rig.control, "record.stop", json!({"id": rec["id"]})).await;
+    assert!(info["entries"].as_u64().unwrap_or(0) >= 4, "{info}");
+    let recording = studio::recording::Recording::read(&file).expect("read");
+    let states: Vec<Value> = {
+        let tl = studio::recording::Timeline::new(recording.entries.clone()).expect("timeline");
+        (0..=recording.entries.len())
+            .map(|i| tl.state_at(i).expect("state")["temp"].clone())
+            .collect()
+    };
+    // The browser saw 20, 21, the override 99, then 21 again.
+    assert!(
+        states.contains(&json!(99)) && states.last() == Some(&json!(21)),
+        "{states:?}"
+    );
+    let kinds: Vec<&str> = recording.entries.iter().map(|e| e.event.kind()).collect();
+    assert!(
+        kinds.contains(&"notify") && kinds.contains(&"request"),
+        "{kinds:?}"
+    );
 
     // Both sides are in the traffic log.
     let requests = cmd(
@@ -1509,6 +1540,7 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
     // The browser leaves: its upstream connection goes too.
     drop(browser);
     wait_at(model, &format!("/proxies/{id}/connections"), json!(0)).await;
+    wait_at(model, &format!("/proxies/{id}/browsers"), json!([])).await;
     within("the upstream connection to close", async {
         while !upstream.connections().is_empty() {
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -30,4 +30,9 @@ overrides: { [key in string]: JsonValue },
 /**
  * Browsers connected now.
  */
-connections: number, };
+connections: number, 
+/**
+ * Their connection ids on the proxy (for `record.start {proxy,
+ * connection}`).
+ */
+browsers: Array<number>, };

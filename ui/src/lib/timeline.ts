@@ -3,6 +3,7 @@
 // summaries and the per-path history rows. No DOM, no Svelte: Vitest covers
 // it (tests/timeline.test.ts).
 
+import type { Peer } from '../bindings/Peer';
 import type { JsonValue } from '../bindings/JsonValue';
 import type { PathChange } from '../bindings/PathChange';
 import type { RecordingEntry } from '../bindings/RecordingEntry';
@@ -200,4 +201,16 @@ export function throttle<A extends unknown[]>(fn: (...args: A) => void, ms: numb
 /** A default recording path for a peer: `recording-connection-3-20250131-140327.ndjson`. */
 export function suggestRecordingPath(label: string, stamp: string): string {
   return `recording-${label.replace(/[^A-Za-z0-9_-]+/g, '-')}-${stamp}.ndjson`;
+}
+
+/** Whether a recording of `peer` is one of `target` (what `record.start` took). */
+export function recordsTarget(
+  peer: Peer,
+  target: { connection: number } | { remote: string } | { proxy: string; connection: number },
+): boolean {
+  if ('proxy' in target) {
+    return 'proxy' in peer && peer.proxy.proxy === target.proxy && peer.proxy.connection === target.connection;
+  }
+  if ('connection' in target) return 'connection' in peer && peer.connection === target.connection;
+  return 'remote' in peer && peer.remote === target.remote;
 }

@@ -125,6 +125,7 @@ fn info(proxy: &Proxy) -> ProxyInfo {
         upstream: proxy.settings().upstream.clone(),
         overrides: proxy.overrides(),
         connections: proxy.connection_count(),
+        browsers: proxy.browser_ids(),
     }
 }
 
@@ -141,14 +142,14 @@ impl ProxySink for Engine {
         });
     }
 
-    fn connections(&self, proxy: &str, count: usize) {
+    fn connections(&self, proxy: &str, ids: Vec<u64>) {
         // Under the engine's lock, like the removal in `proxy_stop`: a
         // count cannot bring back a stopped proxy's entry.
         let core = self.core();
         if core.proxies.contains_key(proxy) {
-            self.inner
-                .model
-                .set(path!["proxies", proxy, "connections"], json!(count));
+            let m = &self.inner.model;
+            m.set(path!["proxies", proxy, "connections"], json!(ids.len()));
+            m.set(path!["proxies", proxy, "browsers"], json!(ids));
         }
     }
 }
