@@ -189,8 +189,9 @@ impl Engine {
 
     // ---- model -----------------------------------------------------------
 
-    fn publish_all(&self) {
-        let core = self.core();
+    /// The sections that come from the workspace file: `/workspace`,
+    /// `/rules`, `/state`, `/history`, and the recent lists it starts empty.
+    fn publish_workspace(&self, core: &Core) {
         let m = &self.inner.model;
         m.set(
             path!["workspace"],
@@ -202,10 +203,16 @@ impl Engine {
         );
         m.set(path!["rules"], json!(core.rules.rules()));
         m.set(path!["state"], core.doc.data());
-        m.set(path!["history"], json!(core.history.status()));
-        m.set(path!["connections"], json!({}));
         m.set(path!["notifyHistory"], json!([]));
         m.set(path!["unmatched"], json!([]));
+        self.publish_history(core);
+    }
+
+    fn publish_all(&self) {
+        let core = self.core();
+        self.publish_workspace(&core);
+        let m = &self.inner.model;
+        m.set(path!["connections"], json!({}));
         m.set(path!["remotes"], json!({}));
         m.set(path!["traffic"], json!(core.traffic.status()));
         m.set(path!["recordings"], json!({}));
@@ -842,20 +849,7 @@ impl Engine {
             core.unmatched.clear();
             core.workspace = ws;
             core.path = Some(path.to_owned());
-            let m = &self.inner.model;
-            m.set(
-                path!["workspace"],
-                json!(WorkspaceInfo {
-                    path: core.path.as_ref().map(|p| p.display().to_string()),
-                    notify_presets: core.workspace.notify_presets.clone(),
-                    remotes: core.workspace.remotes.clone(),
-                }),
-            );
-            m.set(path!["rules"], json!(core.rules.rules()));
-            m.set(path!["state"], core.doc.data());
-            m.set(path!["notifyHistory"], json!([]));
-            m.set(path!["unmatched"], json!([]));
-            self.publish_history(&core);
+            self.publish_workspace(&core);
         }
         self.reset_checks(checks);
         self.publish_server(None);

@@ -78,21 +78,8 @@ enum Command {
         /// Print JSON lines instead of pretty text.
         #[arg(long)]
         json: bool,
-        /// Wire generation: 0.6 or 0.7.
-        #[arg(long, default_value = "0.6")]
-        generation: juggler::Generation,
-        /// Basic auth user.
-        #[arg(long, requires = "password")]
-        user: Option<String>,
-        /// Basic auth password.
-        #[arg(long, requires = "user")]
-        password: Option<String>,
-        /// Trust the certificates in this PEM file (wss).
-        #[arg(long, conflicts_with = "insecure")]
-        ca_file: Option<PathBuf>,
-        /// Accept any server certificate (development only).
-        #[arg(long)]
-        insecure: bool,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Record a remote juggler server's session (state diffs,
     /// notifications) to an NDJSON file, until Ctrl+C, --duration, or the
@@ -106,21 +93,8 @@ enum Command {
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
-        /// Wire generation: 0.6 or 0.7.
-        #[arg(long, default_value = "0.6")]
-        generation: juggler::Generation,
-        /// Basic auth user.
-        #[arg(long, requires = "password")]
-        user: Option<String>,
-        /// Basic auth password.
-        #[arg(long, requires = "user")]
-        password: Option<String>,
-        /// Trust the certificates in this PEM file (wss).
-        #[arg(long, conflicts_with = "insecure")]
-        ca_file: Option<PathBuf>,
-        /// Accept any server certificate (development only).
-        #[arg(long)]
-        insecure: bool,
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// Replay a recording to the dashboards of a studio server: its state
     /// changes and notifications at the recorded pace (or --speed), its
@@ -163,21 +137,8 @@ enum Command {
         /// Folder served to browsers (the dashboard under development).
         #[arg(long)]
         static_dir: Option<PathBuf>,
-        /// Wire generation of the upstream: 0.6 or 0.7.
-        #[arg(long, default_value = "0.6")]
-        generation: String,
-        /// Basic auth user for the upstream.
-        #[arg(long, requires = "password")]
-        user: Option<String>,
-        /// Basic auth password for the upstream.
-        #[arg(long, requires = "user")]
-        password: Option<String>,
-        /// Trust the certificates in this PEM file (wss upstream).
-        #[arg(long, conflicts_with = "insecure")]
-        ca_file: Option<PathBuf>,
-        /// Accept any upstream certificate (development only).
-        #[arg(long)]
-        insecure: bool,
+        #[command(flatten)]
+        client: ClientArgs,
         /// Port of the control endpoint (loopback); 0 picks a free one.
         #[arg(long, default_value_t = 0)]
         control_port: u16,
@@ -216,6 +177,63 @@ enum Command {
         /// The workspace file.
         workspace: PathBuf,
     },
+}
+
+/// How to reach a juggler server as a client (connect, record, proxy).
+#[derive(clap::Args)]
+struct ClientArgs {
+    /// Wire generation: 0.6 or 0.7.
+    #[arg(long, default_value = "0.6")]
+    generation: juggler::Generation,
+    /// Basic auth user.
+    #[arg(long, requires = "password")]
+    user: Option<String>,
+    /// Basic auth password.
+    #[arg(long, requires = "user")]
+    password: Option<String>,
+    /// Trust the certificates in this PEM file (wss).
+    #[arg(long, conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// Accept any server certificate (development only).
+    #[arg(long)]
+    insecure: bool,
+}
+
+impl ClientArgs {
+    fn builder(&self, url: &str) -> ClientBuilder {
+        let trust = if self.insecure {
+            Trust::AcceptAny
+        } else if let Some(ca) = &self.ca_file {
+            Trust::CaFile(ca.clone())
+        } else {
+            Trust::System
+        };
+        let mut builder = ClientBuilder::new(url)
+            .generation(self.generation)
+            .trust(trust);
+        if let (Some(user), Some(password)) = (&self.user, &self.password) {
+            builder = builder.basic_auth(user, password);
+        }
+        builder
+    }
+
+    fn generation_str(&self) -> &'static str {
+        match self.generation {
+            juggler::Generation::V06 => "0.6",
+            juggler::Generation::V07 => "0.7",
+        }
+    }
+
+    fn target(self, url: String) -> studio::remote::RemoteTarget {
+        studio::remote::RemoteTarget {
+            url,
+            generation: self.generation_str().to_owned(),
+            user: self.user,
+            password: self.password,
+            ca_file: self.ca_file.map(|p| p.display().to_string()),
+            insecure: self.insecure,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -264,23 +282,8 @@ fn main() -> ExitCode {
                 url,
                 send,
                 json,
-                generation,
-                user,
-                password,
-                ca_file,
-                insecure,
-            } => {
-                connect(
-                    url,
-                    send,
-                    json,
-                    generation,
-                    user.zip(password),
-                    ca_file,
-                    insecure,
-                )
-                .await
-            }
+                client,
+            } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
             Command::Run {
                 workspace,
@@ -307,23 +310,12 @@ fn main() -> ExitCode {
                 host,
                 port,
                 static_dir,
-                generation,
-                user,
-                password,
-                ca_file,
-                insecure,
+                client,
                 control_port,
                 ui,
             } => {
                 let settings = studio::proxy::ProxySettings {
-                    upstream: studio::remote::RemoteTarget {
-                        url: upstream,
-                        generation,
-                        user,
-                        password,
-                        ca_file: ca_file.map(|p| p.display().to_string()),
-                        insecure,
-                    },
+                    upstream: client.target(upstream),
                     host,
                     port,
                     static_dir: static_dir.map(|p| p.display().to_string()),
@@ -344,15 +336,10 @@ fn main() -> ExitCode {
                 url,
                 out,
                 duration,
-                generation,
-                user,
-                password,
-                ca_file,
-                insecure,
+                client,
             } => {
-                let builder =
-                    client_builder(&url, generation, user.zip(password), ca_file, insecure);
-                record(builder, &url, generation, &out, duration).await
+                let generation = client.generation_str();
+                record(client.builder(&url), &url, generation, &out, duration).await
             }
             Command::Replay {
                 recording,
@@ -462,31 +449,10 @@ fn exposure_warning(server_url: &str) -> Option<String> {
     ))
 }
 
-fn client_builder(
-    url: &str,
-    generation: juggler::Generation,
-    auth: Option<(String, String)>,
-    ca_file: Option<PathBuf>,
-    insecure: bool,
-) -> ClientBuilder {
-    let trust = if insecure {
-        Trust::AcceptAny
-    } else if let Some(ca) = ca_file {
-        Trust::CaFile(ca)
-    } else {
-        Trust::System
-    };
-    let mut builder = ClientBuilder::new(url).generation(generation).trust(trust);
-    if let Some((user, password)) = auth {
-        builder = builder.basic_auth(user, password);
-    }
-    builder
-}
-
 async fn record(
     builder: ClientBuilder,
     url: &str,
-    generation: juggler::Generation,
+    generation: &str,
     out: &std::path::Path,
     duration: Option<f64>,
 ) -> Res {
@@ -501,10 +467,6 @@ async fn record(
         shutdown_signal().await;
         on_signal.cancel();
     });
-    let generation = match generation {
-        juggler::Generation::V06 => "0.6",
-        juggler::Generation::V07 => "0.7",
-    };
     eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
     let summary = studio::recording::capture::capture(
         builder,
@@ -661,13 +623,10 @@ async fn shutdown_signal() {
 }
 
 async fn connect(
+    mut builder: ClientBuilder,
     url: String,
     send: Option<Vec<String>>,
     json: bool,
-    generation: juggler::Generation,
-    auth: Option<(String, String)>,
-    ca_file: Option<PathBuf>,
-    insecure: bool,
 ) -> Res {
     // Check DATA before connecting: its problem is told even without a server.
     let send = match send {
@@ -680,7 +639,6 @@ async fn connect(
         }
         None => None,
     };
-    let mut builder = client_builder(&url, generation, auth, ca_file, insecure);
     if send.is_none() {
         builder = builder.on_notify(move |name, data| {
             if json {
