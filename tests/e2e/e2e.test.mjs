@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { openControl as openSharedControl } from '../common/control.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -100,78 +101,8 @@ async function startStudio(args) {
     return studio;
 }
 
-/** Applies a juggler diff (add/remove/replace, in order) to a copy. */
-function applyDiff(doc, diff) {
-    const root = { '': structuredClone(doc) };
-    for (const op of diff) {
-        const tokens = op.path === '' ? [] : op.path.slice(1).split('/')
-            .map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-        let parent = root, key = '';
-        for (const t of tokens) {
-            parent = parent[key];
-            key = Array.isArray(parent) && t !== '-' ? Number(t) : t;
-        }
-        if (op.op === 'remove') {
-            if (Array.isArray(parent)) parent.splice(key, 1); else delete parent[key];
-        } else if (op.op === 'add' && Array.isArray(parent)) {
-            parent.splice(key === '-' ? parent.length : key, 0, op.value);
-        } else {
-            parent[key] = op.value;
-        }
-    }
-    return root[''];
-}
-
-/** A juggler 0.6 client of the control endpoint, speaking JSON directly:
- * requests and their responses, and the model (`model()`, `waitFor(fn)`). */
-async function openControl(url) {
-    const ws = new WebSocket(url);
-    const pending = new Map();
-    const waiters = new Set();
-    let nextId = 1;
-    let model = null;
-    ws.addEventListener('message', evt => {
-        const msg = JSON.parse(evt.data);
-        if (msg.type === 'state') {
-            model = applyDiff(model, msg.diff);
-            for (const w of [...waiters]) if (w.fn(model)) { waiters.delete(w); w.resolve(model); }
-            return;
-        }
-        if (msg.type !== 'response') return;
-        const p = pending.get(msg.id);
-        if (!p) return;
-        pending.delete(msg.id);
-        if (msg.success) p.resolve(msg.data);
-        else p.reject(new Error(`control request ${p.name} failed: ${JSON.stringify(msg.data)}`));
-    });
-    ws.addEventListener('close', () => {
-        for (const p of pending.values()) p.reject(new Error('control connection closed'));
-        pending.clear();
-    });
-    await new Promise((resolve, reject) => {
-        ws.addEventListener('open', resolve, { once: true });
-        ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
-    });
-    cleanups.push(() => ws.close());
-    return {
-        send(name, data) {
-            const id = nextId++;
-            ws.send(JSON.stringify({ type: 'request', id, name, data }));
-            return new Promise((resolve, reject) => pending.set(id, { name, resolve, reject }));
-        },
-        model: () => model,
-        waitFor(fn, what) {
-            if (model !== null && fn(model)) return Promise.resolve(model);
-            return new Promise((resolve, reject) => {
-                const w = { fn: m => m !== null && fn(m), resolve };
-                waiters.add(w);
-                setTimeout(() => {
-                    if (waiters.delete(w)) reject(new Error(`timed out waiting for ${what}`));
-                }, WAIT_MS);
-            });
-        },
-    };
-}
+/** The control client (tests/common/control.mjs), closed after the tests. */
+const openControl = url => openSharedControl(url, cleanups);
 
 // --- the browser ------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { openControl as openSharedControl } from '../common/control.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -91,31 +92,7 @@ async function start(cmd, args, ready, what) {
     return { proc, log, ...found };
 }
 
-async function openControl(url) {
-    const ws = new WebSocket(url);
-    const pending = new Map();
-    let nextId = 1;
-    ws.addEventListener('message', evt => {
-        const msg = JSON.parse(evt.data);
-        if (msg.type !== 'response') return;
-        const p = pending.get(msg.id);
-        pending.delete(msg.id);
-        if (msg.success) p?.resolve(msg.data);
-        else p?.reject(new Error(`${p.name}: ${JSON.stringify(msg.data)}`));
-    });
-    await new Promise((resolve, reject) => {
-        ws.addEventListener('open', resolve, { once: true });
-        ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
-    });
-    cleanups.push(() => ws.close());
-    return {
-        send(name, data) {
-            const id = nextId++;
-            ws.send(JSON.stringify({ type: 'request', id, name, data }));
-            return new Promise((resolve, reject) => pending.set(id, { name, resolve, reject }));
-        },
-    };
-}
+const openControl = url => openSharedControl(url, cleanups);
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>proxied</title>
