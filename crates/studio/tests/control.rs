@@ -4,21 +4,18 @@
 //! dashboards (clients of the embedded server). Every wait is on a
 //! condition, with a deadline.
 
-use std::future::Future;
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Events, check_model, client, wait_for, within};
 use juggler::{Client, ClientBuilder, ServerBuilder, Storage};
 use serde_json::{Value, json};
 use studio::control::{CommandHandler, ControlEndpoint};
-use studio::model::{CommandError, Model};
+use studio::model::CommandError;
 use studio::{Engine, Workspace};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-type Events = mpsc::UnboundedReceiver<(String, Value)>;
 
 const WORKSPACE: &str = r#"{
   "version": 1,
@@ -94,47 +91,6 @@ async fn rig() -> Rig {
     rig_with(WORKSPACE).await
 }
 
-/// A juggler client whose notifications go to the returned channel.
-async fn client(url: &str) -> (Client, Events) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = ClientBuilder::new(url)
-        .on_notify(move |name, data| {
-            let _ = tx.send((name, data));
-        })
-        .connect()
-        .await
-        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
-    (client, rx)
-}
-
-async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, f)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
-
-/// Waits until `check` finds what it wants in `storage`'s value.
-async fn wait_for<T>(
-    storage: &Storage,
-    what: &str,
-    mut check: impl FnMut(&Value) -> Option<T>,
-) -> T {
-    let mut watch = storage.subscribe();
-    let start = Instant::now();
-    loop {
-        if let Some(found) = check(&storage.data()) {
-            return found;
-        }
-        let left = DEADLINE.saturating_sub(start.elapsed());
-        if tokio::time::timeout(left, watch.changed()).await.is_err() {
-            panic!(
-                "timed out waiting for {what}; the value is {}",
-                storage.data()
-            );
-        }
-    }
-}
-
 /// Waits until the value at `pointer` is `want`.
 async fn wait_at(storage: &Storage, pointer: &str, want: Value) {
     let what = format!("{pointer} to be {want}");
@@ -178,18 +134,6 @@ async fn cmd_err(control: &Client, name: &str, data: Value) -> CommandError {
             .unwrap_or_else(|e| panic!("{name}: the error {data} is not {{code, message}}: {e}")),
         other => panic!("{name}: expected an error answer, got {other:?}"),
     }
-}
-
-/// The published model has exactly the layout of `studio::model::Model`.
-fn check_model(engine: &Engine) {
-    let data = engine.model().data();
-    let model: Model = serde_json::from_value(data.clone())
-        .unwrap_or_else(|e| panic!("the model does not fit studio::model::Model: {e}\n{data:#}"));
-    assert_eq!(
-        serde_json::to_value(&model).expect("serialize"),
-        data,
-        "the model does not round-trip through studio::model::Model"
-    );
 }
 
 /// The id of the connection that appears after `before` connections.

@@ -3,17 +3,14 @@
 //! scenario's steps reach them and wait for their requests. Every wait is
 //! on a condition, with a deadline.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use juggler::{Client, ClientBuilder, Storage};
+use common::{check_model, client as dashboard, wait_for, within};
 use serde_json::{Value, json};
-use studio::model::Model;
 use studio::scenario::ScenarioReport;
 use studio::{Engine, Workspace};
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc};
-
-const DEADLINE: Duration = Duration::from_secs(20);
+use tokio::sync::broadcast;
 
 const WORKSPACE: &str = r#"{
   "version": 1,
@@ -84,40 +81,6 @@ async fn rig() -> Rig {
     }
 }
 
-/// A dashboard: a juggler client and the notifications it gets.
-async fn dashboard(url: &str) -> (Client, mpsc::UnboundedReceiver<(String, Value)>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let client = ClientBuilder::new(url)
-        .on_notify(move |name, data| {
-            let _ = tx.send((name.to_owned(), data.clone()));
-        })
-        .connect()
-        .await
-        .expect("the dashboard connects");
-    (client, rx)
-}
-
-async fn wait_for<T>(
-    storage: &Storage,
-    what: &str,
-    mut check: impl FnMut(&Value) -> Option<T>,
-) -> T {
-    let mut watch = storage.subscribe();
-    let start = Instant::now();
-    loop {
-        if let Some(found) = check(&storage.data()) {
-            return found;
-        }
-        let left = DEADLINE.saturating_sub(start.elapsed());
-        if tokio::time::timeout(left, watch.changed()).await.is_err() {
-            panic!(
-                "timed out waiting for {what}; the value is {}",
-                storage.data()
-            );
-        }
-    }
-}
-
 /// Waits until the running scenario is at step `index`.
 async fn at_step(engine: &Engine, index: u64) {
     wait_for(
@@ -131,12 +94,6 @@ async fn at_step(engine: &Engine, index: u64) {
     .await;
 }
 
-async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
-    tokio::time::timeout(DEADLINE, f)
-        .await
-        .unwrap_or_else(|_| panic!("timed out: {what}"))
-}
-
 /// The events named `name` received so far.
 fn drain(events: &mut broadcast::Receiver<(String, Value)>, name: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -146,11 +103,6 @@ fn drain(events: &mut broadcast::Receiver<(String, Value)>, name: &str) -> Vec<V
         }
     }
     out
-}
-
-fn check_model(engine: &Engine) {
-    let model: Model = serde_json::from_value(engine.model().data()).expect("the model's shape");
-    let _ = model;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
