@@ -42,6 +42,9 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
         await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
         const [id] = ids(await control.waitFor(m => ids(m).length === 1, 'the dashboard to connect'));
 
+        // The page has its first state (sent after the autoflush delay):
+        // else that first sync would be recorded as a second whole state.
+        await dashboardState(dash, 's && typeof s.title === "string"', 'the first state');
         // Record: the whole state, counter 1, 2, 3 and a notification.
         const { id: rec } = await control.send('record.start', { connection: id, path: file });
         for (const n of [1, 2, 3]) {
