@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copies the pane screenshots that the UI end-to-end tests take
 # (tests/ui/artifacts/screenshots/, after `scripts/test.sh` or
-# `cd tests/ui && npm test`) to docs/screenshots/, where the README shows
-# them. Run it after a UI change that the README's pictures should show.
+# `cd tests/ui && npm test`), and the desktop window that the desktop test
+# takes, to docs/screenshots/, where the README shows them. Run it after a UI change that the README's pictures should show.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/tests/ui/artifacts/screenshots"
@@ -19,6 +19,14 @@ for name in "${SHOTS[@]}"; do
         missing=1
     fi
 done
+# The desktop window, as the desktop test (scripts/desktop-test.sh) left it.
+if [ -f "$ROOT/tests/desktop/artifacts/window.png" ]; then
+    cp "$ROOT/tests/desktop/artifacts/window.png" "$DST/desktop.png"
+    echo "docs/screenshots/desktop.png"
+else
+    echo "missing: tests/desktop/artifacts/window.png (run scripts/desktop-test.sh)" >&2
+    missing=1
+fi
 if [ "$missing" = 1 ]; then
     echo "update-screenshots.sh: run the UI end-to-end tests first (cd tests/ui && npm test)" >&2
     exit 1
