@@ -35,13 +35,18 @@ impl Expectation {
         }
     }
 
+    /// Whether a request named `name` with `data` is the one expected.
+    pub fn fits(&self, name: &str, data: &Value) -> bool {
+        name == self.name && self.data.as_ref().is_none_or(|p| data_matches(p, data))
+    }
+
     /// Offers a dashboard's request: `true` when it is the one expected
     /// (only the first such request is taken; later ones are not).
     pub fn offer(&mut self, name: &str, data: &Value) -> bool {
         if self.matched.is_some() {
             return false;
         }
-        let fits = name == self.name && self.data.as_ref().is_none_or(|p| data_matches(p, data));
+        let fits = self.fits(name, data);
         if fits {
             self.matched = Some(data.clone());
         } else {

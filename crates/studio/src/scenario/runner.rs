@@ -4,6 +4,7 @@
 //! before its rules, and tells it of every schema violation
 //! ([`Running::violation`]).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -28,10 +29,20 @@ pub(crate) struct Running {
     violated: Notify,
 }
 
+/// Requests kept for `expectRequest` steps still to come.
+const EARLY_KEPT: usize = 256;
+
 #[derive(Default)]
 struct RunState {
     expect: Option<Expectation>,
     respond: Option<Value>,
+    /// Requests of this run that no expectation took yet, oldest first: a
+    /// later `expectRequest` step takes its request from here when it came
+    /// before the step started (a quick dashboard).
+    early: VecDeque<(String, Value)>,
+    /// The current expectation was met by a request from `early` (already
+    /// answered by the rules).
+    early_hit: bool,
     violations: Vec<String>,
     status: Option<ScenarioStatus>,
 }
@@ -66,13 +77,16 @@ impl Running {
         self.cancel.cancel();
     }
 
-    /// Offers a dashboard's request to the step waiting for one.
+    /// Offers a dashboard's request to the step waiting for one; a request
+    /// that no step takes now is kept for the steps to come.
     pub(crate) fn offer(&self, name: &str, data: &Value) -> Offer {
         let mut st = self.lock();
-        let Some(expect) = st.expect.as_mut() else {
-            return Offer::NotTaken;
-        };
-        let offer = if !expect.offer(name, data) {
+        let taken = st.expect.as_mut().is_some_and(|e| e.offer(name, data));
+        let offer = if !taken {
+            if st.early.len() == EARLY_KEPT {
+                st.early.pop_front();
+            }
+            st.early.push_back((name.to_owned(), data.clone()));
             Offer::NotTaken
         } else {
             match st.respond.clone() {
@@ -83,6 +97,33 @@ impl Running {
         drop(st);
         self.request_seen.notify_one();
         offer
+    }
+
+    /// Sets up the expectation of an `expectRequest` step: met at once by
+    /// the oldest kept request that fits, if any.
+    pub(crate) fn expect(&self, name: &str, data: Option<Value>, respond: Option<Value>) {
+        let mut st = self.lock();
+        let mut expectation = Expectation::new(name, data);
+        let hit = st
+            .early
+            .iter()
+            .position(|(n, d)| expectation.fits(n, d))
+            .and_then(|i| st.early.remove(i));
+        st.early_hit = hit.is_some();
+        if let Some((n, d)) = hit {
+            expectation.offer(&n, &d);
+        }
+        st.expect = Some(expectation);
+        st.respond = respond;
+    }
+
+    /// Whether the current expectation is met (tests).
+    #[cfg(test)]
+    pub(crate) fn met(&self) -> bool {
+        self.lock()
+            .expect
+            .as_ref()
+            .is_some_and(|e| e.matched().is_some())
     }
 
     /// A schema violation happened: it fails the step running now.
@@ -147,9 +188,7 @@ pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running)
         {
             // Before the step shows in the model: a dashboard (or a test)
             // that sees it may send the request at once.
-            let mut st = running.lock();
-            st.expect = Some(Expectation::new(name.clone(), data.clone()));
-            st.respond = respond.clone();
+            running.expect(name, data.clone(), respond.clone());
         }
         running.publish(engine, &status);
         let t0 = Instant::now();
@@ -296,7 +335,9 @@ async fn run_step(engine: &Engine, running: &Running, step: &Step) -> Result<Str
                     if let Some(expect) = &st.expect
                         && let Some(got) = expect.matched()
                     {
-                        let by = if respond.is_some() {
+                        let by = if st.early_hit {
+                            "(it came before this step started) answered by the rules"
+                        } else if respond.is_some() {
                             "answered by the scenario"
                         } else {
                             "answered by the rules"
