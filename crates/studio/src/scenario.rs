@@ -27,10 +27,11 @@
 //! - `expectRequest {name, data?, withinMs, respond?}`: a dashboard sends
 //!   a request of that name whose data contains `data` (the JSON subset
 //!   match of the rules, [`crate::rules::data_matches`]) within `withinMs`
-//!   of the step's start, or sent earlier in the run and not taken by a
-//!   step yet (a quick dashboard; the oldest that fits; it was answered by
-//!   the rules then). With `respond` the scenario answers it with that
-//!   value, else the rules (or a replay) answer it as usual;
+//!   of the step's start, or — for a step without `respond` — sent
+//!   earlier in the run and not taken by a step yet (a quick dashboard; the
+//!   oldest that fits; it was answered by the rules then). With `respond`
+//!   the scenario answers it with that value, else the rules (or a replay)
+//!   answer it as usual;
 //! - `expectState {path, value, withinMs}`: the served state at `path`
 //!   equals `value` within `withinMs` (for example after a rule's
 //!   `setState` answered an expected request).

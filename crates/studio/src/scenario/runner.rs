@@ -100,15 +100,20 @@ impl Running {
     }
 
     /// Sets up the expectation of an `expectRequest` step: met at once by
-    /// the oldest kept request that fits, if any.
+    /// the oldest kept request that fits, if any — unless the step answers
+    /// with `respond`: a kept request was answered by the rules already, so
+    /// only one that comes while the step waits can get the step's answer.
     pub(crate) fn expect(&self, name: &str, data: Option<Value>, respond: Option<Value>) {
         let mut st = self.lock();
         let mut expectation = Expectation::new(name, data);
-        let hit = st
-            .early
-            .iter()
-            .position(|(n, d)| expectation.fits(n, d))
-            .and_then(|i| st.early.remove(i));
+        let hit = if respond.is_some() {
+            None
+        } else {
+            st.early
+                .iter()
+                .position(|(n, d)| expectation.fits(n, d))
+                .and_then(|i| st.early.remove(i))
+        };
         st.early_hit = hit.is_some();
         if let Some((n, d)) = hit {
             expectation.offer(&n, &d);

@@ -247,4 +247,14 @@ fn requests_that_come_before_their_step_are_kept_for_it() {
         matches!(running.offer("b", &json!(9)), Offer::TakenRulesAnswer),
         "nothing kept fits any more: a new request is taken live"
     );
+    // A step that answers with `respond` takes only a request that comes
+    // while it waits: a kept one was answered by the rules already.
+    running.expect("x", None, None);
+    assert!(matches!(running.offer("d", &json!(1)), Offer::NotTaken));
+    running.expect("d", None, Some(json!("mine")));
+    assert!(
+        !running.met(),
+        "a kept request does not meet a step with respond"
+    );
+    assert!(matches!(running.offer("d", &json!(2)), Offer::Answer(v) if v == json!("mine")));
 }
