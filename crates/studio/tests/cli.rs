@@ -483,3 +483,25 @@ fn serve_beyond_loopback_warns_about_what_is_exposed() {
         }
     }
 }
+
+#[test]
+fn record_to_a_server_that_cannot_be_reached_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = write(dir.path(), "kept.ndjson", "an earlier recording\n");
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    studio()
+        .args(["record", &format!("ws://127.0.0.1:{port}/ws"), "--out"])
+        .arg(&file)
+        .assert()
+        .failure()
+        .stderr(contains("cannot connect").and(contains("check the URL")));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "an earlier recording\n",
+        "a failed connection truncated the file"
+    );
+}

@@ -37,10 +37,12 @@ pub async fn capture(
     progress: impl Fn(u64, u64),
 ) -> Result<CaptureSummary> {
     let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
-    let recorder = Arc::new(Mutex::new(Recorder::create(out, &header)?));
-    let failed: Arc<Mutex<Option<String>>> = Arc::default();
-    let tap_recorder = recorder.clone();
-    let tap_failed = failed.clone();
+    // The file is created once the connection stands, so a wrong URL
+    // leaves an existing file alone; what arrives before that (the first
+    // state) waits in `pending`.
+    let sink: Arc<Mutex<Sink>> = Arc::default();
+    let started = std::time::Instant::now();
+    let tap_sink = sink.clone();
     let client = builder
         .on_traffic(move |direction, text| {
             let Some(frame) = Frame::from_message_text(
@@ -54,13 +56,11 @@ pub async fn capture(
             let Some(event) = Event::from_frame(frame) else {
                 return;
             };
-            let mut rec = tap_recorder.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = rec.record(event) {
-                tap_failed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e.to_string());
-            }
+            let t = started.elapsed().as_secs_f64() * 1000.0;
+            tap_sink
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .write(t, event);
         })
         .connect()
         .await
@@ -69,6 +69,13 @@ pub async fn capture(
                 "cannot connect to {url}: {e} (check the URL, the generation and the credentials)"
             ))
         })?;
+    {
+        let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+        sink.recorder = Some(Recorder::create(out, &header)?);
+        for (t, event) in std::mem::take(&mut sink.pending) {
+            sink.write(t, event);
+        }
+    }
     let deadline = async {
         match duration {
             Some(d) => tokio::time::sleep(d).await,
@@ -88,20 +95,48 @@ pub async fn capture(
                 );
             }
             _ = tick.tick() => {
-                if let Some(e) = failed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(e) = sink.failed.take() {
                     return Err(Error::Invalid(format!("recording stopped: {e}")));
                 }
-                let rec = recorder.lock().unwrap_or_else(|e| e.into_inner());
-                progress(rec.entries(), rec.bytes());
+                let (entries, bytes) = sink.written();
+                progress(entries, bytes);
             }
         }
     };
     client.close();
     client.wait_closed().await;
-    let rec = recorder.lock().unwrap_or_else(|e| e.into_inner());
+    let (entries, bytes) = sink.lock().unwrap_or_else(|e| e.into_inner()).written();
     Ok(CaptureSummary {
-        entries: rec.entries(),
-        bytes: rec.bytes(),
+        entries,
+        bytes,
         ended,
     })
+}
+
+/// Where the traffic tap writes: the recorder once the file exists.
+#[derive(Default)]
+struct Sink {
+    recorder: Option<Recorder>,
+    pending: Vec<(f64, Event)>,
+    failed: Option<String>,
+}
+
+impl Sink {
+    fn write(&mut self, t: f64, event: Event) {
+        match &mut self.recorder {
+            None => self.pending.push((t, event)),
+            Some(rec) => {
+                if let Err(e) = rec.record_at(t, event) {
+                    self.failed.get_or_insert(e.to_string());
+                }
+            }
+        }
+    }
+
+    fn written(&self) -> (u64, u64) {
+        self.recorder
+            .as_ref()
+            .map_or((0, 0), |r| (r.entries(), r.bytes()))
+    }
 }
