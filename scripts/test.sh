@@ -239,6 +239,19 @@ EOF
     add_counts "$p" "$f" "$s"
 }
 
+# A stage whose tests print Node's TAP summary (`# pass N`, `# fail N`):
+# banner $1, runs the rest from folder $3, counts, dies with $2 on failure.
+tap_stage() {
+    local title="$1" fail="$2" dir="$3" log rc=0
+    shift 3
+    banner "$title"
+    log="$LOG_DIR/stage-$STAGE_NO.log"
+    (cd "$dir" && "$@" </dev/null) 2>&1 | tee "$log" || rc=$?
+    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
+        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
+    [ "$rc" -eq 0 ] || die "$fail"
+}
+
 run_pytest() {
     local venv="$1" xml
     xml="$LOG_DIR/$(basename "$1").xml"
@@ -294,41 +307,22 @@ main() {
     run_pytest "$REF06_DIR"
     run_pytest "$REF07_DIR"
 
-    banner "node --test tests/npm (@hat-open/juggler 0.6.18 and 0.7.0 against our server)"
-    log="$LOG_DIR/npm.log"
-    rc=0
-    (cd tests/npm && JUGGLER_BENCH_SERVER="$TARGET_DIR/debug/examples/bench_server" \
-        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
-    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
-        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
-    [ "$rc" -eq 0 ] || die "the npm interop tests failed"
+    tap_stage "node --test tests/npm (@hat-open/juggler 0.6.18 and 0.7.0 against our server)" \
+        "the npm interop tests failed" tests/npm \
+        env JUGGLER_BENCH_SERVER="$TARGET_DIR/debug/examples/bench_server" npm test --silent
 
-    banner "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages in headless Chromium)"
-    log="$LOG_DIR/e2e.log"
-    rc=0
-    (cd tests/e2e && JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
-        REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" \
-        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
-    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
-        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
-    [ "$rc" -eq 0 ] || die "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)"
+    tap_stage "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages in headless Chromium)" \
+        "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)" tests/e2e \
+        env JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
+        REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" npm test --silent
 
-    banner "node --test tests/ui (the studio UI of juggler-studio serve --ui in headless Chromium)"
-    log="$LOG_DIR/ui-e2e.log"
-    rc=0
-    (cd tests/ui && JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
-        npm test --silent </dev/null) 2>&1 | tee "$log" || rc=$?
-    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
-        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
-    [ "$rc" -eq 0 ] || die "the studio UI end-to-end tests failed (screenshots and logs in tests/ui/artifacts/)"
+    tap_stage "node --test tests/ui (the studio UI of juggler-studio serve --ui in headless Chromium)" \
+        "the studio UI end-to-end tests failed (screenshots and logs in tests/ui/artifacts/)" tests/ui \
+        env JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" npm test --silent
 
-    banner "scripts/desktop-test.sh (the desktop app's window under Xvfb over WebDriver, a dashboard in headless Chromium)"
-    log="$LOG_DIR/desktop.log"
-    rc=0
-    DESKTOP_TEST_SKIP_UI_BUILD=1 CHROMIUM="$CHROMIUM" scripts/desktop-test.sh </dev/null 2>&1 | tee "$log" || rc=$?
-    add_counts "$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log" | tail -1)" \
-        "$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log" | tail -1)" 0
-    [ "$rc" -eq 0 ] || die "the desktop end-to-end tests failed (screenshots and logs in tests/desktop/artifacts/)"
+    tap_stage "scripts/desktop-test.sh (the desktop app's window under Xvfb over WebDriver, a dashboard in headless Chromium)" \
+        "the desktop end-to-end tests failed (screenshots and logs in tests/desktop/artifacts/)" . \
+        env DESKTOP_TEST_SKIP_UI_BUILD=1 CHROMIUM="$CHROMIUM" scripts/desktop-test.sh
 
     echo
     echo "test.sh: all $STAGES_TOTAL stages passed"
