@@ -15,14 +15,13 @@
 // test always leaves its screenshot and the studio's log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
+import { startStudio as startStudioProcess } from '../common/process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -66,36 +65,8 @@ after(async () => {
 
 /** Starts `juggler-studio serve ARGS` and reads the URLs it prints. */
 async function startStudio(args) {
-    const proc = spawn(studioBin, ['serve', ...args, '--port', '0', '--control-port', '0'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
-    });
-    const studio = { proc, log: [], dashboard: null, control: null };
-    const exited = new Promise(resolve => proc.on('exit', resolve));
-    cleanups.push(async () => {
-        if (proc.exitCode === null && proc.signalCode === null) {
-            proc.kill('SIGTERM');
-            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(timer);
-        }
-    });
-    createInterface({ input: proc.stderr }).on('line', line => studio.log.push(line));
-    await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(
-            `juggler-studio did not print its URLs in 30 s:\n${studio.log.join('\n')}`)), 30000);
-        proc.on('error', e => { clearTimeout(timer); reject(e); });
-        proc.on('exit', code => {
-            clearTimeout(timer);
-            reject(new Error(`juggler-studio exited with ${code}:\n${studio.log.join('\n')}`));
-        });
-        createInterface({ input: proc.stdout }).on('line', line => {
-            studio.log.push(line);
-            const m = /^\s*(dashboard|control):\s*(\S+)\s*$/.exec(line);
-            if (m) studio[m[1]] = m[2];
-            if (studio.dashboard && studio.control) { clearTimeout(timer); resolve(); }
-        });
-    });
+    const studio = await startStudioProcess(studioBin,
+        ['serve', ...args, '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
     assert.match(studio.dashboard, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.match(studio.control, /^ws:\/\/127\.0\.0\.1:\d+\/control\?token=[0-9a-f]{64}$/);
     return studio;

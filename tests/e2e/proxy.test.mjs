@@ -8,8 +8,6 @@
 // (default .venv/ref06/bin/python, made by scripts/test.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
+import { startProcess, startStudio } from '../common/process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -66,32 +65,6 @@ function freePort() {
     });
 }
 
-/** Starts a child and resolves with its stdout lines matched by `ready`. */
-async function start(cmd, args, ready, what) {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = [];
-    const exited = new Promise(resolve => proc.on('exit', resolve));
-    cleanups.push(async () => {
-        if (proc.exitCode === null && proc.signalCode === null) {
-            proc.kill('SIGTERM');
-            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(timer);
-        }
-    });
-    createInterface({ input: proc.stderr }).on('line', l => log.push(l));
-    const found = {};
-    await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${what} did not start in 30 s:\n${log.join('\n')}`)), 30000);
-        proc.on('exit', code => { clearTimeout(timer); reject(new Error(`${what} exited with ${code}:\n${log.join('\n')}`)); });
-        createInterface({ input: proc.stdout }).on('line', line => {
-            log.push(line);
-            if (ready(line, found)) { clearTimeout(timer); resolve(); }
-        });
-    });
-    return { proc, log, ...found };
-}
-
 const openControl = url => openSharedControl(url, cleanups);
 
 const PAGE = `<!doctype html>
@@ -112,20 +85,16 @@ conn.addEventListener('change', e => { document.getElementById('state').textCont
 
 test('a page reaches the reference server through the proxy; both sides are logged; overrides show', { timeout: 90000 }, async () => {
     const port = await freePort();
-    const reference = await start(python, [path.join(root, 'tests', 'interop', 'reference_bench_server.py'),
-        '--port', String(port)], line => line.startsWith('READY'), 'the reference server');
+    const reference = await startProcess(python, [path.join(root, 'tests', 'interop', 'reference_bench_server.py'),
+        '--port', String(port)], cleanups, { ready: line => line.startsWith('READY'), what: 'the reference server' });
     const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-proxy-page-'));
     cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
     fs.writeFileSync(path.join(staticDir, 'index.html'), PAGE);
     for (const pkg of VENDOR_PACKAGES) {
         fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg), { recursive: true });
     }
-    const studio = await start(studioBin, ['proxy', `ws://127.0.0.1:${port}/ws`, '--static-dir', staticDir,
-        '--port', '0', '--control-port', '0'], (line, found) => {
-        const m = /^\s*(dashboard|juggler|control):\s*(\S+)\s*$/.exec(line);
-        if (m) found[m[1]] = m[2];
-        return found.dashboard && found.juggler && found.control;
-    }, 'juggler-studio proxy');
+    const studio = await startStudio(studioBin, ['proxy', `ws://127.0.0.1:${port}/ws`, '--static-dir', staticDir,
+        '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'juggler', 'control']);
     const control = await openControl(studio.control);
     const page = await context.newPage();
     const pageErrors = [];

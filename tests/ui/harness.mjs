@@ -9,14 +9,13 @@
 // artifacts/screenshots/ (the README shows some); a failing test leaves a
 // screenshot, the page console and the studio's log in artifacts/.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl, WAIT_MS } from '../common/control.mjs';
+import { startStudio as startStudioProcess } from '../common/process.mjs';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
@@ -70,36 +69,9 @@ export async function setup() {
 }
 
 async function startStudio(args, cleanups) {
-    const proc = spawn(studioBin, ['serve', '--ui', '--port', '0', '--control-port', '0', ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
-    });
-    const studio = { proc, log: [], dashboard: null, juggler: null, control: null, ui: null };
-    const exited = new Promise(resolve => proc.on('exit', resolve));
-    cleanups.push(async () => {
-        if (proc.exitCode === null && proc.signalCode === null) {
-            proc.kill('SIGTERM');
-            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(timer);
-        }
-    });
-    createInterface({ input: proc.stderr }).on('line', line => studio.log.push(line));
-    await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(
-            `juggler-studio did not print its addresses in 30 s:\n${studio.log.join('\n')}`)), 30000);
-        proc.on('error', e => { clearTimeout(timer); reject(e); });
-        proc.on('exit', code => {
-            clearTimeout(timer);
-            reject(new Error(`juggler-studio exited with ${code}:\n${studio.log.join('\n')}`));
-        });
-        createInterface({ input: proc.stdout }).on('line', line => {
-            studio.log.push(line);
-            const m = /^\s*(dashboard|juggler|control|ui):\s*(\S+)\s*$/.exec(line);
-            if (m) studio[m[1]] = m[2];
-            if (studio.dashboard && studio.control && studio.ui) { clearTimeout(timer); resolve(); }
-        });
-    });
+    const studio = await startStudioProcess(studioBin,
+        ['serve', '--ui', '--port', '0', '--control-port', '0', ...args], cleanups,
+        ['dashboard', 'juggler', 'control', 'ui']);
     assert.match(studio.ui, /^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64}$/);
     return studio;
 }
