@@ -5,6 +5,7 @@
 //!
 //! See `bench/README.md` for the command and what it measures.
 
+pub mod build;
 pub mod check;
 pub mod docgen;
 pub mod error;

@@ -85,39 +85,14 @@ impl Rng {
     }
 }
 
-fn repo_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or(manifest.clone(), PathBuf::from)
-}
-
 fn server_bin(no_build: bool) -> Result<PathBuf, String> {
-    let root = repo_root();
-    if !no_build {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "juggler",
-                "--example",
-                "bench_server",
-            ])
-            .current_dir(&root)
-            .status()
-            .map_err(|e| format!("cargo build: {e}"))?;
-        if !status.success() {
-            return Err(format!("cargo build of bench_server: {status}"));
-        }
-    }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let bin = target.join("release/examples/bench_server");
-    if bin.is_file() {
-        Ok(bin)
+    let root = bench::build::repo_root();
+    let bin = if no_build {
+        bench::build::ours_bin(&root)
     } else {
-        Err(format!("{} is missing", bin.display()))
-    }
+        bench::build::build_ours(&root)
+    };
+    bin.map_err(|e| e.to_string())
 }
 
 /// Starts the server and waits for its `READY url` line.
