@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { applyDiff } from '../common/control.mjs';
 import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 const workspace = {
@@ -46,24 +47,6 @@ before(async () => {
     world.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
 });
 after(async () => world?.close());
-
-/** Applies a juggler diff (add/remove/replace) to a copy. */
-function applyDiff(doc, diff) {
-    const root = { '': structuredClone(doc) };
-    for (const op of diff) {
-        const tokens = op.path === '' ? [] : op.path.slice(1).split('/').map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-        let parent = root, key = '';
-        for (const t of tokens) { parent = parent[key]; key = Array.isArray(parent) && t !== '-' ? Number(t) : t; }
-        if (op.op === 'remove') {
-            if (Array.isArray(parent)) parent.splice(key, 1); else delete parent[key];
-        } else if (op.op === 'add' && Array.isArray(parent)) {
-            parent.splice(key === '-' ? parent.length : key, 0, op.value);
-        } else {
-            parent[key] = op.value;
-        }
-    }
-    return root[''];
-}
 
 /** A raw juggler 0.6 dashboard: follows the state, keeps notifications, sends requests when told. */
 async function openDashboard(url) {
