@@ -386,7 +386,7 @@ async fn drive<S>(
                     let id = next_id;
                     next_id += 1;
                     pending.insert(id, reply);
-                    result = link.queue(Message::encode_request(id, &name, &data)).await;
+                    result = link.queue(Message::encode_request(id, &name, &data).into()).await;
                     n += 1;
                     if result.is_err() || n == 64 {
                         break;

@@ -124,7 +124,9 @@ enum Undo {
     Replace(Vec<String>, Value),
 }
 
-fn parse_pointer(pointer: &str) -> Result<Vec<String>> {
+/// The reference tokens of an RFC 6901 JSON pointer (`~1` and `~0`
+/// unescaped); the whole document (`""`) has none.
+pub fn parse_pointer(pointer: &str) -> Result<Vec<String>> {
     if pointer.is_empty() {
         return Ok(Vec::new());
     }
@@ -137,7 +139,10 @@ fn parse_pointer(pointer: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-fn parse_index(seg: &str, len: usize, allow_end: bool) -> Result<usize> {
+/// An array index token of a JSON Patch path into an array of `len`
+/// elements: digits without leading zeros, in range; `-` (one past the end)
+/// and `len` itself only where `allow_end` says so (an `add`).
+pub fn parse_index(seg: &str, len: usize, allow_end: bool) -> Result<usize> {
     if allow_end && seg == "-" {
         return Ok(len);
     }

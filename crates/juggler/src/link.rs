@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_util::sync::CancellationToken;
@@ -178,7 +179,7 @@ where
                     }
                     Incoming::Ping(pong) => {
                         if !self.ignore_pings {
-                            self.send_frame(pong).await?;
+                            self.send_frame(pong.into()).await?;
                         }
                         Ok(Read::Nothing)
                     }
@@ -197,18 +198,18 @@ where
     }
 
     /// Writes one frame into the socket's buffer; `flush` sends it.
-    async fn feed_frame(&mut self, frame: String) -> Result<(), End> {
+    async fn feed_frame(&mut self, frame: Utf8Bytes) -> Result<(), End> {
         self.counters
             .bytes_out
             .fetch_add(frame.len() as u64, Ordering::Relaxed);
         let fed = tokio::select! {
-            r = self.sink.feed(WsMessage::Text(frame.into())) => r,
+            r = self.sink.feed(WsMessage::Text(frame)) => r,
             _ = self.cancel.cancelled() => return Err(End::Cancelled),
         };
         fed.map_err(|e| End::Peer(e.to_string()))
     }
 
-    async fn send_frame(&mut self, frame: String) -> Result<(), End> {
+    async fn send_frame(&mut self, frame: Utf8Bytes) -> Result<(), End> {
         self.feed_frame(frame).await?;
         self.flush().await
     }
@@ -225,7 +226,7 @@ where
 
     /// Buffers one message's JSON text (cut into segments for 0.7) without
     /// flushing, so that a burst of messages costs one write.
-    pub(crate) async fn queue(&mut self, text: String) -> Result<(), End> {
+    pub(crate) async fn queue(&mut self, text: Utf8Bytes) -> Result<(), End> {
         self.counters.messages_out.fetch_add(1, Ordering::Relaxed);
         if let Some(tap) = &self.tap {
             tap(Direction::Out, &text);
@@ -242,10 +243,10 @@ where
                     let mut frame = String::with_capacity(text.len() + 1);
                     frame.push('0');
                     frame.push_str(&text);
-                    return self.feed_frame(frame).await;
+                    return self.feed_frame(frame.into()).await;
                 }
                 for frame in transport::encode(Generation::V07, &text, max) {
-                    self.feed_frame(frame).await?;
+                    self.feed_frame(frame.into()).await?;
                 }
                 Ok(())
             }
@@ -279,7 +280,8 @@ where
             )));
         }
         self.ping_sent = Some(Instant::now());
-        self.send_frame(transport::PING_FRAME.to_owned()).await
+        self.send_frame(Utf8Bytes::from_static(transport::PING_FRAME))
+            .await
     }
 
     /// Ends the WebSocket cleanly: a close frame (with `code` and `reason`

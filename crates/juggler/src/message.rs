@@ -187,6 +187,16 @@ impl Message {
         s.push_str("]}");
         s
     }
+
+    /// A `state` message whose comma-separated operations `write_ops`
+    /// writes in place: a multi-megabyte operation is written once, straight
+    /// into the message, instead of being copied into it.
+    pub fn encode_state_with(write_ops: impl FnOnce(&mut String)) -> String {
+        let mut s = String::from("{\"type\":\"state\",\"diff\":[");
+        write_ops(&mut s);
+        s.push_str("]}");
+        s
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
 use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::error::{Error, Result};
+use crate::message::Message;
 use crate::path::{self, Op, Step};
 
 /// Changes kept for connections that are behind, at most.
@@ -41,7 +43,8 @@ struct State {
     log: VecDeque<Entry>,
     log_bytes: usize,
     trackers: usize,
-    whole: Option<(u64, Arc<str>)>,
+    /// The state message that carries the whole value at a version.
+    whole: Option<(u64, Utf8Bytes)>,
 }
 
 struct Entry {
@@ -129,18 +132,33 @@ impl Storage {
         let change = path::set_in_place(&mut st.value, path.as_ref(), value);
         // The value moved into the document; its text for the log is
         // written from there (a multi-megabyte value is never copied).
-        let text = (st.trackers > 0).then(|| {
-            let mut text = String::new();
-            if let Some((kind, pointer)) = &change {
-                let op = match kind {
-                    path::SetKind::Add => "add",
-                    path::SetKind::Replace => "replace",
-                };
-                path::write_op(&mut text, op, pointer, st.value.pointer(pointer));
-            }
-            text
-        });
-        self.commit_text(st, text);
+        if st.trackers == 0 {
+            return self.commit_text(st, None);
+        }
+        let Some((kind, pointer)) = &change else {
+            return self.commit_text(st, Some(Arc::from("")));
+        };
+        let op = match kind {
+            path::SetKind::Add => "add",
+            path::SetKind::Replace => "replace",
+        };
+        if pointer.is_empty() {
+            // A whole-value set is exactly what a late joiner needs: its
+            // state message is written once and shared by every connection
+            // (in sync or joining) until the next change, so a
+            // multi-megabyte state is serialized and copied once. It
+            // supersedes every logged change, so the log starts over.
+            let message = Message::encode_state_with(|out| {
+                path::write_op(out, op, pointer, Some(&st.value));
+            });
+            st.log.clear();
+            st.log_bytes = 0;
+            st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
+            return self.commit_text(st, None);
+        }
+        let mut text = String::new();
+        path::write_op(&mut text, op, pointer, st.value.pointer(pointer));
+        self.commit_text(st, Some(Arc::from(text)));
     }
 
     /// Removes the member or element at `path`; a missing path changes nothing.
@@ -170,7 +188,7 @@ impl Storage {
     /// all or nothing.
     pub fn apply_ops(&self, ops: Vec<Op>) -> Result<()> {
         let mut st = self.lock();
-        let text = (st.trackers > 0).then(|| ops_text(&ops));
+        let text = (st.trackers > 0).then(|| Arc::from(ops_text(&ops)));
         crate::diff::apply_owned(&mut st.value, ops)?;
         self.commit_text(st, text);
         Ok(())
@@ -217,21 +235,18 @@ impl Storage {
     }
 
     fn commit(&self, st: MutexGuard<'_, State>, ops: &[Op]) {
-        let text = (st.trackers > 0).then(|| ops_text(ops));
+        let text = (st.trackers > 0).then(|| Arc::from(ops_text(ops)));
         self.commit_text(st, text);
     }
 
     /// Bumps the version; logs the change's operation text while anyone
     /// syncs from this storage.
-    fn commit_text(&self, mut st: MutexGuard<'_, State>, text: Option<String>) {
+    fn commit_text(&self, mut st: MutexGuard<'_, State>, text: Option<Arc<str>>) {
         st.version += 1;
         let version = st.version;
         if let Some(text) = text {
             st.log_bytes += text.len();
-            st.log.push_back(Entry {
-                version,
-                ops: Arc::from(text),
-            });
+            st.log.push_back(Entry { version, ops: text });
             while st.log.len() > LOG_MAX_ENTRIES || st.log_bytes > LOG_MAX_BYTES {
                 match st.log.pop_front() {
                     Some(e) => st.log_bytes -= e.ops.len(),
@@ -260,9 +275,9 @@ impl Storage {
     }
 
     /// What a peer that has seen `synced` (`None`: nothing, its copy is
-    /// `null`) needs to catch up: the new version and the JSON text of the
-    /// operations (comma-joined), or `None` when there is nothing to send.
-    pub(crate) fn catch_up(&self, synced: Option<u64>) -> (u64, Option<Arc<str>>) {
+    /// `null`) needs to catch up: the new version and the `state` message
+    /// that brings it there, or `None` when there is nothing to send.
+    pub(crate) fn catch_up(&self, synced: Option<u64>) -> (u64, Option<Utf8Bytes>) {
         let mut st = self.lock();
         let version = st.version;
         if synced == Some(version) {
@@ -273,37 +288,34 @@ impl Storage {
             if first.is_some_and(|first| first <= from + 1) {
                 let skip = usize::try_from(from + 1 - first.unwrap_or(0)).unwrap_or(usize::MAX);
                 let mut parts = st.log.iter().skip(skip).filter(|e| !e.ops.is_empty());
-                let Some(single) = parts.next() else {
+                let Some(first) = parts.next() else {
                     return (version, None);
                 };
-                let Some(second) = parts.next() else {
-                    return (version, Some(single.ops.clone()));
-                };
-                let mut text = String::with_capacity(single.ops.len() + second.ops.len() + 1);
-                text.push_str(&single.ops);
-                for e in std::iter::once(second).chain(parts) {
-                    text.push(',');
-                    text.push_str(&e.ops);
-                }
-                return (version, Some(Arc::from(text)));
+                let message = Message::encode_state_with(|out| {
+                    out.push_str(&first.ops);
+                    for e in parts {
+                        out.push(',');
+                        out.push_str(&e.ops);
+                    }
+                });
+                return (version, Some(Utf8Bytes::from(message)));
             }
         } else if st.value.is_null() {
             return (version, None);
         }
         // Too far behind for the log (or a first sync): the whole value, whose
-        // text is cached so that many late joiners share one serialization.
-        if let Some((v, text)) = &st.whole {
+        // message is cached so that many late joiners share one serialization.
+        if let Some((v, message)) = &st.whole {
             if *v == version {
-                return (version, Some(text.clone()));
+                return (version, Some(message.clone()));
             }
         }
-        let mut text = String::new();
-        text.push_str("{\"op\":\"replace\",\"path\":\"\",\"value\":");
-        path::push_json(&mut text, &st.value);
-        text.push('}');
-        let text: Arc<str> = Arc::from(text);
-        st.whole = Some((version, text.clone()));
-        (version, Some(text))
+        let message = Message::encode_state_with(|out| {
+            path::write_op(out, "replace", "", Some(&st.value));
+        });
+        let message = Utf8Bytes::from(message);
+        st.whole = Some((version, message.clone()));
+        (version, Some(message))
     }
 
     pub(crate) fn version_rx(&self) -> watch::Receiver<u64> {
@@ -386,6 +398,13 @@ mod tests {
     use crate::path;
     use serde_json::json;
 
+    /// Applies the diff of a `state` message from `catch_up`.
+    fn apply(mirror: &mut Value, message: &Utf8Bytes) {
+        let mut m: Value = serde_json::from_str(message).expect("message is JSON");
+        assert_eq!(m["type"], "state", "{message}");
+        crate::diff::patch(mirror, m["diff"].take()).expect("applies");
+    }
+
     /// What a connection receives, applied to what it had, gives the new
     /// state: for sets that add, replace, create parents and pad.
     #[test]
@@ -394,12 +413,7 @@ mod tests {
         let _tracker = s.track();
         let (v0, whole) = s.catch_up(None);
         let mut mirror = Value::Null;
-        let whole = whole.expect("initial state");
-        crate::diff::patch(
-            &mut mirror,
-            serde_json::from_str(&format!("[{whole}]")).expect("json"),
-        )
-        .expect("applies");
+        apply(&mut mirror, &whole.expect("initial state"));
         s.set(path!["a", 5], json!("pad"));
         s.set(path!["k/~", "x"], json!(2));
         s.set(path!["new", 0, "deep"], json!(true));
@@ -408,12 +422,44 @@ mod tests {
         s.patch(&json!([{"op": "move", "from": "/new", "path": "/moved"}]))
             .expect("patch");
         let (_, ops) = s.catch_up(Some(v0));
-        let ops = ops.expect("changes");
-        crate::diff::patch(
-            &mut mirror,
-            serde_json::from_str(&format!("[{ops}]")).expect("json"),
-        )
-        .expect("applies");
+        apply(&mut mirror, &ops.expect("changes"));
         assert_eq!(mirror, s.data());
+    }
+
+    /// A whole-value set is serialized once: the message a late joiner gets
+    /// is the very one the connections already in sync got.
+    #[test]
+    fn a_whole_value_set_is_serialized_once() {
+        let s = Storage::new();
+        let _tracker = s.track();
+        let (v0, _) = s.catch_up(None);
+        s.set(path!["before"], json!(1));
+        let (v1, _) = s.catch_up(Some(v0));
+        s.set(path![], json!({"big": [1, 2, 3]}));
+        let (v2, synced) = s.catch_up(Some(v1));
+        let (v3, joiner) = s.catch_up(None);
+        // One that fell behind before the whole-value set catches up too.
+        let (v4, behind) = s.catch_up(Some(v0));
+        assert!(v2 == v3 && v3 == v4);
+        let (synced, joiner) = (synced.expect("change"), joiner.expect("state"));
+        assert_eq!(
+            synced.as_str().as_ptr(),
+            joiner.as_str().as_ptr(),
+            "one shared message"
+        );
+        for message in [&synced, &joiner, &behind.expect("state")] {
+            let mut mirror = json!({"before": 1});
+            apply(&mut mirror, message);
+            assert_eq!(mirror, s.data());
+        }
+        // Later changes are logged after it and make the cached text stale.
+        s.set(path!["big", 0], json!(9));
+        let (_, ops) = s.catch_up(Some(v2));
+        let mut mirror = s.data();
+        mirror["big"][0] = json!(1);
+        apply(&mut mirror, &ops.expect("change"));
+        assert_eq!(mirror, s.data());
+        let (_, joiner) = s.catch_up(None);
+        assert!(joiner.expect("state").contains("[9,2,3]"));
     }
 }

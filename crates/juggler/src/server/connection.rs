@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::faults::{FaultSettings, Faults};
@@ -774,7 +775,7 @@ where
                 self.link.queue(state).await?;
             }
         }
-        self.link.queue(text).await
+        self.link.queue(text.into()).await
     }
 
     /// Sends the state changes the client has not seen, and flushes.
@@ -790,11 +791,11 @@ where
     }
 
     /// The `state` message that brings the client up to date, if any.
-    fn take_state(&mut self) -> Option<String> {
+    fn take_state(&mut self) -> Option<Utf8Bytes> {
         self.deadline = None;
         self.version.borrow_and_update();
-        let (version, ops) = self.conn.inner.state.catch_up(self.synced);
+        let (version, message) = self.conn.inner.state.catch_up(self.synced);
         self.synced = Some(version);
-        ops.map(|ops| Message::encode_state(&ops))
+        message
     }
 }
