@@ -1,6 +1,6 @@
 //! The pure parts of the benchmark harness, shared by the `bench` binary
 //! (the load generator and its scenarios) and the criterion benchmarks:
-//! the correctness checkers ([`check`]), the generated documents
+//! the correctness checkers ([`check`], [`mirror`]), the generated documents
 //! ([`docgen`]) and the error type ([`Error`]).
 //!
 //! See `bench/README.md` for the command and what it measures.
@@ -9,5 +9,6 @@ pub mod build;
 pub mod check;
 pub mod docgen;
 pub mod error;
+pub mod mirror;
 
 pub use error::{Error, Result};

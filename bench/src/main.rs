@@ -166,7 +166,7 @@ fn library_state(root: &Path) -> String {
     if dirty.is_empty() {
         return format!("`crates/juggler` as of commit {last}, no uncommitted changes");
     }
-    let files: Vec<&str> = dirty.lines().map(|l| l.get(3..).unwrap_or(l)).collect();
+    let files = porcelain_paths(&dirty);
     let mut args = vec!["diff", "HEAD", "--"];
     args.extend(paths);
     let diff = command_output("git", &args, root).unwrap_or_default();
@@ -178,6 +178,16 @@ fn library_state(root: &Path) -> String {
         "`crates/juggler` as of commit {last}, WITH uncommitted changes to {} (diff hash {hash:016x})",
         files.join(", ")
     )
+}
+
+/// The paths in `git status --porcelain` lines (`XY PATH`). The output
+/// comes trimmed, so the first line may have lost its leading space
+/// (` M a` → `M a`): split at the gap instead of cutting three bytes.
+fn porcelain_paths(status: &str) -> Vec<&str> {
+    status
+        .lines()
+        .filter_map(|l| l.trim_start().split_once(' ').map(|(_, p)| p.trim_start()))
+        .collect()
 }
 
 async fn run_once(
@@ -431,5 +441,25 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::porcelain_paths;
+
+    #[test]
+    fn porcelain_paths_survive_a_trimmed_first_line() {
+        let status =
+            "M crates/juggler/src/a.rs\n M crates/juggler/src/b.rs\nMM c.rs\n?? new file.rs";
+        assert_eq!(
+            porcelain_paths(status),
+            [
+                "crates/juggler/src/a.rs",
+                "crates/juggler/src/b.rs",
+                "c.rs",
+                "new file.rs"
+            ]
+        );
     }
 }

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bench::check::{Mirror, median_index, percentile};
+use bench::check::{median_index, percentile};
 use bench::docgen;
 use bench::error::{Error, Result, check_failed};
+use bench::mirror::{Mirror, to_mirror_value};
 use serde_json::{Value, json};
+use sonic_rs::JsonValueTrait;
 use tokio::task::JoinSet;
 
 use crate::load::{self, Peer};
@@ -187,6 +189,8 @@ pub struct BigDoc {
     pub value: Value,
     /// Its compact JSON text.
     pub text: String,
+    /// The value as a mirror holds it, to compare mirrors with.
+    pub mirror_value: sonic_rs::Value,
     /// Records in it.
     pub objects: usize,
 }
@@ -197,6 +201,7 @@ impl BigDoc {
         let value = docgen::document(objects);
         let text = value.to_string();
         BigDoc {
+            mirror_value: to_mirror_value(&value),
             value,
             text,
             objects,
@@ -318,7 +323,7 @@ struct Converged {
 
 /// Spawns a task per peer that reads until its mirror is `target` (every
 /// diff checked, `/v` never going down).
-fn spawn_mirrors(peers: Vec<Peer>, target: &Value) -> JoinSet<Result<Converged>> {
+fn spawn_mirrors(peers: Vec<Peer>, target: &sonic_rs::Value) -> JoinSet<Result<Converged>> {
     let mut set = JoinSet::new();
     for mut p in peers {
         let target = target.clone();
@@ -342,7 +347,7 @@ fn spawn_mirrors(peers: Vec<Peer>, target: &Value) -> JoinSet<Result<Converged>>
 /// the last mirror reaching `{"v": count}`), `answer_ms`, `messages_min`,
 /// `messages_max` (state messages a client got).
 async fn fanout(url: &str, clients: usize, count: u64) -> Result<Metrics> {
-    let target = json!({ "v": count });
+    let target = to_mirror_value(&json!({ "v": count }));
     let peers = connect_peers(url, clients, watch_v).await?;
     let mut burster = Peer::connect(url, watch_v()).await?;
     burster.ping().await?;
@@ -399,12 +404,14 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
         .await?;
     let answer = setter.expect_answer(id, "null").await?;
     m.set("set_ms", ms(answer.at - start));
-    setter.until(|p| p.mirror.value() == &doc.value).await?;
+    setter
+        .until(|p| p.mirror.value() == &doc.mirror_value)
+        .await?;
 
     let start = Instant::now();
     let mut joiner = Peer::connect(url, Mirror::new()).await?;
     joiner
-        .until(|p| p.mirror.messages() > 0 && p.mirror.value() == &doc.value)
+        .until(|p| p.mirror.messages() > 0 && p.mirror.value() == &doc.mirror_value)
         .await?;
     let joined_at = joiner.last_state_at.unwrap_or_else(Instant::now);
     m.set("join_ms", ms(joined_at - start));
@@ -421,7 +428,9 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     let (bytes0, messages0) = (joiner.mirror.bytes(), joiner.mirror.messages());
     let has_leaf = {
         let pointer = pointer.clone();
-        move |p: &Peer| p.mirror.value().pointer(&pointer) == Some(&Value::from(docgen::LEAF_VALUE))
+        move |p: &Peer| {
+            p.mirror.pointer(&pointer).and_then(|v| v.as_str()) == Some(docgen::LEAF_VALUE)
+        }
     };
     let watcher = {
         let has_leaf = has_leaf.clone();
@@ -445,6 +454,7 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
         "leaf_messages",
         (joiner.mirror.messages() - messages0) as f64,
     );
+    let expected = to_mirror_value(&expected);
     if joiner.mirror.value() != &expected {
         return check_failed("after the leaf change the joiner's mirror differs from the document");
     }
@@ -642,7 +652,7 @@ async fn stuck_run(env: &Env, readers: usize, count: u64, stuck: bool) -> Result
             }
         });
     }
-    let target = json!({ "v": count });
+    let target = to_mirror_value(&json!({ "v": count }));
     let mut set = spawn_mirrors(peers, &target);
     let start = Instant::now();
     let id = burster.send("state.burst", &burst_request(count)).await?;
