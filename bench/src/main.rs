@@ -47,7 +47,7 @@ struct Args {
     #[arg(long)]
     skip_reference: bool,
     /// Runs of each scenario on each server; the table shows medians.
-    /// Default 3, or 1 with --quick.
+    /// Default 5, or 1 with --quick.
     #[arg(long)]
     repeat: Option<usize>,
     /// The directory for BENCHMARKS.md and BENCHMARKS.raw.txt. Default: the
@@ -240,7 +240,7 @@ async fn real_main() -> Result<PathBuf> {
             root.clone()
         }
     });
-    let repeat = args.repeat.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
+    let repeat = args.repeat.unwrap_or(if args.quick { 1 } else { 5 }).max(1);
     let selected: Vec<Scenario> = Scenario::ALL
         .into_iter()
         .filter(|s| args.only.is_empty() || args.only.contains(s))
