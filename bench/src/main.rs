@@ -261,10 +261,18 @@ async fn real_main() -> Result<PathBuf> {
     let commit = {
         let head = command_output("git", &["rev-parse", "--short", "HEAD"], &root)
             .unwrap_or_else(|| "unknown".into());
-        let dirty =
-            command_output("git", &["status", "--porcelain"], &root).is_some_and(|s| !s.is_empty());
-        if dirty {
-            format!("`{head}` with uncommitted changes")
+        // The report's own files are outputs: a previous run's copies in the
+        // tree do not make the measured code uncommitted.
+        let status = command_output("git", &["status", "--porcelain"], &root).unwrap_or_default();
+        let changed: Vec<&str> = porcelain_paths(&status)
+            .into_iter()
+            .filter(|p| !p.ends_with("BENCHMARKS.md") && !p.ends_with("BENCHMARKS.raw.txt"))
+            .collect();
+        if !changed.is_empty() {
+            format!(
+                "`{head}` with uncommitted changes to {}",
+                changed.join(", ")
+            )
         } else {
             format!("`{head}`")
         }
