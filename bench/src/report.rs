@@ -707,7 +707,7 @@ pub fn render(ctx: &Context, results: &Results) -> String {
              over the value before. The same run without the stuck client gives the \
              burst's own growth; the difference is the stuck client's share. \
             *Bounded* means that share does not grow with the number of updates \
-             the stuck client misses: both runs are repeated with a quarter of the \
+             the stuck client misses: both runs are repeated with four times the \
              updates, and the share may grow by less than a quarter of the size \
              of the smallest message that could carry each extra missed update (a \
              server that queues every missed change grows by at least that size per \
