@@ -136,6 +136,73 @@ describe('ChangeHistory', () => {
     expect(h.of('r1')).toHaveLength(1);
   });
 
+  it('records nothing when a resync brings the same states', () => {
+    const h = new ChangeHistory();
+    const whole = () => ({ remotes: { r1: session({ a: { b: [1, 2] } }), r2: session({ z: 'z' }), r3: session(null) }, state: {} });
+    let m: Json = null;
+    m = feed(h, m, [{ op: 'replace', path: '', value: whole() }], 1);
+    m = feed(h, m, [{ op: 'replace', path: '/remotes/r1/state/a/b/0', value: 7 }], 2);
+    m = feed(h, m, [{ op: 'replace', path: '/remotes/r1/state/a/b/0', value: 1 }], 3);
+    const before = { r1: h.of('r1').slice(), r2: h.of('r2').slice(), r3: h.of('r3').slice() };
+    expect(before.r1.map((c) => [c.time, c.path])).toEqual([[1, ''], [2, '/a/b/0'], [3, '/a/b/0']]);
+    // The UI's link reconnects: a new connection starts from null and gets the whole model
+    // (fresh objects, as parsed from the wire), once at "" and once at /remotes.
+    m = feed(h, null, [{ op: 'replace', path: '', value: whole() }], 4);
+    m = feed(h, m, [{ op: 'replace', path: '/remotes', value: whole().remotes }], 5);
+    // Members in another order are the same JSON.
+    const reordered = whole();
+    reordered.remotes.r1.state = { a: { b: [1, 2] } };
+    m = feed(h, m, [{ op: 'add', path: '', value: { state: {}, remotes: { r2: reordered.remotes.r2, r3: reordered.remotes.r3, r1: reordered.remotes.r1 } } }], 6);
+    expect({ r1: h.of('r1'), r2: h.of('r2'), r3: h.of('r3') }).toEqual(before);
+  });
+
+  it('records the state at the root on a resync only for the session whose state changed meanwhile', () => {
+    const h = new ChangeHistory();
+    let m: Json = null;
+    m = feed(h, m, [{ op: 'replace', path: '', value: { remotes: { r1: session({ n: 1 }), r2: session({ n: 1 }) } } }], 1);
+    // While the UI was disconnected, r2's state changed; the resync comes as two whole ops.
+    const next = { remotes: { r1: session({ n: 1 }), r2: session({ n: 2 }) } };
+    m = feed(h, null, [
+      { op: 'replace', path: '', value: next },
+      { op: 'replace', path: '/remotes', value: structuredClone(next.remotes) },
+    ], 2);
+    expect(h.of('r1').map((c) => [c.time, c.path, c.value])).toEqual([[1, '', { n: 1 }]]);
+    expect(h.of('r2').map((c) => [c.time, c.path, c.op, c.value])).toEqual([
+      [1, '', 'replace', { n: 1 }],
+      [2, '', 'replace', { n: 2 }],
+    ]);
+    // A session whose state was null and now has one changed too.
+    m = feed(h, m, [{ op: 'replace', path: '/remotes/r1/state', value: null }], 3);
+    m = feed(h, m, [{ op: 'replace', path: '/remotes', value: { r1: session({ n: 5 }), r2: session({ n: 2 }) } }], 4);
+    expect(h.of('r1').map((c) => [c.time, c.path, c.value])).toEqual([
+      [1, '', { n: 1 }],
+      [3, '', null],
+      [4, '', { n: 5 }],
+    ]);
+    expect(h.of('r2')).toHaveLength(2);
+  });
+
+  it('records the first state of a session new to it, also on a resync', () => {
+    const h = new ChangeHistory();
+    let m: Json = null;
+    m = feed(h, m, [{ op: 'replace', path: '', value: { remotes: { r1: session({ a: 1 }) } } }], 1);
+    m = feed(h, null, [{ op: 'replace', path: '', value: { remotes: { r1: session({ a: 1 }), r2: session({ b: 2 }) } } }], 2);
+    expect(h.of('r1').map((c) => c.time)).toEqual([1]);
+    expect(h.of('r2').map((c) => [c.time, c.path, c.value])).toEqual([[2, '', { b: 2 }]]);
+    // A session that left and came back under the same id is new again.
+    m = feed(h, m, [{ op: 'remove', path: '/remotes/r1' }], 3);
+    m = feed(h, m, [{ op: 'add', path: '/remotes/r1', value: session({ a: 1 }) }], 4);
+    expect(h.of('r1').map((c) => [c.time, c.path, c.value])).toEqual([[4, '', { a: 1 }]]);
+    // Ordinary changes after a resync are recorded as before.
+    m = feed(h, null, [{ op: 'replace', path: '', value: structuredClone(m) }], 5);
+    m = feed(h, m, [{ op: 'add', path: '/remotes/r2/state/c', value: 3 }], 6);
+    expect(h.of('r2').map((c) => [c.time, c.path, c.op, c.value])).toEqual([
+      [2, '', 'replace', { b: 2 }],
+      [6, '/c', 'add', 3],
+    ]);
+    expect(h.of('r1')).toHaveLength(1);
+  });
+
   it('forgets sessions that leave /remotes and ignores others', () => {
     const h = new ChangeHistory();
     let m: Json = { remotes: { r1: session({ a: 1 }) }, state: {} };

@@ -8,6 +8,7 @@ import type { RemoteBookmark } from '../bindings/RemoteBookmark';
 import type { RemoteStatus } from '../bindings/RemoteStatus';
 import type { RemoteTrust } from '../bindings/RemoteTrust';
 import type { ReceivedNotification } from '../bindings/ReceivedNotification';
+import { jsonEqual } from './json';
 import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch';
 
 // ---------------------------------------------------------------- the form
@@ -164,9 +165,20 @@ export const HISTORY_MAX = 200;
  * The per-path change history of every session's mirrored state, fed with
  * the model's diffs (`ControlClient.onDiff`). Each session keeps its last
  * `max` changes, oldest first; a session that leaves `/remotes` is dropped.
+ *
+ * A whole model or `/remotes` (or `/remotes/ID`) set again — the UI's control
+ * link reconnected and got the whole model — records a session's state at
+ * the root only when the session is new or its state differs from the one
+ * last seen: a resync is not a change. The last seen state is a reference
+ * into the model, not a copy: `applyPatch` never mutates a document in place
+ * (it copies the path it edits and shares the rest), so an old reference
+ * keeps the value it had, costs no memory the model does not already hold,
+ * and an unchanged state is usually the very same object.
  */
 export class ChangeHistory {
   private readonly bySession = new Map<string, StateChange[]>();
+  /** Each session's state (`/remotes/ID/state`) in the model of the last `record`. */
+  private readonly lastState = new Map<string, Json | undefined>();
   private seq = 0;
 
   constructor(readonly max = HISTORY_MAX) {}
@@ -180,6 +192,9 @@ export class ChangeHistory {
       l.push({ seq: ++this.seq, time, ...c });
     };
     const remotes = (getAt(model as Json, ['remotes']) ?? {}) as Record<string, Json>;
+    const stateOf = (id: string) => getAt(model as Json, ['remotes', id, 'state']);
+    // Sessions whose whole state was already recorded (or found unchanged) in this batch.
+    const wholeDone = new Set<string>();
     for (const op of ops) {
       let tokens: string[];
       try {
@@ -199,15 +214,22 @@ export class ChangeHistory {
             add(id, { path: toPointer(from.slice(3)), op: 'remove', value: undefined });
         }
       } else if (tokens.length < 3 && (tokens.length === 0 || tokens[0] === 'remotes') && op.op !== 'test') {
-        // A whole session (or the whole model) was set: its state as it now is.
+        // A whole session (or the whole model) was set: its state as it now is,
+        // when the session is new or its state is not the one last seen.
         const ids = tokens.length === 2 ? [tokens[1]] : Object.keys(remotes);
         for (const id of ids) {
-          const state = getAt(model as Json, ['remotes', id, 'state']);
-          if (state !== undefined && state !== null) add(id, { path: '', op: 'replace', value: state });
+          if (wholeDone.has(id)) continue;
+          wholeDone.add(id);
+          const state = stateOf(id);
+          if (state === undefined || state === null) continue;
+          if (this.lastState.has(id) && jsonEqual(this.lastState.get(id), state)) continue;
+          add(id, { path: '', op: 'replace', value: state });
         }
       }
     }
     for (const id of [...this.bySession.keys()]) if (!(id in remotes)) this.bySession.delete(id);
+    for (const id of [...this.lastState.keys()]) if (!(id in remotes)) this.lastState.delete(id);
+    for (const id of Object.keys(remotes)) this.lastState.set(id, stateOf(id));
     for (const [id, list] of added) {
       if (!(id in remotes)) continue;
       this.bySession.set(id, pushBounded(this.bySession.get(id) ?? [], list, this.max));
