@@ -323,6 +323,163 @@ pub fn apply_owned(data: &mut Value, ops: Vec<Op>) -> Result<()> {
     Ok(())
 }
 
+/// What [`apply_undoable`] or [`patch_undoable`] did to a document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// The add/remove/replace operations applied, in order (a `move` is a
+    /// `remove` and an `add`, a `copy` an `add`; a `test` is dropped).
+    pub forward: Vec<Op>,
+    /// The operations that undo them, in the order to apply. A member that
+    /// the change removed from an object comes back at the end of it
+    /// (`add` cannot place a member); array elements come back at their
+    /// index.
+    pub backward: Vec<Op>,
+}
+
+impl Applied {
+    /// Whether the change did nothing.
+    pub fn is_empty(&self) -> bool {
+        self.forward.is_empty()
+    }
+}
+
+/// One operation for [`apply_steps`].
+enum Rfc {
+    Simple(Op),
+    Move(String, String),
+    Copy(String, String),
+    Test(String, Value),
+}
+
+/// Applies add/remove/replace operations in place like [`apply_owned`] (all
+/// or nothing) and returns them with the operations that undo them. The
+/// undo operations carry the values the change took out of the document:
+/// nothing of the document is copied but the values of `ops`.
+pub fn apply_undoable(data: &mut Value, ops: Vec<Op>) -> Result<Applied> {
+    apply_steps(data, ops.into_iter().map(Rfc::Simple).collect())
+}
+
+/// Applies a JSON Patch (all six RFC 6902 operations) in place, all or
+/// nothing, and returns it as add/remove/replace operations with the
+/// operations that undo them (see [`Applied`]).
+pub fn patch_undoable(data: &mut Value, diff: Value) -> Result<Applied> {
+    let diff = match into_simple_ops(diff)? {
+        Ok(ops) => return apply_undoable(data, ops),
+        Err(diff) => diff,
+    };
+    let Value::Array(items) = diff else {
+        return Err(Error::Patch("a diff must be a JSON array".into()));
+    };
+    let mut steps = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(mut m) = item else {
+            return Err(Error::Patch(format!("operation is not an object: {item}")));
+        };
+        let mut string = |key: &str| match m.shift_remove(key) {
+            Some(Value::String(p)) => Ok(p),
+            _ => Err(Error::Patch(format!("operation without a string {key}"))),
+        };
+        let path = string("path")?;
+        let op = m.get("op").and_then(Value::as_str).map(str::to_owned);
+        let from = if matches!(op.as_deref(), Some("move" | "copy")) {
+            match m.shift_remove("from") {
+                Some(Value::String(p)) => p,
+                _ => return Err(Error::Patch("operation without a string from".into())),
+            }
+        } else {
+            String::new()
+        };
+        let mut value = || {
+            m.shift_remove("value")
+                .ok_or_else(|| Error::Patch(format!("operation at {path:?} without a value")))
+        };
+        steps.push(match op.as_deref() {
+            Some("add") => Rfc::Simple(Op::Add(path.clone(), value()?)),
+            Some("replace") => Rfc::Simple(Op::Replace(path.clone(), value()?)),
+            Some("test") => Rfc::Test(path.clone(), value()?),
+            Some("remove") => Rfc::Simple(Op::Remove(path)),
+            Some("move") => Rfc::Move(from, path),
+            Some("copy") => Rfc::Copy(from, path),
+            other => return Err(Error::Patch(format!("unknown operation {other:?}"))),
+        });
+    }
+    apply_steps(data, steps)
+}
+
+fn apply_steps(data: &mut Value, steps: Vec<Rfc>) -> Result<Applied> {
+    let mut forward = Vec::with_capacity(steps.len());
+    let mut undos = Vec::with_capacity(steps.len());
+    let mut run = |data: &mut Value, step: Rfc| -> Result<()> {
+        let read = |data: &Value, from: &str| {
+            parse_pointer(from)?;
+            data.pointer(from)
+                .cloned()
+                .ok_or_else(|| Error::Patch(format!("nothing at {from:?}")))
+        };
+        let mut one = |data: &mut Value, op: Op| -> Result<()> {
+            undos.push(apply_one(data, op.clone())?);
+            forward.push(op);
+            Ok(())
+        };
+        match step {
+            Rfc::Simple(op) => one(data, op),
+            Rfc::Test(path, want) => {
+                parse_pointer(&path)?;
+                match data.pointer(&path) {
+                    Some(v) if *v == want => Ok(()),
+                    _ => Err(Error::Patch(format!("test at {path:?} failed"))),
+                }
+            }
+            Rfc::Copy(from, path) => {
+                let v = read(data, &from)?;
+                one(data, Op::Add(path, v))
+            }
+            Rfc::Move(from, path) => {
+                if from == path {
+                    read(data, &from)?;
+                    return Ok(());
+                }
+                if path.starts_with(&from) && path.as_bytes().get(from.len()) == Some(&b'/') {
+                    return Err(Error::Patch(format!(
+                        "cannot move {from:?} into itself ({path:?})"
+                    )));
+                }
+                let v = read(data, &from)?;
+                one(data, Op::Remove(from))?;
+                one(data, Op::Add(path, v))
+            }
+        }
+    };
+    for step in steps {
+        if let Err(e) = run(data, step) {
+            for u in undos.into_iter().rev() {
+                undo(data, u);
+            }
+            return Err(e);
+        }
+    }
+    let backward = undos.into_iter().rev().map(undo_op).collect();
+    Ok(Applied { forward, backward })
+}
+
+/// The operation that does what an [`Undo`] does (an object member it puts
+/// back goes to the end).
+fn undo_op(u: Undo) -> Op {
+    let pointer = |segs: &[String]| {
+        let mut p = String::new();
+        for s in segs {
+            p.push('/');
+            escape_segment(s, &mut p);
+        }
+        p
+    };
+    match u {
+        Undo::Insert(path, old, _) => Op::Add(pointer(&path), old),
+        Undo::Remove(path) => Op::Remove(pointer(&path)),
+        Undo::Replace(path, old) => Op::Replace(pointer(&path), old),
+    }
+}
+
 /// Takes a JSON Patch array apart into add/remove/replace operations,
 /// moving the values; gives the diff back untouched when it holds other
 /// operations (move, copy, test).
@@ -466,6 +623,102 @@ mod tests {
         )
         .expect("move");
         assert_eq!(doc, json!({"b": [1, 2]}));
+    }
+
+    /// `set_ops` and `remove_op` plan what `set` and `remove` do, quirks
+    /// included (parents created, padding either way, negative indices),
+    /// and the undo operations lead back.
+    #[test]
+    fn planned_sets_and_removes_do_what_set_and_remove_do() {
+        use crate::path::{self, Step};
+        let doc = json!({"a": [1, 2, 3, 4, 5, 6], "o": {"k": 1, "n": null}, "s": "x", "e": []});
+        let paths: Vec<Vec<Step>> = vec![
+            vec![],
+            vec!["a".into()],
+            vec!["a".into(), 0.into()],
+            vec!["a".into(), (-1).into()],
+            vec!["a".into(), 6.into()],
+            vec!["a".into(), 8.into()],
+            vec!["a".into(), 20.into()],
+            vec!["a".into(), (-8).into()],
+            vec!["a".into(), (-20).into()],
+            vec!["a".into(), 2.into(), "deep".into()],
+            vec!["e".into(), 0.into()],
+            vec!["e".into(), 2.into()],
+            vec!["e".into(), (-1).into()],
+            vec!["o".into(), "k".into()],
+            vec!["o".into(), "new".into(), 1.into(), "x".into()],
+            vec!["s".into(), "into".into()],
+            vec!["s".into(), 3.into()],
+            vec!["missing".into(), "x".into()],
+        ];
+        for p in &paths {
+            for value in [json!(7), json!(null), json!({"v": [1]})] {
+                let mut want = doc.clone();
+                path::set(&mut want, p, value.clone());
+                let mut got = doc.clone();
+                let applied = apply_undoable(&mut got, path::set_ops(&doc, p, value.clone()))
+                    .expect("set ops apply");
+                assert_eq!(got.to_string(), want.to_string(), "set {p:?} {value}");
+                apply_owned(&mut got, applied.backward).expect("undo applies");
+                assert_eq!(got, doc, "undo of set {p:?} {value}");
+            }
+            let mut want = doc.clone();
+            path::remove(&mut want, p);
+            let mut got = doc.clone();
+            let ops: Vec<Op> = path::remove_op(&doc, p).into_iter().collect();
+            let applied = apply_undoable(&mut got, ops).expect("remove op applies");
+            assert_eq!(got.to_string(), want.to_string(), "remove {p:?}");
+            apply_owned(&mut got, applied.backward).expect("undo applies");
+            assert_eq!(got, doc, "undo of remove {p:?}");
+        }
+        // An unchanged value plans nothing.
+        assert!(path::set_ops(&doc, &["o".into(), "k".into()], json!(1)).is_empty());
+        assert!(path::remove_op(&doc, &["o".into(), "nope".into()]).is_none());
+    }
+
+    /// Every RFC 6902 operation, told as add/remove/replace, undone and
+    /// redone; a failing test or move changes nothing.
+    #[test]
+    fn patches_are_undoable() {
+        let doc = json!({"a": [1, 2, 3], "o": {"k": 1, "m": {"deep": true}}, "z": "last"});
+        let diff = json!([
+            {"op": "move", "from": "/o/m", "path": "/a/1"},
+            {"op": "copy", "from": "/a/1", "path": "/copied"},
+            {"op": "test", "path": "/copied/deep", "value": true},
+            {"op": "remove", "path": "/a/0"},
+            {"op": "add", "path": "/a/-", "value": 4},
+            {"op": "replace", "path": "/z", "value": "changed"},
+            {"op": "move", "from": "/o/k", "path": "/o/k"}
+        ]);
+        let mut want = doc.clone();
+        patch(&mut want, diff.clone()).expect("json-patch applies");
+        let mut got = doc.clone();
+        let applied = patch_undoable(&mut got, diff).expect("applies");
+        assert_eq!(got, want);
+        assert!(
+            applied
+                .forward
+                .iter()
+                .all(|op| !matches!(op, Op::Remove(p) if p.is_empty()))
+        );
+        let mut back = got.clone();
+        apply_owned(&mut back, applied.backward.clone()).expect("undo");
+        assert_eq!(back, doc);
+        let mut again = back.clone();
+        apply_owned(&mut again, applied.forward.clone()).expect("redo");
+        assert_eq!(again.to_string(), got.to_string());
+
+        for bad in [
+            json!([{"op": "remove", "path": "/z"}, {"op": "test", "path": "/a/0", "value": 9}]),
+            json!([{"op": "remove", "path": "/z"}, {"op": "move", "from": "/o", "path": "/o/inner"}]),
+            json!([{"op": "remove", "path": "/z"}, {"op": "copy", "from": "/nope", "path": "/x"}]),
+            json!([{"op": "move", "path": "/x"}]),
+        ] {
+            let mut got = doc.clone();
+            assert!(patch_undoable(&mut got, bad.clone()).is_err(), "{bad}");
+            assert_eq!(got.to_string(), doc.to_string(), "{bad}");
+        }
     }
 
     #[test]

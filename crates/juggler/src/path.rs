@@ -392,3 +392,110 @@ impl AsRef<[Step]> for Path {
         &self.0
     }
 }
+
+/// The add/remove/replace operations that [`set`] of `value` at `path`
+/// would make to `data`, found without changing or copying `data`: applied
+/// in order (e.g. with [`crate::diff::apply_owned`]) they give what `set`
+/// gives. Empty when `set` would change nothing.
+///
+/// An index past the end of an array pads with `null` as `set` does; the
+/// padding is told as one `add` per new element when that is smaller than
+/// the array, else as a `replace` of the whole array.
+pub fn set_ops(data: &Value, path: &[Step], value: Value) -> Vec<Op> {
+    let mut pointer = String::new();
+    let mut cur = data;
+    for (n, step) in path.iter().enumerate() {
+        let rest = &path[n + 1..];
+        match (step, cur) {
+            (Step::Key(k), Value::Object(map)) => {
+                pointer_push(&mut pointer, k);
+                match map.get(k) {
+                    Some(next) => cur = next,
+                    None => return vec![Op::Add(pointer, build(rest, value))],
+                }
+            }
+            (Step::Index(i), Value::Array(items)) => match resolve(*i, items.len()) {
+                Some(idx) => {
+                    pointer_push_index(&mut pointer, idx);
+                    cur = &items[idx];
+                }
+                None => return pad_ops(pointer, items, *i, build(rest, value)),
+            },
+            // A missing or wrong-kind parent: `set` puts a new value here.
+            _ => return vec![Op::Replace(pointer, build(&path[n..], value))],
+        }
+    }
+    if *cur == value {
+        return Vec::new();
+    }
+    vec![Op::Replace(pointer, value)]
+}
+
+/// [`set_ops`] for an index `i` that is not inside `items` (at `pointer`).
+fn pad_ops(pointer: String, items: &[Value], i: i64, value: Value) -> Vec<Op> {
+    let len = items.len();
+    let at = |idx: usize| {
+        let mut p = pointer.clone();
+        pointer_push_index(&mut p, idx);
+        p
+    };
+    // Elements `set` adds: `value` and the `null`s before (or after) it.
+    let added = if i >= 0 {
+        usize::try_from(i).unwrap_or(usize::MAX).saturating_sub(len) + 1
+    } else {
+        usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX) - len
+    };
+    if added > len.max(1) {
+        let mut whole = items.to_vec();
+        set_new_index(&mut whole, i, value);
+        return vec![Op::Replace(pointer, Value::Array(whole))];
+    }
+    let mut ops = Vec::with_capacity(added);
+    if i >= 0 {
+        for idx in len..len + added - 1 {
+            ops.push(Op::Add(at(idx), Value::Null));
+        }
+        ops.push(Op::Add(at(len + added - 1), value));
+    } else {
+        for _ in 1..added {
+            ops.push(Op::Add(at(0), Value::Null));
+        }
+        ops.push(Op::Add(at(0), value));
+    }
+    ops
+}
+
+/// The operation that [`remove`] at `path` would make to `data`, found
+/// without changing it; `None` when `remove` would change nothing. Removing
+/// the root is a `replace` with `null`.
+pub fn remove_op(data: &Value, path: &[Step]) -> Option<Op> {
+    let Some((last, parents)) = path.split_last() else {
+        return (!data.is_null()).then(|| Op::Replace(String::new(), Value::Null));
+    };
+    let mut pointer = String::new();
+    let mut cur = data;
+    for step in parents {
+        cur = match (step, cur) {
+            (Step::Key(k), Value::Object(map)) => {
+                pointer_push(&mut pointer, k);
+                map.get(k)?
+            }
+            (Step::Index(i), Value::Array(items)) => {
+                let idx = resolve(*i, items.len())?;
+                pointer_push_index(&mut pointer, idx);
+                &items[idx]
+            }
+            _ => return None,
+        };
+    }
+    match (last, cur) {
+        (Step::Key(k), Value::Object(map)) if map.contains_key(k) => {
+            pointer_push(&mut pointer, k);
+        }
+        (Step::Index(i), Value::Array(items)) => {
+            pointer_push_index(&mut pointer, resolve(*i, items.len())?);
+        }
+        _ => return None,
+    }
+    Some(Op::Remove(pointer))
+}

@@ -188,10 +188,81 @@ impl Storage {
     /// all or nothing.
     pub fn apply_ops(&self, ops: Vec<Op>) -> Result<()> {
         let mut st = self.lock();
+        if is_whole(&ops) {
+            crate::diff::apply_owned(&mut st.value, ops)?;
+            self.commit_whole(st);
+            return Ok(());
+        }
         let text = (st.trackers > 0).then(|| Arc::from(ops_text(&ops)));
         crate::diff::apply_owned(&mut st.value, ops)?;
         self.commit_text(st, text);
         Ok(())
+    }
+
+    /// [`Storage::set`] that also returns the operations it made and the
+    /// ones that undo them ([`crate::diff::Applied`]), reading and copying
+    /// only what the change touches. Connections receive the operations.
+    /// An index past the end of an array pads as `set` does, though the
+    /// padding may reach connections as one `add` per element.
+    /// Operations planned on the value under the same lock always apply;
+    /// an error would be a bug, and then nothing changed.
+    pub fn set_undoable(
+        &self,
+        path: impl AsRef<[Step]>,
+        value: Value,
+    ) -> Result<crate::diff::Applied> {
+        let mut st = self.lock();
+        let ops = path::set_ops(&st.value, path.as_ref(), value);
+        let applied = crate::diff::apply_undoable(&mut st.value, ops)?;
+        self.commit_applied(st, &applied);
+        Ok(applied)
+    }
+
+    /// [`Storage::remove`] that also returns the operation it made and the
+    /// one that undoes it (a removed object member comes back last).
+    pub fn remove_undoable(&self, path: impl AsRef<[Step]>) -> Result<crate::diff::Applied> {
+        let mut st = self.lock();
+        let ops: Vec<Op> = path::remove_op(&st.value, path.as_ref())
+            .into_iter()
+            .collect();
+        let applied = crate::diff::apply_undoable(&mut st.value, ops)?;
+        self.commit_applied(st, &applied);
+        Ok(applied)
+    }
+
+    /// [`Storage::patch`] (any RFC 6902 operation, all or nothing) that
+    /// also returns the add/remove/replace operations it made and the ones
+    /// that undo them. Connections receive the add/remove/replace ones.
+    pub fn patch_undoable(&self, diff: Value) -> Result<crate::diff::Applied> {
+        let mut st = self.lock();
+        let applied = crate::diff::patch_undoable(&mut st.value, diff)?;
+        self.commit_applied(st, &applied);
+        Ok(applied)
+    }
+
+    fn commit_applied(&self, st: MutexGuard<'_, State>, applied: &crate::diff::Applied) {
+        if applied.is_empty() {
+            // Nothing changed: no new version, nothing to send.
+            return;
+        }
+        if is_whole(&applied.forward) {
+            return self.commit_whole(st);
+        }
+        self.commit(st, &applied.forward);
+    }
+
+    /// Commits a change that replaced the whole value, as `set([])` does:
+    /// its state message is written once from the value and shared.
+    fn commit_whole(&self, mut st: MutexGuard<'_, State>) {
+        if st.trackers > 0 {
+            let message = Message::encode_state_with(|out| {
+                path::write_op(out, "replace", "", Some(&st.value));
+            });
+            st.log.clear();
+            st.log_bytes = 0;
+            st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
+        }
+        self.commit_text(st, None);
     }
 
     /// [`Storage::patch`] taking the diff by value: the values it carries
@@ -323,6 +394,11 @@ impl Storage {
     }
 }
 
+/// Whether `ops` only replace the whole value.
+fn is_whole(ops: &[Op]) -> bool {
+    matches!(ops, [Op::Replace(p, _)] if p.is_empty())
+}
+
 fn ops_text(ops: &[Op]) -> String {
     let mut text = String::new();
     for (n, op) in ops.iter().enumerate() {
@@ -424,6 +500,38 @@ mod tests {
         let (_, ops) = s.catch_up(Some(v0));
         apply(&mut mirror, &ops.expect("changes"));
         assert_eq!(mirror, s.data());
+    }
+
+    /// The undoable changes reach connections as their operations, and
+    /// their undo operations lead back; a change of nothing is no version.
+    #[test]
+    fn undoable_changes_are_caught_up_and_undone() {
+        let start = json!({"a": [1, 2], "o": {"k": 1, "m": 2}});
+        let s = Storage::with_data(start.clone());
+        let _tracker = s.track();
+        let (v0, whole) = s.catch_up(None);
+        let mut mirror = Value::Null;
+        apply(&mut mirror, &whole.expect("initial state"));
+        let mut backs = Vec::new();
+        let set = s.set_undoable(path!["a", 3], json!("pad")).expect("set");
+        backs.push(set.backward);
+        let removed = s.remove_undoable(path!["o", "k"]).expect("remove");
+        assert_eq!(removed.forward, vec![Op::Remove("/o/k".into())]);
+        backs.push(removed.backward);
+        let patched = s
+            .patch_undoable(json!([{"op": "move", "from": "/o/m", "path": "/b"}]))
+            .expect("patch");
+        backs.push(patched.backward);
+        let v = s.version();
+        let same = s.set_undoable(path!["b"], json!(2)).expect("set");
+        assert!(same.is_empty() && s.version() == v, "no change, no version");
+        let (_, ops) = s.catch_up(Some(v0));
+        apply(&mut mirror, &ops.expect("changes"));
+        assert_eq!(mirror.to_string(), s.data().to_string());
+        for back in backs.into_iter().rev() {
+            s.apply_ops(back).expect("undo applies");
+        }
+        assert_eq!(s.data(), start);
     }
 
     /// A whole-value set is serialized once: the message a late joiner gets

@@ -586,12 +586,25 @@ impl Engine {
         match target {
             Target::Shared => {
                 let mut core = self.core();
-                let before = core.doc.data();
-                apply(&core.doc, &edit)?;
-                let after = core.doc.data();
-                core.history.record(&before, &after);
-                // Mirror into the model with the same operation.
-                apply(&self.inner.model, &edit.under(&path!["state"]))?;
+                // The operations the edit made and the ones that undo it,
+                // read from what it touched: no copy of the document.
+                let applied = match edit {
+                    Edit::Set(p, v) => core.doc.set_undoable(&p, v)?,
+                    Edit::Remove(p) => core.doc.remove_undoable(&p)?,
+                    Edit::Patch(diff) => core.doc.patch_undoable(diff)?,
+                };
+                if applied.is_empty() {
+                    return Ok(());
+                }
+                // Mirror into the model with the same operations.
+                let mirrored = self
+                    .inner
+                    .model
+                    .apply_ops(ops_under("/state", &applied.forward));
+                core.history.record(applied.forward, applied.backward);
+                if let Err(e) = mirrored {
+                    self.resync_state(&core, &e);
+                }
                 self.publish_history(&core);
                 Ok(())
             }
@@ -620,17 +633,37 @@ impl Engine {
 
     fn step(&self, back: bool) -> Result<bool> {
         let mut core = self.core();
-        let current = core.doc.data();
-        let next = if back {
-            core.history.undo(&current)?
+        let ops = if back {
+            core.history.undo_ops()
         } else {
-            core.history.redo(&current)?
+            core.history.redo_ops()
         };
-        let Some(next) = next else { return Ok(false) };
-        core.doc.set([], next.clone());
-        self.inner.model.set(path!["state"], next);
+        let Some(ops) = ops else { return Ok(false) };
+        // Only the step's operations go to the state, the model and every
+        // connection: an undo costs what the change cost.
+        let mirror = ops_under("/state", &ops);
+        if let Err(e) = core.doc.apply_ops(ops) {
+            core.history.clear();
+            self.publish_history(&core);
+            let what = if back { "undo" } else { "redo" };
+            return Err(Error::History(format!(
+                "cannot {what}: the state changed without being recorded ({e}); the undo \
+                 history has been cleared"
+            )));
+        }
+        if let Err(e) = self.inner.model.apply_ops(mirror) {
+            self.resync_state(&core, &e);
+        }
         self.publish_history(&core);
         Ok(true)
+    }
+
+    /// Puts the whole state in the model again, when the same operations
+    /// applied to the state did not apply to its mirror (a bug: they are
+    /// kept in step).
+    fn resync_state(&self, core: &Core, e: &juggler::Error) {
+        tracing::warn!("a state change did not apply to the model's /state: {e}");
+        self.inner.model.set(path!["state"], core.doc.data());
     }
 
     // ---- notifications -------------------------------------------------------
@@ -937,6 +970,18 @@ impl Edit {
             }
         }
     }
+}
+
+/// `ops` on a document nested at the JSON pointer `prefix`.
+fn ops_under(prefix: &str, ops: &[juggler::path::Op]) -> Vec<juggler::path::Op> {
+    use juggler::path::Op;
+    ops.iter()
+        .map(|op| match op {
+            Op::Add(p, v) => Op::Add(format!("{prefix}{p}"), v.clone()),
+            Op::Remove(p) => Op::Remove(format!("{prefix}{p}")),
+            Op::Replace(p, v) => Op::Replace(format!("{prefix}{p}"), v.clone()),
+        })
+        .collect()
 }
 
 fn apply(storage: &Storage, edit: &Edit) -> Result<()> {

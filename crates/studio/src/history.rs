@@ -1,21 +1,25 @@
 //! Undo/redo of the state document.
 //!
-//! Each recorded change keeps two JSON Patches, computed with
-//! [`juggler::diff::diff`]: forward (before → after) and backward (after →
-//! before). The stack is bounded by a number of steps and by the bytes of
-//! their patches; the oldest steps go first. A new change drops what could
-//! be redone.
+//! Each recorded change keeps two lists of add/remove/replace operations:
+//! forward (before → after) and backward (after → before), derived from the
+//! change itself ([`juggler::Storage::set_undoable`] and the like read only
+//! the values a change replaces or removes), so a step costs in proportion
+//! to the change, not to the document. The stack is bounded by a number of
+//! steps and by the bytes of their patches; the oldest steps go first. A new
+//! change drops what could be redone.
 //!
-//! The runtime either hands the current document to [`History::undo`] /
-//! [`History::redo`] and gets the new one, or takes the operations with
-//! [`History::undo_ops`] / [`History::redo_ops`] and applies them to its
-//! `juggler::Storage` (`apply_ops`), so that connections get the small
-//! patch; if that fails, the state changed without being recorded, and it
-//! calls [`History::clear`].
+//! The runtime takes the operations with [`History::undo_ops`] /
+//! [`History::redo_ops`] and applies them to its `juggler::Storage`
+//! (`apply_ops`), so that connections get the small patch; if that fails,
+//! the state changed without being recorded, and it calls
+//! [`History::clear`]. [`History::undo`] / [`History::redo`] do the same on
+//! a document value.
 //!
 //! Undo restores values, not the order of object members: a member that a
 //! change removed comes back at the end of its object (JSON Patch `add`
-//! cannot place it), as it would in any juggler client.
+//! cannot place it), as it does in every juggler client. Array elements
+//! come back at their index, and redo after undo gives exactly the document
+//! the change made.
 
 use std::collections::VecDeque;
 
@@ -44,7 +48,7 @@ struct Step {
 pub enum Recorded {
     /// The change is on the undo stack.
     Yes,
-    /// Before and after are equal: nothing to record.
+    /// The change did nothing: nothing to record.
     Unchanged,
     /// The change alone is larger than the byte bound: it cannot be undone,
     /// and the steps before it were dropped (they no longer lead back from
@@ -102,13 +106,13 @@ impl History {
         }
     }
 
-    /// Records the change from `before` to `after`.
-    pub fn record(&mut self, before: &Value, after: &Value) -> Recorded {
-        let forward = juggler::diff::diff(before, after);
+    /// Records a change: `forward` are the operations it made, `backward`
+    /// the ones that undo it, in the order to apply (as
+    /// [`juggler::diff::Applied`] holds them).
+    pub fn record(&mut self, forward: Vec<Op>, backward: Vec<Op>) -> Recorded {
         if forward.is_empty() {
             return Recorded::Unchanged;
         }
-        let backward = juggler::diff::diff(after, before);
         let bytes = ops_bytes(&forward) + ops_bytes(&backward);
         self.drop_redo();
         if bytes > self.max_bytes {
@@ -218,10 +222,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// Records `docs[0] → docs[1] → …` and returns the history.
+    /// Records the change from `before` to `after`, as whole-document diffs.
+    fn record(history: &mut History, before: &Value, after: &Value) -> Recorded {
+        history.record(
+            juggler::diff::diff(before, after),
+            juggler::diff::diff(after, before),
+        )
+    }
+
+    /// Records `docs[0] → docs[1] → …`.
     fn walk(history: &mut History, docs: &[Value]) {
         for pair in docs.windows(2) {
-            history.record(&pair[0], &pair[1]);
+            record(history, &pair[0], &pair[1]);
         }
     }
 
@@ -256,7 +268,7 @@ mod tests {
         let before = json!({"x": 1, "y": 2, "z": 3});
         let after = json!({"x": 1, "z": 3});
         let mut h = History::default();
-        h.record(&before, &after);
+        record(&mut h, &before, &after);
         let back = h.undo(&after).expect("ok").expect("step");
         assert_eq!(back, before);
         // JSON Patch `add` cannot place a member: it goes to the end.
@@ -269,10 +281,10 @@ mod tests {
         walk(&mut h, &[json!(1), json!(2), json!(3)]);
         let cur = h.undo(&json!(3)).expect("ok").expect("step");
         assert_eq!(cur, json!(2));
-        assert_eq!(h.record(&cur, &json!(4)), Recorded::Yes);
+        assert_eq!(record(&mut h, &cur, &json!(4)), Recorded::Yes);
         assert!(!h.can_redo());
         assert_eq!(h.undo(&json!(4)).expect("ok"), Some(json!(2)));
-        assert_eq!(h.record(&json!(5), &json!(5)), Recorded::Unchanged);
+        assert_eq!(record(&mut h, &json!(5), &json!(5)), Recorded::Unchanged);
     }
 
     #[test]
@@ -300,9 +312,9 @@ mod tests {
         assert!(s.bytes <= 5000, "{s:?}");
         // A change larger than the bound alone clears the history.
         let mut h = History::new(100, 5000);
-        h.record(&json!(1), &json!(2));
+        record(&mut h, &json!(1), &json!(2));
         assert_eq!(
-            h.record(&json!(2), &json!("x".repeat(6000))),
+            record(&mut h, &json!(2), &json!("x".repeat(6000))),
             Recorded::TooLarge
         );
         assert_eq!(
@@ -338,9 +350,10 @@ mod tests {
     fn ops_for_a_storage() {
         let storage = juggler::Storage::with_data(json!({"a": 1}));
         let mut h = History::default();
-        let before = storage.data();
-        storage.set(juggler::path!["b"], json!(2));
-        h.record(&before, &storage.data());
+        let applied = storage
+            .set_undoable(juggler::path!["b"], json!(2))
+            .expect("applies");
+        h.record(applied.forward, applied.backward);
         storage
             .apply_ops(h.undo_ops().expect("step"))
             .expect("applies");
