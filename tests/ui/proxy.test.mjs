@@ -99,3 +99,90 @@ test('starts a proxy, passes the state through and overrides a value', async () 
         await page.getByTestId('proxy-empty').waitFor({ timeout: WAIT_MS });
     });
 });
+
+const ROW = '[data-testid="traffic-row"]';
+
+/** The visible rows of the Traffic pane: `{peer, name}` each. */
+function visibleRows(page) {
+    return page.evaluate(sel => [...document.querySelectorAll(sel)]
+        .filter(r => !r.closest('[hidden]'))
+        .map(r => ({ peer: r.dataset.peer, name: r.querySelector('td.name')?.textContent ?? '' })), ROW);
+}
+
+/** Waits until `pred(rows)` holds for the visible rows; returns them. */
+async function waitRows(page, pred, what) {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+        const rows = await visibleRows(page);
+        if (pred(rows)) return rows;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; rows: ${JSON.stringify(rows)}`);
+        await page.evaluate(() => new Promise(r => requestAnimationFrame(() => r())));
+    }
+}
+
+test('the Traffic button shows that proxy’s traffic only, both sides', async () => {
+    // A proxy to the studio's own server, a client through it and one
+    // connected directly, each sending a request of its own name.
+    const proxy = await control.send('proxy.start', { upstream: { url: studio.juggler } });
+    world.defer(() => control.send('proxy.stop', { id: proxy.id }).catch(() => {}));
+    const proxied = await world.openControl(proxy.url);
+    const direct = await world.openControl(studio.juggler);
+    await proxied.waitFor(s => !!s.title, 'the proxied state');
+    await direct.waitFor(s => !!s.title, 'the direct state');
+    await proxied.send('viaProxy', { n: 1 }).catch(() => {});
+    await direct.send('directOnly', { n: 2 }).catch(() => {});
+    const inLog = async () => {
+        const entries = await control.send('traffic.query', { filter: { kinds: ['request'] } });
+        return ['viaProxy', 'directOnly'].every(n => entries.some(e => e.name === n));
+    };
+    for (const deadline = Date.now() + WAIT_MS; !(await inLog());) {
+        if (Date.now() > deadline) throw new Error('the requests never reached the traffic log');
+        await new Promise(r => setTimeout(r, 50));
+    }
+    const isMine = peer => peer?.startsWith(`p:${proxy.id}:`);
+
+    await world.withUi(studio, 'proxy-traffic', async page => {
+        // Unfiltered, the Traffic pane shows both clients' requests; a text
+        // filter left set is cleared by the button.
+        await openPane(page, 'traffic');
+        await waitRows(page, rows => rows.some(r => r.name === 'directOnly') && rows.some(r => r.name === 'viaProxy' && isMine(r.peer)),
+            'both clients’ requests');
+        await page.getByTestId('filter-text').fill('directOnly');
+        await waitRows(page, rows => rows.length > 0 && rows.every(r => r.name === 'directOnly'), 'only the direct request');
+
+        await openPane(page, 'proxy');
+        const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
+        await card.getByTestId('proxy-traffic').click();
+        const peerSelected = value => page.waitForFunction(
+            v => document.querySelector('[data-testid="filter-peer"]')?.value === v, value, { timeout: WAIT_MS });
+        await peerSelected(`proxy:${proxy.id}`);
+
+        // Only this proxy's rows, both sides; the direct client's request is not shown.
+        const select = page.getByTestId('filter-peer');
+        assert.ok(await page.getByTestId('traffic-export').isVisible(), 'the Traffic pane is shown');
+        assert.equal((await select.locator('option:checked').textContent()).trim(), `proxy ${proxy.id} (all)`);
+        assert.equal(await page.getByTestId('filter-text').inputValue(), '');
+        const rows = await waitRows(page,
+            rows => rows.some(r => r.name === 'viaProxy' && r.peer.endsWith(':browser'))
+                && rows.some(r => r.name === 'viaProxy' && r.peer.endsWith(':upstream')),
+            'the proxied request on both sides');
+        assert.ok(rows.every(r => isMine(r.peer)), `only ${proxy.id}'s rows: ${JSON.stringify(rows)}`);
+        assert.ok(!rows.some(r => r.name === 'directOnly'), 'the direct connection’s request is not shown');
+        await screenshot(page, 'proxy-traffic');
+
+        // Export sends the filter: only this proxy's entries.
+        const [download] = await Promise.all([
+            page.waitForEvent('download', { timeout: WAIT_MS }),
+            page.getByTestId('traffic-export').click(),
+        ]);
+        const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n').map(l => JSON.parse(l));
+        assert.ok(lines.length >= 2, `exported ${lines.length} entries`);
+        assert.ok(lines.every(e => e.peer.proxy?.proxy === proxy.id), 'the export has only the proxy’s entries');
+        assert.ok(lines.some(e => e.name === 'viaProxy'));
+
+        // Reset shows everything again.
+        await page.locator('.traffic-pane').getByRole('button', { name: 'Reset', exact: true }).click();
+        await peerSelected('');
+        await waitRows(page, rows => rows.some(r => r.name === 'directOnly'), 'the direct request again');
+    });
+});

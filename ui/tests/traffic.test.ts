@@ -11,11 +11,20 @@ import {
   pairRtt,
   pairSeq,
   parsePeerKey,
+  parseProxyKey,
   peerKey,
   peerLabel,
+  peerOptionKeys,
+  peerSelection,
   peersOf,
+  proxiesOf,
+  proxyKey,
+  proxyLabel,
   responseIndex,
+  trafficProxy,
+  type Peer,
   type TrafficEntry,
+  type TrafficFilter,
   type TrafficSource,
 } from '../src/lib/traffic';
 
@@ -100,13 +109,102 @@ describe('matchesFilter', () => {
     expect(matchesFilter(entry(3, { data: null, name: null }), { ...EMPTY_FILTER, text: 'null' })).toBe(false);
   });
   it('normalizes blank texts and all kinds to no condition', () => {
-    expect(normalizeFilter({ kinds: ['request', 'response', 'state', 'notify'], name: ' ', peer: null, direction: null, text: '' })).toEqual(EMPTY_FILTER);
+    expect(normalizeFilter({ kinds: ['request', 'response', 'state', 'notify'], name: ' ', peer: null, proxy: null, direction: null, text: '' })).toEqual(EMPTY_FILTER);
+  });
+  it('keeps the proxy, and takes a filter without one (an older caller) as none', () => {
+    expect(normalizeFilter({ ...EMPTY_FILTER, proxy: 'p1' }).proxy).toBe('p1');
+    const { proxy: _, ...old } = EMPTY_FILTER;
+    expect(normalizeFilter(old as TrafficFilter)).toEqual(EMPTY_FILTER);
   });
   it('finds the newest matching rows, capped', () => {
     const list = Array.from({ length: 10 }, (_, i) => entry(i + 1, { kind: i % 2 ? 'state' : 'notify' }));
     const { rows, total } = newestMatching(list, { ...EMPTY_FILTER, kinds: ['state'] }, 3);
     expect(total).toBe(5);
     expect(seqs(rows)).toEqual([6, 8, 10]);
+  });
+});
+
+describe('the proxy filter', () => {
+  const side = (proxy: string, connection: number, s: 'browser' | 'upstream'): Peer => ({ proxy: { proxy, connection, side: s } });
+  // The same log as the engine's unit test
+  // (traffic::tests::the_proxy_filter_takes_both_sides_of_every_connection_of_one_proxy).
+  const list = [
+    entry(1, { kind: 'request', name: 'a', peer: side('p1', 1, 'browser') }),
+    entry(2, { kind: 'request', name: 'a', peer: side('p1', 1, 'upstream') }),
+    entry(3, { kind: 'request', name: 'a', peer: { connection: 1 } }),
+    entry(4, { kind: 'request', name: 'a', peer: side('p2', 1, 'browser') }),
+    entry(5, { kind: 'request', name: 'b', peer: side('p1', 2, 'upstream') }),
+    entry(6, { kind: 'request', name: 'a', peer: { remote: 'plant' } }),
+    entry(7, { kind: 'request', name: 'a', peer: side('p10', 1, 'browser') }),
+  ];
+  const pass = (f: Partial<TrafficFilter>) => seqs(list.filter((e) => matchesFilter(e, { ...EMPTY_FILTER, ...f })));
+  it('takes both sides of every connection of that proxy, and nothing else', () => {
+    expect(pass({ proxy: 'p1' })).toEqual([1, 2, 5]);
+    expect(pass({ proxy: 'p9' })).toEqual([]);
+    expect(pass({ proxy: null })).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+  it('is one more condition: every field set must match', () => {
+    expect(pass({ proxy: 'p1', name: 'b' })).toEqual([5]);
+    expect(pass({ proxy: 'p1', peer: side('p1', 1, 'upstream') })).toEqual([2]);
+    expect(pass({ proxy: 'p1', peer: { connection: 1 } })).toEqual([]);
+  });
+  it('is set even when empty, as in the engine (no proxy has the id "")', () => {
+    expect(pass({ proxy: '' })).toEqual([]);
+  });
+  it('applies in newestMatching', () => {
+    const { rows, total } = newestMatching(list, { ...EMPTY_FILTER, proxy: 'p1' }, 2);
+    expect(total).toBe(3);
+    expect(seqs(rows)).toEqual([2, 5]);
+  });
+});
+
+describe('the peer select', () => {
+  const side = (proxy: string, connection: number, s: 'browser' | 'upstream'): Peer => ({ proxy: { proxy, connection, side: s } });
+  it('has keys for a whole proxy that are no peer', () => {
+    expect(proxyKey('p1')).toBe('proxy:p1');
+    expect(parseProxyKey('proxy:p1')).toBe('p1');
+    expect(parseProxyKey('p:p1:3:browser')).toBeNull();
+    expect(parseProxyKey('')).toBeNull();
+    expect(parsePeerKey(proxyKey('p1'))).toBeNull();
+    expect(proxyLabel('p1')).toBe('proxy p1 (all)');
+  });
+  it('turns an option into the filter’s peer or proxy', () => {
+    expect(peerSelection('')).toEqual({ peer: null, proxy: null });
+    expect(peerSelection('c:3')).toEqual({ peer: { connection: 3 }, proxy: null });
+    expect(peerSelection('p:p1:3:browser')).toEqual({ peer: side('p1', 3, 'browser'), proxy: null });
+    expect(peerSelection('proxy:p1')).toEqual({ peer: null, proxy: 'p1' });
+  });
+  it('lists the proxies of the traffic and the model, in natural order', () => {
+    const l = [entry(1, { peer: side('p10', 1, 'browser') }), entry(2, { peer: { connection: 1 } }), entry(3, { peer: side('p2', 1, 'upstream') })];
+    expect(proxiesOf(l)).toEqual(['p2', 'p10']);
+    expect(proxiesOf(l, ['p3', 'p2'])).toEqual(['p2', 'p3', 'p10']);
+    expect(proxiesOf([])).toEqual([]);
+  });
+  it('puts each proxy’s (all) option before its sides, after the connections and remotes', () => {
+    const peers = peersOf([
+      entry(1, { peer: side('p1', 2, 'upstream') }),
+      entry(2, { peer: { remote: 'r1' } }),
+      entry(3, { peer: side('p1', 2, 'browser') }),
+      entry(4, { peer: { connection: 4 } }),
+      entry(5, { peer: side('p2', 1, 'browser') }),
+    ]);
+    expect(peerOptionKeys(peers, ['p3'])).toEqual([
+      'c:4',
+      'r:r1',
+      'proxy:p1',
+      'p:p1:2:browser',
+      'p:p1:2:upstream',
+      'proxy:p2',
+      'p:p2:1:browser',
+      'proxy:p3',
+    ]);
+    expect(peerOptionKeys([{ connection: 1 }], [])).toEqual(['c:1']);
+  });
+  it('has a store through which another pane asks for a proxy', () => {
+    expect(get(trafficProxy)).toBeNull();
+    trafficProxy.set('p1');
+    expect(get(trafficProxy)).toBe('p1');
+    trafficProxy.set(null);
   });
 });
 

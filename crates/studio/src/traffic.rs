@@ -198,6 +198,9 @@ pub struct TrafficFilter {
     pub name: Option<String>,
     /// Only this peer's traffic.
     pub peer: Option<Peer>,
+    /// Only the traffic of this proxy (its id, `p1`…): both sides, every
+    /// connection.
+    pub proxy: Option<String>,
     /// Only this direction.
     pub direction: Option<Direction>,
     /// Text the name or the data (as JSON) contains (any case).
@@ -212,6 +215,11 @@ impl TrafficFilter {
         }
         if self.peer.as_ref().is_some_and(|p| *p != entry.peer)
             || self.direction.is_some_and(|d| d != entry.direction)
+        {
+            return false;
+        }
+        if let Some(id) = &self.proxy
+            && !matches!(&entry.peer, Peer::Proxy { proxy, .. } if proxy == id)
         {
             return false;
         }

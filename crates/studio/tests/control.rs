@@ -1480,6 +1480,51 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
         sides.contains(&"browser") && sides.contains(&"upstream"),
         "{requests:#}"
     );
+    // The filter `proxy` takes this proxy's traffic, both sides, and only it
+    // (asked after the whole log, it holds at least that log's entries of it).
+    let everything = cmd(&rig.control, "traffic.query", json!({})).await;
+    let mine = cmd(
+        &rig.control,
+        "traffic.query",
+        json!({"filter": {"proxy": id}}),
+    )
+    .await;
+    let mine = mine.as_array().expect("list");
+    let of_this_proxy = |e: &Value| e["peer"]["proxy"]["proxy"].as_str() == Some(id.as_str());
+    assert!(mine.iter().all(of_this_proxy), "{mine:#?}");
+    for side in ["browser", "upstream"] {
+        assert!(
+            mine.iter()
+                .any(|e| e["peer"]["proxy"]["side"].as_str() == Some(side)),
+            "no {side} side in {mine:#?}"
+        );
+    }
+    let mine_seqs: Vec<&Value> = mine.iter().map(|e| &e["seq"]).collect();
+    for e in everything.as_array().expect("list") {
+        assert_eq!(
+            of_this_proxy(e),
+            mine_seqs.contains(&&e["seq"]),
+            "{e:#} and {mine:#?}"
+        );
+    }
+    let text = cmd(
+        &rig.control,
+        "traffic.export",
+        json!({"filter": {"proxy": id, "kinds": ["request"], "name": "echo"}}),
+    )
+    .await;
+    assert_eq!(
+        text.as_str().expect("text").lines().count(),
+        sides.len(),
+        "{text}"
+    );
+    let none = cmd(
+        &rig.control,
+        "traffic.query",
+        json!({"filter": {"proxy": "p-none"}}),
+    )
+    .await;
+    assert_eq!(none, json!([]));
 
     // The browser leaves: its upstream connection goes too.
     drop(browser);

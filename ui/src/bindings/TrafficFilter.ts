@@ -20,6 +20,11 @@ name: string | null,
  */
 peer: Peer | null, 
 /**
+ * Only the traffic of this proxy (its id, `p1`…): both sides, every
+ * connection.
+ */
+proxy: string | null, 
+/**
  * Only this direction.
  */
 direction: Direction | null, 

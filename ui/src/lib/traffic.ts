@@ -51,6 +51,63 @@ export function peerLabel(peer: Peer): string {
   return `proxy ${peer.proxy.proxy} #${peer.proxy.connection} ${peer.proxy.side}`;
 }
 
+/**
+ * The key of the peer select's option "every connection of proxy `id`, both
+ * sides" (the filter's `proxy`): `proxy:p1`. `parsePeerKey` gives no peer
+ * for it.
+ */
+export function proxyKey(id: string): string {
+  return `proxy:${id}`;
+}
+
+/** The proxy id of a key from `proxyKey`; `null` for anything else. */
+export function parseProxyKey(key: string): string | null {
+  const m = /^proxy:(.+)$/.exec(key);
+  return m ? m[1] : null;
+}
+
+/** How the option of `proxyKey(id)` is shown: `proxy p1 (all)`. */
+export function proxyLabel(id: string): string {
+  return `proxy ${id} (all)`;
+}
+
+/** The part of a filter that a key of the peer select sets: one peer, one whole proxy, or neither (`''`, all peers). */
+export function peerSelection(key: string): Pick<TrafficFilter, 'peer' | 'proxy'> {
+  const proxy = parseProxyKey(key);
+  if (proxy !== null) return { peer: null, proxy };
+  return { peer: key ? parsePeerKey(key) : null, proxy: null };
+}
+
+/** The distinct proxy ids of `entries`' peers (and `extra`), in natural order (`p2` before `p10`). */
+export function proxiesOf(entries: readonly TrafficEntry[], extra: readonly string[] = []): string[] {
+  const ids = new Set<string>(extra);
+  for (const e of entries) if ('proxy' in e.peer) ids.add(e.peer.proxy.proxy);
+  return [...ids].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+/**
+ * The keys of the peer select's options after "all peers", in order: the
+ * connections and remote sessions of `peers`, then for each proxy of
+ * `proxies` (and each proxy one of `peers` belongs to) its `proxyKey`
+ * followed by its own peers (each browser connection's two sides).
+ */
+export function peerOptionKeys(peers: readonly Peer[], proxies: readonly string[]): string[] {
+  const out: string[] = [];
+  const sides = new Map<string, string[]>();
+  for (const id of proxies) sides.set(id, []);
+  for (const p of peers) {
+    if (!('proxy' in p)) {
+      out.push(peerKey(p));
+      continue;
+    }
+    const list = sides.get(p.proxy.proxy);
+    if (list) list.push(peerKey(p));
+    else sides.set(p.proxy.proxy, [peerKey(p)]);
+  }
+  for (const id of proxiesOf([], [...sides.keys()])) out.push(proxyKey(id), ...(sides.get(id) ?? []));
+  return out;
+}
+
 export function samePeer(a: Peer, b: Peer): boolean {
   return peerKey(a) === peerKey(b);
 }
@@ -104,7 +161,7 @@ export function mergeEntries(list: readonly TrafficEntry[], incoming: readonly T
 
 // --- filtering ---------------------------------------------------------------
 
-export const EMPTY_FILTER: TrafficFilter = { kinds: [], name: null, peer: null, direction: null, text: null };
+export const EMPTY_FILTER: TrafficFilter = { kinds: [], name: null, peer: null, proxy: null, direction: null, text: null };
 
 const dataText = new WeakMap<TrafficEntry, string>();
 
@@ -123,6 +180,8 @@ export function matchesFilter(e: TrafficEntry, f: TrafficFilter): boolean {
   if (f.kinds.length && !f.kinds.includes(e.kind)) return false;
   if (f.direction && e.direction !== f.direction) return false;
   if (f.peer && !samePeer(e.peer, f.peer)) return false;
+  // Set (even to ''), only that proxy's peers pass, as in the engine.
+  if (f.proxy != null && !('proxy' in e.peer && e.peer.proxy.proxy === f.proxy)) return false;
   if (f.name) {
     if (!(e.name ?? '').toLowerCase().includes(f.name.toLowerCase())) return false;
   }
@@ -140,6 +199,8 @@ export function normalizeFilter(f: TrafficFilter): TrafficFilter {
     kinds: f.kinds.length === KINDS.length ? [] : [...f.kinds],
     name: text(f.name),
     peer: f.peer,
+    // Older callers may leave it out: the engine takes that as none.
+    proxy: f.proxy ?? null,
     direction: f.direction,
     text: text(f.text),
   };
@@ -420,3 +481,11 @@ export function sharedTrafficLog(source: TrafficSource): TrafficLog {
 
 /** An entry another pane asks the Traffic pane to show (the Connections pane's recent traffic). */
 export const trafficFocus = writable<number | null>(null);
+
+/**
+ * A proxy whose traffic another pane asks the Traffic pane to show (the
+ * Proxy pane's Traffic button): when the pane is shown it selects "proxy ID
+ * (all)" in its peer filter, clears its other filters and sets this back
+ * to `null`.
+ */
+export const trafficProxy = writable<string | null>(null);

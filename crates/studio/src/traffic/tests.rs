@@ -238,6 +238,98 @@ fn filters_and_search() {
     assert_eq!(seqs(&f), [3]);
 }
 
+fn proxied(proxy: &str, connection: u64, side: ProxySide) -> Peer {
+    Peer::Proxy {
+        proxy: proxy.into(),
+        connection,
+        side,
+    }
+}
+
+#[test]
+fn the_proxy_filter_takes_both_sides_of_every_connection_of_one_proxy() {
+    let mut log = TrafficLog::default();
+    log.push(request(
+        0.0,
+        proxied("p1", 1, ProxySide::Browser),
+        "a",
+        1,
+        json!(null),
+    ));
+    log.push(request(
+        1.0,
+        proxied("p1", 1, ProxySide::Upstream),
+        "a",
+        1,
+        json!(null),
+    ));
+    log.push(request(2.0, C1, "a", 1, json!(null)));
+    log.push(request(
+        3.0,
+        proxied("p2", 1, ProxySide::Browser),
+        "a",
+        1,
+        json!(null),
+    ));
+    log.push(request(
+        4.0,
+        proxied("p1", 2, ProxySide::Upstream),
+        "b",
+        2,
+        json!(null),
+    ));
+    log.push(request(5.0, r1(), "a", 1, json!(null)));
+    // A proxy id that only starts like p1's is another proxy.
+    log.push(request(
+        6.0,
+        proxied("p10", 1, ProxySide::Browser),
+        "a",
+        1,
+        json!(null),
+    ));
+    let seqs = |f: &TrafficFilter| log.filtered(f).map(|e| e.seq).collect::<Vec<_>>();
+    let p1 = TrafficFilter {
+        proxy: Some("p1".into()),
+        ..Default::default()
+    };
+    assert_eq!(seqs(&p1), [1, 2, 5]);
+    let unknown = TrafficFilter {
+        proxy: Some("p9".into()),
+        ..Default::default()
+    };
+    assert_eq!(seqs(&unknown), Vec::<u64>::new());
+    // With the other fields, every one must match.
+    let named = TrafficFilter {
+        proxy: Some("p1".into()),
+        name: Some("b".into()),
+        ..Default::default()
+    };
+    assert_eq!(seqs(&named), [5]);
+    let and_peer = TrafficFilter {
+        proxy: Some("p1".into()),
+        peer: Some(proxied("p1", 1, ProxySide::Upstream)),
+        ..Default::default()
+    };
+    assert_eq!(seqs(&and_peer), [2]);
+    let other_peer = TrafficFilter {
+        proxy: Some("p1".into()),
+        peer: Some(C1),
+        ..Default::default()
+    };
+    assert_eq!(seqs(&other_peer), Vec::<u64>::new());
+    // The JSON form, as the UI sends it; without `proxy` (older clients)
+    // or with `null` it filters nothing.
+    let f: TrafficFilter =
+        serde_json::from_value(json!({"proxy": "p1", "kinds": []})).expect("parses");
+    assert_eq!(seqs(&f), [1, 2, 5]);
+    let old: TrafficFilter =
+        serde_json::from_value(json!({"kinds": [], "peer": null})).expect("parses");
+    assert_eq!(old.proxy, None);
+    assert_eq!(seqs(&old).len(), 7);
+    let null: TrafficFilter = serde_json::from_value(json!({"proxy": null})).expect("parses");
+    assert_eq!(seqs(&null).len(), 7);
+}
+
 #[test]
 fn pause_and_clear() {
     let mut log = TrafficLog::default();
