@@ -67,6 +67,11 @@ struct Core {
     path: Option<PathBuf>,
     rules: RuleSet,
     history: History,
+    /// The shared state's version that the undo history leads back from
+    /// (right after the last edit, undo or redo). Anything else that changes
+    /// the state (a replay) moves the version on, and the recorded steps no
+    /// longer lead anywhere sure.
+    history_version: u64,
     traffic: TrafficLog,
     /// The served state when it is shared (also kept while stopped).
     doc: Storage,
@@ -122,6 +127,7 @@ impl Engine {
                     path,
                     rules,
                     history: History::default(),
+                    history_version: doc.version(),
                     traffic: TrafficLog::new(TrafficLimits::default()),
                     doc,
                     server: None,
@@ -586,6 +592,11 @@ impl Engine {
         match target {
             Target::Shared => {
                 let mut core = self.core();
+                if core.doc.version() != core.history_version {
+                    // Steps recorded before an unrecorded change would undo
+                    // on top of it: they go, this edit starts afresh.
+                    core.history.clear();
+                }
                 // The operations the edit made and the ones that undo it,
                 // read from what it touched: no copy of the document.
                 let applied = match edit {
@@ -602,6 +613,7 @@ impl Engine {
                     .model
                     .apply_ops(ops_under("/state", &applied.forward));
                 core.history.record(applied.forward, applied.backward);
+                core.history_version = core.doc.version();
                 if let Err(e) = mirrored {
                     self.resync_state(&core, &e);
                 }
@@ -633,6 +645,23 @@ impl Engine {
 
     fn step(&self, back: bool) -> Result<bool> {
         let mut core = self.core();
+        let what = if back { "undo" } else { "redo" };
+        let has_step = if back {
+            core.history.can_undo()
+        } else {
+            core.history.can_redo()
+        };
+        if has_step && core.doc.version() != core.history_version {
+            // Inverse operations applied to a state that something else
+            // changed could apply and do damage (an array index that moved):
+            // refuse and say why.
+            core.history.clear();
+            self.publish_history(&core);
+            return Err(Error::History(format!(
+                "cannot {what}: the state was changed since the last edit by something that \
+                 does not record undo steps (a replay); the undo history has been cleared"
+            )));
+        }
         let ops = if back {
             core.history.undo_ops()
         } else {
@@ -645,12 +674,12 @@ impl Engine {
         if let Err(e) = core.doc.apply_ops(ops) {
             core.history.clear();
             self.publish_history(&core);
-            let what = if back { "undo" } else { "redo" };
             return Err(Error::History(format!(
                 "cannot {what}: the state changed without being recorded ({e}); the undo \
                  history has been cleared"
             )));
         }
+        core.history_version = core.doc.version();
         if let Err(e) = self.inner.model.apply_ops(mirror) {
             self.resync_state(&core, &e);
         }
@@ -878,6 +907,7 @@ impl Engine {
             core.doc = Storage::with_data(ws.initial_state.clone());
             core.rules = rules;
             core.history = History::default();
+            core.history_version = core.doc.version();
             core.notify_history.clear();
             core.unmatched.clear();
             core.workspace = ws;
@@ -1089,5 +1119,62 @@ impl Engine {
     pub fn close_connection(&self, id: u64) -> Result<()> {
         self.connection(id)?.close();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_with(state: Value) -> Engine {
+        let ws = Workspace {
+            initial_state: state,
+            ..Workspace::default()
+        };
+        Engine::new(ws, None).expect("engine")
+    }
+
+    /// An undo after a change the history did not record (a replay) is
+    /// refused and clears the history, instead of applying inverse
+    /// operations on top of that change (here: re-inserting at an index
+    /// that now holds something else).
+    #[tokio::test]
+    async fn an_unrecorded_change_ends_the_undo_history() {
+        let engine = engine_with(json!({"list": [1, 2, 3]}));
+        engine
+            .edit(Target::Shared, Edit::Remove(path!["list", 0]))
+            .expect("edit");
+        engine.served_state().set(path!["list", 0], json!(9));
+        let err = engine.undo().expect_err("refused");
+        assert!(err.to_string().contains("replay"), "{err}");
+        assert_eq!(engine.served_state().data(), json!({"list": [9, 3]}));
+        assert_eq!(engine.core().history.status().undo, 0);
+        assert_eq!(
+            engine.model().get(path!["history", "undo"]),
+            Some(json!(0)),
+            "the UI learns the history is gone"
+        );
+    }
+
+    /// An edit after an unrecorded change starts the history afresh: its
+    /// own undo works, the steps before the change are gone.
+    #[tokio::test]
+    async fn an_edit_after_an_unrecorded_change_starts_afresh() {
+        let engine = engine_with(json!({"a": 1}));
+        engine
+            .edit(Target::Shared, Edit::Set(path!["a"], json!(2)))
+            .expect("edit");
+        engine.served_state().set(path!["b"], json!(true));
+        engine
+            .edit(Target::Shared, Edit::Set(path!["c"], json!(3)))
+            .expect("edit");
+        assert!(engine.undo().expect("undo"));
+        assert_eq!(engine.served_state().data(), json!({"a": 2, "b": true}));
+        assert!(!engine.undo().expect("nothing older"));
+        assert!(engine.redo().expect("redo"));
+        assert_eq!(
+            engine.served_state().data(),
+            json!({"a": 2, "b": true, "c": 3})
+        );
     }
 }
