@@ -186,3 +186,80 @@ test('a workspace without scenarios or schemas says how to add them', async () =
         assert.match(await page.getByTestId('violations-empty').textContent(), /"schemas"/);
     });
 });
+
+test('edits scenarios and schemas in the pane, runs the new scenario, shows the engine\'s errors', async () => {
+    const file = path.join(dir, 'edit.workspace.json');
+    fs.writeFileSync(file, JSON.stringify({ version: 1, server: { host: '127.0.0.1', port: 0 }, initialState: { counter: 0 } }, null, 2));
+    const studio = await world.startStudio([file]);
+    const control = await world.openControl(studio.control);
+    await control.waitFor(m => m.server?.status === 'running', 'the server to run');
+
+    await world.withUi(studio, 'scenarios-edit', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'scenarios');
+        await page.getByTestId('scenarios-empty').waitFor({ timeout: WAIT_MS });
+
+        // A bad edit: the text is checked as typed; the engine's refusal shows and changes nothing.
+        await page.getByTestId('scenarios-empty-edit').click();
+        const text = page.getByTestId('scenarios-text');
+        await text.waitFor({ timeout: WAIT_MS });
+        assert.equal(await text.inputValue(), '[]');
+        await text.fill('[{"name": "x", "steps": [{"sleep": {}}]}]');
+        assert.match(await page.getByTestId('scenarios-text-error').textContent(), /scenarios\[0\]\.steps\[0\]\.sleep: not a kind of step/);
+        assert.equal(await page.getByTestId('scenarios-save').isDisabled(), true);
+        await text.fill(JSON.stringify([
+            { name: 'ok', steps: [] },
+            { name: 'late', steps: [{ wait: { ms: 'soon' } }] },
+        ]));
+        await page.getByTestId('scenarios-save').click();
+        const engineError = page.getByTestId('scenarios-engine-error');
+        await engineError.waitFor({ timeout: WAIT_MS });
+        assert.match(await engineError.textContent(), /scenarios\[1\]\.steps\[0\]\.wait\.ms/);
+        assert.deepEqual(control.state().workspace.scenarios, []);
+
+        // Cancel discards the draft.
+        await page.getByTestId('scenarios-cancel').click();
+        await page.getByTestId('scenarios-empty').waitFor({ timeout: WAIT_MS });
+        assert.deepEqual(control.state().workspace.scenarios, []);
+
+        // A good edit: saved, listed, run, passed.
+        await page.getByTestId('scenarios-edit').click();
+        await text.fill(JSON.stringify([{
+            name: 'counter moves',
+            steps: [
+                { setState: { path: ['counter'], value: 3 } },
+                { expectState: { path: ['counter'], value: 3, withinMs: WAIT_MS } },
+            ],
+        }]));
+        await page.getByTestId('scenarios-save').click();
+        const card = page.locator('[data-testid="scenario"][data-name="counter moves"]');
+        await card.waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('scenarios-editor').count(), 0);
+        assert.equal(control.state().workspace.scenarios[0].name, 'counter moves');
+        await card.getByTestId('scenario-run').click();
+        await card.and(page.locator('[data-outcome="passed"]')).waitFor({ timeout: WAIT_MS });
+        assert.match(await page.getByTestId('scenario-banner').textContent(), /✓ counter moves passed/);
+
+        // Schemas: a refused one shows the engine's error; a good one checks the state at once.
+        await page.getByTestId('schemas-edit').click();
+        const schemaText = page.getByTestId('schemas-text');
+        assert.equal(await schemaText.inputValue(), 'null');
+        await schemaText.fill('{"state": {"type": "nonsense"}}');
+        await page.getByTestId('schemas-save').click();
+        await page.getByTestId('schemas-engine-error').waitFor({ timeout: WAIT_MS });
+        assert.match(await page.getByTestId('schemas-engine-error').textContent(), /schemas\.state/);
+        await schemaText.fill('{"state": {"type": "object", "properties": {"counter": {"type": "string"}}}}');
+        await page.getByTestId('schemas-save').click();
+        await page.getByTestId('schemas-editor').waitFor({ state: 'detached', timeout: WAIT_MS });
+        const violation = page.locator('[data-testid="violation"][data-kind="state"]');
+        await violation.waitFor({ timeout: WAIT_MS });
+        assert.match(await violation.textContent(), /\/counter/);
+        await screenshot(page, 'scenarios-edit');
+
+        // Saved with the workspace.
+        await control.send('workspace.save', {});
+        const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+        assert.equal(saved.scenarios[0].name, 'counter moves');
+        assert.deepEqual(saved.schemas.state.properties.counter, { type: 'string' });
+    });
+});

@@ -62,6 +62,8 @@ pub const COMMANDS: &[&str] = &[
     "timeline.entries",
     "scenario.run",
     "scenario.stop",
+    "scenarios.set",
+    "schemas.set",
 ];
 
 fn failure(code: &str, message: impl Into<String>) -> Value {
@@ -175,6 +177,20 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             .set_rules(data.get("rules").cloned().unwrap_or(data))
             .map(|_| Value::Null)
             .map_err(from_error),
+        "scenarios.set" => engine
+            .set_scenarios(data.get("scenarios").cloned().unwrap_or(data))
+            .map(|_| Value::Null)
+            .map_err(from_error),
+        "schemas.set" => {
+            let schemas = match data.as_object() {
+                Some(o) if o.contains_key("schemas") => o["schemas"].clone(),
+                _ => data,
+            };
+            engine
+                .set_schemas(schemas)
+                .map(|_| Value::Null)
+                .map_err(from_error)
+        }
         "rules.test" => engine
             .test_rule(
                 data.get("rule").cloned().unwrap_or(Value::Null),

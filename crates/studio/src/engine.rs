@@ -205,6 +205,8 @@ impl Engine {
                 path: core.path.as_ref().map(|p| p.display().to_string()),
                 notify_presets: core.workspace.notify_presets.clone(),
                 remotes: core.workspace.remotes.clone(),
+                scenarios: core.workspace.scenarios.clone(),
+                schemas: core.workspace.schemas.clone(),
             }),
         );
         m.set(path!["rules"], json!(core.rules.rules()));

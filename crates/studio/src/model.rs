@@ -195,6 +195,11 @@ pub struct WorkspaceInfo {
     pub notify_presets: Vec<NotifyPreset>,
     /// Bookmarked remote servers.
     pub remotes: Vec<RemoteBookmark>,
+    /// The workspace's scenarios (`scenarios.set` replaces them).
+    pub scenarios: Vec<crate::scenario::Scenario>,
+    /// The workspace's JSON Schemas, `null` when it has none
+    /// (`schemas.set` replaces them).
+    pub schemas: Option<crate::schemas::Schemas>,
 }
 
 /// Whether the embedded server runs.

@@ -12,7 +12,7 @@ use super::Engine;
 use crate::error::{Error, Result};
 use crate::rules::RequestInfo;
 use crate::scenario::runner::{self, Offer};
-use crate::scenario::{Running, ScenarioReport, ScenarioStatus, StepResult};
+use crate::scenario::{Running, Scenario, ScenarioReport, ScenarioStatus, StepResult};
 
 impl Engine {
     /// Runs the workspace's scenario `name` against the embedded server's
@@ -90,6 +90,42 @@ impl Engine {
         let running = Running::new(name);
         core.scenario = Some(running.clone());
         Ok((scenario, running))
+    }
+
+    /// Replaces the workspace's scenarios (`scenarios.set`), checked as
+    /// when a workspace file is loaded (errors name the field, as
+    /// `scenarios[1].steps[0].wait.ms`); nothing changes on an error.
+    /// Refused while a scenario runs.
+    pub fn set_scenarios(&self, scenarios: Value) -> Result<()> {
+        let scenarios: Vec<Scenario> =
+            serde_path_to_error::deserialize(scenarios).map_err(|e| {
+                Error::Invalid(format!(
+                    "invalid scenarios: {}",
+                    super::schema_checks::field_error("scenarios", &e)
+                ))
+            })?;
+        let problems = crate::scenario::check_all(&scenarios);
+        if !problems.is_empty() {
+            let text: Vec<_> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            return Err(Error::Invalid(format!(
+                "invalid scenarios: {}",
+                text.join("; ")
+            )));
+        }
+        let mut core = self.core();
+        if let Some(r) = &core.scenario {
+            return Err(Error::Invalid(format!(
+                "scenario {:?} is running: wait for its end, or send scenario.stop, then \
+                 change the scenarios",
+                r.name
+            )));
+        }
+        core.workspace.scenarios = scenarios.clone();
+        // Published under the lock: a run cannot start in between.
+        self.inner
+            .model
+            .set(path!["workspace", "scenarios"], json!(scenarios));
+        Ok(())
     }
 
     /// Stops the running scenario at its current step; `false` when none

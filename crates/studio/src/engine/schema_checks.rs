@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Engine, Inner, RECENT, now_ms};
 use crate::error::{Error, Result};
 use crate::rules::RequestInfo;
-use crate::schemas::{Compiled, Found, SchemaViolation, ViolationKind};
+use crate::schemas::{Compiled, Found, SchemaViolation, Schemas, ViolationKind};
 use crate::workspace::Workspace;
 
 /// The shortest time between two checks of the state.
@@ -31,7 +31,11 @@ pub(super) struct Checks {
 
 impl Checks {
     pub(super) fn new(ws: &Workspace) -> Result<Checks> {
-        let compiled = Compiled::new(ws.schemas.as_ref()).map_err(|problems| {
+        Checks::of(ws.schemas.as_ref())
+    }
+
+    fn of(schemas: Option<&Schemas>) -> Result<Checks> {
+        let compiled = Compiled::new(schemas).map_err(|problems| {
             let text: Vec<_> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
             Error::Invalid(text.join("; "))
         })?;
@@ -141,6 +145,25 @@ impl Engine {
         self.scenario_violation(text);
     }
 
+    /// Replaces the workspace's schemas (`schemas.set`): the whole
+    /// `schemas` object (`null`, or one without schemas, removes them),
+    /// checked as when a workspace file is loaded; nothing changes when
+    /// one does not compile. The checks start again: the violations found
+    /// so far are forgotten, and the state is checked at once.
+    pub fn set_schemas(&self, schemas: Value) -> Result<()> {
+        let schemas: Option<Schemas> = serde_path_to_error::deserialize(schemas).map_err(|e| {
+            Error::Invalid(format!("invalid schemas: {}", field_error("schemas", &e)))
+        })?;
+        let schemas = schemas.filter(|s| s.state.is_some() || !s.requests.is_empty());
+        let checks = Checks::of(schemas.as_ref())?;
+        self.core().workspace.schemas = schemas.clone();
+        self.inner
+            .model
+            .set(path!["workspace", "schemas"], json!(schemas));
+        self.reset_checks(checks);
+        Ok(())
+    }
+
     /// Replaces the schemas (a workspace was opened): what was found
     /// before is forgotten.
     pub(super) fn reset_checks(&self, checks: Checks) {
@@ -149,6 +172,20 @@ impl Engine {
         self.inner.model.set(path!["schemaViolations"], json!([]));
         self.watch_state_schema();
     }
+}
+
+/// A serde error as `FIELD: MESSAGE`, the field written from `top` as in
+/// a workspace file (`scenarios[1].steps[0].wait`, `schemas.state`).
+pub(super) fn field_error(top: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let field = if path == "." {
+        top.to_owned()
+    } else if path.starts_with('[') {
+        format!("{top}{path}")
+    } else {
+        format!("{top}.{path}")
+    };
+    format!("{field}: {}", e.inner())
 }
 
 async fn watch(engine: Weak<Inner>, doc: Storage, cancel: CancellationToken) {
