@@ -3,16 +3,12 @@
 // the UI (the dashboard then reconnects as a new connection).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-});
+before(async () => ({ world, studio, control } = await setupWithStudio()));
 after(async () => world?.close());
 
 const ids = model => Object.keys(model.connections).map(Number);

@@ -4,24 +4,13 @@
 // connections (the countdown), Clear all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS, dismissToasts } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
-});
+before(async () => ({ world, studio, control } = await setupWithStudio({ demo: true })));
 after(async () => world?.close());
-
-/** Dismisses the toasts, so that a screenshot shows the pane. */
-async function dismissToasts(page) {
-    const first = page.locator('[data-testid^="toast-"] button').first();
-    for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});
-}
 
 const ids = model => Object.keys(model.connections).map(Number);
 const stateText = dash => dash.evaluate(() => document.getElementById('state').textContent);

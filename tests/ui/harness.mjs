@@ -68,6 +68,22 @@ export async function setup() {
     return world;
 }
 
+/** What most pane tests start from: a world, a studio serving the demo and a
+ * control client; with `demo: true`, once the demo's state is served. The
+ * world is closed again when a later step fails. */
+export async function setupWithStudio({ demo = false } = {}) {
+    const world = await setup();
+    try {
+        const studio = await world.startStudio();
+        const control = await world.openControl(studio.control);
+        if (demo) await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
+        return { world, studio, control };
+    } catch (e) {
+        await world.close();
+        throw e;
+    }
+}
+
 async function startStudio(args, cleanups) {
     const studio = await startStudioProcess(studioBin,
         ['serve', '--ui', '--port', '0', '--control-port', '0', ...args], cleanups,
@@ -98,6 +114,12 @@ async function withPage(context, studio, name, url, body) {
     } finally {
         await page.close();
     }
+}
+
+/** Dismisses the toasts, so that a screenshot shows the pane. */
+export async function dismissToasts(page) {
+    const first = page.locator('[data-testid^="toast-"] button').first();
+    for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});
 }
 
 /** Saves `page` as artifacts/screenshots/NAME.png (and NAME-dark.png). */

@@ -7,24 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS, dismissToasts } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
-});
+before(async () => ({ world, studio, control } = await setupWithStudio({ demo: true })));
 after(async () => world?.close());
-
-/** Dismisses the toasts, so that a screenshot shows the pane. */
-async function dismissToasts(page) {
-    const first = page.locator('[data-testid^="toast-"] button').first();
-    for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});
-}
 
 test('starts a proxy, passes the state through and overrides a value', async () => {
     const title = control.state().state.title;

@@ -5,16 +5,12 @@
 // engine's rule errors show at the rule; Revert drops the draft.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-});
+before(async () => ({ world, studio, control } = await setupWithStudio()));
 after(async () => world?.close());
 
 /** One request to the embedded juggler server (wire 0.6) from a raw client. */

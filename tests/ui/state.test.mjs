@@ -4,17 +4,12 @@
 // Replace dialog checks its JSON.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-    await control.waitFor(m => m.server?.status === 'running' && m.state?.title, 'the demo to run');
-});
+before(async () => ({ world, studio, control } = await setupWithStudio({ demo: true })));
 after(async () => world?.close());
 
 /** The tree node of a state path (svelte-jsoneditor's data-path). */

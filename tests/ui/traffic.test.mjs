@@ -4,16 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
 let control;
-before(async () => {
-    world = await setup();
-    studio = await world.startStudio();
-    control = await world.openControl(studio.control);
-});
+before(async () => ({ world, studio, control } = await setupWithStudio()));
 after(async () => world?.close());
 
 const ROW = '[data-testid="traffic-row"]';
