@@ -12,6 +12,7 @@ import {
   formFromBookmark,
   parseData,
   pathToPointer,
+  selectionPointer,
   preview,
   pushBounded,
   remainingMs,
@@ -233,6 +234,13 @@ describe('ChangeHistory', () => {
     expect(filterChanges(all, pathToPointer(['a'])).map((c) => c.path)).toEqual(['/a/b']);
     expect(filterChanges(all, pathToPointer(['a/b'])).map((c) => c.path)).toEqual(['/a~1b']);
     expect(filterChanges(all, pathToPointer([])).length).toBe(3);
+  });
+
+  it('reads the pointer of a tree selection', () => {
+    expect(selectionPointer(undefined)).toBeNull();
+    expect(selectionPointer({ type: 'value', path: ['a/b', 0] } as never)).toBe('/a~1b/0');
+    expect(selectionPointer({ type: 'multi', anchorPath: ['x'], focusPath: ['y', 1] } as never)).toBe('/y/1');
+    expect(selectionPointer({ type: 'text', ranges: [], main: 0 } as never)).toBeNull();
   });
 });
 

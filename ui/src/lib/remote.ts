@@ -8,6 +8,7 @@ import type { RemoteBookmark } from '../bindings/RemoteBookmark';
 import type { RemoteStatus } from '../bindings/RemoteStatus';
 import type { RemoteTrust } from '../bindings/RemoteTrust';
 import type { ReceivedNotification } from '../bindings/ReceivedNotification';
+import type { JSONEditorSelection } from 'svelte-jsoneditor';
 import { jsonEqual } from './json';
 import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch';
 
@@ -261,6 +262,14 @@ export function filterChanges(changes: StateChange[], selected: string | null): 
 /** svelte-jsoneditor's path (keys and indices) → a pointer. */
 export function pathToPointer(path: readonly (string | number)[]): string {
   return toPointer([...path]);
+}
+
+/** The pointer a svelte-jsoneditor selection points at (its path, or the focus of a multi-selection); `null` for none. */
+export function selectionPointer(selection: JSONEditorSelection | undefined): string | null {
+  if (!selection) return null;
+  if ('path' in selection) return pathToPointer(selection.path);
+  if ('focusPath' in selection) return pathToPointer(selection.focusPath);
+  return null;
 }
 
 // ---------------------------------------------------------------- status
