@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
 import { startStudio as startStudioProcess } from '../common/process.mjs';
+import { pageHead, servedDir } from './pages.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -31,8 +32,6 @@ const artifacts = path.join(here, 'artifacts');
 const keepScreenshots = process.env.E2E_SCREENSHOTS === '1';
 const WAIT_MS = 15000;
 
-// The packages the pages import, through their import maps.
-const VENDOR_PACKAGES = ['@hat-open/juggler', '@hat-open/renderer', '@hat-open/util', 'snabbdom'];
 
 const cleanups = [];
 let context;
@@ -123,13 +122,8 @@ const textOf = (page, selector) => page.locator(selector).first().textContent();
 // --- the tests --------------------------------------------------------------
 
 test('a workspace dashboard on @hat-open/juggler follows the control endpoint', { timeout: 90000 }, async () => {
-    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-dashboard-'));
-    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    const staticDir = servedDir('juggler-e2e-dashboard-', cleanups);
     fs.cpSync(path.join(here, 'dashboard'), staticDir, { recursive: true });
-    for (const pkg of VENDOR_PACKAGES) {
-        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg),
-            { recursive: true });
-    }
     const studio = await startStudio([path.join(here, 'workspace.json'), '--static-dir', staticDir]);
     const control = await openControl(studio.control);
 
@@ -223,13 +217,7 @@ test('the demo dashboard embedded in juggler-studio works in a browser', { timeo
 
 // A page on @hat-open/juggler's Application (reconnect + keep-alive pings),
 // with short delays so the test is quick.
-const APP_PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>faults</title>
-<script type="importmap">{"imports": {
-  "@hat-open/juggler": "./vendor/@hat-open/juggler/index.js",
-  "@hat-open/renderer": "./vendor/@hat-open/renderer/index.js",
-  "@hat-open/util": "./vendor/@hat-open/util/index.js",
-  "snabbdom": "./vendor/snabbdom/build/index.js"}}</script></head>
+const APP_PAGE = `${pageHead('faults')}
 <body><p>connected: <span id="connected">0</span>, disconnected: <span id="disconnected">0</span></p>
 <script type="module">
 import * as juggler from '@hat-open/juggler';
@@ -243,12 +231,8 @@ for (const name of ['connected', 'disconnected']) {
 </script></body></html>`;
 
 test('fault injection as @hat-open/juggler sees it: reconnect after a drop, close on unanswered pings, back-off while refused', { timeout: 90000 }, async () => {
-    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-faults-'));
-    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    const staticDir = servedDir('juggler-e2e-faults-', cleanups);
     fs.writeFileSync(path.join(staticDir, 'index.html'), APP_PAGE);
-    for (const pkg of VENDOR_PACKAGES) {
-        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg), { recursive: true });
-    }
     const studio = await startStudio([path.join(here, 'workspace.json'), '--static-dir', staticDir]);
     const control = await openControl(studio.control);
     const ids = m => Object.keys(m.connections).map(Number);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
 import { startProcess, startStudio } from '../common/process.mjs';
+import { pageHead, servedDir } from './pages.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -24,7 +25,6 @@ const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const python = process.env.REFERENCE_PYTHON ?? path.join(root, '.venv', 'ref06', 'bin', 'python');
 const artifacts = path.join(here, 'artifacts');
 const WAIT_MS = 15000;
-const VENDOR_PACKAGES = ['@hat-open/juggler', '@hat-open/renderer', '@hat-open/util', 'snabbdom'];
 
 const cleanups = [];
 let context;
@@ -67,13 +67,7 @@ function freePort() {
 
 const openControl = url => openSharedControl(url, cleanups);
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>proxied</title>
-<script type="importmap">{"imports": {
-  "@hat-open/juggler": "./vendor/@hat-open/juggler/index.js",
-  "@hat-open/renderer": "./vendor/@hat-open/renderer/index.js",
-  "@hat-open/util": "./vendor/@hat-open/util/index.js",
-  "snabbdom": "./vendor/snabbdom/build/index.js"}}</script></head>
+const PAGE = `${pageHead('proxied')}
 <body><p id="status">connecting</p><pre id="state"></pre>
 <script type="module">
 import * as juggler from '@hat-open/juggler';
@@ -87,12 +81,8 @@ test('a page reaches the reference server through the proxy; both sides are logg
     const port = await freePort();
     const reference = await startProcess(python, [path.join(root, 'tests', 'interop', 'reference_bench_server.py'),
         '--port', String(port)], cleanups, { ready: line => line.startsWith('READY'), what: 'the reference server' });
-    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-proxy-page-'));
-    cleanups.push(() => fs.rmSync(staticDir, { recursive: true, force: true }));
+    const staticDir = servedDir('juggler-proxy-page-', cleanups);
     fs.writeFileSync(path.join(staticDir, 'index.html'), PAGE);
-    for (const pkg of VENDOR_PACKAGES) {
-        fs.cpSync(path.join(here, 'node_modules', pkg), path.join(staticDir, 'vendor', pkg), { recursive: true });
-    }
     const studio = await startStudio(studioBin, ['proxy', `ws://127.0.0.1:${port}/ws`, '--static-dir', staticDir,
         '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'juggler', 'control']);
     const control = await openControl(studio.control);
