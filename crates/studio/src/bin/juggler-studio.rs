@@ -149,29 +149,7 @@ enum Command {
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
     /// the expected requests; exit 0 passed, 1 failed, 2 unusable.
-    Run {
-        /// The workspace file.
-        workspace: PathBuf,
-        /// The scenario to run (its `name`).
-        #[arg(long)]
-        scenario: String,
-        /// Port to listen on, 0 for any free one (overrides the workspace).
-        #[arg(long)]
-        port: Option<u16>,
-        /// Folder served to browsers (overrides the workspace).
-        #[arg(long)]
-        static_dir: Option<PathBuf>,
-        /// Wait for this many dashboards to connect before the first step.
-        #[arg(long, default_value_t = 1, value_name = "N")]
-        wait_for: usize,
-        /// Seconds to wait for them.
-        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-        timeout: f64,
-        /// Open the dashboard in headless Chromium (/usr/bin/chromium),
-        /// stopped at the end.
-        #[arg(long)]
-        browser: bool,
-    },
+    Run(studio::scenario::cli::RunOptions),
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -285,26 +263,7 @@ fn main() -> ExitCode {
                 client,
             } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
-            Command::Run {
-                workspace,
-                scenario,
-                port,
-                static_dir,
-                wait_for,
-                timeout,
-                browser,
-            } => {
-                let opts = studio::scenario::cli::RunOptions {
-                    workspace,
-                    scenario,
-                    port,
-                    static_dir,
-                    wait_for,
-                    timeout,
-                    browser,
-                };
-                Ok(ExitCode::from(studio::scenario::cli::run(opts).await))
-            }
+            Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
             Command::Proxy {
                 upstream,
                 host,

@@ -17,22 +17,29 @@ pub const FAILED: u8 = 1;
 /// Exit code: it could not run.
 pub const UNUSABLE: u8 = 2;
 
-/// What `juggler-studio run` was asked.
-#[derive(Debug, Clone)]
+/// What `juggler-studio run` was asked (its command-line arguments).
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunOptions {
     /// The workspace file.
     pub workspace: PathBuf,
-    /// The scenario's name.
+    /// The scenario to run (its `name`).
+    #[arg(long)]
     pub scenario: String,
-    /// Overrides the workspace's `server.port`.
+    /// Port to listen on, 0 for any free one (overrides the workspace).
+    #[arg(long)]
     pub port: Option<u16>,
-    /// Overrides the workspace's `server.staticDir`.
+    /// Folder served to browsers (overrides the workspace).
+    #[arg(long)]
     pub static_dir: Option<PathBuf>,
-    /// Dashboards to wait for before the first step (0: none).
+    /// Wait for this many dashboards to connect before the first step.
+    #[arg(long, default_value_t = 1, value_name = "N")]
     pub wait_for: usize,
     /// Seconds to wait for them.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
-    /// Start headless Chromium on the dashboard page.
+    /// Open the dashboard in headless Chromium (/usr/bin/chromium),
+    /// stopped at the end.
+    #[arg(long)]
     pub browser: bool,
 }
 
