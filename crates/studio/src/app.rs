@@ -170,7 +170,21 @@ fn load_with_progress(path: &std::path::Path, progress: &impl Fn(&str)) -> Resul
             size as f64 / 1_000_000.0
         ));
     }
-    let ws = Workspace::load(path)?;
+    let ws = Workspace::load(path).map_err(|e| match e {
+        // The file named at start does not exist: say what to do instead.
+        Error::Io {
+            path,
+            action,
+            source,
+        } if source.kind() == std::io::ErrorKind::NotFound => Error::Io {
+            path,
+            action: format!(
+                "{action} (check the path, or start without a workspace file for the demo)"
+            ),
+            source,
+        },
+        e => e,
+    })?;
     if size >= BIG {
         progress(&format!(
             "Loaded in {:.1} s.",

@@ -40,6 +40,23 @@ const GOOD: &str = r#"{
 
 // ---- help ---------------------------------------------------------------------
 
+/// A workspace file that does not exist: the error says what to do.
+#[test]
+fn serve_on_a_missing_workspace_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope.json");
+    studio()
+        .args(["serve", "--port", "0", "--control-port", "0"])
+        .arg(&missing)
+        .assert()
+        .failure()
+        .stderr(
+            contains("nope.json: cannot read the workspace file").and(contains(
+                "check the path, or start without a workspace file for the demo",
+            )),
+        );
+}
+
 #[test]
 fn help_teaches_the_subcommands() {
     studio().arg("--help").assert().success().stdout(
