@@ -133,9 +133,10 @@ impl Mirror {
 
 /// A `serde_json::Value` as the mirror's value type, to compare with.
 pub fn to_mirror_value(value: &serde_json::Value) -> Value {
-    // Every serde_json value (string keys, finite numbers) has a sonic-rs
-    // form, so the `null` fallback is never reached.
-    sonic_rs::to_value(value).unwrap_or_default()
+    // Through the text: serde_json's exact numbers (arbitrary_precision)
+    // serialize as a private marker struct that sonic-rs would keep as an
+    // object. Every JSON text parses, so the `null` fallback is never reached.
+    sonic_rs::from_str(&value.to_string()).unwrap_or_default()
 }
 
 /// Why one operation did not apply.

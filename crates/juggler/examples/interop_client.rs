@@ -91,11 +91,20 @@ fn check(cond: bool, what: impl Into<String>) -> Result<(), String> {
     if cond { Ok(()) } else { Err(what.into()) }
 }
 
-/// Waits until `f` holds, polling the mirrored state.
+/// Waits until the mirrored state is `expect`.
 async fn converge(client: &Client, expect: &Value) -> Result<(), String> {
+    converge_to(client, expect, |have| have == expect).await
+}
+
+/// Waits until `same(mirrored state)` holds; `expect` is for the message.
+async fn converge_to(
+    client: &Client,
+    expect: &Value,
+    same: impl Fn(&Value) -> bool,
+) -> Result<(), String> {
     let mut watch = client.state().subscribe();
     let wait = async {
-        while client.state().data() != *expect {
+        while !same(&client.state().data()) {
             watch.changed().await;
         }
     };
@@ -303,6 +312,100 @@ async fn close(ctx: Ctx) -> Outcome {
     }
 }
 
+/// splitmix64: random bit patterns without a dependency; the seed is in
+/// the scenario's detail, so a failure can be replayed.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Random doubles of every exponent (bit patterns) and integers beyond 64
+/// bits come back from the server as the same doubles and the same digits,
+/// echoed and mirrored as state.
+async fn exact_numbers(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let mut rng = seed;
+    let floats: Vec<f64> = std::iter::repeat_with(|| f64::from_bits(splitmix(&mut rng)))
+        .filter(|f| f.is_finite())
+        .take(2_000)
+        .collect();
+    let sent = Value::Array(floats.iter().map(|f| json!(f)).collect());
+    let echoed = c.send("echo", &sent).await.map_err(|e| e.to_string())?;
+    c.send("state.set", json!({"path": ["floats"], "value": &sent}))
+        .await
+        .map_err(|e| e.to_string())?;
+    // The same doubles, not the same text: a Python server writes
+    // `1e-07` where we wrote `1e-7`.
+    let expect = json!({ "floats": &sent });
+    let same_doubles = |have: &Value| {
+        have["floats"].as_array().is_some_and(|a| {
+            a.len() == floats.len()
+                && a.iter()
+                    .zip(&floats)
+                    .all(|(v, f)| v.as_f64().map(f64::to_bits) == Some(f.to_bits()))
+        })
+    };
+    converge_to(&c, &expect, same_doubles).await?;
+    let mirrored = c.state().data()["floats"].clone();
+    for (i, f) in floats.iter().enumerate() {
+        for (how, got) in [("echoed", &echoed[i]), ("mirrored", &mirrored[i])] {
+            let back = got.as_f64().map(f64::to_bits);
+            check(
+                back == Some(f.to_bits()),
+                format!("seed {seed}: {f:e} {how} as {got}"),
+            )?;
+        }
+    }
+    let mut digits = String::from(char::from(b'1' + (splitmix(&mut rng) % 9) as u8));
+    for _ in 1..100 {
+        digits.push(char::from(b'0' + (splitmix(&mut rng) % 10) as u8));
+    }
+    let ints = format!(
+        "[{digits},-{digits},18446744073709551616,-9223372036854775809,170141183460469231731687303715884105728]"
+    );
+    let sent: Value = serde_json::from_str(&ints).map_err(|e| e.to_string())?;
+    let echoed = c.send("echo", &sent).await.map_err(|e| e.to_string())?;
+    let back = echoed.to_string();
+    check(
+        back == ints,
+        format!("integers echoed as {back}, sent {ints}"),
+    )?;
+    Ok(format!(
+        "seed {seed}: {} doubles and 5 big integers (100 digits) exact",
+        floats.len()
+    ))
+}
+
+/// Values nested deep (the reference parses about 990 levels with
+/// Python's default recursion limit) are echoed and mirrored.
+async fn deep_nesting(ctx: Ctx) -> Outcome {
+    let (c, _) = ctx.client().await?;
+    for depth in [200, 500, 900] {
+        let text = format!("{}\"leaf\"{}", "[".repeat(depth), "]".repeat(depth));
+        let value: Value = juggler::json::from_str(&text, depth).map_err(|e| e.to_string())?;
+        let echoed = c
+            .send("echo", &value)
+            .await
+            .map_err(|e| format!("{depth} levels: {e}"))?;
+        check(
+            echoed == value,
+            format!("{depth} levels echoed differently"),
+        )?;
+        c.send("state.set", json!({"path": ["deep"], "value": &value}))
+            .await
+            .map_err(|e| e.to_string())?;
+        converge(&c, &json!({ "deep": &value })).await?;
+    }
+    Ok("200, 500 and 900 levels echoed and mirrored".into())
+}
+
 fn scenarios() -> Vec<(&'static str, Scenario)> {
     vec![
         ("ping", |c| Box::pin(ping(c))),
@@ -315,6 +418,8 @@ fn scenarios() -> Vec<(&'static str, Scenario)> {
         ("pipelined", |c| Box::pin(pipelined(c))),
         ("malformed_path", |c| Box::pin(malformed_path(c))),
         ("close", |c| Box::pin(close(c))),
+        ("exact_numbers", |c| Box::pin(exact_numbers(c))),
+        ("deep_nesting", |c| Box::pin(deep_nesting(c))),
     ]
 }
 

@@ -73,6 +73,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Deepest nesting accepted in one incoming message (see
+    /// [`TransportConfig::max_depth`]). Default
+    /// [`crate::json::DEFAULT_MAX_DEPTH`].
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.transport.max_depth = levels;
+        self
+    }
+
     /// All transport settings at once.
     pub fn transport(mut self, transport: TransportConfig) -> Self {
         self.transport = transport;
@@ -367,13 +375,16 @@ async fn drive<S>(
 {
     let mut pending: HashMap<u64, oneshot::Sender<Result<Value>>> = HashMap::new();
     let mut next_id: u64 = 1;
+    let max_depth = link.max_depth();
     let end = loop {
         let ping_at = link.ping_deadline();
         let result = tokio::select! {
             biased;
             _ = inner.cancel.cancelled() => Err(End::Cancelled),
             frame = link.next_frame() => match link.read(frame).await {
-                Ok(Read::Message(text)) => receive(&inner, &text, &mut pending, on_notify.as_ref()),
+                Ok(Read::Message(text)) => {
+                    receive(&inner, &text, max_depth, &mut pending, on_notify.as_ref())
+                }
                 Ok(Read::Nothing) => Ok(()),
                 Err(end) => Err(end),
             },
@@ -424,10 +435,12 @@ async fn drive<S>(
 fn receive(
     inner: &Inner,
     text: &str,
+    max_depth: usize,
     pending: &mut HashMap<u64, oneshot::Sender<Result<Value>>>,
     on_notify: Option<&NotifyHandler>,
 ) -> std::result::Result<(), End> {
-    let msg = Message::decode(text).map_err(|e| End::Protocol(e.to_string()))?;
+    let msg =
+        Message::decode_with_depth(text, max_depth).map_err(|e| End::Protocol(e.to_string()))?;
     match msg {
         Message::Response { id, success, data } => {
             // A response to an id we never sent (or already answered) is

@@ -35,6 +35,14 @@ pub enum Error {
     /// An I/O failure (bind, files).
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// JSON text nested deeper than allowed (arrays and objects).
+    #[error(
+        "JSON nested more than {max_depth} levels deep: refused (the limit is TransportConfig::max_depth)"
+    )]
+    TooDeep {
+        /// The bound in force.
+        max_depth: usize,
+    },
     /// JSON that does not parse or does not serialize.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

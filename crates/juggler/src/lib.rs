@@ -15,6 +15,7 @@
 pub mod client;
 pub mod diff;
 pub mod error;
+pub mod json;
 mod link;
 pub mod message;
 pub mod path;

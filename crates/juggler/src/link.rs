@@ -89,6 +89,11 @@ impl<S> Link<S>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    /// Deepest nesting a message may have (`TransportConfig::max_depth`).
+    pub(crate) fn max_depth(&self) -> usize {
+        self.config.max_depth
+    }
+
     pub(crate) fn new(
         ws: WebSocketStream<S>,
         config: TransportConfig,

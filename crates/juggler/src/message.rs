@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::json;
 
 /// A request id. The reference's clients count from 1; any JSON integer is
 /// accepted and echoed back unchanged.
@@ -49,60 +50,38 @@ pub enum Message {
 }
 
 impl Message {
-    /// Parses one message, with an error that says what was wrong.
+    /// Parses one message, with an error that says what was wrong, nested
+    /// at most [`json::DEFAULT_MAX_DEPTH`] levels deep.
     pub fn decode(text: &str) -> Result<Message> {
-        if let Some(msg) = Self::decode_fast(text) {
-            return Ok(msg);
-        }
-        Self::decode_explained(text)
+        Self::decode_with_depth(text, json::DEFAULT_MAX_DEPTH)
     }
 
-    /// One pass into a flat struct (serde buffers internally tagged enums,
-    /// which doubles the work on large messages); `None` on anything odd,
-    /// which `decode_explained` then describes.
-    fn decode_fast(text: &str) -> Option<Message> {
-        #[derive(Deserialize)]
-        struct Flat {
-            #[serde(rename = "type")]
-            ty: String,
-            id: Option<RequestId>,
-            name: Option<String>,
-            success: Option<bool>,
-            #[serde(default, deserialize_with = "present")]
-            data: Option<Value>,
-            #[serde(default, deserialize_with = "present")]
-            diff: Option<Value>,
+    /// Parses one message nested at most `max_depth` levels deep (arrays
+    /// and objects, the message's own object included).
+    pub fn decode_with_depth(text: &str, max_depth: usize) -> Result<Message> {
+        // serde_json's own recursion check (128 levels) keeps the common
+        // case free of a depth scan; only text that fails is scanned.
+        if let Some(msg) = serde_json::from_str(text).ok().and_then(Flat::into_message) {
+            return Ok(msg);
         }
-        // `null` is a value here, not an absent field.
-        fn present<'de, D: serde::Deserializer<'de>>(
-            d: D,
-        ) -> std::result::Result<Option<Value>, D::Error> {
-            Value::deserialize(d).map(Some)
+        if json::nesting_depth(text, json::SERDE_LIMIT) <= json::SERDE_LIMIT {
+            return Self::decode_explained(text);
         }
-        let f: Flat = serde_json::from_str(text).ok()?;
-        Some(match f.ty.as_str() {
-            "request" => Message::Request {
-                id: f.id?,
-                name: f.name?,
-                data: f.data.unwrap_or(Value::Null),
-            },
-            "response" => Message::Response {
-                id: f.id?,
-                success: f.success?,
-                data: f.data?,
-            },
-            "state" => Message::State { diff: f.diff? },
-            "notify" => Message::Notify {
-                name: f.name?,
-                data: f.data?,
-            },
-            _ => return None,
+        json::check_depth(text, max_depth).map_err(|e| Error::Protocol(e.to_string()))?;
+        json::on_deep_stack(max_depth, || {
+            let flat = json::from_str_on_this_stack::<Flat>(text).ok();
+            match flat.and_then(Flat::into_message) {
+                Some(msg) => Ok(msg),
+                None => Self::decode_explained(text),
+            }
         })
     }
 
+    /// Says what is wrong with a message that did not decode (on a stack
+    /// that fits its depth).
     fn decode_explained(text: &str) -> Result<Message> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Error::Protocol(format!("invalid JSON: {e}")))?;
+        let value: Value = json::from_str_on_this_stack(text)
+            .map_err(|e| Error::Protocol(format!("invalid JSON: {}", json_error(e))))?;
         if !value.is_object() {
             return Err(Error::Protocol(format!(
                 "message is not a JSON object: {}",
@@ -196,6 +175,58 @@ impl Message {
         write_ops(&mut s);
         s.push_str("]}");
         s
+    }
+}
+
+/// Every field any message has, read in one pass (serde buffers internally
+/// tagged enums, which doubles the work on large messages); anything odd
+/// makes [`Flat::into_message`] give up and `decode_explained` describe it.
+#[derive(Deserialize)]
+struct Flat {
+    #[serde(rename = "type")]
+    ty: String,
+    id: Option<RequestId>,
+    name: Option<String>,
+    success: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    diff: Option<Value>,
+}
+
+/// `null` is a value here, not an absent field.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl Flat {
+    fn into_message(self) -> Option<Message> {
+        Some(match self.ty.as_str() {
+            "request" => Message::Request {
+                id: self.id?,
+                name: self.name?,
+                data: self.data.unwrap_or(Value::Null),
+            },
+            "response" => Message::Response {
+                id: self.id?,
+                success: self.success?,
+                data: self.data?,
+            },
+            "state" => Message::State { diff: self.diff? },
+            "notify" => Message::Notify {
+                name: self.name?,
+                data: self.data?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The parser's own words, without the crate's `JSON: ` prefix.
+fn json_error(e: Error) -> String {
+    match e {
+        Error::Json(e) => e.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -62,6 +62,12 @@ pub struct TransportConfig {
     /// empty-name request every 5 s). `None` keeps silent peers forever, as
     /// the reference does. Default `None`.
     pub idle_timeout: Option<Duration>,
+    /// Deepest nesting of arrays and objects accepted in one message,
+    /// counting the message's own object; a deeper message closes the
+    /// connection. Default [`crate::json::DEFAULT_MAX_DEPTH`] (a 1,000-level
+    /// value fits, as with the reference); the bound keeps parsing, diffing
+    /// and dropping inside the stack, so raise it only with bigger stacks.
+    pub max_depth: usize,
 }
 
 impl Default for TransportConfig {
@@ -73,6 +79,7 @@ impl Default for TransportConfig {
             ping_timeout: Duration::from_secs(30),
             max_message_size: 64 * 1024 * 1024,
             idle_timeout: None,
+            max_depth: crate::json::DEFAULT_MAX_DEPTH,
         }
     }
 }

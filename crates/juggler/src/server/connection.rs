@@ -688,7 +688,9 @@ where
         text: &str,
         out_rx: &mut mpsc::Receiver<Outgoing>,
     ) -> std::result::Result<bool, End> {
-        let msg = Message::decode(text).map_err(|e| End::Protocol(e.to_string()))?;
+        let max_depth = self.shared.config.transport.max_depth;
+        let msg = Message::decode_with_depth(text, max_depth)
+            .map_err(|e| End::Protocol(e.to_string()))?;
         let Message::Request { id, name, data } = msg else {
             return Err(End::Protocol(
                 "unexpected message type: a client sends only requests".into(),

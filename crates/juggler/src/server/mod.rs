@@ -387,6 +387,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Deepest nesting accepted in one incoming message (see
+    /// [`TransportConfig::max_depth`]). Default
+    /// [`crate::json::DEFAULT_MAX_DEPTH`].
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.config.transport.max_depth = levels;
+        self
+    }
+
     /// 0.6: close connections that send nothing for `timeout` (a peer that
     /// vanished without closing). Default none, as the reference.
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
