@@ -6,6 +6,8 @@ is started with the matching --generation (see conftest.py)."""
 import asyncio
 import functools
 import math
+import random
+import struct
 
 import pytest
 
@@ -100,6 +102,87 @@ def test_echo(start_server, data):
         client = await connect(server)
         result = await client.send('echo', data)
         assert _same_json(result, data), f'sent {data!r}, got {result!r}'
+        await client.async_close()
+
+    run(main())
+
+
+def _random_doubles(rng, count):
+    """Finite doubles from random bit patterns: every exponent, subnormals,
+    negative zero."""
+    out = []
+    while len(out) < count:
+        value = struct.unpack('<d', struct.pack('<Q', rng.getrandbits(64)))[0]
+        if math.isfinite(value):
+            out.append(value)
+    return out
+
+
+def _bits(value):
+    return struct.unpack('<Q', struct.pack('<d', value))[0]
+
+
+@pytest.mark.parametrize('seed', [1, 2, 3])
+def test_exact_random_doubles(start_server, seed):
+    """Random doubles come back with the same bits, echoed and mirrored."""
+    server = start_server()
+    rng = random.Random(seed)
+    doubles = _random_doubles(rng, 2000)
+    doubles += [123456789.12345679, 0.9424502837770503, 5e-324, -0.0]
+
+    async def main():
+        client = await connect(server)
+        echoed = await client.send('echo', doubles)
+        assert [_bits(x) for x in echoed] == [_bits(x) for x in doubles]
+        await client.send('state.set', {'path': ['d'], 'value': doubles})
+        mirrored = await wait_state(
+            client, lambda d: isinstance(d, dict) and 'd' in d,
+            what='the doubles mirrored')
+        assert [_bits(x) for x in mirrored['d']] == \
+            [_bits(x) for x in doubles]
+        await client.async_close()
+
+    run(main())
+
+
+def test_exact_big_integers(start_server):
+    """Integers beyond 64 bits (100 digits too) stay integers, every digit
+    kept, echoed and mirrored."""
+    server = start_server()
+    rng = random.Random(7)
+    ints = [rng.getrandbits(bits) * rng.choice([1, -1])
+            for bits in (65, 100, 128, 200, 332)]
+    ints += [10**99 + 7, -(10**99) - 7, 2**64, -2**63 - 1]
+
+    async def main():
+        client = await connect(server)
+        echoed = await client.send('echo', ints)
+        assert all(type(x) is int for x in echoed), echoed
+        assert echoed == ints
+        await client.send('state.set', {'path': ['i'], 'value': ints})
+        await wait_state(client,
+                         lambda d: isinstance(d, dict) and d.get('i') == ints,
+                         what='the integers mirrored')
+        await client.async_close()
+
+    run(main())
+
+
+@pytest.mark.parametrize('depth', [200, 500, 900])
+def test_deep_nesting(start_server, depth):
+    """A request nested deep (Python's json stops near 1,000) is answered
+    and the state that deep is mirrored."""
+    server = start_server()
+    value = functools.reduce(lambda v, _: [v], range(depth), 'leaf')
+
+    async def main():
+        client = await connect(server)
+        assert await client.send('echo', value) == value
+        await client.send('state.set', {'path': ['deep'], 'value': value})
+        await wait_state(client,
+                         lambda d: isinstance(d, dict)
+                         and d.get('deep') == value,
+                         what=f'{depth} levels mirrored')
         await client.async_close()
 
     run(main())

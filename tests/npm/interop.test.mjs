@@ -109,6 +109,31 @@ for (const [label, pkg, generation] of [
             b.close();
         });
 
+        await t.test('random doubles and deep nesting come back exactly', async () => {
+            // Doubles from random bit patterns (every exponent, subnormals,
+            // -0), echoed and mirrored: JSON.parse of what our server
+            // passes on must give the same bits the page sent.
+            const bits = new DataView(new ArrayBuffer(8));
+            // (No -0: JSON.stringify writes it as 0.)
+            const doubles = [123456789.12345679, 0.9424502837770503, 5e-324];
+            while (doubles.length < 2000) {
+                bits.setUint32(0, (Math.random() * 2 ** 32) >>> 0);
+                bits.setUint32(4, (Math.random() * 2 ** 32) >>> 0);
+                const d = bits.getFloat64(0);
+                if (Number.isFinite(d)) doubles.push(d);
+            }
+            const same = (a, b) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+            const conn = await open(lib, url);
+            const echoed = await conn.send('echo', doubles);
+            assert.ok(same(echoed, doubles), 'echoed doubles differ');
+            await conn.send('state.set', { path: ['d'], value: doubles });
+            await waitFor(() => Array.isArray(conn.state?.d) && same(conn.state.d, doubles), 'mirrored doubles');
+            let deep = 'leaf';
+            for (let i = 0; i < 1000; i++) deep = [deep];
+            assert.deepEqual(await conn.send('echo', deep), deep);
+            conn.close();
+        });
+
         await t.test('pipelined requests are all answered', async () => {
             const conn = await open(lib, url);
             const answers = await Promise.all(
