@@ -243,7 +243,8 @@ impl RemoteSession {
             if direction == Direction::In {
                 // Only state messages matter here; cheap check before parsing.
                 if text.contains("\"state\"") {
-                    if let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) {
+                    let parsed = juggler::json::from_str(text, juggler::json::DEFAULT_MAX_DEPTH);
+                    if let Ok(Value::Object(msg)) = parsed {
                         if msg.get("type").and_then(Value::as_str) == Some("state") {
                             if let Some(diff) = msg.get("diff") {
                                 s.state_diff(&id, diff);

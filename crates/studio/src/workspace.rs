@@ -237,8 +237,11 @@ impl Workspace {
             }
             Ok(_) => {}
         }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let workspace: Workspace = serde_path_to_error::deserialize(de)
+        let workspace: Workspace =
+            juggler::json::deserialize_with(text, validate::MAX_DEPTH, |de| {
+                serde_path_to_error::deserialize(de)
+            })
+            .map_err(|e| invalid(Problem::new("", e.to_string())))?
             .map_err(|e| invalid(validate::problem_of_serde(text, e)))?;
         let mut problems = workspace.validate(base_dir);
         if !problems.is_empty() {

@@ -69,7 +69,8 @@ impl Recording {
             if body.is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Entry>(body) {
+            // A recorded state may nest as deep as a dashboard's may.
+            match juggler::json::from_str::<Entry>(body, juggler::json::DEFAULT_MAX_DEPTH + 8) {
                 Ok(entry) if entry.t.is_finite() && entry.t >= 0.0 => entries.push(entry),
                 Ok(_) => {
                     return Err(bad(

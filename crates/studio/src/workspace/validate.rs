@@ -44,20 +44,20 @@ pub(crate) fn probe_version(text: &str) -> Result<Option<u64>, Problem> {
                 .into(),
         });
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let version = de
-        .deserialize_map(Probe)
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| {
-            let mut problem = problem_of_json(text, String::new(), &e);
-            if e.classify() == serde_json::error::Category::Data
-                && let Some(span) = super::Positions::scan(text).get("")
-            {
-                // Not an object: point at where the value starts.
-                (problem.line, problem.column) = (Some(span.start.0), Some(span.start.1));
-            }
-            problem
-        })?;
+    let version = juggler::json::deserialize_with(text, MAX_DEPTH, |de| {
+        de.deserialize_map(Probe).and_then(|v| de.end().map(|()| v))
+    })
+    .map_err(|e| Problem::new("", e.to_string()))?
+    .map_err(|e| {
+        let mut problem = problem_of_json(text, String::new(), &e);
+        if e.classify() == serde_json::error::Category::Data
+            && let Some(span) = super::Positions::scan(text).get("")
+        {
+            // Not an object: point at where the value starts.
+            (problem.line, problem.column) = (Some(span.start.0), Some(span.start.1));
+        }
+        problem
+    })?;
     match version {
         None => {
             let (line, column) = super::Positions::scan(text).find("").unwrap_or((1, 1));
@@ -71,6 +71,10 @@ pub(crate) fn probe_version(text: &str) -> Result<Option<u64>, Problem> {
         Some(v) => Ok(v.as_u64()),
     }
 }
+
+/// How deep a workspace file may nest: the juggler default, so any state a
+/// dashboard can be sent fits in `initialState`.
+pub(crate) const MAX_DEPTH: usize = juggler::json::DEFAULT_MAX_DEPTH;
 
 /// A serde_json error as a problem at its line and column.
 pub(crate) fn problem_of_serde(
