@@ -314,7 +314,7 @@ main() {
     tap_stage "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages in headless Chromium)" \
         "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)" tests/e2e \
         env JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
-        REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" npm test --silent
+        REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" REFERENCE_PYTHON_07="$ROOT/$REF07_DIR/bin/python" npm test --silent
 
     tap_stage "node --test tests/ui (the studio UI of juggler-studio serve --ui in headless Chromium)" \
         "the studio UI end-to-end tests failed (screenshots and logs in tests/ui/artifacts/)" tests/ui \

@@ -2,6 +2,7 @@
 // for the browser test suites: a child process whose stdout says when it
 // is ready, stopped (SIGTERM, then SIGKILL) by the suite's cleanups.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 /**
@@ -54,5 +55,18 @@ export function startStudio(bin, args, cleanups, labels) {
             if (m) found[m[1]] = m[2];
             return labels.every(l => found[l]);
         },
+    });
+}
+
+/** A loopback port free right now (for programs that need a number, as the
+ * reference server). */
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
     });
 }

@@ -16,12 +16,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
 import { startStudio as startStudioProcess } from '../common/process.mjs';
+import { launchChromium } from '../common/browser.mjs';
 import { pageHead, servedDir } from './pages.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,18 +41,7 @@ before(async () => {
         `${studioBin} is missing: run 'cargo build -p studio --bin juggler-studio' first`);
     assert.ok(fs.existsSync(chromiumBin),
         `${chromiumBin} is missing: install Debian's chromium package (apt-get install chromium)`);
-    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-e2e-chromium-'));
-    cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
-    context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumBin,
-        headless: true,
-        viewport: { width: 1280, height: 900 },
-        args: [
-            ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-            '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        ],
-    });
+    context = await launchChromium(chromium, chromiumBin, cleanups, { prefix: 'juggler-e2e-chromium-', viewport: { width: 1280, height: 900 } });
 });
 
 after(async () => {

@@ -9,13 +9,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openControl as openSharedControl } from '../common/control.mjs';
-import { startProcess, startStudio } from '../common/process.mjs';
+import { freePort, startProcess, startStudio } from '../common/process.mjs';
+import { launchChromium } from '../common/browser.mjs';
 import { pageHead, servedDir } from './pages.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,17 +34,7 @@ before(async () => {
                                [python, 'run scripts/test.sh once: it makes .venv/ref06 with hat-juggler 0.6.26']]) {
         assert.ok(fs.existsSync(file), `${file} is missing: ${fix}`);
     }
-    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-proxy-chromium-'));
-    cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
-    context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumBin,
-        headless: true,
-        args: [
-            ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-            '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        ],
-    });
+    context = await launchChromium(chromium, chromiumBin, cleanups, { prefix: 'juggler-proxy-chromium-' });
 });
 
 after(async () => {
@@ -53,17 +42,6 @@ after(async () => {
     for (const f of cleanups.reverse()) await f();
 });
 
-/** A port free right now (the reference server needs a number). */
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 const openControl = url => openSharedControl(url, cleanups);
 

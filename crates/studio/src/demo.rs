@@ -43,6 +43,8 @@ pub fn unpack() -> Result<tempfile::TempDir> {
         .chain(
             vendor::VENDOR
                 .iter()
+                // The 0.7 juggler is embedded for `new`; the demo is 0.6.
+                .filter(|(rel, _)| !rel.trim_start_matches('/').starts_with("juggler07/"))
                 .map(|(rel, bytes)| (format!("{VENDOR_DIR}/{rel}"), *bytes)),
         );
     unpack_files("juggler-studio-demo-", "demo dashboard", files)

@@ -31,6 +31,7 @@ pub mod proxy;
 pub mod recording;
 pub mod remote;
 pub mod rules;
+pub mod scaffold;
 pub mod scenario;
 pub mod schemas;
 pub mod template;

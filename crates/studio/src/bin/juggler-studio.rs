@@ -4,7 +4,8 @@
 //!   endpoint, headless (CI, a box without a display, a browser elsewhere);
 //! - `connect URL` watches a remote juggler server, or sends it a request;
 //! - `run WORKSPACE --scenario NAME` runs a scenario against dashboards;
-//! - `check WORKSPACE` validates a workspace file.
+//! - `check WORKSPACE` validates a workspace file;
+//! - `new DIR` starts a dashboard project.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ use studio::app::{Studio, StudioOptions, UiSource};
         The printed control URL drives the studio (state, notifications, rules) over juggler itself.",
     after_help = "Examples:\n  \
         juggler-studio serve                       # demo workspace and dashboard\n  \
+        juggler-studio new my-dash --generation 0.7   # start a dashboard of your own\n  \
         juggler-studio serve ws.json --port 0      # your workspace, any free port\n  \
         juggler-studio connect ws://host:8080/ws   # print a remote server's state as it changes\n  \
         juggler-studio connect ws://host:8080/ws --send echo '{\"a\":1}'\n  \
@@ -150,6 +152,10 @@ enum Command {
     /// (or open the dashboard in headless Chromium), play the steps, check
     /// the expected requests; exit 0 passed, 1 failed, 2 unusable.
     Run(studio::scenario::cli::RunOptions),
+    /// Start a dashboard: a folder with a page on @hat-open/juggler, its
+    /// vendored packages, a workspace for the studio and a hat-juggler
+    /// back end that serves the same folder.
+    New(studio::scaffold::NewArgs),
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -263,6 +269,7 @@ fn main() -> ExitCode {
                 client,
             } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
+            Command::New(args) => Ok(studio::scaffold::cli(args)),
             Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
             Command::Proxy {
                 upstream,

@@ -1,0 +1,375 @@
+//! `juggler-studio new`: a dashboard project a person is happy to keep.
+//!
+//! The folder holds the page (`index.html` with an import map, `app.js` on
+//! `@hat-open/renderer` + `snabbdom`, `style.css`), the npm packages it
+//! imports vendored under `vendor/` from the ones embedded in the binary
+//! (`@hat-open/juggler` 0.6.18 for generation 0.6, 0.7.0 for 0.7) with
+//! their licences, a `workspace.json` for the studio (`staticDir: "."`, the
+//! generation, a state the view shows, rules that answer its requests,
+//! notify presets, a scenario), the workspace's JSON Schema, a `server.py`
+//! on the reference `hat-juggler` that serves the same folder with the
+//! same state, and a `README.md` saying how to run both.
+
+use std::path::{Path, PathBuf};
+
+use juggler::Generation;
+
+use crate::demo::vendor;
+use crate::error::{Error, Result};
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct NewDashboard {
+    /// The project folder: created when missing; an existing one must be
+    /// empty unless `force`.
+    pub dir: PathBuf,
+    /// The wire generation the vendored `@hat-open/juggler` speaks.
+    pub generation: Generation,
+    /// The page's title (and the state's `title`).
+    pub title: String,
+    /// Into a folder that is not empty: write only the files that are
+    /// missing, keep every file that is there.
+    pub force: bool,
+}
+
+/// `juggler-studio new`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NewArgs {
+    /// The project folder (created; an existing one must be empty).
+    pub dir: PathBuf,
+    /// Wire generation of the vendored @hat-open/juggler: 0.6 (0.6.18) or
+    /// 0.7 (0.7.0, as Hat Open's own web UIs).
+    #[arg(long, default_value = "0.6")]
+    pub generation: Generation,
+    /// The dashboard's title.
+    #[arg(long, value_name = "TITLE", default_value = DEFAULT_TITLE)]
+    pub name: String,
+    /// Into a folder that is not empty: write only the missing files
+    /// (nothing there is overwritten).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `juggler-studio new`: creates the project and says what to do
+/// next. Exit 0 on success, 2 when nothing could be written.
+pub fn cli(args: NewArgs) -> std::process::ExitCode {
+    let opts = NewDashboard {
+        dir: args.dir,
+        generation: args.generation,
+        title: args.name,
+        force: args.force,
+    };
+    match create(&opts) {
+        Ok(created) => {
+            let dir = opts.dir.display();
+            println!(
+                "Created {dir}: {} files ({} kept as they were), @hat-open/juggler {} (generation {}).",
+                created.written.len(),
+                created.kept.len(),
+                juggler_version(opts.generation),
+                generation_text(opts.generation),
+            );
+            println!("Next:");
+            println!("  juggler-studio serve {dir}/workspace.json   # serve it, edit it live");
+            println!("  see {dir}/README.md for a real hat-juggler back end (server.py)");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn generation_text(generation: Generation) -> &'static str {
+    match generation {
+        Generation::V06 => "0.6",
+        Generation::V07 => "0.7",
+    }
+}
+
+/// What [`create`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Created {
+    /// Files written, relative to the folder.
+    pub written: Vec<String>,
+    /// Files that were there already and were kept (`force`).
+    pub kept: Vec<String>,
+}
+
+/// The title when none is given.
+pub const DEFAULT_TITLE: &str = "My dashboard";
+
+const INDEX_HTML: &str = include_str!("../scaffold/index.html");
+const APP_JS: &str = include_str!("../scaffold/app.js");
+const STYLE_CSS: &str = include_str!("../scaffold/style.css");
+const WORKSPACE_JSON: &str = include_str!("../scaffold/workspace.json");
+const SERVER_PY: &str = include_str!("../scaffold/server.py");
+const README_MD: &str = include_str!("../scaffold/README.md");
+const WORKSPACE_SCHEMA: &str = include_str!("../workspace.schema.json");
+/// The `@hat-open/*` packages are Apache-2.0 but ship no licence file.
+const APACHE_2_0: &str = include_str!("../scaffold/Apache-2.0.txt");
+
+/// The npm folder that holds `@hat-open/juggler` 0.7.0 (an npm alias, as
+/// 0.6.18 already has the package's own name).
+const JUGGLER_07: &str = "juggler07";
+const JUGGLER: &str = "@hat-open/juggler";
+
+/// Writes the project; see the module's documentation.
+pub fn create(opts: &NewDashboard) -> Result<Created> {
+    let title = opts.title.trim();
+    if title.is_empty() {
+        return Err(Error::Invalid("--name: the title must not be empty".into()));
+    }
+    check_folder(&opts.dir, opts.force)?;
+    let mut created = Created::default();
+    for (rel, bytes) in files(opts.generation, title) {
+        let path = opts.dir.join(&rel);
+        if path.exists() {
+            created.kept.push(rel);
+            continue;
+        }
+        write(&path, &bytes)?;
+        created.written.push(rel);
+    }
+    Ok(created)
+}
+
+/// An existing folder must be empty, unless only missing files are to be
+/// written.
+fn check_folder(dir: &Path, force: bool) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{} exists and is not a folder: choose another path",
+            dir.display()
+        )));
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
+        path: dir.to_owned(),
+        action: "cannot read the folder".into(),
+        source: e,
+    })?;
+    if entries.next().is_some() && !force {
+        return Err(Error::Invalid(format!(
+            "{} is not empty: choose a new folder, or add --force to write only the files \
+             that are missing (nothing there is overwritten)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let fail = |e: std::io::Error| Error::Io {
+        path: path.to_owned(),
+        action: "cannot write the new dashboard's file".into(),
+        source: e,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    std::fs::write(path, bytes).map_err(fail)
+}
+
+/// Every file of the project: (path relative to the folder, content).
+pub fn files(generation: Generation, title: &str) -> Vec<(String, Vec<u8>)> {
+    // The title lands in HTML, JSON and Markdown: escaped for each.
+    let html_title = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let json_title = serde_json::to_string(title).unwrap_or_default();
+    let json_title = json_title
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or_default();
+    let fill = |template: &str, title: &str| fill(template, generation, title).into_bytes();
+    let mut out = vec![
+        ("index.html".to_owned(), fill(INDEX_HTML, &html_title)),
+        ("app.js".to_owned(), APP_JS.as_bytes().to_vec()),
+        ("style.css".to_owned(), STYLE_CSS.as_bytes().to_vec()),
+        (
+            "workspace.json".to_owned(),
+            fill(WORKSPACE_JSON, json_title),
+        ),
+        (
+            "workspace.schema.json".to_owned(),
+            WORKSPACE_SCHEMA.as_bytes().to_vec(),
+        ),
+        ("server.py".to_owned(), fill(SERVER_PY, title)),
+        ("README.md".to_owned(), fill(README_MD, title)),
+    ];
+    let mut licensed = Vec::new();
+    for (rel, bytes) in vendor::VENDOR {
+        let Some(rel) = vendored_path(rel, generation) else {
+            continue;
+        };
+        if let Some(package) = hat_open_package(&rel)
+            && !licensed.contains(&package)
+        {
+            licensed.push(package);
+        }
+        out.push((format!("vendor/{rel}"), bytes.to_vec()));
+    }
+    for package in licensed {
+        out.push((
+            format!("vendor/{package}/LICENSE"),
+            APACHE_2_0.as_bytes().to_vec(),
+        ));
+    }
+    out
+}
+
+/// Where an embedded package file goes under `vendor/` for `generation`,
+/// or `None` when that generation does not use it.
+fn vendored_path(rel: &str, generation: Generation) -> Option<String> {
+    let rel = rel.trim_start_matches('/');
+    let in_package = |name: &str| {
+        rel.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    match generation {
+        Generation::V06 if in_package(JUGGLER_07) => None,
+        Generation::V06 => Some(rel.to_owned()),
+        Generation::V07 if in_package(JUGGLER) => None,
+        Generation::V07 => match rel.strip_prefix(JUGGLER_07) {
+            Some(rest) if rest.starts_with('/') => Some(format!("{JUGGLER}{rest}")),
+            _ => Some(rel.to_owned()),
+        },
+    }
+}
+
+/// `@hat-open/NAME` for a file of that package.
+fn hat_open_package(rel: &str) -> Option<String> {
+    let rest = rel.strip_prefix("@hat-open/")?;
+    let name = rest.split('/').next()?;
+    Some(format!("@hat-open/{name}"))
+}
+
+/// The version of `@hat-open/juggler` vendored for `generation`.
+pub fn juggler_version(generation: Generation) -> &'static str {
+    let name = match generation {
+        Generation::V06 => JUGGLER,
+        Generation::V07 => JUGGLER_07,
+    };
+    vendor::PACKAGES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or("?")
+}
+
+/// Fills a template's `{{title}}` (already escaped for the file),
+/// `{{generation}}`, `{{jugglerVersion}}` and `{{pipSpec}}`.
+fn fill(template: &str, generation: Generation, title: &str) -> String {
+    let pip_spec = match generation {
+        Generation::V06 => ">=0.6,<0.7",
+        Generation::V07 => ">=0.7,<0.8",
+    };
+    template
+        .replace("{{title}}", title)
+        .replace("{{generation}}", generation_text(generation))
+        .replace("{{jugglerVersion}}", juggler_version(generation))
+        .replace("{{pipSpec}}", pip_spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+
+    fn new_in(dir: &Path, generation: Generation) -> Created {
+        create(&NewDashboard {
+            dir: dir.to_owned(),
+            generation,
+            title: "Tank <farm> \"north\"".into(),
+            force: false,
+        })
+        .expect("created")
+    }
+
+    #[test]
+    fn each_generation_vendors_its_own_juggler_with_licences() {
+        for (generation, version) in [(Generation::V06, "0.6.18"), (Generation::V07, "0.7.0")] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let project = dir.path().join("dash");
+            let created = new_in(&project, generation);
+            assert!(created.kept.is_empty());
+            let manifest =
+                std::fs::read_to_string(project.join("vendor/@hat-open/juggler/package.json"))
+                    .expect("the vendored juggler");
+            assert!(
+                manifest.contains(&format!("\"version\": \"{version}\"")),
+                "{manifest}"
+            );
+            assert!(!project.join("vendor").join(JUGGLER_07).exists());
+            for licence in [
+                "vendor/@hat-open/juggler/LICENSE",
+                "vendor/@hat-open/renderer/LICENSE",
+                "vendor/@hat-open/util/LICENSE",
+                "vendor/snabbdom/LICENSE",
+            ] {
+                assert!(project.join(licence).is_file(), "{licence}");
+            }
+            for import in [
+                "vendor/@hat-open/juggler/index.js",
+                "vendor/@hat-open/renderer/index.js",
+                "vendor/@hat-open/util/index.js",
+                "vendor/snabbdom/build/index.js",
+            ] {
+                assert!(project.join(import).is_file(), "{import}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_workspace_is_valid_and_names_its_generation_and_title() {
+        for (generation, text) in [(Generation::V06, "0.6"), (Generation::V07, "0.7")] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            new_in(dir.path(), generation);
+            let ws = Workspace::load(&dir.path().join("workspace.json")).expect("valid");
+            assert_eq!(ws.initial_state["title"], "Tank <farm> \"north\"");
+            assert_eq!(juggler::Generation::from(ws.server.generation), generation);
+            assert_eq!(ws.server.static_dir.as_deref(), Some("."));
+            let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
+            assert!(
+                html.contains("<title>Tank &lt;farm&gt; \"north\"</title>"),
+                "{html}"
+            );
+            assert!(
+                html.contains(&format!("wire generation\n     {text}")),
+                "{html}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_that_is_not_empty_is_refused_unless_forced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("app.js"), "// mine").expect("write");
+        let opts = NewDashboard {
+            dir: dir.path().to_owned(),
+            generation: Generation::V06,
+            title: DEFAULT_TITLE.into(),
+            force: false,
+        };
+        let err = create(&opts).expect_err("refused").to_string();
+        assert!(
+            err.contains("is not empty") && err.contains("--force"),
+            "{err}"
+        );
+        assert!(!dir.path().join("index.html").exists(), "nothing written");
+        let created = create(&NewDashboard {
+            force: true,
+            ..opts
+        })
+        .expect("forced");
+        assert_eq!(created.kept, vec!["app.js".to_owned()]);
+        assert!(created.written.contains(&"index.html".to_owned()));
+        let mine = std::fs::read_to_string(dir.path().join("app.js")).expect("read");
+        assert_eq!(mine, "// mine", "a file that was there is kept");
+    }
+}

@@ -1,0 +1,117 @@
+// `juggler-studio new DIR --generation G`, as a new user would use it: the
+// folder it writes is served by `juggler-studio serve DIR/workspace.json`
+// and, unchanged, by the reference Python server of the same generation
+// (the folder's own server.py on hat-juggler 0.6.x / 0.7.x); in headless
+// Chromium the page shows the same state from both, its button's request
+// is answered and its effect shows, and the page logs no error.
+//
+// Environment: JUGGLER_STUDIO, CHROMIUM as in e2e.test.mjs;
+// REFERENCE_PYTHON (hat-juggler 0.6, default .venv/ref06/bin/python) and
+// REFERENCE_PYTHON_07 (hat-juggler 0.7, default .venv/ref07/bin/python).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { launchChromium } from '../common/browser.mjs';
+import { freePort, startProcess, startStudio } from '../common/process.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
+const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const pythons = {
+    '0.6': process.env.REFERENCE_PYTHON ?? path.join(root, '.venv', 'ref06', 'bin', 'python'),
+    '0.7': process.env.REFERENCE_PYTHON_07 ?? path.join(root, '.venv', 'ref07', 'bin', 'python'),
+};
+const artifacts = path.join(here, 'artifacts');
+const WAIT_MS = 15000;
+
+const cleanups = [];
+let context;
+
+before(async () => {
+    for (const [file, fix] of [[studioBin, "run 'cargo build -p studio --bin juggler-studio'"],
+                               [chromiumBin, 'apt-get install chromium'],
+                               ...Object.values(pythons).map(p => [p, 'run scripts/test.sh once: it makes .venv/ref06 and .venv/ref07'])]) {
+        assert.ok(fs.existsSync(file), `${file} is missing: ${fix}`);
+    }
+    context = await launchChromium(chromium, chromiumBin, cleanups, { prefix: 'juggler-new-chromium-' });
+});
+
+after(async () => {
+    await context?.close();
+    for (const f of cleanups.reverse()) await f();
+});
+
+
+/** What the page shows of the state, once it shows it. */
+async function shown(page) {
+    await page.waitForSelector('#level-value', { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'connected',
+        null, { timeout: WAIT_MS });
+    return page.evaluate(() => ({
+        title: document.getElementById('title').textContent,
+        level: document.getElementById('level-value').textContent,
+        devices: [...document.querySelectorAll('#devices tbody tr')].map(tr =>
+            [...tr.querySelectorAll('td')].slice(0, 2).map(td => td.querySelector('.pill')?.textContent ?? td.textContent)),
+    }));
+}
+
+/** Opens the dashboard at `url`, checks what it shows, presses the second
+ * device's Acknowledge and waits for the answer and its effect. */
+async function exercise(url, label) {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', e => problems.push(`pageerror: ${e}`));
+    page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    try {
+        await page.goto(url);
+        const seen = await shown(page);
+        await page.click('#devices tbody tr:nth-child(2) button');
+        await page.waitForSelector('#devices tbody tr:nth-child(2) .acknowledged', { timeout: WAIT_MS });
+        const answer = await page.textContent('#answer');
+        assert.match(answer, /device\.acknowledge → \{"acknowledged":2\}/);
+        assert.deepEqual(problems, [], `${label}: the page logged errors`);
+        return seen;
+    } catch (e) {
+        fs.mkdirSync(artifacts, { recursive: true });
+        await page.screenshot({ path: path.join(artifacts, `new-${label}-failure.png`) }).catch(() => {});
+        throw e;
+    } finally {
+        await page.close();
+    }
+}
+
+for (const generation of ['0.6', '0.7']) {
+    test(`new --generation ${generation}: served by the studio and by the reference, the same page works`, { timeout: 120000 }, async () => {
+        const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-new-'));
+        cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
+        const dir = path.join(parent, 'dash');
+        const out = execFileSync(studioBin, ['new', dir, '--generation', generation, '--name', 'Tank farm'],
+            { encoding: 'utf8' });
+        assert.match(out, /Created .*dash/);
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'vendor', '@hat-open', 'juggler', 'package.json'), 'utf8'));
+        assert.equal(manifest.version, generation === '0.6' ? '0.6.18' : '0.7.0');
+
+        const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
+            '--port', '0', '--control-port', '0'], cleanups, ['dashboard']);
+        const fromStudio = await exercise(studio.dashboard, `studio-${generation}`);
+        assert.equal(fromStudio.title, 'Tank farm');
+        assert.equal(fromStudio.level, '42.5');
+        assert.deepEqual(fromStudio.devices, [['Pump 1', 'running'], ['Pump 2', 'alarm'], ['Valve 1', 'open']]);
+
+        // The same folder, unchanged, behind the reference of its generation.
+        const before = fs.readdirSync(dir).sort();
+        const port = await freePort();
+        await startProcess(pythons[generation], [path.join(dir, 'server.py'), '--port', String(port)], cleanups, {
+            ready: line => line.startsWith('serving '), what: `the reference back end (hat-juggler ${generation})`,
+        });
+        const fromReference = await exercise(`http://127.0.0.1:${port}/`, `reference-${generation}`);
+        assert.deepEqual(fromReference, fromStudio, 'the same state from both');
+        assert.deepEqual(fs.readdirSync(dir).sort(), before, 'the folder is served as it is');
+    });
+}
