@@ -26,6 +26,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod history;
+pub mod mock;
 pub mod model;
 pub mod proxy;
 pub mod recording;

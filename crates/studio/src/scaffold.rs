@@ -67,7 +67,7 @@ pub fn cli(args: NewArgs) -> std::process::ExitCode {
                 created.written.len(),
                 created.kept.len(),
                 juggler_version(opts.generation),
-                generation_text(opts.generation),
+                opts.generation,
             );
             println!("Next:");
             println!("  juggler-studio serve {dir}/workspace.json   # serve it, edit it live");
@@ -78,13 +78,6 @@ pub fn cli(args: NewArgs) -> std::process::ExitCode {
             eprintln!("error: {e}");
             std::process::ExitCode::from(2)
         }
-    }
-}
-
-fn generation_text(generation: Generation) -> &'static str {
-    match generation {
-        Generation::V06 => "0.6",
-        Generation::V07 => "0.7",
     }
 }
 
@@ -271,7 +264,7 @@ fn fill(template: &str, generation: Generation, title: &str) -> String {
     };
     template
         .replace("{{title}}", title)
-        .replace("{{generation}}", generation_text(generation))
+        .replace("{{generation}}", &generation.to_string())
         .replace("{{jugglerVersion}}", juggler_version(generation))
         .replace("{{pipSpec}}", pip_spec)
 }

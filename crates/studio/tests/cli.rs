@@ -1,11 +1,14 @@
 //! The `juggler-studio` binary: `--help`, `check`, `serve` and `connect`,
 //! on `127.0.0.1:0`, every wait bounded.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use std::io::BufReader;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::cli::Running;
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 use predicates::prelude::*;
@@ -160,79 +163,16 @@ fn check_refuses_a_future_version_and_leaves_it_alone() {
 
 // ---- serve ----------------------------------------------------------------------
 
-/// A child process, killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Lines of the child's stdout, read on a thread.
-fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Reads lines until one starts with `stop`; all the lines read so far.
-fn read_until(lines: &mpsc::Receiver<String>, stop: &str) -> Vec<String> {
-    let start = Instant::now();
-    let mut seen = Vec::new();
-    loop {
-        let left = DEADLINE.saturating_sub(start.elapsed());
-        match lines.recv_timeout(left) {
-            Ok(line) => {
-                let done = line.trim_start().starts_with(stop);
-                seen.push(line);
-                if done {
-                    return seen;
-                }
-            }
-            Err(e) => panic!("no line starting {stop:?} ({e}); read {seen:?}"),
-        }
-    }
-}
-
-/// The value after `label:` in the printed lines.
-fn printed<'a>(lines: &'a [String], label: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|l| l.trim().strip_prefix(label))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("no {label:?} line in {lines:?}"))
-}
-
 #[test]
 fn serve_prints_the_dashboard_juggler_and_control_urls() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "ws.json", GOOD);
-    let mut child = Command::new(cargo_bin!("juggler-studio"))
-        .arg("serve")
-        .arg(&file)
-        .args(["--port", "0", "--control-port", "0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start juggler-studio serve");
-    let lines = lines_of(&mut child);
-    let _running = Running(child);
-    let seen = read_until(&lines, "Press Ctrl+C");
-
-    let dashboard = printed(&seen, "dashboard:").to_owned();
-    let juggler_url = printed(&seen, "juggler:").to_owned();
-    let control = printed(&seen, "control:").to_owned();
+    let file = file.to_str().expect("utf-8 path");
+    let mut running = Running::start(&["serve", file, "--port", "0", "--control-port", "0"]);
+    running.until("Press Ctrl+C");
+    let dashboard = running.printed("dashboard:");
+    let juggler_url = running.printed("juggler:");
+    let control = running.printed("control:");
     assert!(dashboard.starts_with("http://127.0.0.1:"), "{dashboard}");
     assert!(
         !dashboard.ends_with(":8080/"),
@@ -473,13 +413,12 @@ fn serve_beyond_loopback_warns_about_what_is_exposed() {
             .spawn()
             .expect("start juggler-studio serve");
         let stderr = child.stderr.take().expect("stderr");
-        let lines = lines_of(&mut child);
-        let mut running = Running(child);
-        read_until(&lines, "Press Ctrl+C");
+        let mut running = Running::of(child);
+        running.until("Press Ctrl+C");
         // The warning goes out before "Press Ctrl+C"; stop the process so
         // that its stderr ends, then read all of it.
-        let _ = running.0.kill();
-        let _ = running.0.wait();
+        let _ = running.child.kill();
+        let _ = running.child.wait();
         let mut text = String::new();
         std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).expect("read");
         let warning = text.lines().find(|l| l.starts_with("warning:"));

@@ -3,11 +3,14 @@
 //! scenario, and the exit code and the report say so. On `127.0.0.1:0`,
 //! every wait bounded.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+use common::cli::Running;
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 use predicates::prelude::*;
@@ -54,15 +57,11 @@ fn studio() -> assert_cmd::Command {
 
 /// A `run` in the background: its stdout line by line, its stderr at the
 /// end; killed if the test ends first.
-struct Run {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    out: Vec<String>,
-}
+struct Run(Running);
 
 impl Run {
     fn start(args: &[&str]) -> Run {
-        let mut child = Command::new(cargo_bin!("juggler-studio"))
+        let child = Command::new(cargo_bin!("juggler-studio"))
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -70,68 +69,34 @@ impl Run {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start juggler-studio run");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Run {
-            child,
-            lines,
-            out: Vec::new(),
-        }
+        Run(Running::of(child))
     }
 
     /// The address printed on the line starting with `label`.
     fn printed(&mut self, label: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let left = DEADLINE.saturating_sub(start.elapsed());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {label:?} line; stdout so far: {:?}", self.out));
-            self.out.push(line.clone());
-            if let Some(rest) = line.trim_start().strip_prefix(label) {
-                return rest.trim().to_owned();
-            }
-        }
+        self.0.printed(label)
     }
 
     /// Waits for the exit: status, all of stdout, stderr.
     fn finish(mut self) -> (ExitStatus, String, String) {
         let start = Instant::now();
         let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
+            if let Some(status) = self.0.child.try_wait().expect("try_wait") {
                 break status;
             }
             assert!(
                 start.elapsed() < DEADLINE,
                 "juggler-studio run did not exit; stdout so far: {:?}",
-                self.out
+                self.0.seen
             );
             std::thread::sleep(Duration::from_millis(50));
         };
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.out.push(line);
-        }
+        let out = self.0.rest(Duration::from_secs(5)).join("\n");
         let mut err = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
+        if let Some(mut stderr) = self.0.child.stderr.take() {
             let _ = stderr.read_to_string(&mut err);
         }
-        (status, self.out.join("\n"), err)
-    }
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        (status, out, err)
     }
 }
 

@@ -5,13 +5,12 @@
 //! a recording and its replay, a saved workspace file, and the proxy — run
 //! through the `juggler-studio` binary as a user would.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
-use assert_cmd::cargo::cargo_bin;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::cli::Running;
 use juggler::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
@@ -43,59 +42,6 @@ fn assert_exact(text: &str, what: &str) {
         let shown: String = needle.chars().take(40).collect();
         assert!(text.contains(needle), "{what} lost {shown}…");
     }
-}
-
-/// A child process, killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `juggler-studio ARGS…` and reads its printed addresses.
-fn start(args: &[&str], stop: &str) -> (Running, Vec<String>) {
-    let mut child = Command::new(cargo_bin!("juggler-studio"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start juggler-studio");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let running = Running(child);
-    let start = Instant::now();
-    let mut seen = Vec::new();
-    loop {
-        let left = DEADLINE.saturating_sub(start.elapsed());
-        let line = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|e| panic!("no line starting {stop:?} ({e}); read {seen:?}"));
-        let done = line.trim_start().starts_with(stop);
-        seen.push(line);
-        if done {
-            return (running, seen);
-        }
-    }
-}
-
-fn printed(lines: &[String], label: &str) -> String {
-    lines
-        .iter()
-        .find_map(|l| l.trim().strip_prefix(label))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|| panic!("no {label:?} line in {lines:?}"))
 }
 
 async fn connect(url: &str) -> Client {
@@ -156,12 +102,9 @@ async fn numbers_and_nesting_come_out_as_they_went_in() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ws = write_workspace(dir.path());
     let ws_arg = ws.to_str().expect("utf-8 path");
-    let (_serve, lines) = start(
-        &["serve", ws_arg, "--port", "0", "--control-port", "0"],
-        "Press Ctrl+C",
-    );
-    let juggler_url = printed(&lines, "juggler:");
-    let control_url = printed(&lines, "control:");
+    let mut serve = Running::start(&["serve", ws_arg, "--port", "0", "--control-port", "0"]);
+    let juggler_url = serve.printed("juggler:");
+    let control_url = serve.printed("control:");
     let values = values();
 
     // The server: the initial state from the file, and an echo.
@@ -213,11 +156,8 @@ async fn numbers_and_nesting_come_out_as_they_went_in() {
     let text = std::fs::read_to_string(&recording).expect("read the recording");
     assert_exact(&text, "the recording");
     let rec_arg = recording.to_str().expect("utf-8 path");
-    let (_replay, lines) = start(
-        &["replay", rec_arg, "--speed", "100", "--port", "0"],
-        "recording:",
-    );
-    let replay_url = printed(&lines, "juggler:");
+    let mut replay = Running::start(&["replay", rec_arg, "--speed", "100", "--port", "0"]);
+    let replay_url = replay.printed("juggler:");
     let watcher = connect(&replay_url).await;
     wait_text(&watcher, "/again/i", BIG).await;
     assert_exact(&watcher.state().data()["again"].to_string(), "the replay");
@@ -230,11 +170,8 @@ async fn numbers_and_nesting_come_out_as_they_went_in() {
     let file: Value = juggler::json::from_str(&text, DEPTH + 10).expect("the file parses");
     assert_exact(&file.to_string(), "the saved workspace");
     let saved_arg = saved.to_str().expect("utf-8 path");
-    let (_reopened, lines) = start(
-        &["serve", saved_arg, "--port", "0", "--control-port", "0"],
-        "Press Ctrl+C",
-    );
-    let reopened = connect(&printed(&lines, "juggler:")).await;
+    let mut reopen = Running::start(&["serve", saved_arg, "--port", "0", "--control-port", "0"]);
+    let reopened = connect(&reopen.printed("juggler:")).await;
     wait_text(&reopened, "/again/i", BIG).await;
     assert_exact(
         &reopened.state().data().to_string(),
@@ -242,11 +179,8 @@ async fn numbers_and_nesting_come_out_as_they_went_in() {
     );
 
     // The proxy, in front of the studio's own server.
-    let (_proxy, lines) = start(
-        &["proxy", &juggler_url, "--port", "0", "--control-port", "0"],
-        "Point your dashboard",
-    );
-    let browser = connect(&printed(&lines, "juggler:")).await;
+    let mut proxy = Running::start(&["proxy", &juggler_url, "--port", "0", "--control-port", "0"]);
+    let browser = connect(&proxy.printed("juggler:")).await;
     wait_text(&browser, "/again/i", BIG).await;
     assert_exact(&browser.state().data().to_string(), "the proxied state");
     let echoed = send(&browser, "echo", values.clone()).await;

@@ -33,6 +33,7 @@ use studio::app::{Studio, StudioOptions, UiSource};
         juggler-studio connect ws://host:8080/ws --send echo '{\"a\":1}'\n  \
         juggler-studio record ws://host:8080/ws -o bug.ndjson   # record a session\n  \
         juggler-studio replay bug.ndjson --speed 4  # play it to the demo dashboard\n  \
+        juggler-studio mock bug.ndjson -o mock.json # a workspace that answers as the back end did\n  \
         juggler-studio proxy ws://plant:8080/ws --static-dir dist --ui   # watch a real server\n  \
         juggler-studio run ws.json --scenario smoke --browser   # test a dashboard\n  \
         juggler-studio check ws.json               # validate a workspace file"
@@ -156,6 +157,9 @@ enum Command {
     /// vendored packages, a workspace for the studio and a hat-juggler
     /// back end that serves the same folder.
     New(studio::scaffold::NewArgs),
+    /// Make a workspace that mocks a recorded back end: its first state,
+    /// rules answering each request as it did, its notifications as presets.
+    Mock(studio::mock::MockArgs),
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -270,6 +274,7 @@ fn main() -> ExitCode {
             } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
             Command::New(args) => Ok(studio::scaffold::cli(args)),
+            Command::Mock(args) => Ok(studio::mock::cli(args)),
             Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
             Command::Proxy {
                 upstream,

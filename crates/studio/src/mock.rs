@@ -1,0 +1,338 @@
+//! A mock made from the real back end: a workspace built from a recording,
+//! so a dashboard can be developed offline against something that answers
+//! and changes the way the recorded back end did.
+//!
+//! - the initial state is the first recorded state;
+//! - each request seen gets a rule answering what the back end answered:
+//!   one rule per distinct request data (matched on it) with the most
+//!   recent answer, or a `cycle` of the distinct answers, and a catch-all
+//!   per name for data never seen;
+//! - when the recorded state changed right after an answer (before the
+//!   next request), the rule sets the state the way it changed: the
+//!   smallest subtree that holds every change, at its recorded value;
+//! - the notifications seen become notify presets;
+//! - the generation is the recorded one.
+//!
+//! Pure: a recording in, a workspace out.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::error::Result;
+use crate::recording::{Event, Recording, Timeline};
+use crate::rules::{Action, NameMatch, Rule, RuleMatch};
+use crate::workspace::{NotifyPreset, Workspace};
+
+/// How a rule answers a request that the back end answered more than once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Answers {
+    /// The most recent answer.
+    #[default]
+    Latest,
+    /// The distinct answers in turn, as recorded.
+    Cycle,
+}
+
+/// A state change that followed a request's answer closer than this (ms)
+/// belongs to it, unless another request came first.
+const AFTER_ANSWER_MS: f64 = 1_000.0;
+
+/// The most notify presets taken (the first distinct ones seen).
+const MAX_PRESETS: usize = 50;
+
+/// One request seen, with what followed it.
+struct Seen {
+    name: String,
+    data: Value,
+    success: bool,
+    answer: Value,
+    /// Where the state changed and to what, if it did.
+    set_state: Option<(Value, Value)>,
+}
+
+/// `juggler-studio mock`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MockArgs {
+    /// The recording (from the Client, Connections or Proxy pane's Record,
+    /// or `juggler-studio record`, which holds no requests).
+    pub recording: std::path::PathBuf,
+    /// Where to write the workspace.
+    #[arg(long, short = 'o', value_name = "WORKSPACE.json")]
+    pub out: std::path::PathBuf,
+    /// A request answered more than once: its latest answer, or its
+    /// distinct answers in turn.
+    #[arg(long, value_enum, default_value = "latest")]
+    pub answers: Answers,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.
+pub fn cli(args: MockArgs) -> std::process::ExitCode {
+    let result = (|| -> Result<Workspace> {
+        if args.out.exists() && !args.force {
+            return Err(crate::error::Error::Invalid(format!(
+                "{} exists: choose another --out, or add --force to overwrite it",
+                args.out.display()
+            )));
+        }
+        let recording = Recording::read(&args.recording)?;
+        let ws = workspace_from(&recording, args.answers)?;
+        ws.save(&args.out)?;
+        Ok(ws)
+    })();
+    match result {
+        Ok(ws) => {
+            println!(
+                "Wrote {}: the first recorded state, {} rules, {} notify presets (generation {}).",
+                args.out.display(),
+                ws.rules.len(),
+                ws.notify_presets.len(),
+                juggler::Generation::from(ws.server.generation),
+            );
+            if ws.rules.is_empty() {
+                println!(
+                    "The recording holds no requests (a `juggler-studio record` session sends \
+                     none): record a dashboard's connection, a proxied browser or a Client \
+                     pane session to get rules."
+                );
+            }
+            println!("Serve it: juggler-studio serve {}", args.out.display());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace that mocks the recorded back end.
+pub fn workspace_from(recording: &Recording, answers: Answers) -> Result<Workspace> {
+    let timeline = Timeline::new(recording.entries.clone())?;
+    let seen = requests(&timeline)?;
+    let mut ws = Workspace {
+        initial_state: first_state(&timeline)?,
+        rules: rules(&seen, answers),
+        notify_presets: presets(&timeline),
+        ..Workspace::default()
+    };
+    ws.server.generation = match recording.header.generation.as_str() {
+        "0.7" => juggler::Generation::V07.into(),
+        _ => juggler::Generation::V06.into(),
+    };
+    Ok(ws)
+}
+
+/// The state after the first state entry (a recording starts with the
+/// whole state).
+fn first_state(timeline: &Timeline) -> Result<Value> {
+    let first = timeline
+        .entries()
+        .iter()
+        .position(|e| matches!(e.event, Event::State { .. }));
+    match first {
+        Some(i) => timeline.state_at(i + 1),
+        None => Ok(Value::Null),
+    }
+}
+
+/// Every answered request (pings left out), in order.
+fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
+    let entries = timeline.entries();
+    let mut out = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Event::Request { id, name, data } = &entry.event else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        let answer = entries[i + 1..]
+            .iter()
+            .enumerate()
+            .find_map(|(k, e)| match &e.event {
+                Event::Response {
+                    id: rid,
+                    success,
+                    data,
+                } if rid == id => Some((i + 1 + k, e.t, *success, data.clone())),
+                _ => None,
+            });
+        let Some((at, t, success, answer)) = answer else {
+            continue;
+        };
+        let end = changes_end(entries, i, at, t);
+        let before = timeline.state_at(i + 1)?;
+        let after = timeline.state_at(end)?;
+        out.push(Seen {
+            name: name.clone(),
+            data: data.clone(),
+            success,
+            answer,
+            set_state: changed_subtree(&before, &after),
+        });
+    }
+    Ok(out)
+}
+
+/// The entry index up to which state changes belong to the request at
+/// `request`, answered at `answer` (time `t`): until the next request or
+/// notification, or [`AFTER_ANSWER_MS`] after the answer.
+fn changes_end(
+    entries: &[crate::recording::Entry],
+    request: usize,
+    answer: usize,
+    t: f64,
+) -> usize {
+    let mut end = answer + 1;
+    for (k, e) in entries.iter().enumerate().skip(request + 1) {
+        match &e.event {
+            Event::Request { .. } | Event::Notify { .. } if k > answer => break,
+            Event::State { .. } if k > answer && e.t - t > AFTER_ANSWER_MS => break,
+            _ => {}
+        }
+        end = k + 1;
+    }
+    end.max(answer + 1)
+}
+
+/// The smallest subtree holding every difference of `after` from
+/// `before`: `(path, value)` for a `setState`, `None` when equal.
+fn changed_subtree(before: &Value, after: &Value) -> Option<(Value, Value)> {
+    if before == after {
+        return None;
+    }
+    let mut path = Vec::new();
+    let (mut b, mut a) = (before, after);
+    loop {
+        let step = match (b, a) {
+            (Value::Object(bo), Value::Object(ao)) => {
+                let mut differ = ao
+                    .iter()
+                    .filter(|(k, v)| bo.get(*k) != Some(v))
+                    .map(|(k, _)| k)
+                    .chain(bo.keys().filter(|k| !ao.contains_key(*k)));
+                match (differ.next(), differ.next()) {
+                    (Some(k), None) if bo.contains_key(k) && ao.contains_key(k) => {
+                        (json!(k), &bo[k], &ao[k])
+                    }
+                    _ => break,
+                }
+            }
+            (Value::Array(ba), Value::Array(aa)) if ba.len() == aa.len() => {
+                let mut differ = ba.iter().zip(aa).enumerate().filter(|(_, (x, y))| x != y);
+                match (differ.next(), differ.next()) {
+                    (Some((i, (x, y))), None) => (json!(i), x, y),
+                    _ => break,
+                }
+            }
+            _ => break,
+        };
+        path.push(step.0);
+        (b, a) = (step.1, step.2);
+    }
+    Some((Value::Array(path), a.clone()))
+}
+
+/// Rules: per name, one per distinct data (most data first, so a rule for
+/// `{"id": 1}` does not shadow one for `{"id": 1, "x": 2}`), then one for
+/// any data.
+fn rules(seen: &[Seen], answers: Answers) -> Vec<Rule> {
+    let mut by_name: BTreeMap<&str, Vec<&Seen>> = BTreeMap::new();
+    for s in seen {
+        by_name.entry(&s.name).or_default().push(s);
+    }
+    let mut out = Vec::new();
+    for (name, all) in by_name {
+        let mut by_data: Vec<(&Value, Vec<&Seen>)> = Vec::new();
+        for s in &all {
+            match by_data.iter_mut().find(|(d, _)| **d == s.data) {
+                Some((_, v)) => v.push(s),
+                None => by_data.push((&s.data, vec![s])),
+            }
+        }
+        by_data.sort_by_key(|(d, _)| std::cmp::Reverse(d.to_string().len()));
+        let distinct = by_data.len();
+        for (n, (data, group)) in by_data.into_iter().enumerate() {
+            let matcher = (distinct > 1 && !data.is_null()).then(|| data.clone());
+            out.push(rule(name, n, matcher, &group, answers));
+        }
+        if distinct > 1 {
+            out.push(rule(name, distinct, None, &all, answers));
+        }
+    }
+    out
+}
+
+fn rule(name: &str, n: usize, data: Option<Value>, seen: &[&Seen], answers: Answers) -> Rule {
+    let id = if n == 0 {
+        format!("mock {name}")
+    } else {
+        format!("mock {name} #{}", n + 1)
+    };
+    Rule {
+        id,
+        enabled: true,
+        matcher: RuleMatch {
+            name: NameMatch::Exact(name.to_owned()),
+            data,
+        },
+        delay_ms: 0,
+        action: action(seen, answers),
+    }
+}
+
+/// What the back end did: the latest answer (setting the state when it
+/// changed after it), or the distinct successful answers in turn.
+fn action(seen: &[&Seen], answers: Answers) -> Action {
+    let Some(latest) = seen.last() else {
+        return Action::Respond { value: Value::Null };
+    };
+    if !latest.success {
+        return Action::Fail {
+            value: latest.answer.clone(),
+        };
+    }
+    if let Some((path, value)) = &latest.set_state {
+        return Action::SetState {
+            path: path.clone(),
+            value: value.clone(),
+            respond: latest.answer.clone(),
+        };
+    }
+    let mut distinct: Vec<Value> = Vec::new();
+    for s in seen.iter().filter(|s| s.success) {
+        if !distinct.contains(&s.answer) {
+            distinct.push(s.answer.clone());
+        }
+    }
+    match answers {
+        Answers::Cycle if distinct.len() > 1 => Action::Cycle { values: distinct },
+        _ => Action::Respond {
+            value: latest.answer.clone(),
+        },
+    }
+}
+
+/// The distinct notifications seen, in order.
+fn presets(timeline: &Timeline) -> Vec<NotifyPreset> {
+    let mut out: Vec<NotifyPreset> = Vec::new();
+    for entry in timeline.entries() {
+        if let Event::Notify { name, data } = &entry.event
+            && !out.iter().any(|p| p.name == *name && p.data == *data)
+            && out.len() < MAX_PRESETS
+        {
+            out.push(NotifyPreset {
+                name: name.clone(),
+                data: data.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

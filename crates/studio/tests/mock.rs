@@ -1,0 +1,237 @@
+//! `juggler-studio mock` on a recording of the real back end (the
+//! reference `hat-juggler`, both generations, from the venvs that
+//! `scripts/test.sh` makes): a dashboard that sends the mock the same
+//! requests sees the same answers and the same state changes as it did
+//! from the real back end.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::cli::Running;
+use juggler::{Client, ClientBuilder, Generation};
+use serde_json::{Value, json};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Python of a venv with the reference (made by scripts/test.sh).
+fn python(generation: &str) -> PathBuf {
+    let venv = if generation == "0.7" {
+        "ref07"
+    } else {
+        "ref06"
+    };
+    let path = repo().join(".venv").join(venv).join("bin/python");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh once (it makes .venv/ref06 and .venv/ref07 \
+         with the reference hat-juggler)",
+        path.display()
+    );
+    path
+}
+
+/// The reference's bench server, on a free port.
+fn reference(generation: &str) -> (Running, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = std::process::Command::new(python(generation))
+        .arg(repo().join("tests/interop/reference_bench_server.py"))
+        .args(["--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the reference server");
+    let mut running = Running::of(child);
+    let url = running.printed("READY");
+    (running, url)
+}
+
+async fn connect(url: &str, generation: Generation) -> Client {
+    tokio::time::timeout(
+        DEADLINE,
+        ClientBuilder::new(url).generation(generation).connect(),
+    )
+    .await
+    .expect("in time")
+    .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
+}
+
+async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {what}"))
+}
+
+/// The requests a dashboard sends: some change the state, one fails.
+fn requests() -> Vec<(&'static str, Value)> {
+    vec![
+        ("state.set", json!({"path": ["pump", "on"], "value": true})),
+        ("echo", json!({"hello": [1, 2.5, "x"]})),
+        (
+            "state.set",
+            json!({"path": ["alarms"], "value": [{"id": 7, "text": "low"}]}),
+        ),
+        ("state.set", json!({"path": ["pump", "on"], "value": false})),
+        ("no.such.request", json!(1)),
+        (
+            "state.set",
+            json!({"path": ["alarms", 0, "acked"], "value": true}),
+        ),
+    ]
+}
+
+/// What a dashboard sees for each request: the answer (or the error) and
+/// the state after it. `send` sends a request and gives the answer; the
+/// state is read from `state` once it stops changing for the request.
+async fn session<F, Fut>(send: F, state: impl Fn() -> Value) -> Vec<(Result<Value, Value>, Value)>
+where
+    F: Fn(&'static str, Value) -> Fut,
+    Fut: Future<Output = Result<Value, Value>>,
+{
+    let mut seen = Vec::new();
+    for (name, data) in requests() {
+        let answer = send(name, data.clone()).await;
+        let want = expected_after(&seen, name, &data);
+        within(&format!("the state after {name} {data}"), async {
+            while state() != want {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        seen.push((answer, state()));
+    }
+    seen
+}
+
+/// The state the bench contract leads to after this request.
+fn expected_after(seen: &[(Result<Value, Value>, Value)], name: &str, data: &Value) -> Value {
+    let before = seen.last().map(|(_, s)| s.clone()).unwrap_or(Value::Null);
+    if name != "state.set" {
+        return before;
+    }
+    let storage = juggler::Storage::with_data(before);
+    let path = juggler::Path::from_json(&data["path"]).expect("a path");
+    storage.set(path, data["value"].clone());
+    storage.data()
+}
+
+async fn cmd(control: &Client, name: &str, data: Value) -> Value {
+    within(name, control.send(name, data))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+async fn mock_matches_the_back_end(generation_text: &str) {
+    let generation: Generation = generation_text.parse().expect("a generation");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_reference, reference_url) = reference(generation_text);
+
+    // Record a studio session with the real back end.
+    let mut studio = Running::start(&["serve", "--port", "0", "--control-port", "0"]);
+    let control = connect(&studio.printed("control:"), Generation::V06).await;
+    let remote = cmd(
+        &control,
+        "remote.connect",
+        json!({"target": {"url": reference_url, "generation": generation_text}}),
+    )
+    .await;
+    let id = remote["id"].as_str().expect("a session id").to_owned();
+    let pointer = format!("/remotes/{id}/status/kind");
+    within("the session to connect", async {
+        while control.state().data().pointer(&pointer) != Some(&json!("connected")) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let recording = dir.path().join("backend.ndjson");
+    let rec = cmd(
+        &control,
+        "record.start",
+        json!({"path": recording, "remote": id}),
+    )
+    .await;
+    let state_pointer = format!("/remotes/{id}/state");
+    let real = session(
+        |name, data| {
+            let (control, id) = (&control, &id);
+            async move {
+                match control
+                    .send("remote.send", json!({"id": id, "name": name, "data": data}))
+                    .await
+                {
+                    Ok(v) => Ok(v),
+                    Err(juggler::Error::Juggler(e)) => Err(e["data"].clone()),
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            }
+        },
+        || {
+            let model = control.state().data();
+            model
+                .pointer(&state_pointer)
+                .cloned()
+                .unwrap_or(Value::Null)
+        },
+    )
+    .await;
+    cmd(&control, "record.stop", json!({"id": rec["id"]})).await;
+
+    // The mock, served, and a dashboard sending it the same requests.
+    let workspace = dir.path().join("mock.json");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
+        .arg("mock")
+        .arg(&recording)
+        .arg("--out")
+        .arg(&workspace)
+        .output()
+        .expect("run mock");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "mock failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ws_arg = workspace.to_str().expect("utf-8 path");
+    let mut served = Running::start(&["serve", ws_arg, "--port", "0", "--control-port", "0"]);
+    let dashboard = connect(&served.printed("juggler:"), generation).await;
+    let mocked = session(
+        |name, data| {
+            let dashboard = &dashboard;
+            async move {
+                dashboard.send(name, data).await.map_err(|e| match e {
+                    juggler::Error::Juggler(v) => v,
+                    other => panic!("{name}: {other}"),
+                })
+            }
+        },
+        || dashboard.state().data(),
+    )
+    .await;
+    for (i, ((name, data), (real, mocked))) in
+        requests().iter().zip(real.iter().zip(&mocked)).enumerate()
+    {
+        assert_eq!(
+            real, mocked,
+            "request {i}: {name} {data} (generation {generation_text})"
+        );
+    }
+    drop(studio);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_of_the_reference_answers_and_changes_state_as_it_did_06() {
+    mock_matches_the_back_end("0.6").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_of_the_reference_answers_and_changes_state_as_it_did_07() {
+    mock_matches_the_back_end("0.7").await;
+}
