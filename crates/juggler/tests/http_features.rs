@@ -19,9 +19,20 @@ async fn http(
     path: &str,
     extra: &str,
 ) -> (u16, String, String) {
+    http_as(addr, method, path, "localhost", extra).await
+}
+
+/// [`http`] with this `Host`.
+async fn http_as(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &str,
+) -> (u16, String, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let req =
-        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n");
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n");
     s.write_all(req.as_bytes()).await.expect("write");
     let mut buf = Vec::new();
     within(s.read_to_end(&mut buf)).await.expect("read");
@@ -306,5 +317,65 @@ async fn refusals_carry_cache_control_too() {
         head.to_lowercase().contains("cache-control: no-cache"),
         "{head}"
     );
+    server.shutdown().await;
+}
+
+/// A server that answers only its own sites refuses a foreign `Host` on
+/// every route (DNS rebinding) and a foreign `Origin` (cross-site WebSocket
+/// hijacking), answers its own addresses and the configured ones, and
+/// leaves clients that send no `Origin` alone.
+#[tokio::test]
+async fn own_sites_only() {
+    use juggler::server::SitePolicy;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let tree = static_tree();
+    let (server, _) = serve(
+        ServerBuilder::new()
+            .static_dir(tree.path().join("www"))
+            .sites(SitePolicy {
+                extra: vec!["plant.example".into()],
+                hint: "add it to the allowed sites".into(),
+            }),
+    )
+    .await;
+    let addr = server.local_addr();
+    let own = format!("127.0.0.1:{}", addr.port());
+    let local = format!("localhost:{}", addr.port());
+    for (host, want) in [
+        (own.as_str(), 200),
+        (local.as_str(), 200),
+        ("plant.example", 200),
+        ("evil.example", 403),
+        ("127.0.0.1:1", 403),
+    ] {
+        let (status, _, _) = http_as(addr, "GET", "/index.html", host, "").await;
+        assert_eq!(status, want, "Host {host}");
+    }
+    let (status, _, body) = http_as(
+        addr,
+        "GET",
+        "/index.html",
+        &own,
+        "Origin: http://evil.example\r\n",
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+
+    let ws = |origin: Option<&str>| {
+        let mut req = server.url().into_client_request().expect("request");
+        if let Some(origin) = origin {
+            req.headers_mut()
+                .insert("Origin", origin.parse().expect("header"));
+        }
+        tokio_tungstenite::connect_async(req)
+    };
+    let own_origin = format!("http://{local}");
+    assert!(within(ws(Some(&own_origin))).await.is_ok(), "its own page");
+    assert!(within(ws(None)).await.is_ok(), "a client without Origin");
+    match within(ws(Some("http://evil.example"))).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("a foreign Origin got {other:?}"),
+    }
     server.shutdown().await;
 }

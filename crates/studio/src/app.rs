@@ -29,6 +29,9 @@ pub struct StudioOptions {
     /// Start the embedded server at once (a failed start is reported in
     /// the model, not as an error of `start`).
     pub start_server: bool,
+    /// Sites allowed besides the server's own, added to the workspace's
+    /// `server.allowedOrigins` (`--allow-origin`).
+    pub allow_origins: Vec<String>,
 }
 
 /// What the control endpoint serves at `/` for a browser.
@@ -72,6 +75,10 @@ impl Studio {
         }
         if let Some(d) = opts.static_dir {
             ws.server.static_dir = Some(d.display().to_string());
+        }
+        if !opts.allow_origins.is_empty() {
+            let allowed = ws.server.allowed_origins.get_or_insert_with(Vec::new);
+            allowed.extend(opts.allow_origins.iter().cloned());
         }
         let demo = if path.is_none() && ws.server.static_dir.is_none() {
             let dir = crate::demo::unpack()?;

@@ -41,6 +41,10 @@ pub struct ProxySettings {
     /// A folder served to browsers (the dashboard), if any.
     #[serde(default)]
     pub static_dir: Option<String>,
+    /// Sites that may use the proxy besides its own pages, as the
+    /// workspace's `server.allowedOrigins`. Default none.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 fn default_host() -> String {
@@ -81,7 +85,14 @@ impl Proxy {
         settings.upstream.client_builder()?;
         let overrides: Overrides = Arc::default();
         let upstreams: Arc<Mutex<HashMap<u64, Client>>> = Arc::default();
-        let mut builder = ServerBuilder::new().autoflush(Some(Duration::from_millis(5)));
+        // A page on another site must not talk to the real back end
+        // through the proxy: its own pages only, as the studio's server.
+        let mut builder = ServerBuilder::new()
+            .autoflush(Some(Duration::from_millis(5)))
+            .sites(juggler::server::SitePolicy {
+                extra: settings.allowed_origins.clone(),
+                hint: crate::workspace::SITES_HINT.into(),
+            });
         if let Some(dir) = &settings.static_dir {
             builder = builder.static_dir(dir);
         }

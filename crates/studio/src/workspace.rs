@@ -51,7 +51,7 @@ use crate::rules::Rule;
 use crate::scenario::Scenario;
 use crate::schemas::Schemas;
 use positions::Positions;
-pub use server_settings::{Generation, ServerSettings, resolve};
+pub use server_settings::{Generation, SITES_HINT, ServerSettings, resolve};
 
 /// The workspace file version this engine reads and writes.
 pub const VERSION: u32 = 1;

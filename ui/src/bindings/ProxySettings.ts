@@ -20,4 +20,9 @@ port: number,
 /**
  * A folder served to browsers (the dashboard), if any.
  */
-staticDir: string | null, };
+staticDir: string | null, 
+/**
+ * Sites that may use the proxy besides its own pages, as the
+ * workspace's `server.allowedOrigins`. Default none.
+ */
+allowedOrigins: Array<string>, };

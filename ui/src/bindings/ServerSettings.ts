@@ -100,7 +100,14 @@ maxPendingRequests: number,
  */
 maxConnections: number, 
 /**
- * WebSocket `Origin`s accepted; `null` accepts any. Default `null`.
+ * Sites that may use the server besides its own. By default (`null`
+ * or `[]`) only its own pages may: every HTTP request's `Host`, and
+ * the `Origin` of a WebSocket handshake or of a page's request, must
+ * be the listening address and port, `localhost`, `127.0.0.1` or
+ * `[::1]` on that port, so that no other web site open in the user's
+ * browser can read the state or send requests. Each entry adds an
+ * origin (`http://plant.example:8080`), a host name on any port
+ * (`plant.example`), or `*` (any site: no check). Default `null`.
  */
 allowedOrigins: Array<string> | null, 
 /**

@@ -70,7 +70,7 @@ export const FIELDS: FieldSpec[] = [
   { key: 'htpasswdFile', label: 'htpasswd file', group: 'Security', kind: 'path', browse: 'htpasswd',
     help: 'Require HTTP Basic auth ($apr1$ or bcrypt entries). Empty: no auth.' },
   { key: 'allowedOrigins', label: 'Allowed origins', group: 'Security', kind: 'lines',
-    placeholder: 'http://localhost:8080', help: 'WebSocket Origins accepted, one per line. Empty: any origin.' },
+    placeholder: 'http://plant.example:8080', help: 'Sites that may use the server besides its own pages (its address, localhost, 127.0.0.1 on its port), one per line: an origin, a host name, or * for any. Empty: its own pages only.' },
   { key: 'autoflush', label: 'Autoflush', group: 'Behaviour', kind: 'optSeconds', min: 0, max: MAX_SECONDS,
     help: 'Seconds during which state changes are gathered into one message (0: each at once), or only when a flush is asked.' },
   { key: 'sharedState', label: 'Shared state', group: 'Behaviour', kind: 'bool',

@@ -57,6 +57,13 @@ pub(crate) fn router(
             basic_auth(htpasswd, req, next)
         }));
     }
+    if shared.sites.is_some() {
+        let shared = shared.clone();
+        router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let shared = shared.clone();
+            async move { own_sites_only(&shared, req, next).await }
+        }));
+    }
     // Outermost, so that refusals (401) carry it too, as the reference does.
     if shared.config.no_cache {
         router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -86,6 +93,30 @@ async fn basic_auth(htpasswd: Arc<Htpasswd>, req: Request, next: Next) -> Respon
         "401: Unauthorized",
     )
         .into_response()
+}
+
+/// Answers only requests of the server's own sites (see `sites.rs`); a
+/// refusal is logged with what to change.
+async fn own_sites_only(shared: &Shared, req: Request, next: Next) -> Response {
+    let Some(sites) = &shared.sites else {
+        return next.run(req).await;
+    };
+    let verdict = {
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        sites.check(header(header::HOST), header(header::ORIGIN))
+    };
+    if let Err(why) = verdict {
+        tracing::warn!(
+            path = req.uri().path(),
+            "refused a request: {why}; {}",
+            sites.hint
+        );
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "this server answers only its own pages (Host and Origin are checked)",
+        );
+    }
+    next.run(req).await
 }
 
 fn refuse(status: StatusCode, why: &'static str) -> Response {

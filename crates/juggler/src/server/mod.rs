@@ -27,6 +27,7 @@ mod faults;
 mod http_routes;
 mod listener;
 mod remote;
+mod sites;
 mod static_files;
 
 use std::collections::HashMap;
@@ -69,6 +70,7 @@ pub enum NotifyOverflow {
 }
 pub use faults::{FaultSettings, Faults};
 pub use remote::remote_address;
+pub use sites::SitePolicy;
 
 use crate::error::{Error, Result};
 use crate::storage::Storage;
@@ -150,6 +152,8 @@ pub(crate) struct Shared {
     pub(crate) connections: Mutex<HashMap<ConnectionId, Connection>>,
     pub(crate) slots: Arc<tokio::sync::Semaphore>,
     pub(crate) next_id: std::sync::atomic::AtomicU64,
+    /// The sites allowed, for this listening address.
+    pub(crate) sites: Option<sites::Sites>,
 }
 
 /// The settings of a server; each has the reference's default.
@@ -190,6 +194,10 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// WebSocket `Origin`s accepted; `None` accepts any (as the reference).
     pub allowed_origins: Option<Vec<String>>,
+    /// Answer only the server's own sites (every HTTP request's `Host`,
+    /// and the `Origin` of those that send one): see [`SitePolicy`].
+    /// `None` answers any, as the reference. Default `None`.
+    pub sites: Option<SitePolicy>,
     /// What `notify` does when a connection's send queue is full.
     /// Default [`NotifyOverflow::Wait`].
     pub notify_overflow: NotifyOverflow,
@@ -219,6 +227,7 @@ impl Default for ServerConfig {
             max_pending_requests: 1024,
             max_connections: 10_000,
             allowed_origins: None,
+            sites: None,
             notify_overflow: NotifyOverflow::Wait,
             tcp_keepalive: Some(Duration::from_secs(60)),
         }
@@ -408,6 +417,12 @@ impl ServerBuilder {
         self
     }
 
+    /// See [`ServerConfig::sites`]. Default any site.
+    pub fn sites(mut self, policy: SitePolicy) -> Self {
+        self.config.sites = Some(policy);
+        self
+    }
+
     /// See [`ServerConfig::allowed_origins`]. Default any.
     pub fn allowed_origins(mut self, origins: Vec<String>) -> Self {
         self.config.allowed_origins = Some(origins);
@@ -471,8 +486,13 @@ impl ServerBuilder {
             .as_deref()
             .map(static_files::StaticFiles::new)
             .transpose()?;
+        let sites = config
+            .sites
+            .as_ref()
+            .map(|policy| sites::Sites::new(policy, local_addr));
         let shared = Arc::new(Shared {
             slots: Arc::new(tokio::sync::Semaphore::new(config.max_connections)),
+            sites,
             config,
             on_connection: self.on_connection,
             on_request: self.on_request,

@@ -69,6 +69,10 @@ enum Command {
         /// (UI development: `npm --prefix ui run build -- --watch`).
         #[arg(long, value_name = "DIR")]
         ui_dir: Option<PathBuf>,
+        /// A site allowed to use the server besides its own pages (an
+        /// origin as http://host:port, a host name, or "*"); repeatable.
+        #[arg(long = "allow-origin", value_name = "SITE")]
+        allow_origin: Vec<String>,
     },
     /// Connect to a juggler server: print its state as it changes and its
     /// notifications, or send one request.
@@ -124,6 +128,10 @@ enum Command {
         /// Exit when the replay ends instead of serving on.
         #[arg(long)]
         exit: bool,
+        /// A site allowed to use the server besides its own pages (an
+        /// origin as http://host:port, a host name, or "*"); repeatable.
+        #[arg(long = "allow-origin", value_name = "SITE")]
+        allow_origin: Vec<String>,
     },
     /// Sit between browsers and a real juggler server: every browser that
     /// connects here is relayed to UPSTREAM, both sides logged; the control
@@ -148,6 +156,10 @@ enum Command {
         /// Serve the studio UI to a browser on the control endpoint.
         #[arg(long)]
         ui: bool,
+        /// A site allowed to use the server besides its own pages (an
+        /// origin as http://host:port, a host name, or "*"); repeatable.
+        #[arg(long = "allow-origin", value_name = "SITE")]
+        allow_origin: Vec<String>,
     },
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
@@ -249,6 +261,7 @@ fn main() -> ExitCode {
                 control_port,
                 ui,
                 ui_dir,
+                allow_origin,
             } => {
                 let ui = match (ui_dir, ui) {
                     (Some(dir), _) => UiSource::Dir(dir),
@@ -263,6 +276,7 @@ fn main() -> ExitCode {
                     control_port,
                     ui,
                     start_server: true,
+                    allow_origins: allow_origin,
                 })
                 .await
             }
@@ -284,12 +298,14 @@ fn main() -> ExitCode {
                 client,
                 control_port,
                 ui,
+                allow_origin,
             } => {
                 let settings = studio::proxy::ProxySettings {
                     upstream: client.target(upstream),
                     host,
                     port,
                     static_dir: static_dir.map(|p| p.display().to_string()),
+                    allowed_origins: allow_origin,
                 };
                 let opts = StudioOptions {
                     control_port,
@@ -320,12 +336,14 @@ fn main() -> ExitCode {
                 static_dir,
                 wait_for,
                 exit,
+                allow_origin,
             } => {
                 let opts = StudioOptions {
                     workspace,
                     port,
                     static_dir,
                     start_server: true,
+                    allow_origins: allow_origin,
                     ..StudioOptions::default()
                 };
                 replay(opts, &recording, speed, wait_for, exit).await

@@ -71,7 +71,14 @@ pub struct ServerSettings {
     pub max_pending_requests: usize,
     /// Juggler connections at once; more are refused. Default 10000.
     pub max_connections: usize,
-    /// WebSocket `Origin`s accepted; `null` accepts any. Default `null`.
+    /// Sites that may use the server besides its own. By default (`null`
+    /// or `[]`) only its own pages may: every HTTP request's `Host`, and
+    /// the `Origin` of a WebSocket handshake or of a page's request, must
+    /// be the listening address and port, `localhost`, `127.0.0.1` or
+    /// `[::1]` on that port, so that no other web site open in the user's
+    /// browser can read the state or send requests. Each entry adds an
+    /// origin (`http://plant.example:8080`), a host name on any port
+    /// (`plant.example`), or `*` (any site: no check). Default `null`.
     pub allowed_origins: Option<Vec<String>>,
     /// 0.6: seconds without anything received after which a connection is
     /// closed (0.6 has no transport ping); `null` keeps silent peers, as the
@@ -178,6 +185,11 @@ pub fn resolve(base_dir: &Path, path: &str) -> std::path::PathBuf {
     base_dir.join(path)
 }
 
+/// What a refused request's log line says to change.
+pub const SITES_HINT: &str = "if that site should reach the studio's servers, add it to the \
+     workspace's server.allowedOrigins (an origin as http://host:port, a host name, or \"*\" \
+     for any) or start with --allow-origin SITE";
+
 /// Seconds as a duration; negative or non-finite values give zero (the
 /// workspace validation refuses them first).
 fn seconds(s: f64) -> Duration {
@@ -239,7 +251,10 @@ impl ServerSettings {
             send_queue_size: self.send_queue_size,
             max_pending_requests: self.max_pending_requests,
             max_connections: self.max_connections,
-            allowed_origins: self.allowed_origins.clone(),
+            sites: Some(juggler::server::SitePolicy {
+                extra: self.allowed_origins.clone().unwrap_or_default(),
+                hint: SITES_HINT.into(),
+            }),
             notify_overflow: match self.notify_overflow_close {
                 Some(s) => juggler::NotifyOverflow::Close(seconds(s)),
                 None => juggler::NotifyOverflow::Wait,
