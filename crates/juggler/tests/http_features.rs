@@ -379,3 +379,40 @@ async fn own_sites_only() {
     }
     server.shutdown().await;
 }
+
+/// `transform_html` rewrites the pages of static_dir on their way out (a
+/// GET of an HTML file), leaves other files, HEAD and the files on disk
+/// alone, and can decline per request.
+#[tokio::test]
+async fn html_pages_can_be_transformed_on_their_way_out() {
+    let tree = static_tree();
+    let (server, _) = serve(
+        ServerBuilder::new()
+            .static_dir(tree.path().join("www"))
+            .transform_html(|req, page| {
+                if req.uri.query() == Some("plain") {
+                    return None;
+                }
+                let text =
+                    String::from_utf8_lossy(&page).replace("</h1>", "</h1><script>1</script>");
+                Some(text.into_bytes().into())
+            }),
+    )
+    .await;
+    let addr = server.local_addr();
+    let (status, head, body) = http(addr, "GET", "/index.html", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "<h1>dashboard</h1><script>1</script>");
+    let length = format!("content-length: {}", body.len());
+    assert!(head.to_ascii_lowercase().contains(&length), "{head}");
+    assert!(!head.to_ascii_lowercase().contains("etag"), "{head}");
+    let (_, _, body) = http(addr, "GET", "/index.html?plain", "").await;
+    assert_eq!(body, "<h1>dashboard</h1>", "declined for this request");
+    let (_, _, body) = http(addr, "GET", "/sub/app.js", "").await;
+    assert_eq!(body, "console.log(1)", "not a page");
+    let (status, _, body) = http(addr, "HEAD", "/index.html", "").await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let on_disk = std::fs::read_to_string(tree.path().join("www/index.html")).expect("read");
+    assert_eq!(on_disk, "<h1>dashboard</h1>");
+    server.shutdown().await;
+}

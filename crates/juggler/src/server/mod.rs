@@ -71,6 +71,7 @@ pub enum NotifyOverflow {
 pub use faults::{FaultSettings, Faults};
 pub use remote::remote_address;
 pub use sites::SitePolicy;
+pub use static_files::HtmlTransform;
 
 use crate::error::{Error, Result};
 use crate::storage::Storage;
@@ -244,6 +245,7 @@ pub struct ServerBuilder {
     check_handshake: Option<HandshakeCheck>,
     default_faults: Option<Faults>,
     routes: Option<axum::Router>,
+    html_transform: Option<HtmlTransform>,
 }
 
 impl ServerBuilder {
@@ -447,6 +449,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Rewrites the HTML pages of `static_dir` on their way out (e.g. to
+    /// add a script to pages under development): called with the request
+    /// and the file's bytes for each whole `text/html` answer to a GET;
+    /// `None` sends the file as it is. The files themselves never change.
+    pub fn transform_html<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&http::request::Parts, bytes::Bytes) -> Option<bytes::Bytes> + Send + Sync + 'static,
+    {
+        self.html_transform = Some(Arc::new(f));
+        self
+    }
+
     /// Extra axum routes served beside the juggler endpoint.
     pub fn routes(mut self, router: axum::Router) -> Self {
         self.routes = Some(match self.routes.take() {
@@ -484,7 +498,7 @@ impl ServerBuilder {
         let static_files = config
             .static_dir
             .as_deref()
-            .map(static_files::StaticFiles::new)
+            .map(|dir| static_files::StaticFiles::new(dir, self.html_transform.clone()))
             .transpose()?;
         let sites = config
             .sites

@@ -3,6 +3,7 @@
 //! percent-encoded), no NUL, no backslash, and no symlink leading out.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -13,15 +14,25 @@ use tower_http::services::ServeDir;
 
 use crate::error::{Error, Result};
 
+/// Rewrites an HTML page on its way out (see
+/// [`super::ServerBuilder::transform_html`]): the request and the file's
+/// bytes in, the bytes to send (or `None` to send the file as it is) out.
+pub type HtmlTransform =
+    Arc<dyn Fn(&http::request::Parts, bytes::Bytes) -> Option<bytes::Bytes> + Send + Sync>;
+
+/// Pages larger than this (or of unknown length) are sent as they are.
+const MAX_TRANSFORMED_HTML: usize = 16 * 1024 * 1024;
+
 /// The static files of one server.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct StaticFiles {
     root: PathBuf,
     serve: ServeDir,
+    transform: Option<HtmlTransform>,
 }
 
 impl StaticFiles {
-    pub(crate) fn new(dir: &Path) -> Result<Self> {
+    pub(crate) fn new(dir: &Path, transform: Option<HtmlTransform>) -> Result<Self> {
         let root = std::fs::canonicalize(dir).map_err(|e| {
             Error::Config(format!(
                 "static_dir {} cannot be used ({e}); give an existing folder",
@@ -37,6 +48,7 @@ impl StaticFiles {
         Ok(StaticFiles {
             serve: ServeDir::new(&root),
             root,
+            transform,
         })
     }
 
@@ -51,9 +63,15 @@ impl StaticFiles {
             );
             return StatusCode::NOT_FOUND.into_response();
         }
-        match self.serve.oneshot(req).await {
+        let (parts, body) = req.into_parts();
+        let head = self.transform.is_some().then(|| parts.clone());
+        let res = match self.serve.oneshot(Request::from_parts(parts, body)).await {
             Ok(res) => res.map(Body::new),
             Err(never) => match never {},
+        };
+        match (head, &self.transform) {
+            (Some(head), Some(transform)) => transformed(head, res, transform).await,
+            _ => res,
         }
     }
 
@@ -86,4 +104,46 @@ impl StaticFiles {
             Err(_) => tokio::fs::symlink_metadata(&candidate).await.is_err(),
         }
     }
+}
+
+/// The page rewritten by `transform`, when it is a whole HTML page of a
+/// GET (a HEAD, a range, a 304 or another type goes as it is). Validators
+/// go: the bytes sent are no longer the file's.
+async fn transformed(
+    head: http::request::Parts,
+    res: Response,
+    transform: &HtmlTransform,
+) -> Response {
+    let html = res
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let small = res
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|n| n <= MAX_TRANSFORMED_HTML);
+    if head.method != Method::GET || res.status() != StatusCode::OK || !html || !small {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_TRANSFORMED_HTML).await else {
+        tracing::warn!(
+            path = head.uri.path(),
+            "a page could not be read to transform it"
+        );
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Some(out) = transform(&head, bytes.clone()) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    for name in [
+        http::header::CONTENT_LENGTH,
+        http::header::ETAG,
+        http::header::LAST_MODIFIED,
+    ] {
+        parts.headers.remove(name);
+    }
+    Response::from_parts(parts, Body::from(out))
 }
