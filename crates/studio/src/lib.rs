@@ -23,6 +23,7 @@ pub mod bindings;
 pub mod commands;
 pub mod control;
 pub mod demo;
+pub mod devloop;
 pub mod engine;
 pub mod error;
 pub mod history;

@@ -1,0 +1,137 @@
+// Juggler Studio's client in the pages it serves under development (never
+// in your files: the studio adds its script tag to the HTML it sends).
+// It does two things over its own WebSocket (not the dashboard's juggler
+// connection on /ws):
+// - live reload: a changed stylesheet is swapped in place (the page and its
+//   juggler connection stay), any other change reloads the page;
+// - the dashboard's console: uncaught errors, unhandled rejections,
+//   console.error / console.warn and failed loads go to the studio's
+//   Console, with their URL, line and column.
+// Switch it off for one page with `?studio=off`, or for a workspace with
+// `"liveReload": false`. A strict Content-Security-Policy needs
+// `script-src 'self'` and `connect-src 'self'` (see the README).
+(function () {
+    'use strict';
+    if (window.__jugglerStudio) return;
+    const me = document.currentScript;
+    const base = new URL(me && me.src ? me.src : '/', location.href);
+    const socketUrl = (base.protocol === 'https:' ? 'wss://' : 'ws://') + base.host + '/__studio/socket';
+    const MAX_QUEUED = 100;
+    const MAX_TEXT = 4096;
+    const queue = [];
+    let socket = null;
+    let retry = 500;
+
+    const studio = window.__jugglerStudio = { reloads: 0, cssSwaps: 0 };
+
+    function send(message) {
+        const text = JSON.stringify(message);
+        if (socket && socket.readyState === 1) socket.send(text);
+        else if (queue.length < MAX_QUEUED) queue.push(text);
+    }
+
+    function describe(value) {
+        if (value instanceof Error) return value.name + ': ' + value.message;
+        if (typeof value === 'string') return value;
+        try { return JSON.stringify(value); } catch (e) { return String(value); }
+    }
+
+    function report(level, message, extra) {
+        const entry = { type: 'console', level: level, message: String(message).slice(0, MAX_TEXT) };
+        for (const key in extra || {}) if (extra[key] != null) entry[key] = extra[key];
+        if (typeof entry.stack === 'string') entry.stack = entry.stack.slice(0, MAX_TEXT);
+        send(entry);
+    }
+
+    // Errors, and failed loads (which do not bubble: caught on the way down).
+    window.addEventListener('error', function (event) {
+        const target = event.target;
+        if (target && target !== window && (target.src || target.href)) {
+            const url = target.src || target.href;
+            const what = target.tagName === 'SCRIPT' && target.type === 'module'
+                ? 'the module script ' + url + ' (or a module it imports) failed to load'
+                : 'failed to load ' + url;
+            report('load', what, { source: url });
+            return;
+        }
+        report('uncaught', event.message || describe(event.error), {
+            source: event.filename || undefined,
+            line: event.lineno || undefined,
+            column: event.colno || undefined,
+            stack: event.error && event.error.stack,
+        });
+    }, true);
+
+    window.addEventListener('unhandledrejection', function (event) {
+        const reason = event.reason;
+        report('rejection', 'unhandled rejection: ' + describe(reason), { stack: reason && reason.stack });
+    });
+
+    ['error', 'warn'].forEach(function (level) {
+        const original = console[level];
+        console[level] = function () {
+            try {
+                const text = Array.prototype.map.call(arguments, describe).join(' ');
+                const where = callerOf(new Error().stack);
+                report(level, text, where);
+            } catch (e) { /* never break the page's own logging */ }
+            return original.apply(this, arguments);
+        };
+    });
+
+    // `at f (http://host/app.js:12:5)` of the frame that called console.*.
+    function callerOf(stack) {
+        const lines = String(stack || '').split('\n').slice(2);
+        for (const line of lines) {
+            const m = /(https?:\/\/[^\s)]+):(\d+):(\d+)/.exec(line);
+            if (m && m[1].indexOf('/__studio/') < 0) {
+                return { source: m[1], line: Number(m[2]), column: Number(m[3]), stack: lines.join('\n') };
+            }
+        }
+        return {};
+    }
+
+    function swapStylesheets(paths) {
+        const links = document.querySelectorAll('link[rel~="stylesheet"]');
+        for (const link of links) {
+            const url = new URL(link.href, location.href);
+            if (url.host !== location.host || (paths.length && paths.indexOf(url.pathname) < 0)) continue;
+            url.searchParams.set('studio-swap', String(Date.now()));
+            const next = link.cloneNode();
+            next.href = url.href;
+            next.addEventListener('load', function () { link.remove(); });
+            next.addEventListener('error', function () { link.remove(); });
+            link.after(next);
+        }
+        studio.cssSwaps += 1;
+    }
+
+    function receive(event) {
+        let message;
+        try { message = JSON.parse(event.data); } catch (e) { return; }
+        if (message.type === 'reload') {
+            studio.reloads += 1;
+            location.reload();
+        } else if (message.type === 'css') {
+            swapStylesheets(message.paths || []);
+        }
+    }
+
+    function connect() {
+        let ws;
+        try { ws = new WebSocket(socketUrl); } catch (e) { return; }
+        ws.onopen = function () {
+            socket = ws;
+            retry = 500;
+            ws.send(JSON.stringify({ type: 'hello', url: location.href, title: document.title }));
+            while (queue.length) ws.send(queue.shift());
+        };
+        ws.onmessage = receive;
+        ws.onclose = function () {
+            if (socket === ws) socket = null;
+            setTimeout(connect, retry);
+            retry = Math.min(retry * 2, 5000);
+        };
+    }
+    connect();
+})();
