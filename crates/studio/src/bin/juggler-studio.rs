@@ -172,6 +172,20 @@ enum Command {
     /// Make a workspace that mocks a recorded back end: its first state,
     /// rules answering each request as it did, its notifications as presets.
     Mock(studio::mock::MockArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or
+    /// powershell (e.g. `juggler-studio completions bash >
+    /// ~/.local/share/bash-completion/completions/juggler-studio`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `juggler-studio man | man -l -`,
+    /// or write every page (one per subcommand too) into a folder.
+    Man {
+        /// Write juggler-studio.1 and juggler-studio-SUBCOMMAND.1 here.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Validate a workspace file; errors name the line and the field.
     Check {
         /// The workspace file.
@@ -288,6 +302,26 @@ fn main() -> ExitCode {
             } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
             Command::New(args) => Ok(studio::scaffold::cli(args)),
+            Command::Completions { shell } => {
+                // Into a buffer: clap_complete panics on a closed stdout.
+                let mut text = Vec::new();
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "juggler-studio", &mut text);
+                print_bytes(&text)
+            }
+            Command::Man { out_dir: None } => {
+                let mut text = Vec::new();
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                    .render(&mut text)?;
+                print_bytes(&text)
+            }
+            Command::Man { out_dir: Some(dir) } => {
+                std::fs::create_dir_all(&dir)?;
+                let cmd = <Cli as clap::CommandFactory>::command();
+                clap_mangen::generate_to(cmd, &dir)?;
+                println!("wrote the manual pages into {}", dir.display());
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Mock(args) => Ok(studio::mock::cli(args)),
             Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
             Command::Proxy {
@@ -360,6 +394,15 @@ fn main() -> ExitCode {
 }
 
 type Res = Result<ExitCode, Box<dyn std::error::Error>>;
+
+/// Writes generated text to stdout; a closed pipe (`| head`) is not an error.
+fn print_bytes(bytes: &[u8]) -> Res {
+    use std::io::Write;
+    match std::io::stdout().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
 
 fn check(path: &std::path::Path) -> Res {
     match Workspace::load(path) {
