@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FlashSet } from '../src/lib/flash';
 import { applyPatch, touchedPaths, type Json } from '../src/lib/patch';
-import { diffJson, jsonBytes, jsonEqual, parseUserPath } from '../src/components/state/diff';
+import { diffJson, jsonEqual, parseUserPath } from '../src/components/state/diff';
+import { jsonSize } from '../src/lib/jsonSize';
 
 describe('FlashSet', () => {
   it('flashes a touched node and what is under it, not its parents or siblings', () => {
@@ -48,6 +49,15 @@ describe('FlashSet', () => {
     expect(f.size).toBe(0);
   });
 
+  it('says when a mark is new, not when a flashing path changes again', () => {
+    const f = new FlashSet(1000);
+    expect(f.mark(['/a'], 0)).toBe(true);
+    expect(f.mark(['/a'], 10)).toBe(false);
+    expect(f.mark(['/a', '/b'], 20)).toBe(true);
+    expect(f.mark(['/a'], 2000)).toBe(true);
+    expect(f.mark([], 3000)).toBe(false);
+  });
+
   it('takes touchedPaths of a model diff under /state', () => {
     const f = new FlashSet(1000);
     const ops = [
@@ -87,7 +97,7 @@ describe('diffJson', () => {
   });
 });
 
-describe('parseUserPath and jsonBytes', () => {
+describe('parseUserPath and jsonSize', () => {
   it('parses arrays, pointers and dotted paths', () => {
     expect(parseUserPath('')).toEqual([]);
     expect(parseUserPath('["plant", "pumps", 0]')).toEqual(['plant', 'pumps', 0]);
@@ -99,7 +109,7 @@ describe('parseUserPath and jsonBytes', () => {
   });
 
   it('counts UTF-8 bytes', () => {
-    expect(jsonBytes({ a: 'é' })).toBe(10);
-    expect(jsonBytes(null)).toBe(4);
+    expect(jsonSize({ a: 'é' })).toBe(10);
+    expect(jsonSize(null)).toBe(4);
   });
 });

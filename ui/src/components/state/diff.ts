@@ -81,11 +81,6 @@ export function parseUserPath(text: string): (string | number)[] {
   return tokens.map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
 }
 
-/** Bytes of the JSON text of `v` (UTF-8). */
-export function jsonBytes(v: Json): number {
-  return new TextEncoder().encode(JSON.stringify(v) ?? 'null').length;
-}
-
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
