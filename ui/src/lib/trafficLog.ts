@@ -28,6 +28,12 @@ export interface TrafficSource {
   readonly status?: Readable<{ kind: string }>;
 }
 
+/** The entries of a `traffic` event: a list of them (one entry alone from an older engine). */
+export function entriesOf(data: unknown): TrafficEntry[] {
+  if (Array.isArray(data)) return data as TrafficEntry[];
+  return data && typeof data === 'object' ? [data as TrafficEntry] : [];
+}
+
 export class TrafficLog {
   private list: TrafficEntry[] = [];
   private queue: TrafficEntry[] = [];
@@ -181,7 +187,7 @@ export class TrafficLog {
   /** Follows `source`: its events, gaps (`events.lagged`, reconnects) and clears by anyone. */
   attach(source: TrafficSource): void {
     this.detach();
-    this.stops.push(source.on('traffic', (e: TrafficEntry) => this.add(e)));
+    this.stops.push(source.on('traffic', (data: unknown) => entriesOf(data).forEach((e) => this.add(e))));
     this.stops.push(source.on('events.lagged', () => void this.query(source).catch(() => {})));
     if (source.status) {
       let wasOpen = false;
