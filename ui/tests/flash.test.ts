@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FlashSet } from '../src/lib/flash';
 import { applyPatch, touchedPaths, type Json } from '../src/lib/patch';
-import { diffJson, jsonEqual, parseUserPath } from '../src/components/state/diff';
+import { parseUserPath } from '../src/components/state/diff';
+import { jsonEqual } from '../src/lib/json';
+import { diffJson } from '../src/lib/patch';
 import { jsonSize } from '../src/lib/jsonSize';
 
 describe('FlashSet', () => {
@@ -94,6 +96,19 @@ describe('diffJson', () => {
 
   it('is minimal for a single change', () => {
     expect(diffJson({ a: { b: 1, c: 2 } }, { a: { b: 1, c: 3 } })).toEqual([{ op: 'replace', path: '/a/c', value: 3 }]);
+  });
+
+  it('gives up past maxOps', () => {
+    const a = { l: [1, 2, 3, 4] };
+    expect(diffJson(a, { l: [0, 0, 0, 0] }, 3)).toBeNull();
+    expect(diffJson(a, { l: [0, 2, 3, 4] }, 3)).toEqual([{ op: 'replace', path: '/l/0', value: 0 }]);
+  });
+
+  it('finds the change between two copies of a big document that share nothing', () => {
+    const make = () => ({ items: Array.from({ length: 20_000 }, (_, i) => ({ id: i, tags: ['a'] })) });
+    const b = make();
+    b.items[12_345].tags.push('b');
+    expect(diffJson(make(), b, 10)).toEqual([{ op: 'add', path: '/items/12345/tags/1', value: 'b' }]);
   });
 });
 

@@ -275,6 +275,27 @@ describe('a big state from the control link to the editor', () => {
 });
 
 describe('editorTarget', () => {
+  it('takes a whole new document as the patch from the one shown, when that is small', () => {
+    const make = () => ({ items: Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `n${i}` })) });
+    const editor = fakeEditor(null);
+    const view = editorTarget(() => editor.api);
+    view.replace(make());
+    expect(editor.log.map((c) => c.method)).toEqual(['update']);
+    // A copy that shares nothing with it (a seek's fetch) and differs by one leaf.
+    const next = make();
+    next.items[7].name = 'seeked';
+    view.replace(next);
+    const calls = editor.log.slice(1);
+    expect(calls.filter((c) => c.method === 'patch').map((c) => c.ops)).toEqual([[{ op: 'replace', path: '/items/7/name', value: 'seeked' }]]);
+    // Every record different: whole.
+    const patches = editor.log.filter((c) => c.method === 'patch').length;
+    const other = { items: make().items.map((r) => ({ ...r, name: 'other' })) };
+    view.replace(other);
+    expect(editor.log.filter((c) => c.method === 'patch').length).toBe(patches);
+    expect(editor.log[editor.log.length - 1]).toEqual({ method: 'update', json: other });
+  });
+
+
   /** An editor that, like svelte-jsoneditor, selects what a patch changed and reports it. */
   function selectingEditor(initial: Json) {
     let json = initial;

@@ -15,9 +15,8 @@ import {
   type JSONPatchResult,
   type JSONSelection,
 } from 'svelte-jsoneditor';
-import { jsonEqual } from './json';
 import type { PatchTarget } from './liveDoc';
-import type { Json, PatchOp } from './patch';
+import { diffJson, type Json, type PatchOp } from './patch';
 
 /** What of svelte-jsoneditor's `JSONEditor` instance is used. */
 export interface EditorApi {
@@ -42,6 +41,9 @@ export interface EditorTarget extends PatchTarget {
    */
   onSelect(handler?: SelectHandler): SelectHandler;
 }
+
+/** A whole new document goes in as a patch when it differs from the one shown by this many ops at most. */
+export const RESET_MAX_OPS = 1000;
 
 /** Text mode takes a new document at most this often. */
 export const TEXT_EVERY_MS = 250;
@@ -83,7 +85,7 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
     return json !== null && typeof json === 'object' ? createInsideSelection([]) : null;
   }
 
-  return {
+  const target: EditorTarget = {
     get shown() {
       return shown;
     },
@@ -113,9 +115,29 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
     replace(doc: Json) {
       const ed = editor();
       if (!ed) return;
-      const same = doc === shown || (assumed && jsonEqual(doc, shown));
+      if (doc === shown) {
+        assumed = false;
+        return;
+      }
+      // A new whole document (a seek, a reconnect, the user's edit echoed)
+      // goes in as the patch from the one shown when that patch is small:
+      // the editor's undo history then holds the patch, not the old
+      // document (each old 10 MB document would stay in memory, up to a
+      // thousand of them), and what is expanded moves with its data.
+      if (!isText() && typeof shown === 'object' && shown !== null && typeof doc === 'object' && doc !== null) {
+        const ops = diffJson(shown, doc, RESET_MAX_OPS);
+        if (ops !== null) {
+          assumed = false;
+          if (ops.length === 0) return;
+          try {
+            target.patch(ops);
+            return;
+          } catch {
+            // Not what the editor shows after all: whole, below.
+          }
+        }
+      }
       assumed = false;
-      if (same) return;
       ed.update({ json: doc });
       shown = doc;
       if (isText()) textAt = Date.now();
@@ -141,4 +163,5 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
       };
     },
   };
+  return target;
 }
