@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmptyJson, jsonSize, sizeAfter, utf8Length } from '../src/lib/jsonSize';
+import { countNodes, isEmptyJson, jsonSize, sizeAfter, utf8Length } from '../src/lib/jsonSize';
 import { applyPatch, type Json, type PatchOp } from '../src/lib/patch';
 
 const bytes = (v: Json) => new TextEncoder().encode(JSON.stringify(v)).length;
@@ -59,5 +59,14 @@ describe('sizeAfter', () => {
 
   it('tells empty documents without listing members', () => {
     expect(([null, {}, [], { a: 1 }, [0], 0, ''] as Json[]).map((v) => isEmptyJson(v))).toEqual([true, true, true, false, false, false, false]);
+  });
+});
+
+describe('countNodes', () => {
+  it('counts values, and stops at the limit', () => {
+    expect(countNodes(1, 10)).toBe(1);
+    expect(countNodes({ a: [1, 2], b: { c: null } }, 100)).toBe(6);
+    const big = { items: Array.from({ length: 100_000 }, (_, i) => ({ i })) };
+    expect(countNodes(big, 500)).toBe(500);
   });
 });

@@ -111,3 +111,21 @@ export function sizeAfter(size: number, before: Json, ops: readonly PatchOp[]): 
   }
   return total;
 }
+
+/** How many nodes (values) `value` has, counting up to `max` (so a big document costs `max`). */
+export function countNodes(value: Json, max: number): number {
+  let n = 0;
+  const stack: Json[] = [value];
+  while (stack.length && n < max) {
+    const v = stack.pop()!;
+    n++;
+    if (Array.isArray(v)) for (let i = 0; i < v.length && n + stack.length < max; i++) stack.push(v[i]);
+    else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        if (n + stack.length >= max) break;
+        stack.push(v[k]);
+      }
+    }
+  }
+  return Math.min(max, n + stack.length);
+}
