@@ -151,6 +151,19 @@ describe('DocFeed', () => {
     ]);
   });
 
+  it('follows nothing while paused (a hidden view), then takes the document whole once', () => {
+    const { target, calls } = recorder({ a: 1 });
+    const f = frames();
+    const feed = new DocFeed(target, () => ({ a: 9 }), f.schedule);
+    feed.pause(true);
+    for (let i = 2; i < 9; i++) feed.push({ reset: false, ops: [{ op: 'replace', path: '/a', value: i }] });
+    f.run();
+    expect(calls).toEqual([]);
+    feed.pause(false);
+    f.run();
+    expect(calls).toEqual([{ kind: 'replace', arg: { a: 9 } }]);
+  });
+
   it('shows the engine document again when an edit is refused', async () => {
     const { target, calls } = recorder({ a: 'edited' });
     const f = frames();

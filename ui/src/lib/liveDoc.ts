@@ -103,9 +103,28 @@ export class DocFeed {
     if (target) this.reset();
   }
 
+  /** While paused (the view is hidden) changes are not applied, only remembered as "take it whole". */
+  private paused = false;
+
+  /**
+   * Pauses (a hidden view need not follow every change: applying them costs
+   * as much hidden as shown) or resumes: it then takes the document whole,
+   * which the target can turn into the patch from what it shows.
+   */
+  pause(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (!paused) this.request();
+  }
+
   /** Queues what a diff routed to this document. */
   push(routed: Routed | null): void {
     if (!routed) return;
+    if (this.paused) {
+      this.needReset = true;
+      this.pending = [];
+      return;
+    }
     if (routed.reset) {
       this.needReset = true;
       this.pending = [];
@@ -157,7 +176,7 @@ export class DocFeed {
   /** Applies what is queued now. */
   flush(): void {
     const target = this.target;
-    if (!target || this.inFlight > 0 || this.awaitingEcho) return;
+    if (!target || this.paused || this.inFlight > 0 || this.awaitingEcho) return;
     if (target.ready && !target.ready()) {
       this.request();
       return;
