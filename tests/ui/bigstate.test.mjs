@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupWithStudio, openPane, WAIT_MS } from './harness.mjs';
+import { bigDocument } from '../common/documents.mjs';
 
 let world;
 let studio;
@@ -14,19 +15,6 @@ before(async () => ({ world, studio, control } = await setupWithStudio()));
 after(async () => world?.close());
 
 const RECORDS = 10_000;
-
-function bigState() {
-    const items = Array.from({ length: RECORDS }, (_, i) => ({
-        id: i,
-        name: `item-${String(i).padStart(7, '0')}`,
-        group: `g${i % 100}`,
-        value: (i % 10000) / 8,
-        active: i % 3 === 0,
-        tags: [`t${i % 7}`, `t${i % 11}`],
-        note: '',
-    }));
-    return { items, meta: { kind: 'ui-test', objects: RECORDS } };
-}
 
 const node = (page, pointer) =>
     page.getByTestId('state-editor').locator(`.jse-json-node[data-path="${encodeURIComponent(pointer)}"]`).first();
@@ -39,7 +27,7 @@ async function expand(page, pointer) {
 }
 
 test('a leaf change of a 1 MB state shows in the State pane', async () => {
-    const state = bigState();
+    const state = bigDocument(RECORDS);
     assert.ok(JSON.stringify(state).length > 1_000_000, 'the state is over 1 MB');
     await control.send('state.replace', { value: state });
     await world.withUi(studio, 'bigstate', async page => {
