@@ -97,13 +97,13 @@
         const t = performance.now();
         for (const r of records) {
             if (r.type === 'characterData') scan(r.target, t);
-            else {
-                for (const n of r.addedNodes) scan(n, t);
-                if (b.watchRows && rowsChangedAt === null) rowsChangedAt = t;
-            }
+            else if (r.type === 'childList') for (const n of r.addedNodes) scan(n, t);
+            // Rows added, or rows that took other entries (a new data-seq).
+            if (r.type !== 'characterData' && b.watchRows && rowsChangedAt === null) rowsChangedAt = t;
         }
     });
-    const start = () => observer.observe(document, { subtree: true, childList: true, characterData: true });
+    const start = () =>
+        observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-seq'] });
     if (document.documentElement) start();
     else document.addEventListener('readystatechange', start, { once: true });
 
