@@ -419,8 +419,10 @@ async fn real_main() -> Result<PathBuf> {
         raw_name: "BENCHMARKS.raw.txt".into(),
     };
     log.line(format!("# load average at the end: {}", loadavg()));
-    let md = report::render(&ctx, &results);
     let md_path = out.join("BENCHMARKS.md");
+    // The UI benchmark (bench/ui) writes a section of its own into the file.
+    let old = std::fs::read_to_string(&md_path).unwrap_or_default();
+    let md = report::keep_ui_section(report::render(&ctx, &results), &old);
     std::fs::write(&md_path, &md)?;
     log.line("");
     log.line(md);

@@ -507,6 +507,27 @@ fn correctness(results: &Results) -> String {
     out
 }
 
+/// The first and last line of the UI benchmark's section of `BENCHMARKS.md`
+/// (`bench/ui/run.mjs` writes it; this harness does not run the browser).
+pub const UI_SECTION_BEGIN: &str = "<!-- ui-bench:begin -->";
+pub const UI_SECTION_END: &str = "<!-- ui-bench:end -->";
+
+/// The UI benchmark's section of an existing `BENCHMARKS.md` (markers
+/// included), to be kept when the rest of the file is written again.
+pub fn ui_section(old: &str) -> Option<&str> {
+    let begin = old.find(UI_SECTION_BEGIN)?;
+    let end = begin + old[begin..].find(UI_SECTION_END)? + UI_SECTION_END.len();
+    Some(&old[begin..end])
+}
+
+/// `md` with the UI benchmark's section of `old` (if any) at its end.
+pub fn keep_ui_section(md: String, old: &str) -> String {
+    match ui_section(old) {
+        Some(section) => format!("{md}\n{section}\n"),
+        None => md,
+    }
+}
+
 /// The whole `BENCHMARKS.md`.
 pub fn render(ctx: &Context, results: &Results) -> String {
     let rows = rows(&ctx.sizes, ctx);
@@ -821,6 +842,25 @@ mod tests {
         assert!(
             md.contains("`fanout100` on ours: **FAILED**: bad diff"),
             "{md}"
+        );
+    }
+
+    #[test]
+    fn the_ui_section_survives_a_new_report() {
+        let old = "# Benchmarks\n\nold table\n\n<!-- ui-bench:begin -->\n## The studio UI\n| a | b |\n<!-- ui-bench:end -->\n";
+        let md = keep_ui_section(render(&context(), &Results::new()), old);
+        assert!(!md.contains("old table"), "{md}");
+        assert!(
+            md.ends_with(
+                "\n<!-- ui-bench:begin -->\n## The studio UI\n| a | b |\n<!-- ui-bench:end -->\n"
+            ),
+            "{md}"
+        );
+        // No section, or a cut one: nothing to keep.
+        assert_eq!(keep_ui_section("md".into(), "# Benchmarks\n"), "md");
+        assert_eq!(
+            keep_ui_section("md".into(), "<!-- ui-bench:begin -->\nhalf"),
+            "md"
         );
     }
 

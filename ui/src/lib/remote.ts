@@ -9,7 +9,7 @@ import type { RemoteStatus } from '../bindings/RemoteStatus';
 import type { RemoteTrust } from '../bindings/RemoteTrust';
 import type { ReceivedNotification } from '../bindings/ReceivedNotification';
 import type { JSONEditorSelection } from 'svelte-jsoneditor';
-import { jsonEqual } from './json';
+import { jsonEqual, preview as previewJson } from './json';
 import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch';
 
 // ---------------------------------------------------------------- the form
@@ -325,9 +325,7 @@ export function filterNotifications(list: ReceivedNotification[], filter: string
 
 /** One-line JSON, cut at `max` characters. */
 export function preview(value: Json | undefined, max = 120): string {
-  if (value === undefined) return '(removed)';
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+  return value === undefined ? '(removed)' : previewJson(value, max);
 }
 
 /** Milliseconds for people: `0.42 ms`, `1.6 ms`, `37 ms`. */
