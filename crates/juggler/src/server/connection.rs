@@ -385,7 +385,6 @@ pub(crate) async fn run<S>(
         .unwrap_or_else(|e| e.into_inner())
         .insert(id, conn.clone());
 
-    let jobs = (!config.parallel_requests).then(|| spawn_worker(&shared, &conn));
     if let Some(handler) = shared.on_connection.clone() {
         let conn = conn.clone();
         let closed = closed.clone();
@@ -417,7 +416,7 @@ pub(crate) async fn run<S>(
         link,
         core,
         version: state.version_rx(),
-        jobs,
+        jobs: None,
         faults: conn.inner.faults.subscribe(),
     };
     driver.follow_faults();
@@ -507,7 +506,8 @@ struct Driver<S> {
     core: Core,
     /// Wakes the task on state changes (the core reads the version itself).
     version: tokio::sync::watch::Receiver<u64>,
-    /// The sequential request worker's queue (`None` when parallel).
+    /// The sequential request worker's queue, once a request had to wait
+    /// (most connections never need one: it is a task and a queue less).
     jobs: Option<mpsc::UnboundedSender<Job>>,
     /// Fault injection: changes of the settings.
     faults: tokio::sync::watch::Receiver<FaultSettings>,
@@ -561,6 +561,12 @@ where
                 return end;
             }
         }
+    }
+
+    /// The sequential request worker, started the first time it is needed.
+    fn worker(&mut self) -> &mpsc::UnboundedSender<Job> {
+        let (shared, conn) = (&self.shared, &self.conn);
+        self.jobs.get_or_insert_with(|| spawn_worker(shared, conn))
     }
 
     /// The link's part of the faults: 0.7 pings and segment size.
@@ -695,8 +701,8 @@ where
             route,
         } = request;
         let handler = self.shared.on_request.clone();
-        let jobs = match (route, &self.jobs) {
-            (Route::Spawn, _) | (_, None) => {
+        match route {
+            Route::Spawn => {
                 let conn = self.conn.clone();
                 let closed = self.conn.inner.closed.clone();
                 self.shared.tracker.spawn(async move {
@@ -710,11 +716,11 @@ where
                 });
                 return Ok(());
             }
-            (_, Some(jobs)) => jobs.clone(),
-        };
-        if route == Route::Worker {
-            let _ = jobs.send(Job::New(id, name, data));
-            return Ok(());
+            Route::Worker => {
+                let _ = self.worker().send(Job::New(id, name, data));
+                return Ok(());
+            }
+            Route::Inline => {}
         }
         // Most handlers answer without waiting: poll once here and skip two
         // task hops; one that has to wait moves on to the worker as it is.
@@ -731,7 +737,7 @@ where
             }
             std::task::Poll::Pending => {
                 self.core.moved_to_worker();
-                let _ = jobs.send(Job::Started(fut));
+                let _ = self.worker().send(Job::Started(fut));
                 Ok(())
             }
         }
