@@ -446,10 +446,16 @@ async fn notify(url: &str, count: u64) -> Result<Metrics> {
     Ok(m)
 }
 
+/// Clients connected to the shared state of scenario 6 besides the setter,
+/// that must converge to the document it sets.
+const BIG_STATE_OTHERS: usize = 4;
+
 /// Scenario 6. A setter sets the whole shared state to the document; a
 /// late joiner connects and mirrors it; then the setter changes one leaf
 /// and the joiner mirrors that. Metrics: `doc_bytes`, `set_ms` (answer to
-/// the set; ours sends the setter its new state first), `join_ms` (connect
+/// the set; ours sends the setter its new state first), `converge_ms`
+/// (the set request to the last of [`BIG_STATE_OTHERS`] other connected
+/// clients having the document), `join_ms` (connect
 /// to mirror applied), `join_frame_ms` (connect to the state text arrived,
 /// before the client parsed it), `join_bytes`, `leaf_ms` (request to the
 /// joiner's mirror having the leaf), `leaf_frame_ms`,
@@ -459,6 +465,15 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     m.set("doc_bytes", doc.text.len() as f64);
     let mut setter = Peer::connect(url, Mirror::new()).await?;
     setter.ping().await?;
+    let others = connect_peers(url, BIG_STATE_OTHERS, Mirror::new).await?;
+    let mut watchers = JoinSet::new();
+    for mut p in others {
+        let target = doc.mirror_value.clone();
+        watchers.spawn(async move {
+            p.until(|p| p.mirror.value() == &target).await?;
+            Ok::<_, Error>((p.last_state_at.unwrap_or_else(Instant::now), p))
+        });
+    }
     let start = Instant::now();
     let id = setter
         .send(
@@ -471,6 +486,15 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     setter
         .until(|p| p.mirror.value() == &doc.mirror_value)
         .await?;
+    let mut last = start;
+    // Held open (unread) to the end, like dashboards that stay connected.
+    let mut others = Vec::with_capacity(BIG_STATE_OTHERS);
+    while let Some(r) = watchers.join_next().await {
+        let (at, p) = joined(r)?;
+        last = last.max(at);
+        others.push(p);
+    }
+    m.set("converge_ms", ms(last - start));
 
     let start = Instant::now();
     let mut joiner = Peer::connect(url, Mirror::new()).await?;
