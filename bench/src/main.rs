@@ -130,6 +130,7 @@ fn summarize(outcomes: Vec<Outcome>) -> Summary {
     }
     let mut median = Metrics::default();
     let mut range = BTreeMap::new();
+    let mut each = BTreeMap::new();
     if let Some(first) = measured.first() {
         for key in first.values.keys() {
             let vals: Vec<f64> = measured.iter().filter_map(|m| m.get(key)).collect();
@@ -138,12 +139,14 @@ fn summarize(outcomes: Vec<Outcome>) -> Summary {
                 let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 range.insert(*key, (lo, hi));
+                each.insert(*key, vals);
             }
         }
     }
     Summary::Measured {
         metrics: median,
         range,
+        each,
         runs: measured.len(),
     }
 }

@@ -18,6 +18,8 @@ pub enum Summary {
         metrics: Metrics,
         /// The smallest and the largest value of each metric over the runs.
         range: BTreeMap<&'static str, (f64, f64)>,
+        /// Each run's value of each metric, in run order.
+        each: BTreeMap<&'static str, Vec<f64>>,
         /// Runs they are the median of.
         runs: usize,
     },
@@ -669,6 +671,54 @@ fn met(results: &Results, row: &Row) -> String {
     }
 }
 
+/// Rows whose ratio to the reference is shown run by run: their medians
+/// alone hide how far single runs fall (ours' run `i` and the reference's
+/// run `i` follow each other).
+const RUN_BY_RUN: [(Scenario, &str); 1] = [(Scenario::BigState, "join_ms")];
+
+fn run_by_run(results: &Results, rows: &[Row]) -> String {
+    let mut out = String::new();
+    for (scenario, key) in RUN_BY_RUN {
+        let Some(row) = rows.iter().find(|r| r.scenario == scenario && r.key == key) else {
+            continue;
+        };
+        let each = |kind| match results.get(&(scenario, kind)) {
+            Some(Summary::Measured { each, .. }) => each.get(key).cloned(),
+            _ => None,
+        };
+        let (Some(ours), Some(theirs)) = (each(Kind::Ours), each(Kind::Reference)) else {
+            continue;
+        };
+        let ratios: Vec<f64> = ours
+            .iter()
+            .zip(&theirs)
+            .filter(|(o, _)| **o > 0.0)
+            .map(|(o, t)| t / o)
+            .collect();
+        let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let runs: Vec<String> = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(o, t)| {
+                format!(
+                    "{} vs {} ({:.2}×)",
+                    fmt_value(*o, row.unit),
+                    fmt_value(*t, row.unit),
+                    t / o
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nRun by run, {}: ours vs reference — {}; single runs {lo:.2}× to {hi:.2}×.",
+            row.label,
+            runs.join(", ")
+        );
+    }
+    out
+}
+
 fn correctness(results: &Results) -> String {
     let mut out = String::new();
     for ((scenario, kind), summary) in results {
@@ -779,6 +829,7 @@ pub fn render(ctx: &Context, results: &Results) -> String {
             noisy_cells.join("\n")
         );
     }
+    let _ = write!(s, "{}", run_by_run(results, &rows));
     let mut unmet = Vec::new();
     for row in &rows {
         if matches!(row.target, Target::None) {
@@ -972,6 +1023,7 @@ mod tests {
         Summary::Measured {
             metrics,
             range: BTreeMap::from([(key, (lo, hi))]),
+            each: BTreeMap::from([(key, vec![lo, median, hi])]),
             runs: 3,
         }
     }
@@ -1095,6 +1147,24 @@ mod tests {
         let md = render(&context(), &results);
         assert!(
             md.contains("**no** (25.00× < 50×, judged at scale1k"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_late_joiner_is_shown_run_by_run() {
+        let mut results = Results::new();
+        results.insert(
+            (Scenario::BigState, Kind::Ours),
+            measured("join_ms", 30.0, 25.0, 40.0),
+        );
+        results.insert(
+            (Scenario::BigState, Kind::Reference),
+            measured("join_ms", 150.0, 160.0, 140.0),
+        );
+        let md = render(&context(), &results);
+        assert!(
+            md.contains("25.0 ms vs 160 ms (6.40×), 30.0 ms vs 150 ms (5.00×), 40.0 ms vs 140 ms (3.50×); single runs 3.50× to 6.40×"),
             "{md}"
         );
     }
