@@ -13,7 +13,8 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+mod core;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,9 +29,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
+use self::core::{ClientCore, Received};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
-use crate::message::Message;
 use crate::storage::Storage;
 use crate::tls::{self, Trust};
 use crate::transport::{Generation, TransportConfig};
@@ -373,18 +374,28 @@ async fn drive<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut pending: HashMap<u64, oneshot::Sender<Result<Value>>> = HashMap::new();
-    let mut next_id: u64 = 1;
-    let max_depth = link.max_depth();
+    let mut core: ClientCore<oneshot::Sender<Result<Value>>> =
+        ClientCore::new(inner.state.clone(), link.max_depth());
     let end = loop {
         let ping_at = link.ping_deadline();
         let result = tokio::select! {
             biased;
             _ = inner.cancel.cancelled() => Err(End::Cancelled),
             frame = link.next_frame() => match link.read(frame).await {
-                Ok(Read::Message(text)) => {
-                    receive(&inner, &text, max_depth, &mut pending, on_notify.as_ref())
-                }
+                Ok(Read::Message(text)) => match core.receive(&text) {
+                    Ok(Received::Answer(reply, result)) => {
+                        let _ = reply.send(result);
+                        Ok(())
+                    }
+                    Ok(Received::Notify(name, data)) => {
+                        if let Some(f) = &on_notify {
+                            f(name, data);
+                        }
+                        Ok(())
+                    }
+                    Ok(Received::Nothing) => Ok(()),
+                    Err(end) => Err(end),
+                },
                 Ok(Read::Nothing) => Ok(()),
                 Err(end) => Err(end),
             },
@@ -394,10 +405,8 @@ async fn drive<S>(
                 let mut n = 0;
                 let mut result = Ok(());
                 while let Some(Command::Request(name, data, reply)) = next.take() {
-                    let id = next_id;
-                    next_id += 1;
-                    pending.insert(id, reply);
-                    result = link.queue(Message::encode_request(id, &name, &data).into()).await;
+                    let text = core.request(&name, &data, reply);
+                    result = link.queue(text.into()).await;
                     n += 1;
                     if result.is_err() || n == 64 {
                         break;
@@ -425,47 +434,9 @@ async fn drive<S>(
     inner.closed.cancel();
     commands.close();
     // Dropping the senders fails every pending request with ConnectionClosed.
-    drop(pending);
+    drop(core);
     while let Ok(Command::Request(.., reply)) = commands.try_recv() {
         drop(reply);
     }
     link.close(&end, Duration::from_secs(1)).await;
-}
-
-fn receive(
-    inner: &Inner,
-    text: &str,
-    max_depth: usize,
-    pending: &mut HashMap<u64, oneshot::Sender<Result<Value>>>,
-    on_notify: Option<&NotifyHandler>,
-) -> std::result::Result<(), End> {
-    let msg =
-        Message::decode_with_depth(text, max_depth).map_err(|e| End::Protocol(e.to_string()))?;
-    match msg {
-        Message::Response { id, success, data } => {
-            // A response to an id we never sent (or already answered) is
-            // ignored, as the reference does.
-            if let Some(reply) = id.as_u64().and_then(|id| pending.remove(&id)) {
-                let _ = reply.send(if success {
-                    Ok(data)
-                } else {
-                    Err(Error::Juggler(data))
-                });
-            }
-            Ok(())
-        }
-        Message::State { diff } => inner
-            .state
-            .patch_owned(diff)
-            .map_err(|e| End::Protocol(format!("state diff does not apply: {e}"))),
-        Message::Notify { name, data } => {
-            if let Some(f) = on_notify {
-                f(name, data);
-            }
-            Ok(())
-        }
-        Message::Request { .. } => Err(End::Protocol(
-            "unexpected request: a server sends no requests".into(),
-        )),
-    }
 }
