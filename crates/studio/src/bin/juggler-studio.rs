@@ -160,6 +160,10 @@ enum Command {
         /// origin as http://host:port, a host name, or "*"); repeatable.
         #[arg(long = "allow-origin", value_name = "SITE")]
         allow_origin: Vec<String>,
+        /// Generation the browser side speaks: 0.6 or 0.7. Default: the
+        /// upstream's.
+        #[arg(long)]
+        browser_generation: Option<juggler::Generation>,
     },
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
@@ -196,9 +200,10 @@ enum Command {
 /// How to reach a juggler server as a client (connect, record, proxy).
 #[derive(clap::Args)]
 struct ClientArgs {
-    /// Wire generation: 0.6 or 0.7.
-    #[arg(long, default_value = "0.6")]
-    generation: juggler::Generation,
+    /// Wire generation: 0.6 or 0.7. Default: told from what the server
+    /// sends when connecting.
+    #[arg(long)]
+    generation: Option<juggler::Generation>,
     /// Basic auth user.
     #[arg(long, requires = "password")]
     user: Option<String>,
@@ -222,9 +227,11 @@ impl ClientArgs {
         } else {
             Trust::System
         };
-        let mut builder = ClientBuilder::new(url)
-            .generation(self.generation)
-            .trust(trust);
+        let mut builder = ClientBuilder::new(url).trust(trust);
+        builder = match self.generation {
+            Some(g) => builder.generation(g),
+            None => builder.detect_generation(studio::remote::DETECT_LIMIT),
+        };
         if let (Some(user), Some(password)) = (&self.user, &self.password) {
             builder = builder.basic_auth(user, password);
         }
@@ -232,10 +239,9 @@ impl ClientArgs {
     }
 
     fn generation_str(&self) -> &'static str {
-        match self.generation {
-            juggler::Generation::V06 => "0.6",
-            juggler::Generation::V07 => "0.7",
-        }
+        self.generation
+            .map(studio::remote::generation_name)
+            .unwrap_or(studio::remote::AUTO)
     }
 
     fn target(self, url: String) -> studio::remote::RemoteTarget {
@@ -333,6 +339,7 @@ fn main() -> ExitCode {
                 control_port,
                 ui,
                 allow_origin,
+                browser_generation,
             } => {
                 let settings = studio::proxy::ProxySettings {
                     upstream: client.target(upstream),
@@ -340,6 +347,8 @@ fn main() -> ExitCode {
                     port,
                     static_dir: static_dir.map(|p| p.display().to_string()),
                     allowed_origins: allow_origin,
+                    browser_generation: browser_generation
+                        .map(|g| studio::remote::generation_name(g).into()),
                 };
                 let opts = StudioOptions {
                     control_port,
@@ -358,10 +367,7 @@ fn main() -> ExitCode {
                 out,
                 duration,
                 client,
-            } => {
-                let generation = client.generation_str();
-                record(client.builder(&url), &url, generation, &out, duration).await
-            }
+            } => record(client.builder(&url), &url, &out, duration).await,
             Command::Replay {
                 recording,
                 speed,
@@ -484,7 +490,6 @@ fn exposure_warning(server_url: &str) -> Option<String> {
 async fn record(
     builder: ClientBuilder,
     url: &str,
-    generation: &str,
     out: &std::path::Path,
     duration: Option<f64>,
 ) -> Res {
@@ -500,16 +505,11 @@ async fn record(
         on_signal.cancel();
     });
     eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
-    let summary = studio::recording::capture::capture(
-        builder,
-        url,
-        generation,
-        out,
-        duration,
-        stop,
-        |entries, bytes| eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0),
-    )
-    .await?;
+    let summary =
+        studio::recording::capture::capture(builder, url, out, duration, stop, |entries, bytes| {
+            eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0)
+        })
+        .await?;
     eprintln!();
     println!(
         "{}: {} entries, {} bytes ({})",
@@ -684,8 +684,12 @@ async fn connect(
         });
     }
     let client = builder.connect().await.map_err(|e| {
-        format!("cannot connect to {url}: {e} (check the URL, the generation and the credentials)")
+        format!("cannot connect to {url}: {e} (check the URL, the credentials and the generation)")
     })?;
+    tracing::info!(
+        "connected to {url}: juggler {}",
+        studio::remote::generation_name(client.generation())
+    );
     if let Some((name, data)) = send {
         return match client.send(&name, data).await {
             Ok(answer) => {
