@@ -111,6 +111,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::RecordingInfo,
         model::ProxyInfo,
         model::FaultsInfo,
+        workspace::Unanswered,
         model::ConsoleInfo,
         model::ReloadInfo,
         crate::devloop::ConsoleEntry,

@@ -58,6 +58,7 @@ pub const COMMANDS: &[&str] = &[
     "replay.step",
     "replay.seek",
     "replay.stop",
+    "replay.mock",
     "timeline.state",
     "timeline.history",
     "timeline.entries",
@@ -404,6 +405,14 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
         "replay.stop" => {
             engine.replay_stop();
             Ok(Value::Null)
+        }
+        "replay.mock" => {
+            let out: String = arg(&data, "out")?;
+            let answers: Option<crate::mock::Answers> = arg(&data, "answers")?;
+            let force: Option<bool> = arg(&data, "force")?;
+            engine
+                .replay_mock(&out, answers.unwrap_or_default(), force.unwrap_or(false))
+                .map_err(from_error)
         }
         "timeline.state" => {
             let step: usize = arg(&data, "step")?;

@@ -479,6 +479,17 @@ impl Engine {
 
     // ---- requests ----------------------------------------------------------
 
+    /// What a request gets that nothing answers (see
+    /// [`workspace::Workspace::unanswered`]).
+    fn unanswered(&self) -> workspace::Unanswered {
+        let core = self.core();
+        match core.workspace.unanswered {
+            Some(choice) => choice,
+            None if core.replay.is_some() => workspace::Unanswered::Null,
+            None => workspace::Unanswered::Error,
+        }
+    }
+
     async fn answer(
         &self,
         conn: Connection,
@@ -513,10 +524,22 @@ impl Engine {
                 });
                 self.push_recent(path!["unmatched"], |c| &mut c.unmatched, entry.clone());
                 self.event("request.unmatched", entry);
-                tracing::info!(request = %name, "no rule for request");
-                return rules::no_rule_reply(&name)
-                    .into_result()
-                    .map_err(HandlerError);
+                return match self.unanswered() {
+                    workspace::Unanswered::Error => {
+                        tracing::info!(request = %name, "no rule for request");
+                        rules::no_rule_reply(&name)
+                            .into_result()
+                            .map_err(HandlerError)
+                    }
+                    workspace::Unanswered::Null => {
+                        tracing::warn!(
+                            request = %name,
+                            "nothing answers this request: answered null (add a rule, or set the \
+                             workspace's \"unanswered\": \"error\")"
+                        );
+                        Ok(Value::Null)
+                    }
+                };
             }
             Decision::Answer(a) => a,
         };

@@ -25,7 +25,8 @@ use crate::rules::{Action, NameMatch, Rule, RuleMatch};
 use crate::workspace::{NotifyPreset, Workspace};
 
 /// How a rule answers a request that the back end answered more than once.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Answers {
     /// The most recent answer.
     #[default]
@@ -71,18 +72,7 @@ pub struct MockArgs {
 
 /// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.
 pub fn cli(args: MockArgs) -> std::process::ExitCode {
-    let result = (|| -> Result<Workspace> {
-        if args.out.exists() && !args.force {
-            return Err(crate::error::Error::Invalid(format!(
-                "{} exists: choose another --out, or add --force to overwrite it",
-                args.out.display()
-            )));
-        }
-        let recording = Recording::read(&args.recording)?;
-        let ws = workspace_from(&recording, args.answers)?;
-        ws.save(&args.out)?;
-        Ok(ws)
-    })();
+    let result = make(&args.recording, &args.out, args.answers, args.force);
     match result {
         Ok(ws) => {
             println!(
@@ -109,6 +99,26 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
     }
 }
 
+/// Writes to `out` the workspace that mocks the back end recorded in
+/// `recording`; an existing `out` only with `force`.
+pub fn make(
+    recording: &std::path::Path,
+    out: &std::path::Path,
+    answers: Answers,
+    force: bool,
+) -> Result<Workspace> {
+    if out.exists() && !force {
+        return Err(crate::error::Error::Invalid(format!(
+            "{} exists: choose another file, or overwrite it (--force)",
+            out.display()
+        )));
+    }
+    let recording = Recording::read(recording)?;
+    let ws = workspace_from(&recording, answers)?;
+    ws.save(out)?;
+    Ok(ws)
+}
+
 /// The workspace that mocks the recorded back end.
 pub fn workspace_from(recording: &Recording, answers: Answers) -> Result<Workspace> {
     let timeline = Timeline::new(recording.entries.clone())?;
@@ -117,6 +127,9 @@ pub fn workspace_from(recording: &Recording, answers: Answers) -> Result<Workspa
         initial_state: first_state(&timeline)?,
         rules: rules(&seen, answers),
         notify_presets: presets(&timeline),
+        // A request the recording never saw gets null (with a warning), as
+        // in a replay: the page goes on rather than throwing.
+        unanswered: Some(crate::workspace::Unanswered::Null),
         ..Workspace::default()
     };
     ws.server.generation = match recording.header.generation.as_str() {

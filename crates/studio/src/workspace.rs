@@ -94,10 +94,30 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub schemas: Option<Schemas>,
+    /// What a dashboard's request gets when no scenario, replayed answer
+    /// or rule answers it: `"error"` ("no rule for NAME"), or `"null"` (a
+    /// success with `null`, and a warning in the Requests pane's unmatched
+    /// list and the log). Default: `"null"` while a recording is replayed
+    /// (a recording made with `record` holds no requests, and a page may
+    /// throw on an error its back end never sent), else `"error"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub unanswered: Option<Unanswered>,
     /// Reserved for recordings; kept as they are.
     #[serde(default)]
     #[ts(as = "Vec<crate::bindings::JsonValue>")]
     pub recordings: Vec<Value>,
+}
+
+/// The answer to a request that nothing answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub enum Unanswered {
+    /// A success with `null`, and a warning.
+    Null,
+    /// An error: "no rule for NAME".
+    Error,
 }
 
 impl Default for Workspace {
@@ -110,6 +130,7 @@ impl Default for Workspace {
             rules: Vec::new(),
             notify_presets: Vec::new(),
             remotes: Vec::new(),
+            unanswered: None,
             scenarios: Vec::new(),
             schemas: None,
             recordings: Vec::new(),

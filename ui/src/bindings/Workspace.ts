@@ -6,6 +6,7 @@ import type { Rule } from "./Rule";
 import type { Scenario } from "./Scenario";
 import type { Schemas } from "./Schemas";
 import type { ServerSettings } from "./ServerSettings";
+import type { Unanswered } from "./Unanswered";
 
 /**
  * A Juggler Studio workspace.
@@ -50,6 +51,15 @@ scenarios: Array<Scenario>,
  * the studio runs.
  */
 schemas?: Schemas, 
+/**
+ * What a dashboard's request gets when no scenario, replayed answer
+ * or rule answers it: `"error"` ("no rule for NAME"), or `"null"` (a
+ * success with `null`, and a warning in the Requests pane's unmatched
+ * list and the log). Default: `"null"` while a recording is replayed
+ * (a recording made with `record` holds no requests, and a page may
+ * throw on an error its back end never sent), else `"error"`.
+ */
+unanswered?: Unanswered, 
 /**
  * Reserved for recordings; kept as they are.
  */

@@ -80,6 +80,33 @@ fn loaded() -> Error {
 }
 
 impl Engine {
+    /// Writes a workspace that mocks the back end of the loaded recording
+    /// (see [`crate::mock`]) to `out` (relative to the workspace file);
+    /// returns where, and how many rules and notify presets it holds.
+    pub fn replay_mock(
+        &self,
+        out: &str,
+        answers: crate::mock::Answers,
+        force: bool,
+    ) -> Result<Value> {
+        let (recording, out) = {
+            let core = self.core();
+            let slot = core.replay.as_ref().ok_or_else(|| {
+                Error::Invalid("no recording is loaded: load one in the Replay pane first".into())
+            })?;
+            (
+                std::path::PathBuf::from(&slot.info.path),
+                crate::workspace::resolve(&Self::base_dir(&core), out),
+            )
+        };
+        let ws = crate::mock::make(&recording, &out, answers, force)?;
+        Ok(serde_json::json!({
+            "path": out.display().to_string(),
+            "rules": ws.rules.len(),
+            "notifyPresets": ws.notify_presets.len(),
+        }))
+    }
+
     /// Loads a recording for replay (stopping the one loaded before). The
     /// dashboards see nothing until it plays, steps or seeks.
     pub async fn replay_load(&self, path: &Path) -> Result<ReplayInfo> {

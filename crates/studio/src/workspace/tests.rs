@@ -128,7 +128,7 @@ fn corrupt_files_name_the_line_column_and_field() {
             "{\"version\": 1, \"é\": 1}",
             "w.json:1:18: é: unknown field `é`, expected one of `$schema`, `version`, \
              `server`, `initialState`, `rules`, `notifyPresets`, `remotes`, `scenarios`, \
-             `schemas`, `recordings`",
+             `schemas`, `unanswered`, `recordings`",
         ),
     ];
     let mut wrong = Vec::new();
