@@ -25,6 +25,8 @@ pub enum FileKind {
     Export,
     /// A session recording (`*.ndjson`).
     Recording,
+    /// The folder of a new dashboard (empty, or to be made inside).
+    NewDashboard,
 }
 
 impl FileKind {
@@ -39,6 +41,7 @@ impl FileKind {
             (FileKind::Export, _) => "Export traffic as",
             (FileKind::Recording, false) => "Open a recording",
             (FileKind::Recording, true) => "Record to",
+            (FileKind::NewDashboard, _) => "Choose an empty folder for the new dashboard",
         }
     }
 
@@ -49,7 +52,7 @@ impl FileKind {
             FileKind::Pem => Some(("PEM (*.pem, *.crt, *.key)", &["pem", "crt", "key"])),
             FileKind::Ca => Some(("Certificates (*.pem, *.crt, *.cer)", &["pem", "crt", "cer"])),
             FileKind::Export | FileKind::Recording => Some(("NDJSON (*.ndjson)", &["ndjson"])),
-            FileKind::Htpasswd | FileKind::StaticDir => None,
+            FileKind::Htpasswd | FileKind::StaticDir | FileKind::NewDashboard => None,
         }
     }
 
@@ -72,7 +75,7 @@ pub async fn choose(kind: FileKind, save: bool) -> Result<Option<String>> {
     if let Ok(dir) = std::env::current_dir() {
         dialog = dialog.set_directory(dir);
     }
-    let chosen = if kind == FileKind::StaticDir {
+    let chosen = if matches!(kind, FileKind::StaticDir | FileKind::NewDashboard) {
         dialog.pick_folder().await
     } else if save {
         if let Some(name) = kind.default_name() {

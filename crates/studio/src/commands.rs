@@ -42,6 +42,7 @@ pub const COMMANDS: &[&str] = &[
     "workspace.get",
     "workspace.save",
     "workspace.open",
+    "dashboard.new",
     "connection.close",
     "connection.drop",
     "faults.set",
@@ -272,6 +273,23 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
                 .open_workspace(&path)
                 .await
                 .map(|p| json!({"path": p.display().to_string()}))
+                .map_err(from_error)
+        }
+        "dashboard.new" => {
+            let dir: PathBuf = arg(&data, "dir")?;
+            let generation: Option<String> = arg(&data, "generation")?;
+            let generation = match generation.as_deref() {
+                None => juggler::Generation::V06,
+                Some(g) => g
+                    .parse()
+                    .map_err(|e: juggler::Error| invalid(format!("generation: {e}")))?,
+            };
+            let name: Option<String> = arg(&data, "name")?;
+            let name = name.unwrap_or_else(|| crate::scaffold::DEFAULT_TITLE.to_owned());
+            engine
+                .dashboard_new(&dir, generation, &name)
+                .await
+                .map(|(p, n)| json!({"path": p.display().to_string(), "files": n}))
                 .map_err(from_error)
         }
         "connection.close" => {

@@ -961,6 +961,37 @@ impl Engine {
         Ok(path.to_owned())
     }
 
+    /// Creates a dashboard project in `dir` (see [`crate::scaffold`]), opens
+    /// its workspace and serves it; returns the workspace file and how many
+    /// files were written.
+    pub async fn dashboard_new(
+        &self,
+        dir: &Path,
+        generation: juggler::Generation,
+        title: &str,
+    ) -> Result<(PathBuf, usize)> {
+        let created = crate::scaffold::create(&crate::scaffold::NewDashboard {
+            dir: dir.to_owned(),
+            generation,
+            title: title.to_owned(),
+            force: false,
+        })?;
+        let workspace = dir.join("workspace.json");
+        // A running server goes on where it listened (the pages open in
+        // browsers, a --port given on the command line), now serving the
+        // new dashboard.
+        let listened = self.core().server.as_ref().map(|s| s.local_addr());
+        self.stop_server().await?;
+        self.open_workspace(&workspace).await?;
+        if let Some(addr) = listened {
+            let mut core = self.core();
+            core.workspace.server.host = addr.ip().to_string();
+            core.workspace.server.port = addr.port();
+        }
+        self.start_server(None).await?;
+        Ok((workspace, created.written.len()))
+    }
+
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
         self.scenario_stop();

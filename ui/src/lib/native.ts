@@ -12,7 +12,7 @@ export async function invoke<T>(cmd: string, args?: Record<string, unknown>): Pr
   return api.invoke<T>(cmd, args);
 }
 
-export type FileKind = 'workspace' | 'pem' | 'htpasswd' | 'ca' | 'staticDir' | 'export' | 'recording';
+export type FileKind = 'workspace' | 'pem' | 'htpasswd' | 'ca' | 'staticDir' | 'export' | 'recording' | 'newDashboard';
 
 /** Opens a native chooser; `null` when cancelled or not in the desktop app. */
 export async function pickPath(kind: FileKind, save = false): Promise<string | null> {
