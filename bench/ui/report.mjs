@@ -133,6 +133,15 @@ export function renderSection({ opts, machine, results }) {
             'cells are the median and, in brackets, the range of the runs. The browser, the studio, the second server and ' +
             'the load generator share the CPUs.\n',
     );
+    const loads = Object.values(results).flatMap((runs) => runs.flatMap((r) => r.loadAverage ?? [])).filter((x) => x !== null);
+    if (loads.length) {
+        s.push(
+            `The machine's 1-minute load average at the start and end of the runs: ${fmt(Math.min(...loads), 1)} to ` +
+                `${fmt(Math.max(...loads), 1)} (on ${machine.cpus} CPUs). A long task is wall time: on a busy machine ` +
+                'it includes the time the page\'s thread waited for a CPU; a Chrome trace of the run (BENCH_UI_TRACE) tells ' +
+                'the two apart (each task\'s wall time and thread time).\n',
+        );
+    }
     s.push(
         `The big state is ${opts.records.toLocaleString('en-US')} records (about ${mbDoc} MB of JSON, the documents of ` +
             '`bench/src/docgen.rs`); the load sets one leaf (`/items/3/name`) 100 times a second for ' +

@@ -81,6 +81,15 @@ function build() {
     run('cargo', ['build', '--release', '-p', 'juggler', '--example', 'bench_server']);
 }
 
+/** The 1-minute load average (Linux), to say how busy the machine was. */
+function loadAverage() {
+    try {
+        return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    } catch {
+        return null;
+    }
+}
+
 function machine() {
     const cpus = os.cpus();
     let chromiumVersion = '?';
@@ -137,7 +146,9 @@ async function main() {
         results[name] = [];
         for (let run = 1; run <= opts.runs; run++) {
             console.log(`\n== ${name}, run ${run}/${opts.runs}`);
+            const before = loadAverage();
             const r = await runScenario(name, { ...opts, bins, chromium });
+            r.loadAverage = [before, loadAverage()];
             console.log(JSON.stringify(r, null, 1));
             results[name].push(r);
         }
