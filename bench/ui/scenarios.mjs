@@ -251,8 +251,9 @@ async function leafLoad(ui, browserCdp, { watch, seconds, send, first }) {
  * `since` (page time) as `key`, the page's own share (since the big
  * document arrived) and the memory then.
  */
-async function firstRender(ui, browserCdp, scope, since, key) {
+async function firstRender(ui, browserCdp, scope, since, key, stopProfile = async () => {}) {
     const shownAt = await whenShown(ui.page, `${scope} .jse-key`, '^items$');
+    await stopProfile();
     return { [key]: shownAt - since, fromArrivalMs: await sinceBigMessage(ui.page, shownAt), ...(await memory(ui, browserCdp)) };
 }
 
@@ -310,10 +311,11 @@ async function clientScenario({ chromium, bins, records, seconds }) {
         await ui.page.waitForFunction(() => window.__bench.firstStateAt !== null, null, { timeout: WAIT_MS });
         const scope = '[data-testid="remote-tree"]';
         const sentAt = await now(ui.page);
+        const stopProfile = await profile(ui, 'client first render');
         const { id } = await control.send('remote.connect', { target: { url: remote.url, generation: '0.6' } });
         // Connected from the control link, not the form: its tab is not chosen yet.
         await ui.page.getByTestId(`client-tab-${id}`).locator('.label').click({ timeout: WAIT_MS });
-        const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromConnectMs');
+        const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromConnectMs', stopProfile);
         return loadsAfter(ui, browserCdp, first, scope, seconds, (value) =>
             setter.fire('state.set', { path: LEAF_PATH, value }),
         );
@@ -338,8 +340,9 @@ async function replayScenario({ chromium, bins, records, seconds }) {
             step('replay.seek 1');
             const scope = '[data-testid="replay-tree"]';
             const sentAt = await now(ui.page);
+            const stopProfile = await profile(ui, 'replay first render');
             await control.send('replay.seek', { step: 1 });
-            const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromSeekMs');
+            const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromSeekMs', stopProfile);
             await sleep(1000);
             step('playing, collapsed');
             const collapsed = await replayLoad(ui, browserCdp, control, scope, seconds);
@@ -359,6 +362,8 @@ async function replayScenario({ chromium, bins, records, seconds }) {
 async function replayLoad(ui, browserCdp, control, scope, seconds) {
     await control.send('replay.pause');
     await control.send('replay.seek', { step: 1 });
+    // Seeking back fetches the state at step 1 whole (10 MB): the load starts once the pane shows it.
+    await whenShown(ui.page, '.replay-pane h3', '^State at step 1$');
     await sleep(1000);
     let started = false;
     return leafLoad(ui, browserCdp, {
