@@ -228,3 +228,24 @@ export function frameStats(frames, from, to) {
 export function sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
+
+// ---------------------------------------------------------------- tasks
+
+/**
+ * The page's longest tasks from a Chrome trace (category `toplevel`): a
+ * long task's duration is wall time, which on a busy machine includes the
+ * time the thread waited for a CPU; the trace also has each task's thread
+ * (CPU) time. Returns the longest task's wall and CPU time and the most CPU
+ * time any one task took, in ms (null without a renderer main thread).
+ */
+export function taskTimes(events) {
+    const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+    const tasks = events.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(`${e.pid}:${e.tid}`));
+    if (tasks.length === 0) return null;
+    const longest = tasks.reduce((a, b) => (b.dur > a.dur ? b : a));
+    return {
+        longestWallMs: longest.dur / 1000,
+        longestCpuMs: (longest.tdur ?? NaN) / 1000,
+        maxCpuMs: tasks.reduce((m, e) => Math.max(m, e.tdur ?? 0), 0) / 1000,
+    };
+}

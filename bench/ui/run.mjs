@@ -35,6 +35,8 @@ const USAGE = `usage: node bench/ui/run.mjs [options]
   --no-build        use the existing builds (ui/dist, release juggler-studio and bench_server)
   --out FILE        write the section into FILE instead of BENCHMARKS.md
   --ui-dir DIR      serve this built UI (default ui/dist, built first)
+  --from-results F  run nothing: write the section again from the numbers of
+                    an earlier run (target/bench/ui-results.json)
 
 A run with the defaults writes its section of BENCHMARKS.md; any other
 writes target/bench/ui.md (unless --out says otherwise).`;
@@ -62,6 +64,7 @@ function parseArgs(argv) {
         } else if (a === '--no-build') o.build = false;
         else if (a === '--out') o.out = path.resolve(next());
         else if (a === '--ui-dir') o.uiDir = path.resolve(next());
+        else if (a === '--from-results') o.fromResults = path.resolve(next());
         else if (a === '--help' || a === '-h') {
             console.log(USAGE);
             process.exit(0);
@@ -79,6 +82,15 @@ function build() {
     run('npm', ['--prefix', 'ui', 'run', 'build', '--silent']);
     run('cargo', ['build', '--release', '-p', 'studio', '--bin', 'juggler-studio']);
     run('cargo', ['build', '--release', '-p', 'juggler', '--example', 'bench_server']);
+}
+
+/** The 1-minute load average (Linux), to say how busy the machine was. */
+function loadAverage() {
+    try {
+        return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    } catch {
+        return null;
+    }
 }
 
 function machine() {
@@ -117,6 +129,15 @@ async function main() {
         console.error(String(e.message));
         process.exit(2);
     }
+    if (opts.fromResults) {
+        // The section again (after a change to the report) from a run's numbers, its options and machine.
+        const saved = JSON.parse(fs.readFileSync(opts.fromResults, 'utf8'));
+        const section = renderSection({ opts: saved.opts, machine: saved.machine ?? machine(), results: saved.results });
+        const out = opts.out ?? (saved.opts.full ? path.join(root, 'BENCHMARKS.md') : path.join(root, 'target', 'bench', 'ui.md'));
+        writeSection(out, section);
+        console.log(`wrote ${path.relative(process.cwd(), out)}`);
+        return;
+    }
     if (opts.build) build();
     const bins = {
         studio: process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'release', 'juggler-studio'),
@@ -137,16 +158,19 @@ async function main() {
         results[name] = [];
         for (let run = 1; run <= opts.runs; run++) {
             console.log(`\n== ${name}, run ${run}/${opts.runs}`);
+            const before = loadAverage();
             const r = await runScenario(name, { ...opts, bins, chromium });
+            r.loadAverage = [before, loadAverage()];
             console.log(JSON.stringify(r, null, 1));
             results[name].push(r);
         }
     }
     const raw = path.join(root, 'target', 'bench', 'ui-results.json');
+    const m = machine();
     fs.mkdirSync(path.dirname(raw), { recursive: true });
-    fs.writeFileSync(raw, JSON.stringify({ opts, results }, null, 1));
+    fs.writeFileSync(raw, JSON.stringify({ opts, machine: m, results }, null, 1));
     console.log(`every run's numbers: ${path.relative(process.cwd(), raw)}`);
-    const section = renderSection({ opts, machine: machine(), results });
+    const section = renderSection({ opts, machine: m, results });
     console.log('\n' + section);
     const out = opts.out ?? (opts.full ? path.join(root, 'BENCHMARKS.md') : path.join(root, 'target', 'bench', 'ui.md'));
     writeSection(out, section);

@@ -22,6 +22,7 @@ import {
     startStudio,
     writeRecording,
 } from './lib.mjs';
+import { profile, taskTrace } from './tracing.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const probeSource = fs.readFileSync(path.join(here, 'probe.js'), 'utf8');
@@ -124,47 +125,6 @@ async function expand(page, scope, tokens) {
     await page.locator(`${scope} .jse-json-node.jse-expanded[data-path="${encodeURIComponent(pointer)}"]`).first().waitFor({ timeout: WAIT_MS });
 }
 
-/**
- * With BENCH_UI_PROFILE=DIR, a CPU profile of the page (Chrome DevTools'
- * `.cpuprofile`) for each load, to find what a slow run spent its time on.
- */
-async function profile(ui, label) {
-    if (process.env.BENCH_UI_TRACE) return trace(ui, label, process.env.BENCH_UI_TRACE);
-    const dir = process.env.BENCH_UI_PROFILE;
-    if (!dir) return async () => {};
-    await ui.cdp.send('Profiler.enable');
-    await ui.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await ui.cdp.send('Profiler.start');
-    return async () => {
-        const { profile: p } = await ui.cdp.send('Profiler.stop');
-        fs.mkdirSync(dir, { recursive: true });
-        const file = path.join(dir, `${label.replace(/\W+/g, '_')}-${Date.now()}.cpuprofile`);
-        fs.writeFileSync(file, JSON.stringify(p));
-        console.log(`profile: ${file}`);
-    };
-}
-
-/** With BENCH_UI_TRACE=DIR, a Chrome trace (DevTools' Performance panel loads it) of each load instead. */
-async function trace(ui, label, dir) {
-    const events = [];
-    const onData = ({ value }) => events.push(...value);
-    ui.cdp.on('Tracing.dataCollected', onData);
-    await ui.cdp.send('Tracing.start', {
-        categories: process.env.BENCH_UI_TRACE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing',
-        transferMode: 'ReportEvents',
-    });
-    return async () => {
-        const done = new Promise((resolve) => ui.cdp.once('Tracing.tracingComplete', resolve));
-        await ui.cdp.send('Tracing.end');
-        await done;
-        ui.cdp.off('Tracing.dataCollected', onData);
-        fs.mkdirSync(dir, { recursive: true });
-        const file = path.join(dir, `${label.replace(/\W+/g, '_')}-${Date.now()}.trace.json`);
-        fs.writeFileSync(file, JSON.stringify({ traceEvents: events }));
-        console.log(`trace: ${file}`);
-    };
-}
-
 /** Page time (performance.now) at which `selector`'s text first matches `pattern`. */
 async function whenShown(page, selector, pattern) {
     const t = await page.evaluate(([s, p, ms]) => window.__bench.when(s, p, ms), [selector, pattern, WAIT_MS]);
@@ -199,6 +159,7 @@ async function leafLoad(ui, browserCdp, { watch, seconds, send, first }) {
     const from = await now(page);
     const stopMemory = sampleMemory(ui, browserCdp);
     const stopProfile = await profile(ui, watch);
+    const stopTasks = await taskTrace(ui);
     const total = Math.round(seconds * RATE);
     const started = Date.now();
     let sent = 0;
@@ -217,6 +178,7 @@ async function leafLoad(ui, browserCdp, { watch, seconds, send, first }) {
     const to = await now(page);
     const peaks = await stopMemory();
     await stopProfile();
+    const taskCpu = await stopTasks();
     const b = await page.evaluate(() => {
         const x = window.__bench;
         x.recording = false;
@@ -235,6 +197,7 @@ async function leafLoad(ui, browserCdp, { watch, seconds, send, first }) {
         maxFrameGapMs: f.maxGapMs,
         longTasks: tasks.length,
         maxLongTaskMs: tasks.reduce((m, [, d]) => Math.max(m, d), 0),
+        taskCpu,
         delayP50Ms: quantile(delays, 0.5),
         delayP95Ms: quantile(delays, 0.95),
         delayMaxMs: delays.length ? delays[delays.length - 1] : null,
@@ -251,8 +214,9 @@ async function leafLoad(ui, browserCdp, { watch, seconds, send, first }) {
  * `since` (page time) as `key`, the page's own share (since the big
  * document arrived) and the memory then.
  */
-async function firstRender(ui, browserCdp, scope, since, key) {
+async function firstRender(ui, browserCdp, scope, since, key, stopProfile = async () => {}) {
     const shownAt = await whenShown(ui.page, `${scope} .jse-key`, '^items$');
+    await stopProfile();
     return { [key]: shownAt - since, fromArrivalMs: await sinceBigMessage(ui.page, shownAt), ...(await memory(ui, browserCdp)) };
 }
 
@@ -310,10 +274,11 @@ async function clientScenario({ chromium, bins, records, seconds }) {
         await ui.page.waitForFunction(() => window.__bench.firstStateAt !== null, null, { timeout: WAIT_MS });
         const scope = '[data-testid="remote-tree"]';
         const sentAt = await now(ui.page);
+        const stopProfile = await profile(ui, 'client first render');
         const { id } = await control.send('remote.connect', { target: { url: remote.url, generation: '0.6' } });
         // Connected from the control link, not the form: its tab is not chosen yet.
         await ui.page.getByTestId(`client-tab-${id}`).locator('.label').click({ timeout: WAIT_MS });
-        const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromConnectMs');
+        const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromConnectMs', stopProfile);
         return loadsAfter(ui, browserCdp, first, scope, seconds, (value) =>
             setter.fire('state.set', { path: LEAF_PATH, value }),
         );
@@ -338,8 +303,9 @@ async function replayScenario({ chromium, bins, records, seconds }) {
             step('replay.seek 1');
             const scope = '[data-testid="replay-tree"]';
             const sentAt = await now(ui.page);
+            const stopProfile = await profile(ui, 'replay first render');
             await control.send('replay.seek', { step: 1 });
-            const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromSeekMs');
+            const first = await firstRender(ui, browserCdp, scope, sentAt, 'fromSeekMs', stopProfile);
             await sleep(1000);
             step('playing, collapsed');
             const collapsed = await replayLoad(ui, browserCdp, control, scope, seconds);
@@ -359,6 +325,8 @@ async function replayScenario({ chromium, bins, records, seconds }) {
 async function replayLoad(ui, browserCdp, control, scope, seconds) {
     await control.send('replay.pause');
     await control.send('replay.seek', { step: 1 });
+    // Seeking back fetches the state at step 1 whole (10 MB): the load starts once the pane shows it.
+    await whenShown(ui.page, '.replay-pane h3', '^State at step 1$');
     await sleep(1000);
     let started = false;
     return leafLoad(ui, browserCdp, {
@@ -401,6 +369,7 @@ async function trafficScenario({ chromium, bins, requests }) {
         const from = await now(ui.page);
         const stopMemory = sampleMemory(ui, browserCdp);
         const stopProfile = await profile(ui, 'traffic');
+        const stopTasks = await taskTrace(ui);
         const started = Date.now();
         const WINDOW = 256;
         let sent = 0;
@@ -430,6 +399,7 @@ async function trafficScenario({ chromium, bins, requests }) {
         const caughtUpAfterBurstMs = to - from - burstSecs * 1000;
         const peaks = await stopMemory();
         await stopProfile();
+        const taskCpu = await stopTasks();
         const b = await ui.page.evaluate(() => {
             const x = window.__bench;
             x.recording = false;
@@ -456,6 +426,7 @@ async function trafficScenario({ chromium, bins, requests }) {
             maxFrameGapMs: f.maxGapMs,
             longTasks: tasks.length,
             maxLongTaskMs: tasks.reduce((m, [, d]) => Math.max(m, d), 0),
+            taskCpu,
             ...(await memory(ui, browserCdp)),
             peakHeapMB: peaks.heapMB,
             peakRssMB: peaks.rssMB,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ControlClient, type SocketLike } from '../src/lib/control';
-import { DocFeed, docAt, follow, routeOps, type PatchTarget } from '../src/lib/liveDoc';
+import { DocFeed, MAX_PENDING, docAt, follow, routeOps, type PatchTarget } from '../src/lib/liveDoc';
 import { createInsideSelection, createValueSelection, type JSONEditorSelection } from 'svelte-jsoneditor';
 import { editorTarget, TextModeError, type EditorApi } from '../src/lib/editorTarget';
 import { applyPatch, parsePointer, type Json, type PatchOp } from '../src/lib/patch';
@@ -162,6 +162,35 @@ describe('DocFeed', () => {
     feed.pause(false);
     f.run();
     expect(calls).toEqual([{ kind: 'replace', arg: { a: 9 } }]);
+  });
+
+  it('holds at most MAX_PENDING ops for a target that cannot take them, then takes the document whole', () => {
+    const { target, calls } = recorder({ a: 0 });
+    let ready = false;
+    target.ready = () => ready;
+    const f = frames();
+    let reads = 0;
+    const feed = new DocFeed(target, () => (reads++, { a: 'whole' }), f.schedule);
+    // A few ops while the user edits a value: kept, then patched in.
+    for (let i = 1; i <= 3; i++) feed.push({ reset: false, ops: [{ op: 'replace', path: '/a', value: i }] });
+    f.run();
+    expect(calls).toEqual([]);
+    ready = true;
+    f.run();
+    expect(calls.map((c) => c.kind)).toEqual(['patch']);
+    expect((calls[0].arg as PatchOp[]).length).toBe(3);
+    // Past the bound: nothing more is kept, the document is read once when it can take it.
+    ready = false;
+    for (let i = 0; i <= MAX_PENDING; i++) feed.push({ reset: false, ops: [{ op: 'replace', path: '/a', value: i }] });
+    for (let i = 0; i < 5; i++) feed.push({ reset: false, ops: [{ op: 'replace', path: '/a', value: i }] });
+    f.run();
+    expect(calls).toHaveLength(1);
+    ready = true;
+    f.run();
+    expect(calls.map((c) => c.kind)).toEqual(['patch', 'replace']);
+    expect(reads).toBe(1);
+    expect(target.doc()).toEqual({ a: 'whole' });
+    expect(f.run()).toBe(0);
   });
 
   it('shows the engine document again when an edit is refused', async () => {

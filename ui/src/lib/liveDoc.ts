@@ -67,6 +67,9 @@ export interface PatchTarget {
   ready?(): boolean;
 }
 
+/** Ops held for a target that cannot take them yet, at most; past that it takes the document whole. */
+export const MAX_PENDING = 10_000;
+
 /**
  * Feeds a `PatchTarget` from routed diffs: gathers the ops that arrive
  * between two frames and applies them as one patch; a reset, a patch that
@@ -81,6 +84,8 @@ export class DocFeed {
   /** All answered: waiting for their echo in the model. */
   private awaitingEcho = false;
   private echoTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While paused (the view is hidden) changes are not applied, only remembered as "take it whole". */
+  private paused = false;
   /** Called after each flush that changed the target. */
   onFlush: (() => void) | null = null;
 
@@ -96,15 +101,6 @@ export class DocFeed {
   ) {
     this.request = onceAFrame(() => this.flush(), schedule);
   }
-
-  /** Sets (or drops) the target; a new one gets the whole document at the next flush. */
-  attach(target: PatchTarget | null): void {
-    this.target = target;
-    if (target) this.reset();
-  }
-
-  /** While paused (the view is hidden) changes are not applied, only remembered as "take it whole". */
-  private paused = false;
 
   /**
    * Pauses (a hidden view need not follow every change: applying them costs
@@ -130,6 +126,11 @@ export class DocFeed {
       this.pending = [];
     } else if (!this.needReset) {
       for (const op of routed.ops) this.pending.push(op);
+      // Held for long (a value being edited): the document whole will do.
+      if (this.pending.length > MAX_PENDING) {
+        this.needReset = true;
+        this.pending = [];
+      }
     }
     if (this.awaitingEcho) this.endEchoWait();
     else this.request();
