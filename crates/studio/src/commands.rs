@@ -84,7 +84,7 @@ fn from_error(e: Error) -> Value {
             return json!({"code": "remoteError", "message": e.to_string(), "data": data});
         }
         Error::Juggler(_) => "juggler",
-        Error::Invalid(_) => "invalid",
+        Error::Invalid(_) | Error::Dashboard { .. } => "invalid",
     };
     failure(code, e.to_string())
 }
