@@ -32,6 +32,7 @@
 
 pub mod path;
 mod read;
+pub mod runtime;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -24,4 +24,9 @@ max?: number,
 /**
  * Shown after the latest values.
  */
-unit?: string, };
+unit?: string, 
+/**
+ * Digits after the decimal point of the latest values and the scale,
+ * 0–10. Default: up to 3.
+ */
+decimals?: number, };

@@ -213,6 +213,7 @@ fn trend(out: &mut Problems, field: &str, t: &super::widget::TrendWidget) {
         );
     }
     range(out, field, t.min.as_ref(), t.max.as_ref());
+    decimals(out, field, t.decimals);
 }
 
 fn path(out: &mut Problems, field: &str, member: &str, p: &BoundPath) {

@@ -356,6 +356,11 @@ pub struct TrendWidget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub unit: Option<String>,
+    /// Digits after the decimal point of the latest values and the scale,
+    /// 0–10. Default: up to 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub decimals: Option<u8>,
 }
 
 /// One line of a trend.

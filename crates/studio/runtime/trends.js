@@ -1,0 +1,101 @@
+// The memory of the trend widgets: every series is sampled on every state
+// change (the page's juggler Application hands each new state to
+// `Trends.sample` before the view sees it), into a fixed number of time
+// buckets per window. A bucket keeps its first, lowest, highest and last
+// sample, so a spike shorter than a pixel still shows, while memory and
+// drawing cost stay the same at 1 change a minute or 1,000 a second.
+
+import {lookup} from './paths.js';
+
+/** Buckets across a trend's window: about one per pixel of a wide chart. */
+export const BUCKETS = 300;
+
+/** One series: buckets of samples over a sliding window of `windowMs`. */
+export class SeriesBuffer {
+    constructor(windowMs, buckets = BUCKETS) {
+        this.windowMs = windowMs;
+        this.bucketMs = windowMs / buckets;
+        this.buckets = [];
+        this.latest = undefined;
+    }
+
+    /** Adds the sample `value` (a finite number) taken at `t` (ms). */
+    add(t, value) {
+        this.latest = value;
+        const index = Math.floor(t / this.bucketMs);
+        const last = this.buckets[this.buckets.length - 1];
+        if (last && last.index === index) {
+            last.last = [t, value];
+            if (value < last.min[1]) last.min = [t, value];
+            if (value > last.max[1]) last.max = [t, value];
+        } else {
+            const sample = [t, value];
+            this.buckets.push({index, first: sample, min: sample, max: sample, last: sample});
+        }
+        this.forget(t);
+    }
+
+    /** Drops the buckets that left the window ending at `now`. */
+    forget(now) {
+        const oldest = Math.floor((now - this.windowMs) / this.bucketMs);
+        let drop = 0;
+        while (drop < this.buckets.length && this.buckets[drop].index < oldest) drop++;
+        if (drop > 0) this.buckets.splice(0, drop);
+    }
+
+    /** The samples to draw, in time order: up to four per bucket. */
+    points() {
+        const out = [];
+        for (const b of this.buckets) {
+            const four = [b.first, b.min, b.max, b.last].sort((p, q) => p[0] - q[0]);
+            for (const p of four) {
+                if (out.length === 0 || out[out.length - 1] !== p) out.push(p);
+            }
+        }
+        return out;
+    }
+}
+
+/** The buffers of every trend widget's series, kept across re-renders and
+ * across changes of the dashboard that leave a series as it was. */
+export class Trends {
+    constructor() {
+        /** key → {path, buffer}; the key names the widget, the series and
+         * the window. */
+        this.series = new Map();
+    }
+
+    static key(widget, index) {
+        const s = widget.series[index];
+        return JSON.stringify([widget.id, index, s.path, widget.windowMinutes]);
+    }
+
+    /** Follows the dashboard's trend widgets: new series get a buffer,
+     * series that are gone lose theirs. */
+    follow(widgets) {
+        const wanted = new Map();
+        for (const w of widgets) {
+            if (w.type !== 'trend' || !Array.isArray(w.series)) continue;
+            const windowMs = Math.max(1, Number(w.windowMinutes) || 1) * 60000;
+            w.series.forEach((s, i) => {
+                const key = Trends.key(w, i);
+                wanted.set(key, this.series.get(key) ?? {path: s.path, buffer: new SeriesBuffer(windowMs)});
+            });
+        }
+        this.series = wanted;
+    }
+
+    /** Samples every series in `state` at time `t`. */
+    sample(state, t = Date.now()) {
+        if (state == null) return;
+        for (const {path, buffer} of this.series.values()) {
+            const value = lookup(state, path);
+            if (typeof value === 'number' && Number.isFinite(value)) buffer.add(t, value);
+        }
+    }
+
+    /** The buffer of a widget's series, if it is followed. */
+    buffer(widget, index) {
+        return this.series.get(Trends.key(widget, index))?.buffer;
+    }
+}
