@@ -22,6 +22,7 @@
 import r from '@hat-open/renderer';
 import * as juggler from '@hat-open/juggler';
 import {builderRequested, connectBuilder} from './edit.js';
+import {Bodies} from './bodies.js';
 import {requestSender} from './requests.js';
 import {Trends} from './trends.js';
 import {pageView} from './view.js';
@@ -29,6 +30,7 @@ import {DEFAULT_MAX} from './widgets/notifications.js';
 
 const editing = builderRequested();
 const trends = new Trends();
+const bodies = new Bodies();
 
 const dashboard = await loadDashboard();
 document.title = dashboard.value?.title || document.title;
@@ -52,7 +54,8 @@ await r.init(document.body, {
     inputs: {},
     editing: editing ? {selected: []} : null,
     clock: Date.now(),
-}, () => pageView(tools));
+}, () => pageView(tools, bodies));
+r.addEventListener('render', () => bodies.update(bodies.page));
 
 // Started after r.init, which would otherwise wipe a state that arrives
 // first. The Application hands every new state to `mirror.set`, so that the
@@ -76,6 +79,9 @@ app.addEventListener('notify', evt => r.change('notifications', list =>
 setInterval(() => {
     if ((r.get('dashboard', 'widgets') ?? []).some(w => w.type === 'trend')) r.set('clock', Date.now());
 }, 1000);
+
+// The runtime's parts, for the browser's console (and the benchmark).
+window.jugglerDashboard = {r, app, bodies, trends};
 
 if (editing) {
     connectBuilder(r, layout => {

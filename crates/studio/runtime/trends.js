@@ -10,27 +10,47 @@ import {lookup} from './paths.js';
 /** Buckets across a trend's window: about one per pixel of a wide chart. */
 export const BUCKETS = 300;
 
-/** One series: buckets of samples over a sliding window of `windowMs`. */
+/** How many windows after its origin a series moves the origin up. */
+const REBASE_WINDOWS = 8;
+
+/** One series: buckets of samples over a sliding window of `windowMs`.
+ *
+ * For drawing, `polyline()` gives the samples as the text of an SVG
+ * polyline in the series' own units — milliseconds since `origin`, and
+ * the value — which the chart maps onto its box with a transform. So the
+ * text of a bucket never changes once the bucket is closed, whatever the
+ * time or the scale, and is made once. */
 export class SeriesBuffer {
-    constructor(windowMs, buckets = BUCKETS) {
+    constructor(windowMs, buckets = BUCKETS, origin = Date.now()) {
         this.windowMs = windowMs;
         this.bucketMs = windowMs / buckets;
+        this.origin = origin;
         this.buckets = [];
         this.latest = undefined;
+        this.text = null;
     }
 
     /** Adds the sample `value` (a finite number) taken at `t` (ms). */
     add(t, value) {
-        this.latest = value;
+        this.text = null;
+        // SVG keeps coordinates in 32-bit floats: times stay within a few
+        // windows of the origin.
+        if (t - this.origin > REBASE_WINDOWS * this.windowMs) {
+            this.origin = t - this.windowMs;
+            for (const b of this.buckets) b.text = null;
+        }
         const index = Math.floor(t / this.bucketMs);
         const last = this.buckets[this.buckets.length - 1];
+        // One array per sample: a bucket's four may be the same sample.
+        const sample = [t, value];
+        this.latest = sample;
         if (last && last.index === index) {
-            last.last = [t, value];
-            if (value < last.min[1]) last.min = [t, value];
-            if (value > last.max[1]) last.max = [t, value];
+            last.last = sample;
+            if (value < last.min[1]) last.min = sample;
+            if (value > last.max[1]) last.max = sample;
+            last.text = null;
         } else {
-            const sample = [t, value];
-            this.buckets.push({index, first: sample, min: sample, max: sample, last: sample});
+            this.buckets.push({index, first: sample, min: sample, max: sample, last: sample, text: null});
         }
         this.forget(t);
     }
@@ -40,20 +60,36 @@ export class SeriesBuffer {
         const oldest = Math.floor((now - this.windowMs) / this.bucketMs);
         let drop = 0;
         while (drop < this.buckets.length && this.buckets[drop].index < oldest) drop++;
-        if (drop > 0) this.buckets.splice(0, drop);
+        if (drop > 0) {
+            this.buckets.splice(0, drop);
+            this.text = null;
+        }
     }
 
     /** The samples to draw, in time order: up to four per bucket. */
     points() {
-        const out = [];
-        for (const b of this.buckets) {
-            const four = [b.first, b.min, b.max, b.last].sort((p, q) => p[0] - q[0]);
-            for (const p of four) {
-                if (out.length === 0 || out[out.length - 1] !== p) out.push(p);
-            }
-        }
-        return out;
+        return this.buckets.flatMap(bucketPoints);
     }
+
+    /** `points()` as the text of an SVG polyline's `points`, in the
+     * series' units (`t - origin`, value); the same string until a sample
+     * is added or forgotten. */
+    polyline() {
+        if (this.text === null) {
+            this.text = this.buckets.map(b => {
+                b.text ??= bucketPoints(b).map(([t, v]) => `${t - this.origin},${v}`).join(' ');
+                return b.text;
+            }).join(' ');
+        }
+        return this.text;
+    }
+}
+
+/** A bucket's first, lowest, highest and last samples in time order, each
+ * once. */
+function bucketPoints(b) {
+    const four = [b.first, b.min, b.max, b.last].sort((p, q) => p[0] - q[0]);
+    return four.filter((p, i) => i === 0 || four[i - 1] !== p);
 }
 
 /** The buffers of every trend widget's series, kept across re-renders and

@@ -1,9 +1,10 @@
 // The page: a header with the dashboard's title and the connection, and
-// the grid of widgets. The renderer calls `pageView` after every change of
-// its state (at most 30 times a second) and patches the page with it.
+// the grid of widgets' frames. The renderer calls `pageView` after every
+// change of its state (at most 30 times a second) and patches the page
+// with it; then bodies.js draws the bodies whose inputs changed.
 
 import r from '@hat-open/renderer';
-import {widgetView} from './widgets/index.js';
+import {frameView, valuesOf} from './widgets/index.js';
 
 /** Default grid: 12 columns, rows 48 px high, 8 px apart. */
 export const DEFAULT_GRID = {columns: 12, rowHeight: 48, gap: 8};
@@ -11,8 +12,10 @@ export const DEFAULT_GRID = {columns: 12, rowHeight: 48, gap: 8};
 /** Rows the builder's canvas has below the lowest widget, to drop into. */
 const EDIT_ROOM = 6;
 
-/** `tools` are the page's functions: {trends, send, reject, setInput}. */
-export function pageView(tools) {
+/** The page's tree. `tools` are the page's functions ({trends, send,
+ * reject, setInput}); `bodies` draws the widgets' bodies after each render
+ * (see bodies.js), from what this function gathered. */
+export function pageView(tools, bodies) {
     const dashboard = r.get('dashboard');
     const editing = r.get('editing');
     if (dashboard == null) {
@@ -21,9 +24,12 @@ export function pageView(tools) {
             ['p', r.get('loadError') ?? 'Loading dashboard.json…']]];
     }
     const connected = r.get('connected');
+    const remote = r.get('remote');
+    const widgets = dashboard.widgets ?? [];
     const page = {
-        ...tools,
-        remote: r.get('remote'),
+        tools,
+        bodies,
+        remote,
         connected,
         canSend: connected && editing == null,
         answers: r.get('answers') ?? {},
@@ -31,9 +37,11 @@ export function pageView(tools) {
         notifications: r.get('notifications') ?? [],
         selected: new Set(editing?.selected ?? []),
         now: Date.now(),
+        widgets: new Map(widgets.map(w => [w.id, w])),
+        values: new Map(widgets.map(w => [w.id, valuesOf(w, remote)])),
     };
+    bodies.page = page;
     const grid = {...DEFAULT_GRID, ...dashboard.grid};
-    const widgets = dashboard.widgets ?? [];
     const bottom = widgets.reduce((rows, w) => Math.max(rows, w.y + w.h), 0);
     return ['body', {class: {editing: editing != null}},
         ['header.page-header',
@@ -45,5 +53,5 @@ export function pageView(tools) {
             gridTemplateRows: editing != null
                 ? `repeat(${Math.max(bottom + EDIT_ROOM, 12)}, ${grid.rowHeight}px)` : '',
             gap: `${grid.gap}px`,
-        }}, widgets.map(w => widgetView(w, page))]];
+        }}, widgets.map(w => frameView(w, page))]];
 }

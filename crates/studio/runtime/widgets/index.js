@@ -1,7 +1,8 @@
 // One widget on the grid: its frame (place, title, selection outline,
-// "unbound" mark) around the view of its kind. A widget whose path is not
-// in the state is marked and shows what it can, never breaks the page; a
-// widget that throws shows the error in its frame.
+// "unbound" mark), drawn by the page's renderer, and its body, the view of
+// its kind, drawn by ../bodies.js. A widget whose path is not in the state
+// is marked and shows what it can, never breaks the page; a widget that
+// throws shows the error in its frame.
 
 import {lookup, pathText} from '../paths.js';
 import {buttonView, setpointView, toggleView} from './controls.js';
@@ -17,8 +18,8 @@ export function widgetPaths(w) {
     return w.path === undefined ? [] : [w.path];
 }
 
-/** The kind's view, given the values at the widget's paths. */
-function body(w, values, ctx) {
+/** The body of a widget: its kind's view, given the values at its paths. */
+export function bodyView(w, values, ctx) {
     const value = values[0];
     switch (w.type) {
     case 'value': return valueView(w, value);
@@ -36,23 +37,13 @@ function body(w, values, ctx) {
     }
 }
 
-/** `page` holds what every widget shares: the state, the connection, the
- * answers, the inputs, the selection, and the functions to act. */
-export function widgetView(w, page) {
+/** A widget's frame in the page's tree: its place on the grid, its title,
+ * the outline when selected, the mark when a path has no value, and the
+ * element its body is patched into (see ../bodies.js). */
+export function frameView(w, page) {
     const paths = widgetPaths(w);
-    const values = paths.map(p => page.remote == null ? undefined : lookup(page.remote, p));
+    const values = page.values.get(w.id);
     const missing = page.remote == null ? [] : paths.filter((p, i) => values[i] === undefined);
-    const ctx = {
-        ...page,
-        answer: page.answers[w.id],
-        input: page.inputs[w.id],
-    };
-    let content;
-    try {
-        content = body(w, values, ctx);
-    } catch (e) {
-        content = ['p.note.error', `This widget cannot be shown: ${e?.message ?? e}`];
-    }
     return ['section.widget', {
         key: w.id,
         attrs: {'data-widget': w.id, 'data-type': w.type},
@@ -63,9 +54,15 @@ export function widgetView(w, page) {
         },
     },
     w.title ? ['h2.widget-title', w.title] : [],
-    ['div.widget-body', content],
+    // Keyed by the widget's type: a widget that changes type gets a new body.
+    ['div.widget-body', {key: `body:${w.type}`, hook: page.bodies.hooks(w.id)}],
     missing.length > 0
         ? ['p.unbound-note', {props: {title: 'The state has no value at this path (yet).'}},
             `no value at ${missing.map(pathText).join(', ')}`]
         : []];
+}
+
+/** The values at a widget's paths, in the state `remote`. */
+export function valuesOf(w, remote) {
+    return widgetPaths(w).map(p => remote == null ? undefined : lookup(remote, p));
 }

@@ -15,30 +15,19 @@ export function trendView(w, ctx) {
     const windowMs = Math.max(1, Number(w.windowMinutes) || 1) * 60000;
     const end = ctx.now;
     const start = end - windowMs;
-    const series = w.series.map((s, i) => {
-        const points = ctx.trends.buffer(w, i)?.points() ?? [];
-        // The value holds until it changes: the line runs on to now.
-        if (points.length > 0) points.push([end, points[points.length - 1][1]]);
-        return {s, color: s.color ?? PALETTE[i % PALETTE.length], points, latest: ctx.values[i]};
-    });
+    const series = w.series.map((s, i) => ({
+        s,
+        color: s.color ?? PALETTE[i % PALETTE.length],
+        buffer: ctx.trends.buffer(w, i),
+        latest: ctx.values[i],
+    }));
     const [lo, hi] = scale(w, series);
     const number = {format: 'number', decimals: w.decimals};
-    const x = t => ((t - start) / windowMs * W).toFixed(1);
-    const y = v => (H - (v - lo) / (hi - lo) * H).toFixed(1);
-    const lines = series.filter(l => l.points.length > 0).map(l => ['polyline', {
-        attrs: {
-            points: l.points.map(([t, v]) => `${x(t)},${y(v)}`).join(' '),
-            stroke: l.color,
-            fill: 'none',
-            'stroke-width': 2,
-            'vector-effect': 'non-scaling-stroke',
-        },
-    }]);
     return ['div.trend',
         ['div.trend-chart',
             ['svg', {attrs: {viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none'}},
                 ['line.grid-line', {attrs: {x1: 0, x2: W, y1: H / 2, y2: H / 2}}],
-                ...lines],
+                ...series.filter(l => l.buffer?.latest).map(l => line(l, start, windowMs, lo, hi, end))],
             ['span.axis.top', formatValue(hi, number)],
             ['span.axis.bottom', formatValue(lo, number)]],
         ['ul.legend', series.map(l => ['li',
@@ -48,15 +37,30 @@ export function trendView(w, ctx) {
             w.unit && typeof l.latest === 'number' ? ['span.unit', w.unit] : []])]];
 }
 
-/** The bottom and top of the scale: the widget's, else the points' own
+/** A series' line: its samples in its own units (see SeriesBuffer), mapped
+ * onto the box by a transform, and on from the last sample to now (the
+ * value holds until it changes). */
+function line({buffer, color}, start, windowMs, lo, hi, end) {
+    const sx = W / windowMs;
+    const sy = H / (hi - lo);
+    const [lastT, lastV] = buffer.latest;
+    const stroke = {stroke: color, fill: 'none', 'stroke-width': 2, 'vector-effect': 'non-scaling-stroke'};
+    return ['g', {attrs: {transform: `matrix(${sx} 0 0 ${-sy} ${-(start - buffer.origin) * sx} ${hi * sy})`}},
+        ['polyline', {attrs: {points: buffer.polyline(), ...stroke}}],
+        ['line', {attrs: {x1: lastT - buffer.origin, y1: lastV, x2: end - buffer.origin, y2: lastV, ...stroke}}]];
+}
+
+/** The bottom and top of the scale: the widget's, else the samples' own
  * with a little room, never empty. */
 function scale(w, series) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const l of series) {
-        for (const [, v] of l.points) {
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
+    if (w.min == null || w.max == null) {
+        for (const l of series) {
+            for (const b of l.buffer?.buckets ?? []) {
+                if (b.min[1] < lo) lo = b.min[1];
+                if (b.max[1] > hi) hi = b.max[1];
+            }
         }
     }
     if (w.min != null) lo = Number(w.min);

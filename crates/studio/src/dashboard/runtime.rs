@@ -6,6 +6,7 @@
 pub const FILES: &[(&str, &str)] = &[
     ("runtime/main.js", include_str!("../../runtime/main.js")),
     ("runtime/view.js", include_str!("../../runtime/view.js")),
+    ("runtime/bodies.js", include_str!("../../runtime/bodies.js")),
     ("runtime/edit.js", include_str!("../../runtime/edit.js")),
     ("runtime/paths.js", include_str!("../../runtime/paths.js")),
     ("runtime/format.js", include_str!("../../runtime/format.js")),
