@@ -138,6 +138,9 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         schemas::ViolationKind,
         // The builder's dashboard file.
         dashboard::Dashboard,
+        dashboard::folder::OpenedDashboard,
+        dashboard::folder::SaveDashboard,
+        dashboard::folder::SavedDashboard,
         dashboard::Grid,
         dashboard::BoundPath,
         dashboard::PathKey,

@@ -30,6 +30,7 @@
 //! the file is [`Dashboard::json_schema`], committed as
 //! `crates/studio/dashboard.schema.json`.
 
+pub mod folder;
 pub mod path;
 mod read;
 pub mod runtime;
