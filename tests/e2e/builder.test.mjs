@@ -15,27 +15,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openControl } from '../common/control.mjs';
-import { freePort, startProcess, startStudio } from '../common/process.mjs';
-import { WAIT_MS, artifacts, browserSuite, here, pythons, studioBin } from './suite.mjs';
+import { startStudio } from '../common/process.mjs';
+import { waitText } from './pages.mjs';
+import { WAIT_MS, artifacts, browserSuite, pageWithProblems, startReference, studioBin } from './suite.mjs';
 
 const suite = browserSuite({ prefix: 'juggler-builder-chromium-', viewport: { width: 1280, height: 1000 } });
 const { cleanups } = suite;
 
 /** The widget `id`'s element, `sel` inside it. */
 const w = (id, sel = '') => `[data-widget="${id}"] ${sel}`.trim();
-
-/** Waits until the text of `selector` (trimmed) is `want` or matches it. */
-async function waitText(page, selector, want) {
-    try {
-        await page.waitForFunction(([s, w, isRe]) => {
-            const text = document.querySelector(s)?.textContent.trim();
-            return text != null && (isRe ? new RegExp(w).test(text) : text === w);
-        }, [selector, want instanceof RegExp ? want.source : want, want instanceof RegExp], { timeout: WAIT_MS });
-    } catch (e) {
-        const now = await page.evaluate(s => document.querySelector(s)?.textContent.trim(), selector);
-        throw new Error(`${selector}: waited for ${want}, it shows ${JSON.stringify(now)}`);
-    }
-}
 
 /** How many points the trend's first line has. */
 function trendPoints(page) {
@@ -46,10 +34,7 @@ function trendPoints(page) {
 /** Opens the dashboard at `url` and checks every widget against the
  * back end `backend` ({set(path, value), notify(name, data)}). */
 async function exercise(url, backend, label) {
-    const page = await suite.context.newPage();
-    const problems = [];
-    page.on('pageerror', e => problems.push(`pageerror: ${e}`));
-    page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    const { page, problems } = await pageWithProblems(suite);
     const questions = [];
     page.on('dialog', d => { questions.push(d.message()); d.accept(); });
     try {
@@ -157,18 +142,8 @@ for (const generation of ['0.6', '0.7']) {
             notify: (name, data) => control.send('notify.send', { name, data }),
         }, `studio-${generation}`);
 
-        const port = await freePort();
-        const reference = await startProcess(pythons[generation],
-            [path.join(here, 'reference_dashboard.py'), dir, String(port)], cleanups, {
-                ready: line => line.startsWith('serving '),
-                what: `the reference back end (hat-juggler ${generation})`,
-                stdin: 'pipe',
-            });
-        const command = c => reference.proc.stdin.write(JSON.stringify(c) + '\n');
-        await exercise(`http://127.0.0.1:${port}/`, {
-            set: (p, value) => command({ set: [p, value] }),
-            notify: (name, data) => command({ notify: [name, data] }),
-        }, `reference-${generation}`);
+        const reference = await startReference(generation, dir, cleanups);
+        await exercise(reference.url, reference, `reference-${generation}`);
         assert.deepEqual(listing(dir), before, 'the folder is served as it is');
     });
 }

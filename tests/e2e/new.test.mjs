@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startProcess, startStudio } from '../common/process.mjs';
-import { WAIT_MS, artifacts, browserSuite, pythons, studioBin } from './suite.mjs';
+import { WAIT_MS, artifacts, browserSuite, pageWithProblems, pythons, studioBin } from './suite.mjs';
 
 const suite = browserSuite({ prefix: 'juggler-new-chromium-' });
 const { cleanups } = suite;
@@ -34,10 +34,7 @@ async function shown(page) {
 /** Opens the dashboard at `url`, checks what it shows, presses the second
  * device's Acknowledge and waits for the answer and its effect. */
 async function exercise(url, label) {
-    const page = await suite.context.newPage();
-    const problems = [];
-    page.on('pageerror', e => problems.push(`pageerror: ${e}`));
-    page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    const { page, problems } = await pageWithProblems(suite);
     try {
         await page.goto(url);
         const seen = await shown(page);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { launchChromium } from '../common/browser.mjs';
+import { freePort, startProcess } from '../common/process.mjs';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -43,4 +44,32 @@ export function browserSuite(launchOptions) {
         for (const f of suite.cleanups.reverse()) await f();
     });
     return suite;
+}
+
+/** A new page of `suite` and the list its errors (thrown, or logged as
+ * errors) are collected in. */
+export async function pageWithProblems(suite) {
+    const page = await suite.context.newPage();
+    const problems = [];
+    page.on('pageerror', e => problems.push(`pageerror: ${e}`));
+    page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    return { page, problems };
+}
+
+/** The reference back end of a builder folder (reference_dashboard.py) on
+ * hat-juggler `generation`: its address and a backend {set, notify}. */
+export async function startReference(generation, dir, cleanups) {
+    const port = await freePort();
+    const reference = await startProcess(pythons[generation],
+        [path.join(here, 'reference_dashboard.py'), dir, String(port)], cleanups, {
+            ready: line => line.startsWith('serving '),
+            what: `the reference back end (hat-juggler ${generation})`,
+            stdin: 'pipe',
+        });
+    const command = c => reference.proc.stdin.write(JSON.stringify(c) + '\n');
+    return {
+        url: `http://127.0.0.1:${port}/`,
+        set: (p, value) => command({ set: [p, value] }),
+        notify: (name, data) => command({ notify: [name, data] }),
+    };
 }
