@@ -56,6 +56,7 @@ describe('proposals', () => {
     expect(titleOf(['pumps', 2])).toBe('Pumps 2');
     expect(titleOf(['motor_speed'])).toBe('Motor speed');
     expect(titleOf([])).toBe('State');
+    expect(titleOf(['level', 'value'])).toBe('Level value');
     expect(rowKeys([{ a: 1 }, 3, { b: 1, a: 2 }])).toEqual(['a', 'b']);
     expect(newId('/level/value', new Set())).toBe('level-value');
     expect(newId('level-value', new Set(['level-value', 'level-value-2']))).toBe('level-value-3');

@@ -58,10 +58,15 @@ export function pointer(path: Step[]): string {
   return path.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
 }
 
-/** A title from a path: its last key, words split (`flowRate` → `Flow rate`). */
+/** Last keys that say little on their own: the key before them joins them. */
+const GENERIC_KEYS = new Set(['value', 'state', 'status', 'data', 'current', 'actual']);
+
+/** A title from a path: its last key, words split (`flowRate` → `Flow rate`),
+ * with the key before it when the last is generic (`level/value` → `Level value`). */
 export function titleOf(path: Step[]): string {
   const keys = path.filter((s): s is string => typeof s === 'string');
-  const last = keys[keys.length - 1] ?? 'state';
+  const n = keys.length;
+  const last = n === 0 ? 'state' : n > 1 && GENERIC_KEYS.has(keys[n - 1].toLowerCase()) ? `${keys[n - 2]} ${keys[n - 1]}` : keys[n - 1];
   const index = typeof path[path.length - 1] === 'number' ? ` ${path[path.length - 1]}` : '';
   const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_.-]+/g, ' ').trim().toLowerCase();
   return (words.charAt(0).toUpperCase() + words.slice(1) || 'State') + index;
