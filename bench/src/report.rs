@@ -507,6 +507,24 @@ fn correctness(results: &Results) -> String {
     out
 }
 
+/// The markers around the dashboard runtime's section of `BENCHMARKS.md`,
+/// written by `bench/runtime/` (its `report.mjs`).
+const RUNTIME_BEGIN: &str = "<!-- bench/runtime: begin -->";
+const RUNTIME_END: &str = "<!-- bench/runtime: end -->";
+
+/// `md` followed by the runtime's section of `before` (the file as it was),
+/// if it had one.
+pub fn keep_runtime_section(md: &str, before: &str) -> String {
+    let section = before.find(RUNTIME_BEGIN).and_then(|start| {
+        let end = before[start..].find(RUNTIME_END)? + start + RUNTIME_END.len();
+        Some(&before[start..end])
+    });
+    match section {
+        Some(section) => format!("{}\n\n{section}\n", md.trim_end()),
+        None => md.to_owned(),
+    }
+}
+
 /// The whole `BENCHMARKS.md`.
 pub fn render(ctx: &Context, results: &Results) -> String {
     let rows = rows(&ctx.sizes, ctx);
@@ -739,6 +757,17 @@ pub fn render(ctx: &Context, results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runtime_section_is_kept() {
+        let before =
+            "# old\n\n<!-- bench/runtime: begin -->\n## runtime\n<!-- bench/runtime: end -->\n";
+        assert_eq!(
+            keep_runtime_section("# new\n", before),
+            "# new\n\n<!-- bench/runtime: begin -->\n## runtime\n<!-- bench/runtime: end -->\n"
+        );
+        assert_eq!(keep_runtime_section("# new\n", "# old\n"), "# new\n");
+    }
 
     fn measured(key: &'static str, median: f64, lo: f64, hi: f64) -> Summary {
         let mut metrics = Metrics::default();
