@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the desktop app for release and bundles it as .deb and .rpm
-# (`cargo tauri build` through the Tauri CLI that ui/ installs from npm).
+# (`cargo tauri build` through the Tauri CLI that ui/ installs from npm),
+# with the headless juggler-studio, its manual pages and completions.
+# scripts/package-test.sh checks the result, installs it and starts it.
 # Needs libwebkit2gtk-4.1-dev (installed here when run as root on Debian).
 # AppImage is left out: its bundler downloads tools at build time.
 set -euo pipefail
@@ -33,12 +35,36 @@ for dir in ui crates/studio/demo; do
     fi
 done
 
-# tauri.conf.json's beforeBuildCommand builds the UI into ui/dist first.
 started=$(date +%s)
-(cd src-tauri && "$ROOT/ui/node_modules/.bin/tauri" build --bundles deb,rpm "$@")
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
+
+# The headless juggler-studio (serve, record, replay, proxy, run, check,
+# new, mock), its manual pages and shell completions go into the package
+# beside the desktop app, so the commands the README teaches are there
+# after an install. It needs the UI built first (the studio embeds it).
+npm --prefix ui run build --silent </dev/null
+cargo build --release -p studio --bin juggler-studio </dev/null
+EXTRAS="$TARGET/release/package-extras"
+rm -rf "$EXTRAS"
+mkdir -p "$EXTRAS/man1" "$EXTRAS/completions"
+"$TARGET/release/juggler-studio" man --out-dir "$EXTRAS/man1" >/dev/null
+gzip -9n "$EXTRAS"/man1/*.1
+for shell in bash zsh fish; do
+    "$TARGET/release/juggler-studio" completions "$shell" >"$EXTRAS/completions/juggler-studio.$shell"
+done
+files="{\"/usr/bin/juggler-studio\": \"$TARGET/release/juggler-studio\",
+  \"/usr/share/man/man1\": \"$EXTRAS/man1\",
+  \"/usr/share/bash-completion/completions/juggler-studio\": \"$EXTRAS/completions/juggler-studio.bash\",
+  \"/usr/share/zsh/vendor-completions/_juggler-studio\": \"$EXTRAS/completions/juggler-studio.zsh\",
+  \"/usr/share/fish/vendor_completions.d/juggler-studio.fish\": \"$EXTRAS/completions/juggler-studio.fish\"}"
+config="{\"bundle\": {\"linux\": {\"deb\": {\"files\": $files}, \"rpm\": {\"files\": $files}}}}"
+
+# tauri.conf.json's beforeBuildCommand builds the UI into ui/dist first.
+(cd src-tauri && "$ROOT/ui/node_modules/.bin/tauri" build --bundles deb,rpm --config "$config" "$@")
 echo
 echo "package.sh: built in $(( $(date +%s) - started )) s"
-BUNDLE="${CARGO_TARGET_DIR:-$ROOT/target}/release/bundle"
+BUNDLE="$TARGET/release/bundle"
 found=0
 for f in "$BUNDLE"/deb/*.deb "$BUNDLE"/rpm/*.rpm; do
     [ -f "$f" ] || continue

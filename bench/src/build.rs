@@ -19,27 +19,28 @@ pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-/// `cargo build --release -p juggler --example bench_server`; returns the
-/// binary.
-pub fn build_ours(root: &Path) -> Result<PathBuf> {
+/// `cargo build --release ARGS` in `root`.
+pub fn cargo_build(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "juggler",
-            "--example",
-            "bench_server",
-        ])
+        .args(["build", "--release"])
+        .args(args)
         .current_dir(root)
         .stdin(Stdio::null())
         .status()?;
     if !status.success() {
         return Err(Error::Setup(format!(
-            "cargo build --release -p juggler --example bench_server: {status}"
+            "cargo build --release {}: {status}",
+            args.join(" ")
         )));
     }
+    Ok(())
+}
+
+/// `cargo build --release -p juggler --example bench_server`; returns the
+/// binary.
+pub fn build_ours(root: &Path) -> Result<PathBuf> {
+    cargo_build(root, &["-p", "juggler", "--example", "bench_server"])?;
     ours_bin(root)
 }
 

@@ -36,6 +36,17 @@ pub async fn connect(url: &str) -> Result<Ws> {
     Ok(ws)
 }
 
+/// Opens a WebSocket with small buffers, for holding thousands at once
+/// (tungstenite fills its whole read buffer on the first read: 128 KiB
+/// each by default, 4 KiB here; large messages only take more reads).
+pub async fn connect_light(url: &str) -> Result<Ws> {
+    let config = ws_config()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024);
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
+    Ok(ws)
+}
+
 /// Opens a WebSocket whose socket has a receive buffer of only `bytes`, so
 /// that a client that stops reading pushes back on the server at once
 /// instead of after the kernel's buffers fill.

@@ -9,8 +9,10 @@
 mod floor;
 mod load;
 mod report;
+mod scale;
 mod scenarios;
 mod servers;
+mod studio_soak;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -97,7 +99,8 @@ impl Log {
 enum Outcome {
     Measured(Metrics),
     Failed(String),
-    TimedOut(Duration),
+    /// Did not end in time; what it was doing then, if it said.
+    TimedOut(Duration, String),
 }
 
 /// What `program args` prints on stdout (trimmed), run in `dir`; `None`
@@ -121,12 +124,13 @@ fn summarize(outcomes: Vec<Outcome>) -> Summary {
     for o in outcomes {
         match o {
             Outcome::Failed(why) => return Summary::Failed(why),
-            Outcome::TimedOut(d) => return Summary::TimedOut(d),
+            Outcome::TimedOut(d, during) => return Summary::TimedOut(d, during),
             Outcome::Measured(m) => measured.push(m),
         }
     }
     let mut median = Metrics::default();
     let mut range = BTreeMap::new();
+    let mut each = BTreeMap::new();
     if let Some(first) = measured.first() {
         for key in first.values.keys() {
             let vals: Vec<f64> = measured.iter().filter_map(|m| m.get(key)).collect();
@@ -135,12 +139,14 @@ fn summarize(outcomes: Vec<Outcome>) -> Summary {
                 let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 range.insert(*key, (lo, hi));
+                each.insert(*key, vals);
             }
         }
     }
     Summary::Measured {
         metrics: median,
         range,
+        each,
         runs: measured.len(),
     }
 }
@@ -200,32 +206,52 @@ async fn run_once(
     log: &mut Log,
 ) -> Outcome {
     let limit = scenario.timeout();
-    if scenario == Scenario::Memory {
-        let mut lines = Vec::new();
-        let r = tokio::time::timeout(
-            limit,
-            scenarios::memory(env, sizes, &mut |l: String| lines.push(l)),
-        )
-        .await;
+    let mut lines = Vec::new();
+    let own = match scenario {
+        Scenario::Memory => Some(
+            tokio::time::timeout(
+                limit,
+                scenarios::memory(env, sizes, &mut |l: String| lines.push(l)),
+            )
+            .await,
+        ),
+        Scenario::StudioSoak => {
+            let Some(bin) = &env.studio_bin else {
+                return Outcome::Failed("juggler-studio was not built".into());
+            };
+            let (dashboards, duration) = sizes.studio;
+            let mut add = |l: String| lines.push(l);
+            let run = studio_soak::run(bin, &env.log_dir, dashboards, duration, &mut add);
+            Some(tokio::time::timeout(limit, run).await)
+        }
+        _ => None,
+    };
+    // These start their own servers and log as they go.
+    if let Some(r) = own {
         for l in lines {
             log.line(l);
         }
         return match r {
             Ok(Ok(m)) => Outcome::Measured(m),
             Ok(Err(e)) => Outcome::Failed(e.to_string()),
-            Err(_) => Outcome::TimedOut(limit),
+            Err(_) => Outcome::TimedOut(limit, String::new()),
         };
     }
     let server = match servers::start(env, kind, scenario.options(), label) {
         Ok(s) => s,
         Err(e) => return Outcome::Failed(format!("server did not start: {e}")),
     };
-    let r = tokio::time::timeout(limit, scenarios::run(scenario, server.url(), sizes, doc)).await;
+    let progress = scenarios::Progress::default();
+    let r = tokio::time::timeout(
+        limit,
+        scenarios::run(scenario, server.url(), server.pid(), sizes, doc, &progress),
+    )
+    .await;
     server.stop();
     match r {
         Ok(Ok(m)) => Outcome::Measured(m),
         Ok(Err(e)) => Outcome::Failed(e.to_string()),
-        Err(_) => Outcome::TimedOut(limit),
+        Err(_) => Outcome::TimedOut(limit, progress.get()),
     }
 }
 
@@ -288,12 +314,26 @@ async fn real_main() -> Result<PathBuf> {
         machine.nproc, machine.cpu_model, machine.mem_kib, machine.kernel
     ));
     log.line(format!("# sizes: {sizes:?}, repeat {repeat}"));
+    match scale::raise_fd_limit() {
+        Ok((soft, hard)) => log.line(format!(
+            "# open files (RLIMIT_NOFILE): soft {soft}, hard {hard}; the servers inherit it"
+        )),
+        Err(e) => log.line(format!("# could not raise RLIMIT_NOFILE: {e}")),
+    }
 
     let ours_bin = if args.no_build {
         servers::ours_bin(&root)?
     } else {
         log.line("# building: cargo build --release -p juggler --example bench_server");
         servers::build_ours(&root)?
+    };
+    let studio_bin = if !selected.contains(&Scenario::StudioSoak) {
+        None
+    } else if args.no_build {
+        Some(servers::target_dir(&root).join("release/juggler-studio"))
+    } else {
+        log.line("# building: cargo build --release -p studio --bin juggler-studio");
+        Some(studio_soak::build(&root)?)
     };
     let ref_python = if args.skip_reference {
         None
@@ -321,6 +361,7 @@ async fn real_main() -> Result<PathBuf> {
         ref_python,
         log_dir: servers::target_dir(&root).join("bench/logs"),
         floor_threads: servers::floor_threads(),
+        studio_bin,
     };
     log.line(format!("# server stderr logs: {}", env.log_dir.display()));
 
@@ -344,16 +385,17 @@ async fn real_main() -> Result<PathBuf> {
             .copied()
             .filter(|k| *k != Kind::Reference || !args.skip_reference)
             .collect();
-        if args.skip_reference && scenario != Scenario::Memory {
+        if args.skip_reference && !matches!(scenario, Scenario::Memory | Scenario::StudioSoak) {
             results.insert(
                 (scenario, Kind::Reference),
                 Summary::NotRun("--skip-reference".into()),
             );
         }
-        let runs = if scenario == Scenario::Memory {
-            1
-        } else {
-            repeat
+        let runs = match scenario {
+            Scenario::Memory | Scenario::StudioSoak => 1,
+            // A reference run takes minutes here.
+            Scenario::Scale | Scenario::Scale1k => repeat.min(3),
+            _ => repeat,
         };
         let mut outcomes: Vec<(Kind, Vec<Outcome>)> =
             kinds.iter().map(|k| (*k, Vec::new())).collect();
@@ -382,10 +424,15 @@ async fn real_main() -> Result<PathBuf> {
                     Outcome::Failed(why) => {
                         format!("[{}] {kind} run {r}/{runs}: FAILED: {why}", scenario.name())
                     }
-                    Outcome::TimedOut(d) => format!(
-                        "[{}] {kind} run {r}/{runs}: TIMED OUT after {} s",
+                    Outcome::TimedOut(d, during) => format!(
+                        "[{}] {kind} run {r}/{runs}: TIMED OUT after {} s{}",
                         scenario.name(),
-                        d.as_secs()
+                        d.as_secs(),
+                        if during.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({during})")
+                        }
                     ),
                 });
                 outs.push(o);
@@ -420,10 +467,10 @@ async fn real_main() -> Result<PathBuf> {
     };
     log.line(format!("# load average at the end: {}", loadavg()));
     let md_path = out.join("BENCHMARKS.md");
-    // The dashboard runtime's section (bench/runtime/) is another
-    // benchmark's: kept as it is.
-    let before = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let md = report::keep_runtime_section(&report::render(&ctx, &results), &before);
+    // The UI benchmark (bench/ui) and the dashboard runtime's (bench/runtime)
+    // write sections of their own into the file: kept as they are.
+    let old = std::fs::read_to_string(&md_path).unwrap_or_default();
+    let md = report::keep_sections(report::render(&ctx, &results), &old);
     std::fs::write(&md_path, &md)?;
     log.line("");
     log.line(md);

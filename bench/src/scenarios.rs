@@ -37,11 +37,19 @@ pub enum Scenario {
     Churn,
     /// Ours only: RSS per idle connection; a client that stops reading.
     Memory,
+    /// Shared state: a storm of 1,000 clients, then 100 changes to all
+    /// (where the reference gets to the end).
+    Scale1k,
+    /// Shared state: a storm of 10,000 clients, then 100 changes to all.
+    Scale,
+    /// The studio (`juggler-studio serve`): 1,000 dashboards, traffic log
+    /// on, 10 minutes: its memory.
+    StudioSoak,
 }
 
 impl Scenario {
     /// Every scenario, in report order.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Requests,
         Scenario::Requests1,
         Scenario::Fanout10,
@@ -50,6 +58,9 @@ impl Scenario {
         Scenario::BigState,
         Scenario::Churn,
         Scenario::Memory,
+        Scenario::Scale1k,
+        Scenario::Scale,
+        Scenario::StudioSoak,
     ];
 
     /// Its name on the command line.
@@ -63,6 +74,9 @@ impl Scenario {
             Scenario::BigState => "big-state",
             Scenario::Churn => "churn",
             Scenario::Memory => "memory",
+            Scenario::Scale1k => "scale1k",
+            Scenario::Scale => "scale",
+            Scenario::StudioSoak => "studio-soak",
         }
     }
 
@@ -71,11 +85,18 @@ impl Scenario {
         match self {
             Scenario::Fanout10 | Scenario::Fanout100 => Options {
                 shared_state: true,
-                big_messages: false,
+                ..Options::default()
             },
             Scenario::BigState => Options {
                 shared_state: true,
                 big_messages: true,
+                ..Options::default()
+            },
+            Scenario::Scale | Scenario::Scale1k => Options {
+                shared_state: true,
+                // The connections and the one that asks for the burst.
+                max_connections: Some(crate::scale::MAX_CONNECTIONS),
+                ..Options::default()
             },
             _ => Options::default(),
         }
@@ -84,7 +105,10 @@ impl Scenario {
     /// The servers it runs on.
     pub fn servers(self) -> &'static [Kind] {
         match self {
-            Scenario::Memory => &[Kind::Ours],
+            Scenario::Memory | Scenario::StudioSoak => &[Kind::Ours],
+            // The floor runs inside the harness: its 10,000 server sockets
+            // and the clients' would pass the file-descriptor limit.
+            Scenario::Scale | Scenario::Scale1k => &[Kind::Ours, Kind::Reference],
             _ => &[Kind::Ours, Kind::Reference, Kind::Floor],
         }
     }
@@ -93,7 +117,9 @@ impl Scenario {
     pub fn timeout(self) -> Duration {
         Duration::from_secs(match self {
             Scenario::Requests | Scenario::Requests1 | Scenario::Churn => 120,
-            Scenario::Memory => 300,
+            Scenario::Memory | Scenario::Scale | Scenario::Scale1k => 300,
+            // Its 10 minutes, connecting and checking.
+            Scenario::StudioSoak => 15 * 60,
             _ => 180,
         })
     }
@@ -124,6 +150,10 @@ pub struct Sizes {
     pub stuck: (usize, u64),
     /// Runs of each stuck-reader configuration (medians are used).
     pub stuck_runs: usize,
+    /// Clients and updates of scenario 9.
+    pub scale: (usize, u64),
+    /// Dashboards and duration of scenario 10.
+    pub studio: (usize, Duration),
 }
 
 impl Sizes {
@@ -142,7 +172,27 @@ impl Sizes {
             idle_conns: 1_000 / d as usize,
             stuck: (9, 100_000 / d),
             stuck_runs: if quick { 1 } else { 3 },
+            scale: (10_000 / d as usize, 100),
+            studio: (1_000 / d as usize, Duration::from_secs(600 / d)),
         }
+    }
+}
+
+/// What a long run is doing, for the report when it times out.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<std::sync::Mutex<String>>);
+
+impl Progress {
+    /// Says what the run is doing now.
+    pub fn set(&self, what: impl Into<String>) {
+        if let Ok(mut p) = self.0.lock() {
+            *p = what.into();
+        }
+    }
+
+    /// What it last said.
+    pub fn get(&self) -> String {
+        self.0.lock().map(|p| p.clone()).unwrap_or_default()
     }
 }
 
@@ -154,8 +204,15 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn set(&mut self, key: &'static str, value: f64) {
+    pub(crate) fn set(&mut self, key: &'static str, value: f64) {
         self.values.insert(key, value);
+    }
+
+    /// `p50_ms` and `p99_ms` of sorted microseconds.
+    pub(crate) fn set_percentiles(&mut self, sorted_us: &[u32]) {
+        let ms = |p| f64::from(percentile(sorted_us, p).unwrap_or(0)) / 1000.0;
+        self.set("p50_ms", ms(50.0));
+        self.set("p99_ms", ms(99.0));
     }
 
     /// The value of `key`, if measured.
@@ -222,8 +279,10 @@ fn joined<T>(r: std::result::Result<Result<T>, tokio::task::JoinError>) -> Resul
 pub async fn run(
     scenario: Scenario,
     url: &str,
+    pid: Option<u32>,
     sizes: &Sizes,
     doc: Option<&BigDoc>,
+    progress: &Progress,
 ) -> Result<Metrics> {
     match scenario {
         Scenario::Requests => {
@@ -239,6 +298,15 @@ pub async fn run(
         },
         Scenario::Churn => churn(url, sizes.churn.0, sizes.churn.1).await,
         Scenario::Memory => Err(Error::Setup("memory runs through memory()".into())),
+        Scenario::Scale => {
+            crate::scale::run(url, pid, sizes.scale.0, sizes.scale.1, progress).await
+        }
+        Scenario::Scale1k => {
+            crate::scale::run(url, pid, sizes.scale.0 / 10, sizes.scale.1, progress).await
+        }
+        Scenario::StudioSoak => Err(Error::Setup(
+            "the studio soak runs through studio_soak::run()".into(),
+        )),
     }
 }
 
@@ -270,14 +338,7 @@ async fn requests(url: &str, conns: usize, per_conn: u64, window: u64) -> Result
     let mut m = Metrics::default();
     m.set("rate", lat.len() as f64 / elapsed);
     m.set("elapsed_s", elapsed);
-    m.set(
-        "p50_ms",
-        f64::from(percentile(&lat, 50.0).unwrap_or(0)) / 1000.0,
-    );
-    m.set(
-        "p99_ms",
-        f64::from(percentile(&lat, 99.0).unwrap_or(0)) / 1000.0,
-    );
+    m.set_percentiles(&lat);
     Ok(m)
 }
 
@@ -315,15 +376,18 @@ fn burst_request(count: u64) -> String {
 }
 
 /// What one mirror client did in a burst.
-struct Converged {
-    at: Instant,
-    messages: u64,
+pub(crate) struct Converged {
+    pub(crate) at: Instant,
+    pub(crate) messages: u64,
     bytes: u64,
 }
 
 /// Spawns a task per peer that reads until its mirror is `target` (every
 /// diff checked, `/v` never going down).
-fn spawn_mirrors(peers: Vec<Peer>, target: &sonic_rs::Value) -> JoinSet<Result<Converged>> {
+pub(crate) fn spawn_mirrors(
+    peers: Vec<Peer>,
+    target: &sonic_rs::Value,
+) -> JoinSet<Result<Converged>> {
     let mut set = JoinSet::new();
     for mut p in peers {
         let target = target.clone();
@@ -382,10 +446,16 @@ async fn notify(url: &str, count: u64) -> Result<Metrics> {
     Ok(m)
 }
 
+/// Clients connected to the shared state of scenario 6 besides the setter,
+/// that must converge to the document it sets.
+const BIG_STATE_OTHERS: usize = 4;
+
 /// Scenario 6. A setter sets the whole shared state to the document; a
 /// late joiner connects and mirrors it; then the setter changes one leaf
 /// and the joiner mirrors that. Metrics: `doc_bytes`, `set_ms` (answer to
-/// the set; ours sends the setter its new state first), `join_ms` (connect
+/// the set; ours sends the setter its new state first), `converge_ms`
+/// (the set request to the last of [`BIG_STATE_OTHERS`] other connected
+/// clients having the document), `join_ms` (connect
 /// to mirror applied), `join_frame_ms` (connect to the state text arrived,
 /// before the client parsed it), `join_bytes`, `leaf_ms` (request to the
 /// joiner's mirror having the leaf), `leaf_frame_ms`,
@@ -395,6 +465,15 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     m.set("doc_bytes", doc.text.len() as f64);
     let mut setter = Peer::connect(url, Mirror::new()).await?;
     setter.ping().await?;
+    let others = connect_peers(url, BIG_STATE_OTHERS, Mirror::new).await?;
+    let mut watchers = JoinSet::new();
+    for mut p in others {
+        let target = doc.mirror_value.clone();
+        watchers.spawn(async move {
+            p.until(|p| p.mirror.value() == &target).await?;
+            Ok::<_, Error>((p.last_state_at.unwrap_or_else(Instant::now), p))
+        });
+    }
     let start = Instant::now();
     let id = setter
         .send(
@@ -407,6 +486,15 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     setter
         .until(|p| p.mirror.value() == &doc.mirror_value)
         .await?;
+    let mut last = start;
+    // Held open (unread) to the end, like dashboards that stay connected.
+    let mut others = Vec::with_capacity(BIG_STATE_OTHERS);
+    while let Some(r) = watchers.join_next().await {
+        let (at, p) = joined(r)?;
+        last = last.max(at);
+        others.push(p);
+    }
+    m.set("converge_ms", ms(last - start));
 
     let start = Instant::now();
     let mut joiner = Peer::connect(url, Mirror::new()).await?;
@@ -618,7 +706,7 @@ async fn stuck_run(env: &Env, readers: usize, count: u64, stuck: bool) -> Result
         Kind::Ours,
         Options {
             shared_state: true,
-            big_messages: false,
+            ..Options::default()
         },
         &label,
     )?;

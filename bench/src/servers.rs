@@ -50,6 +50,9 @@ pub struct Options {
     /// The reference only: `--max-msg-size 0`, since aiohttp refuses
     /// frames over 4 MiB by default.
     pub big_messages: bool,
+    /// Ours only: `--max-connections N` (its default is 10,000; the
+    /// reference has no limit).
+    pub max_connections: Option<usize>,
 }
 
 /// Where everything is.
@@ -65,6 +68,8 @@ pub struct Env {
     pub log_dir: PathBuf,
     /// Worker threads of the floor.
     pub floor_threads: usize,
+    /// The release `juggler-studio`, when the studio soak runs.
+    pub studio_bin: Option<PathBuf>,
 }
 
 pub use bench::build::{build_ours, ours_bin, repo_root, target_dir};
@@ -217,6 +222,9 @@ pub fn start(env: &Env, kind: Kind, opts: Options, label: &str) -> Result<Runnin
     args.extend(["--host", "127.0.0.1", "--autoflush", "0"].map(String::from));
     if opts.shared_state {
         args.push("--shared-state".into());
+    }
+    if let (Some(n), Kind::Ours) = (opts.max_connections, kind) {
+        args.extend(["--max-connections".to_owned(), n.to_string()]);
     }
     if opts.big_messages && kind == Kind::Reference {
         args.extend(["--max-msg-size", "0"].map(String::from));

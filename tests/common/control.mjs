@@ -27,9 +27,11 @@ export function applyDiff(doc, diff) {
 /**
  * Opens `url`; `cleanups` gets the close. Returns `send(name, data)`,
  * `state()` (also `model()`), `waitFor(fn, what)` (until fn(state) is
- * true), and `events` (notifications received, oldest first).
+ * true), and `events` (notifications received, oldest first). With
+ * `mirror: false` it keeps no state (a load generator: copying a 10 MB
+ * state at every diff would make it the bottleneck); `state()` stays null.
  */
-export async function openControl(url, cleanups) {
+export async function openControl(url, cleanups, { mirror = true } = {}) {
     const ws = new WebSocket(url);
     const pending = new Map();
     const waiters = new Set();
@@ -37,6 +39,7 @@ export async function openControl(url, cleanups) {
     let model = null;
     const events = [];
     ws.addEventListener('message', evt => {
+        if (!mirror && String(evt.data).startsWith('{"type":"state"')) return;
         const msg = JSON.parse(evt.data);
         if (msg.type === 'state') {
             model = applyDiff(model, msg.diff);

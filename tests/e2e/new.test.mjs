@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openControl } from '../common/control.mjs';
 import { freePort, startProcess, startStudio } from '../common/process.mjs';
 import { WAIT_MS, artifacts, browserSuite, pageWithProblems, pythons, studioBin } from './suite.mjs';
 
@@ -80,5 +81,27 @@ for (const generation of ['0.6', '0.7']) {
         const fromReference = await exercise(`http://127.0.0.1:${port}/`, `reference-${generation}`);
         assert.deepEqual(fromReference, fromStudio, 'the same state from both');
         assert.deepEqual(fs.readdirSync(dir).sort(), before, 'the folder is served as it is');
+
+        // Told nothing of the generation, the studio tells it from the
+        // reference: connect and record, and the proxy, whose browser side
+        // then speaks it, so the page works behind the proxy unchanged.
+        const ws = `ws://127.0.0.1:${port}/ws`;
+        const answer = execFileSync(studioBin, ['connect', ws, '--json', '--send', 'device.acknowledge', '{"id": 3}'],
+            { encoding: 'utf8' });
+        assert.deepEqual(JSON.parse(answer), { acknowledged: 3 });
+        const recording = path.join(parent, 'session.ndjson');
+        execFileSync(studioBin, ['record', ws, '--out', recording, '--duration', '1'], { encoding: 'utf8', stdio: 'pipe' });
+        const header = JSON.parse(fs.readFileSync(recording, 'utf8').split('\n')[0]);
+        assert.equal(header.generation, generation, JSON.stringify(header));
+
+        const proxy = await startStudio(studioBin, ['proxy', ws, '--static-dir', dir, '--port', '0', '--control-port', '0'],
+            cleanups, ['dashboard', 'control']);
+        const fromProxy = await exercise(proxy.dashboard, `proxy-${generation}`);
+        assert.deepEqual(fromProxy.devices, fromStudio.devices);
+        assert.equal(fromProxy.level, fromStudio.level);
+        const control = await openControl(proxy.control, cleanups);
+        const requests = await control.send('traffic.query', { filter: { kinds: ['request'], name: 'device.acknowledge' } });
+        const sides = new Set(requests.map(e => e.peer?.proxy?.side));
+        assert.ok(sides.has('browser') && sides.has('upstream'), `both sides logged: ${JSON.stringify(requests)}`);
     });
 }

@@ -16,7 +16,7 @@ from conftest import GENERATION, INTEROP_CLIENT, generation_args, \
 
 SCENARIOS = ['ping', 'echo', 'not_implemented', 'state_set', 'state_burst',
              'notify_burst', 'big_notify', 'pipelined', 'malformed_path',
-             'close', 'exact_numbers', 'deep_nesting']
+             'close', 'exact_numbers', 'deep_nesting', 'detect_generation']
 CLIENT_TIMEOUT = 300
 
 

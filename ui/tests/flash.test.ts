@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FlashSet } from '../src/lib/flash';
 import { applyPatch, touchedPaths, type Json } from '../src/lib/patch';
-import { diffJson, jsonBytes, jsonEqual, parseUserPath } from '../src/components/state/diff';
+import { parseUserPath } from '../src/components/state/diff';
+import { jsonEqual } from '../src/lib/json';
+import { diffJson } from '../src/lib/patch';
+import { jsonSize } from '../src/lib/jsonSize';
 
 describe('FlashSet', () => {
   it('flashes a touched node and what is under it, not its parents or siblings', () => {
@@ -48,6 +51,15 @@ describe('FlashSet', () => {
     expect(f.size).toBe(0);
   });
 
+  it('says when a mark is new, not when a flashing path changes again', () => {
+    const f = new FlashSet(1000);
+    expect(f.mark(['/a'], 0)).toBe(true);
+    expect(f.mark(['/a'], 10)).toBe(false);
+    expect(f.mark(['/a', '/b'], 20)).toBe(true);
+    expect(f.mark(['/a'], 2000)).toBe(true);
+    expect(f.mark([], 3000)).toBe(false);
+  });
+
   it('takes touchedPaths of a model diff under /state', () => {
     const f = new FlashSet(1000);
     const ops = [
@@ -85,9 +97,22 @@ describe('diffJson', () => {
   it('is minimal for a single change', () => {
     expect(diffJson({ a: { b: 1, c: 2 } }, { a: { b: 1, c: 3 } })).toEqual([{ op: 'replace', path: '/a/c', value: 3 }]);
   });
+
+  it('gives up past maxOps', () => {
+    const a = { l: [1, 2, 3, 4] };
+    expect(diffJson(a, { l: [0, 0, 0, 0] }, 3)).toBeNull();
+    expect(diffJson(a, { l: [0, 2, 3, 4] }, 3)).toEqual([{ op: 'replace', path: '/l/0', value: 0 }]);
+  });
+
+  it('finds the change between two copies of a big document that share nothing', () => {
+    const make = () => ({ items: Array.from({ length: 20_000 }, (_, i) => ({ id: i, tags: ['a'] })) });
+    const b = make();
+    b.items[12_345].tags.push('b');
+    expect(diffJson(make(), b, 10)).toEqual([{ op: 'add', path: '/items/12345/tags/1', value: 'b' }]);
+  });
 });
 
-describe('parseUserPath and jsonBytes', () => {
+describe('parseUserPath and jsonSize', () => {
   it('parses arrays, pointers and dotted paths', () => {
     expect(parseUserPath('')).toEqual([]);
     expect(parseUserPath('["plant", "pumps", 0]')).toEqual(['plant', 'pumps', 0]);
@@ -99,7 +124,7 @@ describe('parseUserPath and jsonBytes', () => {
   });
 
   it('counts UTF-8 bytes', () => {
-    expect(jsonBytes({ a: 'é' })).toBe(10);
-    expect(jsonBytes(null)).toBe(4);
+    expect(jsonSize({ a: 'é' })).toBe(10);
+    expect(jsonSize(null)).toBe(4);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson, jsonEqual, oneLine, parseJson, position, preview } from '../src/lib/json';
+import type { JsonValue } from '../src/bindings/JsonValue';
+import { formatJson, jsonEqual, jsonText, oneLine, parseJson, position, preview } from '../src/lib/json';
 
 describe('parseJson', () => {
   it('parses what JSON.parse parses', () => {
@@ -64,5 +65,26 @@ describe('helpers', () => {
     expect(jsonEqual([1], { 0: 1 })).toBe(false);
     expect(jsonEqual({ a: 1 }, { a: 2 })).toBe(false);
     expect(jsonEqual(null, {})).toBe(false);
+  });
+});
+
+describe('jsonText', () => {
+  const values: JsonValue[] = [null, 1, 'a"b', [], {}, [1, [2, {}]], { a: { b: [1, 'x'], c: {} }, d: null }];
+  it('prints as JSON.stringify when it fits', () => {
+    for (const v of values) {
+      expect(jsonText(v, 1000)).toEqual({ text: JSON.stringify(v), cut: false });
+      expect(jsonText(v, 1000, 2)).toEqual({ text: JSON.stringify(v, null, 2), cut: false });
+    }
+  });
+
+  it('stops after `max` characters of a big document', () => {
+    const big = { items: Array.from({ length: 100_000 }, (_, i) => ({ id: i, name: `item-${i}` })) };
+    const { text, cut } = jsonText(big, 100, 2);
+    expect(cut).toBe(true);
+    expect(JSON.stringify(big, null, 2).startsWith(text)).toBe(true);
+    expect(text.length).toBeLessThan(200);
+    expect(preview(big, 20)).toBe(JSON.stringify(big).slice(0, 19) + '…');
+    const long = 'x'.repeat(1_000_000);
+    expect(preview(long, 10)).toBe('"xxxxxxxx…');
   });
 });

@@ -45,7 +45,8 @@ describe('validateUrl', () => {
 
 describe('the connect form', () => {
   it('builds the smallest target', () => {
-    expect(buildTarget(emptyForm(' ws://h:1/ws '))).toEqual({ url: 'ws://h:1/ws', generation: '0.6' });
+    // The generation is told by the server unless chosen.
+    expect(buildTarget(emptyForm(' ws://h:1/ws '))).toEqual({ url: 'ws://h:1/ws', generation: 'auto' });
   });
   it('builds auth and trust', () => {
     const form = { ...emptyForm('wss://h/ws'), generation: '0.7' as const, user: 'ann', password: 'pw', trust: 'caFile' as const, caFile: '/ca.pem' };
@@ -65,7 +66,8 @@ describe('bookmarks', () => {
   it('round-trip through the form without the password', () => {
     const form = { ...emptyForm('wss://h/ws'), user: 'ann', password: 'secret', trust: 'caFile' as const, caFile: '/ca.pem' };
     const b = bookmarkFromForm(' mine ', form);
-    expect(b).toEqual({ name: 'mine', url: 'wss://h/ws', generation: '0.6', user: 'ann', trust: { caFile: '/ca.pem' } });
+    expect(b).toEqual({ name: 'mine', url: 'wss://h/ws', user: 'ann', trust: { caFile: '/ca.pem' } });
+    expect(bookmarkFromForm('m', { ...form, generation: '0.6' }).generation).toBe('0.6');
     expect(JSON.stringify(b)).not.toContain('secret');
     expect(formFromBookmark(b)).toEqual({ ...form, password: '' });
     expect(formFromBookmark({ name: 'x', url: 'ws://a/ws', generation: '0.7', trust: 'insecure' })).toEqual({

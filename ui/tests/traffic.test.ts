@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, writable } from 'svelte/store';
 import {
   EMPTY_FILTER,
-  TrafficLog,
   describeSize,
   matchesFilter,
   mergeEntries,
@@ -25,8 +24,8 @@ import {
   type Peer,
   type TrafficEntry,
   type TrafficFilter,
-  type TrafficSource,
 } from '../src/lib/traffic';
+import { TrafficLog, type TrafficSource } from '../src/lib/trafficLog';
 
 function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
   return {
@@ -250,17 +249,20 @@ describe('TrafficLog', () => {
     return { source, handlers, model, status, sent };
   }
 
-  it('batches events, dedupes them with the query and pairs halves', async () => {
-    vi.useFakeTimers();
+  it('merges events once a frame, dedupes them with the query and pairs halves', async () => {
+    const frames: (() => void)[] = [];
     const f = fakeSource([[entry(1), entry(2, { kind: 'request' })]]);
-    const log = new TrafficLog(100, 30);
+    const log = new TrafficLog(100, (fn) => frames.push(fn));
     log.attach(f.source);
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
-    f.handlers.get('traffic')!(entry(2, { kind: 'request' }));
+    // A list of entries (an older engine sent them one by one: taken too).
+    f.handlers.get('traffic')!([entry(2, { kind: 'request' })]);
     f.handlers.get('traffic')!(entry(3, { kind: 'response', pair: 2, rttMs: 3 }));
     expect(seqs(get(log.entries))).toEqual([1, 2]);
-    vi.advanceTimersByTime(30);
+    // One frame asked for, whatever the number of events.
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
     expect(seqs(get(log.entries))).toEqual([1, 2, 3]);
     expect(log.pairOf(log.get(2)!)?.seq).toBe(3);
     expect(log.pairOf(log.get(3)!)?.seq).toBe(2);
@@ -269,7 +271,7 @@ describe('TrafficLog', () => {
 
   it('drops what the engine cleared and re-queries after a lag', async () => {
     const f = fakeSource([[entry(1), entry(2)], [entry(5), entry(6)]]);
-    const log = new TrafficLog(100, 0);
+    const log = new TrafficLog(100);
     log.attach(f.source);
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
@@ -282,7 +284,7 @@ describe('TrafficLog', () => {
 
   it('replaces the list on reconnect (a new engine starts seq again)', async () => {
     const f = fakeSource([[entry(7), entry(8)], [entry(1)]]);
-    const log = new TrafficLog(100, 0);
+    const log = new TrafficLog(100);
     log.attach(f.source);
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([7, 8]));
@@ -293,7 +295,7 @@ describe('TrafficLog', () => {
 
   it('clear empties the copy and takes what the engine holds after', async () => {
     const f = fakeSource([[entry(1), entry(2)], [entry(3)]]);
-    const log = new TrafficLog(100, 0);
+    const log = new TrafficLog(100);
     log.attach(f.source);
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
@@ -302,8 +304,32 @@ describe('TrafficLog', () => {
     expect(f.sent).toContain('traffic.clear');
   });
 
+  it('keeps its indexes entry by entry and says when the list was not only appended to', () => {
+    const frames: (() => void)[] = [];
+    const log = new TrafficLog(3, (fn) => frames.push(fn));
+    log.merge([entry(1), entry(2, { peer: { connection: 2 }, kind: 'request' })]);
+    const g = log.generation;
+    log.add(entry(3, { kind: 'response', pair: 2, rttMs: 1 }));
+    log.add(entry(4, { peer: { remote: 'r1' } }));
+    frames.shift()!();
+    expect(log.generation).toBe(g);
+    expect(seqs(log.current)).toEqual([2, 3, 4]);
+    expect(log.pairOf(log.get(2)!)?.seq).toBe(3);
+    expect(log.peers().map(peerKey).sort()).toEqual(['c:1', 'c:2', 'r:r1']);
+    // Entry 2 (the only one of connection 2) drops out.
+    log.add(entry(5, { peer: { remote: 'r1' } }));
+    frames.shift()!();
+    expect(log.get(2)).toBeUndefined();
+    expect(log.peers().map(peerKey).sort()).toEqual(['c:1', 'r:r1']);
+    expect(log.generation).toBe(g);
+    // An older entry merged in (a query's answer): the list was replaced.
+    log.merge([entry(3, { kind: 'response', pair: 2, rttMs: 1, name: 'later copy' })]);
+    expect(log.generation).toBe(g + 1);
+    expect(log.get(3)?.name).toBe('later copy');
+  });
+
   it('stays bounded', () => {
-    const log = new TrafficLog(3, 0);
+    const log = new TrafficLog(3);
     log.merge([entry(1), entry(2), entry(3)]);
     log.merge([entry(4)]);
     expect(seqs(log.current)).toEqual([2, 3, 4]);

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+
 use juggler::server::{Connection, HandlerError, ServerBuilder};
 use juggler::{Generation, Path, Storage};
 use serde_json::{Value, json};
@@ -45,6 +46,10 @@ struct Args {
     /// Wire generation: 0.6 or 0.7.
     #[arg(long, default_value = "0.6")]
     generation: Generation,
+    /// Extra, not in the bench contract: juggler connections at once
+    /// (the library's default is 10,000).
+    #[arg(long)]
+    max_connections: Option<usize>,
     /// Extra, not in the bench contract: serve wss with the certificate
     /// chain and private key of this PEM file.
     #[arg(long, value_name = "PATH")]
@@ -122,6 +127,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_request(handle);
     if args.shared_state {
         builder = builder.shared_state(Storage::new());
+    }
+    if let Some(n) = args.max_connections {
+        builder = builder.max_connections(n);
     }
     if let Some(path) = &args.pem_file {
         builder = builder.pem_file(path)?;

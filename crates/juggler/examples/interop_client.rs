@@ -406,6 +406,39 @@ async fn deep_nesting(ctx: Ctx) -> Outcome {
     Ok("200, 500 and 900 levels echoed and mirrored".into())
 }
 
+/// A client not told the generation tells it: the reference server says
+/// nothing first (its state is `null`), so this is the 0.7 ping's path, and
+/// a 0.6 reference server must take the refused ping without harm.
+async fn detect_generation(ctx: Ctx) -> Outcome {
+    for round in 0..2 {
+        let c = ClientBuilder::new(&ctx.url)
+            .trust(ctx.trust.clone())
+            .detect_generation(Duration::from_secs(10))
+            .connect()
+            .await
+            .map_err(|e| format!("connect {round}: {e}"))?;
+        check(
+            c.generation() == ctx.generation,
+            format!(
+                "told {:?}, the server is {:?}",
+                c.generation(),
+                ctx.generation
+            ),
+        )?;
+        let value = json!({"round": round, "x": 0.1});
+        c.send("state.set", json!({"path": [], "value": &value}))
+            .await
+            .map_err(|e| e.to_string())?;
+        converge(&c, &value).await?;
+        let echoed = c
+            .send("echo", json!([round]))
+            .await
+            .map_err(|e| e.to_string())?;
+        check(echoed == json!([round]), format!("echo gave {echoed}"))?;
+    }
+    Ok(format!("{:?} told twice, then used", ctx.generation))
+}
+
 fn scenarios() -> Vec<(&'static str, Scenario)> {
     vec![
         ("ping", |c| Box::pin(ping(c))),
@@ -420,6 +453,7 @@ fn scenarios() -> Vec<(&'static str, Scenario)> {
         ("close", |c| Box::pin(close(c))),
         ("exact_numbers", |c| Box::pin(exact_numbers(c))),
         ("deep_nesting", |c| Box::pin(deep_nesting(c))),
+        ("detect_generation", |c| Box::pin(detect_generation(c))),
     ]
 }
 

@@ -21,6 +21,55 @@ use tokio::sync::broadcast;
 
 use crate::error::{Error, Result};
 
+/// How long a `traffic` event waits for more entries to go out with it.
+const TRAFFIC_BATCH: Duration = Duration::from_millis(16);
+/// Entries in one `traffic` notification at most.
+const TRAFFIC_BATCH_MAX: usize = 1000;
+
+type Event = (String, Value);
+
+/// Sends the engine's events to one control client, in order. The traffic
+/// log's entries logged within `TRAFFIC_BATCH` of each other go as one
+/// `traffic` notification (a list): a burst of 100,000 requests would
+/// otherwise be 200,000 WebSocket messages, more than a browser can take in
+/// (it spends ~50 µs on each one, whatever its size).
+async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Receiver<Event>) {
+    let mut next = None;
+    loop {
+        let event = match next.take() {
+            Some(event) => event,
+            None => rx.recv().await,
+        };
+        let sent = match event {
+            Ok((name, data)) if name == "traffic" => {
+                let mut batch = vec![data];
+                let deadline = tokio::time::Instant::now() + TRAFFIC_BATCH;
+                while batch.len() < TRAFFIC_BATCH_MAX {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Ok((name, data))) if name == "traffic" => batch.push(data),
+                        // Anything else goes after the batch.
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_elapsed) => break,
+                    }
+                }
+                conn.notify("traffic", &Value::Array(batch)).await
+            }
+            Ok((name, data)) => conn.notify(&name, &data).await,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                conn.notify("events.lagged", &serde_json::json!({"missed": n}))
+                    .await
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+}
+
 /// The WebSocket path of the control endpoint.
 pub const CONTROL_PATH: &str = "/control";
 
@@ -124,26 +173,7 @@ impl ControlEndpoint {
             .autoflush(Some(Duration::from_millis(20)))
             .index_path(Some("/index.html".into()))
             .check_handshake(move |parts| check(parts, &check_token, &own))
-            .on_connection(move |conn| {
-                let mut rx = events.subscribe();
-                async move {
-                    loop {
-                        match rx.recv().await {
-                            Ok((name, data)) => {
-                                if conn.notify(&name, &data).await.is_err() {
-                                    break;
-                                }
-                            }
-                            Err(broadcast::error::RecvError::Lagged(n)) => {
-                                let _ = conn
-                                    .notify("events.lagged", serde_json::json!({"missed": n}))
-                                    .await;
-                            }
-                            Err(broadcast::error::RecvError::Closed) => break,
-                        }
-                    }
-                }
-            })
+            .on_connection(move |conn| forward_events(conn, events.subscribe()))
             .on_request(move |_conn, name, data| {
                 let commands = commands.clone();
                 async move { commands(name, data).await.map_err(HandlerError) }

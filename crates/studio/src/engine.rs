@@ -1034,6 +1034,15 @@ fn apply(storage: &Storage, edit: &Edit) -> Result<()> {
 }
 
 impl RemoteSink for Engine {
+    fn generation(&self, session: &str, generation: juggler::Generation) {
+        if self.inner.model.get(path!["remotes", session]).is_some() {
+            self.inner.model.set(
+                path!["remotes", session, "target", "generation"],
+                json!(crate::remote::generation_name(generation)),
+            );
+        }
+    }
+
     fn status(&self, session: &str, status: RemoteStatus) {
         if self.inner.model.get(path!["remotes", session]).is_some() {
             self.inner

@@ -45,6 +45,10 @@ pub struct ProxySettings {
     /// workspace's `server.allowedOrigins`. Default none.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// The generation browsers speak to the proxy, "0.6" or "0.7"; by
+    /// default the upstream's, so a dashboard runs unchanged behind it.
+    #[serde(default)]
+    pub browser_generation: Option<String>,
 }
 
 fn default_host() -> String {
@@ -74,7 +78,8 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Starts proxying on `listener` to `settings.upstream`.
+    /// Starts proxying on `listener` to `settings.upstream`, whose
+    /// generation must be told already ([`RemoteTarget::resolved`]).
     pub fn start(
         id: String,
         settings: ProxySettings,
@@ -83,11 +88,24 @@ impl Proxy {
     ) -> Result<Proxy> {
         // Fail early on a target that can never work.
         settings.upstream.client_builder()?;
+        let browser_generation = match &settings.browser_generation {
+            Some(g) => Some(g.as_str()),
+            None => Some(settings.upstream.generation.as_str()),
+        }
+        .map(|g| g.parse::<juggler::Generation>())
+        .transpose()
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "the proxy's browser side: {e} (tell the upstream's generation first)"
+            ))
+        })?
+        .unwrap_or_default();
         let overrides: Overrides = Arc::default();
         let upstreams: Arc<Mutex<HashMap<u64, Client>>> = Arc::default();
         // A page on another site must not talk to the real back end
         // through the proxy: its own pages only, as the studio's server.
         let mut builder = ServerBuilder::new()
+            .generation(browser_generation)
             .autoflush(Some(Duration::from_millis(5)))
             .sites(juggler::server::SitePolicy {
                 extra: settings.allowed_origins.clone(),

@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 pub struct RemoteTarget {
     /// `ws://…` or `wss://…`.
     pub url: String,
-    /// Wire generation, "0.6" or "0.7". Default "0.6".
+    /// Wire generation, "0.6" or "0.7", or "auto" (the default): told
+    /// from what the server sends when connecting.
     #[serde(default = "default_generation")]
     pub generation: String,
     /// Basic auth user, if any.
@@ -40,22 +41,57 @@ pub struct RemoteTarget {
     pub insecure: bool,
 }
 
+/// The generation a target leaves to detection.
+pub const AUTO: &str = "auto";
+
+/// How long detection may take before it asks for the generation.
+pub const DETECT_LIMIT: Duration = Duration::from_secs(5);
+
 fn default_generation() -> String {
-    "0.6".into()
+    AUTO.into()
+}
+
+/// "0.6" or "0.7".
+pub fn generation_name(generation: Generation) -> &'static str {
+    match generation {
+        Generation::V06 => "0.6",
+        Generation::V07 => "0.7",
+    }
 }
 
 impl RemoteTarget {
-    /// Checks the URL and the generation.
-    pub fn generation(&self) -> Result<Generation> {
+    /// Checks the URL and the generation; `None` for "auto" (or empty).
+    pub fn generation(&self) -> Result<Option<Generation>> {
         if !(self.url.starts_with("ws://") || self.url.starts_with("wss://")) {
             return Err(Error::Invalid(format!(
                 "{:?} is not a WebSocket URL: use ws://host:port/ws or wss://…",
                 self.url
             )));
         }
-        self.generation
-            .parse()
-            .map_err(|e: juggler::Error| Error::Invalid(e.to_string()))
+        match self.generation.trim() {
+            "" | AUTO => Ok(None),
+            g => g.parse().map(Some).map_err(|e: juggler::Error| {
+                Error::Invalid(format!("{e} (or \"auto\" to tell it from the server)"))
+            }),
+        }
+    }
+
+    /// The target with its generation told: as given, or found out by
+    /// connecting once (for a proxy, whose browser side must speak it
+    /// before any browser comes).
+    pub async fn resolved(mut self) -> Result<RemoteTarget> {
+        if self.generation()?.is_none() {
+            let client = self.client_builder()?.connect().await.map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot connect to {} to tell its generation: {e} (check the URL, \
+                     or give the generation)",
+                    self.url
+                ))
+            })?;
+            self.generation = generation_name(client.generation()).into();
+            client.close();
+        }
+        Ok(self)
     }
 
     /// A client builder for this target: trust, Basic auth, a 10 s
@@ -64,7 +100,7 @@ impl RemoteTarget {
         Ok(self.client_builder_for(self.generation()?))
     }
 
-    fn client_builder_for(&self, generation: Generation) -> ClientBuilder {
+    fn client_builder_for(&self, generation: Option<Generation>) -> ClientBuilder {
         let trust = if self.insecure {
             Trust::AcceptAny
         } else if let Some(ca) = &self.ca_file {
@@ -73,9 +109,12 @@ impl RemoteTarget {
             Trust::System
         };
         let mut builder = ClientBuilder::new(&self.url)
-            .generation(generation)
             .trust(trust)
             .connect_timeout(Duration::from_secs(10));
+        builder = match generation {
+            Some(g) => builder.generation(g),
+            None => builder.detect_generation(DETECT_LIMIT),
+        };
         if let Some(user) = &self.user {
             builder = builder.basic_auth(user, self.password.clone().unwrap_or_default());
         }
@@ -125,6 +164,8 @@ pub trait RemoteSink: Send + Sync + 'static {
     fn rtt(&self, session: &str, rtt: Duration);
     /// A message in or out, as JSON text (for the traffic log).
     fn traffic(&self, session: &str, direction: Direction, text: &str);
+    /// The server's generation was told (the target said "auto").
+    fn generation(&self, _session: &str, _generation: Generation) {}
 }
 
 /// A running session; dropping it does not stop it: call [`RemoteSession::stop`].
@@ -197,7 +238,7 @@ impl RemoteSession {
         }
     }
 
-    async fn run(self, generation: Generation, sink: Arc<dyn RemoteSink>) {
+    async fn run(self, mut generation: Option<Generation>, sink: Arc<dyn RemoteSink>) {
         let mut attempt = 0u32;
         while !self.cancel.is_cancelled() {
             attempt += 1;
@@ -205,6 +246,11 @@ impl RemoteSession {
             let reason = match self.connect(generation, &sink).await {
                 Ok(client) => {
                     attempt = 0;
+                    if generation.is_none() {
+                        // Told once; reconnections need not ask again.
+                        generation = Some(client.generation());
+                        sink.generation(&self.id, client.generation());
+                    }
                     sink.status(&self.id, RemoteStatus::Connected);
                     self.watch(&client, &sink).await;
                     *self.client.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -233,7 +279,11 @@ impl RemoteSession {
         sink.status(&self.id, RemoteStatus::Stopped);
     }
 
-    async fn connect(&self, generation: Generation, sink: &Arc<dyn RemoteSink>) -> Result<Client> {
+    async fn connect(
+        &self,
+        generation: Option<Generation>,
+        sink: &Arc<dyn RemoteSink>,
+    ) -> Result<Client> {
         let mut builder = self.target.client_builder_for(generation);
         let (id, s) = (self.id.clone(), sink.clone());
         builder = builder.on_notify(move |name, data| s.notification(&id, &name, &data));

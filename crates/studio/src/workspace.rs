@@ -140,9 +140,11 @@ pub struct RemoteBookmark {
     pub name: String,
     /// `ws://host:port/path` or `wss://…`.
     pub url: String,
-    /// Wire generation the server speaks. Default `"0.6"`.
-    #[serde(default)]
-    pub generation: Generation,
+    /// Wire generation the server speaks, `"0.6"` or `"0.7"`; when absent,
+    /// told from what the server sends when connecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub generation: Option<Generation>,
     /// HTTP Basic auth user, if the server asks for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -580,8 +580,9 @@ async fn traffic_pairs_requests_with_responses() {
     let event = within("the response's traffic event", async {
         loop {
             let data = next_named(&mut rig.events, "traffic").await;
-            if data["kind"] == json!("response") {
-                return data;
+            let entries = data.as_array().expect("a list of entries").clone();
+            if let Some(e) = entries.into_iter().find(|e| e["kind"] == json!("response")) {
+                return e;
             }
         }
     })
@@ -643,6 +644,40 @@ async fn traffic_pairs_requests_with_responses() {
     let e = cmd_err(&rig.control, "traffic.pause", json!({"paused": "yes"})).await;
     assert!(e.message.starts_with("paused"), "{}", e.message);
     check_model(&rig.engine);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_traffic_comes_in_few_notifications_in_order() {
+    let mut rig = rig().await;
+    let (dash, _) = client(&rig.dashboard_url).await;
+    const N: usize = 300;
+    let answers = (0..N).map(|i| dash.send("respond", json!({"i": i})));
+    for a in futures_util::future::join_all(answers).await {
+        a.expect("respond");
+    }
+    // Every request and its response, each entry once, in the order logged;
+    // the entries logged close together share a notification.
+    let mut seqs = Vec::new();
+    let mut notifications = 0;
+    within("the burst's traffic events", async {
+        while seqs.len() < 2 * N {
+            let data = next_named(&mut rig.events, "traffic").await;
+            notifications += 1;
+            for e in data.as_array().expect("a list of entries") {
+                if e["kind"] == json!("request") || e["kind"] == json!("response") {
+                    seqs.push(e["seq"].as_u64().expect("seq"));
+                }
+            }
+        }
+    })
+    .await;
+    assert_eq!(seqs.len(), 2 * N);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(
+        notifications < N,
+        "{notifications} notifications for {} entries",
+        2 * N
+    );
 }
 
 // ---- connections --------------------------------------------------------------

@@ -16,9 +16,10 @@ name: string,
  */
 url: string, 
 /**
- * Wire generation the server speaks. Default `"0.6"`.
+ * Wire generation the server speaks, `"0.6"` or `"0.7"`; when absent,
+ * told from what the server sends when connecting.
  */
-generation: Generation, 
+generation?: Generation, 
 /**
  * HTTP Basic auth user, if the server asks for one.
  */

@@ -9,7 +9,8 @@ export type RemoteTarget = {
  */
 url: string, 
 /**
- * Wire generation, "0.6" or "0.7". Default "0.6".
+ * Wire generation, "0.6" or "0.7", or "auto" (the default): told
+ * from what the server sends when connecting.
  */
 generation: string, 
 /**

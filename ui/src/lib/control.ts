@@ -44,7 +44,8 @@ export class ControlError extends Error {
 }
 
 export type EventHandler = (data: any) => void;
-export type DiffHandler = (ops: PatchOp[], model: Model) => void;
+/** A model diff, after it was applied: `model` is the model now, `previous` the one before (neither is ever mutated). */
+export type DiffHandler = (ops: PatchOp[], model: Model, previous: Model | null) => void;
 
 /** The minimum of `WebSocket` the client uses (tests pass their own). */
 export interface SocketLike {
@@ -188,10 +189,11 @@ export class ControlClient {
     switch (msg?.type) {
       case 'state': {
         const ops = msg.diff as PatchOp[];
+        const previous = this.doc as unknown as Model | null;
         this.doc = applyPatch(this.doc, ops);
         const model = this.doc as unknown as Model;
         this.modelStore.set(model);
-        for (const h of this.diffHandlers) h(ops, model);
+        for (const h of this.diffHandlers) h(ops, model, previous);
         break;
       }
       case 'notify':

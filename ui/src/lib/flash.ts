@@ -13,14 +13,19 @@ export class FlashSet {
 
   constructor(private readonly durationMs = FLASH_MS) {}
 
-  /** Marks `pointers` (relative JSON pointers; `''` the whole document) as changed at `now`. */
+  /**
+   * Marks `pointers` (relative JSON pointers; `''` the whole document) as
+   * changed at `now`. True when one of them was not flashing already (a
+   * view has classes to add); a path that keeps changing only flashes longer.
+   */
   mark(pointers: Iterable<string>, now = Date.now()): boolean {
-    let any = false;
+    let fresh = false;
     for (const p of pointers) {
+      const t = this.until.get(p);
+      if (t === undefined || t <= now) fresh = true;
       this.until.set(p, now + this.durationMs);
-      any = true;
     }
-    return any;
+    return fresh;
   }
 
   /** Whether the node at `path` (tokens, or a pointer) flashes at `now`. */

@@ -207,9 +207,65 @@ export function oneLine(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
+const CUT = Symbol('cut');
+
+/**
+ * The JSON text of `value` (compact, or indented by `indent` spaces as
+ * `JSON.stringify(value, null, indent)` writes it), or its first `max`
+ * characters and a bit more when it is longer: it stops printing there, so
+ * a preview of a 10 MB document costs what the preview shows.
+ */
+export function jsonText(value: JsonValue, max: number, indent = 0): { text: string; cut: boolean } {
+  const out: string[] = [];
+  let len = 0;
+  const write = (s: string) => {
+    out.push(s);
+    len += s.length;
+    if (len > max) throw CUT;
+  };
+  const scalar = (v: JsonValue) => {
+    // A long string is cut before it is escaped: escaping only lengthens it.
+    if (typeof v === 'string' && v.length > max) write(JSON.stringify(v.slice(0, max + 1)).slice(0, -1));
+    else write(JSON.stringify(v) ?? 'null');
+  };
+  const walk = (v: JsonValue, depth: number) => {
+    if (v === null || typeof v !== 'object') return scalar(v);
+    const pad = indent ? '\n' + ' '.repeat(indent * (depth + 1)) : '';
+    const end = indent ? '\n' + ' '.repeat(indent * depth) : '';
+    const colon = indent ? ': ' : ':';
+    if (Array.isArray(v)) {
+      if (v.length === 0) return write('[]');
+      write('[');
+      v.forEach((x, i) => {
+        write((i ? ',' : '') + pad);
+        walk(x === undefined ? null : x, depth + 1);
+      });
+      return write(end + ']');
+    }
+    let first = true;
+    write('{');
+    for (const k in v) {
+      const x = v[k];
+      if (x === undefined) continue;
+      write((first ? '' : ',') + pad + JSON.stringify(k) + colon);
+      first = false;
+      walk(x, depth + 1);
+    }
+    write(first ? '}' : end + '}');
+  };
+  try {
+    walk(value, 0);
+    return { text: out.join(''), cut: false };
+  } catch (e) {
+    if (e !== CUT) throw e;
+    return { text: out.join(''), cut: true };
+  }
+}
+
 /** One-line preview of a value, cut at `max` characters. */
 export function preview(value: JsonValue | undefined, max = 80): string {
-  const text = value === undefined ? '' : JSON.stringify(value);
+  if (value === undefined) return '';
+  const { text } = jsonText(value, max);
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
 

@@ -168,3 +168,72 @@ export function touchedPaths(ops: PatchOp[], prefix = ''): string[] {
   }
   return [...new Set(out)];
 }
+
+function isObject(v: Json | undefined): v is { [key: string]: Json } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function isContainer(v: Json | undefined): v is Json[] | { [key: string]: Json } {
+  return v !== null && typeof v === 'object';
+}
+
+class TooMany extends Error {}
+
+function escapeToken(t: string | number): string {
+  return '/' + String(t).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * The JSON Patch that turns `a` into `b` (empty when they are equal), or
+ * `null` when it would take more than `maxOps` ops. Objects are compared
+ * member by member, arrays element by element (additions and removals at
+ * the end), anything else is replaced. Nodes `a` and `b` share (the same
+ * object) are not looked into: for two versions of a document that share
+ * what did not change, it costs what changed.
+ */
+export function diffJson(a: Json, b: Json): PatchOp[];
+export function diffJson(a: Json, b: Json, maxOps: number): PatchOp[] | null;
+export function diffJson(a: Json, b: Json, maxOps = Infinity): PatchOp[] | null {
+  const ops: PatchOp[] = [];
+  const push = (op: PatchOp) => {
+    if (ops.length >= maxOps) throw new TooMany();
+    ops.push(op);
+  };
+  const walk = (x: Json, y: Json, at: string): void => {
+    if (x === y) return;
+    if (isObject(x) && isObject(y)) {
+      for (const k in x) if (!Object.prototype.hasOwnProperty.call(y, k)) push({ op: 'remove', path: at + escapeToken(k) });
+      for (const k in y) {
+        const xv = x[k];
+        const yv = y[k];
+        if (xv === yv) continue;
+        if (!Object.prototype.hasOwnProperty.call(x, k)) push({ op: 'add', path: at + escapeToken(k), value: yv });
+        else if (isContainer(xv) && isContainer(yv)) walk(xv, yv, at + escapeToken(k));
+        else push({ op: 'replace', path: at + escapeToken(k), value: yv });
+      }
+      return;
+    }
+    if (Array.isArray(x) && Array.isArray(y)) {
+      const common = Math.min(x.length, y.length);
+      for (let i = 0; i < common; i++) {
+        const xv = x[i];
+        const yv = y[i];
+        if (xv === yv) continue;
+        if (isContainer(xv) && isContainer(yv)) walk(xv, yv, at + '/' + i);
+        else push({ op: 'replace', path: at + '/' + i, value: yv });
+      }
+      // Remove from the end so the indexes stay valid.
+      for (let i = x.length - 1; i >= y.length; i--) push({ op: 'remove', path: at + '/' + i });
+      for (let i = x.length; i < y.length; i++) push({ op: 'add', path: at + '/' + i, value: y[i] });
+      return;
+    }
+    push({ op: 'replace', path: at, value: y });
+  };
+  try {
+    walk(a, b, '');
+  } catch (e) {
+    if (e instanceof TooMany) return null;
+    throw e;
+  }
+  return ops;
+}

@@ -9,12 +9,13 @@ import type { RemoteStatus } from '../bindings/RemoteStatus';
 import type { RemoteTrust } from '../bindings/RemoteTrust';
 import type { ReceivedNotification } from '../bindings/ReceivedNotification';
 import type { JSONEditorSelection } from 'svelte-jsoneditor';
-import { jsonEqual } from './json';
+import { jsonEqual, preview as previewJson } from './json';
 import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch';
 
 // ---------------------------------------------------------------- the form
 
-export type Generation = '0.6' | '0.7';
+/** 'auto': told from what the server sends when connecting. */
+export type Generation = '0.6' | '0.7' | 'auto';
 export type TrustKind = 'system' | 'caFile' | 'insecure';
 
 /** What the connect form holds. */
@@ -38,7 +39,7 @@ export type ConnectTarget = {
 };
 
 export function emptyForm(url = ''): ConnectForm {
-  return { url, generation: '0.6', user: '', password: '', trust: 'system', caFile: '' };
+  return { url, generation: 'auto', user: '', password: '', trust: 'system', caFile: '' };
 }
 
 /** Why `url` is not a juggler WebSocket URL, or `null` when it is one. */
@@ -95,7 +96,7 @@ export function trustOf(form: ConnectForm): RemoteTrust {
 /** A form filled from a bookmark (the password is never stored). */
 export function formFromBookmark(b: RemoteBookmark): ConnectForm {
   const form = emptyForm(b.url);
-  form.generation = b.generation === '0.7' ? '0.7' : '0.6';
+  form.generation = b.generation === '0.7' || b.generation === '0.6' ? b.generation : 'auto';
   form.user = b.user ?? '';
   if (b.trust === 'insecure') form.trust = 'insecure';
   else if (typeof b.trust === 'object' && b.trust !== null) {
@@ -107,7 +108,8 @@ export function formFromBookmark(b: RemoteBookmark): ConnectForm {
 
 /** A bookmark of the form (never its password). */
 export function bookmarkFromForm(name: string, form: ConnectForm): RemoteBookmark {
-  const b: RemoteBookmark = { name: name.trim(), url: form.url.trim(), generation: form.generation, trust: trustOf(form) };
+  const b: RemoteBookmark = { name: name.trim(), url: form.url.trim(), trust: trustOf(form) };
+  if (form.generation !== 'auto') b.generation = form.generation;
   if (form.user.trim()) b.user = form.user.trim();
   return b;
 }
@@ -325,9 +327,7 @@ export function filterNotifications(list: ReceivedNotification[], filter: string
 
 /** One-line JSON, cut at `max` characters. */
 export function preview(value: Json | undefined, max = 120): string {
-  if (value === undefined) return '(removed)';
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+  return value === undefined ? '(removed)' : previewJson(value, max);
 }
 
 /** Milliseconds for people: `0.42 ms`, `1.6 ms`, `37 ms`. */

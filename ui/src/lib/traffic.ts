@@ -1,24 +1,21 @@
-// The UI's copy of the engine's traffic log: filled from `traffic.query`,
-// then by `traffic` events (deduplicated by `seq`, bounded), emptied by a
-// clear, refilled after `events.lagged` or a reconnect. The pure pieces
-// (merge, filter, pairs, sizes, peers) are exported for the Vitest tests in
-// tests/traffic.test.ts; `TrafficLog` glues them to a control client and a
-// Svelte store that both the Traffic and the Connections pane read.
+// The pure pieces of the UI's traffic log (merge, filter, pairs, sizes,
+// peers, schema flags), tested by tests/traffic.test.ts; `TrafficLog`
+// (trafficLog.ts) glues them to a control client, `FilteredTraffic`
+// (trafficView.ts) to the Traffic pane's filter.
 
-import { writable, type Readable } from 'svelte/store';
+import { writable } from 'svelte/store';
 import type { TrafficEntry } from '../bindings/TrafficEntry';
 import type { TrafficFilter } from '../bindings/TrafficFilter';
 import type { TrafficKind } from '../bindings/TrafficKind';
 import type { Peer } from '../bindings/Peer';
-import type { Model } from '../bindings/Model';
 import type { SchemaViolation } from '../bindings/SchemaViolation';
 import { formatBytes } from './format';
 
 export type { TrafficEntry, TrafficFilter, TrafficKind, Peer };
 
 export const KINDS: TrafficKind[] = ['request', 'response', 'state', 'notify'];
-/** Entries the UI keeps. */
-export const MAX_ENTRIES = 5000;
+/** Entries the UI keeps: as many as the engine's log holds (`TrafficLimits`); the list renders only the rows in view. */
+export const MAX_ENTRIES = 10_000;
 /** Entries asked for at start and after a gap. */
 export const QUERY_LIMIT = 2000;
 
@@ -139,15 +136,7 @@ export function peersOf(entries: readonly TrafficEntry[], extra: readonly Peer[]
 export function mergeEntries(list: readonly TrafficEntry[], incoming: readonly TrafficEntry[], max = MAX_ENTRIES): TrafficEntry[] {
   if (incoming.length === 0 && list.length <= max) return list as TrafficEntry[];
   let out: TrafficEntry[];
-  const last = list.length ? list[list.length - 1].seq : -Infinity;
-  let ascending = true;
-  for (let i = 0; i < incoming.length; i++) {
-    if (incoming[i].seq <= (i ? incoming[i - 1].seq : last)) {
-      ascending = false;
-      break;
-    }
-  }
-  if (ascending) {
+  if (appendsTo(list, incoming)) {
     // The usual case: new events after the newest.
     out = list.concat(incoming);
   } else {
@@ -157,6 +146,15 @@ export function mergeEntries(list: readonly TrafficEntry[], incoming: readonly T
     out = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
   return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/** Whether `incoming` are all newer than `list`'s newest, in order (merging only appends them). */
+export function appendsTo(list: readonly TrafficEntry[], incoming: readonly TrafficEntry[]): boolean {
+  const last = list.length ? list[list.length - 1].seq : -Infinity;
+  for (let i = 0; i < incoming.length; i++) {
+    if (incoming[i].seq <= (i ? incoming[i - 1].seq : last)) return false;
+  }
+  return true;
 }
 
 // --- filtering ---------------------------------------------------------------
@@ -287,6 +285,17 @@ export function matchViolations(
     if (!list) out.set(seq, [text]);
     else if (!list.includes(text)) list.push(text);
   };
+  if (violations.length === 0) return out;
+  // Only entries near some violation can match: one pass over the log
+  // instead of one per violation.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of violations) {
+    lo = Math.min(lo, v.time);
+    hi = Math.max(hi, v.time);
+  }
+  const margin = windowMs + VIOLATION_SLACK_MS;
+  entries = entries.filter((e) => e.timeMs >= lo - margin && e.timeMs <= hi + margin);
   for (const v of violations) {
     const text = v.pointer ? `${v.pointer}: ${v.message}` : v.message;
     if (v.kind === 'request') {
@@ -313,170 +322,6 @@ export function matchViolations(
     }
   }
   return out;
-}
-
-// --- the live log ----------------------------------------------------------------
-
-/** What of the control client the log uses (tests pass a fake). */
-export interface TrafficSource {
-  send<T = unknown>(name: string, data?: unknown): Promise<T>;
-  on(event: string, handler: (data: any) => void): () => void;
-  readonly model?: Readable<Model | null>;
-  readonly status?: Readable<{ kind: string }>;
-}
-
-export class TrafficLog {
-  private list: TrafficEntry[] = [];
-  private queue: TrafficEntry[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private responses = new Map<number, number>();
-  private bySeq = new Map<number, TrafficEntry>();
-  private readonly store = writable<TrafficEntry[]>([]);
-  private stops: (() => void)[] = [];
-  /** Events received while a query runs, to keep when its answer replaces the list. */
-  private buffering: TrafficEntry[] | null = null;
-  private querying = 0;
-
-  /** The entries, oldest first. */
-  readonly entries: Readable<TrafficEntry[]> = { subscribe: this.store.subscribe };
-
-  constructor(
-    readonly max = MAX_ENTRIES,
-    /** Delay before queued events are merged (batches bursts). */
-    readonly batchMs = 30,
-  ) {}
-
-  /** The entries now (not reactive). */
-  get current(): TrafficEntry[] {
-    return this.list;
-  }
-
-  get(seq: number): TrafficEntry | undefined {
-    return this.bySeq.get(seq);
-  }
-
-  /** The other half of `e`'s request/response pair, if the log holds it. */
-  pairOf(e: TrafficEntry): TrafficEntry | null {
-    const s = pairSeq(e, this.responses);
-    return s == null ? null : (this.bySeq.get(s) ?? null);
-  }
-
-  /** Queues entries from events; they are merged within `batchMs`. */
-  add(entry: TrafficEntry): void {
-    this.queue.push(entry);
-    this.buffering?.push(entry);
-    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.batchMs);
-  }
-
-  /** Merges what `add` queued now. */
-  flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    const q = this.queue;
-    this.queue = [];
-    if (q.length) this.set(mergeEntries(this.list, q, this.max));
-  }
-
-  /** Merges entries (a query's answer) at once. */
-  merge(entries: readonly TrafficEntry[]): void {
-    this.flush();
-    this.set(mergeEntries(this.list, entries, this.max));
-  }
-
-  /** Replaces everything with `entries`. */
-  reset(entries: readonly TrafficEntry[] = []): void {
-    this.queue = [];
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.set(mergeEntries([], entries, this.max));
-  }
-
-  /** Forgets the entries up to `seq` (the engine's log was cleared then). */
-  dropUpTo(seq: number): void {
-    this.flush();
-    if (this.list.length && this.list[0].seq <= seq) this.set(this.list.filter((e) => e.seq > seq));
-  }
-
-  private set(list: TrafficEntry[]): void {
-    if (list === this.list) return;
-    this.list = list;
-    this.bySeq = new Map(list.map((e) => [e.seq, e]));
-    this.responses = responseIndex(list);
-    this.store.set(list);
-  }
-
-  /**
-   * Asks the engine for its newest entries; merges them, or with `replace`
-   * makes them (and the events that came meanwhile) the whole list.
-   */
-  async query(source: TrafficSource, replace = false): Promise<void> {
-    this.querying += 1;
-    if (!this.buffering) this.buffering = [];
-    try {
-      const answer = await source.send<TrafficEntry[]>('traffic.query', { limit: QUERY_LIMIT });
-      const meanwhile = this.buffering ?? [];
-      this.flush();
-      if (replace) this.reset([...answer, ...meanwhile]);
-      else this.merge(answer);
-    } finally {
-      this.querying -= 1;
-      if (this.querying === 0) this.buffering = null;
-    }
-  }
-
-  /** Clears the engine's log and this copy. */
-  async clear(source: TrafficSource): Promise<void> {
-    await source.send('traffic.clear', null);
-    // Events of frames before the clear came before its answer: what the
-    // engine holds now is what came after.
-    this.reset();
-    await this.query(source);
-  }
-
-  /** Follows `source`: its events, gaps (`events.lagged`, reconnects) and clears by anyone. */
-  attach(source: TrafficSource): void {
-    this.detach();
-    this.stops.push(source.on('traffic', (e: TrafficEntry) => this.add(e)));
-    this.stops.push(source.on('events.lagged', () => void this.query(source).catch(() => {})));
-    if (source.status) {
-      let wasOpen = false;
-      this.stops.push(
-        source.status.subscribe((s) => {
-          const open = s.kind === 'open';
-          // Each (re)connection may have missed events, and the engine may
-          // be a new one whose seq starts again: take its log as it is.
-          if (open && !wasOpen) void this.query(source, true).catch(() => {});
-          wasOpen = open;
-        }),
-      );
-    } else {
-      void this.query(source, true).catch(() => {});
-    }
-    if (source.model) {
-      this.stops.push(
-        source.model.subscribe((m) => {
-          // An empty log with lastSeq N: everything up to N was cleared.
-          if (m?.traffic && m.traffic.entries === 0) this.dropUpTo(m.traffic.lastSeq);
-        }),
-      );
-    }
-  }
-
-  detach(): void {
-    for (const s of this.stops) s();
-    this.stops = [];
-  }
-}
-
-let shared: TrafficLog | null = null;
-
-/** The app's one log, attached to `source` the first time. */
-export function sharedTrafficLog(source: TrafficSource): TrafficLog {
-  if (!shared) {
-    shared = new TrafficLog();
-    shared.attach(source);
-  }
-  return shared;
 }
 
 /** An entry another pane asks the Traffic pane to show (the Connections pane's recent traffic). */

@@ -19,10 +19,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::faults::{FaultSettings, Faults};
+use super::core::{Action, Answered, BATCH, Core, Request, Route, Settings};
+use super::faults::{FaultSettings, Faults, Kind, Shape};
 use super::{HandlerError, NotifyOverflow, RequestHandler, Shared};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
@@ -385,37 +385,6 @@ pub(crate) async fn run<S>(
         .unwrap_or_else(|e| e.into_inner())
         .insert(id, conn.clone());
 
-    let jobs = if config.parallel_requests {
-        None
-    } else {
-        let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<Job>();
-        let conn = conn.clone();
-        let handler = shared.on_request.clone();
-        let closed = closed.clone();
-        shared.tracker.spawn(async move {
-            loop {
-                let job = tokio::select! {
-                    job = jobs_rx.recv() => job,
-                    _ = closed.cancelled() => None,
-                };
-                let fut = match job {
-                    None => break,
-                    Some(Job::New(id, name, data)) => {
-                        answering(conn.clone(), handler.clone(), id, name, data)
-                    }
-                    Some(Job::Started(fut)) => fut,
-                };
-                let text = tokio::select! {
-                    t = fut => t,
-                    _ = closed.cancelled() => break,
-                };
-                if conn.inner.out.send(Outgoing::Answer(text)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        Some(jobs_tx)
-    };
     if let Some(handler) = shared.on_connection.clone() {
         let conn = conn.clone();
         let closed = closed.clone();
@@ -431,22 +400,26 @@ pub(crate) async fn run<S>(
         Arc::new(move |direction, text: &str| f(id, direction, text))
     });
     let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters, tap);
+    let core = Core::new(
+        Settings {
+            autoflush: config.autoflush,
+            max_pending: config.max_pending_requests.max(1),
+            parallel: config.parallel_requests,
+            max_depth: config.transport.max_depth,
+        },
+        state.clone(),
+        conn.inner.faults.get(),
+    );
     let mut driver = Driver {
         shared: shared.clone(),
         conn: conn.clone(),
         link,
-        tracker: state.track(),
+        core,
         version: state.version_rx(),
-        synced: None,
-        deadline: None,
-        pending: 0,
-        in_worker: 0,
-        jobs,
+        jobs: None,
         faults: conn.inner.faults.subscribe(),
-        fault: conn.inner.faults.get(),
     };
-    driver.link.ignore_pings = driver.fault.ignore_pings;
-    driver.link.segment_size = driver.fault.segment_size;
+    driver.follow_faults();
     let end = driver.run(out_rx).await;
     let overflowed = conn
         .inner
@@ -473,8 +446,8 @@ pub(crate) async fn run<S>(
             "connection closed: {other}"
         ),
     }
-    let Driver { link, tracker, .. } = driver;
-    drop(tracker);
+    let Driver { link, core, .. } = driver;
+    drop(core);
     closed.cancel();
     shared
         .connections
@@ -485,26 +458,59 @@ pub(crate) async fn run<S>(
     drop(permit);
 }
 
+/// The sequential request worker: answers, in order, the requests that
+/// had to wait (and those read behind them).
+fn spawn_worker(shared: &Arc<Shared>, conn: &Connection) -> mpsc::UnboundedSender<Job> {
+    let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<Job>();
+    let conn = conn.clone();
+    let handler = shared.on_request.clone();
+    let closed = conn.inner.closed.clone();
+    shared.tracker.spawn(async move {
+        loop {
+            let job = tokio::select! {
+                job = jobs_rx.recv() => job,
+                _ = closed.cancelled() => None,
+            };
+            let fut = match job {
+                None => break,
+                Some(Job::New(id, name, data)) => {
+                    answering(conn.clone(), handler.clone(), id, name, data)
+                }
+                Some(Job::Started(fut)) => fut,
+            };
+            let text = tokio::select! {
+                t = fut => t,
+                _ = closed.cancelled() => break,
+            };
+            if conn.inner.out.send(Outgoing::Answer(text)).await.is_err() {
+                break;
+            }
+        }
+    });
+    jobs_tx
+}
+
+type Frame = Option<
+    std::result::Result<
+        tokio_tungstenite::tungstenite::Message,
+        tokio_tungstenite::tungstenite::Error,
+    >,
+>;
+
+/// The connection's task: moves bytes between the socket, the queues and
+/// the [`Core`], which decides what goes out when.
 struct Driver<S> {
     shared: Arc<Shared>,
     conn: Connection,
     link: Link<S>,
-    tracker: crate::storage::Tracker,
+    core: Core,
+    /// Wakes the task on state changes (the core reads the version itself).
     version: tokio::sync::watch::Receiver<u64>,
-    /// The state version the client has; `None` before the first sync.
-    synced: Option<u64>,
-    /// When the autoflush delay of pending changes runs out.
-    deadline: Option<Instant>,
-    /// Requests read and not yet answered.
-    pending: usize,
-    /// Of those, how many the sequential worker has (answers must keep
-    /// their order, so a request is answered inline only when it has none).
-    in_worker: usize,
-    /// The sequential request worker's queue (`None` when parallel).
+    /// The sequential request worker's queue, once a request had to wait
+    /// (most connections never need one: it is a task and a queue less).
     jobs: Option<mpsc::UnboundedSender<Job>>,
-    /// Fault injection: changes, and the settings in force.
+    /// Fault injection: changes of the settings.
     faults: tokio::sync::watch::Receiver<FaultSettings>,
-    fault: FaultSettings,
 }
 
 impl<S> Driver<S>
@@ -513,10 +519,8 @@ where
 {
     async fn run(&mut self, mut out_rx: mpsc::Receiver<Outgoing>) -> End {
         let cancel = self.conn.inner.cancel.clone();
-        let max_pending = self.shared.config.max_pending_requests.max(1);
-        // A state that is already set (a shared one, or set by the
-        // connection handler) goes out like any change.
-        if let Err(end) = self.state_changed().await {
+        self.core.opened(Instant::now());
+        if let Err(end) = self.act().await {
             return end;
         }
         loop {
@@ -530,16 +534,27 @@ where
                 }
                 // Before anything it affects: faults set before a change
                 // apply to that change.
-                Ok(()) = self.faults.changed() => self.faults_changed().await,
+                Ok(()) = self.faults.changed() => {
+                    let fault = self.faults.borrow_and_update().clone();
+                    self.core.faults_changed(fault);
+                    self.follow_faults();
+                    self.act().await
+                }
                 changed = self.version.changed() => match changed {
-                    Ok(()) => self.state_changed().await,
+                    Ok(()) => {
+                        self.core.state_changed(Instant::now());
+                        self.act().await
+                    }
                     Err(_) => Err(End::Cancelled),
                 },
                 Some(out) = out_rx.recv() => self.outgoing(out, &mut out_rx).await,
-                _ = link::sleep_until(self.deadline) => self.sync().await,
+                _ = link::sleep_until(self.core.deadline()) => {
+                    self.core.timer();
+                    self.act().await
+                }
                 _ = link::sleep_until(self.link.ping_deadline()) => self.link.ping_due().await,
-                frame = self.link.next_frame(), if self.pending < max_pending => {
-                    self.incoming(frame, &mut out_rx, max_pending).await
+                frame = self.link.next_frame(), if self.core.can_read() => {
+                    self.incoming(frame, &mut out_rx).await
                 }
             };
             if let Err(end) = result {
@@ -548,18 +563,46 @@ where
         }
     }
 
+    /// The sequential request worker, started the first time it is needed.
+    fn worker(&mut self) -> &mpsc::UnboundedSender<Job> {
+        let (shared, conn) = (&self.shared, &self.conn);
+        self.jobs.get_or_insert_with(|| spawn_worker(shared, conn))
+    }
+
+    /// The link's part of the faults: 0.7 pings and segment size.
+    fn follow_faults(&mut self) {
+        let fault = self.core.faults();
+        self.link.ignore_pings = fault.shape(Kind::Ping) == Shape::Hold;
+        self.link.segment_size = fault.segment_size;
+    }
+
+    /// Carries out what the core decided.
+    async fn act(&mut self) -> std::result::Result<(), End> {
+        while let Some(action) = self.core.poll_action() {
+            match action {
+                Action::Delay(d) => tokio::select! {
+                    _ = tokio::time::sleep(d) => {}
+                    _ = self.conn.inner.cancel.cancelled() => return Err(End::Cancelled),
+                },
+                Action::Send(text) => self.link.queue(text).await?,
+                Action::Flush => self.link.flush().await?,
+            }
+        }
+        Ok(())
+    }
+
     /// The server is shutting down: reads nothing more, but sends the
     /// answers of the requests already read (with whatever is queued before
     /// them) for up to `shutdown_timeout`.
     async fn drain(&mut self, out_rx: &mut mpsc::Receiver<Outgoing>) {
-        if self.pending == 0 {
+        if self.core.pending() == 0 {
             return;
         }
         let deadline = Instant::now() + self.shared.config.shutdown_timeout;
         // Writes now stop at the deadline, not at the shutdown signal.
         self.link.set_cancel(CancellationToken::new());
         let _ = tokio::time::timeout_at(deadline, async {
-            while self.pending > 0 {
+            while self.core.pending() > 0 {
                 let Some(out) = out_rx.recv().await else {
                     break;
                 };
@@ -569,58 +612,28 @@ where
             }
         })
         .await;
-        if self.pending > 0 {
+        if self.core.pending() > 0 {
             tracing::debug!(
                 conn = self.conn.id(),
-                pending = self.pending,
+                pending = self.core.pending(),
                 "shutdown: requests left unanswered after shutdown_timeout"
             );
         }
     }
 
-    /// New fault settings: the link follows them, and state held back
-    /// goes out once holding stops.
-    async fn faults_changed(&mut self) -> std::result::Result<(), End> {
-        self.fault = self.faults.borrow_and_update().clone();
-        self.link.ignore_pings = self.fault.ignore_pings;
-        self.link.segment_size = self.fault.segment_size;
-        if !self.fault.hold_state && self.needs_sync() {
-            self.sync().await?;
-        }
-        Ok(())
-    }
-
-    /// Waits out an injected delay (cancellable).
-    async fn fault_delay(&self, ms: u64) -> std::result::Result<(), End> {
-        if let Some(d) = self.fault.delay(ms) {
-            tokio::select! {
-                _ = tokio::time::sleep(d) => {}
-                _ = self.conn.inner.cancel.cancelled() => return Err(End::Cancelled),
-            }
-        }
-        Ok(())
-    }
-
-    async fn queue_outgoing(&mut self, out: Outgoing) -> std::result::Result<(), End> {
+    /// One item of the send queue, given to the core and carried out.
+    async fn queued(&mut self, out: Outgoing) -> std::result::Result<(), End> {
         match out {
-            Outgoing::Text(text) => {
-                self.fault_delay(self.fault.delay_notify_ms).await?;
-                self.queue_after_state(text).await
-            }
-            Outgoing::Answer(text) => {
-                self.pending -= 1;
-                if self.jobs.is_some() {
-                    self.in_worker = self.in_worker.saturating_sub(1);
-                }
-                self.fault_delay(self.fault.delay_response_ms).await?;
-                self.queue_after_state(text).await
-            }
+            Outgoing::Text(text) => self.core.notify(text),
+            Outgoing::Answer(text) => self.core.answered(text, Answered::Queued),
             Outgoing::Flush(done) => {
-                let r = self.sync().await;
+                self.core.flush_requested();
+                let r = self.act().await;
                 let _ = done.send(());
-                r
+                return r;
             }
         }
+        self.act().await
     }
 
     /// Sends `first` and whatever else is already waiting in the queue,
@@ -630,44 +643,40 @@ where
         first: Outgoing,
         out_rx: &mut mpsc::Receiver<Outgoing>,
     ) -> std::result::Result<(), End> {
-        const BATCH: usize = 64;
         let mut next = Some(first);
         let mut n = 0;
         while let Some(out) = next.take() {
-            self.queue_outgoing(out).await?;
+            self.queued(out).await?;
             n += 1;
             if n < BATCH {
                 next = out_rx.try_recv().ok();
             }
         }
-        self.link.flush().await
+        self.core.end_batch();
+        self.act().await
     }
 
     /// Handles `first` and the frames that are already there, then flushes
     /// once what the inline answers queued.
     async fn incoming(
         &mut self,
-        first: Option<
-            std::result::Result<
-                tokio_tungstenite::tungstenite::Message,
-                tokio_tungstenite::tungstenite::Error,
-            >,
-        >,
+        first: Frame,
         out_rx: &mut mpsc::Receiver<Outgoing>,
-        max_pending: usize,
     ) -> std::result::Result<(), End> {
-        const BATCH: usize = 64;
         let mut frame = first;
-        let mut queued = false;
         let mut handled = 0;
         loop {
             if let Read::Message(text) = self.link.read(frame).await? {
-                queued |= self.request(&text, out_rx).await?;
+                let request = self.core.receive(&text)?;
+                drop(text);
+                if let Some(request) = request {
+                    self.request(request, out_rx).await?;
+                }
             }
             handled += 1;
             // Decide before taking the next frame: a frame taken is a frame
             // that must be handled.
-            if handled == BATCH || self.pending >= max_pending {
+            if handled == BATCH || !self.core.can_read() {
                 break;
             }
             match self.link.ready_frame().await {
@@ -675,50 +684,43 @@ where
                 None => break,
             }
         }
-        if queued {
-            self.link.flush().await?;
-        }
-        Ok(())
+        self.core.end_batch();
+        self.act().await
     }
 
-    /// Starts answering one request; `true` when the answer is already
-    /// queued on the link (not yet flushed).
+    /// Starts answering one request the way the core routed it.
     async fn request(
         &mut self,
-        text: &str,
+        request: Request,
         out_rx: &mut mpsc::Receiver<Outgoing>,
-    ) -> std::result::Result<bool, End> {
-        let max_depth = self.shared.config.transport.max_depth;
-        let msg = Message::decode_with_depth(text, max_depth)
-            .map_err(|e| End::Protocol(e.to_string()))?;
-        let Message::Request { id, name, data } = msg else {
-            return Err(End::Protocol(
-                "unexpected message type: a client sends only requests".into(),
-            ));
-        };
-        if name.is_empty() && self.fault.ignore_empty_requests {
-            return Ok(false);
-        }
-        self.pending += 1;
+    ) -> std::result::Result<(), End> {
+        let Request {
+            id,
+            name,
+            data,
+            route,
+        } = request;
         let handler = self.shared.on_request.clone();
-        let Some(jobs) = self.jobs.clone() else {
-            let conn = self.conn.clone();
-            let closed = self.conn.inner.closed.clone();
-            self.shared.tracker.spawn(async move {
-                tokio::select! {
-                    _ = async {
-                        let text = answer(&conn, handler.as_ref(), id, name, data).await;
-                        let _ = conn.inner.out.send(Outgoing::Answer(text)).await;
-                    } => {}
-                    _ = closed.cancelled() => {}
-                }
-            });
-            return Ok(false);
-        };
-        if self.in_worker > 0 {
-            self.in_worker += 1;
-            let _ = jobs.send(Job::New(id, name, data));
-            return Ok(false);
+        match route {
+            Route::Spawn => {
+                let conn = self.conn.clone();
+                let closed = self.conn.inner.closed.clone();
+                self.shared.tracker.spawn(async move {
+                    tokio::select! {
+                        _ = async {
+                            let text = answer(&conn, handler.as_ref(), id, name, data).await;
+                            let _ = conn.inner.out.send(Outgoing::Answer(text)).await;
+                        } => {}
+                        _ = closed.cancelled() => {}
+                    }
+                });
+                return Ok(());
+            }
+            Route::Worker => {
+                let _ = self.worker().send(Job::New(id, name, data));
+                return Ok(());
+            }
+            Route::Inline => {}
         }
         // Most handlers answer without waiting: poll once here and skip two
         // task hops; one that has to wait moves on to the worker as it is.
@@ -728,76 +730,16 @@ where
                 // What the handler sent (notifications) goes out before its
                 // answer, as it would through the queue.
                 while let Ok(out) = out_rx.try_recv() {
-                    self.queue_outgoing(out).await?;
+                    self.queued(out).await?;
                 }
-                self.pending -= 1;
-                self.fault_delay(self.fault.delay_response_ms).await?;
-                self.queue_after_state(text).await?;
-                Ok(true)
+                self.core.answered(text, Answered::Inline);
+                self.act().await
             }
             std::task::Poll::Pending => {
-                self.in_worker += 1;
-                let _ = jobs.send(Job::Started(fut));
-                Ok(false)
-            }
-        }
-    }
-
-    async fn state_changed(&mut self) -> std::result::Result<(), End> {
-        if self.fault.hold_state {
-            // Seen, not sent: `needs_sync` still tells it is owed.
-            self.version.borrow_and_update();
-            return Ok(());
-        }
-        match self.shared.config.autoflush {
-            Some(d) if d.is_zero() => self.sync().await,
-            Some(d) => {
-                if self.deadline.is_none() && self.needs_sync() {
-                    self.deadline = Some(Instant::now() + d);
-                }
+                self.core.moved_to_worker();
+                let _ = self.worker().send(Job::Started(fut));
                 Ok(())
             }
-            None => Ok(()),
         }
-    }
-
-    fn needs_sync(&self) -> bool {
-        Some(*self.version.borrow()) != self.synced
-    }
-
-    /// With autoflush 0, a state change made before a notification or an
-    /// answer reaches the client first.
-    async fn queue_after_state(&mut self, text: String) -> std::result::Result<(), End> {
-        if self.shared.config.autoflush == Some(Duration::ZERO)
-            && self.needs_sync()
-            && !self.fault.hold_state
-        {
-            if let Some(state) = self.take_state() {
-                self.fault_delay(self.fault.delay_state_ms).await?;
-                self.link.queue(state).await?;
-            }
-        }
-        self.link.queue(text.into()).await
-    }
-
-    /// Sends the state changes the client has not seen, and flushes.
-    async fn sync(&mut self) -> std::result::Result<(), End> {
-        if self.fault.hold_state {
-            self.deadline = None;
-            self.version.borrow_and_update();
-        } else if let Some(text) = self.take_state() {
-            self.fault_delay(self.fault.delay_state_ms).await?;
-            self.link.queue(text).await?;
-        }
-        self.link.flush().await
-    }
-
-    /// The `state` message that brings the client up to date, if any.
-    fn take_state(&mut self) -> Option<Utf8Bytes> {
-        self.deadline = None;
-        self.version.borrow_and_update();
-        let (version, message) = self.conn.inner.state.catch_up(self.synced);
-        self.synced = Some(version);
-        message
     }
 }

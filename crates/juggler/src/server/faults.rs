@@ -39,9 +39,55 @@ impl FaultSettings {
         self != &FaultSettings::default()
     }
 
-    pub(crate) fn delay(&self, ms: u64) -> Option<Duration> {
-        (ms > 0).then(|| Duration::from_millis(ms.min(600_000)))
+    /// The one place where faults touch the protocol: what happens to one
+    /// message of `kind` (the connection's core asks for every state
+    /// message, notification, answer and empty-name request; its driver
+    /// for every 0.7 ping).
+    pub(crate) fn shape(&self, kind: Kind) -> Shape {
+        let delay = |ms: u64| {
+            if ms == 0 {
+                Shape::Pass
+            } else {
+                Shape::Delay(Duration::from_millis(ms.min(600_000)))
+            }
+        };
+        match kind {
+            Kind::State if self.hold_state => Shape::Hold,
+            Kind::State => delay(self.delay_state_ms),
+            Kind::Notify => delay(self.delay_notify_ms),
+            Kind::Answer => delay(self.delay_response_ms),
+            Kind::EmptyRequest if self.ignore_empty_requests => Shape::Hold,
+            Kind::Ping if self.ignore_pings => Shape::Hold,
+            Kind::EmptyRequest | Kind::Ping => Shape::Pass,
+        }
     }
+}
+
+/// A message as faults see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Outgoing: a state message.
+    State,
+    /// Outgoing: a notification.
+    Notify,
+    /// Outgoing: a response.
+    Answer,
+    /// Incoming: a request with an empty name (the browser's keep-alive).
+    EmptyRequest,
+    /// Incoming: a 0.7 transport ping.
+    Ping,
+}
+
+/// What faults do to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Nothing.
+    Pass,
+    /// Wait this long before sending it.
+    Delay(Duration),
+    /// Outgoing state: hold it back (it goes out once released). Incoming:
+    /// leave it unanswered.
+    Hold,
 }
 
 /// The faults of one connection: a cheap handle shared by the

@@ -195,12 +195,14 @@ async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Respons
     let on_upgrade = hyper::upgrade::on(&mut req);
     let max = shared.config.transport.max_message_size;
     // Small buffers: an idle connection should cost kilobytes, not the
-    // 2 × 128 KiB that tungstenite reserves by default; big messages only
-    // take more reads.
+    // 2 × 128 KiB that tungstenite reserves by default. tungstenite fills
+    // its whole read buffer once, so it is resident: 4 KiB (one page)
+    // instead of 8 cut an idle connection by 4 KiB; a 10.8 MB message
+    // then takes ~2,600 reads instead of ~1,300, a few ms.
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
-        .read_buffer_size(8 * 1024)
+        .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024);
     let task_shared = shared.clone();
     shared.tracker.spawn(async move {

@@ -23,6 +23,7 @@
 
 pub mod auth;
 mod connection;
+mod core;
 mod faults;
 mod http_routes;
 mod listener;

@@ -160,6 +160,10 @@ enum Command {
         /// origin as http://host:port, a host name, or "*"); repeatable.
         #[arg(long = "allow-origin", value_name = "SITE")]
         allow_origin: Vec<String>,
+        /// Generation the browser side speaks: 0.6 or 0.7. Default: the
+        /// upstream's.
+        #[arg(long)]
+        browser_generation: Option<juggler::Generation>,
     },
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
@@ -172,6 +176,20 @@ enum Command {
     /// Make a workspace that mocks a recorded back end: its first state,
     /// rules answering each request as it did, its notifications as presets.
     Mock(studio::mock::MockArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or
+    /// powershell (e.g. `juggler-studio completions bash >
+    /// ~/.local/share/bash-completion/completions/juggler-studio`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `juggler-studio man | man -l -`,
+    /// or write every page (one per subcommand too) into a folder.
+    Man {
+        /// Write juggler-studio.1 and juggler-studio-SUBCOMMAND.1 here.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Validate a workspace file or a dashboard file (dashboard.json);
     /// errors name the line and the field.
     Check {
@@ -184,9 +202,10 @@ enum Command {
 /// How to reach a juggler server as a client (connect, record, proxy).
 #[derive(clap::Args)]
 struct ClientArgs {
-    /// Wire generation: 0.6 or 0.7.
-    #[arg(long, default_value = "0.6")]
-    generation: juggler::Generation,
+    /// Wire generation: 0.6 or 0.7. Default: told from what the server
+    /// sends when connecting.
+    #[arg(long)]
+    generation: Option<juggler::Generation>,
     /// Basic auth user.
     #[arg(long, requires = "password")]
     user: Option<String>,
@@ -210,9 +229,11 @@ impl ClientArgs {
         } else {
             Trust::System
         };
-        let mut builder = ClientBuilder::new(url)
-            .generation(self.generation)
-            .trust(trust);
+        let mut builder = ClientBuilder::new(url).trust(trust);
+        builder = match self.generation {
+            Some(g) => builder.generation(g),
+            None => builder.detect_generation(studio::remote::DETECT_LIMIT),
+        };
         if let (Some(user), Some(password)) = (&self.user, &self.password) {
             builder = builder.basic_auth(user, password);
         }
@@ -220,10 +241,9 @@ impl ClientArgs {
     }
 
     fn generation_str(&self) -> &'static str {
-        match self.generation {
-            juggler::Generation::V06 => "0.6",
-            juggler::Generation::V07 => "0.7",
-        }
+        self.generation
+            .map(studio::remote::generation_name)
+            .unwrap_or(studio::remote::AUTO)
     }
 
     fn target(self, url: String) -> studio::remote::RemoteTarget {
@@ -290,6 +310,26 @@ fn main() -> ExitCode {
             } => connect(client.builder(&url), url, send, json).await,
             Command::Check { workspace } => check(&workspace),
             Command::New(args) => Ok(studio::scaffold::cli(args)),
+            Command::Completions { shell } => {
+                // Into a buffer: clap_complete panics on a closed stdout.
+                let mut text = Vec::new();
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "juggler-studio", &mut text);
+                print_bytes(&text)
+            }
+            Command::Man { out_dir: None } => {
+                let mut text = Vec::new();
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                    .render(&mut text)?;
+                print_bytes(&text)
+            }
+            Command::Man { out_dir: Some(dir) } => {
+                std::fs::create_dir_all(&dir)?;
+                let cmd = <Cli as clap::CommandFactory>::command();
+                clap_mangen::generate_to(cmd, &dir)?;
+                println!("wrote the manual pages into {}", dir.display());
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Mock(args) => Ok(studio::mock::cli(args)),
             Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
             Command::Proxy {
@@ -301,6 +341,7 @@ fn main() -> ExitCode {
                 control_port,
                 ui,
                 allow_origin,
+                browser_generation,
             } => {
                 let settings = studio::proxy::ProxySettings {
                     upstream: client.target(upstream),
@@ -308,6 +349,8 @@ fn main() -> ExitCode {
                     port,
                     static_dir: static_dir.map(|p| p.display().to_string()),
                     allowed_origins: allow_origin,
+                    browser_generation: browser_generation
+                        .map(|g| studio::remote::generation_name(g).into()),
                 };
                 let opts = StudioOptions {
                     control_port,
@@ -326,10 +369,7 @@ fn main() -> ExitCode {
                 out,
                 duration,
                 client,
-            } => {
-                let generation = client.generation_str();
-                record(client.builder(&url), &url, generation, &out, duration).await
-            }
+            } => record(client.builder(&url), &url, &out, duration).await,
             Command::Replay {
                 recording,
                 speed,
@@ -362,6 +402,15 @@ fn main() -> ExitCode {
 }
 
 type Res = Result<ExitCode, Box<dyn std::error::Error>>;
+
+/// Writes generated text to stdout; a closed pipe (`| head`) is not an error.
+fn print_bytes(bytes: &[u8]) -> Res {
+    use std::io::Write;
+    match std::io::stdout().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
 
 fn check(path: &std::path::Path) -> Res {
     match studio::check::check(path) {
@@ -430,7 +479,6 @@ fn exposure_warning(server_url: &str) -> Option<String> {
 async fn record(
     builder: ClientBuilder,
     url: &str,
-    generation: &str,
     out: &std::path::Path,
     duration: Option<f64>,
 ) -> Res {
@@ -446,16 +494,11 @@ async fn record(
         on_signal.cancel();
     });
     eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
-    let summary = studio::recording::capture::capture(
-        builder,
-        url,
-        generation,
-        out,
-        duration,
-        stop,
-        |entries, bytes| eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0),
-    )
-    .await?;
+    let summary =
+        studio::recording::capture::capture(builder, url, out, duration, stop, |entries, bytes| {
+            eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0)
+        })
+        .await?;
     eprintln!();
     println!(
         "{}: {} entries, {} bytes ({})",
@@ -630,8 +673,12 @@ async fn connect(
         });
     }
     let client = builder.connect().await.map_err(|e| {
-        format!("cannot connect to {url}: {e} (check the URL, the generation and the credentials)")
+        format!("cannot connect to {url}: {e} (check the URL, the credentials and the generation)")
     })?;
+    tracing::info!(
+        "connected to {url}: juggler {}",
+        studio::remote::generation_name(client.generation())
+    );
     if let Some((name, data)) = send {
         return match client.send(&name, data).await {
             Ok(answer) => {

@@ -30,6 +30,8 @@ impl Engine {
             settings.upstream.ca_file =
                 Some(crate::workspace::resolve(&base, ca).display().to_string());
         }
+        // Browsers must speak the upstream's generation from the first.
+        settings.upstream = settings.upstream.resolved().await?;
         let addr = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&addr).await.map_err(|e| {
             Error::Invalid(format!(

@@ -30,13 +30,11 @@ pub struct CaptureSummary {
 pub async fn capture(
     builder: ClientBuilder,
     url: &str,
-    generation: &str,
     out: &Path,
     duration: Option<Duration>,
     stop: CancellationToken,
     progress: impl Fn(u64, u64),
 ) -> Result<CaptureSummary> {
-    let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
     // The file is created once the connection stands, so a wrong URL
     // leaves an existing file alone; what arrives before that (the first
     // state) waits in `pending`.
@@ -66,10 +64,13 @@ pub async fn capture(
         .await
         .map_err(|e| {
             Error::Invalid(format!(
-                "cannot connect to {url}: {e} (check the URL, the generation and the credentials)"
+                "cannot connect to {url}: {e} (check the URL, the credentials and, if given, the generation)"
             ))
         })?;
     {
+        // The generation as the connection speaks it (given, or told).
+        let generation = crate::remote::generation_name(client.generation());
+        let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
         let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
         sink.recorder = Some(Recorder::create(out, &header)?);
         for (t, event) in std::mem::take(&mut sink.pending) {

@@ -1,58 +1,5 @@
-// A small JSON diff for the State pane: the JSON Patch that turns one
-// document into another, for edits whose patch the editor does not give
-// (text mode). Objects are compared member by member; arrays element by
-// element with additions and removals at the end; anything else is
-// replaced. Also the parsing of a path the user typed.
-
-import { toPointer, type Json, type PatchOp } from '../../lib/patch';
-
-function isObject(v: Json): v is { [key: string]: Json } {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-export function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
-
-/** The JSON Patch from `a` to `b` (empty when they are equal). */
-export function diffJson(a: Json, b: Json): PatchOp[] {
-  const ops: PatchOp[] = [];
-  walk(a, b, [], ops);
-  return ops;
-}
-
-function walk(a: Json, b: Json, path: (string | number)[], ops: PatchOp[]): void {
-  if (a === b) return;
-  if (isObject(a) && isObject(b)) {
-    for (const k of Object.keys(a)) {
-      if (!Object.prototype.hasOwnProperty.call(b, k)) ops.push({ op: 'remove', path: toPointer([...path, k]) });
-    }
-    for (const k of Object.keys(b)) {
-      if (Object.prototype.hasOwnProperty.call(a, k)) walk(a[k], b[k], [...path, k], ops);
-      else ops.push({ op: 'add', path: toPointer([...path, k]), value: b[k] });
-    }
-    return;
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) walk(a[i], b[i], [...path, i], ops);
-    // Remove from the end so the indexes stay valid.
-    for (let i = a.length - 1; i >= b.length; i--) ops.push({ op: 'remove', path: toPointer([...path, i]) });
-    for (let i = a.length; i < b.length; i++) ops.push({ op: 'add', path: toPointer([...path, i]), value: b[i] });
-    return;
-  }
-  if (!jsonEqual(a, b)) ops.push({ op: 'replace', path: toPointer(path), value: b });
-}
+// The State pane's helpers: the parsing of a path the user typed, and sizes
+// for people. (The JSON diff is `diffJson` in lib/patch.ts.)
 
 /**
  * A path as typed: a JSON array (`["plant", "pumps", 0]`), a JSON pointer
@@ -79,11 +26,6 @@ export function parseUserPath(text: string): (string | number)[] {
     : t.split('.');
   if (tokens.some((s) => s === '') && !t.startsWith('/')) throw new Error('an empty step in the path');
   return tokens.map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
-}
-
-/** Bytes of the JSON text of `v` (UTF-8). */
-export function jsonBytes(v: Json): number {
-  return new TextEncoder().encode(JSON.stringify(v) ?? 'null').length;
 }
 
 export function formatBytes(n: number): string {

@@ -13,7 +13,9 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+mod core;
+mod detect;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,15 +24,17 @@ use http::HeaderValue;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
+use self::core::{ClientCore, Received};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
-use crate::message::Message;
 use crate::storage::Storage;
 use crate::tls::{self, Trust};
 use crate::transport::{Generation, TransportConfig};
@@ -49,6 +53,8 @@ pub struct ClientBuilder {
     on_traffic: Option<crate::link::Tap>,
     send_queue_size: usize,
     connect_timeout: Duration,
+    /// Tell the generation from what the server sends, within this long.
+    detect: Option<Duration>,
 }
 
 impl ClientBuilder {
@@ -64,12 +70,27 @@ impl ClientBuilder {
             on_traffic: None,
             send_queue_size: 1024,
             connect_timeout: Duration::from_secs(30),
+            detect: None,
         }
     }
 
-    /// Wire generation. Default 0.6.
+    /// Wire generation. Default 0.6. Overrides [`ClientBuilder::detect_generation`].
     pub fn generation(mut self, generation: Generation) -> Self {
         self.transport.generation = generation;
+        self.detect = None;
+        self
+    }
+
+    /// Tells the server's wire generation from its first frame (a 0.6
+    /// frame is a JSON object, a 0.7 frame starts with a digit) instead of
+    /// assuming one. A server that sends nothing within half a second is
+    /// asked with a 0.7 transport ping: a 0.7 server answers it, a 0.6
+    /// server closes that connection and the client connects again as
+    /// 0.6 (the server may log the refused ping). Without an answer within
+    /// `limit`, `connect` fails saying to give the generation.
+    /// [`Client::generation`] says which it was.
+    pub fn detect_generation(mut self, limit: Duration) -> Self {
+        self.detect = Some(limit);
         self
     }
 
@@ -139,6 +160,39 @@ impl ClientBuilder {
 
     /// Connects.
     pub async fn connect(self) -> Result<Client> {
+        let mut transport = self.transport.clone();
+        let mut ws = self.handshake().await?;
+        let mut first = None;
+        if let Some(limit) = self.detect {
+            let d = detect::detect(&mut ws, limit).await?;
+            match d {
+                detect::Detected::Frame(generation, frame) => {
+                    transport.generation = generation;
+                    first = Some(frame);
+                }
+                detect::Detected::Answered => transport.generation = Generation::V07,
+                detect::Detected::Reconnect06 => {
+                    tracing::debug!(
+                        "{}: a 0.6 server (it did not answer a 0.7 ping)",
+                        self.address
+                    );
+                    transport.generation = Generation::V06;
+                    ws = self.handshake().await?;
+                }
+            }
+        }
+        Ok(Client::start(
+            ws,
+            transport,
+            first,
+            self.on_notify,
+            self.on_traffic,
+            self.send_queue_size,
+        ))
+    }
+
+    /// The TCP, TLS and WebSocket handshakes.
+    async fn handshake(&self) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>> {
         let mut request = self
             .address
             .as_str()
@@ -183,38 +237,37 @@ impl ClientBuilder {
                     format!("connecting to {} timed out", self.address),
                 ))
             })?
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(res) => {
-                    let body = res
-                        .body()
-                        .as_deref()
-                        .map(String::from_utf8_lossy)
-                        .map(|b| b.trim().chars().take(200).collect::<String>())
-                        .filter(|b| !b.is_empty());
-                    let basic = res
-                        .headers()
-                        .get(http::header::WWW_AUTHENTICATE)
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
-                    let hint = match (body, basic) {
-                        (_, true) => ": check the Basic auth user and password".to_owned(),
-                        (Some(body), false) => format!(": {body}"),
-                        (None, false) => String::new(),
-                    };
-                    Error::Protocol(format!(
-                        "the server answered the WebSocket handshake with HTTP {}{hint}",
-                        res.status()
-                    ))
-                }
-                e => Error::WebSocket(e),
-            })?;
-        Ok(Client::start(
-            ws,
-            self.transport,
-            self.on_notify,
-            self.on_traffic,
-            self.send_queue_size,
-        ))
+            .map_err(handshake_error)?;
+        Ok(ws)
+    }
+}
+
+/// A refused handshake, with what the server said.
+fn handshake_error(e: tokio_tungstenite::tungstenite::Error) -> Error {
+    match e {
+        tokio_tungstenite::tungstenite::Error::Http(res) => {
+            let body = res
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .map(|b| b.trim().chars().take(200).collect::<String>())
+                .filter(|b| !b.is_empty());
+            let basic = res
+                .headers()
+                .get(http::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
+            let hint = match (body, basic) {
+                (_, true) => ": check the Basic auth user and password".to_owned(),
+                (Some(body), false) => format!(": {body}"),
+                (None, false) => String::new(),
+            };
+            Error::Protocol(format!(
+                "the server answered the WebSocket handshake with HTTP {}{hint}",
+                res.status()
+            ))
+        }
+        e => Error::WebSocket(e),
     }
 }
 
@@ -259,6 +312,7 @@ struct Inner {
     closed: CancellationToken,
     reason: Mutex<Option<String>>,
     counters: Arc<Counters>,
+    generation: Generation,
 }
 
 impl std::fmt::Debug for Client {
@@ -273,6 +327,7 @@ impl Client {
     fn start<S>(
         ws: WebSocketStream<S>,
         transport: TransportConfig,
+        first: Option<Frame>,
         on_notify: Option<NotifyHandler>,
         on_traffic: Option<crate::link::Tap>,
         queue: usize,
@@ -290,9 +345,10 @@ impl Client {
             closed: CancellationToken::new(),
             reason: Mutex::new(None),
             counters: counters.clone(),
+            generation: transport.generation,
         });
         let link = Link::new(ws, transport, cancel, counters, on_traffic);
-        tokio::spawn(drive(inner.clone(), link, rx, on_notify));
+        tokio::spawn(drive(inner.clone(), link, rx, first, on_notify));
         Client {
             handle: Arc::new(Handle { inner }),
         }
@@ -300,6 +356,11 @@ impl Client {
 
     fn inner(&self) -> &Inner {
         &self.handle.inner
+    }
+
+    /// The wire generation the connection speaks (given, or detected).
+    pub fn generation(&self) -> Generation {
+        self.inner().generation
     }
 
     /// The mirror of the server's state.
@@ -365,39 +426,68 @@ impl Client {
     }
 }
 
+type Reply = oneshot::Sender<Result<Value>>;
+
+/// What a read frame means, done: an answer handed to its waiter, a
+/// notification to the handler.
+fn received(
+    core: &mut ClientCore<Reply>,
+    read: std::result::Result<Read, End>,
+    on_notify: Option<&NotifyHandler>,
+) -> std::result::Result<(), End> {
+    match read? {
+        Read::Message(text) => match core.receive(&text)? {
+            Received::Answer(reply, result) => {
+                let _ = reply.send(result);
+            }
+            Received::Notify(name, data) => {
+                if let Some(f) = on_notify {
+                    f(name, data);
+                }
+            }
+            Received::Nothing => {}
+        },
+        Read::Nothing => {}
+    }
+    Ok(())
+}
+
 async fn drive<S>(
     inner: Arc<Inner>,
     mut link: Link<S>,
     mut commands: mpsc::Receiver<Command>,
+    first: Option<Frame>,
     on_notify: Option<NotifyHandler>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut pending: HashMap<u64, oneshot::Sender<Result<Value>>> = HashMap::new();
-    let mut next_id: u64 = 1;
-    let max_depth = link.max_depth();
+    let mut core: ClientCore<Reply> = ClientCore::new(inner.state.clone(), link.max_depth());
+    // The frame read to tell the generation is the first one handled.
+    let mut start = Ok(());
+    if let Some(frame) = first {
+        let read = link.read(Some(Ok(frame))).await;
+        start = received(&mut core, read, on_notify.as_ref());
+    }
     let end = loop {
+        if let Err(end) = std::mem::replace(&mut start, Ok(())) {
+            break end;
+        }
         let ping_at = link.ping_deadline();
         let result = tokio::select! {
             biased;
             _ = inner.cancel.cancelled() => Err(End::Cancelled),
-            frame = link.next_frame() => match link.read(frame).await {
-                Ok(Read::Message(text)) => {
-                    receive(&inner, &text, max_depth, &mut pending, on_notify.as_ref())
-                }
-                Ok(Read::Nothing) => Ok(()),
-                Err(end) => Err(end),
-            },
+            frame = link.next_frame() => {
+                let read = link.read(frame).await;
+                received(&mut core, read, on_notify.as_ref())
+            }
             Some(first) = commands.recv() => {
                 // Requests already queued go out together, with one flush.
                 let mut next = Some(first);
                 let mut n = 0;
                 let mut result = Ok(());
                 while let Some(Command::Request(name, data, reply)) = next.take() {
-                    let id = next_id;
-                    next_id += 1;
-                    pending.insert(id, reply);
-                    result = link.queue(Message::encode_request(id, &name, &data).into()).await;
+                    let text = core.request(&name, &data, reply);
+                    result = link.queue(text.into()).await;
                     n += 1;
                     if result.is_err() || n == 64 {
                         break;
@@ -425,47 +515,9 @@ async fn drive<S>(
     inner.closed.cancel();
     commands.close();
     // Dropping the senders fails every pending request with ConnectionClosed.
-    drop(pending);
+    drop(core);
     while let Ok(Command::Request(.., reply)) = commands.try_recv() {
         drop(reply);
     }
     link.close(&end, Duration::from_secs(1)).await;
-}
-
-fn receive(
-    inner: &Inner,
-    text: &str,
-    max_depth: usize,
-    pending: &mut HashMap<u64, oneshot::Sender<Result<Value>>>,
-    on_notify: Option<&NotifyHandler>,
-) -> std::result::Result<(), End> {
-    let msg =
-        Message::decode_with_depth(text, max_depth).map_err(|e| End::Protocol(e.to_string()))?;
-    match msg {
-        Message::Response { id, success, data } => {
-            // A response to an id we never sent (or already answered) is
-            // ignored, as the reference does.
-            if let Some(reply) = id.as_u64().and_then(|id| pending.remove(&id)) {
-                let _ = reply.send(if success {
-                    Ok(data)
-                } else {
-                    Err(Error::Juggler(data))
-                });
-            }
-            Ok(())
-        }
-        Message::State { diff } => inner
-            .state
-            .patch_owned(diff)
-            .map_err(|e| End::Protocol(format!("state diff does not apply: {e}"))),
-        Message::Notify { name, data } => {
-            if let Some(f) = on_notify {
-                f(name, data);
-            }
-            Ok(())
-        }
-        Message::Request { .. } => Err(End::Protocol(
-            "unexpected request: a server sends no requests".into(),
-        )),
-    }
 }
