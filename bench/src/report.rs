@@ -762,12 +762,6 @@ fn section<'a>(old: &'a str, begin: &str, end: &str) -> Option<&'a str> {
     Some(&old[from..to])
 }
 
-/// The UI benchmark's section of an existing `BENCHMARKS.md` (markers
-/// included), to be kept when the rest of the file is written again.
-pub fn ui_section(old: &str) -> Option<&str> {
-    section(old, UI_SECTION_BEGIN, UI_SECTION_END)
-}
-
 /// `md` with the other benchmarks' sections of `old` (those it has) at its
 /// end.
 pub fn keep_sections(md: String, old: &str) -> String {
@@ -1065,6 +1059,34 @@ mod tests {
             "# new\n\n<!-- ui-bench:begin -->\nui\n<!-- ui-bench:end -->\n\
              \n<!-- bench/runtime: begin -->\nrt\n<!-- bench/runtime: end -->\n"
         );
+    }
+
+    fn measured(key: &'static str, median: f64, lo: f64, hi: f64) -> Summary {
+        let mut metrics = Metrics::default();
+        metrics.values.insert(key, median);
+        Summary::Measured {
+            metrics,
+            range: BTreeMap::from([(key, (lo, hi))]),
+            each: BTreeMap::from([(key, vec![lo, median, hi])]),
+            runs: 3,
+        }
+    }
+
+    fn context() -> Context {
+        Context {
+            command: "cargo run --release -p bench".into(),
+            date: "today".into(),
+            commit: "`abc`".into(),
+            library: "test".into(),
+            machine: machine(),
+            versions: Vec::new(),
+            sizes: Sizes::new(false),
+            repeat: 3,
+            quick: false,
+            doc_bytes: Some(10_790_907),
+            minimal_leaf_bytes: 92,
+            raw_name: "BENCHMARKS.raw.txt".into(),
+        }
     }
 
     #[test]
