@@ -21,7 +21,7 @@ export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
 export const artifacts = path.join(here, 'artifacts');
 export const screenshots = path.join(artifacts, 'screenshots');
-const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
+export const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
 const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export { WAIT_MS };
 

@@ -15,6 +15,7 @@ const defaults: ServerSettings = {
   port: 8080,
   wsPath: '/ws',
   staticDir: null,
+  liveReload: true,
   indexPath: '/index.html',
   pemFile: null,
   htpasswdFile: null,

@@ -34,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     "rules.fromRequest",
     "traffic.query",
     "traffic.clear",
+    "console.clear",
     "traffic.pause",
     "traffic.export",
     "remote.connect",
@@ -222,6 +223,10 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
         }
         "traffic.clear" => {
             engine.traffic_clear();
+            Ok(Value::Null)
+        }
+        "console.clear" => {
+            engine.console_clear();
             Ok(Value::Null)
         }
         "traffic.pause" => {

@@ -33,6 +33,7 @@ use crate::workspace::{self, Workspace};
 /// How many sent notifications and unmatched requests the model keeps.
 const RECENT: usize = 100;
 
+mod devloop;
 mod faults;
 mod proxies;
 mod recorder;
@@ -90,6 +91,9 @@ struct Core {
     faults: crate::model::FaultsInfo,
     /// What new connections start with (`/faults/all`).
     fault_template: juggler::server::Faults,
+    /// The running server's live reload and console client.
+    devloop: Option<devloop::Running>,
+    console: devloop::Console,
 }
 
 /// Where a state edit goes.
@@ -144,6 +148,8 @@ impl Engine {
                     checks,
                     faults: Default::default(),
                     fault_template: Default::default(),
+                    devloop: None,
+                    console: Default::default(),
                 }),
             }),
         };
@@ -237,6 +243,10 @@ impl Engine {
         m.set(path!["faults"], json!(core.faults));
         m.set(path!["scenario"], Value::Null);
         m.set(path!["schemaViolations"], json!([]));
+        m.set(
+            path!["console"],
+            json!(crate::model::ConsoleInfo::default()),
+        );
         drop(core);
         self.publish_server(None);
     }
@@ -338,7 +348,9 @@ impl Engine {
             .on_traffic(move |id, direction, text| {
                 on_traffic.traffic(Peer::Connection(id), direction.into(), text);
             });
+        let (builder, devloop) = self.with_devloop(builder)?;
         let server = builder.serve(listener)?;
+        self.core().devloop = devloop;
         let url = server.url();
         tracing::info!(url, "studio server started");
         self.core().server = Some(server.clone());
@@ -350,6 +362,8 @@ impl Engine {
     /// Stops the embedded server (connections are closed cleanly).
     pub async fn stop_server(&self) -> Result<()> {
         let server = self.core().server.take();
+        // Its pages' sockets close with it; the folder is no longer watched.
+        self.core().devloop = None;
         if let Some(server) = server {
             server.shutdown().await;
             tracing::info!("studio server stopped");

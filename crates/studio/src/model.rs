@@ -66,6 +66,41 @@ pub struct Model {
     pub schema_violations: Vec<crate::schemas::SchemaViolation>,
     /// Faults injected into the embedded server's connections.
     pub faults: FaultsInfo,
+    /// What the dashboard's pages reported, and the last live reload.
+    pub console: ConsoleInfo,
+}
+
+/// The dashboard's console: what its pages reported (uncaught errors,
+/// rejections, `console.error`/`warn`, failed loads) and the live reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ConsoleInfo {
+    /// The newest entries first (at most 300; each page keeps its last 200).
+    pub entries: Vec<crate::devloop::ConsoleEntry>,
+    /// Errors reported since the studio started (cleared entries too).
+    #[ts(type = "number")]
+    pub errors: u64,
+    /// Pages open with the studio's client.
+    pub open_pages: usize,
+    /// The last change of the served folder that the pages were told.
+    pub last_reload: Option<ReloadInfo>,
+}
+
+/// A change of the served folder that the open pages were told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::bindings::DIR)]
+pub struct ReloadInfo {
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at: u64,
+    /// `"css"`: stylesheets swapped in place; `"reload"`: pages reloaded.
+    pub kind: String,
+    /// The URL paths that changed.
+    pub paths: Vec<String>,
+    /// How many pages were told.
+    pub pages: usize,
 }
 
 /// `/faults`: what is being done wrong on purpose.

@@ -37,7 +37,9 @@
 //!   `setState` answered an expected request).
 //!
 //! Steps run one after the other; the first that fails ends the run. A
-//! schema violation ([`crate::schemas`]) while a step runs fails it.
+//! schema violation ([`crate::schemas`]) while a step runs fails it, and so
+//! does an error that a dashboard page logged meanwhile (its Console),
+//! unless the scenario has `"allowConsoleErrors": true`.
 //!
 //! The pure parts live here and in [`expect`] and [`report`]; the runner
 //! that drives an [`crate::Engine`] is [`runner`], the `juggler-studio run`
@@ -78,6 +80,13 @@ pub struct Scenario {
     pub description: Option<String>,
     /// The steps, run in order.
     pub steps: Vec<Step>,
+    /// Whether a step passes although a dashboard page logged an error
+    /// meanwhile (an uncaught exception, an unhandled rejection, a failed
+    /// load or `console.error`, as the Console shows). Default false: such
+    /// a step fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub allow_console_errors: bool,
 }
 
 /// One step of a scenario.

@@ -89,6 +89,10 @@ async fn check(ws_url: &str, allowed: bool) {
     );
     assert_eq!(handshake(ws_url, None).await, Ok(()), "no Origin (a tool)");
     assert_ne!(get(ws_url, "/", &localhost, None).await, 403, "localhost");
+    // The dashboard loop's socket (live reload, the console) and client.
+    let studio_socket = ws_url.replace("/ws", "/__studio/socket");
+    let foreign_socket = handshake(&studio_socket, Some(FOREIGN)).await;
+    let foreign_client = get(ws_url, "/__studio/client.js", "evil.example", None).await;
     let foreign_ws = handshake(ws_url, Some(FOREIGN)).await;
     let foreign_page = get(ws_url, "/", "evil.example", None).await;
     let foreign_fetch = get(ws_url, "/", &own_host, Some(FOREIGN)).await;
@@ -98,6 +102,15 @@ async fn check(ws_url: &str, allowed: bool) {
         assert_ne!(foreign_fetch, 403);
     } else {
         assert_eq!(foreign_ws, Err(403), "a foreign Origin on /ws");
+        assert_eq!(
+            foreign_socket,
+            Err(403),
+            "a foreign Origin on the studio's socket"
+        );
+        assert_eq!(
+            foreign_client, 403,
+            "a foreign Host for the studio's client"
+        );
         assert_eq!(foreign_page, 403, "a foreign Host (DNS rebinding)");
         assert_eq!(foreign_fetch, 403, "a foreign page's request");
     }
@@ -155,6 +168,14 @@ async fn serve_replay_and_proxy_answer_only_their_own_pages() {
         ));
         let url = serve.printed("juggler:");
         check(&url, allowed).await;
+        // The demo's folder is served with live reload: its own pages
+        // reach the studio's socket.
+        let own = url.replace("ws://", "http://").replace("/ws", "");
+        assert_eq!(
+            handshake(&url.replace("/ws", "/__studio/socket"), Some(&own)).await,
+            Ok(()),
+            "the studio's socket from its own page"
+        );
 
         let mut replay = start(&with(&["replay", rec, "--port", "0"], extra));
         check(&replay.printed("juggler:"), allowed).await;

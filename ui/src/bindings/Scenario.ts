@@ -16,4 +16,11 @@ description?: string,
 /**
  * The steps, run in order.
  */
-steps: Array<Step>, };
+steps: Array<Step>, 
+/**
+ * Whether a step passes although a dashboard page logged an error
+ * meanwhile (an uncaught exception, an unhandled rejection, a failed
+ * load or `console.error`, as the Console shows). Default false: such
+ * a step fails.
+ */
+allowConsoleErrors?: boolean, };

@@ -26,6 +26,15 @@ wsPath: string | null,
  */
 staticDir: string | null, 
 /**
+ * While `staticDir` is served, watch it and tell the open pages: a
+ * changed stylesheet is swapped in place, anything else reloads the
+ * page; and show what the pages report (errors, warnings) in the
+ * Console. Both go through a small script the studio adds to the HTML
+ * it serves (never to the files; `?studio=off` or the request header
+ * `X-Juggler-Studio: off` leaves it out). Default true.
+ */
+liveReload: boolean, 
+/**
  * Where `/` redirects; `null` for no redirect. Default `/index.html`.
  */
 indexPath: string | null, 

@@ -63,6 +63,8 @@ export const FIELDS: FieldSpec[] = [
     help: 'Path of the juggler endpoint, starting with /. Empty: no endpoint.' },
   { key: 'staticDir', label: 'Static folder', group: 'Listening', kind: 'path', browse: 'staticDir', folder: true,
     placeholder: 'dashboard', help: 'Folder served over HTTP at / (the dashboard), relative to the workspace file. Empty: none.' },
+  { key: 'liveReload', label: 'Live reload', group: 'Listening', kind: 'bool',
+    help: 'Watch the static folder: a changed stylesheet is swapped in place, anything else reloads the open pages; their errors show in the Console. Adds a small script to the HTML served (never to the files).' },
   { key: 'indexPath', label: 'Index path', group: 'Listening', kind: 'optText', placeholder: '/index.html',
     help: 'Where / redirects, starting with /. Empty: no redirect.' },
   { key: 'pemFile', label: 'PEM file', group: 'Security', kind: 'path', browse: 'pem',

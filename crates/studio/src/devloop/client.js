@@ -22,7 +22,7 @@
     let socket = null;
     let retry = 500;
 
-    const studio = window.__jugglerStudio = { reloads: 0, cssSwaps: 0 };
+    const studio = window.__jugglerStudio = { reloads: 0, cssSwaps: 0, connected: false };
 
     function send(message) {
         const text = JSON.stringify(message);
@@ -46,12 +46,8 @@
     // Errors, and failed loads (which do not bubble: caught on the way down).
     window.addEventListener('error', function (event) {
         const target = event.target;
-        if (target && target !== window && (target.src || target.href)) {
-            const url = target.src || target.href;
-            const what = target.tagName === 'SCRIPT' && target.type === 'module'
-                ? 'the module script ' + url + ' (or a module it imports) failed to load'
-                : 'failed to load ' + url;
-            report('load', what, { source: url });
+        if (target && target !== window && target.tagName) {
+            reportLoad(target);
             return;
         }
         report('uncaught', event.message || describe(event.error), {
@@ -61,6 +57,30 @@
             stack: event.error && event.error.stack,
         });
     }, true);
+
+    // A failed load names the element's URL; a module whose import failed
+    // names the files that the server refused (the resource timing entries'
+    // status), which the error event itself does not tell.
+    const toldMissing = new Set();
+    function reportLoad(target) {
+        const url = target.src || target.href || '';
+        const module = target.tagName === 'SCRIPT' && target.type === 'module';
+        setTimeout(function () {
+            const missing = [];
+            const entries = performance.getEntriesByType ? performance.getEntriesByType('resource') : [];
+            for (const e of entries) {
+                if (e.responseStatus >= 400 && !toldMissing.has(e.name)) {
+                    toldMissing.add(e.name);
+                    missing.push(e.name + ' (' + e.responseStatus + ')');
+                }
+            }
+            let what = module
+                ? (url ? 'the module script ' + url : 'an inline module script') + ' (or a module it imports) failed to load'
+                : 'failed to load ' + (url || 'a ' + target.tagName.toLowerCase());
+            if (missing.length) what += ': ' + missing.join(', ');
+            report('load', what, { source: url || (missing.length ? missing[0].split(' ')[0] : location.href) });
+        }, 0);
+    }
 
     window.addEventListener('unhandledrejection', function (event) {
         const reason = event.reason;
@@ -122,6 +142,7 @@
         try { ws = new WebSocket(socketUrl); } catch (e) { return; }
         ws.onopen = function () {
             socket = ws;
+            studio.connected = true;
             retry = 500;
             ws.send(JSON.stringify({ type: 'hello', url: location.href, title: document.title }));
             while (queue.length) ws.send(queue.shift());
@@ -129,6 +150,7 @@
         ws.onmessage = receive;
         ws.onclose = function () {
             if (socket === ws) socket = null;
+            studio.connected = false;
             setTimeout(connect, retry);
             retry = Math.min(retry * 2, 5000);
         };

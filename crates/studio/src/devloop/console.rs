@@ -73,7 +73,7 @@ pub struct Report {
 }
 
 /// One kept report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = crate::bindings::DIR)]
 pub struct ConsoleEntry {

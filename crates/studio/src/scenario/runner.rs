@@ -197,6 +197,7 @@ pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running)
         }
         running.publish(engine, &status);
         let t0 = Instant::now();
+        let console_errors = engine.console_errors();
         let outcome = tokio::select! {
             r = run_step(engine, running, step) => r,
             v = running.next_violation() => Err(format!("schema violation: {v}")),
@@ -208,6 +209,18 @@ pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running)
                 v => Err(format!("schema violation: {}", v.join("; "))),
             },
             Err(e) => Err(e),
+        };
+        let outcome = match outcome {
+            Ok(m) if !scenario.allow_console_errors => {
+                match engine.console_errors_since(console_errors) {
+                    Some(error) => Err(format!(
+                        "the dashboard logged an error: {error} (set \"allowConsoleErrors\": true \
+                         on the scenario to let it pass)"
+                    )),
+                    None => Ok(m),
+                }
+            }
+            other => other,
         };
         {
             let mut st = running.lock();

@@ -29,6 +29,13 @@ pub struct ServerSettings {
     pub ws_path: Option<String>,
     /// Folder served over HTTP at `/` (the dashboard). Default none.
     pub static_dir: Option<String>,
+    /// While `staticDir` is served, watch it and tell the open pages: a
+    /// changed stylesheet is swapped in place, anything else reloads the
+    /// page; and show what the pages report (errors, warnings) in the
+    /// Console. Both go through a small script the studio adds to the HTML
+    /// it serves (never to the files; `?studio=off` or the request header
+    /// `X-Juggler-Studio: off` leaves it out). Default true.
+    pub live_reload: bool,
     /// Where `/` redirects; `null` for no redirect. Default `/index.html`.
     pub index_path: Option<String>,
     /// PEM file with certificate and private key: serve https/wss only.
@@ -101,6 +108,7 @@ impl Default for ServerSettings {
             port: 8080,
             ws_path: Some("/ws".into()),
             static_dir: None,
+            live_reload: true,
             index_path: Some("/index.html".into()),
             pem_file: None,
             htpasswd_file: None,

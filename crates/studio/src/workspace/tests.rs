@@ -88,7 +88,7 @@ fn corrupt_files_name_the_line_column_and_field() {
         (
             "{\n  \"version\": 1,\n  \"server\": {\n    \"prot\": 1\n  }\n}",
             "w.json:4:10: server.prot: unknown field `prot`, expected one of `host`, `port`, \
-             `wsPath`, `staticDir`, `indexPath`, `pemFile`, `htpasswdFile`, `autoflush`, \
+             `wsPath`, `staticDir`, `liveReload`, `indexPath`, `pemFile`, `htpasswdFile`, `autoflush`, \
              `shutdownTimeout`, `sharedState`, `parallelRequests`, `noCache`, `generation`, \
              `maxSegmentSize`, `pingDelay`, `pingTimeout`, `maxMessageSize`, `sendQueueSize`, \
              `maxPendingRequests`, `maxConnections`, `allowedOrigins`, `idleTimeout`, \

@@ -1,0 +1,185 @@
+//! The dashboard loop inside the engine: the served folder's live reload
+//! and the pages' console, published at `/console` (see `CONTROL.md`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use juggler::path;
+use juggler::server::ServerBuilder;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{Engine, now_ms};
+use crate::devloop::{Change, ConsoleLog, DevLoop, DevSink, PageSink, Report};
+use crate::error::Result;
+use crate::model::{ConsoleInfo, ReloadInfo};
+
+/// Entries of the console the model shows (the newest); the log keeps more
+/// per page, all within fixed bounds.
+const SHOWN: usize = 300;
+/// The console is published at most this often (a page that floods errors
+/// costs the control clients a few diffs a second, not one per error).
+const PUBLISH_EVERY: Duration = Duration::from_millis(200);
+
+/// The loop of a running server, with what stops it.
+pub(super) struct Running {
+    _devloop: DevLoop,
+    cancel: CancellationToken,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// The console's part of the engine.
+#[derive(Default)]
+pub(super) struct Console {
+    log: ConsoleLog,
+    open_pages: usize,
+    last_reload: Option<ReloadInfo>,
+    publish_pending: bool,
+}
+
+impl Engine {
+    /// Adds the loop to the dashboard server being built, when the
+    /// workspace serves a folder and has live reload on; the pages' client
+    /// is then added to every HTML page served (never to the files).
+    pub(super) fn with_devloop(
+        &self,
+        builder: ServerBuilder,
+    ) -> Result<(ServerBuilder, Option<Running>)> {
+        let dir = {
+            let core = self.core();
+            let settings = &core.workspace.server;
+            match (&settings.static_dir, settings.live_reload) {
+                (Some(dir), true) => crate::workspace::resolve(&Self::base_dir(&core), dir),
+                _ => return Ok((builder, None)),
+            }
+        };
+        let cancel = CancellationToken::new();
+        let sink: Arc<dyn DevSink> = Arc::new(self.clone());
+        let devloop = DevLoop::start(Some(&dir), sink, cancel.clone(), TaskTracker::new())?;
+        let builder = builder
+            .transform_html(DevLoop::html_transform())
+            .routes(devloop.router());
+        Ok((
+            builder,
+            Some(Running {
+                _devloop: devloop,
+                cancel,
+            }),
+        ))
+    }
+
+    /// Forgets what the pages reported.
+    pub fn console_clear(&self) {
+        self.core().console.log.clear();
+        self.publish_console();
+    }
+
+    /// How many errors the pages have reported since the studio started
+    /// (a scenario compares it before and after a step).
+    pub fn console_errors(&self) -> u64 {
+        self.core().console.log.error_count()
+    }
+
+    /// The newest error, told as `LEVEL at PLACE: MESSAGE (page URL)`, when
+    /// the pages reported more than `count` errors in all.
+    pub fn console_errors_since(&self, count: u64) -> Option<String> {
+        let core = self.core();
+        let log = &core.console.log;
+        if log.error_count() <= count {
+            return None;
+        }
+        let newest = log.entries().into_iter().rev().find(|e| e.level.is_error());
+        Some(match newest {
+            Some(e) => format!(
+                "{} at {}: {} (page {})",
+                e.level.as_str(),
+                e.place(),
+                e.message,
+                e.url
+            ),
+            None => "an error that is no longer kept".into(),
+        })
+    }
+
+    fn publish_console(&self) {
+        let info = {
+            let mut core = self.core();
+            core.console.publish_pending = false;
+            let c = &core.console;
+            ConsoleInfo {
+                entries: c.log.entries().into_iter().rev().take(SHOWN).collect(),
+                errors: c.log.error_count(),
+                open_pages: c.open_pages,
+                last_reload: c.last_reload.clone(),
+            }
+        };
+        self.inner.model.set(path!["console"], json!(info));
+    }
+
+    /// Publishes soon, once for everything that happens until then.
+    fn publish_console_soon(&self) {
+        {
+            let mut core = self.core();
+            if core.console.publish_pending {
+                return;
+            }
+            core.console.publish_pending = true;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(PUBLISH_EVERY).await;
+            engine.publish_console();
+        });
+    }
+}
+
+impl PageSink for Engine {
+    fn report(&self, page: u64, url: &str, report: Option<Report>) {
+        let Some(report) = report else {
+            return;
+        };
+        let entry = self.core().console.log.push(page, url, report, now_ms());
+        // `serve`'s output: where it happened, what, on which page.
+        let level = entry.level.as_str();
+        tracing::warn!(
+            target: "dashboard",
+            "{level} at {}: {} (page {})",
+            entry.place(),
+            entry.message,
+            entry.url
+        );
+        self.publish_console_soon();
+    }
+
+    fn pages(&self, open: usize) {
+        self.core().console.open_pages = open;
+        self.publish_console_soon();
+    }
+}
+
+impl DevSink for Engine {
+    fn changed(&self, change: &Change, told: usize) {
+        let (kind, verb) = match change {
+            Change::Css(_) => ("css", "restyled"),
+            Change::Reload(_) => ("reload", "reloaded"),
+        };
+        let plural = if told == 1 { "" } else { "s" };
+        tracing::info!(
+            "{} changed: {verb} {told} page{plural}",
+            change.paths().join(", ")
+        );
+        self.core().console.last_reload = Some(ReloadInfo {
+            at: now_ms(),
+            kind: kind.into(),
+            paths: change.paths().to_vec(),
+            pages: told,
+        });
+        self.publish_console_soon();
+    }
+}
