@@ -311,7 +311,7 @@ main() {
         "the npm interop tests failed" tests/npm \
         env JUGGLER_BENCH_SERVER="$TARGET_DIR/debug/examples/bench_server" npm test --silent
 
-    tap_stage "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages in headless Chromium)" \
+    tap_stage "node --test tests/e2e (juggler-studio serve and proxy, @hat-open/juggler pages and the builder's dashboard runtime in headless Chromium)" \
         "the browser end-to-end tests failed (screenshots and logs in tests/e2e/artifacts/)" tests/e2e \
         env JUGGLER_STUDIO="$TARGET_DIR/debug/juggler-studio" CHROMIUM="$CHROMIUM" \
         REFERENCE_PYTHON="$ROOT/$REF06_DIR/bin/python" REFERENCE_PYTHON_07="$ROOT/$REF07_DIR/bin/python" npm test --silent

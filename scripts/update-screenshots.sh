@@ -2,7 +2,7 @@
 # Copies the pane screenshots that the UI end-to-end tests take
 # (tests/ui/artifacts/screenshots/, after `scripts/test.sh` or
 # `cd tests/ui && npm test`), and the desktop window that the desktop test
-# takes, to docs/screenshots/, where the README shows them. Run it after a UI change that the README's pictures should show.
+# takes, and the builder's from tests/e2e/builder-ui.test.mjs, to docs/screenshots/, where the README shows them. Run it after a UI change that the README's pictures should show.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/tests/ui/artifacts/screenshots"
@@ -16,6 +16,16 @@ for name in "${SHOTS[@]}"; do
         echo "docs/screenshots/$name.png"
     else
         echo "missing: $SRC/$name.png" >&2
+        missing=1
+    fi
+done
+# The builder and a dashboard built with it (tests/e2e/builder-ui.test.mjs).
+for name in builder built-dashboard; do
+    if [ -f "$ROOT/tests/e2e/artifacts/screenshots/$name.png" ]; then
+        cp "$ROOT/tests/e2e/artifacts/screenshots/$name.png" "$DST/$name.png"
+        echo "docs/screenshots/$name.png"
+    else
+        echo "missing: tests/e2e/artifacts/screenshots/$name.png (cd tests/e2e && npm test)" >&2
         missing=1
     fi
 done

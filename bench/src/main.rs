@@ -467,9 +467,10 @@ async fn real_main() -> Result<PathBuf> {
     };
     log.line(format!("# load average at the end: {}", loadavg()));
     let md_path = out.join("BENCHMARKS.md");
-    // The UI benchmark (bench/ui) writes a section of its own into the file.
+    // The UI benchmark (bench/ui) and the dashboard runtime's (bench/runtime)
+    // write sections of their own into the file: kept as they are.
     let old = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let md = report::keep_ui_section(report::render(&ctx, &results), &old);
+    let md = report::keep_sections(report::render(&ctx, &results), &old);
     std::fs::write(&md_path, &md)?;
     log.line("");
     log.line(md);

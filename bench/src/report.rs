@@ -743,20 +743,32 @@ fn correctness(results: &Results) -> String {
 pub const UI_SECTION_BEGIN: &str = "<!-- ui-bench:begin -->";
 pub const UI_SECTION_END: &str = "<!-- ui-bench:end -->";
 
-/// The UI benchmark's section of an existing `BENCHMARKS.md` (markers
-/// included), to be kept when the rest of the file is written again.
-pub fn ui_section(old: &str) -> Option<&str> {
-    let begin = old.find(UI_SECTION_BEGIN)?;
-    let end = begin + old[begin..].find(UI_SECTION_END)? + UI_SECTION_END.len();
-    Some(&old[begin..end])
+/// The same for the dashboard runtime's section (`bench/runtime/`).
+pub const RUNTIME_SECTION_BEGIN: &str = "<!-- bench/runtime: begin -->";
+pub const RUNTIME_SECTION_END: &str = "<!-- bench/runtime: end -->";
+
+/// The sections other benchmarks write into `BENCHMARKS.md`, in the order
+/// they are kept at its end.
+const KEPT_SECTIONS: [(&str, &str); 2] = [
+    (UI_SECTION_BEGIN, UI_SECTION_END),
+    (RUNTIME_SECTION_BEGIN, RUNTIME_SECTION_END),
+];
+
+/// The section between `begin` and `end` of an existing `BENCHMARKS.md`
+/// (markers included).
+fn section<'a>(old: &'a str, begin: &str, end: &str) -> Option<&'a str> {
+    let from = old.find(begin)?;
+    let to = from + old[from..].find(end)? + end.len();
+    Some(&old[from..to])
 }
 
-/// `md` with the UI benchmark's section of `old` (if any) at its end.
-pub fn keep_ui_section(md: String, old: &str) -> String {
-    match ui_section(old) {
-        Some(section) => format!("{md}\n{section}\n"),
-        None => md,
-    }
+/// `md` with the other benchmarks' sections of `old` (those it has) at its
+/// end.
+pub fn keep_sections(md: String, old: &str) -> String {
+    KEPT_SECTIONS
+        .iter()
+        .filter_map(|(begin, end)| section(old, begin, end))
+        .fold(md, |md, section| format!("{md}\n{section}\n"))
 }
 
 /// The whole `BENCHMARKS.md`.
@@ -1038,6 +1050,17 @@ pub fn render(ctx: &Context, results: &Results) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_runtime_section_is_kept_after_the_ui_one() {
+        let old = "# old\n<!-- bench/runtime: begin -->\nrt\n<!-- bench/runtime: end -->\n\
+                   <!-- ui-bench:begin -->\nui\n<!-- ui-bench:end -->\n";
+        assert_eq!(
+            keep_sections("# new\n".into(), old),
+            "# new\n\n<!-- ui-bench:begin -->\nui\n<!-- ui-bench:end -->\n\
+             \n<!-- bench/runtime: begin -->\nrt\n<!-- bench/runtime: end -->\n"
+        );
+    }
+
     fn measured(key: &'static str, median: f64, lo: f64, hi: f64) -> Summary {
         let mut metrics = Metrics::default();
         metrics.values.insert(key, median);
@@ -1126,7 +1149,7 @@ mod tests {
     #[test]
     fn the_ui_section_survives_a_new_report() {
         let old = "# Benchmarks\n\nold table\n\n<!-- ui-bench:begin -->\n## The studio UI\n| a | b |\n<!-- ui-bench:end -->\n";
-        let md = keep_ui_section(render(&context(), &Results::new()), old);
+        let md = keep_sections(render(&context(), &Results::new()), old);
         assert!(!md.contains("old table"), "{md}");
         assert!(
             md.ends_with(
@@ -1135,9 +1158,9 @@ mod tests {
             "{md}"
         );
         // No section, or a cut one: nothing to keep.
-        assert_eq!(keep_ui_section("md".into(), "# Benchmarks\n"), "md");
+        assert_eq!(keep_sections("md".into(), "# Benchmarks\n"), "md");
         assert_eq!(
-            keep_ui_section("md".into(), "<!-- ui-bench:begin -->\nhalf"),
+            keep_sections("md".into(), "<!-- ui-bench:begin -->\nhalf"),
             "md"
         );
     }

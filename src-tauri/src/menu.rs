@@ -8,19 +8,20 @@ use tauri::{AppHandle, Manager, Runtime};
 /// The menu id of File › Quit (handled here, not by the UI).
 pub const QUIT: &str = "quit";
 
-/// The panes of the View menu: (id, label), Alt+1…Alt+9 and Alt+0 in this
-/// order (`PANES` in `ui/src/lib/studio.ts`).
-pub const PANES: [(&str, &str); 10] = [
-    ("server", "Server"),
-    ("state", "State"),
-    ("notify", "Notify"),
-    ("requests", "Requests"),
-    ("connections", "Connections"),
-    ("traffic", "Traffic"),
-    ("client", "Client"),
-    ("replay", "Replay"),
-    ("proxy", "Proxy"),
-    ("scenarios", "Scenarios"),
+/// The panes of the View menu: (id, label, key), Alt+key
+/// (`PANES` in `ui/src/lib/studio.ts`).
+pub const PANES: [(&str, &str, &str); 11] = [
+    ("server", "Server", "1"),
+    ("state", "State", "2"),
+    ("notify", "Notify", "3"),
+    ("requests", "Requests", "4"),
+    ("connections", "Connections", "5"),
+    ("traffic", "Traffic", "6"),
+    ("client", "Client", "7"),
+    ("replay", "Replay", "8"),
+    ("proxy", "Proxy", "9"),
+    ("scenarios", "Scenarios", "0"),
+    ("builder", "Builder", "B"),
 ];
 
 /// Builds File, View and Help.
@@ -38,8 +39,8 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         .item(&item(QUIT, "Quit", "CmdOrCtrl+Q")?)
         .build()?;
     let mut view = SubmenuBuilder::new(app, "View");
-    for (n, (id, label)) in PANES.iter().enumerate() {
-        view = view.item(&item(id, label, &format!("Alt+{}", (n + 1) % 10))?);
+    for (id, label, key) in PANES {
+        view = view.item(&item(id, label, &format!("Alt+{key}"))?);
     }
     let view = view.build()?;
     let help = SubmenuBuilder::new(app, "Help")
@@ -103,8 +104,7 @@ mod tests {
             .collect();
         let menu: Vec<(String, String)> = PANES
             .iter()
-            .enumerate()
-            .map(|(n, (id, _))| ((*id).to_owned(), ((n + 1) % 10).to_string()))
+            .map(|(id, _, key)| ((*id).to_owned(), key.to_lowercase()))
             .collect();
         assert_eq!(menu, ui);
     }

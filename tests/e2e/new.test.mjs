@@ -5,49 +5,19 @@
 // Chromium the page shows the same state from both, its button's request
 // is answered and its effect shows, and the page logs no error.
 //
-// Environment: JUGGLER_STUDIO, CHROMIUM as in e2e.test.mjs;
-// REFERENCE_PYTHON (hat-juggler 0.6, default .venv/ref06/bin/python) and
-// REFERENCE_PYTHON_07 (hat-juggler 0.7, default .venv/ref07/bin/python).
-import { test, before, after } from 'node:test';
+// Environment: see suite.mjs.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { launchChromium } from '../common/browser.mjs';
 import { openControl } from '../common/control.mjs';
 import { freePort, startProcess, startStudio } from '../common/process.mjs';
+import { WAIT_MS, artifacts, browserSuite, pageWithProblems, pythons, studioBin } from './suite.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const studioBin = process.env.JUGGLER_STUDIO ?? path.join(root, 'target', 'debug', 'juggler-studio');
-const chromiumBin = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const pythons = {
-    '0.6': process.env.REFERENCE_PYTHON ?? path.join(root, '.venv', 'ref06', 'bin', 'python'),
-    '0.7': process.env.REFERENCE_PYTHON_07 ?? path.join(root, '.venv', 'ref07', 'bin', 'python'),
-};
-const artifacts = path.join(here, 'artifacts');
-const WAIT_MS = 15000;
-
-const cleanups = [];
-let context;
-
-before(async () => {
-    for (const [file, fix] of [[studioBin, "run 'cargo build -p studio --bin juggler-studio'"],
-                               [chromiumBin, 'apt-get install chromium'],
-                               ...Object.values(pythons).map(p => [p, 'run scripts/test.sh once: it makes .venv/ref06 and .venv/ref07'])]) {
-        assert.ok(fs.existsSync(file), `${file} is missing: ${fix}`);
-    }
-    context = await launchChromium(chromium, chromiumBin, cleanups, { prefix: 'juggler-new-chromium-' });
-});
-
-after(async () => {
-    await context?.close();
-    for (const f of cleanups.reverse()) await f();
-});
-
+const suite = browserSuite({ prefix: 'juggler-new-chromium-' });
+const { cleanups } = suite;
 
 /** What the page shows of the state, once it shows it. */
 async function shown(page) {
@@ -65,10 +35,7 @@ async function shown(page) {
 /** Opens the dashboard at `url`, checks what it shows, presses the second
  * device's Acknowledge and waits for the answer and its effect. */
 async function exercise(url, label) {
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', e => problems.push(`pageerror: ${e}`));
-    page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    const { page, problems } = await pageWithProblems(suite);
     try {
         await page.goto(url);
         const seen = await shown(page);

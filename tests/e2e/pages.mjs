@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT_MS } from '../common/control.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -31,4 +32,18 @@ export function pageHead(title) {
   "@hat-open/renderer": "./vendor/@hat-open/renderer/index.js",
   "@hat-open/util": "./vendor/@hat-open/util/index.js",
   "snabbdom": "./vendor/snabbdom/build/index.js"}}</script></head>`;
+}
+
+/** Waits until the text of `selector` (trimmed) in `page` (or a frame) is
+ * `want` or matches it. */
+export async function waitText(page, selector, want) {
+    try {
+        await page.waitForFunction(([s, w, isRe]) => {
+            const text = document.querySelector(s)?.textContent.trim();
+            return text != null && (isRe ? new RegExp(w).test(text) : text === w);
+        }, [selector, want instanceof RegExp ? want.source : want, want instanceof RegExp], { timeout: WAIT_MS });
+    } catch (e) {
+        const now = await page.evaluate(s => document.querySelector(s)?.textContent.trim(), selector);
+        throw new Error(`${selector}: waited for ${want}, it shows ${JSON.stringify(now)}`);
+    }
 }

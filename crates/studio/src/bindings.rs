@@ -55,8 +55,8 @@ pub enum JsonValue {
 /// overwritten, others left alone.
 pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     use crate::{
-        error, history, model, proxy, recording, remote, rules, scenario, schemas, traffic,
-        workspace,
+        dashboard, error, history, model, proxy, recording, remote, rules, scenario, schemas,
+        traffic, workspace,
     };
     let cfg = ts_rs::Config::new().with_out_dir(dir);
     macro_rules! export {
@@ -141,6 +141,36 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         schemas::Schemas,
         schemas::SchemaViolation,
         schemas::ViolationKind,
+        // The builder's dashboard file.
+        dashboard::Dashboard,
+        dashboard::folder::OpenedDashboard,
+        dashboard::folder::SaveDashboard,
+        dashboard::folder::SavedDashboard,
+        dashboard::Grid,
+        dashboard::BoundPath,
+        dashboard::PathKey,
+        dashboard::Widget,
+        dashboard::WidgetKind,
+        dashboard::widget::ValueFormat,
+        dashboard::widget::ValueWidget,
+        dashboard::widget::LampWidget,
+        dashboard::widget::LampColor,
+        dashboard::widget::GaugeStyle,
+        dashboard::widget::GaugeWidget,
+        dashboard::widget::Threshold,
+        dashboard::widget::TableWidget,
+        dashboard::widget::TableColumn,
+        dashboard::widget::RowAction,
+        dashboard::widget::SendRequest,
+        dashboard::widget::TrendWidget,
+        dashboard::widget::TrendSeries,
+        dashboard::widget::ButtonWidget,
+        dashboard::widget::ToggleWidget,
+        dashboard::widget::SetpointWidget,
+        dashboard::widget::NotificationsWidget,
+        dashboard::widget::JsonWidget,
+        dashboard::widget::TextStyle,
+        dashboard::widget::TextWidget,
     );
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::dashboard::folder;
 use crate::engine::{Edit, Engine, Target};
 use crate::error::Error;
 use crate::remote::RemoteTarget;
@@ -67,6 +68,8 @@ pub const COMMANDS: &[&str] = &[
     "scenario.stop",
     "scenarios.set",
     "schemas.set",
+    "dashboard.load",
+    "dashboard.save",
 ];
 
 fn failure(code: &str, message: impl Into<String>) -> Value {
@@ -87,7 +90,7 @@ fn from_error(e: Error) -> Value {
             return json!({"code": "remoteError", "message": e.to_string(), "data": data});
         }
         Error::Juggler(_) => "juggler",
-        Error::Invalid(_) => "invalid",
+        Error::Invalid(_) | Error::Dashboard { .. } => "invalid",
     };
     failure(code, e.to_string())
 }
@@ -99,6 +102,13 @@ fn arg<T: for<'de> Deserialize<'de>>(data: &Value, key: &str) -> Result<T, Value
 
 fn path_arg(data: &Value) -> Result<juggler::Path, Value> {
     juggler::Path::from_json(data.get("path").unwrap_or(&json!([]))).map_err(invalid)
+}
+
+/// The builder's folder: the one given, else the server's `staticDir`.
+fn dashboard_dir(engine: &Engine, dir: Option<PathBuf>) -> Result<PathBuf, Value> {
+    dir.or_else(|| engine.static_dir()).ok_or_else(|| {
+        invalid("the server serves no folder (server.staticDir): set one, or give the dashboard's folder as dir")
+    })
 }
 
 /// Runs one control command.
@@ -464,6 +474,18 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
                 .map_err(from_error)
         }
         "scenario.stop" => Ok(Value::Bool(engine.scenario_stop())),
+        "dashboard.load" => {
+            let dir: Option<PathBuf> = arg(&data, "dir")?;
+            let dir = dashboard_dir(engine, dir)?;
+            folder::open(&dir).map(|o| json!(o)).map_err(from_error)
+        }
+        "dashboard.save" => {
+            let args: folder::SaveDashboard = serde_json::from_value(data).map_err(invalid)?;
+            let dir = dashboard_dir(engine, args.dir.map(PathBuf::from))?;
+            folder::save(&dir, args.dashboard, args.base.as_deref())
+                .map(|s| json!(s))
+                .map_err(from_error)
+        }
         other => Err(failure(
             "unknownCommand",
             format!("unknown command {other:?}; see CONTROL.md for the list"),

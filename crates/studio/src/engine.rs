@@ -192,6 +192,14 @@ impl Engine {
         ws
     }
 
+    /// The folder the server serves (`server.staticDir`, resolved against
+    /// the workspace file's folder): the dashboard the builder edits.
+    pub fn static_dir(&self) -> Option<PathBuf> {
+        let core = self.core();
+        let dir = core.workspace.server.static_dir.clone()?;
+        Some(workspace::resolve(&Self::base_dir(&core), &dir))
+    }
+
     fn base_dir(core: &Core) -> PathBuf {
         core.path
             .as_deref()

@@ -31,6 +31,15 @@ pub enum Error {
         /// At least one problem, in file order.
         problems: Vec<Problem>,
     },
+    /// A dashboard file (`dashboard.json`) that cannot be used as it is;
+    /// each problem names its line, column and field.
+    #[error("{}", problems_text(.file, .problems))]
+    Dashboard {
+        /// The file's name as the user gave it.
+        file: String,
+        /// At least one problem, in file order.
+        problems: Vec<Problem>,
+    },
     /// A workspace file written by a newer Juggler Studio.
     #[error(
         "{file}: workspace version {found} is newer than this Juggler Studio understands \

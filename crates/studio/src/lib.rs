@@ -20,8 +20,10 @@
 
 pub mod app;
 pub mod bindings;
+pub mod check;
 pub mod commands;
 pub mod control;
+pub mod dashboard;
 pub mod demo;
 pub mod devloop;
 pub mod engine;

@@ -9,6 +9,12 @@
 //! notify presets, a scenario), the workspace's JSON Schema, a `server.py`
 //! on the reference `hat-juggler` that serves the same folder with the
 //! same state, and a `README.md` saying how to run both.
+//!
+//! With `--builder` the page is instead the studio builder's: an
+//! `index.html` that loads the dashboard runtime (`runtime/`, see
+//! [`crate::dashboard::runtime`]), a `dashboard.json` with widgets bound
+//! to the workspace's initial state and its JSON Schema, and a workspace
+//! and a `server.py` that answer every widget's request.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +36,9 @@ pub struct NewDashboard {
     /// Into a folder that is not empty: write only the files that are
     /// missing, keep every file that is there.
     pub force: bool,
+    /// A builder dashboard (`dashboard.json` and the runtime) instead of a
+    /// hand-written page (`app.js`).
+    pub builder: bool,
 }
 
 /// `juggler-studio new`'s arguments.
@@ -48,6 +57,11 @@ pub struct NewArgs {
     /// (nothing there is overwritten).
     #[arg(long)]
     pub force: bool,
+    /// Start a dashboard to build in the studio's Builder pane: a
+    /// dashboard.json of widgets and the runtime that draws them, instead
+    /// of a hand-written app.js.
+    #[arg(long)]
+    pub builder: bool,
 }
 
 /// Runs `juggler-studio new`: creates the project and says what to do
@@ -58,6 +72,7 @@ pub fn cli(args: NewArgs) -> std::process::ExitCode {
         generation: args.generation,
         title: args.name,
         force: args.force,
+        builder: args.builder,
     };
     match create(&opts) {
         Ok(created) => {
@@ -70,7 +85,14 @@ pub fn cli(args: NewArgs) -> std::process::ExitCode {
                 opts.generation,
             );
             println!("Next:");
-            println!("  juggler-studio serve {dir}/workspace.json   # serve it, edit it live");
+            if opts.builder {
+                println!(
+                    "  juggler-studio serve {dir}/workspace.json --ui   # build it in the Builder pane"
+                );
+                println!("  juggler-studio check {dir}/dashboard.json        # check the layout");
+            } else {
+                println!("  juggler-studio serve {dir}/workspace.json   # serve it, edit it live");
+            }
             println!("  see {dir}/README.md for a real hat-juggler back end (server.py)");
             std::process::ExitCode::SUCCESS
         }
@@ -100,6 +122,12 @@ const WORKSPACE_JSON: &str = include_str!("../scaffold/workspace.json");
 const SERVER_PY: &str = include_str!("../scaffold/server.py");
 const README_MD: &str = include_str!("../scaffold/README.md");
 const WORKSPACE_SCHEMA: &str = include_str!("../workspace.schema.json");
+const BUILDER_INDEX_HTML: &str = include_str!("../scaffold/builder/index.html");
+const BUILDER_DASHBOARD: &str = include_str!("../scaffold/builder/dashboard.json");
+const BUILDER_WORKSPACE: &str = include_str!("../scaffold/builder/workspace.json");
+const BUILDER_SERVER_PY: &str = include_str!("../scaffold/builder/server.py");
+const BUILDER_README_MD: &str = include_str!("../scaffold/builder/README.md");
+const DASHBOARD_SCHEMA: &str = include_str!("../dashboard.schema.json");
 /// The `@hat-open/*` packages are Apache-2.0 but ship no licence file.
 const APACHE_2_0: &str = include_str!("../scaffold/Apache-2.0.txt");
 
@@ -116,7 +144,7 @@ pub fn create(opts: &NewDashboard) -> Result<Created> {
     }
     check_folder(&opts.dir, opts.force)?;
     let mut created = Created::default();
-    for (rel, bytes) in files(opts.generation, title) {
+    for (rel, bytes) in files(opts.generation, title, opts.builder) {
         let path = opts.dir.join(&rel);
         if path.exists() {
             created.kept.push(rel);
@@ -167,8 +195,9 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(fail)
 }
 
-/// Every file of the project: (path relative to the folder, content).
-pub fn files(generation: Generation, title: &str) -> Vec<(String, Vec<u8>)> {
+/// Every file of the project (a builder dashboard's when `builder`):
+/// (path relative to the folder, content).
+pub fn files(generation: Generation, title: &str, builder: bool) -> Vec<(String, Vec<u8>)> {
     // The title lands in HTML, JSON and Markdown: escaped for each.
     let html_title = title
         .replace('&', "&amp;")
@@ -180,21 +209,48 @@ pub fn files(generation: Generation, title: &str) -> Vec<(String, Vec<u8>)> {
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or_default();
     let fill = |template: &str, title: &str| fill(template, generation, title).into_bytes();
-    let mut out = vec![
-        ("index.html".to_owned(), fill(INDEX_HTML, &html_title)),
-        ("app.js".to_owned(), APP_JS.as_bytes().to_vec()),
-        ("style.css".to_owned(), STYLE_CSS.as_bytes().to_vec()),
-        (
-            "workspace.json".to_owned(),
-            fill(WORKSPACE_JSON, json_title),
-        ),
-        (
-            "workspace.schema.json".to_owned(),
-            WORKSPACE_SCHEMA.as_bytes().to_vec(),
-        ),
-        ("server.py".to_owned(), fill(SERVER_PY, title)),
-        ("README.md".to_owned(), fill(README_MD, title)),
-    ];
+    let mut out = if builder {
+        let mut out = vec![
+            (
+                "index.html".to_owned(),
+                fill(BUILDER_INDEX_HTML, &html_title),
+            ),
+            (
+                crate::dashboard::FILE_NAME.to_owned(),
+                fill(BUILDER_DASHBOARD, json_title),
+            ),
+            (
+                crate::dashboard::SCHEMA_FILE_NAME.to_owned(),
+                DASHBOARD_SCHEMA.as_bytes().to_vec(),
+            ),
+            (
+                "workspace.json".to_owned(),
+                fill(BUILDER_WORKSPACE, json_title),
+            ),
+            ("server.py".to_owned(), fill(BUILDER_SERVER_PY, title)),
+            ("README.md".to_owned(), fill(BUILDER_README_MD, title)),
+        ];
+        for (rel, text) in crate::dashboard::runtime::FILES {
+            out.push(((*rel).to_owned(), text.as_bytes().to_vec()));
+        }
+        out
+    } else {
+        vec![
+            ("index.html".to_owned(), fill(INDEX_HTML, &html_title)),
+            ("app.js".to_owned(), APP_JS.as_bytes().to_vec()),
+            ("style.css".to_owned(), STYLE_CSS.as_bytes().to_vec()),
+            (
+                "workspace.json".to_owned(),
+                fill(WORKSPACE_JSON, json_title),
+            ),
+            ("server.py".to_owned(), fill(SERVER_PY, title)),
+            ("README.md".to_owned(), fill(README_MD, title)),
+        ]
+    };
+    out.push((
+        "workspace.schema.json".to_owned(),
+        WORKSPACE_SCHEMA.as_bytes().to_vec(),
+    ));
     let mut licensed = Vec::new();
     for (rel, bytes) in vendor::VENDOR {
         let Some(rel) = vendored_path(rel, generation) else {
@@ -280,6 +336,7 @@ mod tests {
             generation,
             title: "Tank <farm> \"north\"".into(),
             force: false,
+            builder: false,
         })
         .expect("created")
     }
@@ -348,6 +405,7 @@ mod tests {
             generation: Generation::V06,
             title: DEFAULT_TITLE.into(),
             force: false,
+            builder: false,
         };
         let err = create(&opts).expect_err("refused").to_string();
         assert!(
@@ -366,3 +424,7 @@ mod tests {
         assert_eq!(mine, "// mine", "a file that was there is kept");
     }
 }
+
+#[cfg(test)]
+#[path = "scaffold/builder_tests.rs"]
+mod builder_tests;

@@ -125,13 +125,14 @@ fn check_text(s: &str, field: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-enum Piece<'a> {
+/// A piece of a template's text: plain text, or a `{{…}}` placeholder.
+pub(crate) enum Piece<'a> {
     Text(&'a str),
     Placeholder { raw: &'a str, expr: &'a str },
 }
 
 /// Cuts `s` into text and `{{…}}` placeholders.
-fn pieces(s: &str) -> Vec<Piece<'_>> {
+pub(crate) fn pieces(s: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("{{") {

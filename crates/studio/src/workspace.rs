@@ -34,9 +34,9 @@
 //! `crates/studio/workspace.schema.json`.
 
 mod atomic;
-mod positions;
+pub(crate) mod positions;
 mod server_settings;
-mod validate;
+pub(crate) mod validate;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -267,16 +267,7 @@ impl Workspace {
             .map_err(|e| invalid(Problem::new("", e.to_string())))?
             .map_err(|e| invalid(validate::problem_of_serde(text, e)))?;
         let mut problems = workspace.validate(base_dir);
-        if !problems.is_empty() {
-            let positions = Positions::scan(text);
-            for p in &mut problems {
-                if let Some((line, column)) = positions.find(&p.field) {
-                    p.line = Some(line);
-                    p.column = Some(column);
-                }
-            }
-            problems.sort_by_key(|p| (p.line, p.column));
-        }
+        Positions::locate(text, &mut problems);
         Ok((workspace, problems))
     }
 
@@ -340,4 +331,4 @@ fn read(path: &Path) -> Result<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

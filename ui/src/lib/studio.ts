@@ -5,7 +5,7 @@ import { writable, get } from 'svelte/store';
 import { ControlClient, ControlError } from './control';
 import { toast } from './toasts';
 
-export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy' | 'scenarios';
+export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy' | 'scenarios' | 'builder';
 
 export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'server', label: 'Server', key: '1' },
@@ -18,6 +18,7 @@ export const PANES: { id: PaneId; label: string; key: string }[] = [
   { id: 'replay', label: 'Replay', key: '8' },
   { id: 'proxy', label: 'Proxy', key: '9' },
   { id: 'scenarios', label: 'Scenarios', key: '0' },
+  { id: 'builder', label: 'Builder', key: 'b' },
 ];
 
 export const pane = writable<PaneId>('server');

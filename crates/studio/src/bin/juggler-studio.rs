@@ -4,7 +4,7 @@
 //!   endpoint, headless (CI, a box without a display, a browser elsewhere);
 //! - `connect URL` watches a remote juggler server, or sends it a request;
 //! - `run WORKSPACE --scenario NAME` runs a scenario against dashboards;
-//! - `check WORKSPACE` validates a workspace file;
+//! - `check FILE` validates a workspace file or a `dashboard.json`;
 //! - `new DIR` starts a dashboard project.
 
 use std::path::PathBuf;
@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use juggler::{ClientBuilder, Trust};
 use serde_json::Value;
-use studio::Workspace;
 use studio::app::{Studio, StudioOptions, UiSource};
 
 #[derive(Parser)]
@@ -36,7 +35,8 @@ use studio::app::{Studio, StudioOptions, UiSource};
         juggler-studio mock bug.ndjson -o mock.json # a workspace that answers as the back end did\n  \
         juggler-studio proxy ws://plant:8080/ws --static-dir dist --ui   # watch a real server\n  \
         juggler-studio run ws.json --scenario smoke --browser   # test a dashboard\n  \
-        juggler-studio check ws.json               # validate a workspace file"
+        juggler-studio check ws.json               # validate a workspace file\n  \
+        juggler-studio check dash/dashboard.json   # validate a builder dashboard"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -190,9 +190,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
-    /// Validate a workspace file; errors name the line and the field.
+    /// Validate a workspace file or a dashboard file (dashboard.json);
+    /// errors name the line and the field.
     Check {
-        /// The workspace file.
+        /// The workspace file, or the builder's dashboard.json.
+        #[arg(value_name = "FILE")]
         workspace: PathBuf,
     },
 }
@@ -411,26 +413,13 @@ fn print_bytes(bytes: &[u8]) -> Res {
 }
 
 fn check(path: &std::path::Path) -> Res {
-    match Workspace::load(path) {
-        Ok(ws) => {
-            println!(
-                "{}: ok (version {}, {} rules, {} notify presets, {} remotes, {} scenarios{})",
-                path.display(),
-                ws.version,
-                ws.rules.len(),
-                ws.notify_presets.len(),
-                ws.remotes.len(),
-                ws.scenarios.len(),
-                if ws.schemas.is_some() {
-                    ", schemas"
-                } else {
-                    ""
-                }
-            );
+    match studio::check::check(path) {
+        Ok(report) => {
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            eprintln!("{e}");
+        Err(problems) => {
+            eprintln!("{problems}");
             Ok(ExitCode::from(2))
         }
     }

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::error::Problem;
+
 /// Line and column (1-based, columns in characters) where every value of a
 /// JSON text starts and ends (just after its last character), keyed by
 /// field path in the form of `serde_path_to_error`: `server.port`,
@@ -33,6 +35,23 @@ impl Positions {
         };
         let _ = scanner.value(&mut String::new());
         scanner.out
+    }
+
+    /// Gives each of `problems` the line and column of its field in
+    /// `text` (or of the nearest enclosing value), and sorts them in file
+    /// order.
+    pub(crate) fn locate(text: &str, problems: &mut [Problem]) {
+        if problems.is_empty() {
+            return;
+        }
+        let positions = Positions::scan(text);
+        for p in problems.iter_mut() {
+            if let Some((line, column)) = positions.find(&p.field) {
+                p.line = Some(line);
+                p.column = Some(column);
+            }
+        }
+        problems.sort_by_key(|p| (p.line, p.column));
     }
 
     /// Where exactly `field` is.

@@ -411,23 +411,29 @@ fn server_settings_become_a_juggler_server_config() {
     ));
 }
 
+/// `schema` is the text committed as `crates/studio/FILE_NAME`; with
+/// `STUDIO_UPDATE_SCHEMA=1` it is written there first. Returns it.
+pub(crate) fn assert_committed_schema(file_name: &str, schema: &Value) -> Value {
+    let path = manifest_dir().join(file_name);
+    let mut text = serde_json::to_string_pretty(schema).expect("json");
+    text.push('\n');
+    if std::env::var_os("STUDIO_UPDATE_SCHEMA").is_some() {
+        fs::write(&path, &text).expect("write the schema");
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is stale: run `STUDIO_UPDATE_SCHEMA=1 cargo test -p studio schema` and commit it",
+        path.display()
+    );
+    schema.clone()
+}
+
 /// The committed `workspace.schema.json` is the schema of the types; run
 /// with `STUDIO_UPDATE_SCHEMA=1` to rewrite it after changing them.
 #[test]
 fn the_committed_schema_is_current() {
-    let path = manifest_dir().join("workspace.schema.json");
-    let mut schema = serde_json::to_string_pretty(&Workspace::json_schema()).expect("json");
-    schema.push('\n');
-    if std::env::var_os("STUDIO_UPDATE_SCHEMA").is_some() {
-        fs::write(&path, &schema).expect("write the schema");
-    }
-    let committed = fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == schema,
-        "{} is stale: run `STUDIO_UPDATE_SCHEMA=1 cargo test -p studio schema` and commit it",
-        path.display()
-    );
-    let value: Value = serde_json::from_str(&schema).expect("json");
+    let value = assert_committed_schema("workspace.schema.json", &Workspace::json_schema());
     assert_eq!(value["title"], "Juggler Studio workspace");
     assert_eq!(value["properties"]["version"]["maximum"], 1);
     assert_eq!(value["required"], json!(["version"]));

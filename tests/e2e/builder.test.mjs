@@ -1,0 +1,149 @@
+// `juggler-studio new DIR --builder`: the dashboard runtime draws the
+// folder's dashboard.json against the live state, served by the studio
+// and, unchanged, by the reference Python server (hat.juggler.listen with
+// static_dir) of the same generation, 0.6 and 0.7. In headless Chromium:
+// every widget shows the state and follows its edits, the trend gains
+// points, a path the state lacks marks its widget, and the toggle's,
+// setpoint's, button's and table row's requests arrive with their data
+// and their answers show.
+//
+// Environment: see suite.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openControl } from '../common/control.mjs';
+import { startStudio } from '../common/process.mjs';
+import { waitText } from './pages.mjs';
+import { WAIT_MS, artifacts, browserSuite, pageWithProblems, startReference, studioBin } from './suite.mjs';
+
+const suite = browserSuite({ prefix: 'juggler-builder-chromium-', viewport: { width: 1280, height: 1000 } });
+const { cleanups } = suite;
+
+/** The widget `id`'s element, `sel` inside it. */
+const w = (id, sel = '') => `[data-widget="${id}"] ${sel}`.trim();
+
+/** How many points the trend's first line has. */
+function trendPoints(page) {
+    return page.evaluate(s => (document.querySelector(s)?.getAttribute('points') ?? '').split(' ').filter(Boolean).length,
+        w('level-trend', 'polyline'));
+}
+
+/** Opens the dashboard at `url` and checks every widget against the
+ * back end `backend` ({set(path, value), notify(name, data)}). */
+async function exercise(url, backend, label) {
+    const { page, problems } = await pageWithProblems(suite);
+    const questions = [];
+    page.on('dialog', d => { questions.push(d.message()); d.accept(); });
+    try {
+        await page.goto(url);
+        await waitText(page, '.status', 'connected');
+        // The state as the workspace starts it.
+        await waitText(page, w('level', '.number'), '42.5');
+        await waitText(page, w('level-gauge', '.gauge-value .number'), '43');
+        await waitText(page, w('pump-running', '.lamp-label'), 'running');
+        await waitText(page, w('alarm', '.lamp-label'), 'alarm');
+        await waitText(page, w('setpoint', '.value .number'), '60');
+        assert.equal(await page.getAttribute(w('pump-switch', '.switch'), 'aria-checked'), 'true');
+        assert.deepEqual(await page.$$eval(w('devices', 'tbody tr'), rows => rows.map(r => r.cells[0].textContent)),
+            ['Pump 1', 'Pump 2', 'Valve 1']);
+        assert.equal(await page.$$eval('.widget.unbound', els => els.length), 0, 'every widget is bound');
+
+        // Edits of the state show in every widget; the trend gains points.
+        const pointsBefore = await trendPoints(page);
+        for (const [i, v] of [61.5, 64.25, 70, 77.5].entries()) {
+            await backend.set(['level', 'value'], v);
+            await waitText(page, w('level', '.number'), v.toFixed(1));
+            if (i === 0) await page.waitForTimeout(300);
+        }
+        await waitText(page, w('level-gauge', '.gauge-value .number'), '78');
+        await waitText(page, w('level-trend', '.legend li:first-child .number'), '77.5');
+        assert.ok(await trendPoints(page) > pointsBefore, 'the trend gained points');
+        await backend.set(['pump', 'running'], false);
+        await waitText(page, w('pump-running', '.lamp-label'), 'stopped');
+        await page.waitForSelector(`${w('pump-switch', '.switch')}[aria-checked="false"]`, { timeout: WAIT_MS });
+        await backend.set(['devices', 3], { id: 4, name: 'Valve 2', status: 'closed' });
+        await waitText(page, w('devices', 'tbody tr:nth-child(4) td:nth-child(2)'), 'closed');
+        await backend.set(['acknowledged'], { id: 9 });
+        await waitText(page, w('acknowledged', '.json'), /"id": 9/);
+        await backend.notify('alarm', { device: 2, text: 'Pump 2: pressure low' });
+        await waitText(page, w('notifications', 'li strong'), 'alarm');
+        // A path the state lacks marks the widget; the rest stay as they are.
+        await backend.set(['level'], { value: 77.5, unit: '%' });
+        await page.waitForSelector(`${w('setpoint')}.unbound`, { timeout: WAIT_MS });
+        await waitText(page, w('setpoint', '.unbound-note'), 'no value at /level/setpoint');
+        await backend.set(['level', 'setpoint'], 60);
+        await page.waitForSelector(`${w('setpoint')}:not(.unbound)`, { timeout: WAIT_MS });
+
+        // Requests: each arrives with the configured data, its answer shows
+        // and its effect on the state too.
+        await page.click(w('pump-switch', '.switch'));
+        await waitText(page, w('pump-switch', '.answer'), '✓ {"running":true}');
+        await waitText(page, w('pump-running', '.lamp-label'), 'running');
+
+        await page.fill(w('setpoint', 'input'), '75');
+        await page.click(w('setpoint', 'button'));
+        await waitText(page, w('setpoint', '.answer'), '✓ {"setpoint":75}');
+        await waitText(page, w('setpoint', '.value .number'), '75');
+        await page.fill(w('setpoint', 'input'), '150');
+        await page.click(w('setpoint', 'button'));
+        await waitText(page, w('setpoint', '.answer'), '✗ enter 100 or less');
+
+        await page.click(w('reset', 'button'));
+        await waitText(page, w('reset', '.answer'), /^✓ \{"reset":true,"at":"\d{4}-\d\d-\d\dT[\d:.]+Z"\}$/);
+        await waitText(page, w('alarm', '.lamp-label'), 'normal');
+        assert.deepEqual(questions, ['Reset the high level alarm?']);
+
+        await page.click(w('devices', 'tbody tr:nth-child(2) button'));
+        await waitText(page, w('devices', '.answer'), '✓ {"acknowledged":2}');
+        await waitText(page, w('acknowledged', '.json'), /"id": 2/);
+
+        assert.deepEqual(problems, [], `${label}: the page logged errors`);
+        if (process.env.E2E_SCREENSHOTS) {
+            fs.mkdirSync(artifacts, { recursive: true });
+            await page.screenshot({ path: path.join(artifacts, `builder-${label}.png`) });
+        }
+    } catch (e) {
+        fs.mkdirSync(artifacts, { recursive: true });
+        await page.screenshot({ path: path.join(artifacts, `builder-${label}-failure.png`) }).catch(() => {});
+        throw new Error(`${label}: ${e.message}\npage problems: ${JSON.stringify(problems)}`, { cause: e });
+    } finally {
+        await page.close();
+    }
+}
+
+/** Every file under `dir` with its size and time. */
+function listing(dir) {
+    return fs.readdirSync(dir, { recursive: true }).sort().map(f => {
+        const s = fs.statSync(path.join(dir, f));
+        return `${f} ${s.size} ${s.mtimeMs}`;
+    });
+}
+
+for (const generation of ['0.6', '0.7']) {
+    test(`new --builder --generation ${generation}: the runtime draws dashboard.json, served by the studio and by the reference`, { timeout: 180000 }, async () => {
+        const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-builder-'));
+        cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
+        const dir = path.join(parent, 'dash');
+        const out = execFileSync(studioBin, ['new', dir, '--builder', '--generation', generation, '--name', 'Tank farm'],
+            { encoding: 'utf8' });
+        assert.match(out, /Created .*dash/);
+        const checked = execFileSync(studioBin, ['check', path.join(dir, 'dashboard.json')], { encoding: 'utf8' });
+        assert.match(checked, /ok \(dashboard version 1, 11 widgets\)/);
+        const before = listing(dir);
+
+        const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
+            '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
+        const control = await openControl(studio.control, cleanups);
+        await exercise(studio.dashboard, {
+            set: (p, value) => control.send('state.set', { path: p, value }),
+            notify: (name, data) => control.send('notify.send', { name, data }),
+        }, `studio-${generation}`);
+
+        const reference = await startReference(generation, dir, cleanups);
+        await exercise(reference.url, reference, `reference-${generation}`);
+        assert.deepEqual(listing(dir), before, 'the folder is served as it is');
+    });
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { Dashboard } from '../src/bindings/Dashboard';
+import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, placeWidget, removeWidgets } from '../src/lib/builder/edit';
+import { DEFAULT_GRID, clamp, columnWidth, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
+import { fittingKinds, make, newId, pointer, propose, rowKeys, titleOf } from '../src/lib/builder/propose';
+
+const empty = (): Dashboard => ({ version: 1, title: 't', widgets: [] });
+
+describe('grid', () => {
+  const box = { left: 0, top: 100, width: 12 * 100 + 11 * 8 + 32 };
+
+  it('maps cells to pixels and back', () => {
+    expect(columnWidth(DEFAULT_GRID, box)).toBe(100);
+    expect(toPixels(DEFAULT_GRID, box, { x: 1, y: 2, w: 2, h: 1 })).toEqual({ left: 16 + 108, top: 100 + 16 + 2 * 56, width: 208, height: 48 });
+    expect(toCell(DEFAULT_GRID, box, 16 + 108 + 5, 100 + 16 + 2 * 56 + 5)).toEqual({ x: 1, y: 2 });
+    expect(toCells(DEFAULT_GRID, box, 160, -30)).toEqual({ dx: 1, dy: -1 });
+  });
+
+  it('fits a rectangle into the grid', () => {
+    expect(clamp(DEFAULT_GRID, { x: 11, y: -2, w: 4, h: 0 })).toEqual({ x: 8, y: 0, w: 4, h: 1 });
+    expect(clamp(DEFAULT_GRID, { x: 0, y: 0, w: 40, h: 2 })).toEqual({ x: 0, y: 0, w: 12, h: 2 });
+  });
+
+  it('finds the first free place', () => {
+    const taken = [{ x: 0, y: 0, w: 6, h: 2 }, { x: 6, y: 0, w: 6, h: 1 }];
+    expect(freePlace(DEFAULT_GRID, taken, 3, 2)).toEqual({ x: 6, y: 1, w: 3, h: 2 });
+    expect(freePlace(DEFAULT_GRID, taken, 12, 1)).toEqual({ x: 0, y: 2, w: 12, h: 1 });
+    expect(freePlace(DEFAULT_GRID, taken, 3, 1)).toEqual({ x: 6, y: 1, w: 3, h: 1 });
+    expect(freePlace(DEFAULT_GRID, taken, 3, 1, { x: 9, y: 5 })).toEqual({ x: 9, y: 5, w: 3, h: 1 });
+  });
+});
+
+describe('proposals', () => {
+  it('fit the value', () => {
+    expect(fittingKinds(3.5)[0]).toBe('gauge');
+    expect(fittingKinds(3.5)).toContain('trend');
+    expect(fittingKinds(true)[0]).toBe('lamp');
+    expect(fittingKinds([{ a: 1 }, { b: 2 }])[0]).toBe('table');
+    expect(fittingKinds([1, 2])[0]).toBe('json');
+    expect(fittingKinds({ a: 1 })[0]).toBe('json');
+    expect(fittingKinds('on')[0]).toBe('value');
+  });
+
+  it('are bound to the node', () => {
+    const [gauge, trend] = propose(['level', 'flowRate'], 1250);
+    expect(gauge.widget).toEqual({ type: 'gauge', title: 'Flow rate', path: '/level/flowRate', min: 0, max: 10000 });
+    expect(trend.widget).toMatchObject({ type: 'trend', series: [{ path: '/level/flowRate' }], windowMinutes: 5 });
+    const [table] = propose(['devices'], [{ id: 1, name: 'P' }, { id: 2, status: 'ok' }]);
+    expect(table.widget).toMatchObject({ type: 'table', path: '/devices', columns: [{ key: 'id' }, { key: 'name' }, { key: 'status' }] });
+    expect(make('setpoint', ['level', 'setpoint'], 60).widget).toMatchObject({ send: { name: 'level.setpoint.set', data: { value: '{{value}}' } } });
+    expect(make('text', null).widget).toEqual({ type: 'text', text: 'Text', style: 'heading' });
+  });
+
+  it('name things after the path', () => {
+    expect(pointer(['a/b', 0, 'c~'])).toBe('/a~1b/0/c~0');
+    expect(titleOf(['pumps', 2])).toBe('Pumps 2');
+    expect(titleOf(['motor_speed'])).toBe('Motor speed');
+    expect(titleOf([])).toBe('State');
+    expect(titleOf(['level', 'value'])).toBe('Level value');
+    expect(rowKeys([{ a: 1 }, 3, { b: 1, a: 2 }])).toEqual(['a', 'b']);
+    expect(newId('/level/value', new Set())).toBe('level-value');
+    expect(newId('level-value', new Set(['level-value', 'level-value-2']))).toBe('level-value-3');
+    expect(newId('!!!', new Set())).toBe('widget');
+  });
+});
+
+describe('edits', () => {
+  it('add, move together within the grid, place, remove', () => {
+    let d = empty();
+    const a = addWidget(d, make('gauge', ['level'], 3));
+    d = a.dashboard;
+    expect(a.id).toBe('level');
+    expect(d.widgets[0]).toMatchObject({ id: 'level', x: 0, y: 0, w: 3, h: 4 });
+    const b = addWidget(d, make('gauge', ['level'], 3));
+    d = b.dashboard;
+    expect(b.id).toBe('level-2');
+    expect(d.widgets[1]).toMatchObject({ x: 3, y: 0 });
+    d = moveWidgets(d, ['level', 'level-2'], 20, -3);
+    expect(d.widgets.map((w) => [w.x, w.y])).toEqual([[6, 0], [9, 0]]);
+    d = placeWidget(d, 'level', { x: 5, y: 1, w: 20, h: 2 });
+    expect(d.widgets[0]).toMatchObject({ x: 0, y: 1, w: 12, h: 2 });
+    d = removeWidgets(d, ['level']);
+    expect(d.widgets.map((w) => w.id)).toEqual(['level-2']);
+  });
+
+  it('paste copies with new ids below the originals', () => {
+    let d = addWidget(empty(), make('value', ['a'], 1)).dashboard;
+    const clip = copyWidgets(d, ['a']);
+    const pasted = pasteWidgets(d, clip);
+    expect(pasted.ids).toEqual(['a-2']);
+    expect(pasted.dashboard.widgets[1]).toMatchObject({ id: 'a-2', x: 3, y: 1, path: '/a' });
+    clip[0].title = 'changed';
+    expect(pasted.dashboard.widgets[1].title).toBe('A');
+  });
+
+  it('undo and redo', () => {
+    const h = new History();
+    const d0 = empty();
+    const d1 = addWidget(d0, make('value', ['a'], 1)).dashboard;
+    h.record(d0);
+    expect(h.undo(d1)).toBe(d0);
+    expect(h.redo(d0)).toBe(d1);
+    expect(h.canRedo).toBe(false);
+    h.record(d1);
+    h.undo(d1);
+    h.record(d0);
+    expect(h.canRedo).toBe(false);
+  });
+});
