@@ -296,8 +296,9 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             };
             let name: Option<String> = arg(&data, "name")?;
             let name = name.unwrap_or_else(|| crate::scaffold::DEFAULT_TITLE.to_owned());
+            let builder: Option<bool> = arg(&data, "builder")?;
             engine
-                .dashboard_new(&dir, generation, &name)
+                .dashboard_new(&dir, generation, &name, builder.unwrap_or(false))
                 .await
                 .map(|(p, n)| json!({"path": p.display().to_string(), "files": n}))
                 .map_err(from_error)

@@ -977,12 +977,14 @@ impl Engine {
         dir: &Path,
         generation: juggler::Generation,
         title: &str,
+        builder: bool,
     ) -> Result<(PathBuf, usize)> {
         let created = crate::scaffold::create(&crate::scaffold::NewDashboard {
             dir: dir.to_owned(),
             generation,
             title: title.to_owned(),
             force: false,
+            builder,
         })?;
         let workspace = dir.join("workspace.json");
         // A running server goes on where it listened (the pages open in
