@@ -411,9 +411,13 @@ async fn deep_nesting(ctx: Ctx) -> Outcome {
 /// a 0.6 reference server must take the refused ping without harm.
 async fn detect_generation(ctx: Ctx) -> Outcome {
     for round in 0..2 {
-        let c = ClientBuilder::new(&ctx.url)
+        let mut builder = ClientBuilder::new(&ctx.url)
             .trust(ctx.trust.clone())
-            .detect_generation(Duration::from_secs(10))
+            .detect_generation(Duration::from_secs(10));
+        if let Some((user, password)) = &ctx.auth {
+            builder = builder.basic_auth(user, password);
+        }
+        let c = builder
             .connect()
             .await
             .map_err(|e| format!("connect {round}: {e}"))?;
