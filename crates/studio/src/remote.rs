@@ -83,8 +83,9 @@ impl RemoteTarget {
         if self.generation()?.is_none() {
             let client = self.client_builder()?.connect().await.map_err(|e| {
                 Error::Invalid(format!(
-                    "cannot connect to {} to tell its generation: {e} (check the URL, \
-                     or give the generation)",
+                    "cannot connect to {} to tell its generation: {e} (check that the \
+                     server runs at that URL, or give its generation: --generation 0.6 or \
+                     0.7, or the target's \"generation\")",
                     self.url
                 ))
             })?;
