@@ -52,6 +52,7 @@ pub const COMMANDS: &[&str] = &[
     "proxy.start",
     "proxy.stop",
     "proxy.override",
+    "proxy.mock",
     "record.start",
     "record.stop",
     "replay.load",
@@ -335,6 +336,22 @@ pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Valu
             engine
                 .proxy_override(&id, &pointer, value)
                 .map(|_| Value::Null)
+                .map_err(from_error)
+        }
+        "proxy.mock" => {
+            let id: String = arg(&data, "id")?;
+            let connection: Option<u64> = arg(&data, "connection")?;
+            let out: String = arg(&data, "out")?;
+            let answers: Option<crate::mock::Answers> = arg(&data, "answers")?;
+            let force: Option<bool> = arg(&data, "force")?;
+            engine
+                .proxy_mock(
+                    &id,
+                    connection,
+                    &out,
+                    answers.unwrap_or_default(),
+                    force.unwrap_or(false),
+                )
                 .map_err(from_error)
         }
         "connection.drop" => {
