@@ -172,5 +172,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         dashboard::widget::TextStyle,
         dashboard::widget::TextWidget,
     );
+    let panes = dir.join("panes.ts");
+    std::fs::write(&panes, crate::panes::typescript()).map_err(ts_rs::ExportError::from)?;
     Ok(())
 }
