@@ -40,6 +40,7 @@ pub mod scaffold;
 pub mod scenario;
 pub mod schemas;
 pub mod template;
+pub mod time;
 pub mod traffic;
 pub mod ui_assets;
 pub mod workspace;

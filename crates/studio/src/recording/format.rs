@@ -51,7 +51,7 @@ impl Header {
             format: FORMAT.into(),
             version: VERSION,
             generation: generation.into(),
-            started_at: crate::engine::now_ms(),
+            started_at: crate::time::now_ms(),
             url,
             source: source.into(),
         }

@@ -1,0 +1,51 @@
+//! Notifications to dashboards, and the notify presets.
+
+use super::*;
+
+impl Engine {
+    /// Sends a notification to `targets` (empty: every connection).
+    /// Returns how many connections it was sent to.
+    pub async fn notify(&self, name: &str, data: Value, targets: &[u64]) -> Result<usize> {
+        let server = self.core().server.clone().ok_or_else(|| {
+            Error::Invalid("the server is not running: start it, then send".into())
+        })?;
+        let conns: Vec<_> = server
+            .connections()
+            .into_iter()
+            .filter(|c| targets.is_empty() || targets.contains(&c.id()))
+            .collect();
+        if !targets.is_empty() && conns.len() < targets.len() {
+            return Err(Error::Invalid(format!(
+                "some of the connections {targets:?} are gone; choose open ones"
+            )));
+        }
+        let mut sent = 0;
+        for conn in &conns {
+            if conn.notify(name, &data).await.is_ok() {
+                sent += 1;
+            }
+        }
+        let entry = json!(SentNotification {
+            time: now_ms(),
+            name: name.to_owned(),
+            data,
+            targets: targets.to_vec(),
+            sent,
+        });
+        self.push_recent(path!["notifyHistory"], |c| &mut c.notify_history, entry);
+        Ok(sent)
+    }
+
+    /// Replaces the notify presets (saved with the workspace).
+    pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
+        let presets: Vec<workspace::NotifyPreset> = serde_json::from_value(presets)
+            .map_err(|e| Error::Invalid(format!("invalid notify presets: {e}")))?;
+        let mut core = self.core();
+        core.workspace.notify_presets = presets.clone();
+        drop(core);
+        self.inner
+            .model
+            .set(path!["workspace", "notifyPresets"], json!(presets));
+        Ok(())
+    }
+}
