@@ -2,7 +2,7 @@
 //! of `serde_json::Value`.
 //!
 //! Every type that crosses to the UI derives `ts_rs::TS` with
-//! `#[ts(export_to = crate::bindings::DIR)]`, and is listed in
+//! `#[ts(export_to = crate::ts::DIR)]`, and is listed in
 //! [`export_all_to`]. Not `#[ts(export)]`: that makes ts-rs generate one
 //! test per type that rewrites the folder on every `cargo test`, which
 //! would hide committed bindings that are stale. Instead:
@@ -13,42 +13,18 @@
 //! - every `cargo test` exports them into a scratch folder and fails when
 //!   that differs from the committed folder (`tests/bindings.rs`).
 //!
-//! JSON values are typed as this module's [`JsonValue`], exported into the
+//! JSON values are typed as [`JsonValue`] (from [`crate::ts`]), exported into the
 //! same folder, so the folder is self-contained (ts-rs's own `JsonValue`
 //! would land in a `serde_json/` folder beside it).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use ts_rs::TS;
 
-/// `export_to` of every exported type: the folder given to
-/// [`export_all_to`] itself (ts-rs puts `NAME.ts` there).
-pub(crate) const DIR: &str = "./";
+pub use crate::ts::JsonValue;
 
 /// Where the bindings are committed, relative to the repository root.
 pub const UI_DIR: &str = "ui/src/bindings";
-
-// Never built: Rust fields are `serde_json::Value` and name this type with
-// `#[ts(as = "crate::bindings::JsonValue")]`.
-/// Any JSON value.
-#[derive(TS)]
-#[ts(export_to = DIR, rename = "JsonValue", untagged)]
-#[allow(dead_code)]
-pub enum JsonValue {
-    /// A number.
-    Number(f64),
-    /// A string.
-    String(String),
-    /// `true` or `false`.
-    Boolean(bool),
-    /// An array.
-    Array(Vec<JsonValue>),
-    /// An object.
-    Object(HashMap<String, JsonValue>),
-    /// `null`.
-    Null(()),
-}
 
 /// Writes the TypeScript file of every type the UI sees, with the types
 /// they use, into `dir` (created if missing); files already there are

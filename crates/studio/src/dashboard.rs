@@ -63,7 +63,7 @@ pub const SCHEMA_FILE_NAME: &str = "dashboard.schema.json";
 #[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(title = "Juggler Studio dashboard")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Dashboard {
     /// The JSON Schema editors use to check and complete this file; kept
     /// as it is.
@@ -88,7 +88,7 @@ pub struct Dashboard {
 /// The grid of a dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Grid {
     /// Columns across the page's width, 1–48.
     #[schemars(range(min = 1, max = 48))]

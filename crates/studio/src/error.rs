@@ -99,7 +99,7 @@ fn problems_text(file: &str, problems: &[Problem]) -> String {
 /// a file (a workspace built in memory).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Problem {
     /// 1-based line, when known.
     pub line: Option<u32>,

@@ -59,7 +59,7 @@ pub enum Recorded {
 /// How much can be undone and redone, for the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct HistoryStatus {
     /// Steps that can be undone.
     pub undo: usize,

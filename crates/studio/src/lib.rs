@@ -42,6 +42,7 @@ pub mod schemas;
 pub mod template;
 pub mod time;
 pub mod traffic;
+pub mod ts;
 pub mod ui_assets;
 pub mod workspace;
 

@@ -27,7 +27,7 @@ use crate::workspace::{NotifyPreset, RemoteBookmark, ServerSettings};
 /// The whole model: the state of the control endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Model {
     /// The workspace file and the parts of it that have no section of
     /// their own.
@@ -36,7 +36,7 @@ pub struct Model {
     pub server: ServerInfo,
     /// The served state (shared), or, when state is per connection, the
     /// state new connections start from.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub state: Value,
     /// Undo/redo of `state`.
     pub history: HistoryStatus,
@@ -74,7 +74,7 @@ pub struct Model {
 /// rejections, `console.error`/`warn`, failed loads) and the live reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConsoleInfo {
     /// The newest entries first (at most 300; each page keeps its last 200).
     pub entries: Vec<crate::devloop::ConsoleEntry>,
@@ -90,7 +90,7 @@ pub struct ConsoleInfo {
 /// A change of the served folder that the open pages were told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ReloadInfo {
     /// Milliseconds since the Unix epoch.
     #[ts(type = "number")]
@@ -106,7 +106,7 @@ pub struct ReloadInfo {
 /// `/faults`: what is being done wrong on purpose.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct FaultsInfo {
     /// Faults of every connection, open or to come; `null` when none.
     #[ts(as = "Option<FaultSettingsTs>")]
@@ -124,7 +124,7 @@ pub struct FaultsInfo {
 /// UI sees them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR, rename = "FaultSettings")]
+#[ts(export_to = crate::ts::DIR, rename = "FaultSettings")]
 pub struct FaultSettingsTs {
     /// Wait this long before sending each state message (ms).
     #[ts(type = "number")]
@@ -148,7 +148,7 @@ pub struct FaultSettingsTs {
 /// `/proxies/ID`: a proxy between browsers and a real juggler server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ProxyInfo {
     /// The proxy's id.
     pub id: String,
@@ -160,7 +160,7 @@ pub struct ProxyInfo {
     pub upstream: RemoteTarget,
     /// What the browsers see instead of the upstream's value, by JSON
     /// pointer.
-    #[ts(as = "BTreeMap<String, crate::bindings::JsonValue>")]
+    #[ts(as = "BTreeMap<String, crate::ts::JsonValue>")]
     pub overrides: BTreeMap<String, Value>,
     /// Browsers connected now.
     pub connections: usize,
@@ -173,7 +173,7 @@ pub struct ProxyInfo {
 /// `/recordings/ID`: a session being recorded to a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RecordingInfo {
     /// The recording's id.
     pub id: String,
@@ -195,7 +195,7 @@ pub struct RecordingInfo {
 /// `/replay`: the recording loaded for replay through the embedded server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ReplayInfo {
     /// The recording file.
     pub path: String,
@@ -221,7 +221,7 @@ pub struct ReplayInfo {
 /// `/workspace`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct WorkspaceInfo {
     /// The workspace file, `null` until it is saved (the demo, a new
     /// workspace).
@@ -240,7 +240,7 @@ pub struct WorkspaceInfo {
 /// Whether the embedded server runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum ServerStatus {
     /// Serving.
     Running,
@@ -253,7 +253,7 @@ pub enum ServerStatus {
 /// `/server`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ServerInfo {
     /// Running, stopped, or failed to start.
     pub status: ServerStatus,
@@ -270,7 +270,7 @@ pub struct ServerInfo {
 /// Traffic counters of one connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConnectionStats {
     /// Messages received.
     #[ts(type = "number")]
@@ -300,7 +300,7 @@ impl From<juggler::server::ConnectionStats> for ConnectionStats {
 /// `/connections/ID`: one open connection of the embedded server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConnectionInfo {
     /// The connection id (commands take it as `connection`, `id`).
     #[ts(type = "number")]
@@ -315,14 +315,14 @@ pub struct ConnectionInfo {
     /// Traffic so far, refreshed every second.
     pub stats: ConnectionStats,
     /// Its own state when state is per connection; `null` when shared.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub state: Value,
 }
 
 /// An entry of `/notifyHistory`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SentNotification {
     /// When: milliseconds since the Unix epoch.
     #[ts(type = "number")]
@@ -330,7 +330,7 @@ pub struct SentNotification {
     /// The notification's name.
     pub name: String,
     /// Its data.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
     /// The connections it was meant for; empty for all.
     #[ts(type = "Array<number>")]
@@ -343,7 +343,7 @@ pub struct SentNotification {
 /// a request of a dashboard that no rule answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct UnmatchedRequest {
     /// When: milliseconds since the Unix epoch.
     #[ts(type = "number")]
@@ -351,7 +351,7 @@ pub struct UnmatchedRequest {
     /// The request's name.
     pub name: String,
     /// Its data.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
     /// The connection that sent it.
     #[ts(type = "number")]
@@ -361,7 +361,7 @@ pub struct UnmatchedRequest {
 /// `/remotes/ID`: one remote session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RemoteInfo {
     /// The session id.
     pub id: String,
@@ -373,7 +373,7 @@ pub struct RemoteInfo {
     /// while connected); `null` before the first.
     pub rtt_ms: Option<f64>,
     /// The mirror of the remote server's state; `null` while connecting.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub state: Value,
     /// Notifications received, oldest first; the last 100.
     pub notifications: Vec<ReceivedNotification>,
@@ -385,7 +385,7 @@ pub struct RemoteInfo {
 /// A request a remote session sent, with its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SentRequest {
     /// When it was sent: milliseconds since the Unix epoch.
     #[ts(type = "number")]
@@ -393,13 +393,13 @@ pub struct SentRequest {
     /// The request name.
     pub name: String,
     /// The request data.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
     /// Whether the answer was `success: true`; `null` when none came (the
     /// connection closed first).
     pub success: Option<bool>,
     /// The answer's data, or the error text when none came.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub answer: Value,
     /// Milliseconds from sending to the answer.
     pub rtt_ms: f64,
@@ -408,7 +408,7 @@ pub struct SentRequest {
 /// A notification a remote session received.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ReceivedNotification {
     /// When: milliseconds since the Unix epoch.
     #[ts(type = "number")]
@@ -416,14 +416,14 @@ pub struct ReceivedNotification {
     /// The notification's name.
     pub name: String,
     /// Its data.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
 }
 
 /// Data of the `connection.opened` event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConnectionOpened {
     /// The connection id.
     #[ts(type = "number")]
@@ -435,7 +435,7 @@ pub struct ConnectionOpened {
 /// Data of the `connection.closed` event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConnectionClosed {
     /// The connection id.
     #[ts(type = "number")]
@@ -445,14 +445,14 @@ pub struct ConnectionClosed {
 /// Data of the `remote.notify` event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RemoteNotify {
     /// The session that received it.
     pub session: String,
     /// The notification's name.
     pub name: String,
     /// Its data.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
 }
 
@@ -460,7 +460,7 @@ pub struct RemoteNotify {
 /// missed events (the model itself is never lost).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct EventsLagged {
     /// How many events were missed.
     #[ts(type = "number")]
@@ -470,7 +470,7 @@ pub struct EventsLagged {
 /// The data of a control command's error answer (`success: false`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct CommandError {
     /// What kind of failure: `invalid`, `workspace`, `rule`, `io`,
     /// `history`, `juggler`, `remoteError`, `unknownCommand`.
@@ -479,6 +479,6 @@ pub struct CommandError {
     pub message: String,
     /// `remoteError` only: the remote server's error value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(as = "Option<crate::bindings::JsonValue>", optional)]
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
     pub data: Option<Value>,
 }

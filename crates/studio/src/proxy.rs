@@ -28,7 +28,7 @@ const NOTIFY_BACKLOG: usize = 1024;
 /// How to run a proxy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ProxySettings {
     /// The real server.
     pub upstream: RemoteTarget,

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// How to reach a remote server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RemoteTarget {
     /// `ws://…` or `wss://…`.
     pub url: String,
@@ -130,7 +130,7 @@ impl RemoteTarget {
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum RemoteStatus {
     /// Trying to connect (attempt number from 1).
     Connecting {

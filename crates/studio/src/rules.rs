@@ -24,11 +24,12 @@ use name_match::NameMatcher;
 
 use crate::error::{Error, Result};
 use crate::template;
+pub use crate::template::RequestInfo;
 
 /// One request rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Rule {
     /// Unique within the workspace; names the rule in logs and commands.
     pub id: String,
@@ -52,21 +53,21 @@ fn yes() -> bool {
 /// Which requests a rule answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RuleMatch {
     /// The request name.
     pub name: NameMatch,
     /// A JSON subset the request data must contain (see [`data_matches`]);
     /// absent or `null`: any data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(as = "Option<crate::bindings::JsonValue>", optional)]
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
     pub data: Option<Value>,
 }
 
 /// How a rule matches the request name; always the whole name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum NameMatch {
     /// Exactly this name.
     Exact(String),
@@ -81,12 +82,12 @@ pub enum NameMatch {
 /// What a rule does with a request it matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Action {
     /// Answer with this value.
     Respond {
         /// The answer.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Answer with the request's data.
@@ -94,27 +95,27 @@ pub enum Action {
     /// Answer `success: false` with this value.
     Fail {
         /// The error value.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Answer with a template filled from the request (see [`template`]).
     Template {
         /// The template.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Set the state at a path, then answer.
     SetState {
         /// A state path (a string, an integer or a list of them); its
         /// strings are templates, so a step can come from the request.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         path: Value,
         /// The value to set: a template.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
         /// The answer: a template. Default `null`.
         #[serde(default)]
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         respond: Value,
     },
     /// Send a notification, then answer.
@@ -123,21 +124,21 @@ pub enum Action {
         name: String,
         /// The notification's data: a template. Default `null`.
         #[serde(default)]
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
         /// Who gets it. Default the sender.
         #[serde(default)]
         target: NotifyTarget,
         /// The answer: a template. Default `null`.
         #[serde(default)]
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         respond: Value,
     },
     /// Answer with these values in turn, one per request, starting over
     /// after the last.
     Cycle {
         /// The answers; at least one.
-        #[ts(as = "Vec<crate::bindings::JsonValue>")]
+        #[ts(as = "Vec<crate::ts::JsonValue>")]
         values: Vec<Value>,
     },
 }
@@ -145,7 +146,7 @@ pub enum Action {
 /// Who gets a rule's notification.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum NotifyTarget {
     /// The connection that sent the request.
     #[default]
@@ -154,37 +155,16 @@ pub enum NotifyTarget {
     All,
 }
 
-/// A request as rules and templates see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct RequestInfo {
-    /// The request name.
-    pub name: String,
-    /// The request data.
-    #[serde(default)]
-    #[ts(as = "crate::bindings::JsonValue")]
-    pub data: Value,
-    /// The connection that sent it. Default 0.
-    #[serde(default)]
-    #[ts(type = "number")]
-    pub connection_id: u64,
-    /// When it arrived: milliseconds since the Unix epoch. Default 0.
-    #[serde(default)]
-    #[ts(type = "number")]
-    pub now: u64,
-}
-
 /// The outcome of a request as the runtime sends it: the fields of a
 /// juggler `response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Reply {
     /// `true` for an answer, `false` for an error.
     pub success: bool,
     /// The answer, or the error value.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
 }
 
@@ -228,7 +208,7 @@ pub fn no_rule_reply(name: &str) -> Reply {
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Effect {
     /// Set the state at `path` (of the sender's state when state is not
     /// shared).
@@ -237,7 +217,7 @@ pub enum Effect {
         #[ts(type = "Array<string | number>")]
         path: juggler::Path,
         /// What.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Send a notification.
@@ -245,7 +225,7 @@ pub enum Effect {
         /// Its name.
         name: String,
         /// Its data.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
         /// To whom.
         target: NotifyTarget,
@@ -256,7 +236,7 @@ pub enum Effect {
 /// order, then send `reply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Answer {
     /// The rule that matched.
     pub rule_id: String,
@@ -271,7 +251,7 @@ pub struct Answer {
 /// What to do with a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Decision {
     /// No enabled rule matches: answer with [`no_rule_reply`] and log it.
     NoRule,
@@ -282,7 +262,7 @@ pub enum Decision {
 /// How one rule fares against a sample request ("test this rule").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RuleTest {
     /// Whether the rule would answer the request: enabled, and both the
     /// name and the data match.

@@ -42,13 +42,13 @@
 //! unless the scenario has `"allowConsoleErrors": true`.
 //!
 //! The pure parts live here and in [`expect`] and [`report`]; the runner
-//! that drives an [`crate::Engine`] is [`runner`], the `juggler-studio run`
-//! command [`cli`] (with a headless browser from [`browser`]).
+//! is [`runner`], which drives whatever implements its narrow
+//! `ScenarioHost` (the engine does), and the `juggler-studio run` command is
+//! [`crate::app::run_scenario`] (with a headless browser from [`browser`]).
 
 /// Headless Chromium for `juggler-studio run --browser`.
 pub mod browser;
 /// The `juggler-studio run` command.
-pub mod cli;
 pub mod expect;
 pub mod report;
 pub(crate) mod runner;
@@ -70,7 +70,7 @@ pub const MAX_MS: u64 = 3_600_000;
 /// A named timeline of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Scenario {
     /// Unique name (`juggler-studio run --scenario NAME`, `scenario.run`).
     pub name: String,
@@ -96,27 +96,27 @@ pub struct Scenario {
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Step {
     /// Set the served state at a path (missing objects are created).
     SetState {
         /// A state path: a string, an integer or a list of them.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         path: Value,
         /// The value.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Apply a JSON Patch (RFC 6902) to the served state.
     Patch {
         /// The operations: `[{op, path, value?, from?}…]`.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         diff: Value,
     },
     /// Replace the whole served state.
     ReplaceState {
         /// The new state.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
     /// Send a notification to dashboards.
@@ -125,7 +125,7 @@ pub enum Step {
         name: String,
         /// Its data. Default `null`.
         #[serde(default)]
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
         /// `"all"` (the default) or a list of connection ids.
         #[serde(default)]
@@ -153,7 +153,7 @@ pub enum Step {
         name: String,
         /// A JSON subset its data must contain; absent or `null`: any data.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[ts(optional, as = "Option<crate::bindings::JsonValue>")]
+        #[ts(optional, as = "Option<crate::ts::JsonValue>")]
         data: Option<Value>,
         /// How long to wait at most, in milliseconds from the step's start.
         #[ts(type = "number")]
@@ -161,16 +161,16 @@ pub enum Step {
         within_ms: u64,
         /// Answer the request with this value; absent: the rules answer.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[ts(optional, as = "Option<crate::bindings::JsonValue>")]
+        #[ts(optional, as = "Option<crate::ts::JsonValue>")]
         respond: Option<Value>,
     },
     /// Wait until the served state at `path` equals `value`.
     ExpectState {
         /// A state path: a string, an integer or a list of them.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         path: Value,
         /// The value expected (numbers compare by value).
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         value: Value,
         /// How long to wait at most, in milliseconds.
         #[ts(type = "number")]
@@ -182,7 +182,7 @@ pub enum Step {
 /// Who a scenario's notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(untagged)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum StepTarget {
     /// Every connected dashboard: `"all"`.
     All(AllConnections),
@@ -199,7 +199,7 @@ impl Default for StepTarget {
 /// The word `"all"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum AllConnections {
     /// Every connection.
     All,

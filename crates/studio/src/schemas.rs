@@ -30,15 +30,15 @@ pub const MAX_PER_CHECK: usize = 10;
 /// The workspace's `schemas`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Schemas {
     /// The JSON Schema the served state must satisfy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional, as = "Option<crate::bindings::JsonValue>")]
+    #[ts(optional, as = "Option<crate::ts::JsonValue>")]
     pub state: Option<Value>,
     /// By request name, the JSON Schema that request's data must satisfy.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    #[ts(as = "std::collections::BTreeMap<String, crate::bindings::JsonValue>")]
+    #[ts(as = "std::collections::BTreeMap<String, crate::ts::JsonValue>")]
     #[schemars(with = "std::collections::BTreeMap<String, Value>")]
     pub requests: Map<String, Value>,
 }
@@ -56,7 +56,7 @@ pub struct Found {
 /// Which check found a violation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum ViolationKind {
     /// The served state.
     State,
@@ -68,7 +68,7 @@ pub enum ViolationKind {
 /// event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SchemaViolation {
     /// When it was found, milliseconds since the Unix epoch.
     #[ts(type = "number")]

@@ -18,9 +18,30 @@
 //! Object keys are templates too (always text). Text that is not a
 //! placeholder, `{{` included, is left as it is.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
-use crate::rules::RequestInfo;
+/// A request as rules and templates see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RequestInfo {
+    /// The request name.
+    pub name: String,
+    /// The request data.
+    #[serde(default)]
+    #[ts(as = "crate::ts::JsonValue")]
+    pub data: Value,
+    /// The connection that sent it. Default 0.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub connection_id: u64,
+    /// When it arrived: milliseconds since the Unix epoch. Default 0.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub now: u64,
+}
 
 /// The roots a placeholder may start with.
 pub const ROOTS: [&str; 5] = ["data", "name", "connectionId", "now", "nowMs"];

@@ -17,7 +17,7 @@ use ts_rs::TS;
 /// Whose traffic an entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Peer {
     /// A connection to the studio's own server, by connection id.
     Connection(#[ts(type = "number")] u64),
@@ -38,7 +38,7 @@ pub enum Peer {
 /// The side of a proxied connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum ProxySide {
     /// Between the browser and the proxy: `in` is what the browser sent.
     Browser,
@@ -49,7 +49,7 @@ pub enum ProxySide {
 /// Which way a frame went, seen from the studio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Direction {
     /// Received by the studio.
     In,
@@ -60,7 +60,7 @@ pub enum Direction {
 /// What a frame carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum TrafficKind {
     /// A request (`name`, `data`, request id).
     Request,
@@ -75,7 +75,7 @@ pub enum TrafficKind {
 /// A frame as the runtime reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Frame {
     /// When: milliseconds since the Unix epoch (fractions allowed).
     pub time_ms: f64,
@@ -93,7 +93,7 @@ pub struct Frame {
     /// A response's `success`.
     pub success: Option<bool>,
     /// The data: request or notification data, response data, state diff.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
     /// Size of the message on the wire, in bytes.
     pub size: usize,
@@ -151,7 +151,7 @@ impl Frame {
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrafficEntry {
     /// Number of the entry, from 1, increasing; never reused, not even
     /// after a clear.
@@ -173,7 +173,7 @@ pub struct TrafficEntry {
     /// A response's `success`.
     pub success: Option<bool>,
     /// The data; `null` when it was too large to keep (`dataTruncated`).
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
     /// The data was larger than the log keeps, and is left out.
     pub data_truncated: bool,
@@ -195,7 +195,7 @@ pub struct TrafficEntry {
 /// Which entries to show. Every field that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrafficFilter {
     /// Kinds shown; empty shows every kind.
     pub kinds: Vec<TrafficKind>,
@@ -247,7 +247,7 @@ impl TrafficFilter {
 /// Bounds of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrafficLimits {
     /// Entries kept, at most. Default 10,000.
     pub max_entries: usize,
@@ -272,7 +272,7 @@ impl Default for TrafficLimits {
 /// The state of the log, for the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrafficStatus {
     /// Entries held.
     pub entries: usize,

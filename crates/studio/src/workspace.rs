@@ -60,7 +60,7 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "Juggler Studio workspace")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Workspace {
     /// The JSON Schema editors use to check and complete this file; kept
     /// as it is.
@@ -74,7 +74,7 @@ pub struct Workspace {
     pub server: ServerSettings,
     /// The state the server starts with (any JSON). Default `null`.
     #[serde(default)]
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub initial_state: Value,
     /// Request rules, in order: the first enabled one that matches answers.
     #[serde(default)]
@@ -105,14 +105,14 @@ pub struct Workspace {
     pub unanswered: Option<Unanswered>,
     /// Reserved for recordings; kept as they are.
     #[serde(default)]
-    #[ts(as = "Vec<crate::bindings::JsonValue>")]
+    #[ts(as = "Vec<crate::ts::JsonValue>")]
     pub recordings: Vec<Value>,
 }
 
 /// The answer to a request that nothing answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Unanswered {
     /// A success with `null`, and a warning.
     Null,
@@ -141,13 +141,13 @@ impl Default for Workspace {
 /// A notification ready to send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct NotifyPreset {
     /// The notification's name.
     pub name: String,
     /// Its data. Default `null`.
     #[serde(default)]
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub data: Value,
 }
 
@@ -155,7 +155,7 @@ pub struct NotifyPreset {
 /// studio asks for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RemoteBookmark {
     /// Unique name of the bookmark.
     pub name: String,
@@ -178,7 +178,7 @@ pub struct RemoteBookmark {
 /// Which server certificates a remote session trusts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum RemoteTrust {
     /// The operating system's trusted roots.
     #[default]

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// What `dashboard.load` answers.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct OpenedDashboard {
     /// The folder.
     pub dir: String,
@@ -34,7 +34,7 @@ pub struct OpenedDashboard {
 /// What `dashboard.save` takes.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SaveDashboard {
     /// The folder; default: the server's `staticDir`.
     #[serde(default)]
@@ -52,7 +52,7 @@ pub struct SaveDashboard {
 /// What `dashboard.save` answers.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SavedDashboard {
     /// The file written (or left as it was).
     pub path: String,

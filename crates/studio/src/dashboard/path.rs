@@ -13,7 +13,7 @@ use ts_rs::TS;
 /// A path into the state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(untagged)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum BoundPath {
     /// A JSON Pointer (RFC 6901): `""` is the whole state, `"/a/0"` a
     /// member `0` of `a` or its first element.
@@ -26,7 +26,7 @@ pub enum BoundPath {
 /// One step of a juggler path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(untagged)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum PathKey {
     /// A member of an object.
     Key(String),

@@ -22,7 +22,7 @@ use super::path::BoundPath;
 /// One widget: its place on the grid, its title, its kind. Written as
 /// `id`, `type`, `title`, `x`, `y`, `w`, `h`, then the kind's members.
 #[derive(Debug, Clone, PartialEq, TS, JsonSchema)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Widget {
     /// Unique in the dashboard: letters, digits, `-`, `_` and `.`.
     pub id: String,
@@ -92,7 +92,7 @@ pub(crate) struct Common {
 /// What a widget shows or sends, by its `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum WidgetKind {
     /// A value at a path, formatted.
     Value(ValueWidget),
@@ -136,7 +136,7 @@ pub const KINDS: [&str; 11] = [
 /// How a value is shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum ValueFormat {
     /// Numbers with `decimals`, strings as they are, the rest as JSON.
     #[default]
@@ -157,7 +157,7 @@ pub enum ValueFormat {
 /// A value at a path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ValueWidget {
     /// Where the value is in the state.
     pub path: BoundPath,
@@ -180,7 +180,7 @@ pub struct ValueWidget {
 /// it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct LampWidget {
     /// Where the value is in the state.
     pub path: BoundPath,
@@ -193,10 +193,10 @@ pub struct LampWidget {
 /// One entry of a lamp's colour map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct LampColor {
     /// The value (any JSON) this entry is for.
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub value: Value,
     /// A CSS colour: `#rgb`, `#rrggbb`, `#rrggbbaa` or a name (`red`).
     pub color: String,
@@ -209,7 +209,7 @@ pub struct LampColor {
 /// How a gauge is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum GaugeStyle {
     /// A half circle.
     #[default]
@@ -221,7 +221,7 @@ pub enum GaugeStyle {
 /// A number between `min` and `max`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct GaugeWidget {
     /// Where the number is in the state.
     pub path: BoundPath,
@@ -253,7 +253,7 @@ pub struct GaugeWidget {
 /// A gauge's colour from a value up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct Threshold {
     /// From this value up (to the next threshold).
     #[ts(type = "number")]
@@ -265,7 +265,7 @@ pub struct Threshold {
 /// An array of objects as rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TableWidget {
     /// Where the array is in the state.
     pub path: BoundPath,
@@ -280,7 +280,7 @@ pub struct TableWidget {
 /// A column of a table: one member of each row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TableColumn {
     /// The member of the row.
     pub key: String,
@@ -305,7 +305,7 @@ pub struct TableColumn {
 /// The button on each row of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct RowAction {
     /// The button's text.
     pub label: String,
@@ -318,14 +318,14 @@ pub struct RowAction {
 /// becomes that value; inside longer text it becomes text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SendRequest {
     /// The request's name.
     pub name: String,
     /// The request's data (a template). Default: `null` for a button,
     /// `"{{value}}"` for a toggle or a setpoint, `"{{row}}"` for a row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional, as = "Option<crate::bindings::JsonValue>")]
+    #[ts(optional, as = "Option<crate::ts::JsonValue>")]
     pub data: Option<Value>,
     /// Ask this question (a template) before sending; no question, no
     /// asking.
@@ -337,7 +337,7 @@ pub struct SendRequest {
 /// Numbers over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrendWidget {
     /// The lines, 1 to 8.
     pub series: Vec<TrendSeries>,
@@ -366,7 +366,7 @@ pub struct TrendWidget {
 /// One line of a trend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TrendSeries {
     /// Where the number is in the state.
     pub path: BoundPath,
@@ -383,7 +383,7 @@ pub struct TrendSeries {
 /// A button that sends a request and shows its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ButtonWidget {
     /// The button's text.
     pub label: String,
@@ -398,7 +398,7 @@ pub struct ButtonWidget {
 /// A switch: shows a boolean, sends its opposite as `{{value}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ToggleWidget {
     /// Where the boolean is in the state.
     pub path: BoundPath,
@@ -409,7 +409,7 @@ pub struct ToggleWidget {
 /// A number to read and to set: the new one is sent as `{{value}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct SetpointWidget {
     /// Where the number is in the state.
     pub path: BoundPath,
@@ -440,7 +440,7 @@ pub struct SetpointWidget {
 /// The notifications the page receives, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct NotificationsWidget {
     /// Only notifications of these names. Default: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -455,7 +455,7 @@ pub struct NotificationsWidget {
 /// A subtree of the state as indented JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct JsonWidget {
     /// Where the subtree is; `""` or `[]` is the whole state.
     pub path: BoundPath,
@@ -464,7 +464,7 @@ pub struct JsonWidget {
 /// How static text is set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum TextStyle {
     /// A paragraph.
     #[default]
@@ -476,7 +476,7 @@ pub enum TextStyle {
 /// Static text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct TextWidget {
     /// The text (plain, no markup).
     pub text: String,

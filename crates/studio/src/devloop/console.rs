@@ -18,7 +18,7 @@ pub const TEXT_LIMIT: usize = 4 * 1024;
 /// What kind of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR, rename = "ConsoleLevel")]
+#[ts(export_to = crate::ts::DIR, rename = "ConsoleLevel")]
 pub enum Level {
     /// An uncaught exception.
     Uncaught,
@@ -75,7 +75,7 @@ pub struct Report {
 /// One kept report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ConsoleEntry {
     /// Counts every entry of the studio's run, dropped ones included.
     #[ts(type = "number")]

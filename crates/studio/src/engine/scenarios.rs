@@ -8,7 +8,7 @@ use juggler::server::HandlerError;
 use juggler::{Storage, path};
 use serde_json::{Value, json};
 
-use super::Engine;
+use super::{Edit, Engine, Target};
 use crate::error::{Error, Result};
 use crate::rules::RequestInfo;
 use crate::scenario::runner::{self, Offer};
@@ -184,5 +184,68 @@ impl Engine {
     /// The served (shared) state document.
     pub(crate) fn served_state(&self) -> Storage {
         self.core().doc.clone()
+    }
+}
+
+impl runner::ScenarioHost for Engine {
+    fn set_state(&self, path: juggler::Path, value: Value) -> std::result::Result<(), String> {
+        self.edit(Target::Shared, Edit::Set(path, value))
+            .map_err(|e| e.to_string())?;
+        self.check_state_schema_now();
+        Ok(())
+    }
+
+    fn patch_state(&self, diff: Value) -> std::result::Result<(), String> {
+        self.edit(Target::Shared, Edit::Patch(diff))
+            .map_err(|e| e.to_string())?;
+        self.check_state_schema_now();
+        Ok(())
+    }
+
+    async fn notify(
+        &self,
+        name: &str,
+        data: Value,
+        connections: &[u64],
+    ) -> std::result::Result<usize, String> {
+        Engine::notify(self, name, data, connections)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    fn connections(&self) -> (usize, juggler::StorageWatch) {
+        // Watch first, then count: a change in between is not missed.
+        let watch = self.inner.model.subscribe();
+        let n = self
+            .inner
+            .model
+            .get(path!["connections"])
+            .and_then(|c| c.as_object().map(|o| o.len()))
+            .unwrap_or(0);
+        (n, watch)
+    }
+
+    fn served_state(&self) -> Storage {
+        Engine::served_state(self)
+    }
+
+    fn console_errors(&self) -> u64 {
+        Engine::console_errors(self)
+    }
+
+    fn console_errors_since(&self, count: u64) -> Option<String> {
+        Engine::console_errors_since(self, count)
+    }
+
+    fn publish_status(&self, status: &ScenarioStatus) {
+        self.publish_scenario(Some(status));
+    }
+
+    fn step_done(&self, result: &StepResult) {
+        self.scenario_step_event(result);
+    }
+
+    fn finished(&self, running: &Running) {
+        self.scenario_clear(running);
     }
 }

@@ -27,7 +27,7 @@ pub const VERSION: u32 = 1;
 /// The first line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR, rename = "RecordingHeader")]
+#[ts(export_to = crate::ts::DIR, rename = "RecordingHeader")]
 pub struct Header {
     /// Always [`FORMAT`].
     pub format: String,
@@ -60,7 +60,7 @@ impl Header {
 
 /// One line after the header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export_to = crate::bindings::DIR, rename = "RecordingEntry")]
+#[ts(export_to = crate::ts::DIR, rename = "RecordingEntry")]
 pub struct Entry {
     /// Milliseconds since the header's `startedAt`.
     pub t: f64,
@@ -72,12 +72,12 @@ pub struct Entry {
 /// What happened on the connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR, rename = "RecordingEvent")]
+#[ts(export_to = crate::ts::DIR, rename = "RecordingEvent")]
 pub enum Event {
     /// The server's state changed by this JSON Patch.
     State {
         /// The JSON Patch, as sent.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         diff: Value,
     },
     /// The server sent a notification.
@@ -85,7 +85,7 @@ pub enum Event {
         /// Its name.
         name: String,
         /// Its data.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
     },
     /// The client sent a request.
@@ -96,7 +96,7 @@ pub enum Event {
         /// Its name (empty: a ping).
         name: String,
         /// Its data.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
     },
     /// The server answered a request.
@@ -107,7 +107,7 @@ pub enum Event {
         /// Whether it succeeded.
         success: bool,
         /// The result, or the error.
-        #[ts(as = "crate::bindings::JsonValue")]
+        #[ts(as = "crate::ts::JsonValue")]
         data: Value,
     },
 }

@@ -18,7 +18,7 @@ pub const CHECKPOINT_EVERY: usize = 64;
 /// One change of one path.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct PathChange {
     /// The entry (index into the recording's entries) whose diff changed it.
     pub step: usize,
@@ -26,7 +26,7 @@ pub struct PathChange {
     pub t: f64,
     /// The value at the path after the change; `null` when it was removed
     /// (see `present`).
-    #[ts(as = "crate::bindings::JsonValue")]
+    #[ts(as = "crate::ts::JsonValue")]
     pub value: Value,
     /// Whether the path exists after the change.
     pub present: bool,

@@ -7,7 +7,7 @@ use ts_rs::TS;
 /// The result of one step (also the data of the `scenario.step` event).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct StepResult {
     /// The step's place in `steps`, from 0 (messages say `step index+1`).
     pub index: usize,
@@ -25,7 +25,7 @@ pub struct StepResult {
 /// `/scenario`: the scenario running, or the last one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ScenarioStatus {
     /// The scenario's name.
     pub name: String,
@@ -49,7 +49,7 @@ pub struct ScenarioStatus {
 /// The answer of `scenario.run`: how the run went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ScenarioReport {
     /// The scenario's name.
     pub name: String,

@@ -15,7 +15,39 @@ use tokio_util::sync::CancellationToken;
 
 use super::expect::short;
 use super::{Expectation, Scenario, ScenarioReport, ScenarioStatus, Step, StepResult, StepTarget};
-use crate::engine::{Edit, Engine, Target, now_ms};
+use crate::time::now_ms;
+
+/// What a scenario run needs of the studio, and no more: the engine
+/// implements it (`engine/scenarios.rs`), so the runner does not depend on
+/// the engine that runs it.
+pub(crate) trait ScenarioHost: Send + Sync {
+    /// Sets the served (shared) state at `path`; then checks it against
+    /// the workspace's schema at once.
+    fn set_state(&self, path: juggler::Path, value: Value) -> Result<(), String>;
+    /// Applies a JSON Patch to the served state; then checks its schema.
+    fn patch_state(&self, diff: Value) -> Result<(), String>;
+    /// Sends a notification to these connections (none: all); how many got it.
+    fn notify(
+        &self,
+        name: &str,
+        data: Value,
+        connections: &[u64],
+    ) -> impl Future<Output = Result<usize, String>> + Send;
+    /// How many dashboards are connected, and a way to wait for a change.
+    fn connections(&self) -> (usize, juggler::StorageWatch);
+    /// The served state.
+    fn served_state(&self) -> juggler::Storage;
+    /// Errors the dashboard's pages have reported so far.
+    fn console_errors(&self) -> u64;
+    /// The first error reported after the first `count`, if any.
+    fn console_errors_since(&self, count: u64) -> Option<String>;
+    /// Shows the run's status (in the model).
+    fn publish_status(&self, status: &ScenarioStatus);
+    /// Tells of a finished step (an event).
+    fn step_done(&self, result: &StepResult);
+    /// The run is over: the host forgets it.
+    fn finished(&self, running: &Running);
+}
 
 /// A scenario being run: what the engine's request path and schema checks
 /// talk to.
@@ -158,15 +190,19 @@ impl Running {
         self.lock().status.clone()
     }
 
-    fn publish(&self, engine: &Engine, status: &ScenarioStatus) {
+    fn publish(&self, host: &impl ScenarioHost, status: &ScenarioStatus) {
         self.lock().status = Some(status.clone());
-        engine.publish_scenario(Some(status));
+        host.publish_status(status);
     }
 }
 
 /// Runs `scenario`'s steps in order until one fails, the run is stopped, or
 /// all passed.
-pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running) -> ScenarioReport {
+pub(crate) async fn run(
+    engine: &impl ScenarioHost,
+    scenario: &Scenario,
+    running: &Running,
+) -> ScenarioReport {
     let started = Instant::now();
     let mut status = ScenarioStatus {
         name: scenario.name.clone(),
@@ -238,7 +274,7 @@ pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running)
                 Err(e) => format!("step {} {}: {e}", index + 1, step.title()),
             },
         };
-        engine.scenario_step_event(&result);
+        engine.step_done(&result);
         let ok = result.ok;
         status.results.push(result);
         if !ok {
@@ -252,7 +288,7 @@ pub(crate) async fn run(engine: &Engine, scenario: &Scenario, running: &Running)
     status.running = false;
     status.passed = Some(passed);
     status.stopped = stopped;
-    engine.scenario_clear(running);
+    engine.finished(running);
     running.publish(engine, &status);
     ScenarioReport {
         name: scenario.name.clone(),
@@ -270,32 +306,24 @@ fn deadline(ms: u64) -> tokio::time::Instant {
 
 /// Runs one step: what it did, or why it failed (without the `step N
 /// kind` prefix).
-async fn run_step(engine: &Engine, running: &Running, step: &Step) -> Result<String, String> {
+async fn run_step(
+    engine: &impl ScenarioHost,
+    running: &Running,
+    step: &Step,
+) -> Result<String, String> {
     match step {
         Step::SetState { path, value } => {
             let p = juggler::Path::from_json(path).map_err(|e| e.to_string())?;
-            engine
-                .edit(Target::Shared, Edit::Set(p, value.clone()))
-                .map_err(|e| e.to_string())?;
-            engine.check_state_schema_now();
+            engine.set_state(p, value.clone())?;
             Ok(format!("{} = {}", super::pointer_of(path), short(value)))
         }
         Step::Patch { diff } => {
             let n = diff.as_array().map(Vec::len).unwrap_or(0);
-            engine
-                .edit(Target::Shared, Edit::Patch(diff.clone()))
-                .map_err(|e| e.to_string())?;
-            engine.check_state_schema_now();
+            engine.patch_state(diff.clone())?;
             Ok(format!("{n} operation(s) applied"))
         }
         Step::ReplaceState { value } => {
-            engine
-                .edit(
-                    Target::Shared,
-                    Edit::Set(juggler::Path::root(), value.clone()),
-                )
-                .map_err(|e| e.to_string())?;
-            engine.check_state_schema_now();
+            engine.set_state(juggler::Path::root(), value.clone())?;
             Ok(format!("state = {}", short(value)))
         }
         Step::Notify { name, data, target } => {
@@ -303,10 +331,7 @@ async fn run_step(engine: &Engine, running: &Running, step: &Step) -> Result<Str
                 StepTarget::All(_) => &[],
                 StepTarget::Connections(ids) => ids,
             };
-            let sent = engine
-                .notify(name, data.clone(), ids)
-                .await
-                .map_err(|e| e.to_string())?;
+            let sent = engine.notify(name, data.clone(), ids).await?;
             Ok(format!("{name} sent to {sent} connection(s)"))
         }
         Step::Wait { ms } => {
@@ -314,17 +339,9 @@ async fn run_step(engine: &Engine, running: &Running, step: &Step) -> Result<Str
             Ok(format!("waited {ms} ms"))
         }
         Step::WaitForConnections { count, within_ms } => {
-            let model = engine.model();
-            let mut watch = model.subscribe();
             let until = deadline(*within_ms);
-            let connected = || {
-                model
-                    .get(juggler::path!["connections"])
-                    .and_then(|c| c.as_object().map(|o| o.len()))
-                    .unwrap_or(0)
-            };
             loop {
-                let n = connected();
+                let (n, mut watch) = engine.connections();
                 if n >= *count {
                     return Ok(format!("{n} connection(s)"));
                 }

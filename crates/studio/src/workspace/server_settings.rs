@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// are relative to the workspace file's folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub struct ServerSettings {
     /// Address to listen on. Default `127.0.0.1` (this machine only); use
     /// `0.0.0.0` to be reachable from other machines.
@@ -145,7 +145,7 @@ fn port<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u16, D::Error> {
 
 /// A juggler wire generation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS, JsonSchema)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Generation {
     /// hat-juggler 0.6.x: one JSON message per frame.
     #[default]

@@ -55,7 +55,7 @@ pub enum Command {
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
     /// the expected requests; exit 0 passed, 1 failed, 2 unusable.
-    Run(studio::scenario::cli::RunOptions),
+    Run(studio::app::run_scenario::RunOptions),
     /// Start a dashboard: a folder with a page on @hat-open/juggler, its
     /// vendored packages, a workspace for the studio and a hat-juggler
     /// back end that serves the same folder.

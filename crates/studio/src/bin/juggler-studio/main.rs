@@ -55,7 +55,7 @@ async fn run(command: Command) -> Res {
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out_dir } => docs::man(out_dir),
         Command::Mock(args) => Ok(studio::mock::cli(args)),
-        Command::Run(opts) => Ok(ExitCode::from(studio::scenario::cli::run(opts).await)),
+        Command::Run(opts) => Ok(ExitCode::from(studio::app::run_scenario::run(opts).await)),
         Command::Proxy(args) => serve::proxy(args).await,
         Command::Record(args) => replay::record(args).await,
         Command::Replay(args) => replay::replay(args).await,

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::browser::{self, Browser};
-use crate::app::{Studio, StudioOptions};
+use super::{Studio, StudioOptions};
+use crate::scenario::browser::{self, Browser};
 
 /// Exit code: every step passed.
 pub const PASSED: u8 = 0;
