@@ -6,6 +6,7 @@
 //! be overridden at chosen paths ("what if this alarm were active?").
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -347,79 +348,68 @@ async fn relay(
     ready: Arc<Notify>,
 ) {
     let id = conn.id();
-    let (tx, mut notifications) = mpsc::channel::<(String, Value)>(NOTIFY_BACKLOG);
-    let overflow = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = overflow.clone();
-    let (tap_sink, tap_proxy) = (sink.clone(), proxy.clone());
-    let builder = match target.client_builder() {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(proxy, error = %e, "proxy: bad upstream");
-            conn.close();
-            return;
-        }
-    };
-    let connected = builder
-        .on_notify(move |name, data| {
-            if tx.try_send((name, data)).is_err() {
-                flag.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-        })
-        .on_traffic(move |direction, text| {
-            tap_sink.traffic(
-                Peer::Proxy {
-                    proxy: tap_proxy.clone(),
-                    connection: id,
-                    side: ProxySide::Upstream,
-                },
-                direction,
-                text,
-            );
-        })
-        .connect()
-        .await;
-    let client = match connected {
-        Ok(c) => c,
+    let upstream = match connect_upstream(id, &proxy, &target, &sink).await {
+        Ok(u) => u,
         Err(e) => {
             tracing::warn!(proxy, upstream = target.url, error = %e, "proxy: cannot reach the upstream server");
             conn.close();
             return;
         }
     };
-    // Whatever ends this task (the browser leaving drops it), the upstream
-    // connection goes with it.
-    struct Upstream {
-        client: Client,
-        id: u64,
-        upstreams: Arc<Mutex<HashMap<u64, Client>>>,
-        sink: Arc<dyn ProxySink>,
-        proxy: String,
-    }
-    impl Drop for Upstream {
-        fn drop(&mut self) {
-            self.client.close();
-            let mut map = self.upstreams.lock().unwrap_or_else(|e| e.into_inner());
-            map.remove(&self.id);
-            let ids = sorted_ids(&map);
-            drop(map);
-            self.sink.connections(&self.proxy, ids);
-            self.sink.closed(&self.proxy, self.id);
-        }
-    }
-    let ids = {
-        let mut map = upstreams.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(id, client.clone());
-        sorted_ids(&map)
-    };
+    let _guard = UpstreamGuard::register(upstream.client.clone(), id, upstreams, sink, &proxy);
+    // Requests that came before the upstream stood wait for this.
     ready.notify_waiters();
-    sink.connections(&proxy, ids);
-    let _upstream = Upstream {
-        client: client.clone(),
-        id,
-        upstreams,
-        sink,
-        proxy: proxy.clone(),
-    };
+    mirror(&conn, upstream, &overrides, &proxy).await;
+}
+
+/// A browser's upstream connection, with its notifications on the way.
+struct Upstream {
+    client: Client,
+    notifications: mpsc::Receiver<(String, Value)>,
+    /// Set when the browser fell [`NOTIFY_BACKLOG`] notifications behind.
+    overflow: Arc<AtomicBool>,
+}
+
+/// Connects browser `id`'s own client to the upstream server, its traffic
+/// tapped as that browser's upstream side.
+async fn connect_upstream(
+    id: u64,
+    proxy: &str,
+    target: &RemoteTarget,
+    sink: &Arc<dyn ProxySink>,
+) -> Result<Upstream> {
+    let (tx, notifications) = mpsc::channel::<(String, Value)>(NOTIFY_BACKLOG);
+    let overflow = Arc::new(AtomicBool::new(false));
+    let flag = overflow.clone();
+    let (tap_sink, tap_proxy) = (sink.clone(), proxy.to_owned());
+    let client = target
+        .client_builder()?
+        .on_notify(move |name, data| {
+            if tx.try_send((name, data)).is_err() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        })
+        .on_traffic(move |direction, text| {
+            let peer = Peer::Proxy {
+                proxy: tap_proxy.clone(),
+                connection: id,
+                side: ProxySide::Upstream,
+            };
+            tap_sink.traffic(peer, direction, text);
+        })
+        .connect()
+        .await?;
+    Ok(Upstream {
+        client,
+        notifications,
+        overflow,
+    })
+}
+
+/// Mirrors the upstream's state (with the overrides) and notifications to
+/// the browser until either side closes or the browser falls behind.
+async fn mirror(conn: &Connection, mut upstream: Upstream, overrides: &Overrides, proxy: &str) {
+    let client = upstream.client.clone();
     let mut watch = client.state().subscribe();
     let show = |state: Value| {
         let o = overrides.read().unwrap_or_else(|e| e.into_inner()).clone();
@@ -430,26 +420,73 @@ async fn relay(
     loop {
         tokio::select! {
             state = watch.changed() => show(state),
-            Some((name, data)) = notifications.recv() => {
+            Some((name, data)) = upstream.notifications.recv() => {
                 if conn.notify(&name, &data).await.is_err() {
                     break;
                 }
             }
             _ = client.wait_closed() => {
-                tracing::info!(proxy, connection = id, reason = client.close_reason().unwrap_or_default(), "proxy: upstream closed");
+                tracing::info!(proxy, connection = conn.id(), reason = client.close_reason().unwrap_or_default(), "proxy: upstream closed");
                 conn.close();
                 break;
             }
         }
-        if overflow.load(std::sync::atomic::Ordering::Relaxed) {
+        if upstream.overflow.load(Ordering::Relaxed) {
             tracing::warn!(
                 proxy,
-                connection = id,
+                connection = conn.id(),
                 "proxy: the browser does not keep up with the notifications; closing it"
             );
             conn.close();
             break;
         }
+    }
+}
+
+/// A browser's place among the proxy's upstream connections: whatever ends
+/// its relay (the browser leaving drops it), the upstream connection goes
+/// with it and the engine hears of it.
+struct UpstreamGuard {
+    client: Client,
+    id: u64,
+    upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+    sink: Arc<dyn ProxySink>,
+    proxy: String,
+}
+
+impl UpstreamGuard {
+    fn register(
+        client: Client,
+        id: u64,
+        upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+        sink: Arc<dyn ProxySink>,
+        proxy: &str,
+    ) -> UpstreamGuard {
+        let ids = {
+            let mut map = upstreams.lock().unwrap_or_else(|e| e.into_inner());
+            map.insert(id, client.clone());
+            sorted_ids(&map)
+        };
+        sink.connections(proxy, ids);
+        UpstreamGuard {
+            client,
+            id,
+            upstreams,
+            sink,
+            proxy: proxy.to_owned(),
+        }
+    }
+}
+
+impl Drop for UpstreamGuard {
+    fn drop(&mut self) {
+        self.client.close();
+        let mut map = self.upstreams.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&self.id);
+        let ids = sorted_ids(&map);
+        drop(map);
+        self.sink.connections(&self.proxy, ids);
+        self.sink.closed(&self.proxy, self.id);
     }
 }
 

@@ -141,7 +141,6 @@ fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
 pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut problem = |field: String, message: String| out.push(Problem::new(field, message));
-
     if ws.version != VERSION {
         problem(
             "version".into(),
@@ -152,7 +151,26 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
         );
     }
 
-    let s = &ws.server;
+    check_server(&ws.server, base_dir, &mut problem);
+    check_rules(ws, &mut problem);
+    check_remotes(ws, base_dir, &mut problem);
+    for (field, message) in crate::scenario::check_all(&ws.scenarios) {
+        problem(field, message);
+    }
+    if let Err(problems) = crate::schemas::Compiled::new(ws.schemas.as_ref()) {
+        for (field, message) in problems {
+            problem(field, message);
+        }
+    }
+    out
+}
+
+/// The server settings' problems.
+fn check_server(
+    s: &super::ServerSettings,
+    base_dir: &Path,
+    problem: &mut impl FnMut(String, String),
+) {
     if s.host.trim().is_empty() {
         problem(
             "server.host".into(),
@@ -230,7 +248,10 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
             );
         }
     }
+}
 
+/// Rules with the same id, and each rule's own problems.
+fn check_rules(ws: &Workspace, problem: &mut impl FnMut(String, String)) {
     let mut ids = HashSet::new();
     for (i, rule) in ws.rules.iter().enumerate() {
         if !ids.insert(rule.id.as_str()) {
@@ -246,7 +267,10 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
             problem(format!("rules[{i}].{field}"), message);
         }
     }
+}
 
+/// The bookmarks' problems: names, URLs, CA files.
+fn check_remotes(ws: &Workspace, base_dir: &Path, problem: &mut impl FnMut(String, String)) {
     let mut names = HashSet::new();
     for (i, remote) in ws.remotes.iter().enumerate() {
         if remote.name.trim().is_empty() {
@@ -278,16 +302,6 @@ pub(crate) fn validate(ws: &Workspace, base_dir: &Path) -> Vec<Problem> {
             problem(format!("remotes[{i}].trust.caFile"), message);
         }
     }
-
-    for (field, message) in crate::scenario::check_all(&ws.scenarios) {
-        problem(field, message);
-    }
-    if let Err(problems) = crate::schemas::Compiled::new(ws.schemas.as_ref()) {
-        for (field, message) in problems {
-            problem(field, message);
-        }
-    }
-    out
 }
 
 /// Why `path` (relative to `base_dir`) is not the file or folder needed.
