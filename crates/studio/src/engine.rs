@@ -377,14 +377,14 @@ impl Engine {
     /// a running server restarts with them.
     pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
         let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
-            .map_err(|e| Error::Invalid(format!("invalid server settings: {e}")))?;
+            .map_err(|e| Error::serde("invalid server settings", "server", &e))?;
         let running = {
             let mut core = self.core();
             let mut ws = core.workspace.clone();
             ws.server = settings;
             let problems = ws.validate(&Self::base_dir(&core));
             if let Some(p) = problems.first() {
-                return Err(Error::Invalid(format!("{}: {}", p.field, p.message)));
+                return Err(Error::field("", p.field.clone(), p.message.clone()));
             }
             core.workspace = ws;
             core.server.is_some()
@@ -782,7 +782,7 @@ impl Engine {
     /// Replaces all rules.
     pub fn set_rules(&self, rules: Value) -> Result<()> {
         let rules: Vec<rules::Rule> = serde_path_to_error::deserialize(rules)
-            .map_err(|e| Error::Invalid(format!("invalid rules: {e}")))?;
+            .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
         let mut core = self.core();
         core.rules.set_rules(rules)?;
         let all = json!(core.rules.rules());
@@ -792,12 +792,12 @@ impl Engine {
     }
 
     /// Runs a rule against a sample request without side effects.
-    pub fn test_rule(&self, rule: Value, sample: Value) -> Result<Value> {
+    pub fn test_rule(&self, rule: Value, sample: Value) -> Result<rules::RuleTest> {
         let rule: rules::Rule = serde_json::from_value(rule)
             .map_err(|e| Error::Invalid(format!("invalid rule: {e}")))?;
         let sample: RequestInfo = serde_json::from_value(sample)
             .map_err(|e| Error::Invalid(format!("invalid sample request: {e}")))?;
-        Ok(json!(rules::test_rule(&rule, &sample)?))
+        rules::test_rule(&rule, &sample)
     }
 
     // ---- remotes ---------------------------------------------------------------
@@ -886,8 +886,8 @@ impl Engine {
 
     /// Replaces the notify presets (saved with the workspace).
     pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
-        let presets: Vec<workspace::NotifyPreset> = serde_json::from_value(presets)
-            .map_err(|e| Error::Invalid(format!("invalid notify presets: {e}")))?;
+        let presets: Vec<workspace::NotifyPreset> = serde_path_to_error::deserialize(presets)
+            .map_err(|e| Error::serde("invalid notify presets", "notifyPresets", &e))?;
         let mut core = self.core();
         core.workspace.notify_presets = presets.clone();
         drop(core);
@@ -900,15 +900,18 @@ impl Engine {
     /// Replaces the remote-server bookmarks (saved with the workspace).
     pub fn set_remote_bookmarks(&self, bookmarks: Value) -> Result<()> {
         let bookmarks: Vec<workspace::RemoteBookmark> = serde_path_to_error::deserialize(bookmarks)
-            .map_err(|e| Error::Invalid(format!("invalid bookmarks: {e}")))?;
-        if let Some(b) = bookmarks
+            .map_err(|e| Error::serde("invalid bookmarks", "remotes", &e))?;
+        if let Some((i, b)) = bookmarks
             .iter()
-            .find(|b| !(b.url.starts_with("ws://") || b.url.starts_with("wss://")))
+            .enumerate()
+            .find(|(_, b)| !(b.url.starts_with("ws://") || b.url.starts_with("wss://")))
         {
-            return Err(Error::Invalid(format!(
-                "invalid bookmarks: {:?}: the url must start with ws:// or wss://",
-                b.name
-            )));
+            let detail = "the url must start with ws:// or wss://";
+            return Err(Error::Field {
+                field: format!("remotes[{i}].url"),
+                detail: detail.into(),
+                text: format!("invalid bookmarks: {:?}: {detail}", b.name),
+            });
         }
         self.core().workspace.remotes = bookmarks.clone();
         self.inner

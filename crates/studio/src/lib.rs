@@ -21,7 +21,9 @@
 pub mod app;
 pub mod bindings;
 pub mod check;
-pub mod commands;
+pub mod command;
+/// The former name of [`command`].
+pub use command as commands;
 pub mod control;
 pub mod dashboard;
 pub mod demo;

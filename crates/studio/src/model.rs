@@ -467,18 +467,6 @@ pub struct EventsLagged {
     pub missed: u64,
 }
 
-/// The data of a control command's error answer (`success: false`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct CommandError {
-    /// What kind of failure: `invalid`, `workspace`, `rule`, `io`,
-    /// `history`, `juggler`, `remoteError`, `unknownCommand`.
-    pub code: String,
-    /// What went wrong and what to do.
-    pub message: String,
-    /// `remoteError` only: the remote server's error value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(as = "Option<crate::bindings::JsonValue>", optional)]
-    pub data: Option<Value>,
-}
+/// The data of a control command's error answer (defined with the
+/// commands).
+pub use crate::command::CommandError;

@@ -88,7 +88,7 @@ impl Engine {
         out: &str,
         answers: crate::mock::Answers,
         force: bool,
-    ) -> Result<Value> {
+    ) -> Result<crate::mock::MockMade> {
         let (recording, out) = {
             let core = self.core();
             let slot = core.replay.as_ref().ok_or_else(|| {
@@ -100,11 +100,11 @@ impl Engine {
             )
         };
         let ws = crate::mock::make(&recording, &out, answers, force)?;
-        Ok(serde_json::json!({
-            "path": out.display().to_string(),
-            "rules": ws.rules.len(),
-            "notifyPresets": ws.notify_presets.len(),
-        }))
+        Ok(crate::mock::MockMade {
+            path: out.display().to_string(),
+            rules: ws.rules.len(),
+            notify_presets: ws.notify_presets.len(),
+        })
     }
 
     /// Loads a recording for replay (stopping the one loaded before). The
