@@ -116,7 +116,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         model::ReloadInfo,
         crate::devloop::ConsoleEntry,
         crate::devloop::Level,
-        model::FaultSettingsTs,
+        juggler::server::FaultSettings,
         proxy::ProxySettings,
         traffic::ProxySide,
         model::ReplayInfo,

@@ -7,7 +7,7 @@ export type StateRemove = {
 /**
  * Where (keys and indexes).
  */
-path: Array<string | number>, 
+path: string | number | Array<string | number>, 
 /**
  * A connection's own state instead of the shared one.
  */

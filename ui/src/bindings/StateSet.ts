@@ -8,7 +8,7 @@ export type StateSet = {
 /**
  * Where (keys and indexes); missing is the root.
  */
-path: Array<string | number>, 
+path: string | number | Array<string | number>, 
 /**
  * The new value.
  */

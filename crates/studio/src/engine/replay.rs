@@ -88,7 +88,7 @@ impl Engine {
         out: &str,
         answers: crate::mock::Answers,
         force: bool,
-    ) -> Result<crate::mock::MockMade> {
+    ) -> Result<Value> {
         let (recording, out) = {
             let core = self.core();
             let slot = core.replay.as_ref().ok_or_else(|| {
@@ -100,11 +100,12 @@ impl Engine {
             )
         };
         let ws = crate::mock::make(&recording, &out, answers, force)?;
-        Ok(crate::mock::MockMade {
+        // As JSON: the engine's callers (and tests) read it as such.
+        Ok(serde_json::json!(crate::mock::MockMade {
             path: out.display().to_string(),
             rules: ws.rules.len(),
             notify_presets: ws.notify_presets.len(),
-        })
+        }))
     }
 
     /// Loads a recording for replay (stopping the one loaded before). The

@@ -42,7 +42,7 @@ fn path_of(fields: &mut Fields) -> Result<juggler::Path, CommandError> {
 #[ts(export_to = crate::bindings::DIR)]
 pub struct StateSet {
     /// Where (keys and indexes); missing is the root.
-    #[ts(type = "Array<string | number>")]
+    #[ts(type = "string | number | Array<string | number>")]
     pub path: juggler::Path,
     /// The new value.
     #[ts(as = "crate::bindings::JsonValue")]
@@ -68,7 +68,7 @@ impl Args for StateSet {
 #[ts(export_to = crate::bindings::DIR)]
 pub struct StateRemove {
     /// Where (keys and indexes).
-    #[ts(type = "Array<string | number>")]
+    #[ts(type = "string | number | Array<string | number>")]
     pub path: juggler::Path,
     /// A connection's own state instead of the shared one.
     #[ts(as = "Option<f64>", optional)]
