@@ -50,7 +50,7 @@ pub struct NewDashboard {
 /// The TypeScript of a command: its arguments and its answer (only for
 /// [`super::CommandMap`]; never built).
 #[derive(TS)]
-#[ts(export_to = crate::bindings::DIR)]
+#[ts(export_to = crate::bindings::DIR, rename = "CommandTypes")]
 #[allow(dead_code)]
 pub struct CommandTypes<A: TS, R: TS> {
     /// The request's data.

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::{Args, wrapped_args};
+use super::{Args, plain_args, wrapped_args};
 use crate::command::error::CommandError;
 use crate::command::fields::{Fields, unwrap_key};
 use crate::remote::RemoteTarget;
@@ -13,19 +13,23 @@ use crate::traffic::TrafficFilter;
 
 wrapped_args! {
     /// `server.settings`: replaces the server's settings.
-    SetServerSettings { settings: "settings" as "import('./ServerSettings').ServerSettings" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetServerSettings { settings: "settings" as "import('./ServerSettings').ServerSettings" }
 }
 wrapped_args! {
     /// `notify.presets`: replaces the notify presets.
-    SetNotifyPresets { presets: "presets" as "Array<import('./NotifyPreset').NotifyPreset>" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetNotifyPresets { presets: "presets" as "Array<import('./NotifyPreset').NotifyPreset>" }
 }
 wrapped_args! {
     /// `remote.bookmarks`: replaces the remote-server bookmarks.
-    SetRemoteBookmarks { bookmarks: "bookmarks" as "Array<import('./RemoteBookmark').RemoteBookmark>" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetRemoteBookmarks { bookmarks: "bookmarks" as "Array<import('./RemoteBookmark').RemoteBookmark>" }
 }
 wrapped_args! {
     /// `rules.set`: replaces all request rules.
-    SetRules { rules: "rules" as "Array<import('./Rule').Rule>" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetRules { rules: "rules" as "Array<import('./Rule').Rule>" }
 }
 
 /// Reads a state path (`path`): a list of keys and indexes; missing is the
@@ -200,44 +204,28 @@ impl Args for RulesFromRequest {
     }
 }
 
-/// `traffic.query` and `traffic.export`: which entries.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct TrafficQuery {
-    /// Which entries; missing: all.
-    #[ts(
-        type = "Partial<import('./TrafficFilter').TrafficFilter> | null",
-        optional
-    )]
-    pub filter: Option<TrafficFilter>,
-    /// `traffic.query`: the newest this many (default 500).
-    #[ts(optional)]
-    pub limit: Option<usize>,
-}
-
-impl Args for TrafficQuery {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        let mut f = Fields::of(data);
-        Ok(TrafficQuery {
-            filter: f.get("filter")?,
-            limit: f.get("limit")?,
-        })
+plain_args! {
+    /// `traffic.query` and `traffic.export`: which entries.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct TrafficQuery {
+        /// Which entries; missing: all.
+        #[ts(
+            type = "Partial<import('./TrafficFilter').TrafficFilter> | null",
+            optional
+        )]
+        pub filter: Option<TrafficFilter>,
+        /// `traffic.query`: the newest this many (default 500).
+        #[ts(optional)]
+        pub limit: Option<usize>,
     }
 }
 
-/// `traffic.pause`: pauses or resumes the traffic log.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct TrafficPause {
-    /// `true` to pause.
-    pub paused: bool,
-}
-
-impl Args for TrafficPause {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(TrafficPause {
-            paused: Fields::of(data).get("paused")?,
-        })
+plain_args! {
+    /// `traffic.pause`: pauses or resumes the traffic log.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct TrafficPause {
+        /// `true` to pause.
+        pub paused: bool,
     }
 }
 
@@ -257,20 +245,13 @@ impl Args for RemoteConnect {
     }
 }
 
-/// A command about one thing by its id (`remote.disconnect`,
-/// `proxy.stop`, `record.stop`).
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct ById {
-    /// The id.
-    pub id: String,
-}
-
-impl Args for ById {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(ById {
-            id: Fields::of(data).get("id")?,
-        })
+plain_args! {
+    /// A command about one thing by its id (`remote.disconnect`,
+    /// `proxy.stop`, `record.stop`).
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct ById {
+        /// The id.
+        pub id: String,
     }
 }
 

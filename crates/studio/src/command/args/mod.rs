@@ -30,11 +30,10 @@ impl Args for () {
 /// (`{"KEY": value}`) or bare (the value itself); the engine checks it
 /// (its errors name the field).
 macro_rules! wrapped_args {
-    ($(#[$doc:meta])* $name:ident { $field:ident: $key:literal as $ts:literal }) => {
-        $(#[$doc])*
-        #[doc = concat!("Sent as `{\"", $key, "\": …}` or bare.")]
+    ($(#[$meta:meta])* pub struct $name:ident { $field:ident: $key:literal as $ts:literal }) => {
         #[derive(Debug, Clone, ts_rs::TS)]
-        #[ts(export_to = crate::bindings::DIR)]
+        $(#[$meta])*
+        #[doc = concat!("Sent as `{\"", $key, "\": …}` or bare.")]
         pub struct $name {
             /// The new value.
             #[ts(type = $ts)]
@@ -51,3 +50,30 @@ macro_rules! wrapped_args {
     };
 }
 use wrapped_args;
+
+/// Declares the arguments of a command whose every field is a small value
+/// read by its name (`Fields::get`: an error names the field).
+macro_rules! plain_args {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        #[derive(Debug, Clone, ts_rs::TS)]
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl Args for $name {
+            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+                let mut fields = crate::command::fields::Fields::of(data);
+                Ok($name {
+                    $( $field: fields.get(stringify!($field))?, )*
+                })
+            }
+        }
+    };
+}
+use plain_args;

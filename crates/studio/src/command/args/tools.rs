@@ -7,51 +7,39 @@ use std::path::PathBuf;
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::{Args, wrapped_args};
+use super::{Args, plain_args, wrapped_args};
 use crate::command::error::CommandError;
 use crate::command::fields::{Fields, unwrap_key};
 use crate::proxy::ProxySettings;
 
 wrapped_args! {
     /// `scenarios.set`: replaces the scenarios.
-    SetScenarios { scenarios: "scenarios" as "Array<import('./Scenario').Scenario>" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetScenarios { scenarios: "scenarios" as "Array<import('./Scenario').Scenario>" }
 }
 wrapped_args! {
     /// `schemas.set`: replaces the schemas (`null`: none).
-    SetSchemas { schemas: "schemas" as "import('./Schemas').Schemas | null" }
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct SetSchemas { schemas: "schemas" as "import('./Schemas').Schemas | null" }
 }
 
-/// `workspace.save`: saves the workspace.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct WorkspaceSave {
-    /// Where; missing: where it came from.
-    #[ts(as = "Option<String>", optional)]
-    pub path: Option<PathBuf>,
-}
-
-impl Args for WorkspaceSave {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(WorkspaceSave {
-            path: Fields::of(data).get("path")?,
-        })
+plain_args! {
+    /// `workspace.save`: saves the workspace.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct WorkspaceSave {
+        /// Where; missing: where it came from.
+        #[ts(as = "Option<String>", optional)]
+        pub path: Option<PathBuf>,
     }
 }
 
-/// `workspace.open` and `replay.load`'s file, `record.start`'s output.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct WorkspaceOpen {
-    /// The file.
-    #[ts(as = "String")]
-    pub path: PathBuf,
-}
-
-impl Args for WorkspaceOpen {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(WorkspaceOpen {
-            path: Fields::of(data).get("path")?,
-        })
+plain_args! {
+    /// `workspace.open` and `replay.load`'s file, `record.start`'s output.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct WorkspaceOpen {
+        /// The file.
+        #[ts(as = "String")]
+        pub path: PathBuf,
     }
 }
 
@@ -93,20 +81,13 @@ impl Args for DashboardNew {
     }
 }
 
-/// `dashboard.load`: opens the builder's dashboard.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct DashboardLoad {
-    /// The folder; default: the server's `staticDir`.
-    #[ts(as = "Option<String>", optional)]
-    pub dir: Option<PathBuf>,
-}
-
-impl Args for DashboardLoad {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(DashboardLoad {
-            dir: Fields::of(data).get("dir")?,
-        })
+plain_args! {
+    /// `dashboard.load`: opens the builder's dashboard.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct DashboardLoad {
+        /// The folder; default: the server's `staticDir`.
+        #[ts(as = "Option<String>", optional)]
+        pub dir: Option<PathBuf>,
     }
 }
 
@@ -116,20 +97,13 @@ impl Args for crate::dashboard::folder::SaveDashboard {
     }
 }
 
-/// A command about one connection (`connection.close`, `connection.drop`).
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct ConnectionId {
-    /// The connection's id.
-    #[ts(type = "number")]
-    pub id: u64,
-}
-
-impl Args for ConnectionId {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(ConnectionId {
-            id: Fields::of(data).get("id")?,
-        })
+plain_args! {
+    /// A command about one connection (`connection.close`, `connection.drop`).
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct ConnectionId {
+        /// The connection's id.
+        #[ts(type = "number")]
+        pub id: u64,
     }
 }
 
@@ -161,20 +135,13 @@ impl Args for FaultsSet {
     }
 }
 
-/// `server.refuse`: refuses new connections for a while.
-#[derive(Debug, Clone, TS)]
-#[ts(export_to = crate::bindings::DIR)]
-pub struct ServerRefuse {
-    /// How long (milliseconds).
-    #[ts(type = "number")]
-    pub ms: u64,
-}
-
-impl Args for ServerRefuse {
-    fn from_data(data: Value) -> Result<Self, CommandError> {
-        Ok(ServerRefuse {
-            ms: Fields::of(data).get("ms")?,
-        })
+plain_args! {
+    /// `server.refuse`: refuses new connections for a while.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct ServerRefuse {
+        /// How long (milliseconds).
+        #[ts(type = "number")]
+        pub ms: u64,
     }
 }
 
