@@ -242,3 +242,23 @@ commands! {
         SchemasSet = "schemas.set", SetSchemas => ();
     }
 }
+
+/// A command as one JSON object `{"name": …, "data": …}` (adjacently
+/// tagged by its name, as its TypeScript type says), read with the same
+/// rules as a request: a missing `data` is `null`. (The control endpoint
+/// reads requests with [`Command::parse`], which takes the data as it was
+/// parsed already.)
+impl<'de> serde::Deserialize<'de> for Command {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Tagged {
+            name: String,
+            #[serde(default)]
+            data: Value,
+        }
+        let tagged = Tagged::deserialize(deserializer)?;
+        Command::parse(&tagged.name, tagged.data)
+            .map_err(|e| <D::Error as serde::de::Error>::custom(e.message))
+    }
+}

@@ -204,3 +204,17 @@ fn engine_errors_keep_their_field_and_id() {
     let wire = serde_json::to_value(&e).expect("encode");
     assert_eq!(wire, json!({"code": "invalid", "message": "no"}));
 }
+
+#[test]
+fn a_command_reads_as_a_tagged_object() {
+    let c: Command = serde_json::from_value(json!({"name": "traffic.pause", "data": {"paused": true}}))
+        .expect("a command");
+    assert!(matches!(c, Command::TrafficPause(ref a) if a.paused), "{c:?}");
+    let c: Command = serde_json::from_value(json!({"name": "state.undo"})).expect("no data");
+    assert_eq!(c.name(), "state.undo");
+    let e = serde_json::from_value::<Command>(json!({"name": "traffic.pause", "data": {}}))
+        .expect_err("paused is required");
+    assert!(e.to_string().starts_with("paused: "), "{e}");
+    let e = serde_json::from_value::<Command>(json!({"name": "x"})).expect_err("unknown");
+    assert!(e.to_string().contains("unknown command"), "{e}");
+}
