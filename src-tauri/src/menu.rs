@@ -8,22 +8,6 @@ use tauri::{AppHandle, Manager, Runtime};
 /// The menu id of File › Quit (handled here, not by the UI).
 pub const QUIT: &str = "quit";
 
-/// The panes of the View menu: (id, label, key), Alt+key
-/// (`PANES` in `ui/src/lib/studio.ts`).
-pub const PANES: [(&str, &str, &str); 11] = [
-    ("server", "Server", "1"),
-    ("state", "State", "2"),
-    ("notify", "Notify", "3"),
-    ("requests", "Requests", "4"),
-    ("connections", "Connections", "5"),
-    ("traffic", "Traffic", "6"),
-    ("client", "Client", "7"),
-    ("replay", "Replay", "8"),
-    ("proxy", "Proxy", "9"),
-    ("scenarios", "Scenarios", "0"),
-    ("builder", "Builder", "B"),
-];
-
 /// Builds File, View and Help.
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let item = |id: &str, label: &str, keys: &str| {
@@ -39,8 +23,10 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         .item(&item(QUIT, "Quit", "CmdOrCtrl+Q")?)
         .build()?;
     let mut view = SubmenuBuilder::new(app, "View");
-    for (id, label, key) in PANES {
-        view = view.item(&item(id, label, &format!("Alt+{key}"))?);
+    // The UI's panes, in its order, with its keys (one list: studio::panes).
+    for pane in studio::panes::PANES {
+        let keys = format!("Alt+{}", pane.key.to_ascii_uppercase());
+        view = view.item(&item(pane.id, pane.label, &keys)?);
     }
     let view = view.build()?;
     let help = SubmenuBuilder::new(app, "Help")
@@ -84,28 +70,5 @@ mod tests {
             "window.dispatchEvent(new CustomEvent('studio-menu', {detail: \"save-as\"}))"
         );
         assert!(dispatch_script("a\"); alert(1); (\"").contains(r#"\"); alert(1); (\""#));
-    }
-
-    /// The View menu lists the UI's panes, in its order, with its keys.
-    #[test]
-    fn view_menu_matches_the_ui_panes() {
-        let ts = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../ui/src/lib/studio.ts"
-        ))
-        .expect("ui/src/lib/studio.ts");
-        let ui: Vec<(String, String)> = ts
-            .lines()
-            .filter_map(|l| {
-                let id = l.split("id: '").nth(1)?.split('\'').next()?;
-                let key = l.split("key: '").nth(1)?.split('\'').next()?;
-                Some((id.to_owned(), key.to_owned()))
-            })
-            .collect();
-        let menu: Vec<(String, String)> = PANES
-            .iter()
-            .map(|(id, _, key)| ((*id).to_owned(), key.to_lowercase()))
-            .collect();
-        assert_eq!(menu, ui);
     }
 }

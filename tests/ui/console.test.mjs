@@ -34,7 +34,7 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
 
     await world.withUi(studio, 'console', async page => {
         await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
-        await openPane(page, 'server');
+        await openPane(page, 'console');
         await page.getByTestId('console-empty').waitFor({ timeout: WAIT_MS });
 
         // A broken page of the dashboard (its errors are expected here).

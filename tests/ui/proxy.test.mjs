@@ -175,3 +175,55 @@ test('the Traffic button shows that proxy’s traffic only, both sides', async (
         await waitRows(page, rows => rows.some(r => r.name === 'directOnly'), 'the direct request again');
     });
 });
+
+// "Make a workspace from this session": a browser talks to the (demo) back
+// end through the proxy, unrecorded; the Proxy card writes the mock from the
+// traffic log; opened, it answers as the back end did, and a request it
+// never saw gets null with a warning on its row in the Traffic pane.
+test('makes a workspace from a live proxy session; an unanswered request is flagged in the traffic log', async () => {
+    const out = path.join(os.tmpdir(), `juggler-ui-proxy-mock-${process.pid}.json`);
+    world.defer(() => fs.rmSync(out, { force: true }));
+    await world.withUi(studio, 'proxy-mock', async page => {
+        await openPane(page, 'proxy');
+        const before = new Set(Object.keys(control.state().proxies ?? {}));
+        await page.getByTestId('proxy-use-studio').click();
+        await page.getByTestId('proxy-start').click();
+        const m = await control.waitFor(m => Object.keys(m.proxies ?? {}).some(id => !before.has(id)), 'the proxy to start');
+        const proxy = Object.values(m.proxies).find(p => !before.has(p.id));
+        const client = await world.openControl(proxy.url);
+        const hello = await client.send('hello', { who: 'proxy' });
+        assert.match(hello.greeting, /hello proxy/);
+        await client.send('pump.toggle', { index: 0, running: false });
+
+        const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
+        await card.getByTestId('proxy-mock-out').fill(out);
+        await card.getByTestId('proxy-mock').click();
+        await card.getByTestId('proxy-mock-open').waitFor({ timeout: WAIT_MS });
+        const ws = JSON.parse(fs.readFileSync(out, 'utf8'));
+        const names = ws.rules.map(r => r.match.name.exact).filter(Boolean);
+        assert.ok(names.includes('hello') && names.includes('pump.toggle'), JSON.stringify(ws.rules));
+        assert.equal(ws.unanswered, 'null');
+        // Made again over the same file: refused unless "overwrite".
+        await card.getByTestId('proxy-mock').click();
+        await page.getByTestId('toast-error').filter({ hasText: 'exists' }).first().waitFor({ timeout: WAIT_MS });
+        await card.getByTestId('proxy-mock-force').check();
+        await card.getByTestId('proxy-mock').click();
+        await dismissToasts(page);
+
+        // Open it (on a free port: a test binds no fixed one): a dashboard
+        // gets the recorded answer, and null for the unknown.
+        const made = JSON.parse(fs.readFileSync(out, 'utf8'));
+        fs.writeFileSync(out, JSON.stringify({ ...made, server: { ...made.server, port: 0 } }));
+        await card.getByTestId('proxy-mock-open').click();
+        await control.waitFor(m => m.workspace.path === out, 'the mock to open');
+        const juggler = (await control.waitFor(m => m.server.status === 'running' && m.server.url, 'the server')).server.url;
+        const dashboard = await world.openControl(juggler);
+        assert.deepEqual(await dashboard.send('hello', { who: 'proxy' }), hello);
+        assert.equal(await dashboard.send('never.seen', { x: 1 }), null);
+        await openPane(page, 'traffic');
+        const flagged = page.locator('[data-testid="traffic-row"]', { has: page.getByTestId('traffic-note') });
+        await flagged.first().waitFor({ timeout: WAIT_MS });
+        await flagged.first().click();
+        await page.getByTestId('traffic-details-note').getByText('answered null').waitFor({ timeout: WAIT_MS });
+    });
+});

@@ -172,6 +172,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         command::args::ReplayPlay,
         command::args::AtStep,
         command::args::ReplayMock,
+        command::args::ProxyMock,
         command::args::TimelineHistory,
         command::args::TimelineEntries,
         command::args::ScenarioRun,
@@ -219,5 +220,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         dashboard::widget::TextStyle,
         dashboard::widget::TextWidget,
     );
+    let panes = dir.join("panes.ts");
+    std::fs::write(&panes, crate::panes::typescript()).map_err(ts_rs::ExportError::from)?;
     Ok(())
 }

@@ -498,6 +498,18 @@ impl Engine {
         }
     }
 
+    /// Says that nothing answered `req` and it got `null`: in serve's
+    /// output and on the request's pair in the traffic log.
+    fn note_unanswered(&self, req: &RequestInfo) {
+        const NOTE: &str = "nothing answers this request: answered null (add a rule, or set the \
+                            workspace's \"unanswered\": \"error\")";
+        tracing::warn!(request = %req.name, "{NOTE}");
+        let peer = Peer::Connection(req.connection_id);
+        self.core()
+            .traffic
+            .annotate_pending(&peer, &req.name, &req.data, NOTE);
+    }
+
     async fn answer(
         &self,
         conn: Connection,
@@ -540,11 +552,7 @@ impl Engine {
                             .map_err(HandlerError)
                     }
                     workspace::Unanswered::Null => {
-                        tracing::warn!(
-                            request = %name,
-                            "nothing answers this request: answered null (add a rule, or set the \
-                             workspace's \"unanswered\": \"error\")"
-                        );
+                        self.note_unanswered(&req);
                         Ok(Value::Null)
                     }
                 };

@@ -33,6 +33,7 @@ pub mod error;
 pub mod history;
 pub mod mock;
 pub mod model;
+pub mod panes;
 pub mod proxy;
 pub mod recording;
 pub mod remote;

@@ -49,6 +49,10 @@ pub struct MockMade {
     pub rules: usize,
     /// How many notify presets it has.
     pub notify_presets: usize,
+    /// `proxy.mock`: the session it was made from (`proxy ID connection N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub source: Option<String>,
 }
 
 /// A state change that followed a request's answer closer than this (ms)
@@ -123,16 +127,33 @@ pub fn make(
     answers: Answers,
     force: bool,
 ) -> Result<Workspace> {
+    refuse_existing(out, force)?;
+    let recording = Recording::read(recording)?;
+    write(&recording, out, answers, force)
+}
+
+/// Writes to `out` the workspace that mocks the back end recorded in
+/// `recording` (already in memory); an existing `out` only with `force`.
+pub fn write(
+    recording: &Recording,
+    out: &std::path::Path,
+    answers: Answers,
+    force: bool,
+) -> Result<Workspace> {
+    refuse_existing(out, force)?;
+    let ws = workspace_from(recording, answers)?;
+    ws.save(out)?;
+    Ok(ws)
+}
+
+fn refuse_existing(out: &std::path::Path, force: bool) -> Result<()> {
     if out.exists() && !force {
         return Err(crate::error::Error::Invalid(format!(
             "{} exists: choose another file, or overwrite it (--force)",
             out.display()
         )));
     }
-    let recording = Recording::read(recording)?;
-    let ws = workspace_from(&recording, answers)?;
-    ws.save(out)?;
-    Ok(ws)
+    Ok(())
 }
 
 /// The workspace that mocks the recorded back end.
@@ -362,6 +383,8 @@ fn presets(timeline: &Timeline) -> Vec<NotifyPreset> {
     }
     out
 }
+
+pub mod session;
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ use juggler::{Client, Direction, Server};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
@@ -78,6 +78,7 @@ pub struct Proxy {
     server: Server,
     overrides: Overrides,
     upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+    browser_generation: juggler::Generation,
 }
 
 impl Proxy {
@@ -125,6 +126,8 @@ impl Proxy {
             id.clone(),
         );
         let req_upstreams = upstreams.clone();
+        let ready = Arc::new(Notify::new());
+        let relay_ready = ready.clone();
         let (tap_sink, tap_id) = (sink.clone(), id.clone());
         let server = builder
             .on_connection(move |conn| {
@@ -135,15 +138,15 @@ impl Proxy {
                     conn_overrides.clone(),
                     conn_upstreams.clone(),
                     conn_sink.clone(),
+                    relay_ready.clone(),
                 )
             })
             .on_request(move |conn, name, data| {
-                let client = req_upstreams
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&conn.id())
-                    .cloned();
-                async move { forward(client, &name, data).await }
+                let (upstreams, ready) = (req_upstreams.clone(), ready.clone());
+                async move {
+                    let client = upstream_of(&upstreams, &ready, &conn).await;
+                    forward(client, &name, data).await
+                }
             })
             .on_traffic(move |conn, direction, text| {
                 tap_sink.traffic(
@@ -161,6 +164,7 @@ impl Proxy {
             id,
             settings,
             server,
+            browser_generation,
             overrides,
             upstreams,
         })
@@ -174,6 +178,11 @@ impl Proxy {
     /// How it was started.
     pub fn settings(&self) -> &ProxySettings {
         &self.settings
+    }
+
+    /// The generation its browsers speak.
+    pub fn browser_generation(&self) -> juggler::Generation {
+        self.browser_generation
     }
 
     /// The juggler endpoint browsers connect to.
@@ -273,6 +282,46 @@ impl Proxy {
     }
 }
 
+/// How long a browser's request waits for its upstream connection (a page
+/// often asks something the moment it connects, before the proxy has
+/// reached the upstream server).
+const UPSTREAM_WAIT: Duration = Duration::from_secs(15);
+
+/// The upstream connection of browser `conn`, once it stands; `None` when
+/// the browser leaves or the upstream is not reached within
+/// [`UPSTREAM_WAIT`].
+async fn upstream_of(
+    upstreams: &Mutex<HashMap<u64, Client>>,
+    ready: &Notify,
+    conn: &Connection,
+) -> Option<Client> {
+    let wait = async {
+        loop {
+            // Enabled before looking, so an upstream that stands between
+            // the look and the wait is not missed.
+            let notified = ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let found = upstreams
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&conn.id())
+                .cloned();
+            if found.is_some() {
+                return found;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = conn.wait_closed() => return None,
+            }
+        }
+    };
+    tokio::time::timeout(UPSTREAM_WAIT, wait)
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Forwards one browser request upstream; the upstream's answer, success
 /// or failure, goes back as it is.
 async fn forward(
@@ -298,6 +347,7 @@ async fn relay(
     overrides: Overrides,
     upstreams: Arc<Mutex<HashMap<u64, Client>>>,
     sink: Arc<dyn ProxySink>,
+    ready: Arc<Notify>,
 ) {
     let id = conn.id();
     let (tx, mut notifications) = mpsc::channel::<(String, Value)>(NOTIFY_BACKLOG);
@@ -364,6 +414,7 @@ async fn relay(
         map.insert(id, client.clone());
         sorted_ids(&map)
     };
+    ready.notify_waiters();
     sink.connections(&proxy, ids);
     let _upstream = Upstream {
         client: client.clone(),

@@ -185,6 +185,11 @@ pub struct TrafficEntry {
     pub pair: Option<u64>,
     /// Milliseconds from request to response, in both halves of a pair.
     pub rtt_ms: Option<f64>,
+    /// A warning about this exchange from the studio itself (a request that
+    /// nothing answered, so it was answered `null`), in both halves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub note: Option<String>,
 }
 
 /// Which entries to show. Every field that is set must match.
@@ -300,7 +305,27 @@ pub struct TrafficLog {
     dropped: u64,
     last_seq: u64,
     /// Requests waiting for their response: (peer, request id) → (seq, time).
-    pending: HashMap<(Peer, u64), (u64, f64)>,
+    pending: HashMap<(Peer, u64), Pending>,
+    /// Per peer, the `seq` of its first entry, or [`LOST`] once that entry
+    /// is gone (trimmed, cleared, or dropped while paused): whether the log
+    /// still holds a peer's whole session.
+    starts: HashMap<Peer, u64>,
+}
+
+/// A peer's first entry is no longer held.
+const LOST: u64 = u64::MAX;
+
+/// Peers whose start is remembered, at most; past it, the lost ones are
+/// forgotten (ids are not reused, so a forgotten peer seldom comes back).
+const MAX_STARTS: usize = 65_536;
+
+/// A request waiting for its response.
+#[derive(Debug, Clone)]
+struct Pending {
+    seq: u64,
+    time_ms: f64,
+    /// What the response's entry is to carry as its `note`.
+    note: Option<String>,
 }
 
 impl TrafficLog {
@@ -328,10 +353,12 @@ impl TrafficLog {
     pub fn push(&mut self, frame: Frame) -> Option<&TrafficEntry> {
         if self.paused {
             self.dropped += 1;
+            self.note_start(&frame.peer, LOST);
             return None;
         }
         self.last_seq += 1;
         let seq = self.last_seq;
+        self.note_start(&frame.peer, seq);
         let truncated = frame.size > self.limits.max_data_bytes;
         let mut entry = TrafficEntry {
             seq,
@@ -347,19 +374,30 @@ impl TrafficLog {
             size: frame.size,
             pair: None,
             rtt_ms: None,
+            note: None,
         };
         match (entry.kind, entry.request_id) {
             (TrafficKind::Request, Some(id)) => {
-                self.pending
-                    .insert((entry.peer.clone(), id), (seq, entry.time_ms));
+                let pending = Pending {
+                    seq,
+                    time_ms: entry.time_ms,
+                    note: None,
+                };
+                self.pending.insert((entry.peer.clone(), id), pending);
                 self.trim_pending();
             }
             (TrafficKind::Response, Some(id)) => {
                 let key = (entry.peer.clone(), id);
-                if let Some((req_seq, req_time)) = self.pending.remove(&key) {
+                if let Some(Pending {
+                    seq: req_seq,
+                    time_ms: req_time,
+                    note,
+                }) = self.pending.remove(&key)
+                {
                     let rtt = (entry.time_ms - req_time).max(0.0);
                     entry.pair = Some(req_seq);
                     entry.rtt_ms = Some(rtt);
+                    entry.note = note;
                     if let Some(req) = self.get_mut(req_seq) {
                         req.pair = Some(seq);
                         req.rtt_ms = Some(rtt);
@@ -381,6 +419,11 @@ impl TrafficLog {
         {
             if let Some(old) = self.entries.pop_front() {
                 self.bytes -= weight(&old);
+                if let Some(start) = self.starts.get_mut(&old.peer)
+                    && *start == old.seq
+                {
+                    *start = LOST;
+                }
             }
         }
     }
@@ -390,11 +433,64 @@ impl TrafficLog {
     fn trim_pending(&mut self) {
         let max = self.limits.max_entries.max(1);
         if self.pending.len() > max {
-            let mut seqs: Vec<u64> = self.pending.values().map(|(s, _)| *s).collect();
+            let mut seqs: Vec<u64> = self.pending.values().map(|p| p.seq).collect();
             seqs.sort_unstable();
             let keep_from = seqs[seqs.len() - max];
-            self.pending.retain(|_, (s, _)| *s >= keep_from);
+            self.pending.retain(|_, p| p.seq >= keep_from);
         }
+    }
+
+    /// Remembers `seq` as `peer`'s first entry, unless it has one.
+    fn note_start(&mut self, peer: &Peer, seq: u64) {
+        if self.starts.contains_key(peer) {
+            return;
+        }
+        if self.starts.len() >= MAX_STARTS {
+            self.starts.retain(|_, start| *start != LOST);
+        }
+        self.starts.insert(peer.clone(), seq);
+    }
+
+    /// Every entry of `peer`, oldest first, when the log still holds its
+    /// first one (so nothing of it is missing at the start); `None` when it
+    /// has none or lost its start.
+    pub fn session(&self, peer: &Peer) -> Option<Vec<&TrafficEntry>> {
+        let start = *self.starts.get(peer)?;
+        if start == LOST {
+            return None;
+        }
+        Some(self.since(start - 1).filter(|e| e.peer == *peer).collect())
+    }
+
+    /// Puts `note` on the newest request of `peer` named `name` (with this
+    /// data, when its data was kept) that waits for its response, and on
+    /// that response when it comes. The studio's request handler knows the
+    /// request by its name and data only, not by its id. Returns whether a
+    /// request was found.
+    pub fn annotate_pending(&mut self, peer: &Peer, name: &str, data: &Value, note: &str) -> bool {
+        let newest = self
+            .pending
+            .iter()
+            .filter(|((p, _), _)| p == peer)
+            .filter(|(_, pending)| {
+                self.get(pending.seq).is_some_and(|e| {
+                    e.name.as_deref() == Some(name) && (e.data_truncated || e.data == *data)
+                })
+            })
+            .max_by_key(|(_, pending)| pending.seq)
+            .map(|(key, _)| key.clone());
+        let Some(key) = newest else {
+            return false;
+        };
+        let Some(pending) = self.pending.get_mut(&key) else {
+            return false;
+        };
+        pending.note = Some(note.to_owned());
+        let seq = pending.seq;
+        if let Some(entry) = self.get_mut(seq) {
+            entry.note = Some(note.to_owned());
+        }
+        true
     }
 
     fn get_mut(&mut self, seq: u64) -> Option<&mut TrafficEntry> {
@@ -471,6 +567,7 @@ impl TrafficLog {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.pending.clear();
+        self.starts.values_mut().for_each(|start| *start = LOST);
         self.bytes = 0;
     }
 

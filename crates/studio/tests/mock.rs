@@ -100,12 +100,17 @@ where
     for (name, data) in requests() {
         let answer = send(name, data.clone()).await;
         let want = expected_after(&seen, name, &data);
-        within(&format!("the state after {name} {data}"), async {
+        let settled = tokio::time::timeout(DEADLINE, async {
             while state() != want {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         })
         .await;
+        assert!(
+            settled.is_ok(),
+            "timed out: the state after {name} {data}: want {want}, have {}",
+            state()
+        );
         seen.push((answer, state()));
     }
     seen
@@ -199,6 +204,17 @@ async fn mock_matches_the_back_end(generation_text: &str) {
         "mock failed: {stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    served_mock_matches(&workspace, generation, &real).await;
+    drop(studio);
+}
+
+/// Serves the mock in `workspace` and sends it the same requests: the
+/// answers and states match `real`'s.
+async fn served_mock_matches(
+    workspace: &Path,
+    generation: Generation,
+    real: &[(Result<Value, Value>, Value)],
+) {
     let ws_arg = workspace.to_str().expect("utf-8 path");
     let mut served = Running::start(&["serve", ws_arg, "--port", "0", "--control-port", "0"]);
     let dashboard = connect(&served.printed("juggler:"), generation).await;
@@ -220,9 +236,86 @@ async fn mock_matches_the_back_end(generation_text: &str) {
     {
         assert_eq!(
             real, mocked,
-            "request {i}: {name} {data} (generation {generation_text})"
+            "request {i}: {name} {data} (generation {generation})"
         );
     }
+}
+
+/// "Make a workspace from this session" (`proxy.mock`): a dashboard talks
+/// to the real back end through the studio's proxy, unrecorded; the mock
+/// rebuilt from the traffic log answers and changes state as it did.
+async fn proxy_session_mock_matches_the_back_end(generation_text: &str) {
+    let generation: Generation = generation_text.parse().expect("a generation");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_reference, reference_url) = reference(generation_text);
+    let mut studio = Running::start(&["serve", "--port", "0", "--control-port", "0"]);
+    let control = connect(&studio.printed("control:"), Generation::V06).await;
+    // No generation given: the proxy tells the upstream's.
+    let proxy = cmd(
+        &control,
+        "proxy.start",
+        json!({"settings": {"upstream": {"url": reference_url}}}),
+    )
+    .await;
+    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
+    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let dashboard = connect(&proxy_url, generation).await;
+    // A recording of the browser side names the generation it speaks.
+    let browsers = format!("/proxies/{id}/browsers/0");
+    let browser = within("the browser on the proxy", async {
+        loop {
+            if let Some(b) = control.state().data().pointer(&browsers).cloned() {
+                return b;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let recording = dir.path().join("browser.ndjson");
+    let rec = cmd(
+        &control,
+        "record.start",
+        json!({"path": recording, "proxy": id, "connection": browser}),
+    )
+    .await;
+    cmd(&control, "record.stop", json!({"id": rec["id"]})).await;
+    let header = std::fs::read_to_string(&recording).expect("the recording");
+    let header: Value =
+        serde_json::from_str(header.lines().next().unwrap_or_default()).expect("a header line");
+    assert_eq!(header["generation"], json!(generation_text), "{header}");
+    let real = session(
+        |name, data| {
+            let dashboard = &dashboard;
+            async move {
+                dashboard.send(name, data).await.map_err(|e| match e {
+                    juggler::Error::Juggler(v) => v,
+                    other => panic!("{name}: {other}"),
+                })
+            }
+        },
+        || dashboard.state().data(),
+    )
+    .await;
+    let workspace = dir.path().join("from-proxy.json");
+    let made = cmd(&control, "proxy.mock", json!({"id": id, "out": workspace})).await;
+    assert_eq!(made["path"], json!(workspace), "{made}");
+    assert!(made["rules"].as_u64().is_some_and(|n| n > 0), "{made}");
+    let again = control
+        .send("proxy.mock", json!({"id": id, "out": workspace}))
+        .await;
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("exists")),
+        "{again:?}"
+    );
+    let ws = studio::workspace::Workspace::load(&workspace).expect("a valid workspace");
+    assert_eq!(
+        Generation::from(ws.server.generation),
+        generation,
+        "the browser side's generation"
+    );
+    served_mock_matches(&workspace, generation, &real).await;
     drop(studio);
 }
 
@@ -234,4 +327,14 @@ async fn a_mock_of_the_reference_answers_and_changes_state_as_it_did_06() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mock_of_the_reference_answers_and_changes_state_as_it_did_07() {
     mock_matches_the_back_end("0.7").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_of_a_proxy_session_answers_and_changes_state_as_it_did_06() {
+    proxy_session_mock_matches_the_back_end("0.6").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_of_a_proxy_session_answers_and_changes_state_as_it_did_07() {
+    proxy_session_mock_matches_the_back_end("0.7").await;
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use juggler::ClientBuilder;
 use serde_json::{Value, json};
 use studio::engine::Engine;
+use studio::traffic::{TrafficEntry, TrafficFilter, TrafficKind};
 use studio::workspace::{Unanswered, Workspace};
 
 const RECORDING: &str = "{\"format\":\"juggler-studio-recording\",\"version\":1,\"generation\":\"0.6\",\
@@ -16,6 +17,15 @@ const RECORDING: &str = "{\"format\":\"juggler-studio-recording\",\"version\":1,
     {\"t\":0,\"kind\":\"state\",\"diff\":[{\"op\":\"replace\",\"path\":\"\",\"value\":{\"a\":1}}]}\n";
 
 async fn ask(unanswered: Option<Unanswered>, replay: bool, name: &str) -> Result<Value, String> {
+    ask_and_log(unanswered, replay, name).await.0
+}
+
+/// The answer, and the traffic log after it.
+async fn ask_and_log(
+    unanswered: Option<Unanswered>,
+    replay: bool,
+    name: &str,
+) -> (Result<Value, String>, Vec<TrafficEntry>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let recording = dir.path().join("r.ndjson");
     std::fs::write(&recording, RECORDING).expect("write the recording");
@@ -43,7 +53,9 @@ async fn ask(unanswered: Option<Unanswered>, replay: bool, name: &str) -> Result
         .await
         .expect("an answer in time");
     engine.stop_server().await.expect("stop");
-    answer.map_err(|e| e.to_string())
+    let log = engine.traffic_query(&TrafficFilter::default(), 100);
+    let log = serde_json::from_value(log).expect("traffic entries");
+    (answer.map_err(|e| e.to_string()), log)
 }
 
 #[tokio::test]
@@ -73,6 +85,26 @@ async fn outside_a_replay_an_unanswered_request_is_an_error_unless_told_otherwis
         ask(Some(Unanswered::Null), false, "log.query").await,
         Ok(Value::Null)
     );
+}
+
+/// The warning that goes with a `null` answer is in the traffic log, on
+/// both halves of the exchange, not only in serve's output.
+#[tokio::test]
+async fn a_null_answer_carries_its_warning_in_the_traffic_log() {
+    let (answer, log) = ask_and_log(None, true, "log.query").await;
+    assert_eq!(answer, Ok(Value::Null));
+    let half = |kind| {
+        log.iter()
+            .find(|e| e.kind == kind && matches!(e.peer, studio::traffic::Peer::Connection(_)))
+            .unwrap_or_else(|| panic!("a {kind:?} in {log:?}"))
+    };
+    for kind in [TrafficKind::Request, TrafficKind::Response] {
+        let note = half(kind).note.as_deref().unwrap_or_default();
+        assert!(note.contains("answered null"), "{kind:?}: {note:?}");
+    }
+    // A rule's answer carries none.
+    let (_, log) = ask_and_log(None, true, "known").await;
+    assert!(log.iter().all(|e| e.note.is_none()), "{log:?}");
 }
 
 /// The Replay pane's "Make a workspace from this recording" (`replay.mock`):

@@ -13,6 +13,7 @@ import type { NotifySend } from "./NotifySend";
 import type { OpenedDashboard } from "./OpenedDashboard";
 import type { PathChange } from "./PathChange";
 import type { ProxyInfo } from "./ProxyInfo";
+import type { ProxyMock } from "./ProxyMock";
 import type { ProxyOverride } from "./ProxyOverride";
 import type { ProxyStart } from "./ProxyStart";
 import type { RecordStart } from "./RecordStart";
@@ -213,6 +214,11 @@ export type CommandMap = {
  * Sets or clears what browsers see at a pointer.
  */
 "proxy.override": CommandTypes<ProxyOverride, null>, 
+/**
+ * Writes a workspace that answers as a browser's session through
+ * the proxy was answered.
+ */
+"proxy.mock": CommandTypes<ProxyMock, MockMade>, 
 /**
  * Records one peer's traffic.
  */

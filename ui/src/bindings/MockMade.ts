@@ -15,4 +15,8 @@ rules: number,
 /**
  * How many notify presets it has.
  */
-notifyPresets: number, };
+notifyPresets: number, 
+/**
+ * `proxy.mock`: the session it was made from (`proxy ID connection N`).
+ */
+source?: string, };

@@ -61,4 +61,9 @@ pair: number | null,
 /**
  * Milliseconds from request to response, in both halves of a pair.
  */
-rttMs: number | null, };
+rttMs: number | null, 
+/**
+ * A warning about this exchange from the studio itself (a request that
+ * nothing answered, so it was answered `null`), in both halves.
+ */
+note?: string, };

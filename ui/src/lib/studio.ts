@@ -12,21 +12,10 @@ import {
 } from './control';
 import { toast } from './toasts';
 
-export type PaneId = 'server' | 'state' | 'notify' | 'requests' | 'connections' | 'traffic' | 'client' | 'replay' | 'proxy' | 'scenarios' | 'builder';
-
-export const PANES: { id: PaneId; label: string; key: string }[] = [
-  { id: 'server', label: 'Server', key: '1' },
-  { id: 'state', label: 'State', key: '2' },
-  { id: 'notify', label: 'Notify', key: '3' },
-  { id: 'requests', label: 'Requests', key: '4' },
-  { id: 'connections', label: 'Connections', key: '5' },
-  { id: 'traffic', label: 'Traffic', key: '6' },
-  { id: 'client', label: 'Client', key: '7' },
-  { id: 'replay', label: 'Replay', key: '8' },
-  { id: 'proxy', label: 'Proxy', key: '9' },
-  { id: 'scenarios', label: 'Scenarios', key: '0' },
-  { id: 'builder', label: 'Builder', key: 'b' },
-];
+// The panes come from one list in Rust (studio::panes), shared with the
+// desktop app's View menu.
+import { PANES, type PaneId } from '../bindings/panes';
+export { PANES, type PaneId };
 
 export const pane = writable<PaneId>('server');
 /** Connection ids selected in the Connections pane (targets for notify and state). */

@@ -199,6 +199,9 @@ commands! {
         ProxyStop = "proxy.stop", ById => ();
         /// Sets or clears what browsers see at a pointer.
         ProxyOverride = "proxy.override", ProxyOverride => ();
+        /// Writes a workspace that answers as a browser's session through
+        /// the proxy was answered.
+        ProxyMock = "proxy.mock", ProxyMock => MockMade;
     }
     /// Recordings and their replay.
     replay: ReplayCommand {

@@ -207,9 +207,13 @@ fn engine_errors_keep_their_field_and_id() {
 
 #[test]
 fn a_command_reads_as_a_tagged_object() {
-    let c: Command = serde_json::from_value(json!({"name": "traffic.pause", "data": {"paused": true}}))
-        .expect("a command");
-    assert!(matches!(c, Command::TrafficPause(ref a) if a.paused), "{c:?}");
+    let c: Command =
+        serde_json::from_value(json!({"name": "traffic.pause", "data": {"paused": true}}))
+            .expect("a command");
+    assert!(
+        matches!(c, Command::TrafficPause(ref a) if a.paused),
+        "{c:?}"
+    );
     let c: Command = serde_json::from_value(json!({"name": "state.undo"})).expect("no data");
     assert_eq!(c.name(), "state.undo");
     let e = serde_json::from_value::<Command>(json!({"name": "traffic.pause", "data": {}}))

@@ -10,7 +10,8 @@ use super::Engine;
 use crate::error::{Error, Result};
 use crate::model::ProxyInfo;
 use crate::proxy::{Proxy, ProxySettings, ProxySink};
-use crate::traffic::Peer;
+use crate::recording::Header;
+use crate::traffic::{Peer, ProxySide};
 
 impl Engine {
     /// Starts a proxy; returns its id.
@@ -100,6 +101,63 @@ impl Engine {
         })
     }
 
+    /// "Make a workspace from this session": the mock (see [`crate::mock`])
+    /// of what the real back end did for one browser of proxy `id` (the
+    /// given connection, else the one with the newest traffic), rebuilt from
+    /// the traffic log, written to `out` (relative to the workspace's
+    /// folder); an existing file only with `force`.
+    pub fn proxy_mock(
+        &self,
+        id: &str,
+        connection: Option<u64>,
+        out: &str,
+        answers: crate::mock::Answers,
+        force: bool,
+    ) -> Result<Value> {
+        let (recording, out) = {
+            let core = self.core();
+            let proxy = core.proxies.get(id).ok_or_else(|| no_proxy(id))?;
+            let connection = match connection {
+                Some(c) => c,
+                None => newest_browser(&core.traffic, id).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "proxy {id} has had no browser yet: open the dashboard through it first"
+                    ))
+                })?,
+            };
+            let peer = Peer::Proxy {
+                proxy: id.to_owned(),
+                connection,
+                side: ProxySide::Browser,
+            };
+            let source = format!("proxy {id} connection {connection}");
+            let entries = core.traffic.session(&peer).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "the traffic log does not hold the start of {source} (it keeps the newest \
+                     entries; a clear or a pause loses it too): reload the dashboard's page to \
+                     start a session afresh, or record it (Record) and make the workspace from \
+                     the recording"
+                ))
+            })?;
+            let header = Header::new(
+                &proxy.browser_generation().to_string(),
+                Some(proxy.settings().upstream.url.clone()),
+                source,
+            );
+            (
+                crate::mock::session::recording_of(header, &entries)?,
+                crate::workspace::resolve(&Self::base_dir(&core), out),
+            )
+        };
+        let ws = crate::mock::write(&recording, &out, answers, force)?;
+        Ok(json!(crate::mock::MockMade {
+            path: out.display().to_string(),
+            rules: ws.rules.len(),
+            notify_presets: ws.notify_presets.len(),
+            source: Some(recording.header.source),
+        }))
+    }
+
     pub(super) async fn proxies_shutdown(&self) {
         let all: Vec<Proxy> = self.core().proxies.drain().map(|(_, p)| p).collect();
         for p in all {
@@ -107,6 +165,18 @@ impl Engine {
         }
         self.inner.model.set(path!["proxies"], json!({}));
     }
+}
+
+/// The browser connection of proxy `id` with the newest entry in the log.
+fn newest_browser(traffic: &crate::traffic::TrafficLog, id: &str) -> Option<u64> {
+    traffic.entries().rev().find_map(|e| match &e.peer {
+        Peer::Proxy {
+            proxy,
+            connection,
+            side: ProxySide::Browser,
+        } if proxy == id => Some(*connection),
+        _ => None,
+    })
 }
 
 fn no_proxy(id: &str) -> Error {

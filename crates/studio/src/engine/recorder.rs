@@ -46,10 +46,15 @@ impl Engine {
                 side: ProxySide::Browser,
             } => {
                 let state = self.proxy_connection_state(proxy, *connection)?;
-                let url = self.core().proxies.get(proxy).map(|p| p.url());
+                let (url, generation) = self
+                    .core()
+                    .proxies
+                    .get(proxy)
+                    .map(|p| (p.url(), p.browser_generation()))
+                    .unzip();
                 (
                     state,
-                    "0.6".to_owned(),
+                    generation.unwrap_or_default().to_string(),
                     url,
                     format!("proxy {proxy} connection {connection}"),
                 )

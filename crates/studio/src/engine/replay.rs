@@ -105,6 +105,7 @@ impl Engine {
             path: out.display().to_string(),
             rules: ws.rules.len(),
             notify_presets: ws.notify_presets.len(),
+            source: None,
         }))
     }
 

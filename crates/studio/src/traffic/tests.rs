@@ -436,3 +436,72 @@ fn frames_from_message_texts() {
     assert!(Frame::from_message_text(5.0, C1, Direction::In, "{\"type\":\"bogus\"}").is_none());
     assert!(Frame::from_message_text(5.0, C1, Direction::In, "not json").is_none());
 }
+
+#[test]
+fn a_note_on_a_waiting_request_goes_to_both_halves() {
+    let mut log = TrafficLog::default();
+    log.push(request(1000.0, C1, "save", 1, json!({"x": 1})));
+    log.push(request(1001.0, C1, "save", 2, json!({"x": 2})));
+    log.push(request(1002.0, C2, "save", 1, json!({"x": 2})));
+    // Found by peer, name and data: request 2 of C1, not C2's twin.
+    assert!(log.annotate_pending(&C1, "save", &json!({"x": 2}), "answered null"));
+    assert_eq!(
+        log.get(2).and_then(|e| e.note.as_deref()),
+        Some("answered null")
+    );
+    assert_eq!(log.get(1).and_then(|e| e.note.as_deref()), None);
+    assert_eq!(log.get(3).and_then(|e| e.note.as_deref()), None);
+    let r = log
+        .push(response(1003.0, C1, 2, json!(null)))
+        .expect("recorded")
+        .clone();
+    assert_eq!(
+        (r.pair, r.note.as_deref()),
+        (Some(2), Some("answered null"))
+    );
+    let r = log
+        .push(response(1004.0, C1, 1, json!(null)))
+        .expect("recorded")
+        .clone();
+    assert_eq!(r.note, None);
+    // Nothing waits any more under that name: nothing to annotate.
+    assert!(!log.annotate_pending(&C1, "save", &json!({"x": 2}), "again"));
+    // The note is left out of the JSON when there is none.
+    let text = serde_json::to_string(&r).expect("serializes");
+    assert!(!text.contains("note"), "{text}");
+}
+
+#[test]
+fn a_session_is_whole_only_while_its_first_entry_is_held() {
+    let mut log = TrafficLog::new(TrafficLimits {
+        max_entries: 4,
+        ..TrafficLimits::default()
+    });
+    log.push(request(1.0, C1, "a", 1, json!(1)));
+    log.push(request(2.0, C2, "b", 1, json!(2)));
+    log.push(response(3.0, C1, 1, json!("A")));
+    let c1: Vec<u64> = log
+        .session(&C1)
+        .expect("whole")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(c1, vec![1, 3]);
+    assert!(log.session(&r1()).is_none(), "no entries at all");
+    // Two more push C1's first entry out: its session is no longer whole,
+    // even though later entries of it are held.
+    log.push(request(4.0, C2, "c", 2, json!(3)));
+    log.push(request(5.0, C2, "d", 3, json!(4)));
+    assert!(log.session(&C1).is_none());
+    assert_eq!(log.session(&C2).map(|s| s.len()), Some(3));
+    // Dropped while paused: lost from the start.
+    log.set_paused(true);
+    log.push(request(6.0, r1(), "e", 1, json!(5)));
+    log.set_paused(false);
+    log.push(request(7.0, r1(), "f", 2, json!(6)));
+    assert!(log.session(&r1()).is_none());
+    // Cleared: every session loses its start.
+    log.clear();
+    log.push(request(8.0, C2, "g", 4, json!(7)));
+    assert!(log.session(&C2).is_none());
+}

@@ -97,6 +97,26 @@ plain_args! {
 }
 
 plain_args! {
+    /// `proxy.mock`: writes a workspace that answers as a browser's session
+    /// through a proxy was answered.
+    #[ts(export_to = crate::bindings::DIR)]
+    pub struct ProxyMock {
+        /// The proxy.
+        pub id: String,
+        /// The browser's connection on the proxy; default: the newest.
+        #[ts(as = "Option<f64>", optional)]
+        pub connection: Option<u64>,
+        /// The workspace file to write.
+        pub out: String,
+        /// How a request answered more than once is answered.
+        #[ts(optional)]
+        pub answers: Option<crate::mock::Answers>,
+        /// Overwrite the file if it exists.
+        #[ts(optional)]
+        pub force: Option<bool>,
+    }
+}
+plain_args! {
     /// `timeline.history`: the changes of one path over the recording.
     #[ts(export_to = crate::bindings::DIR)]
     pub struct TimelineHistory {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Reply, done};
+use super::{Reply, answer, done};
 use crate::command::list::ProxyCommand;
 use crate::engine::Engine;
 
@@ -19,5 +19,12 @@ pub(crate) async fn run(engine: &Engine, command: ProxyCommand) -> Reply {
         }
         ProxyCommand::ProxyStop(a) => done(engine.proxy_stop(&a.id).await),
         ProxyCommand::ProxyOverride(a) => done(engine.proxy_override(&a.id, &a.pointer, a.value)),
+        ProxyCommand::ProxyMock(a) => answer(engine.proxy_mock(
+            &a.id,
+            a.connection,
+            &a.out,
+            a.answers.unwrap_or_default(),
+            a.force.unwrap_or(false),
+        )),
     }
 }

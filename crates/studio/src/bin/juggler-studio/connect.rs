@@ -1,0 +1,91 @@
+//! `connect`: watch a remote juggler server, or send it one request.
+
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::cli::ConnectArgs;
+use crate::{Res, shutdown_signal};
+
+pub async fn connect(args: ConnectArgs) -> Res {
+    let mut builder = args.client.builder(&args.url);
+    let (url, send, json) = (args.url, args.send, args.json);
+    // Check DATA before connecting: its problem is told even without a server.
+    let send = match send {
+        Some(args) => {
+            let (name, data) = (args[0].clone(), &args[1]);
+            let data: Value = serde_json::from_str(data).map_err(|e| {
+                format!("DATA must be JSON (e.g. '{{\"a\": 1}}' or '\"text\"'): {e}")
+            })?;
+            Some((name, data))
+        }
+        None => None,
+    };
+    if send.is_none() {
+        builder = builder.on_notify(move |name, data| {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"notify": {"name": name, "data": data}})
+                );
+            } else {
+                println!("notify {name}: {data}");
+            }
+        });
+    }
+    let client = builder.connect().await.map_err(|e| {
+        format!("cannot connect to {url}: {e} (check the URL, the credentials and the generation)")
+    })?;
+    tracing::info!(
+        "connected to {url}: juggler {}",
+        studio::remote::generation_name(client.generation())
+    );
+    if let Some((name, data)) = send {
+        return match client.send(&name, data).await {
+            Ok(answer) => {
+                println!(
+                    "{}",
+                    if json {
+                        answer.to_string()
+                    } else {
+                        pretty(&answer)
+                    }
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(juggler::Error::Juggler(data)) => {
+                eprintln!(
+                    "error answer: {}",
+                    if json {
+                        data.to_string()
+                    } else {
+                        pretty(&data)
+                    }
+                );
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let mut watch = client.state().subscribe();
+    loop {
+        tokio::select! {
+            data = watch.changed() => {
+                if json {
+                    println!("{}", serde_json::json!({"state": data}));
+                } else {
+                    println!("state:\n{}", pretty(&data));
+                }
+            }
+            _ = client.wait_closed() => {
+                eprintln!("connection closed: {}", client.close_reason().unwrap_or_default());
+                return Ok(ExitCode::SUCCESS);
+            }
+            _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}

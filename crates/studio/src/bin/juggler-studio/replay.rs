@@ -1,0 +1,148 @@
+//! `record` and `replay`: a session to a file, and a file to dashboards.
+
+use std::process::ExitCode;
+
+use studio::app::{Studio, StudioOptions};
+
+use crate::cli::{RecordArgs, ReplayArgs};
+use crate::{Res, shutdown_signal};
+
+pub async fn record(args: RecordArgs) -> Res {
+    let builder = args.client.builder(&args.url);
+    let (url, out) = (args.url.as_str(), args.out.as_path());
+    let duration = match args.duration {
+        Some(s) if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+        Some(s) => return Err(format!("--duration {s}: give a number of seconds above 0").into()),
+        None => None,
+    };
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.cancel();
+    });
+    eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
+    let summary =
+        studio::recording::capture::capture(builder, url, out, duration, stop, |entries, bytes| {
+            eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0)
+        })
+        .await?;
+    eprintln!();
+    println!(
+        "{}: {} entries, {} bytes ({})",
+        out.display(),
+        summary.entries,
+        summary.bytes,
+        summary.ended
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn replay(args: ReplayArgs) -> Res {
+    let opts = StudioOptions {
+        workspace: args.workspace,
+        port: args.port,
+        static_dir: args.static_dir,
+        start_server: true,
+        allow_origins: args.allow_origin,
+        ..StudioOptions::default()
+    };
+    let (recording, speed) = (args.recording.as_path(), args.speed);
+    let (wait_for, exit) = (args.wait_for, args.exit);
+    if !(speed.is_finite() && speed > 0.0 && speed <= studio::engine::MAX_SPEED) {
+        return Err(format!(
+            "--speed {speed}: give a speed above 0 and up to {} (1 is real time)",
+            studio::engine::MAX_SPEED
+        )
+        .into());
+    }
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    if let Some(e) = &studio.start_error {
+        return Err(format!("the dashboard server cannot start: {e}").into());
+    }
+    eprintln!("Loading {}…", recording.display());
+    let info = studio.engine.replay_load(recording).await?;
+    if info.truncated_tail {
+        eprintln!(
+            "note: the recording's last line was cut short (a crash while recording) and is left out"
+        );
+    }
+    println!("Juggler Studio is replaying {}.", recording.display());
+    println!(
+        "  dashboard: {}",
+        studio.dashboard_url().unwrap_or_default()
+    );
+    println!("  juggler:   {}", studio.server_url().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    println!(
+        "  recording: {} entries, {:.1} s, from {}",
+        info.entries,
+        info.duration_ms / 1000.0,
+        info.header.source
+    );
+    let model = studio.engine.model();
+    if !wait_for_dashboards(&model, wait_for).await {
+        studio.shutdown().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    studio.engine.replay_play(Some(speed))?;
+    show_progress(&model, exit).await;
+    studio.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Waits until `n` dashboards are connected; false when Ctrl+C came first.
+async fn wait_for_dashboards(model: &juggler::Storage, n: usize) -> bool {
+    if n == 0 {
+        return true;
+    }
+    eprintln!("Waiting for {n} dashboard(s) to connect…");
+    let mut watch = model.subscribe();
+    loop {
+        let connected = model
+            .get(juggler::path!["connections"])
+            .and_then(|c| c.as_object().map(|o| o.len()))
+            .unwrap_or(0);
+        if connected >= n {
+            return true;
+        }
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = shutdown_signal() => return false,
+        }
+    }
+}
+
+/// A progress bar of the replay until it ends (then, unless `exit`, until
+/// Ctrl+C) or Ctrl+C.
+async fn show_progress(model: &juggler::Storage, exit: bool) {
+    let mut watch = model.subscribe();
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        let replay = model.get(juggler::path!["replay"]).unwrap_or_default();
+        let step = replay["step"].as_u64().unwrap_or(0);
+        let total = replay["entries"].as_u64().unwrap_or(0).max(1);
+        let t = replay["t"].as_f64().unwrap_or(0.0) / 1000.0;
+        let width = 30;
+        let done = (step * width / total).min(width) as usize;
+        eprint!(
+            "\r  [{}{}] {step}/{total} entries, t = {t:.1} s   ",
+            "#".repeat(done),
+            "-".repeat(width as usize - done)
+        );
+        if replay["playing"] == serde_json::Value::Bool(false) {
+            eprintln!();
+            println!("Replay finished.");
+            if !exit {
+                println!("Serving on; press Ctrl+C to stop.");
+                (&mut signal).await;
+            }
+            return;
+        }
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = &mut signal => { eprintln!(); return; }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `serve` and `proxy`: the studio running until Ctrl+C.
+
+use std::process::ExitCode;
+
+use studio::app::{Studio, StudioOptions, UiSource};
+use studio::proxy::ProxySettings;
+
+use crate::cli::{ProxyArgs, ServeArgs};
+use crate::{Res, shutdown_signal};
+
+pub async fn serve(args: ServeArgs) -> Res {
+    let ui = match (args.ui_dir, args.ui) {
+        (Some(dir), _) => UiSource::Dir(dir),
+        (None, true) => UiSource::Embedded,
+        (None, false) => UiSource::None,
+    };
+    let opts = StudioOptions {
+        workspace: args.workspace,
+        host: args.host,
+        port: args.port,
+        static_dir: args.static_dir,
+        control_port: args.control_port,
+        ui,
+        start_server: true,
+        allow_origins: args.allow_origin,
+    };
+    let with_ui = !matches!(opts.ui, UiSource::None);
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    if let Some(e) = &studio.start_error {
+        return Err(format!("the dashboard server cannot start: {e}").into());
+    }
+    println!("Juggler Studio is running.");
+    println!(
+        "  dashboard: {}",
+        studio.dashboard_url().unwrap_or_default()
+    );
+    println!("  juggler:   {}", studio.server_url().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    if let Some(warning) = exposure_warning(&studio.server_url().unwrap_or_default()) {
+        eprintln!("{warning}");
+    }
+    if with_ui {
+        println!("  ui:        {}", studio.ui_url());
+        println!("Open the ui address in a browser on this machine.");
+    }
+    println!("Press Ctrl+C to stop.");
+    shutdown_signal().await;
+    studio.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A warning when the dashboard server listens beyond loopback (`--host
+/// 0.0.0.0`, or a workspace `server.host`), naming what that exposes.
+fn exposure_warning(server_url: &str) -> Option<String> {
+    let authority = server_url.split("://").nth(1)?.split('/').next()?;
+    let host = match authority.rsplit_once(':') {
+        Some((host, _port)) => host,
+        None => authority,
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return None;
+    }
+    Some(format!(
+        "warning: the dashboard server listens on {host}, beyond this machine: anyone who \
+         can reach it can read and change its state, send it requests and fetch the static \
+         folder (staticDir). Restrict it with the workspace's server.allowedOrigins (Origin \
+         allow-list), server.htpasswdFile (Basic auth) and server.pemFile (TLS), or serve on \
+         127.0.0.1. (The control endpoint stays on loopback.)"
+    ))
+}
+
+pub async fn proxy(args: ProxyArgs) -> Res {
+    let settings = ProxySettings {
+        upstream: args.client.target(args.upstream),
+        host: args.host,
+        port: args.port,
+        static_dir: args.static_dir.map(|p| p.display().to_string()),
+        allowed_origins: args.allow_origin,
+        browser_generation: args
+            .browser_generation
+            .map(|g| studio::remote::generation_name(g).into()),
+    };
+    let opts = StudioOptions {
+        control_port: args.control_port,
+        ui: if args.ui {
+            UiSource::Embedded
+        } else {
+            UiSource::None
+        },
+        start_server: false,
+        ..StudioOptions::default()
+    };
+    let with_ui = !matches!(opts.ui, UiSource::None);
+    let upstream = settings.upstream.url.clone();
+    let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
+    let id = studio.engine.proxy_start(settings).await?;
+    let info = studio
+        .engine
+        .model()
+        .get(juggler::path!["proxies", id.as_str()])
+        .unwrap_or_default();
+    println!("Juggler Studio is proxying {upstream}.");
+    if let Some(page) = info["dashboardUrl"].as_str() {
+        println!("  dashboard: {page}");
+    }
+    println!("  juggler:   {}", info["url"].as_str().unwrap_or_default());
+    println!("  control:   {}", studio.control.url());
+    if with_ui {
+        println!("  ui:        {}", studio.ui_url());
+    }
+    println!("Point your dashboard at the juggler address; press Ctrl+C to stop.");
+    shutdown_signal().await;
+    studio.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,159 @@
+//! A recording made after the fact from the traffic log: what one browser
+//! of a proxy exchanged with the real back end, so a live proxy session can
+//! become a mock without having been recorded.
+
+use crate::error::{Error, Result};
+use crate::recording::{Entry, Event, Header, Recording};
+use crate::traffic::TrafficEntry;
+
+/// The recording of one connection's whole session (its entries, oldest
+/// first, from its first: see [`crate::traffic::TrafficLog::session`]). A
+/// connection starts from a `null` state; a recording starts with its
+/// whole state, so one is put first when the session's first entry is not.
+pub fn recording_of(header: Header, entries: &[&TrafficEntry]) -> Result<Recording> {
+    if let Some(big) = entries
+        .iter()
+        .find(|e| e.data_truncated && e.kind == crate::traffic::TrafficKind::State)
+    {
+        return Err(Error::Invalid(format!(
+            "a state message of {} (#{}, {} bytes) was larger than the traffic log keeps, so \
+             the states after it cannot be rebuilt: record the session (Record) and make the \
+             workspace from the recording, or raise the log's data limit",
+            header.source, big.seq, big.size
+        )));
+    }
+    let t0 = entries.first().map_or(0.0, |e| e.time_ms);
+    let mut out = Vec::with_capacity(entries.len() + 1);
+    if !entries.first().is_some_and(|e| starts_whole(e)) {
+        out.push(Entry {
+            t: 0.0,
+            event: Event::State {
+                diff: serde_json::json!([{"op": "replace", "path": "", "value": null}]),
+            },
+        });
+    }
+    out.extend(entries.iter().filter_map(|e| {
+        Some(Entry {
+            t: (e.time_ms - t0).max(0.0),
+            event: event_of(e)?,
+        })
+    }));
+    Ok(Recording {
+        header,
+        entries: out,
+        truncated_tail: false,
+    })
+}
+
+/// Whether `entry` is a state message that replaces the whole state.
+fn starts_whole(entry: &TrafficEntry) -> bool {
+    !entry.data_truncated
+        && entry.kind == crate::traffic::TrafficKind::State
+        && entry
+            .data
+            .get(0)
+            .is_some_and(|op| op["op"] == "replace" && op["path"] == "")
+}
+
+/// The recording's event of a log entry; `None` for a request or an answer
+/// whose data was left out (that request then gets no rule).
+fn event_of(e: &TrafficEntry) -> Option<Event> {
+    let frame = crate::traffic::Frame {
+        time_ms: e.time_ms,
+        peer: e.peer.clone(),
+        direction: e.direction,
+        kind: e.kind,
+        name: e.name.clone(),
+        request_id: e.request_id,
+        success: e.success,
+        data: e.data.clone(),
+        size: e.size,
+    };
+    if e.data_truncated {
+        return None;
+    }
+    Event::from_frame(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::traffic::{Direction, Peer, TrafficKind};
+
+    fn entry(seq: u64, kind: TrafficKind, data: Value) -> TrafficEntry {
+        TrafficEntry {
+            seq,
+            time_ms: 1000.0 + seq as f64,
+            peer: Peer::Connection(1),
+            direction: Direction::Out,
+            kind,
+            name: (kind == TrafficKind::Request).then(|| "go".to_owned()),
+            request_id: matches!(kind, TrafficKind::Request | TrafficKind::Response).then_some(1),
+            success: (kind == TrafficKind::Response).then_some(true),
+            data,
+            data_truncated: false,
+            size: 10,
+            pair: None,
+            rtt_ms: None,
+            note: None,
+        }
+    }
+
+    fn header() -> Header {
+        Header::new("0.7", None, "proxy p1 connection 1")
+    }
+
+    #[test]
+    fn a_session_that_starts_without_a_state_starts_from_null() {
+        let entries = [
+            entry(1, TrafficKind::Request, json!({"x": 1})),
+            entry(2, TrafficKind::Response, json!("ok")),
+            entry(
+                3,
+                TrafficKind::State,
+                json!([{"op": "replace", "path": "", "value": {"a": 1}}]),
+            ),
+        ];
+        let rec = recording_of(header(), &entries.iter().collect::<Vec<_>>()).expect("made");
+        assert_eq!(rec.entries.len(), 4);
+        assert_eq!(
+            rec.entries[0].event,
+            Event::State {
+                diff: json!([{"op": "replace", "path": "", "value": null}])
+            }
+        );
+        assert_eq!(rec.entries[3].t, 2.0);
+        let ws = crate::mock::workspace_from(&rec, crate::mock::Answers::Latest).expect("mock");
+        assert_eq!(
+            ws.initial_state,
+            Value::Null,
+            "the state before the request"
+        );
+        assert_eq!(ws.rules.len(), 1, "{:?}", ws.rules);
+        assert!(
+            matches!(&ws.rules[0].action, crate::rules::Action::SetState { value, .. } if *value == json!({"a": 1})),
+            "the state change after the answer: {:?}",
+            ws.rules[0].action
+        );
+    }
+
+    #[test]
+    fn a_state_left_out_of_the_log_is_refused() {
+        let mut big = entry(2, TrafficKind::State, Value::Null);
+        big.data_truncated = true;
+        let entries = [
+            entry(
+                1,
+                TrafficKind::State,
+                json!([{"op": "replace", "path": "", "value": 1}]),
+            ),
+            big,
+        ];
+        let refused = recording_of(header(), &entries.iter().collect::<Vec<_>>());
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("larger than the traffic log keeps")),
+        );
+    }
+}
