@@ -12,7 +12,7 @@
 //!   checks of the state and the requests.
 //!
 //! The runtime built on it:
-//! - [`engine`], [`commands`], [`control`], [`remote`]: the live engine and
+//! - [`engine`], [`command`], [`control`], [`remote`]: the live engine and
 //!   its control endpoint (see `CONTROL.md`), whose model is laid out in
 //!   [`model`].
 //!
