@@ -10,7 +10,7 @@ import {
   move,
   moveTo,
   newForm,
-  parseRuleError,
+  ruleErrorOf,
   remove,
   ruleFromForm,
   rulesFromForms,
@@ -125,13 +125,24 @@ describe('draft operations', () => {
 });
 
 describe('engine errors', () => {
-  it('takes rule "ID": FIELD: MESSAGE apart', () => {
-    expect(parseRuleError('rule "my \\"x\\"": match.name.regex: regex parse error: unclosed group')).toEqual({
+  it('takes the rule, field and detail of a rule error', () => {
+    const error = {
+      code: 'rule',
+      message: 'rule "my \\"x\\"": match.name.regex: regex parse error: unclosed group',
+      id: 'my "x"',
+      field: 'match.name.regex',
+      detail: 'regex parse error: unclosed group',
+    };
+    expect(ruleErrorOf(error)).toEqual({
       id: 'my "x"',
       field: 'match.name.regex',
       message: 'regex parse error: unclosed group',
     });
-    expect(parseRuleError('rules: invalid type')).toBeNull();
+    // Another kind of error, or one without a rule id, is no rule's.
+    expect(ruleErrorOf({ code: 'invalid', message: 'invalid rules: [0].id: missing', field: 'rules[0].id' })).toBeNull();
+    expect(ruleErrorOf({ code: 'rule', message: 'rule: ?' })).toBeNull();
+    // A detail-less rule error shows its message.
+    expect(ruleErrorOf({ code: 'rule', message: 'whole', id: 'a' })).toEqual({ id: 'a', field: '', message: 'whole' });
     expect(formField('match.name.regex')).toBe('name');
     expect(formField('action.template.value.x')).toBe('value');
     expect(formField('action.setState.path')).toBe('path');

@@ -131,17 +131,22 @@ describe('rebaseDraft', () => {
 });
 
 describe('fieldOfError', () => {
-  it('finds the field an engine message names', () => {
-    expect(fieldOfError('invalid server settings: autoflush: invalid type: string "soon", expected f64')).toBe('autoflush');
-    expect(fieldOfError('server.wsPath: "ws" does not start with /: write it as "/ws"')).toBe('wsPath');
-    expect(fieldOfError('server.allowedOrigins[1]: an empty origin')).toBe('allowedOrigins');
-    expect(fieldOfError('server.staticDir: no folder web next to the workspace')).toBe('staticDir');
-    expect(fieldOfError('cannot listen on 127.0.0.1:80: permission denied')).toBeNull();
-    expect(fieldOfError('the host is unreachable')).toBeNull();
+  it('finds the setting an engine error is about', () => {
+    expect(fieldOfError({ field: 'server.autoflush' })).toBe('autoflush');
+    expect(fieldOfError({ field: 'server.wsPath' })).toBe('wsPath');
+    expect(fieldOfError({ field: 'server.allowedOrigins[1]' })).toBe('allowedOrigins');
+    expect(fieldOfError({ field: 'server.staticDir' })).toBe('staticDir');
+    expect(fieldOfError({ field: 'port' })).toBe('port');
+    // No field, or one that is no setting.
+    expect(fieldOfError({})).toBeNull();
+    expect(fieldOfError({ field: 'rules[0].id' })).toBeNull();
+    expect(fieldOfError({ field: 'server.nonsense' })).toBeNull();
   });
 
-  it('strips the field prefix for display', () => {
-    expect(errorText('server.wsPath: "ws" does not start with /', 'wsPath')).toBe('"ws" does not start with /');
-    expect(errorText('invalid server settings: port: invalid value', 'port')).toBe('invalid value');
+  it('shows the detail next to the field, else the message', () => {
+    expect(errorText({ message: 'server.wsPath: "ws" does not start with /', detail: '"ws" does not start with /' })).toBe(
+      '"ws" does not start with /',
+    );
+    expect(errorText({ message: 'cannot listen' })).toBe('cannot listen');
   });
 });

@@ -26,6 +26,7 @@ import {
   type TrafficFilter,
 } from '../src/lib/traffic';
 import { TrafficLog, type TrafficSource } from '../src/lib/trafficLog';
+import type { CommandAnswer, CommandData, CommandName } from '../src/lib/control';
 
 function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
   return {
@@ -234,10 +235,10 @@ describe('TrafficLog', () => {
     const status = writable({ kind: 'connecting' });
     const sent: string[] = [];
     const source: TrafficSource = {
-      async send<T>(name: string) {
+      async send<N extends CommandName>(name: N, ..._args: CommandData<N>) {
         sent.push(name);
-        if (name === 'traffic.query') return (answers.shift() ?? []) as T;
-        return null as T;
+        if (name === 'traffic.query') return (answers.shift() ?? []) as CommandAnswer<N>;
+        return null as CommandAnswer<N>;
       },
       on(event, h) {
         handlers.set(event, h);

@@ -115,7 +115,7 @@ impl Studio {
         let control_engine = engine.clone();
         let commands: CommandHandler = Arc::new(move |name, data| {
             let engine = control_engine.clone();
-            Box::pin(async move { crate::commands::run(&engine, &name, data).await })
+            Box::pin(async move { crate::command::run(&engine, &name, data).await })
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.control_port))
             .await

@@ -70,9 +70,82 @@ pub enum Error {
     /// A protocol-level failure (server start, a remote request).
     #[error(transparent)]
     Juggler(#[from] juggler::Error),
+    /// A value given to the engine that does not hold, at one field: its
+    /// message names the field; `field` and `detail` keep them apart so a
+    /// client can show the detail next to the field without parsing text.
+    #[error("{text}")]
+    Field {
+        /// The field at fault, as `server.wsPath`, `rules[0].id` or
+        /// `scenarios[1].steps[0].wait.ms`; empty when not known.
+        field: String,
+        /// What is wrong with it, without the field's name.
+        detail: String,
+        /// The whole message (names the field).
+        text: String,
+    },
     /// Anything else that a caller should see as a message.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl Error {
+    /// A field error whose message is `CONTEXT: FIELD: DETAIL` (the parts
+    /// left out when empty).
+    pub fn field(context: &str, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let (field, detail) = (field.into(), detail.into());
+        let mut text = String::new();
+        for part in [context, field.as_str()] {
+            if !part.is_empty() {
+                text.push_str(part);
+                text.push_str(": ");
+            }
+        }
+        text.push_str(&detail);
+        Error::Field {
+            field,
+            detail,
+            text,
+        }
+    }
+
+    /// A serde error of a value read for `context`, at the field it names:
+    /// the message reads as before (`CONTEXT: PATH: MESSAGE`) while the
+    /// field is given as `top` joined with the path (`rules[0].id`).
+    pub fn serde(
+        context: &str,
+        top: &str,
+        e: &serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let detail = e.inner().to_string();
+        // serde_path_to_error leaves the path out when it knows none.
+        let path = if e.to_string() == detail {
+            String::new()
+        } else {
+            e.path().to_string()
+        };
+        let text = if context.is_empty() {
+            e.to_string()
+        } else {
+            format!("{context}: {e}")
+        };
+        Error::Field {
+            field: join_field(top, &path),
+            detail,
+            text,
+        }
+    }
+}
+
+/// `top` and a serde path joined as in a workspace file: `rules` + `[0].id`
+/// is `rules[0].id`, `settings` + `port` is `settings.port`.
+pub fn join_field(top: &str, path: &str) -> String {
+    if path.is_empty() || path == "." {
+        top.to_owned()
+    } else if top.is_empty() || path.starts_with('[') {
+        format!("{top}{path}")
+    } else {
+        format!("{top}.{path}")
+    }
 }
 
 /// The engine's result type.

@@ -12,7 +12,7 @@
 //!   checks of the state and the requests.
 //!
 //! The runtime built on it:
-//! - [`engine`], [`commands`], [`control`], [`remote`]: the live engine and
+//! - [`engine`], [`command`], [`control`], [`remote`]: the live engine and
 //!   its control endpoint (see `CONTROL.md`), whose model is laid out in
 //!   [`model`].
 //!
@@ -21,7 +21,9 @@
 pub mod app;
 pub mod bindings;
 pub mod check;
-pub mod commands;
+pub mod command;
+/// The former name of [`command`].
+pub use command as commands;
 pub mod control;
 pub mod dashboard;
 pub mod demo;

@@ -25,14 +25,34 @@ use crate::rules::{Action, NameMatch, Rule, RuleMatch};
 use crate::workspace::{NotifyPreset, Workspace};
 
 /// How a rule answers a request that the back end answered more than once.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::ts::DIR)]
 pub enum Answers {
     /// The most recent answer.
     #[default]
     Latest,
     /// The distinct answers in turn, as recorded.
     Cycle,
+}
+
+/// What `replay.mock` made: the workspace file and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::ts::DIR)]
+pub struct MockMade {
+    /// The workspace file written.
+    pub path: String,
+    /// How many rules it has.
+    pub rules: usize,
+    /// How many notify presets it has.
+    pub notify_presets: usize,
+    /// `proxy.mock`: the session it was made from (`proxy ID connection N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub source: Option<String>,
 }
 
 /// A state change that followed a request's answer closer than this (ms)

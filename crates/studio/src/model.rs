@@ -109,40 +109,13 @@ pub struct ReloadInfo {
 #[ts(export_to = crate::ts::DIR)]
 pub struct FaultsInfo {
     /// Faults of every connection, open or to come; `null` when none.
-    #[ts(as = "Option<FaultSettingsTs>")]
     pub all: Option<juggler::server::FaultSettings>,
     /// Faults of single connections, by id (decimal).
-    #[ts(as = "BTreeMap<String, FaultSettingsTs>")]
     pub connections: BTreeMap<String, juggler::server::FaultSettings>,
     /// New connections are refused (HTTP 503) until then (milliseconds
     /// since the Unix epoch); `null` when not refusing.
     #[ts(type = "number | null")]
     pub refuse_until: Option<u64>,
-}
-
-/// The faults of a connection (`juggler::server::FaultSettings`), as the
-/// UI sees them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export_to = crate::ts::DIR, rename = "FaultSettings")]
-pub struct FaultSettingsTs {
-    /// Wait this long before sending each state message (ms).
-    #[ts(type = "number")]
-    pub delay_state_ms: u64,
-    /// Wait this long before sending each notification (ms).
-    #[ts(type = "number")]
-    pub delay_notify_ms: u64,
-    /// Wait this long before sending each response (ms).
-    #[ts(type = "number")]
-    pub delay_response_ms: u64,
-    /// Hold state changes back until this is turned off.
-    pub hold_state: bool,
-    /// 0.7: leave transport pings unanswered.
-    pub ignore_pings: bool,
-    /// Leave empty-name requests (keep-alive pings) unanswered.
-    pub ignore_empty_requests: bool,
-    /// 0.7: segments of at most this many characters.
-    pub segment_size: Option<usize>,
 }
 
 /// `/proxies/ID`: a proxy between browsers and a real juggler server.
@@ -467,18 +440,6 @@ pub struct EventsLagged {
     pub missed: u64,
 }
 
-/// The data of a control command's error answer (`success: false`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = crate::ts::DIR)]
-pub struct CommandError {
-    /// What kind of failure: `invalid`, `workspace`, `rule`, `io`,
-    /// `history`, `juggler`, `remoteError`, `unknownCommand`.
-    pub code: String,
-    /// What went wrong and what to do.
-    pub message: String,
-    /// `remoteError` only: the remote server's error value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
-    pub data: Option<Value>,
-}
+/// The data of a control command's error answer (defined with the
+/// commands).
+pub use crate::command::CommandError;

@@ -41,14 +41,17 @@ pub struct ProxySettings {
     pub port: u16,
     /// A folder served to browsers (the dashboard), if any.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub static_dir: Option<String>,
     /// Sites that may use the proxy besides its own pages, as the
     /// workspace's `server.allowedOrigins`. Default none.
     #[serde(default)]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub allowed_origins: Vec<String>,
     /// The generation browsers speak to the proxy, "0.6" or "0.7"; by
     /// default the upstream's, so a dashboard runs unchanged behind it.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub browser_generation: Option<String>,
 }
 

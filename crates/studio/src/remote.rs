@@ -25,19 +25,23 @@ pub struct RemoteTarget {
     /// Wire generation, "0.6" or "0.7", or "auto" (the default): told
     /// from what the server sends when connecting.
     #[serde(default = "default_generation")]
+    #[ts(type = "\"0.6\" | \"0.7\" | \"auto\"")]
     pub generation: String,
     /// Basic auth user, if any.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub user: Option<String>,
     /// Basic auth password, if any (never published nor saved).
     #[serde(default, skip_serializing)]
-    #[ts(skip)]
+    #[ts(optional)]
     pub password: Option<String>,
     /// For `wss://`: also trust the CA certificates in this PEM file.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub ca_file: Option<String>,
     /// Accept any certificate (development only).
     #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
     pub insecure: bool,
 }
 

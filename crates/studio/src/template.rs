@@ -35,11 +35,11 @@ pub struct RequestInfo {
     pub data: Value,
     /// The connection that sent it. Default 0.
     #[serde(default)]
-    #[ts(type = "number")]
+    #[ts(as = "Option<f64>", optional)]
     pub connection_id: u64,
     /// When it arrived: milliseconds since the Unix epoch. Default 0.
     #[serde(default)]
-    #[ts(type = "number")]
+    #[ts(as = "Option<f64>", optional)]
     pub now: u64,
 }
 

@@ -20,14 +20,14 @@ port: number,
 /**
  * A folder served to browsers (the dashboard), if any.
  */
-staticDir: string | null, 
+staticDir?: string | null, 
 /**
  * Sites that may use the proxy besides its own pages, as the
  * workspace's `server.allowedOrigins`. Default none.
  */
-allowedOrigins: Array<string>, 
+allowedOrigins?: Array<string>, 
 /**
  * The generation browsers speak to the proxy, "0.6" or "0.7"; by
  * default the upstream's, so a dashboard runs unchanged behind it.
  */
-browserGeneration: string | null, };
+browserGeneration?: string | null, };

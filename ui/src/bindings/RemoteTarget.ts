@@ -12,16 +12,20 @@ url: string,
  * Wire generation, "0.6" or "0.7", or "auto" (the default): told
  * from what the server sends when connecting.
  */
-generation: string, 
+generation: "0.6" | "0.7" | "auto", 
 /**
  * Basic auth user, if any.
  */
-user: string | null, 
+user?: string | null, 
+/**
+ * Basic auth password, if any (never published nor saved).
+ */
+password?: string, 
 /**
  * For `wss://`: also trust the CA certificates in this PEM file.
  */
-caFile: string | null, 
+caFile?: string | null, 
 /**
  * Accept any certificate (development only).
  */
-insecure: boolean, };
+insecure?: boolean, };

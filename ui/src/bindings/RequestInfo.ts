@@ -16,8 +16,8 @@ data: JsonValue,
 /**
  * The connection that sent it. Default 0.
  */
-connectionId: number, 
+connectionId?: number, 
 /**
  * When it arrived: milliseconds since the Unix epoch. Default 0.
  */
-now: number, };
+now?: number, };

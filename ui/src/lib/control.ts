@@ -10,6 +10,8 @@
 import { writable, type Readable } from 'svelte/store';
 import type { Model } from '../bindings/Model';
 import type { CommandError } from '../bindings/CommandError';
+import type { CommandMap } from '../bindings/CommandMap';
+import type { ErrorCode } from '../bindings/ErrorCode';
 import { applyPatch, type Json, type PatchOp } from './patch';
 import { isTauri, invoke } from './native';
 
@@ -25,19 +27,43 @@ export type LinkStatus =
   | { kind: 'open' }
   | { kind: 'closed'; reason: string; retryInMs: number | null };
 
-/** A failed command: the engine's error, or the link's. */
+/** Every command's name. */
+export type CommandName = keyof CommandMap;
+/** What command `N` takes as its data (`null`: nothing). */
+export type CommandArgs<N extends CommandName> = CommandMap[N]['args'];
+/** What command `N` answers. */
+export type CommandAnswer<N extends CommandName> = CommandMap[N]['answer'];
+/** The data parameter of command `N`: optional when it takes none. */
+export type CommandData<N extends CommandName> = CommandArgs<N> extends null
+  ? [data?: null]
+  : [data: CommandArgs<N>];
+
+/** A failed command: the engine's typed error, or the link's (`link`). */
 export class ControlError extends Error {
+  /** The field at fault, as the engine names it (`server.wsPath`, `match.name`). */
+  readonly field?: string;
+  /** What is wrong with `field`, without its name. */
+  readonly detail?: string;
+  /** `rule` errors: the rule's id. */
+  readonly id?: string;
+  /** `remoteError`: the remote server's error value. */
+  readonly data?: unknown;
+
   constructor(
-    public readonly code: string,
+    public readonly code: ErrorCode | 'link',
     message: string,
-    public readonly data?: unknown,
+    extra: Partial<Pick<CommandError, 'field' | 'detail' | 'id' | 'data'>> = {},
   ) {
     super(message);
+    this.field = extra.field;
+    this.detail = extra.detail;
+    this.id = extra.id;
+    this.data = extra.data;
   }
   static from(data: unknown): ControlError {
     if (data && typeof data === 'object' && 'code' in data && 'message' in data) {
       const e = data as CommandError;
-      return new ControlError(e.code, e.message, e.data);
+      return new ControlError(e.code, e.message, e);
     }
     return new ControlError('juggler', typeof data === 'string' ? data : JSON.stringify(data));
   }
@@ -99,7 +125,8 @@ export class ControlClient {
   }
 
   /** Runs a command; resolves with its answer, rejects with a `ControlError`. */
-  send<T = unknown>(name: string, data: unknown = null): Promise<T> {
+  send<N extends CommandName>(name: N, ...args: CommandData<N>): Promise<CommandAnswer<N>> {
+    const data = args[0] ?? null;
     const socket = this.socket;
     if (!socket || socket.readyState !== 1) {
       return Promise.reject(
@@ -107,7 +134,7 @@ export class ControlClient {
       );
     }
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<CommandAnswer<N>>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       socket.send(JSON.stringify({ type: 'request', id, name, data }));
     });

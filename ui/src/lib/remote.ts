@@ -6,6 +6,7 @@
 
 import type { RemoteBookmark } from '../bindings/RemoteBookmark';
 import type { RemoteStatus } from '../bindings/RemoteStatus';
+import type { RemoteTarget } from '../bindings/RemoteTarget';
 import type { RemoteTrust } from '../bindings/RemoteTrust';
 import type { ReceivedNotification } from '../bindings/ReceivedNotification';
 import type { JSONEditorSelection } from 'svelte-jsoneditor';
@@ -15,7 +16,7 @@ import { getAt, parsePointer, toPointer, type Json, type PatchOp } from './patch
 // ---------------------------------------------------------------- the form
 
 /** 'auto': told from what the server sends when connecting. */
-export type Generation = '0.6' | '0.7' | 'auto';
+export type Generation = RemoteTarget['generation'];
 export type TrustKind = 'system' | 'caFile' | 'insecure';
 
 /** What the connect form holds. */
@@ -28,15 +29,6 @@ export type ConnectForm = {
   caFile: string;
 };
 
-/** `remote.connect`'s target. */
-export type ConnectTarget = {
-  url: string;
-  generation: Generation;
-  user?: string;
-  password?: string;
-  caFile?: string;
-  insecure?: boolean;
-};
 
 export function emptyForm(url = ''): ConnectForm {
   return { url, generation: 'auto', user: '', password: '', trust: 'system', caFile: '' };
@@ -74,8 +66,8 @@ export function formErrors(form: ConnectForm): Partial<Record<'url' | 'caFile' |
 }
 
 /** The `remote.connect` target of a valid form (absent fields left out). */
-export function buildTarget(form: ConnectForm): ConnectTarget {
-  const target: ConnectTarget = { url: form.url.trim(), generation: form.generation };
+export function buildTarget(form: ConnectForm): RemoteTarget {
+  const target: RemoteTarget = { url: form.url.trim(), generation: form.generation };
   const user = form.user.trim();
   if (user) {
     target.user = user;

@@ -7,6 +7,7 @@ import type { Action } from '../bindings/Action';
 import type { NameMatch } from '../bindings/NameMatch';
 import type { NotifyTarget } from '../bindings/NotifyTarget';
 import type { JsonValue } from '../bindings/JsonValue';
+import type { CommandError } from '../bindings/CommandError';
 import { formatJson, jsonEqual, parseJson } from './json';
 
 export type NameKind = 'exact' | 'glob' | 'regex';
@@ -259,17 +260,15 @@ export function duplicateIds(forms: RuleForm[]): Set<string> {
   return dup;
 }
 
-/** The engine's `rule "ID": FIELD: MESSAGE`, taken apart. */
-export function parseRuleError(message: string): { id: string; field: string; message: string } | null {
-  const m = /^rule ("(?:[^"\\]|\\.)*"): ([^:]*): ([\s\S]*)$/.exec(message);
-  if (!m) return null;
-  let id: string;
-  try {
-    id = JSON.parse(m[1]);
-  } catch {
-    id = m[1].slice(1, -1);
-  }
-  return { id, field: m[2], message: m[3] };
+/**
+ * The rule, field and message of an engine `rule` error (its `id`,
+ * `field` and `detail`); `null` for any other error.
+ */
+export function ruleErrorOf(
+  error: Pick<CommandError, 'message' | 'id' | 'field' | 'detail'> & { code: string },
+): { id: string; field: string; message: string } | null {
+  if (error.code !== 'rule' || error.id === undefined) return null;
+  return { id: error.id, field: error.field ?? '', message: error.detail ?? error.message };
 }
 
 /** The form field an engine error's FIELD is about (`match.name.regex` → name). */

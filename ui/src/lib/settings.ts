@@ -7,6 +7,7 @@
 // finding the field an engine error message names.
 
 import type { ServerSettings } from '../bindings/ServerSettings';
+import type { CommandError } from '../bindings/CommandError';
 import type { FileKind } from './native';
 
 export type FieldKey = keyof ServerSettings;
@@ -285,23 +286,20 @@ export function rebaseDraft(
 }
 
 /**
- * The field an engine error message is about, as `invalid server settings:
- * autoflush: invalid type…` or `server.wsPath: "ws" does not start with /`
- * or `server.allowedOrigins[1]: …`; `null` when none is named.
+ * The settings field an engine error is about: its `field`, as
+ * `server.wsPath`, `server.autoflush` or `server.allowedOrigins[1]`;
+ * `null` when it names none (or one that is not a setting).
  */
-export function fieldOfError(message: string): FieldKey | null {
-  let best: { key: FieldKey; at: number } | null = null;
-  for (const key of FIELD_KEYS) {
-    const re = new RegExp(`(?:^|[\\s.:\`'"(])${key}(?:\\[\\d+\\])?\\s*:`);
-    const m = re.exec(message);
-    if (m && (best === null || m.index < best.at)) best = { key, at: m.index };
-  }
-  return best?.key ?? null;
+export function fieldOfError(error: Pick<CommandError, 'field'>): FieldKey | null {
+  const field = error.field;
+  if (!field) return null;
+  const path = field.startsWith('server.') ? field.slice('server.'.length) : field;
+  const end = [...path].findIndex((c) => c === '.' || c === '[');
+  const name = end < 0 ? path : path.slice(0, end);
+  return FIELD_KEYS.find((k) => k === name) ?? null;
 }
 
-/** The message without the field's prefix, for showing next to the field. */
-export function errorText(message: string, key: FieldKey): string {
-  const re = new RegExp(`^.*?(?:server\\.)?${key}(?:\\[\\d+\\])?\\s*:\\s*`);
-  const rest = message.replace(re, '');
-  return rest || message;
+/** What to show next to the field: the error without the field's name. */
+export function errorText(error: Pick<CommandError, 'message' | 'detail'>): string {
+  return error.detail || error.message;
 }

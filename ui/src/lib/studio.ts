@@ -2,7 +2,14 @@
 // selections shared between panes.
 
 import { writable, get } from 'svelte/store';
-import { ControlClient, ControlError } from './control';
+import {
+  ControlClient,
+  ControlError,
+  type CommandAnswer,
+  type CommandArgs,
+  type CommandData,
+  type CommandName,
+} from './control';
 import { toast } from './toasts';
 
 // The panes come from one list in Rust (studio::panes), shared with the
@@ -25,13 +32,19 @@ export function getClient(): ControlClient {
   return client;
 }
 
+/** A command's data (optional when it takes none), then the toast to show on success. */
+export type DataAndOk<N extends CommandName> = CommandArgs<N> extends null
+  ? [data?: null, okText?: string]
+  : [data: CommandArgs<N>, okText?: string];
+
 /**
  * Runs a command; on failure shows the engine's message as an error toast
  * (it says what to do) and rethrows, so callers can keep a form open.
  */
-export async function command<T = unknown>(name: string, data: unknown = null, okText?: string): Promise<T> {
+export async function command<N extends CommandName>(name: N, ...args: DataAndOk<N>): Promise<CommandAnswer<N>> {
+  const [data, okText] = args;
   try {
-    const answer = await getClient().send<T>(name, data);
+    const answer = await getClient().send(name, ...([data ?? null] as CommandData<N>));
     if (okText) toast(okText, 'success');
     return answer;
   } catch (e) {
@@ -42,9 +55,12 @@ export async function command<T = unknown>(name: string, data: unknown = null, o
 }
 
 /** Like `command` but swallows the (already shown) error. */
-export async function tryCommand<T = unknown>(name: string, data: unknown = null, okText?: string): Promise<T | undefined> {
+export async function tryCommand<N extends CommandName>(
+  name: N,
+  ...args: DataAndOk<N>
+): Promise<CommandAnswer<N> | undefined> {
   try {
-    return await command<T>(name, data, okText);
+    return await command(name, ...args);
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
 
 import { writable, type Readable } from 'svelte/store';
 import type { Model } from '../bindings/Model';
+import type { CommandAnswer, CommandData, CommandName } from './control';
 import { nextFrame, onceAFrame, type Scheduler } from './frames';
 import {
   MAX_ENTRIES,
@@ -22,7 +23,7 @@ import {
 
 /** What of the control client the log uses (tests pass a fake). */
 export interface TrafficSource {
-  send<T = unknown>(name: string, data?: unknown): Promise<T>;
+  send<N extends CommandName>(name: N, ...args: CommandData<N>): Promise<CommandAnswer<N>>;
   on(event: string, handler: (data: any) => void): () => void;
   readonly model?: Readable<Model | null>;
   readonly status?: Readable<{ kind: string }>;
@@ -164,7 +165,7 @@ export class TrafficLog {
     this.querying += 1;
     if (!this.buffering) this.buffering = [];
     try {
-      const answer = await source.send<TrafficEntry[]>('traffic.query', { limit: QUERY_LIMIT });
+      const answer = await source.send('traffic.query', { limit: QUERY_LIMIT });
       const meanwhile = this.buffering ?? [];
       this.flush();
       if (replace) this.reset([...answer, ...meanwhile]);

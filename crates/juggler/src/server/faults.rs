@@ -10,14 +10,21 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 /// What to do wrong. The default does nothing wrong.
+///
+/// With the `ts` feature it derives `ts_rs::TS`, so that the studio exports
+/// this one definition to TypeScript (into the folder it exports to).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "./"))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct FaultSettings {
     /// Wait this long before sending each state message (milliseconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub delay_state_ms: u64,
     /// Wait this long before sending each notification (milliseconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub delay_notify_ms: u64,
     /// Wait this long before sending each response (milliseconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub delay_response_ms: u64,
     /// Hold state changes back (as if the autoflush never ran); they go out
     /// together when this is turned off.

@@ -38,8 +38,8 @@ impl Engine {
 
     /// Replaces the notify presets (saved with the workspace).
     pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
-        let presets: Vec<workspace::NotifyPreset> = serde_json::from_value(presets)
-            .map_err(|e| Error::Invalid(format!("invalid notify presets: {e}")))?;
+        let presets: Vec<workspace::NotifyPreset> = serde_path_to_error::deserialize(presets)
+            .map_err(|e| Error::serde("invalid notify presets", "notifyPresets", &e))?;
         let mut core = self.core();
         core.workspace.notify_presets = presets.clone();
         drop(core);

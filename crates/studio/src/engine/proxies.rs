@@ -150,11 +150,11 @@ impl Engine {
             )
         };
         let ws = crate::mock::write(&recording, &out, answers, force)?;
-        Ok(json!({
-            "path": out.display().to_string(),
-            "rules": ws.rules.len(),
-            "notifyPresets": ws.notify_presets.len(),
-            "source": recording.header.source,
+        Ok(json!(crate::mock::MockMade {
+            path: out.display().to_string(),
+            rules: ws.rules.len(),
+            notify_presets: ws.notify_presets.len(),
+            source: Some(recording.header.source),
         }))
     }
 

@@ -88,15 +88,18 @@ impl Engine {
     /// Replaces the remote-server bookmarks (saved with the workspace).
     pub fn set_remote_bookmarks(&self, bookmarks: Value) -> Result<()> {
         let bookmarks: Vec<workspace::RemoteBookmark> = serde_path_to_error::deserialize(bookmarks)
-            .map_err(|e| Error::Invalid(format!("invalid bookmarks: {e}")))?;
-        if let Some(b) = bookmarks
+            .map_err(|e| Error::serde("invalid bookmarks", "remotes", &e))?;
+        if let Some((i, b)) = bookmarks
             .iter()
-            .find(|b| !(b.url.starts_with("ws://") || b.url.starts_with("wss://")))
+            .enumerate()
+            .find(|(_, b)| !(b.url.starts_with("ws://") || b.url.starts_with("wss://")))
         {
-            return Err(Error::Invalid(format!(
-                "invalid bookmarks: {:?}: the url must start with ws:// or wss://",
-                b.name
-            )));
+            let detail = "the url must start with ws:// or wss://";
+            return Err(Error::Field {
+                field: format!("remotes[{i}].url"),
+                detail: detail.into(),
+                text: format!("invalid bookmarks: {:?}: {detail}", b.name),
+            });
         }
         self.core().workspace.remotes = bookmarks.clone();
         self.inner

@@ -100,10 +100,12 @@ impl Engine {
             )
         };
         let ws = crate::mock::make(&recording, &out, answers, force)?;
-        Ok(serde_json::json!({
-            "path": out.display().to_string(),
-            "rules": ws.rules.len(),
-            "notifyPresets": ws.notify_presets.len(),
+        // As JSON: the engine's callers (and tests) read it as such.
+        Ok(serde_json::json!(crate::mock::MockMade {
+            path: out.display().to_string(),
+            rules: ws.rules.len(),
+            notify_presets: ws.notify_presets.len(),
+            source: None,
         }))
     }
 

@@ -97,20 +97,16 @@ impl Engine {
     /// `scenarios[1].steps[0].wait.ms`); nothing changes on an error.
     /// Refused while a scenario runs.
     pub fn set_scenarios(&self, scenarios: Value) -> Result<()> {
-        let scenarios: Vec<Scenario> =
-            serde_path_to_error::deserialize(scenarios).map_err(|e| {
-                Error::Invalid(format!(
-                    "invalid scenarios: {}",
-                    super::schema_checks::field_error("scenarios", &e)
-                ))
-            })?;
+        let scenarios: Vec<Scenario> = serde_path_to_error::deserialize(scenarios)
+            .map_err(|e| super::schema_checks::field_error("invalid scenarios", "scenarios", &e))?;
         let problems = crate::scenario::check_all(&scenarios);
-        if !problems.is_empty() {
+        if let Some((field, detail)) = problems.first() {
             let text: Vec<_> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-            return Err(Error::Invalid(format!(
-                "invalid scenarios: {}",
-                text.join("; ")
-            )));
+            return Err(Error::Field {
+                field: field.clone(),
+                detail: detail.clone(),
+                text: format!("invalid scenarios: {}", text.join("; ")),
+            });
         }
         let mut core = self.core();
         if let Some(r) = &core.scenario {

@@ -151,9 +151,8 @@ impl Engine {
     /// one does not compile. The checks start again: the violations found
     /// so far are forgotten, and the state is checked at once.
     pub fn set_schemas(&self, schemas: Value) -> Result<()> {
-        let schemas: Option<Schemas> = serde_path_to_error::deserialize(schemas).map_err(|e| {
-            Error::Invalid(format!("invalid schemas: {}", field_error("schemas", &e)))
-        })?;
+        let schemas: Option<Schemas> = serde_path_to_error::deserialize(schemas)
+            .map_err(|e| field_error("invalid schemas", "schemas", &e))?;
         let schemas = schemas.filter(|s| s.state.is_some() || !s.requests.is_empty());
         let checks = Checks::of(schemas.as_ref())?;
         self.core().workspace.schemas = schemas.clone();
@@ -174,18 +173,16 @@ impl Engine {
     }
 }
 
-/// A serde error as `FIELD: MESSAGE`, the field written from `top` as in
-/// a workspace file (`scenarios[1].steps[0].wait`, `schemas.state`).
-pub(super) fn field_error(top: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> String {
-    let path = e.path().to_string();
-    let field = if path == "." {
-        top.to_owned()
-    } else if path.starts_with('[') {
-        format!("{top}{path}")
-    } else {
-        format!("{top}.{path}")
-    };
-    format!("{field}: {}", e.inner())
+/// A serde error as `CONTEXT: FIELD: MESSAGE`, the field written from
+/// `top` as in a workspace file (`scenarios[1].steps[0].wait`,
+/// `schemas.state`).
+pub(super) fn field_error(
+    context: &str,
+    top: &str,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+) -> Error {
+    let field = crate::error::join_field(top, &e.path().to_string());
+    Error::field(context, field, e.inner().to_string())
 }
 
 async fn watch(engine: Weak<Inner>, doc: Storage, cancel: CancellationToken) {

@@ -92,14 +92,14 @@ impl Engine {
     /// a running server restarts with them.
     pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
         let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
-            .map_err(|e| Error::Invalid(format!("invalid server settings: {e}")))?;
+            .map_err(|e| Error::serde("invalid server settings", "server", &e))?;
         let running = {
             let mut core = self.core();
             let mut ws = core.workspace.clone();
             ws.server = settings;
             let problems = ws.validate(&Self::base_dir(&core));
             if let Some(p) = problems.first() {
-                return Err(Error::Invalid(format!("{}: {}", p.field, p.message)));
+                return Err(Error::field("", p.field.clone(), p.message.clone()));
             }
             core.workspace = ws;
             core.server.is_some()

@@ -6,7 +6,7 @@ impl Engine {
     /// Replaces all rules.
     pub fn set_rules(&self, rules: Value) -> Result<()> {
         let rules: Vec<rules::Rule> = serde_path_to_error::deserialize(rules)
-            .map_err(|e| Error::Invalid(format!("invalid rules: {e}")))?;
+            .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
         let mut core = self.core();
         core.rules.set_rules(rules)?;
         let all = json!(core.rules.rules());
@@ -16,12 +16,12 @@ impl Engine {
     }
 
     /// Runs a rule against a sample request without side effects.
-    pub fn test_rule(&self, rule: Value, sample: Value) -> Result<Value> {
+    pub fn test_rule(&self, rule: Value, sample: Value) -> Result<rules::RuleTest> {
         let rule: rules::Rule = serde_json::from_value(rule)
             .map_err(|e| Error::Invalid(format!("invalid rule: {e}")))?;
         let sample: RequestInfo = serde_json::from_value(sample)
             .map_err(|e| Error::Invalid(format!("invalid sample request: {e}")))?;
-        Ok(json!(rules::test_rule(&rule, &sample)?))
+        rules::test_rule(&rule, &sample)
     }
 
     /// Saves the workspace (to `path`, or where it came from).

@@ -1,6 +1,7 @@
 // The proxy form of the Proxy pane: the upstream (as the Client pane's
 // connect form), and where the proxy listens.
-import { buildTarget, emptyForm, formErrors, type ConnectForm, type ConnectTarget } from '../../lib/remote';
+import type { ProxySettings } from '../../bindings/ProxySettings';
+import { buildTarget, emptyForm, formErrors, type ConnectForm } from '../../lib/remote';
 
 export type ProxyForm = ConnectForm & { host: string; port: string; staticDir: string };
 
@@ -18,10 +19,8 @@ export function proxyFormErrors(form: ProxyForm): Partial<Record<ProxyField, str
   return errors;
 }
 
-export type ProxyStart = { upstream: ConnectTarget; host: string; port: number; staticDir?: string };
-
-export function proxyStartData(form: ProxyForm): ProxyStart {
-  const data: ProxyStart = { upstream: buildTarget(form), host: form.host.trim(), port: Number(form.port.trim() || '0') };
+export function proxyStartData(form: ProxyForm): ProxySettings {
+  const data: ProxySettings = { upstream: buildTarget(form), host: form.host.trim(), port: Number(form.port.trim() || '0') };
   if (form.staticDir.trim()) data.staticDir = form.staticDir.trim();
   return data;
 }

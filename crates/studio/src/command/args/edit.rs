@@ -1,0 +1,280 @@
+//! Arguments of the commands that edit the studio's own things: the
+//! server's settings, the state, notifications, rules, the traffic log and
+//! remote sessions.
+
+use serde_json::Value;
+use ts_rs::TS;
+
+use super::{Args, plain_args, wrapped_args};
+use crate::command::error::CommandError;
+use crate::command::fields::{Fields, unwrap_key};
+use crate::remote::RemoteTarget;
+use crate::traffic::TrafficFilter;
+
+wrapped_args! {
+    /// `server.settings`: replaces the server's settings.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct SetServerSettings { settings: "settings" as "import('./ServerSettings').ServerSettings" }
+}
+wrapped_args! {
+    /// `notify.presets`: replaces the notify presets.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct SetNotifyPresets { presets: "presets" as "Array<import('./NotifyPreset').NotifyPreset>" }
+}
+wrapped_args! {
+    /// `remote.bookmarks`: replaces the remote-server bookmarks.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct SetRemoteBookmarks { bookmarks: "bookmarks" as "Array<import('./RemoteBookmark').RemoteBookmark>" }
+}
+wrapped_args! {
+    /// `rules.set`: replaces all request rules.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct SetRules { rules: "rules" as "Array<import('./Rule').Rule>" }
+}
+
+/// Reads a state path (`path`): a list of keys and indexes; missing is the
+/// root.
+fn path_of(fields: &mut Fields) -> Result<juggler::Path, CommandError> {
+    let path = fields
+        .take_opt("path")
+        .unwrap_or_else(|| Value::Array(vec![]));
+    juggler::Path::from_json(&path).map_err(|e| CommandError::invalid_field("path", e))
+}
+
+/// `state.set`: sets the value at a path.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StateSet {
+    /// Where (keys and indexes); missing is the root.
+    #[ts(type = "string | number | Array<string | number>")]
+    pub path: juggler::Path,
+    /// The new value.
+    #[ts(as = "crate::ts::JsonValue")]
+    pub value: Value,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StateSet {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(StateSet {
+            path: path_of(&mut f)?,
+            value: f.take("value"),
+            connection: f.connection(),
+        })
+    }
+}
+
+/// `state.remove`: removes the value at a path.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StateRemove {
+    /// Where (keys and indexes).
+    #[ts(type = "string | number | Array<string | number>")]
+    pub path: juggler::Path,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StateRemove {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(StateRemove {
+            path: path_of(&mut f)?,
+            connection: f.connection(),
+        })
+    }
+}
+
+/// `state.patch`: applies a JSON Patch.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StatePatch {
+    /// The JSON Patch operations.
+    #[ts(type = "Array<import('./JsonValue').JsonValue>")]
+    pub diff: Value,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StatePatch {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        let diff = f
+            .take_opt("diff")
+            .ok_or_else(|| CommandError::invalid_field("diff", "a JSON Patch array is required"))?;
+        Ok(StatePatch {
+            diff,
+            connection: f.connection(),
+        })
+    }
+}
+
+/// `state.replace`: replaces the whole state.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StateReplace {
+    /// The new state.
+    #[ts(as = "crate::ts::JsonValue")]
+    pub value: Value,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StateReplace {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(StateReplace {
+            value: f.take("value"),
+            connection: f.connection(),
+        })
+    }
+}
+
+/// `notify.send`: sends a notification to connections.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct NotifySend {
+    /// The notification's name.
+    pub name: String,
+    /// The connections; missing or empty: all of them.
+    #[ts(as = "Option<Vec<f64>>", optional)]
+    pub connections: Option<Vec<u64>>,
+    /// Its data.
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
+    pub data: Value,
+}
+
+impl Args for NotifySend {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(NotifySend {
+            name: f.get("name")?,
+            connections: f.get("connections")?,
+            data: f.take("data"),
+        })
+    }
+}
+
+/// `rules.test`: runs a rule against a sample request, without effects.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RulesTest {
+    /// The rule.
+    #[ts(type = "import('./Rule').Rule")]
+    pub rule: Value,
+    /// The request.
+    #[ts(type = "import('./RequestInfo').RequestInfo")]
+    pub sample: Value,
+}
+
+impl Args for RulesTest {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(RulesTest {
+            rule: f.take("rule"),
+            sample: f.take("sample"),
+        })
+    }
+}
+
+/// `rules.fromRequest`: a rule that answers a request as it was answered.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RulesFromRequest {
+    /// The request's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
+    pub data: Value,
+}
+
+impl Args for RulesFromRequest {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(RulesFromRequest {
+            name: f.get("name")?,
+            data: f.take("data"),
+        })
+    }
+}
+
+plain_args! {
+    /// `traffic.query` and `traffic.export`: which entries.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct TrafficQuery {
+        /// Which entries; missing: all.
+        #[ts(
+            type = "Partial<import('./TrafficFilter').TrafficFilter> | null",
+            optional
+        )]
+        pub filter: Option<TrafficFilter>,
+        /// `traffic.query`: the newest this many (default 500).
+        #[ts(optional)]
+        pub limit: Option<usize>,
+    }
+}
+
+plain_args! {
+    /// `traffic.pause`: pauses or resumes the traffic log.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct TrafficPause {
+        /// `true` to pause.
+        pub paused: bool,
+    }
+}
+
+/// `remote.connect`: connects a remote session.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RemoteConnect {
+    /// The server. Sent as `{"target": …}` or bare.
+    pub target: RemoteTarget,
+}
+
+impl Args for RemoteConnect {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let target = serde_json::from_value(unwrap_key(data, "target"))
+            .map_err(|e| CommandError::invalid_field("target", e))?;
+        Ok(RemoteConnect { target })
+    }
+}
+
+plain_args! {
+    /// A command about one thing by its id (`remote.disconnect`,
+    /// `proxy.stop`, `record.stop`).
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct ById {
+        /// The id.
+        pub id: String,
+    }
+}
+
+/// `remote.send`: sends a request on a remote session.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RemoteSend {
+    /// The session.
+    pub id: String,
+    /// The request's name.
+    pub name: String,
+    /// Its data.
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
+    pub data: Value,
+}
+
+impl Args for RemoteSend {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(RemoteSend {
+            id: f.get("id")?,
+            name: f.get("name")?,
+            data: f.take("data"),
+        })
+    }
+}

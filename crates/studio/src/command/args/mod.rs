@@ -1,0 +1,79 @@
+//! The argument types of the commands (the `data` of their requests), and
+//! how each is read from the request's data ([`Args`]).
+
+mod edit;
+mod replay;
+mod tools;
+
+pub use edit::*;
+pub use replay::*;
+pub use tools::*;
+
+use serde_json::Value;
+
+use super::error::CommandError;
+
+/// A command's arguments, read from its request's data.
+pub trait Args: Sized {
+    /// Reads them; an error is `invalid` and names the argument at fault.
+    fn from_data(data: Value) -> Result<Self, CommandError>;
+}
+
+/// Commands without arguments take any data (`null`, missing, `{}`).
+impl Args for () {
+    fn from_data(_: Value) -> Result<Self, CommandError> {
+        Ok(())
+    }
+}
+
+/// Declares the arguments of a command that sets one value, given wrapped
+/// (`{"KEY": value}`) or bare (the value itself); the engine checks it
+/// (its errors name the field).
+macro_rules! wrapped_args {
+    ($(#[$meta:meta])* pub struct $name:ident { $field:ident: $key:literal as $ts:literal }) => {
+        #[derive(Debug, Clone, ts_rs::TS)]
+        $(#[$meta])*
+        #[doc = concat!("Sent as `{\"", $key, "\": …}` or bare.")]
+        pub struct $name {
+            /// The new value.
+            #[ts(type = $ts)]
+            pub $field: serde_json::Value,
+        }
+
+        impl Args for $name {
+            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+                Ok($name {
+                    $field: crate::command::fields::unwrap_key(data, $key),
+                })
+            }
+        }
+    };
+}
+use wrapped_args;
+
+/// Declares the arguments of a command whose every field is a small value
+/// read by its name (`Fields::get`: an error names the field).
+macro_rules! plain_args {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        #[derive(Debug, Clone, ts_rs::TS)]
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl Args for $name {
+            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+                let mut fields = crate::command::fields::Fields::of(data);
+                Ok($name {
+                    $( $field: fields.get(stringify!($field))?, )*
+                })
+            }
+        }
+    };
+}
+use plain_args;
