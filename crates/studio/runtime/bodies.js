@@ -3,7 +3,11 @@
 // every change; a body is drawn again only when what it shows changed —
 // the values at its paths, its answer, its input, the connection — and
 // only while it is in view (a body scrolled out of view is drawn when it
-// comes back).
+// comes back). What is in view the browser tells: the frames are
+// `content-visibility: auto` (style.css), and a frame whose drawing the
+// browser starts or stops skipping gets a `contentvisibilityautostatechange`
+// event (no observer to compute intersections every frame; a browser
+// without the event draws every body).
 //
 // Bodies to draw wait in a queue, the one waiting longest first, and are
 // drawn at the start of animation frames, as many per frame as keep the
@@ -30,6 +34,11 @@ const FRAME_BUDGET_MS = 5;
 const SLOW_FRAME_MS = 25;
 const FAST_FRAME_MS = 20;
 
+/** A trend is drawn again at most this often (its samples and the moving
+ * time axis), however often its values change: ten times a second moves a
+ * chart smoothly enough, and a chart is the costliest body to draw. */
+export const TREND_REDRAW_MS = 100;
+
 export class Bodies {
     constructor() {
         /** id → {id, elm, vnode, inputs, visible} */
@@ -44,14 +53,13 @@ export class Bodies {
          * measures the page (bench/runtime). */
         this.stats = {draws: 0, waits: []};
         this.page = null;
-        this.observer = new IntersectionObserver(entries => {
-            for (const e of entries) {
-                const body = this.mounted.get(e.target.dataset.body);
-                if (!body) continue;
-                body.visible = e.isIntersecting;
-                if (body.visible && body.inputs === null) this.enqueue(body);
-            }
-        }, {rootMargin: '200px'});
+        // Not bubbling: heard while it goes down to the frame.
+        document.addEventListener('contentvisibilityautostatechange', e => {
+            const body = this.mounted.get(e.target.dataset?.widget);
+            if (!body || body.frame !== e.target) return;
+            body.visible = !e.skipped;
+            if (body.visible && body.inputs === null) this.enqueue(body);
+        }, true);
     }
 
     /** Snabbdom hooks for a frame's `.widget-body`: the body lives in it
@@ -60,16 +68,15 @@ export class Bodies {
         return {
             insert: vnode => {
                 const elm = vnode.elm;
-                elm.dataset.body = id;
                 const target = document.createElement('div');
                 elm.appendChild(target);
-                const body = {id, elm, vnode: target, inputs: null, visible: true};
+                // The frame (section.widget) is the element whose drawing
+                // the browser skips out of view.
+                const body = {id, elm, frame: elm.parentElement, vnode: target, inputs: null, visible: true};
                 this.mounted.set(id, body);
-                this.observer.observe(elm);
                 this.enqueue(body);
             },
             destroy: vnode => {
-                this.observer.unobserve(vnode.elm);
                 const body = this.mounted.get(id);
                 if (body?.elm === vnode.elm) {
                     this.mounted.delete(id);
@@ -151,14 +158,16 @@ function inputsOf(w, page) {
         input: page.inputs[w.id],
         canSend: page.canSend,
         notifications: w.type === 'notifications' ? page.notifications : null,
-        // A trend moves with time and samples: due on every update.
-        clock: w.type === 'trend' ? page.now : null,
+        // A trend moves with time and samples, whatever its values: due
+        // every TREND_REDRAW_MS.
+        clock: w.type === 'trend' ? Math.floor(page.now / TREND_REDRAW_MS) : null,
     };
 }
 
 function changed(a, b) {
     return a.w !== b.w || a.answer !== b.answer || a.input !== b.input || a.canSend !== b.canSend
-        || a.notifications !== b.notifications || a.clock !== b.clock || !u.equals(a.values, b.values);
+        || a.notifications !== b.notifications || a.clock !== b.clock
+        || (a.w.type !== 'trend' && !u.equals(a.values, b.values));
 }
 
 function widgetContext(w, page) {
