@@ -101,6 +101,25 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             await dashboardState(dash, 's.counter === 3', 'the played counter 3');
             await page.getByTestId('replay-position').getByText('step 5 / 5').waitFor({ timeout: WAIT_MS });
 
+            // The path chosen has a handle that drags it, over the Builder's
+            // tab, onto the canvas: the recording's number proposes a gauge.
+            const handle = page.locator('[data-testid="path-drag"][data-path="/counter"]');
+            await handle.hover({ timeout: WAIT_MS });
+            await page.mouse.down();
+            const tab = await page.getByTestId('nav-builder').boundingBox();
+            await page.mouse.move(tab.x + tab.width / 2, tab.y + tab.height / 2, { steps: 5 });
+            const canvas = page.getByTestId('builder-canvas');
+            await canvas.waitFor({ state: 'visible', timeout: WAIT_MS });
+            const c = await canvas.boundingBox();
+            await page.mouse.move(c.x + 40, c.y + 120, { steps: 5 });
+            await page.mouse.up();
+            const added = page.locator('[data-testid="builder-box"][data-type="gauge"]');
+            await added.waitFor({ timeout: WAIT_MS });
+            const widget = JSON.parse(await page.getByTestId('builder-json').inputValue());
+            assert.equal(widget.path, '/counter');
+            assert.equal(widget.max, 100);
+            await openPane(page, 'replay');
+
             // Stop unloads; the recording can be loaded again.
             await page.getByTestId('replay-stop').click();
             await control.waitFor(m => m.replay === null, 'the replay to unload');
