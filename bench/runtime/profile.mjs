@@ -11,6 +11,8 @@
 //   node bench/runtime/profile.mjs [--in-view] [--some] [--generation 0.6]
 //        [--seconds 10] [--warmup 16] [--studio FILE] [--out DIR]
 //        [--css TEXT]   (CSS added to the runtime's style.css: try a change)
+//        [--runtime DIR] (another runtime than crates/studio/runtime: an
+//                         older version, to compare with)
 //
 // Recording slows the page down and makes headless Chromium draw frames
 // as fast as it can: compare kinds of work between versions, not frames
@@ -44,6 +46,7 @@ function parseArgs(argv) {
         studio: path.resolve(value('--studio', path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'release', 'juggler-studio'))),
         out: path.resolve(value('--out', path.join(root, 'target', 'bench', 'profile'))),
         css: value('--css', null),
+        runtime: path.resolve(value('--runtime', path.join(root, 'crates/studio/runtime'))),
     };
 }
 
@@ -82,7 +85,7 @@ async function main() {
     const o = parseArgs(process.argv.slice(2));
     const cleanups = [];
     try {
-        const dir = makeFolder(o.studio, o.generation, WIDGETS, cleanups, { runtimeFrom: path.join(root, 'crates/studio/runtime') });
+        const dir = makeFolder(o.studio, o.generation, WIDGETS, cleanups, { runtimeFrom: o.runtime });
         if (o.css) fs.appendFileSync(path.join(dir, 'runtime', 'style.css'), `\n${o.css}\n`);
         const studio = await startStudio(o.studio, ['serve', path.join(dir, 'workspace.json'), '--port', '0', '--control-port', '0'],
             cleanups, ['dashboard', 'control']);

@@ -54,12 +54,14 @@ const USAGE = `usage: node bench/runtime/run.mjs [options]
   --studio FILE   use this juggler-studio (implies --no-build)
   --out FILE      write the report into FILE
   --note TEXT     a note on the machine for the report (what else ran on it)
+  --runtime DIR   draw with the runtime in DIR (crates/studio/runtime, say)
+                  instead of the one the binary writes
 
 A run with the defaults writes its section of BENCHMARKS.md at the
 repository root; any other writes target/bench/runtime.md (unless --out says so).`;
 
 function parseArgs(argv) {
-    const o = { runs: 3, seconds: 20, widgets: 200, rate: 100, only: Object.keys(SCENARIOS), build: true, out: null, studio: null, note: null };
+    const o = { runs: 3, seconds: 20, widgets: 200, rate: 100, only: Object.keys(SCENARIOS), build: true, out: null, studio: null, note: null, runtime: null };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const next = () => {
@@ -85,13 +87,14 @@ function parseArgs(argv) {
         }
         else if (a === '--out') o.out = path.resolve(next());
         else if (a === '--note') o.note = next();
+        else if (a === '--runtime') o.runtime = path.resolve(next());
         else if (a === '--help' || a === '-h') {
             console.log(USAGE);
             process.exit(0);
         } else throw new Error(`unknown option ${a}\n${USAGE}`);
     }
     o.full = o.runs >= 3 && o.seconds === 20 && o.widgets === 200 && o.rate === 100
-        && o.only.length === Object.keys(SCENARIOS).length && o.studio == null;
+        && o.only.length === Object.keys(SCENARIOS).length && o.studio == null && o.runtime == null;
     return o;
 }
 
@@ -169,7 +172,7 @@ async function main() {
         const folders = {};
         for (const name of o.only) {
             const scenario = SCENARIOS[name];
-            folders[scenario.generation] ??= makeFolder(studioBin, scenario.generation, o.widgets, cleanups);
+            folders[scenario.generation] ??= makeFolder(studioBin, scenario.generation, o.widgets, cleanups, { runtimeFrom: o.runtime });
             results[name] = [];
             for (let run = 1; run <= o.runs; run++) {
                 process.stdout.write(`${name} run ${run}/${o.runs}: `);

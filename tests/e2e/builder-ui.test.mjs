@@ -216,9 +216,10 @@ async function build(page, studio) {
     return { gauge, lamp, table, value, trend, setpoint, button };
 }
 
-/** How many points the trend's first line has (its canvas says). */
+/** How many points the trend's first line has. */
 function trendPoints(page, id) {
-    return page.evaluate(s => Number(document.querySelector(s)?.dataset.points ?? 0), w(id, 'canvas'));
+    return page.evaluate(s => (document.querySelector(s)?.getAttribute('points') ?? '').split(' ').filter(Boolean).length,
+        w(id, 'polyline'));
 }
 
 /** Opens the built dashboard at `url` against `backend` and checks it. */

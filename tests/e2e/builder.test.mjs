@@ -25,9 +25,10 @@ const { cleanups } = suite;
 /** The widget `id`'s element, `sel` inside it. */
 const w = (id, sel = '') => `[data-widget="${id}"] ${sel}`.trim();
 
-/** How many points the trend's first line has (its canvas says). */
+/** How many points the trend's first line has. */
 function trendPoints(page) {
-    return page.evaluate(s => Number(document.querySelector(s)?.dataset.points ?? 0), w('level-trend', 'canvas'));
+    return page.evaluate(s => (document.querySelector(s)?.getAttribute('points') ?? '').split(' ').filter(Boolean).length,
+        w('level-trend', 'polyline'));
 }
 
 /** Opens the dashboard at `url` and checks every widget against the

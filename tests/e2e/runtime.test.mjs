@@ -88,19 +88,20 @@ test('trends: a bucket keeps first, min, max and last; memory is bounded', () =>
     assert.equal(BUCKETS, 300);
 });
 
-test('trends: the points are made once per change', () => {
-    const b = new SeriesBuffer(60000, 60);
+test('trends: the polyline is in the series own units, made once per change', () => {
+    const b = new SeriesBuffer(60000, 60, 500);
     b.add(1000, 5);
     b.add(1100, 9);
     b.add(2500, 1.5);
-    const points = b.points();
-    assert.deepEqual(points, [[1000, 5], [1100, 9], [2500, 1.5]]);
-    assert.equal(b.points(), points, 'the same array until something changes');
+    const text = b.polyline();
+    assert.equal(text, '500,5 600,9 2000,1.5');
+    assert.equal(b.polyline(), text, 'the same string until something changes');
     b.add(2600, 2);
-    assert.deepEqual(b.points(), [[1000, 5], [1100, 9], [2500, 1.5], [2600, 2]]);
-    // Samples that left the window are forgotten.
-    b.add(9 * 60000, 7);
-    assert.deepEqual(b.points(), [[9 * 60000, 7]]);
+    assert.equal(b.polyline(), '500,5 600,9 2000,1.5 2100,2');
+    // Far from the origin the origin moves up (SVG keeps 32-bit floats).
+    b.add(500 + 9 * 60000, 7);
+    assert.equal(b.origin, 500 + 8 * 60000);
+    assert.equal(b.polyline(), '60000,7');
 });
 
 test('trends: every series is sampled; buffers follow the dashboard', () => {

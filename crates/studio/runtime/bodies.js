@@ -3,11 +3,10 @@
 // every change; a body is drawn again only when what it shows changed —
 // the values at its paths, its answer, its input, the connection — and
 // only while it is in view (a body scrolled out of view is drawn when it
-// comes back). What is in view the browser tells: the frames are
-// `content-visibility: auto` (style.css), and a frame whose drawing the
-// browser starts or stops skipping gets a `contentvisibilityautostatechange`
-// event (no observer to compute intersections every frame; a browser
-// without the event draws every body).
+// comes back). An IntersectionObserver says what is in view: the frames'
+// own `content-visibility: auto` (style.css) keeps twice a screen of them
+// rendered around the view, and drawing those bodies would double the
+// work.
 //
 // Bodies to draw wait in a queue, the one waiting longest first, and are
 // drawn at the start of animation frames, as many per frame as keep the
@@ -53,13 +52,14 @@ export class Bodies {
          * measures the page (bench/runtime). */
         this.stats = {draws: 0, waits: []};
         this.page = null;
-        // Not bubbling: heard while it goes down to the frame.
-        document.addEventListener('contentvisibilityautostatechange', e => {
-            const body = this.mounted.get(e.target.dataset?.widget);
-            if (!body || body.frame !== e.target) return;
-            body.visible = !e.skipped;
-            if (body.visible && body.inputs === null) this.enqueue(body);
-        }, true);
+        this.observer = new IntersectionObserver(entries => {
+            for (const e of entries) {
+                const body = this.mounted.get(e.target.dataset.body);
+                if (!body) continue;
+                body.visible = e.isIntersecting;
+                if (body.visible && body.inputs === null) this.enqueue(body);
+            }
+        }, {rootMargin: '200px'});
     }
 
     /** Snabbdom hooks for a frame's `.widget-body`: the body lives in it
@@ -68,15 +68,16 @@ export class Bodies {
         return {
             insert: vnode => {
                 const elm = vnode.elm;
+                elm.dataset.body = id;
                 const target = document.createElement('div');
                 elm.appendChild(target);
-                // The frame (section.widget) is the element whose drawing
-                // the browser skips out of view.
-                const body = {id, elm, frame: elm.parentElement, vnode: target, inputs: null, visible: true};
+                const body = {id, elm, vnode: target, inputs: null, visible: true};
                 this.mounted.set(id, body);
+                this.observer.observe(elm);
                 this.enqueue(body);
             },
             destroy: vnode => {
+                this.observer.unobserve(vnode.elm);
                 const body = this.mounted.get(id);
                 if (body?.elm === vnode.elm) {
                     this.mounted.delete(id);

@@ -10,22 +10,35 @@ import {lookup} from './paths.js';
 /** Buckets across a trend's window: about one per pixel of a wide chart. */
 export const BUCKETS = 300;
 
+/** How many windows after its origin a series moves the origin up. */
+const REBASE_WINDOWS = 8;
+
 /** One series: buckets of samples over a sliding window of `windowMs`.
- * `points()` gives what to draw, made again only after a sample is added
- * or forgotten (a chart is drawn ten times a second; a series may get a
- * thousand samples a second). */
+ *
+ * For drawing, `polyline()` gives the samples as the text of an SVG
+ * polyline in the series' own units — milliseconds since `origin`, and
+ * the value — which the chart maps onto its box with a transform. So the
+ * text of a bucket never changes once the bucket is closed, whatever the
+ * time or the scale, and is made once. */
 export class SeriesBuffer {
-    constructor(windowMs, buckets = BUCKETS) {
+    constructor(windowMs, buckets = BUCKETS, origin = Date.now()) {
         this.windowMs = windowMs;
         this.bucketMs = windowMs / buckets;
+        this.origin = origin;
         this.buckets = [];
         this.latest = undefined;
-        this.cached = null;
+        this.text = null;
     }
 
     /** Adds the sample `value` (a finite number) taken at `t` (ms). */
     add(t, value) {
-        this.cached = null;
+        this.text = null;
+        // SVG keeps coordinates in 32-bit floats: times stay within a few
+        // windows of the origin.
+        if (t - this.origin > REBASE_WINDOWS * this.windowMs) {
+            this.origin = t - this.windowMs;
+            for (const b of this.buckets) b.text = null;
+        }
         const index = Math.floor(t / this.bucketMs);
         const last = this.buckets[this.buckets.length - 1];
         // One array per sample: a bucket's four may be the same sample.
@@ -35,9 +48,9 @@ export class SeriesBuffer {
             last.last = sample;
             if (value < last.min[1]) last.min = sample;
             if (value > last.max[1]) last.max = sample;
-            last.points = null;
+            last.text = null;
         } else {
-            this.buckets.push({index, first: sample, min: sample, max: sample, last: sample, points: null});
+            this.buckets.push({index, first: sample, min: sample, max: sample, last: sample, text: null});
         }
         this.forget(t);
     }
@@ -49,20 +62,26 @@ export class SeriesBuffer {
         while (drop < this.buckets.length && this.buckets[drop].index < oldest) drop++;
         if (drop > 0) {
             this.buckets.splice(0, drop);
-            this.cached = null;
+            this.text = null;
         }
     }
 
-    /** The samples to draw, [t, value] in time order: up to four per
-     * bucket. The same array until a sample is added or forgotten. */
+    /** The samples to draw, in time order: up to four per bucket. */
     points() {
-        if (this.cached === null) {
-            this.cached = this.buckets.flatMap(b => {
-                b.points ??= bucketPoints(b);
-                return b.points;
-            });
+        return this.buckets.flatMap(bucketPoints);
+    }
+
+    /** `points()` as the text of an SVG polyline's `points`, in the
+     * series' units (`t - origin`, value); the same string until a sample
+     * is added or forgotten. */
+    polyline() {
+        if (this.text === null) {
+            this.text = this.buckets.map(b => {
+                b.text ??= bucketPoints(b).map(([t, v]) => `${t - this.origin},${v}`).join(' ');
+                return b.text;
+            }).join(' ');
         }
-        return this.cached;
+        return this.text;
     }
 }
 

@@ -1,17 +1,20 @@
 // A trend chart: each series' samples over the last `windowMinutes`, from
-// the buffers of ../trends.js, drawn on a canvas (../chart.js), with the
-// scale's ends and a legend of the latest values beside it.
+// the buffers of ../trends.js, drawn as SVG polylines scaled to the box.
 
-import {canvasHooks, cssColor} from '../chart.js';
 import {formatValue} from '../format.js';
 import {pathText} from '../paths.js';
 
 /** Colours of series without their own. */
 const PALETTE = ['var(--accent)', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#dc2626', '#65a30d', '#db2777'];
 
+/** The chart's coordinate box; the SVG stretches it to the widget. */
+const W = 1000;
+const H = 300;
+
 export function trendView(w, ctx) {
     const windowMs = Math.max(1, Number(w.windowMinutes) || 1) * 60000;
     const end = ctx.now;
+    const start = end - windowMs;
     const series = w.series.map((s, i) => ({
         s,
         color: s.color ?? PALETTE[i % PALETTE.length],
@@ -20,10 +23,11 @@ export function trendView(w, ctx) {
     }));
     const [lo, hi] = scale(w, series);
     const number = {format: 'number', decimals: w.decimals};
-    const chart = {series, start: end - windowMs, end, lo, hi};
     return ['div.trend',
         ['div.trend-chart',
-            ['canvas', {hook: canvasHooks((g, width, height) => drawChart(g, width, height, chart))}],
+            ['svg', {attrs: {viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none'}},
+                ['line.grid-line', {attrs: {x1: 0, x2: W, y1: H / 2, y2: H / 2}}],
+                ...series.filter(l => l.buffer?.latest).map(l => line(l, start, windowMs, lo, hi, end))],
             ['span.axis.top', formatValue(hi, number)],
             ['span.axis.bottom', formatValue(lo, number)]],
         ['ul.legend', series.map(l => ['li',
@@ -33,36 +37,17 @@ export function trendView(w, ctx) {
             w.unit && typeof l.latest === 'number' ? ['span.unit', w.unit] : []])]];
 }
 
-/** The chart: a dashed middle line, and each series' line from its first
- * sample in the window on to now (a value holds until it changes). The
- * canvas says how many points its first line has (`data-points`), for
- * whoever checks that the chart moves. */
-function drawChart(g, width, height, {series, start, end, lo, hi}) {
-    const x = t => (t - start) * width / (end - start);
-    const y = v => height - (v - lo) * height / (hi - lo);
-    g.lineWidth = 1;
-    g.strokeStyle = cssColor('var(--border)');
-    g.setLineDash([4, 4]);
-    g.beginPath();
-    g.moveTo(0, height / 2);
-    g.lineTo(width, height / 2);
-    g.stroke();
-    g.setLineDash([]);
-    g.lineWidth = 2;
-    g.lineJoin = 'round';
-    let first = null;
-    for (const l of series) {
-        const points = l.buffer?.points() ?? [];
-        first ??= points.length;
-        if (points.length === 0) continue;
-        g.strokeStyle = cssColor(l.color);
-        g.beginPath();
-        g.moveTo(x(points[0][0]), y(points[0][1]));
-        for (let i = 1; i < points.length; i++) g.lineTo(x(points[i][0]), y(points[i][1]));
-        g.lineTo(x(end), y(points[points.length - 1][1]));
-        g.stroke();
-    }
-    g.canvas.dataset.points = String(first ?? 0);
+/** A series' line: its samples in its own units (see SeriesBuffer), mapped
+ * onto the box by a transform, and on from the last sample to now (the
+ * value holds until it changes). */
+function line({buffer, color}, start, windowMs, lo, hi, end) {
+    const sx = W / windowMs;
+    const sy = H / (hi - lo);
+    const [lastT, lastV] = buffer.latest;
+    const stroke = {stroke: color, fill: 'none', 'stroke-width': 2, 'vector-effect': 'non-scaling-stroke'};
+    return ['g', {attrs: {transform: `matrix(${sx} 0 0 ${-sy} ${-(start - buffer.origin) * sx} ${hi * sy})`}},
+        ['polyline', {attrs: {points: buffer.polyline(), ...stroke}}],
+        ['line', {attrs: {x1: lastT - buffer.origin, y1: lastV, x2: end - buffer.origin, y2: lastV, ...stroke}}]];
 }
 
 /** The bottom and top of the scale: the widget's, else the samples' own

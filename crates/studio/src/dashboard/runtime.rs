@@ -19,7 +19,6 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../runtime/requests.js"),
     ),
     ("runtime/trends.js", include_str!("../../runtime/trends.js")),
-    ("runtime/chart.js", include_str!("../../runtime/chart.js")),
     (
         "runtime/widgets/index.js",
         include_str!("../../runtime/widgets/index.js"),
