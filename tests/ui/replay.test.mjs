@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dragOntoBuilder } from '../common/builder.mjs';
 import { setupWithStudio, openPane, screenshot, WAIT_MS, dismissToasts } from './harness.mjs';
 
 let world;
@@ -104,15 +105,7 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             // The path chosen has a handle that drags it, over the Builder's
             // tab, onto the canvas: the recording's number proposes a gauge.
             const handle = page.locator('[data-testid="path-drag"][data-path="/counter"]');
-            await handle.hover({ timeout: WAIT_MS });
-            await page.mouse.down();
-            const tab = await page.getByTestId('nav-builder').boundingBox();
-            await page.mouse.move(tab.x + tab.width / 2, tab.y + tab.height / 2, { steps: 5 });
-            const canvas = page.getByTestId('builder-canvas');
-            await canvas.waitFor({ state: 'visible', timeout: WAIT_MS });
-            const c = await canvas.boundingBox();
-            await page.mouse.move(c.x + 40, c.y + 120, { steps: 5 });
-            await page.mouse.up();
+            await dragOntoBuilder(page, handle, { x: 40, y: 120 }, WAIT_MS);
             const added = page.locator('[data-testid="builder-box"][data-type="gauge"]');
             await added.waitFor({ timeout: WAIT_MS });
             const widget = JSON.parse(await page.getByTestId('builder-json').inputValue());
