@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../src/bindings/JsonValue';
+import type { TrendSeries } from '../src/bindings/TrendSeries';
 import {
   addLampColor,
   addSeries,
@@ -70,7 +72,7 @@ describe("a lamp's colours", () => {
 });
 
 describe("a table's columns", () => {
-  const rows = [{ id: 1, name: 'a' }, { id: 2, status: 'ok' }];
+  const rows: JsonValue = [{ id: 1, name: 'a' }, { id: 2, status: 'ok' }];
 
   it('offer the columns, then the first rows’ keys', () => {
     expect(columnKeys([{ key: 'status' }, { key: 'gone' }], rows)).toEqual(['status', 'gone', 'id', 'name']);
@@ -108,7 +110,7 @@ describe("a trend's series", () => {
     const one = addSeries([{ path: '/level/value' }], state);
     expect(one[1]).toMatchObject({ path: '/pumps/0/rpm' });
     expect(one[1].color).toMatch(/^#/);
-    let many = [{ path: '/x' }];
+    let many: TrendSeries[] = [{ path: '/x' }];
     for (let i = 0; i < 10; i++) many = addSeries(many, state);
     expect(many).toHaveLength(MAX_SERIES);
   });
