@@ -114,7 +114,7 @@ Run on ${now} UTC at commit \`${git(['rev-parse', '--short', 'HEAD'])}\` (${dirt
 - browser: ${chromiumVersion(chromiumBin)}, headless, \`--disable-gpu\`, a 1600 × 1000 viewport (about a fifth of the dashboard in view), or one as tall as the page (every widget in view)
 - server: \`target/release/juggler-studio serve\` with \`autoflush: 0\` (every change is its own state message)
 
-The studio, the load and the browser share these CPUs with whatever else runs on the machine: a load average above the number of CPUs means the page's main thread waited for a CPU at times, which shows as long tasks and slow seconds.
+The studio, the load and the browser share these CPUs with whatever else runs on the machine: a load average above the number of CPUs means the page's main thread waited for a CPU at times, which shows as long tasks and slow seconds.${o.note ? `\n\n${o.note}` : ''}
 
 ### Results
 

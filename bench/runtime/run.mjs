@@ -25,7 +25,8 @@ const { chromium } = await import('playwright-core');
 const { launchChromium } = await import('../../tests/common/browser.mjs');
 const { openControl } = await import('../../tests/common/control.mjs');
 const { startStudio } = await import('../../tests/common/process.mjs');
-const { TREND_MINUTES, change, dashboard, initialState } = await import('./dashboard.mjs');
+const { TREND_MINUTES } = await import('./dashboard.mjs');
+const { drive, makeFolder } = await import('./load.mjs');
 const { measure, renderReport, splice } = await import('./report.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,12 +53,15 @@ const USAGE = `usage: node bench/runtime/run.mjs [options]
   --no-build      use the existing release juggler-studio
   --studio FILE   use this juggler-studio (implies --no-build)
   --out FILE      write the report into FILE
+  --note TEXT     a note on the machine for the report (what else ran on it)
+  --runtime DIR   draw with the runtime in DIR (crates/studio/runtime, say)
+                  instead of the one the binary writes
 
 A run with the defaults writes its section of BENCHMARKS.md at the
 repository root; any other writes target/bench/runtime.md (unless --out says so).`;
 
 function parseArgs(argv) {
-    const o = { runs: 3, seconds: 20, widgets: 200, rate: 100, only: Object.keys(SCENARIOS), build: true, out: null, studio: null };
+    const o = { runs: 3, seconds: 20, widgets: 200, rate: 100, only: Object.keys(SCENARIOS), build: true, out: null, studio: null, note: null, runtime: null };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const next = () => {
@@ -82,13 +86,15 @@ function parseArgs(argv) {
             o.build = false;
         }
         else if (a === '--out') o.out = path.resolve(next());
+        else if (a === '--note') o.note = next();
+        else if (a === '--runtime') o.runtime = path.resolve(next());
         else if (a === '--help' || a === '-h') {
             console.log(USAGE);
             process.exit(0);
         } else throw new Error(`unknown option ${a}\n${USAGE}`);
     }
     o.full = o.runs >= 3 && o.seconds === 20 && o.widgets === 200 && o.rate === 100
-        && o.only.length === Object.keys(SCENARIOS).length && o.studio == null;
+        && o.only.length === Object.keys(SCENARIOS).length && o.studio == null && o.runtime == null;
     return o;
 }
 
@@ -100,42 +106,6 @@ const VIEWPORT = { width: 1600, height: 1000 };
 const WARMUP_SECONDS = TREND_MINUTES * 60 + 1;
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A builder dashboard folder for `generation` holding the benchmark's
- * dashboard and state; checked by `juggler-studio check`. */
-function makeFolder(studioBin, generation, widgets, cleanups) {
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-runtime-bench-'));
-    cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
-    const dir = path.join(parent, 'dash');
-    execFileSync(studioBin, ['new', dir, '--builder', '--generation', generation], { stdio: 'ignore' });
-    fs.writeFileSync(path.join(dir, 'dashboard.json'), JSON.stringify(dashboard(widgets), null, 2) + '\n');
-    const wsFile = path.join(dir, 'workspace.json');
-    const ws = JSON.parse(fs.readFileSync(wsFile, 'utf8'));
-    // Every change goes out at once: the page sees each of them.
-    ws.server.autoflush = 0;
-    ws.initialState = initialState(widgets);
-    fs.writeFileSync(wsFile, JSON.stringify(ws, null, 2) + '\n');
-    execFileSync(studioBin, ['check', path.join(dir, 'dashboard.json')], { stdio: 'ignore' });
-    return dir;
-}
-
-/** Sends `count` changes at `rate` a second from change number `first`;
- * at most 64 in flight, so that a slow studio slows the load instead of
- * queueing it. */
-async function drive(control, changes, widgets, first, count, rate) {
-    const start = performance.now();
-    const inFlight = new Set();
-    for (let k = 0; k < count; k++) {
-        const due = start + k * 1000 / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-        if (inFlight.size >= 64) await Promise.race(inFlight);
-        const p = control.send('state.patch', { diff: change(changes, first + k, widgets) })
-            .finally(() => inFlight.delete(p));
-        inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-}
 
 /** One run: a fresh studio and page, warm-up, then `seconds` measured. */
 async function runOnce(o, context, studioBin, dir, scenario) {
@@ -202,7 +172,7 @@ async function main() {
         const folders = {};
         for (const name of o.only) {
             const scenario = SCENARIOS[name];
-            folders[scenario.generation] ??= makeFolder(studioBin, scenario.generation, o.widgets, cleanups);
+            folders[scenario.generation] ??= makeFolder(studioBin, scenario.generation, o.widgets, cleanups, { runtimeFrom: o.runtime });
             results[name] = [];
             for (let run = 1; run <= o.runs; run++) {
                 process.stdout.write(`${name} run ${run}/${o.runs}: `);

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dragOntoBuilder } from '../common/builder.mjs';
 import { openControl } from '../common/control.mjs';
 import { startStudio } from '../common/process.mjs';
 import { waitText } from './pages.mjs';
@@ -47,9 +48,39 @@ async function dropPath(page, pointer, x, y) {
     return page.locator('[data-testid="builder-props"] h3').textContent();
 }
 
+/** The ids of the selected boxes, sorted. */
+async function selectedIds(page) {
+    return (await page.$$eval('[data-testid="builder-box"].selected', els => els.map(e => e.dataset.id))).sort();
+}
+
+/** Drags a band on the canvas from just above and left of the box `from`
+ * (empty canvas there) to the middle of the box `to`. */
+async function band(page, from, to, { shift = false } = {}) {
+    const a = await page.locator(from).boundingBox();
+    const b = await page.locator(to).boundingBox();
+    if (shift) await page.keyboard.down('Shift');
+    await page.mouse.move(a.x - 3, a.y - 3);
+    await page.mouse.down();
+    await page.mouse.move((a.x + b.x + b.width / 2) / 2, (a.y + b.y + b.height / 2) / 2, { steps: 3 });
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 3 });
+    await page.mouse.up();
+    if (shift) await page.keyboard.up('Shift');
+}
+
 /** Opens a State tree node (by its pointer) so its children show. */
 async function expand(page, pointer) {
     await page.click(`[data-testid="builder-node"][data-path="${pointer}"] .twist`);
+}
+
+/** Changes an input of the property panel and commits it (change event). */
+async function setField(page, testid, value) {
+    await page.fill(`[data-testid="${testid}"]`, String(value));
+    await page.press(`[data-testid="${testid}"]`, 'Enter');
+}
+
+/** The selected widget as the property panel's JSON shows it. */
+async function selectedJson(page) {
+    return JSON.parse(await page.inputValue('[data-testid="builder-json"]'));
 }
 
 /** Changes the selected widget with `fn` through the property panel's JSON. */
@@ -59,8 +90,32 @@ async function editJson(page, fn) {
     await page.click('[data-testid="builder-json-apply"]');
 }
 
+/** A node of a remote session's tree (the Client pane, connected to the
+ * studio's own server) dragged by its handle over the Builder's tab and
+ * onto the canvas: the same proposal as from the State tree. Removed
+ * again. */
+async function fromClientPane(page, studio) {
+    const count = await page.locator('[data-testid="builder-box"]').count();
+    await page.click('[data-testid="nav-client"]');
+    await page.click('[data-testid="client-use-studio"]');
+    await page.click('[data-testid="client-connect"]');
+    const session = page.locator('[data-testid^="session-"]').first();
+    await session.getByTestId('client-status').getByText('connected', { exact: true }).waitFor({ timeout: WAIT_MS });
+    await session.getByTestId('remote-tree').getByText('devices', { exact: true }).click();
+    const handle = session.locator('[data-testid="path-drag"][data-path="/devices"]');
+    await dragOntoBuilder(page, handle, { x: 40, y: 500 }, WAIT_MS);
+    await page.waitForFunction(n => document.querySelectorAll('[data-testid="builder-box"]').length === n + 1, count, { timeout: WAIT_MS });
+    const added = await selectedJson(page);
+    assert.equal(added.type, 'table', 'an array of objects of the remote state proposes a table');
+    assert.equal(added.path, '/devices');
+    assert.deepEqual(added.columns.map(col => col.key), ['id', 'name', 'status']);
+    await page.click(box(added.id));
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(n => document.querySelectorAll('[data-testid="builder-box"]').length === n, count, { timeout: WAIT_MS });
+}
+
 /** Builds the dashboard in the Builder pane; answers the ids by role. */
-async function build(page) {
+async function build(page, studio) {
     await page.click('[data-testid="nav-builder"]');
     await page.waitForSelector('[data-testid="builder-canvas"]', { timeout: WAIT_MS });
     const frame = await (await page.waitForSelector('[data-testid="builder-frame"]')).contentFrame();
@@ -70,10 +125,35 @@ async function build(page) {
     // Each node proposes the widget that fits its value.
     const gauge = await dropPath(page, '/level/value', 30, 90);
     assert.equal(await page.getAttribute(box(gauge), 'data-type'), 'gauge', 'a number proposes a gauge');
+    // Thresholds through their editor: two rows, the first changed.
+    await page.click('[data-testid="threshold-add"]');
+    await page.click('[data-testid="threshold-add"]');
+    await setField(page, 'threshold-from-0', 50);
+    await setField(page, 'threshold-color-0', '#d97706');
+    await setField(page, 'threshold-color-1', '#dc2626');
+    assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 50, color: '#d97706' }, { from: 85, color: '#dc2626' }]);
+    // A threshold moved above another keeps them in order.
+    await setField(page, 'threshold-from-0', 90);
+    assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 85, color: '#dc2626' }, { from: 90, color: '#d97706' }]);
+    await page.click('[data-testid="threshold-remove-1"]');
+    await page.click('[data-testid="threshold-add"]');
+    await setField(page, 'threshold-color-1', '#16a34a');
+    await setField(page, 'threshold-from-1', 60);
+    assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 60, color: '#16a34a' }, { from: 85, color: '#dc2626' }]);
     const lamp = await dropPath(page, '/pump/running', 30, 90);
     assert.equal(await page.getAttribute(box(lamp), 'data-type'), 'lamp', 'a boolean proposes a lamp');
     const table = await dropPath(page, '/devices', 30, 300);
     assert.equal(await page.getAttribute(box(table), 'data-type'), 'table', 'an array of objects proposes a table');
+    // Columns through their editor: the rows' keys as checkboxes, a
+    // header, a format, the order.
+    await page.uncheck('[data-testid="column-check-status"]');
+    await setField(page, 'column-label-name', 'Device');
+    await page.click('[data-testid="column-up-name"]');
+    await page.selectOption('[data-testid="column-format-id"]', 'number');
+    await page.check('[data-testid="column-check-status"]');
+    assert.deepEqual((await selectedJson(page)).columns,
+        [{ key: 'name', label: 'Device' }, { key: 'id', format: 'number' }, { key: 'status' }]);
+    await waitText(frame, w(table, 'thead th:first-child'), 'Device');
     await editJson(page, t => ({ ...t, rowAction: { label: 'Ack', send: { name: 'device.acknowledge', data: { id: '{{row.id}}' } } } }));
 
     // Another kind that fits, picked in the property panel.
@@ -102,6 +182,13 @@ async function build(page) {
     await page.waitForFunction(([s, x]) => document.querySelector(s).getBoundingClientRect().x > x + 20, [box(value), x0]);
     await page.keyboard.press('Control+z');
     await page.waitForFunction(([s, x]) => Math.abs(document.querySelector(s).getBoundingClientRect().x - x) < 2, [box(value), x0]);
+    // A band drawn on the empty canvas selects what it touches; Shift adds.
+    await band(page, box(gauge), box(lamp));
+    assert.deepEqual(await selectedIds(page), [gauge, lamp].sort(), 'the band selects the widgets it touches');
+    await band(page, box(value), box(value), { shift: true });
+    assert.deepEqual(await selectedIds(page), [gauge, lamp, value].sort(), 'Shift adds to the selection');
+    await page.keyboard.press('Escape');
+    await page.click(box(value));
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Control+v');
     const copies = await page.locator('[data-testid="builder-box"]').count();
@@ -113,6 +200,7 @@ async function build(page) {
     await page.click('[data-testid="builder-undo"]');
     await page.click('[data-testid="builder-undo"]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="builder-box"]').length === 7);
+    await fromClientPane(page, studio);
     // For the README (scripts/update-screenshots.sh).
     fs.mkdirSync(screenshots, { recursive: true });
     await page.click(box(trend));
@@ -145,6 +233,9 @@ async function exercise(url, backend, ids, label) {
             if (i === 0) await page.waitForTimeout(300);
         }
         await waitText(page, w(ids.gauge, '.gauge-value .number'), '77.5');
+        // 77.5: the threshold from 60 up colours the gauge.
+        assert.equal(await page.getAttribute(w(ids.gauge, 'path.level'), 'stroke'), '#16a34a');
+        await waitText(page, w(ids.table, 'thead th:first-child'), 'Device');
         assert.ok(await trendPoints(page, ids.trend) > pointsBefore, 'the trend gained points');
         const lampBefore = await page.textContent(w(ids.lamp, '.lamp-label'));
         await backend.set(['pump', 'running'], false);
@@ -193,7 +284,7 @@ test('the Builder pane builds a dashboard from the State tree that the studio an
     let ids;
     try {
         await page.goto(studio.ui);
-        ids = await build(page);
+        ids = await build(page, studio);
         await page.click('[data-testid="builder-save"]');
         const file = path.join(dir, 'dashboard.json');
         await page.waitForFunction(() => !document.querySelector('[data-testid="builder-save"]').textContent.includes('•'));

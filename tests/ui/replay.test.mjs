@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dragOntoBuilder } from '../common/builder.mjs';
 import { setupWithStudio, openPane, screenshot, WAIT_MS, dismissToasts } from './harness.mjs';
 
 let world;
@@ -100,6 +101,17 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             assert.equal(end.replay.speed, 10);
             await dashboardState(dash, 's.counter === 3', 'the played counter 3');
             await page.getByTestId('replay-position').getByText('step 5 / 5').waitFor({ timeout: WAIT_MS });
+
+            // The path chosen has a handle that drags it, over the Builder's
+            // tab, onto the canvas: the recording's number proposes a gauge.
+            const handle = page.locator('[data-testid="path-drag"][data-path="/counter"]');
+            await dragOntoBuilder(page, handle, { x: 40, y: 120 }, WAIT_MS);
+            const added = page.locator('[data-testid="builder-box"][data-type="gauge"]');
+            await added.waitFor({ timeout: WAIT_MS });
+            const widget = JSON.parse(await page.getByTestId('builder-json').inputValue());
+            assert.equal(widget.path, '/counter');
+            assert.equal(widget.max, 100);
+            await openPane(page, 'replay');
 
             // Stop unloads; the recording can be loaded again.
             await page.getByTestId('replay-stop').click();

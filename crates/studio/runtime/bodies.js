@@ -3,7 +3,10 @@
 // every change; a body is drawn again only when what it shows changed —
 // the values at its paths, its answer, its input, the connection — and
 // only while it is in view (a body scrolled out of view is drawn when it
-// comes back).
+// comes back). An IntersectionObserver says what is in view: the frames'
+// own `content-visibility: auto` (style.css) keeps twice a screen of them
+// rendered around the view, and drawing those bodies would double the
+// work.
 //
 // Bodies to draw wait in a queue, the one waiting longest first, and are
 // drawn at the start of animation frames, as many per frame as keep the
@@ -29,6 +32,11 @@ const FRAME_BUDGET_MS = 5;
  * frame; closer than FAST_FRAME_MS: draw more. */
 const SLOW_FRAME_MS = 25;
 const FAST_FRAME_MS = 20;
+
+/** A trend is drawn again at most this often (its samples and the moving
+ * time axis), however often its values change: ten times a second moves a
+ * chart smoothly enough, and a chart is the costliest body to draw. */
+export const TREND_REDRAW_MS = 100;
 
 export class Bodies {
     constructor() {
@@ -151,14 +159,16 @@ function inputsOf(w, page) {
         input: page.inputs[w.id],
         canSend: page.canSend,
         notifications: w.type === 'notifications' ? page.notifications : null,
-        // A trend moves with time and samples: due on every update.
-        clock: w.type === 'trend' ? page.now : null,
+        // A trend moves with time and samples, whatever its values: due
+        // every TREND_REDRAW_MS.
+        clock: w.type === 'trend' ? Math.floor(page.now / TREND_REDRAW_MS) : null,
     };
 }
 
 function changed(a, b) {
     return a.w !== b.w || a.answer !== b.answer || a.input !== b.input || a.canSend !== b.canSend
-        || a.notifications !== b.notifications || a.clock !== b.clock || !u.equals(a.values, b.values);
+        || a.notifications !== b.notifications || a.clock !== b.clock
+        || (a.w.type !== 'trend' && !u.equals(a.values, b.values));
 }
 
 function widgetContext(w, page) {

@@ -58,12 +58,22 @@ await r.init(document.body, {
 r.addEventListener('render', () => bodies.update(bodies.page));
 
 // Started after r.init, which would otherwise wipe a state that arrives
-// first. The Application hands every new state to `mirror.set`, so that the
-// trends sample each state, not only the ones a render sees.
+// first. The Application hands every new state to `mirror.set`: the trends
+// sample each of them, and the page gets the latest once per animation
+// frame (a server may send a hundred states a second; the renderer
+// compares each state it is given with the one before, and the page
+// cannot show more than a frame's worth anyway).
+let pending = null;
 const mirror = {
     set(path, value) {
         trends.sample(value);
-        return r.set(path, value);
+        if (pending === null) requestAnimationFrame(() => {
+            const [p, v] = pending;
+            pending = null;
+            r.set(p, v);
+        });
+        pending = [path, value];
+        return Promise.resolve();
     },
 };
 app = new juggler.Application('remote', mirror);

@@ -152,9 +152,8 @@ export function newId(base: string, taken: Set<string>): string {
   for (let i = 2; ; i++) if (!taken.has(`${stem}-${i}`)) return `${stem}-${i}`;
 }
 
-/** What a State tree node carries when dragged: its path as JSON. */
-export const PATH_MIME = 'application/x-juggler-path';
-/** What a palette entry carries when dragged: the widget kind. */
+/** What a palette entry carries when dragged: the widget kind (a state
+ * node's drag: pathDrag.ts). */
 export const KIND_MIME = 'application/x-juggler-widget';
 
 /** A bound path (a JSON Pointer or a juggler path) as steps. */
