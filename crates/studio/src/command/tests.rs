@@ -112,6 +112,12 @@ fn argument_errors_are_invalid_and_name_the_field() {
             json!({"settings": {"delayStateMs": "x"}}),
             "settings.delayStateMs",
         ),
+        ("proxy.mock", json!({"id": "p1", "out": 5}), "out"),
+        (
+            "proxy.mock",
+            json!({"id": "p1", "out": "m.json", "answers": "all"}),
+            "answers",
+        ),
         (
             "proxy.start",
             json!({"settings": {"upstream": {"url": 1}}}),

@@ -66,12 +66,21 @@ macro_rules! plain_args {
             $( $(#[$field_meta])* pub $field: $ty, )*
         }
 
-        impl Args for $name {
-            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
-                let mut fields = crate::command::fields::Fields::of(data);
+        impl $name {
+            /// Reads the fields from `fields` (the others are left there).
+            #[allow(dead_code, reason = "used where another command embeds these")]
+            pub(crate) fn from_fields(
+                fields: &mut crate::command::fields::Fields,
+            ) -> Result<Self, CommandError> {
                 Ok($name {
                     $( $field: fields.get(stringify!($field))?, )*
                 })
+            }
+        }
+
+        impl Args for $name {
+            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+                $name::from_fields(&mut crate::command::fields::Fields::of(data))
             }
         }
     };

@@ -96,26 +96,32 @@ plain_args! {
     }
 }
 
-plain_args! {
-    /// `proxy.mock`: writes a workspace that answers as a browser's session
-    /// through a proxy was answered.
-    #[ts(export_to = crate::ts::DIR)]
-    pub struct ProxyMock {
-        /// The proxy.
-        pub id: String,
-        /// The browser's connection on the proxy; default: the newest.
-        #[ts(as = "Option<f64>", optional)]
-        pub connection: Option<u64>,
-        /// The workspace file to write.
-        pub out: String,
-        /// How a request answered more than once is answered.
-        #[ts(optional)]
-        pub answers: Option<crate::mock::Answers>,
-        /// Overwrite the file if it exists.
-        #[ts(optional)]
-        pub force: Option<bool>,
+/// `proxy.mock`: writes a workspace that answers as a browser's session
+/// through a proxy was answered.
+#[derive(Debug, Clone, ts_rs::TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct ProxyMock {
+    /// The proxy.
+    pub id: String,
+    /// The browser's connection on the proxy; default: the newest.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+    /// Where and how, as for `replay.mock`.
+    #[ts(flatten)]
+    pub mock: ReplayMock,
+}
+
+impl Args for ProxyMock {
+    fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+        let mut fields = crate::command::fields::Fields::of(data);
+        Ok(ProxyMock {
+            id: fields.get("id")?,
+            connection: fields.get("connection")?,
+            mock: ReplayMock::from_fields(&mut fields)?,
+        })
     }
 }
+
 plain_args! {
     /// `timeline.history`: the changes of one path over the recording.
     #[ts(export_to = crate::ts::DIR)]

@@ -22,9 +22,9 @@ pub(crate) async fn run(engine: &Engine, command: ProxyCommand) -> Reply {
         ProxyCommand::ProxyMock(a) => answer(engine.proxy_mock(
             &a.id,
             a.connection,
-            &a.out,
-            a.answers.unwrap_or_default(),
-            a.force.unwrap_or(false),
+            &a.mock.out,
+            a.mock.answers.unwrap_or_default(),
+            a.mock.force.unwrap_or(false),
         )),
     }
 }
