@@ -439,7 +439,3 @@ pub struct EventsLagged {
     #[ts(type = "number")]
     pub missed: u64,
 }
-
-/// The data of a control command's error answer (defined with the
-/// commands).
-pub use crate::command::CommandError;

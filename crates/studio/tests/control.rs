@@ -13,7 +13,7 @@ use common::{Events, check_model, client, wait_for, within};
 use juggler::{Client, ClientBuilder, ServerBuilder, Storage};
 use serde_json::{Value, json};
 use studio::control::{CommandHandler, ControlEndpoint};
-use studio::model::CommandError;
+use studio::command::CommandError;
 use studio::{Engine, Workspace};
 use tokio::net::TcpListener;
 
