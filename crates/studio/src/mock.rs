@@ -55,6 +55,18 @@ pub struct MockMade {
     pub source: Option<String>,
 }
 
+impl MockMade {
+    /// What `ws`, written to `out`, holds.
+    pub fn of(out: &std::path::Path, ws: &Workspace, source: Option<String>) -> MockMade {
+        MockMade {
+            path: out.display().to_string(),
+            rules: ws.rules.len(),
+            notify_presets: ws.notify_presets.len(),
+            source,
+        }
+    }
+}
+
 /// A state change that followed a request's answer closer than this (ms)
 /// belongs to it, unless another request came first.
 const AFTER_ANSWER_MS: f64 = 1_000.0;

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use common::{Events, check_model, client, wait_for, within};
 use juggler::{Client, ClientBuilder, ServerBuilder, Storage};
 use serde_json::{Value, json};
-use studio::control::{CommandHandler, ControlEndpoint};
 use studio::command::CommandError;
+use studio::control::{CommandHandler, ControlEndpoint};
 use studio::{Engine, Workspace};
 use tokio::net::TcpListener;
 

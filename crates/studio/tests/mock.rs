@@ -128,6 +128,14 @@ fn expected_after(seen: &[(Result<Value, Value>, Value)], name: &str, data: &Val
     storage.data()
 }
 
+/// A dashboard's request: its answer, or the error's data.
+async fn ask(dashboard: &Client, name: &'static str, data: Value) -> Result<Value, Value> {
+    dashboard.send(name, data).await.map_err(|e| match e {
+        juggler::Error::Juggler(v) => v,
+        other => panic!("{name}: {other}"),
+    })
+}
+
 async fn cmd(control: &Client, name: &str, data: Value) -> Value {
     within(name, control.send(name, data))
         .await
@@ -219,15 +227,7 @@ async fn served_mock_matches(
     let mut served = Running::start(&["serve", ws_arg, "--port", "0", "--control-port", "0"]);
     let dashboard = connect(&served.printed("juggler:"), generation).await;
     let mocked = session(
-        |name, data| {
-            let dashboard = &dashboard;
-            async move {
-                dashboard.send(name, data).await.map_err(|e| match e {
-                    juggler::Error::Juggler(v) => v,
-                    other => panic!("{name}: {other}"),
-                })
-            }
-        },
+        |name, data| ask(&dashboard, name, data),
         || dashboard.state().data(),
     )
     .await;
@@ -284,15 +284,7 @@ async fn proxy_session_mock_matches_the_back_end(generation_text: &str) {
         serde_json::from_str(header.lines().next().unwrap_or_default()).expect("a header line");
     assert_eq!(header["generation"], json!(generation_text), "{header}");
     let real = session(
-        |name, data| {
-            let dashboard = &dashboard;
-            async move {
-                dashboard.send(name, data).await.map_err(|e| match e {
-                    juggler::Error::Juggler(v) => v,
-                    other => panic!("{name}: {other}"),
-                })
-            }
-        },
+        |name, data| ask(&dashboard, name, data),
         || dashboard.state().data(),
     )
     .await;

@@ -150,12 +150,8 @@ impl Engine {
             )
         };
         let ws = crate::mock::write(&recording, &out, answers, force)?;
-        Ok(json!(crate::mock::MockMade {
-            path: out.display().to_string(),
-            rules: ws.rules.len(),
-            notify_presets: ws.notify_presets.len(),
-            source: Some(recording.header.source),
-        }))
+        let made = crate::mock::MockMade::of(&out, &ws, Some(recording.header.source));
+        Ok(json!(made))
     }
 
     pub(super) async fn proxies_shutdown(&self) {

@@ -101,12 +101,9 @@ impl Engine {
         };
         let ws = crate::mock::make(&recording, &out, answers, force)?;
         // As JSON: the engine's callers (and tests) read it as such.
-        Ok(serde_json::json!(crate::mock::MockMade {
-            path: out.display().to_string(),
-            rules: ws.rules.len(),
-            notify_presets: ws.notify_presets.len(),
-            source: None,
-        }))
+        Ok(serde_json::json!(crate::mock::MockMade::of(
+            &out, &ws, None
+        )))
     }
 
     /// Loads a recording for replay (stopping the one loaded before). The
