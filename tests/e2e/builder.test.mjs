@@ -147,3 +147,36 @@ for (const generation of ['0.6', '0.7']) {
         assert.deepEqual(listing(dir), before, 'the folder is served as it is');
     });
 }
+
+test('a bar gauge two rows high keeps its bar (the flex layout once shrank it to nothing)', { timeout: 60000 }, async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-builder-bar-'));
+    cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
+    const dir = path.join(parent, 'dash');
+    execFileSync(studioBin, ['new', dir, '--builder', '--name', 'Bars'], { encoding: 'utf8' });
+    const file = path.join(dir, 'dashboard.json');
+    const dashboard = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const bar = { type: 'gauge', style: 'bar', path: '/level/value', min: 0, max: 100, unit: '%', decimals: 0, w: 3, x: 0, y: 30 };
+    dashboard.widgets.push({ ...bar, id: 'bar-2', title: 'Two rows', h: 2 }, { ...bar, id: 'bar-3', title: 'Three rows', x: 3, h: 3 });
+    fs.writeFileSync(file, JSON.stringify(dashboard, null, 2));
+    const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
+        '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
+    const { page, problems } = await pageWithProblems(suite);
+    try {
+        await page.goto(studio.dashboard);
+        await waitText(page, '.status', 'connected');
+        for (const id of ['bar-2', 'bar-3']) {
+            // Below the fold: the runtime draws only the widgets in view.
+            await page.locator(w(id)).scrollIntoViewIfNeeded();
+            await waitText(page, w(id, '.gauge-value .number'), '43');
+            const box = await page.$eval(w(id), el => {
+                const size = sel => el.querySelector(sel).getBoundingClientRect();
+                return { bar: size('.bar').height, fill: size('.fill').width / size('.bar').width };
+            });
+            assert.ok(box.bar >= 10, `${id}: the bar is ${box.bar}px high`);
+            assert.ok(Math.abs(box.fill - 0.425) < 0.01, `${id}: the fill is ${box.fill} of the bar, not 42.5 %`);
+        }
+        assert.deepEqual(problems, []);
+    } finally {
+        await page.close();
+    }
+});
