@@ -115,3 +115,29 @@ fn recent_lists_keep_the_newest() {
     assert_eq!(published.len(), RECENT);
     assert_eq!(published[0]["time"], json!(1));
 }
+
+/// Only the publisher names the model's paths and writes the model: the
+/// engine's other files (their code, not their tests) go through its
+/// methods.
+#[test]
+fn only_the_publisher_writes_the_model() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine");
+    // The traffic log writes `/traffic` itself until it is a service of
+    // its own (then it publishes with `Publisher::traffic`).
+    let allowed = ["publisher.rs", "traffic_log.rs"];
+    let files = std::fs::read_dir(&dir).expect("src/engine");
+    for file in files.flatten() {
+        let name = file.file_name().to_string_lossy().into_owned();
+        if allowed.contains(&name.as_str()) || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file.path()).expect("a source file");
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for written in ["path![", "inner.model"] {
+            assert!(
+                !code.contains(written),
+                "engine/{name} writes the model itself ({written}): publish through Publisher"
+            );
+        }
+    }
+}
