@@ -18,9 +18,9 @@ use crate::workspace::ServerSettings;
 /// held together.
 pub(super) struct ServerHost {
     running: Mutex<Option<Running>>,
-    pub(super) faults: Mutex<FaultState>,
-    pub(super) console: Mutex<Console>,
-    pub(super) publish: Publisher,
+    faults: Mutex<FaultState>,
+    console: Mutex<Console>,
+    publish: Publisher,
 }
 
 /// A running server and its live reload (which stops with it).

@@ -22,17 +22,17 @@ use crate::workspace::Workspace;
 /// The stages and their lists.
 pub(super) struct Pipeline {
     rules: Mutex<RuleSet>,
-    pub(super) checks: Mutex<Checks>,
+    checks: Mutex<Checks>,
     /// The scenario running now, one at a time.
-    pub(super) scenario: Mutex<Option<Arc<Running>>>,
+    scenario: Mutex<Option<Arc<Running>>>,
     /// The recording loaded for replay.
-    pub(super) replay: Mutex<Option<ReplaySlot>>,
+    replay: Mutex<Option<ReplaySlot>>,
     unmatched: Mutex<Recent<UnmatchedRequest>>,
     notify_history: Mutex<Recent<SentNotification>>,
-    pub(super) publish: Publisher,
+    publish: Publisher,
 }
 
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -95,6 +95,21 @@ impl Pipeline {
         let mut list = lock(&self.notify_history);
         list.push(entry);
         self.publish.notify_history(&list);
+    }
+
+    /// The schema checks (`engine/schema_checks.rs` runs them).
+    pub(super) fn checks(&self) -> MutexGuard<'_, Checks> {
+        lock(&self.checks)
+    }
+
+    /// The scenario slot (`engine/scenarios.rs` fills and empties it).
+    pub(super) fn scenario_slot(&self) -> MutexGuard<'_, Option<Arc<Running>>> {
+        lock(&self.scenario)
+    }
+
+    /// The replay slot (`engine/replay.rs` loads and plays it).
+    pub(super) fn replay_slot(&self) -> MutexGuard<'_, Option<ReplaySlot>> {
+        lock(&self.replay)
     }
 
     /// Whether a recording is loaded for replay.

@@ -11,7 +11,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::pipeline::lock;
 use super::{Edit, Engine};
 use crate::error::{Error, Result};
 use crate::model::ReplayInfo;
@@ -90,7 +89,7 @@ impl Engine {
         force: bool,
     ) -> Result<Value> {
         let recording = {
-            let slot = lock(&self.inner.requests.replay);
+            let slot = self.inner.requests.replay_slot();
             let slot = slot.as_ref().ok_or_else(|| {
                 Error::Invalid("no recording is loaded: load one in the Replay pane first".into())
             })?;
@@ -121,14 +120,14 @@ impl Engine {
         let info = slot.info.clone();
         // Replayed changes are not edits: they cannot be undone.
         self.inner.state.clear_history();
-        *lock(&self.inner.requests.replay) = Some(slot);
+        *self.inner.requests.replay_slot() = Some(slot);
         self.publish_replay();
         Ok(info)
     }
 
     /// Unloads the recording (the state stays as it is).
     pub fn replay_stop(&self) {
-        let slot = lock(&self.inner.requests.replay).take();
+        let slot = self.inner.requests.replay_slot().take();
         if let Some(t) = slot.and_then(|s| s.playing) {
             t.cancel();
         }
@@ -139,7 +138,7 @@ impl Engine {
     pub fn replay_play(&self, speed: Option<f64>) -> Result<ReplayInfo> {
         let token = CancellationToken::new();
         {
-            let mut slot = lock(&self.inner.requests.replay);
+            let mut slot = self.inner.requests.replay_slot();
             let slot = slot.as_mut().ok_or_else(loaded)?;
             if let Some(s) = speed {
                 if !(s.is_finite() && s > 0.0 && s <= MAX_SPEED) {
@@ -169,7 +168,7 @@ impl Engine {
     /// Pauses playback.
     pub fn replay_pause(&self) -> Result<ReplayInfo> {
         {
-            let mut slot = lock(&self.inner.requests.replay);
+            let mut slot = self.inner.requests.replay_slot();
             let slot = slot.as_mut().ok_or_else(loaded)?;
             if let Some(t) = slot.playing.take() {
                 t.cancel();
@@ -184,7 +183,7 @@ impl Engine {
     pub async fn replay_step(&self) -> Result<Option<Entry>> {
         self.replay_pause()?;
         let next = {
-            let slot = lock(&self.inner.requests.replay);
+            let slot = self.inner.requests.replay_slot();
             let slot = slot.as_ref().ok_or_else(loaded)?;
             slot.timeline.entries().get(slot.info.step).cloned()
         };
@@ -198,7 +197,7 @@ impl Engine {
     /// that moment as one diff; notifications in between are not sent.
     pub fn replay_seek(&self, step: usize) -> Result<ReplayInfo> {
         let (state, t) = {
-            let slot = lock(&self.inner.requests.replay);
+            let slot = self.inner.requests.replay_slot();
             let slot = slot.as_ref().ok_or_else(loaded)?;
             let step = step.min(slot.info.entries);
             let t = step
@@ -210,7 +209,7 @@ impl Engine {
         };
         self.replay_state(Edit::Set(juggler::Path::root(), state))?;
         {
-            let mut slot = lock(&self.inner.requests.replay);
+            let mut slot = self.inner.requests.replay_slot();
             if let Some(slot) = slot.as_mut() {
                 slot.info.step = t.0;
                 slot.info.t = t.1;
@@ -250,17 +249,17 @@ impl Engine {
     }
 
     fn timeline(&self) -> Result<Arc<Timeline>> {
-        let slot = lock(&self.inner.requests.replay);
+        let slot = self.inner.requests.replay_slot();
         Ok(slot.as_ref().ok_or_else(loaded)?.timeline.clone())
     }
 
     fn replay_info(&self) -> Result<ReplayInfo> {
-        let slot = lock(&self.inner.requests.replay);
+        let slot = self.inner.requests.replay_slot();
         Ok(slot.as_ref().ok_or_else(loaded)?.info.clone())
     }
 
     fn publish_replay(&self) {
-        let slot = lock(&self.inner.requests.replay);
+        let slot = self.inner.requests.replay_slot();
         self.inner.publish.replay(slot.as_ref().map(|s| &s.info));
     }
 
@@ -268,7 +267,7 @@ impl Engine {
     /// request with this name and data: the n-th time it is asked gets the
     /// n-th recorded answer (the last one once they run out).
     pub(super) fn replay_answer(&self, name: &str, data: &Value) -> Option<(bool, Value)> {
-        let mut slot = lock(&self.inner.requests.replay);
+        let mut slot = self.inner.requests.replay_slot();
         let slot = slot.as_mut()?;
         let key = (name.to_owned(), data.to_string());
         let answers = slot.answers.get(&key)?;
@@ -281,7 +280,7 @@ impl Engine {
     async fn play(&self, token: CancellationToken) {
         loop {
             let next = {
-                let slot = lock(&self.inner.requests.replay);
+                let slot = self.inner.requests.replay_slot();
                 let Some(slot) = slot.as_ref() else {
                     return;
                 };
@@ -295,7 +294,7 @@ impl Engine {
                     .map(|e| (e.t - slot.info.t, slot.info.speed, e))
             };
             let Some((gap, speed, entry)) = next else {
-                if let Some(slot) = lock(&self.inner.requests.replay).as_mut() {
+                if let Some(slot) = self.inner.requests.replay_slot().as_mut() {
                     slot.info.playing = false;
                     slot.playing = None;
                 }
@@ -324,7 +323,7 @@ impl Engine {
 
     fn advance(&self, by: usize, t: f64) {
         {
-            let mut slot = lock(&self.inner.requests.replay);
+            let mut slot = self.inner.requests.replay_slot();
             if let Some(slot) = slot.as_mut() {
                 slot.info.step = (slot.info.step + by).min(slot.info.entries);
                 slot.info.t = t;

@@ -8,7 +8,6 @@ use juggler::Storage;
 use juggler::server::HandlerError;
 use serde_json::{Value, json};
 
-use super::pipeline::lock;
 use super::{Edit, Engine, Target};
 use crate::error::{Error, Result};
 use crate::rules::RequestInfo;
@@ -55,7 +54,7 @@ impl Engine {
 
     fn scenario_begin(&self, name: &str) -> Result<(Scenario, Arc<Running>)> {
         // The slot stays locked until the run is in it: one run at a time.
-        let mut slot = lock(&self.inner.requests.scenario);
+        let mut slot = self.inner.requests.scenario_slot();
         if let Some(r) = &*slot {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop",
@@ -90,7 +89,7 @@ impl Engine {
             });
         }
         // Under the scenario slot's lock: a run cannot start in between.
-        let slot = lock(&self.inner.requests.scenario);
+        let slot = self.inner.requests.scenario_slot();
         if let Some(r) = &*slot {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop, then \
@@ -136,7 +135,7 @@ impl Engine {
 
     /// The run `running` is over: another may start.
     pub(crate) fn scenario_clear(&self, running: &Running) {
-        let mut slot = lock(&self.inner.requests.scenario);
+        let mut slot = self.inner.requests.scenario_slot();
         if slot
             .as_ref()
             .is_some_and(|r| std::ptr::eq(Arc::as_ptr(r), running))

@@ -10,7 +10,6 @@ use juggler::Storage;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::pipeline::lock;
 use super::publisher::Recent;
 use super::{Engine, Inner, now_ms};
 use crate::error::{Error, Result};
@@ -60,7 +59,7 @@ impl Engine {
     /// a runtime to watch in (the previous watch stops).
     pub(super) fn watch_state_schema(&self) {
         let cancel = {
-            let mut checks = lock(&self.inner.requests.checks);
+            let mut checks = self.inner.requests.checks();
             checks.watch.cancel();
             checks.watch = CancellationToken::new();
             if !checks.compiled.has_state() {
@@ -79,7 +78,7 @@ impl Engine {
     /// Checks the served state against its schema now, recording the
     /// violations that were not there at the last check.
     pub(crate) fn check_state_schema_now(&self) {
-        let compiled = lock(&self.inner.requests.checks).compiled.clone();
+        let compiled = self.inner.requests.checks().compiled.clone();
         let doc = self.inner.state.served();
         if !compiled.has_state() {
             return;
@@ -89,7 +88,7 @@ impl Engine {
             .into_iter()
             .collect();
         let fresh: Vec<Found> = {
-            let mut checks = lock(&self.inner.requests.checks);
+            let mut checks = self.inner.requests.checks();
             let fresh = found
                 .iter()
                 .filter(|f| !checks.last_state.contains(f))
@@ -114,7 +113,7 @@ impl Engine {
 
     /// Checks a dashboard's request data against the schema of its name.
     pub(super) fn check_request_schema(&self, req: &RequestInfo) {
-        let compiled = lock(&self.inner.requests.checks).compiled.clone();
+        let compiled = self.inner.requests.checks().compiled.clone();
         for f in compiled.check_request(&req.name, &req.data) {
             self.record_violation(SchemaViolation {
                 time: req.now,
@@ -132,7 +131,7 @@ impl Engine {
         tracing::info!("schema violation: {text}");
         let entry = json!(v);
         {
-            let mut checks = lock(&self.inner.requests.checks);
+            let mut checks = self.inner.requests.checks();
             checks.violations.push(v);
             self.inner.publish.schema_violations(&checks.violations);
         }
@@ -158,7 +157,7 @@ impl Engine {
     /// Replaces the schemas (a workspace was opened): what was found
     /// before is forgotten.
     pub(super) fn reset_checks(&self, checks: Checks) {
-        let old = std::mem::replace(&mut *lock(&self.inner.requests.checks), checks);
+        let old = std::mem::replace(&mut *self.inner.requests.checks(), checks);
         old.stop();
         (self.inner.publish).schema_violations(&Recent::default());
         self.watch_state_schema();
