@@ -1,43 +1,42 @@
-//! The engine: one studio's live model. It owns the workspace, runs the
-//! embedded juggler server, answers the dashboard's requests by the rules,
-//! keeps the traffic log, runs remote sessions, and publishes all of it as
-//! the [`Storage`] that the control endpoint serves (see `CONTROL.md`).
+//! The engine: one studio's live model, published as the [`Storage`] that
+//! the control endpoint serves (see `CONTROL.md`).
+//!
+//! It is made of services, each owning its state behind its own lock and
+//! publishing its sections of the model through the one typed
+//! [`Publisher`]: the workspace file ([`WorkspaceStore`]), the served state
+//! and its undo history ([`StateStore`]), the embedded server with its
+//! faults and console ([`ServerHost`]), the request pipeline ([`Pipeline`]:
+//! schema checks → scenario → replay → rules), the remote sessions
+//! ([`Remotes`]) and the proxies ([`Proxies`]); the traffic log and the
+//! recorder are still kept together in `Core`. [`Engine`] composes them:
+//! its methods (one file per concern) call one service after another.
 //!
 //! Every change to the served state goes through the engine, which applies
 //! it to the live state (the server diffs it out to dashboards as usual) and
 //! mirrors the same operation into the model at `/state`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use juggler::server::{Connection, HandlerError, ServerBuilder};
-use juggler::{Server, Storage, path};
+use juggler::{Storage, path};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
 use crate::error::{Error, Result};
-use crate::history::History;
-use crate::model::{
-    ConnectionClosed, ConnectionInfo, ConnectionOpened, ConnectionStats, ReceivedNotification,
-    RemoteInfo, RemoteNotify, SentNotification, SentRequest, ServerInfo, ServerStatus,
-    UnmatchedRequest, WorkspaceInfo,
-};
-use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
-use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo, RuleSet};
 use crate::traffic::{Frame, Peer, TrafficFilter, TrafficLimits, TrafficLog};
-use crate::workspace::{self, Workspace};
-
-/// How many sent notifications and unmatched requests the model keeps.
-const RECENT: usize = 100;
+use crate::workspace::Workspace;
 
 mod devloop;
+mod edit;
 mod faults;
+mod host;
 mod notify;
+mod pipeline;
 mod proxies;
-mod publish;
+mod publisher;
+#[cfg(test)]
+mod publisher_tests;
 mod recorder;
 mod remotes;
 mod replay;
@@ -48,11 +47,18 @@ mod server;
 mod state;
 mod traffic_log;
 mod workspace_file;
+mod workspace_store;
 
+pub use edit::Edit;
+use edit::apply;
+use host::ServerHost;
+use pipeline::Pipeline;
+use proxies::Proxies;
+pub(crate) use publisher::Publisher;
+use remotes::Remotes;
 pub use replay::MAX_SPEED;
-use server::display_addr;
-pub use state::Edit;
-use state::apply;
+use state::StateStore;
+use workspace_store::WorkspaceStore;
 
 pub use crate::time::now_ms;
 
@@ -62,43 +68,47 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The engine's services, each owning its state behind its own lock.
+///
+/// Lock order: a service's lock is held only for its own work, and the
+/// engine calls one service after another rather than one inside another.
+/// Where two are held together, it is in this order (never the reverse):
+/// `requests` (the scenario slot) → `workspace` and `host` (a run cannot
+/// start while the scenarios change, nor without a server); `core` (the
+/// traffic log and recorder) → nothing else. The [`Publisher`] comes last
+/// of all: any service may publish under its own lock, and it calls no
+/// service.
 struct Inner {
+    publish: Publisher,
+    /// The model, for the traffic log's own writes of `/traffic` until it
+    /// becomes a service that publishes with `publish.traffic` (the rest
+    /// of the engine writes the model through `publish` only).
     model: Storage,
     events: broadcast::Sender<(String, Value)>,
+    /// The workspace file: its settings, presets, bookmarks, scenarios and
+    /// schemas, and where it was read from.
+    workspace: WorkspaceStore,
+    /// The served state and its undo history.
+    state: StateStore,
+    /// The embedded server, its faults, its pages' console.
+    host: ServerHost,
+    /// What answers the dashboards' requests: schema checks, the running
+    /// scenario, the replay, the rules; what nothing answered and the
+    /// notifications sent.
+    requests: Pipeline,
+    /// The remote sessions.
+    remotes: Remotes,
+    /// The proxies.
+    proxies: Proxies,
+    /// The traffic log and the recordings.
     core: Mutex<Core>,
 }
 
+/// The traffic log and the recordings being written.
 struct Core {
-    workspace: Workspace,
-    path: Option<PathBuf>,
-    rules: RuleSet,
-    history: History,
-    /// The shared state's version that the undo history leads back from
-    /// (right after the last edit, undo or redo). Anything else that changes
-    /// the state (a replay) moves the version on, and the recorded steps no
-    /// longer lead anywhere sure.
-    history_version: u64,
     traffic: TrafficLog,
-    /// The served state when it is shared (also kept while stopped).
-    doc: Storage,
-    server: Option<Server>,
-    remotes: HashMap<String, RemoteSession>,
-    next_remote: u64,
-    notify_history: VecDeque<Value>,
-    unmatched: VecDeque<Value>,
     recordings: HashMap<String, recorder::ActiveRecording>,
     next_recording: u64,
-    replay: Option<replay::ReplaySlot>,
-    proxies: HashMap<String, crate::proxy::Proxy>,
-    next_proxy: u64,
-    scenario: Option<Arc<crate::scenario::Running>>,
-    checks: schema_checks::Checks,
-    faults: crate::model::FaultsInfo,
-    /// What new connections start with (`/faults/all`).
-    fault_template: juggler::server::Faults,
-    /// The running server's live reload and console client.
-    devloop: Option<devloop::Running>,
-    console: devloop::Console,
 }
 
 /// Where a state edit goes.
@@ -123,39 +133,26 @@ impl Target {
 impl Engine {
     /// An engine on `workspace` (read from `path`, if it came from a file).
     pub fn new(workspace: Workspace, path: Option<PathBuf>) -> Result<Self> {
-        let rules = RuleSet::new(workspace.rules.clone())?;
-        let checks = schema_checks::Checks::new(&workspace)?;
-        let doc = Storage::with_data(workspace.initial_state.clone());
+        let publish = Publisher::new();
+        let requests = Pipeline::new(&workspace, publish.clone())?;
+        let state = StateStore::new(workspace.initial_state.clone(), publish.clone());
         let (events, _) = broadcast::channel(4096);
         let engine = Engine {
             inner: Arc::new(Inner {
-                model: Storage::new(),
+                model: publish.model(),
                 events,
+                state,
+                requests,
+                host: ServerHost::new(publish.clone()),
+                remotes: Remotes::new(publish.clone()),
+                proxies: Proxies::new(publish.clone()),
+                workspace: WorkspaceStore::new(workspace, path, publish.clone()),
                 core: Mutex::new(Core {
-                    workspace,
-                    path,
-                    rules,
-                    history: History::default(),
-                    history_version: doc.version(),
                     traffic: TrafficLog::new(TrafficLimits::default()),
-                    doc,
-                    server: None,
-                    remotes: HashMap::new(),
-                    next_remote: 1,
-                    notify_history: VecDeque::new(),
-                    unmatched: VecDeque::new(),
                     recordings: HashMap::new(),
                     next_recording: 0,
-                    replay: None,
-                    proxies: HashMap::new(),
-                    next_proxy: 0,
-                    scenario: None,
-                    checks,
-                    faults: Default::default(),
-                    fault_template: Default::default(),
-                    devloop: None,
-                    console: Default::default(),
                 }),
+                publish,
             }),
         };
         engine.publish_all();
@@ -175,7 +172,7 @@ impl Engine {
 
     /// The model the control endpoint serves.
     pub fn model(&self) -> Storage {
-        self.inner.model.clone()
+        self.inner.publish.model()
     }
 
     /// Events for control clients: `(name, data)` notifications.
@@ -190,41 +187,55 @@ impl Engine {
 
     /// The workspace as it stands now (rules and state included).
     pub fn workspace(&self) -> Workspace {
-        let core = self.core();
-        let mut ws = core.workspace.clone();
-        ws.rules = core.rules.rules().to_vec();
-        ws.initial_state = core.doc.data();
+        let mut ws = self.inner.workspace.snapshot();
+        ws.rules = self.inner.requests.rules();
+        ws.initial_state = self.inner.state.data();
         ws
     }
 
     /// The folder the server serves (`server.staticDir`, resolved against
     /// the workspace file's folder): the dashboard the builder edits.
     pub fn static_dir(&self) -> Option<PathBuf> {
-        let core = self.core();
-        let dir = core.workspace.server.static_dir.clone()?;
-        Some(workspace::resolve(&Self::base_dir(&core), &dir))
+        self.inner.workspace.static_dir()
     }
 
-    fn base_dir(core: &Core) -> PathBuf {
-        core.path
-            .as_deref()
-            .map(workspace::base_dir)
-            .unwrap_or_else(|| PathBuf::from("."))
+    /// Publishes every section of the model (the engine starts).
+    fn publish_all(&self) {
+        let p = &self.inner.publish;
+        self.publish_workspace();
+        p.connections().clear();
+        p.remotes().clear();
+        p.traffic(&self.core().traffic.status());
+        p.recordings().clear();
+        p.replay(None);
+        p.proxies().clear();
+        p.faults(&Default::default());
+        p.scenario(None);
+        p.schema_violations(&Default::default());
+        p.console(&Default::default());
+        self.publish_server(None);
+    }
+
+    /// The sections that come from the workspace file: `/workspace`,
+    /// `/rules`, `/state`, `/history`, and the recent lists it starts empty.
+    fn publish_workspace(&self) {
+        self.inner.workspace.publish();
+        self.inner.requests.publish_workspace_part();
+        self.inner.state.publish();
     }
 
     /// Stops everything the engine runs.
     pub async fn shutdown(&self) {
         self.scenario_stop();
-        self.core().checks.stop();
+        self.inner.requests.stop_checks();
         self.replay_stop();
         self.proxies_shutdown().await;
         let ids: Vec<String> = self.core().recordings.keys().cloned().collect();
         for id in ids {
             let _ = self.record_stop(&id);
         }
-        let remotes: Vec<_> = self.core().remotes.drain().map(|(_, s)| s).collect();
-        for r in remotes {
-            r.stop();
+        for session in self.inner.remotes.drain() {
+            session.stop();
         }
         let _ = self.stop_server().await;
     }
@@ -236,5 +247,3 @@ impl Target {
         Target::from_data(data)
     }
 }
-
-impl Engine {}

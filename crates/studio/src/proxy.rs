@@ -70,6 +70,37 @@ pub trait ProxySink: Send + Sync + 'static {
 
 type Overrides = Arc<RwLock<BTreeMap<String, Value>>>;
 
+/// The generation the proxy's browsers speak: the one asked for, else the
+/// upstream's.
+fn browser_generation_of(settings: &ProxySettings) -> Result<juggler::Generation> {
+    let wanted = settings
+        .browser_generation
+        .as_deref()
+        .unwrap_or(settings.upstream.generation.as_str());
+    wanted.parse::<juggler::Generation>().map_err(|e| {
+        Error::Invalid(format!(
+            "the proxy's browser side: {e} (tell the upstream's generation first)"
+        ))
+    })
+}
+
+/// The server the browsers connect to, before its handlers.
+fn browser_side(settings: &ProxySettings, generation: juggler::Generation) -> ServerBuilder {
+    // A page on another site must not talk to the real back end
+    // through the proxy: its own pages only, as the studio's server.
+    let builder = ServerBuilder::new()
+        .generation(generation)
+        .autoflush(Some(Duration::from_millis(5)))
+        .sites(juggler::server::SitePolicy {
+            extra: settings.allowed_origins.clone(),
+            hint: crate::workspace::SITES_HINT.into(),
+        });
+    match &settings.static_dir {
+        Some(dir) => builder.static_dir(dir),
+        None => builder,
+    }
+}
+
 /// A running proxy.
 #[derive(Clone)]
 pub struct Proxy {
@@ -92,32 +123,10 @@ impl Proxy {
     ) -> Result<Proxy> {
         // Fail early on a target that can never work.
         settings.upstream.client_builder()?;
-        let browser_generation = match &settings.browser_generation {
-            Some(g) => Some(g.as_str()),
-            None => Some(settings.upstream.generation.as_str()),
-        }
-        .map(|g| g.parse::<juggler::Generation>())
-        .transpose()
-        .map_err(|e| {
-            Error::Invalid(format!(
-                "the proxy's browser side: {e} (tell the upstream's generation first)"
-            ))
-        })?
-        .unwrap_or_default();
+        let browser_generation = browser_generation_of(&settings)?;
         let overrides: Overrides = Arc::default();
         let upstreams: Arc<Mutex<HashMap<u64, Client>>> = Arc::default();
-        // A page on another site must not talk to the real back end
-        // through the proxy: its own pages only, as the studio's server.
-        let mut builder = ServerBuilder::new()
-            .generation(browser_generation)
-            .autoflush(Some(Duration::from_millis(5)))
-            .sites(juggler::server::SitePolicy {
-                extra: settings.allowed_origins.clone(),
-                hint: crate::workspace::SITES_HINT.into(),
-            });
-        if let Some(dir) = &settings.static_dir {
-            builder = builder.static_dir(dir);
-        }
+        let builder = browser_side(&settings, browser_generation);
         let (conn_target, conn_overrides, conn_upstreams, conn_sink, conn_id) = (
             settings.upstream.clone(),
             overrides.clone(),

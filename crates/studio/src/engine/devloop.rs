@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use juggler::path;
 use juggler::server::ServerBuilder;
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -34,7 +32,8 @@ impl Drop for Running {
     }
 }
 
-/// The console's part of the engine.
+/// The pages' console: what they reported, how many are open, the last
+/// live reload (the server host holds it).
 #[derive(Default)]
 pub(super) struct Console {
     log: ConsoleLog,
@@ -51,13 +50,10 @@ impl Engine {
         &self,
         builder: ServerBuilder,
     ) -> Result<(ServerBuilder, Option<Running>)> {
-        let dir = {
-            let core = self.core();
-            let settings = &core.workspace.server;
-            match (&settings.static_dir, settings.live_reload) {
-                (Some(dir), true) => crate::workspace::resolve(&Self::base_dir(&core), dir),
-                _ => return Ok((builder, None)),
-            }
+        let settings = self.inner.workspace.server();
+        let dir = match (&settings.static_dir, settings.live_reload) {
+            (Some(dir), true) => self.inner.workspace.resolve(dir),
+            _ => return Ok((builder, None)),
         };
         let cancel = CancellationToken::new();
         let sink: Arc<dyn DevSink> = Arc::new(self.clone());
@@ -76,21 +72,21 @@ impl Engine {
 
     /// Forgets what the pages reported.
     pub fn console_clear(&self) {
-        self.core().console.log.clear();
+        self.inner.host.console().log.clear();
         self.publish_console();
     }
 
     /// How many errors the pages have reported since the studio started
     /// (a scenario compares it before and after a step).
     pub fn console_errors(&self) -> u64 {
-        self.core().console.log.error_count()
+        self.inner.host.console().log.error_count()
     }
 
     /// The newest error, told as `LEVEL at PLACE: MESSAGE (page URL)`, when
     /// the pages reported more than `count` errors in all.
     pub fn console_errors_since(&self, count: u64) -> Option<String> {
-        let core = self.core();
-        let log = &core.console.log;
+        let console = self.inner.host.console();
+        let log = &console.log;
         if log.error_count() <= count {
             return None;
         }
@@ -108,28 +104,24 @@ impl Engine {
     }
 
     fn publish_console(&self) {
-        let info = {
-            let mut core = self.core();
-            core.console.publish_pending = false;
-            let c = &core.console;
-            ConsoleInfo {
-                entries: c.log.entries().into_iter().rev().take(SHOWN).collect(),
-                errors: c.log.error_count(),
-                open_pages: c.open_pages,
-                last_reload: c.last_reload.clone(),
-            }
-        };
-        self.inner.model.set(path!["console"], json!(info));
+        let mut c = self.inner.host.console();
+        c.publish_pending = false;
+        self.inner.publish.console(&ConsoleInfo {
+            entries: c.log.entries().into_iter().rev().take(SHOWN).collect(),
+            errors: c.log.error_count(),
+            open_pages: c.open_pages,
+            last_reload: c.last_reload.clone(),
+        });
     }
 
     /// Publishes soon, once for everything that happens until then.
     fn publish_console_soon(&self) {
         {
-            let mut core = self.core();
-            if core.console.publish_pending {
+            let mut console = self.inner.host.console();
+            if console.publish_pending {
                 return;
             }
-            core.console.publish_pending = true;
+            console.publish_pending = true;
         }
         let engine = self.clone();
         tokio::spawn(async move {
@@ -144,7 +136,9 @@ impl PageSink for Engine {
         let Some(report) = report else {
             return;
         };
-        let entry = self.core().console.log.push(page, url, report, now_ms());
+        let entry = (self.inner.host.console())
+            .log
+            .push(page, url, report, now_ms());
         // `serve`'s output: where it happened, what, on which page.
         let level = entry.level.as_str();
         tracing::warn!(
@@ -158,7 +152,7 @@ impl PageSink for Engine {
     }
 
     fn pages(&self, open: usize) {
-        self.core().console.open_pages = open;
+        self.inner.host.console().open_pages = open;
         self.publish_console_soon();
     }
 }
@@ -174,7 +168,7 @@ impl DevSink for Engine {
             "{} changed: {verb} {told} page{plural}",
             change.paths().join(", ")
         );
-        self.core().console.last_reload = Some(ReloadInfo {
+        self.inner.host.console().last_reload = Some(ReloadInfo {
             at: now_ms(),
             kind: kind.into(),
             paths: change.paths().to_vec(),

@@ -4,9 +4,7 @@
 //! (`server.refuse`) — to watch a dashboard's reconnect and stale-data
 //! handling.
 
-use juggler::path;
-use juggler::server::FaultSettings;
-use serde_json::json;
+use juggler::server::{FaultSettings, Faults};
 
 use super::{Engine, now_ms};
 use crate::error::{Error, Result};
@@ -15,30 +13,51 @@ use crate::model::FaultsInfo;
 /// Longest refusal: an hour.
 const MAX_REFUSE_MS: u64 = 3_600_000;
 
+/// The server host's faults: what the model shows, and what new
+/// connections start with.
+#[derive(Default)]
+pub(super) struct FaultState {
+    info: FaultsInfo,
+    /// What new connections start with (`/faults/all`).
+    template: Faults,
+}
+
+impl FaultState {
+    /// The faults new connections start with.
+    pub(super) fn template(&self) -> Faults {
+        self.template.clone()
+    }
+
+    fn set_one(&mut self, id: u64, settings: FaultSettings) {
+        if settings.is_active() {
+            self.info.connections.insert(id.to_string(), settings);
+        } else {
+            self.info.connections.remove(&id.to_string());
+        }
+    }
+
+    fn set_all(&mut self, settings: FaultSettings) {
+        self.template.set(settings.clone());
+        self.info.connections.clear();
+        self.info.all = settings.is_active().then_some(settings);
+    }
+}
+
 impl Engine {
     /// Sets the faults of one connection, or (`None`) of every connection,
     /// open now or to come.
     pub fn faults_set(&self, connection: Option<u64>, settings: FaultSettings) -> Result<()> {
         match connection {
             Some(id) => {
-                let conn = self.connection(id)?;
+                let conn = self.inner.host.connection(id)?;
                 conn.faults().set(settings.clone());
-                let mut core = self.core();
-                if settings.is_active() {
-                    core.faults.connections.insert(id.to_string(), settings);
-                } else {
-                    core.faults.connections.remove(&id.to_string());
-                }
+                self.inner.host.faults().set_one(id, settings);
             }
             None => {
-                let server = self.core().server.clone();
-                for conn in server.map(|s| s.connections()).unwrap_or_default() {
+                for conn in self.inner.host.connections() {
                     conn.faults().set(settings.clone());
                 }
-                let mut core = self.core();
-                core.fault_template.set(settings.clone());
-                core.faults.connections.clear();
-                core.faults.all = settings.is_active().then_some(settings);
+                self.inner.host.faults().set_all(settings);
             }
         }
         self.publish_faults();
@@ -47,14 +66,14 @@ impl Engine {
 
     /// Turns every fault off, refusal included.
     pub fn faults_clear(&self) {
-        let server = self.core().server.clone();
-        for conn in server.map(|s| s.connections()).unwrap_or_default() {
+        for conn in self.inner.host.connections() {
             conn.faults().set(FaultSettings::default());
         }
-        let mut core = self.core();
-        core.fault_template.set(FaultSettings::default());
-        core.faults = FaultsInfo::default();
-        drop(core);
+        {
+            let mut faults = self.inner.host.faults();
+            faults.template.set(FaultSettings::default());
+            faults.info = FaultsInfo::default();
+        }
         self.publish_faults();
     }
 
@@ -66,20 +85,20 @@ impl Engine {
                 "ms: {ms} is longer than an hour ({MAX_REFUSE_MS})"
             )));
         }
-        self.core().faults.refuse_until = (ms > 0).then(|| now_ms() + ms);
+        self.inner.host.faults().info.refuse_until = (ms > 0).then(|| now_ms() + ms);
         self.publish_faults();
         Ok(())
     }
 
     /// Drops one connection without a close frame.
     pub fn drop_connection(&self, id: u64) -> Result<()> {
-        self.connection(id)?.drop_connection();
+        self.inner.host.connection(id)?.drop_connection();
         Ok(())
     }
 
     /// The handshake check: refuses while a refusal runs.
     pub(super) fn refusing(&self) -> Option<String> {
-        let until = self.core().faults.refuse_until?;
+        let until = self.inner.host.faults().info.refuse_until?;
         let now = now_ms();
         (now < until).then(|| {
             format!(
@@ -91,14 +110,17 @@ impl Engine {
 
     /// A closed connection's faults are forgotten.
     pub(super) fn faults_closed(&self, id: u64) {
-        let removed = self.core().faults.connections.remove(&id.to_string());
+        let removed = (self.inner.host.faults())
+            .info
+            .connections
+            .remove(&id.to_string());
         if removed.is_some() {
             self.publish_faults();
         }
     }
 
     fn publish_faults(&self) {
-        let info = self.core().faults.clone();
-        self.inner.model.set(path!["faults"], json!(info));
+        let faults = self.inner.host.faults();
+        self.inner.publish.faults(&faults.info);
     }
 }

@@ -1,12 +1,17 @@
 //! Notifications to dashboards, and the notify presets.
 
-use super::*;
+use serde_json::Value;
+
+use super::{Engine, now_ms};
+use crate::error::{Error, Result};
+use crate::model::SentNotification;
+use crate::workspace;
 
 impl Engine {
     /// Sends a notification to `targets` (empty: every connection).
     /// Returns how many connections it was sent to.
     pub async fn notify(&self, name: &str, data: Value, targets: &[u64]) -> Result<usize> {
-        let server = self.core().server.clone().ok_or_else(|| {
+        let server = self.inner.host.server().ok_or_else(|| {
             Error::Invalid("the server is not running: start it, then send".into())
         })?;
         let conns: Vec<_> = server
@@ -25,14 +30,13 @@ impl Engine {
                 sent += 1;
             }
         }
-        let entry = json!(SentNotification {
+        self.inner.requests.notified(SentNotification {
             time: now_ms(),
             name: name.to_owned(),
             data,
             targets: targets.to_vec(),
             sent,
         });
-        self.push_recent(path!["notifyHistory"], |c| &mut c.notify_history, entry);
         Ok(sent)
     }
 
@@ -40,12 +44,7 @@ impl Engine {
     pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
         let presets: Vec<workspace::NotifyPreset> = serde_path_to_error::deserialize(presets)
             .map_err(|e| Error::serde("invalid notify presets", "notifyPresets", &e))?;
-        let mut core = self.core();
-        core.workspace.notify_presets = presets.clone();
-        drop(core);
-        self.inner
-            .model
-            .set(path!["workspace", "notifyPresets"], json!(presets));
+        self.inner.workspace.set_notify_presets(presets);
         Ok(())
     }
 }

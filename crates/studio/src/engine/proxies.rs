@@ -1,24 +1,73 @@
-//! The engine's proxies (`proxy.start` / `proxy.stop` / `proxy.override`).
+//! The proxies service (`proxy.start` / `proxy.stop` / `proxy.override`),
+//! published at `/proxies`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use juggler::{Direction, path};
+use juggler::Direction;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::Engine;
+use super::{Engine, Publisher};
 use crate::error::{Error, Result};
 use crate::model::ProxyInfo;
 use crate::proxy::{Proxy, ProxySettings, ProxySink};
 use crate::recording::Header;
 use crate::traffic::{Peer, ProxySide};
 
+/// The running proxies by id.
+pub(super) struct Proxies {
+    running: Mutex<Running>,
+    publish: Publisher,
+}
+
+#[derive(Default)]
+struct Running {
+    by_id: HashMap<String, Proxy>,
+    /// The number of the last proxy started (`p1`, `p2`…).
+    last: u64,
+}
+
+impl Proxies {
+    pub(super) fn new(publish: Publisher) -> Proxies {
+        Proxies {
+            running: Mutex::default(),
+            publish,
+        }
+    }
+
+    fn running(&self) -> MutexGuard<'_, Running> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn next_id(&self) -> String {
+        let mut running = self.running();
+        running.last += 1;
+        format!("p{}", running.last)
+    }
+
+    /// The proxy `id`.
+    pub(super) fn get(&self, id: &str) -> Result<Proxy> {
+        let running = self.running();
+        running.by_id.get(id).cloned().ok_or_else(|| no_proxy(id))
+    }
+
+    fn insert(&self, proxy: Proxy) {
+        self.publish.proxies().put(proxy.id(), &info(&proxy));
+        self.running().by_id.insert(proxy.id().to_owned(), proxy);
+    }
+
+    fn remove(&self, id: &str) -> Result<Proxy> {
+        self.running().by_id.remove(id).ok_or_else(|| no_proxy(id))
+    }
+}
+
 impl Engine {
     /// Starts a proxy; returns its id.
     pub async fn proxy_start(&self, mut settings: ProxySettings) -> Result<String> {
-        let base = Self::base_dir(&self.core());
+        let ws = &self.inner.workspace;
         if let Some(dir) = &settings.static_dir {
-            let dir = crate::workspace::resolve(&base, dir);
+            let dir = ws.resolve(dir);
             if !dir.is_dir() {
                 return Err(Error::Invalid(format!(
                     "staticDir: {} is not a folder",
@@ -28,8 +77,7 @@ impl Engine {
             settings.static_dir = Some(dir.display().to_string());
         }
         if let Some(ca) = &settings.upstream.ca_file {
-            settings.upstream.ca_file =
-                Some(crate::workspace::resolve(&base, ca).display().to_string());
+            settings.upstream.ca_file = Some(ws.resolve(ca).display().to_string());
         }
         // Browsers must speak the upstream's generation from the first.
         settings.upstream = settings.upstream.resolved().await?;
@@ -39,11 +87,7 @@ impl Engine {
                 "cannot listen on {addr}: {e}; choose another port (0 picks a free one)"
             ))
         })?;
-        let id = {
-            let mut core = self.core();
-            core.next_proxy += 1;
-            format!("p{}", core.next_proxy)
-        };
+        let id = self.inner.proxies.next_id();
         let sink: Arc<dyn ProxySink> = Arc::new(self.clone());
         let proxy = Proxy::start(id.clone(), settings, listener, sink)?;
         if !proxy_addr_is_loopback(&proxy) {
@@ -54,46 +98,31 @@ impl Engine {
                  server through it"
             );
         }
-        self.inner
-            .model
-            .set(path!["proxies", id.as_str()], json!(info(&proxy)));
-        self.core().proxies.insert(id.clone(), proxy);
+        self.inner.proxies.insert(proxy);
         tracing::info!(proxy = id, "proxy started");
         Ok(id)
     }
 
     /// Stops a proxy (its browsers are disconnected).
     pub async fn proxy_stop(&self, id: &str) -> Result<()> {
-        let proxy = self.core().proxies.remove(id).ok_or_else(|| no_proxy(id))?;
+        let proxy = self.inner.proxies.remove(id)?;
         proxy.shutdown().await;
-        self.inner.model.remove(path!["proxies", id]);
+        self.inner.publish.proxies().gone(id);
         Ok(())
     }
 
     /// Overrides (or, with `None`, stops overriding) what the proxy's
     /// browsers see at `pointer`.
     pub fn proxy_override(&self, id: &str, pointer: &str, value: Option<Value>) -> Result<()> {
-        let proxy = self
-            .core()
-            .proxies
-            .get(id)
-            .cloned()
-            .ok_or_else(|| no_proxy(id))?;
+        let proxy = self.inner.proxies.get(id)?;
         proxy.set_override(pointer, value)?;
-        self.inner
-            .model
-            .set(path!["proxies", id, "overrides"], json!(proxy.overrides()));
+        self.inner.publish.proxy_overrides(id, &proxy.overrides());
         Ok(())
     }
 
     /// What one browser of a proxy sees now.
     pub(super) fn proxy_connection_state(&self, id: &str, connection: u64) -> Result<Value> {
-        let proxy = self
-            .core()
-            .proxies
-            .get(id)
-            .cloned()
-            .ok_or_else(|| no_proxy(id))?;
+        let proxy = self.inner.proxies.get(id)?;
         proxy.connection_state(connection).ok_or_else(|| {
             Error::Invalid(format!(
                 "no connection {connection} on proxy {id}: it may have closed"
@@ -114,9 +143,9 @@ impl Engine {
         answers: crate::mock::Answers,
         force: bool,
     ) -> Result<Value> {
-        let (recording, out) = {
+        let proxy = self.inner.proxies.get(id)?;
+        let recording = {
             let core = self.core();
-            let proxy = core.proxies.get(id).ok_or_else(|| no_proxy(id))?;
             let connection = match connection {
                 Some(c) => c,
                 None => newest_browser(&core.traffic, id).ok_or_else(|| {
@@ -144,22 +173,23 @@ impl Engine {
                 Some(proxy.settings().upstream.url.clone()),
                 source,
             );
-            (
-                crate::mock::session::recording_of(header, &entries)?,
-                crate::workspace::resolve(&Self::base_dir(&core), out),
-            )
+            crate::mock::session::recording_of(header, &entries)?
         };
+        let out = self.inner.workspace.resolve(out);
         let ws = crate::mock::write(&recording, &out, answers, force)?;
         let made = crate::mock::MockMade::of(&out, &ws, Some(recording.header.source));
         Ok(json!(made))
     }
 
     pub(super) async fn proxies_shutdown(&self) {
-        let all: Vec<Proxy> = self.core().proxies.drain().map(|(_, p)| p).collect();
+        let all: Vec<Proxy> = {
+            let mut running = self.inner.proxies.running();
+            running.by_id.drain().map(|(_, p)| p).collect()
+        };
         for p in all {
             p.shutdown().await;
         }
-        self.inner.model.set(path!["proxies"], json!({}));
+        self.inner.publish.proxies().clear();
     }
 }
 
@@ -211,13 +241,8 @@ impl ProxySink for Engine {
     }
 
     fn connections(&self, proxy: &str, ids: Vec<u64>) {
-        // Under the engine's lock, like the removal in `proxy_stop`: a
-        // count cannot bring back a stopped proxy's entry.
-        let core = self.core();
-        if core.proxies.contains_key(proxy) {
-            let m = &self.inner.model;
-            m.set(path!["proxies", proxy, "connections"], json!(ids.len()));
-            m.set(path!["proxies", proxy, "browsers"], json!(ids));
-        }
+        // Only while the proxy's entry is there: a count cannot bring
+        // back a stopped proxy's entry.
+        self.inner.publish.proxy_browsers(proxy, &ids);
     }
 }

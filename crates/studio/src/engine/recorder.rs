@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use juggler::path;
 use serde_json::json;
 
 use super::{Engine, now_ms};
@@ -25,19 +24,19 @@ impl Engine {
     pub fn record_start(&self, peer: Peer, path: PathBuf) -> Result<String> {
         let (state, generation, url, source) = match &peer {
             Peer::Connection(id) => {
-                let conn = self.connection(*id)?;
-                let core = self.core();
-                let state = if core.workspace.server.shared_state {
-                    core.doc.data()
+                let conn = self.inner.host.connection(*id)?;
+                let settings = self.inner.workspace.server();
+                let state = if settings.shared_state {
+                    self.inner.state.data()
                 } else {
                     conn.state().data()
                 };
-                let generation = match core.workspace.server.generation {
+                let generation = match settings.generation {
                     crate::workspace::Generation::V06 => "0.6",
                     crate::workspace::Generation::V07 => "0.7",
                 }
                 .to_owned();
-                let url = core.server.as_ref().map(|s| s.url());
+                let url = self.inner.host.server().map(|s| s.url());
                 (state, generation, url, format!("connection {id}"))
             }
             Peer::Proxy {
@@ -46,10 +45,7 @@ impl Engine {
                 side: ProxySide::Browser,
             } => {
                 let state = self.proxy_connection_state(proxy, *connection)?;
-                let (url, generation) = self
-                    .core()
-                    .proxies
-                    .get(proxy)
+                let (url, generation) = (self.inner.proxies.get(proxy).ok())
                     .map(|p| (p.url(), p.browser_generation()))
                     .unzip();
                 (
@@ -65,11 +61,7 @@ impl Engine {
                 ));
             }
             Peer::Remote(id) => {
-                let core = self.core();
-                let session = core
-                    .remotes
-                    .get(id)
-                    .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
+                let session = self.inner.remotes.get(id)?;
                 let target = session.target();
                 (
                     session.state(),
@@ -98,9 +90,7 @@ impl Engine {
             entries: recorder.entries(),
             bytes: recorder.bytes(),
         };
-        self.inner
-            .model
-            .set(path!["recordings", id.as_str()], json!(info));
+        self.inner.publish.recordings().put(&id, &info);
         core.recordings
             .insert(id.clone(), ActiveRecording { info, recorder });
         tracing::info!(id, path = %path.display(), "recording started");
@@ -113,7 +103,7 @@ impl Engine {
             self.core().recordings.remove(id).ok_or_else(|| {
                 Error::Invalid(format!("no recording {id:?}: it may have stopped"))
             })?;
-        self.inner.model.remove(path!["recordings", id]);
+        self.inner.publish.recordings().gone(id);
         tracing::info!(id, entries = rec.info.entries, "recording stopped");
         Ok(rec.info)
     }
@@ -162,13 +152,11 @@ impl Engine {
             }
         }
         for (id, entries, bytes) in updates {
-            let m = &self.inner.model;
-            m.set(path!["recordings", id.as_str(), "entries"], json!(entries));
-            m.set(path!["recordings", id.as_str(), "bytes"], json!(bytes));
+            (self.inner.publish).recording_progress(&id, entries, bytes);
         }
         for (id, error) in failed {
             core.recordings.remove(&id);
-            self.inner.model.remove(path!["recordings", id.as_str()]);
+            self.inner.publish.recordings().gone(&id);
             self.event(
                 "recording.failed",
                 json!({"id": id, "error": error, "time": now_ms()}),

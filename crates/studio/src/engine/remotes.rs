@@ -1,19 +1,94 @@
-//! Remote sessions: the studio as a client of other juggler servers.
+//! The remote sessions service: the studio as a client of other juggler
+//! servers, published at `/remotes`.
 
-use super::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Engine, Peer, Publisher, now_ms};
+use crate::error::{Error, Result};
+use crate::model::{ReceivedNotification, RemoteInfo, RemoteNotify, SentRequest};
+use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
+use crate::workspace;
+
+/// The sessions by id.
+pub(super) struct Remotes {
+    sessions: Mutex<Sessions>,
+    publish: Publisher,
+}
+
+#[derive(Default)]
+struct Sessions {
+    by_id: HashMap<String, RemoteSession>,
+    /// The number in the next session's id (`r1`, `r2`…).
+    next: u64,
+}
+
+impl Remotes {
+    pub(super) fn new(publish: Publisher) -> Remotes {
+        Remotes {
+            sessions: Mutex::new(Sessions {
+                by_id: HashMap::new(),
+                next: 1,
+            }),
+            publish,
+        }
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new session's id.
+    fn next_id(&self) -> String {
+        let mut sessions = self.sessions();
+        let id = format!("r{}", sessions.next);
+        sessions.next += 1;
+        id
+    }
+
+    /// The session `id`.
+    pub(super) fn get(&self, id: &str) -> Result<RemoteSession> {
+        self.sessions()
+            .by_id
+            .get(id)
+            .cloned()
+            .ok_or_else(|| no_session(id))
+    }
+
+    fn remove(&self, id: &str) -> Result<RemoteSession> {
+        let session = self
+            .sessions()
+            .by_id
+            .remove(id)
+            .ok_or_else(|| no_session(id))?;
+        self.publish.remotes().gone(id);
+        Ok(session)
+    }
+
+    /// Takes every session out (the engine shuts down).
+    pub(super) fn drain(&self) -> Vec<RemoteSession> {
+        let all = self.sessions().by_id.drain().map(|(_, s)| s).collect();
+        self.publish.remotes().clear();
+        all
+    }
+}
+
+fn no_session(id: &str) -> Error {
+    Error::Invalid(format!("no remote session {id:?}"))
+}
 
 impl Engine {
     /// Connects a remote session; returns its id.
     pub fn remote_connect(&self, target: RemoteTarget) -> Result<String> {
-        let id = {
-            let mut core = self.core();
-            let id = format!("r{}", core.next_remote);
-            core.next_remote += 1;
-            id
-        };
-        self.inner.model.set(
-            path!["remotes", id.as_str()],
-            json!(RemoteInfo {
+        let remotes = &self.inner.remotes;
+        let id = remotes.next_id();
+        // Published first: the session's reports update its entry.
+        remotes.publish.remotes().put(
+            &id,
+            &RemoteInfo {
                 id: id.clone(),
                 target: target.clone(),
                 status: RemoteStatus::Connecting { attempt: 1 },
@@ -21,41 +96,30 @@ impl Engine {
                 state: Value::Null,
                 notifications: Vec::new(),
                 requests: Vec::new(),
-            }),
+            },
         );
         let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
         let session = match RemoteSession::start(id.clone(), target, sink) {
             Ok(session) => session,
             Err(e) => {
-                self.inner.model.remove(path!["remotes", id.as_str()]);
+                remotes.publish.remotes().gone(&id);
                 return Err(e);
             }
         };
-        self.core().remotes.insert(id.clone(), session);
+        remotes.sessions().by_id.insert(id.clone(), session);
         Ok(id)
     }
 
     /// Stops a remote session and forgets it.
     pub fn remote_disconnect(&self, id: &str) -> Result<()> {
-        let session = self
-            .core()
-            .remotes
-            .remove(id)
-            .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
-        session.stop();
-        self.inner.model.remove(path!["remotes", id]);
+        self.inner.remotes.remove(id)?.stop();
         self.record_stop_peer(&Peer::Remote(id.to_owned()));
         Ok(())
     }
 
     /// Sends a request on a remote session.
     pub async fn remote_send(&self, id: &str, name: &str, data: Value) -> Result<Value> {
-        let session = self
-            .core()
-            .remotes
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Error::Invalid(format!("no remote session {id:?}")))?;
+        let session = self.inner.remotes.get(id)?;
         let time = now_ms();
         let started = std::time::Instant::now();
         let result = session.send(name, data.clone()).await;
@@ -72,16 +136,8 @@ impl Engine {
             answer,
             rtt_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
-        let at = path!["remotes", id, "requests"];
-        // Under the engine's lock: two answers arriving together both land.
-        let core = self.core();
-        if let Some(Value::Array(mut list)) = self.inner.model.get(&at) {
-            list.push(json!(entry));
-            let excess = list.len().saturating_sub(RECENT);
-            list.drain(..excess);
-            self.inner.model.set(&at, Value::Array(list));
-        }
-        drop(core);
+        // Whole: two answers arriving together both land.
+        self.inner.publish.remote_request(id, &entry);
         result
     }
 
@@ -101,60 +157,38 @@ impl Engine {
                 text: format!("invalid bookmarks: {:?}: {detail}", b.name),
             });
         }
-        self.core().workspace.remotes = bookmarks.clone();
-        self.inner
-            .model
-            .set(path!["workspace", "remotes"], json!(bookmarks));
+        self.inner.workspace.set_remote_bookmarks(bookmarks);
         Ok(())
     }
 }
 
 impl RemoteSink for Engine {
     fn generation(&self, session: &str, generation: juggler::Generation) {
-        if self.inner.model.get(path!["remotes", session]).is_some() {
-            self.inner.model.set(
-                path!["remotes", session, "target", "generation"],
-                json!(crate::remote::generation_name(generation)),
-            );
-        }
+        let name = crate::remote::generation_name(generation);
+        self.inner.publish.remote_generation(session, name);
     }
 
     fn status(&self, session: &str, status: RemoteStatus) {
-        if self.inner.model.get(path!["remotes", session]).is_some() {
-            self.inner
-                .model
-                .set(path!["remotes", session, "status"], json!(status));
-        }
+        self.inner.publish.remote_status(session, &status);
     }
 
     fn state_reset(&self, session: &str) {
-        if self.inner.model.get(path!["remotes", session]).is_some() {
-            self.inner
-                .model
-                .set(path!["remotes", session, "state"], Value::Null);
-        }
+        self.inner.publish.remote_state_reset(session);
     }
 
     fn state_diff(&self, session: &str, diff: &Value) {
-        let edit = Edit::Patch(diff.clone()).under(&path!["remotes", session, "state"]);
-        if let Err(e) = apply(&self.inner.model, &edit) {
+        if let Err(e) = self.inner.publish.remote_state_diff(session, diff) {
             tracing::warn!(session, "remote state diff did not apply to the model: {e}");
         }
     }
 
     fn notification(&self, session: &str, name: &str, data: &Value) {
-        let entry = json!(ReceivedNotification {
+        let received = ReceivedNotification {
             time: now_ms(),
             name: name.to_owned(),
             data: data.clone(),
-        });
-        let at = path!["remotes", session, "notifications"];
-        if let Some(Value::Array(mut list)) = self.inner.model.get(&at) {
-            list.push(entry.clone());
-            let excess = list.len().saturating_sub(RECENT);
-            list.drain(..excess);
-            self.inner.model.set(&at, Value::Array(list));
-        }
+        };
+        self.inner.publish.remote_notification(session, &received);
         self.event(
             "remote.notify",
             json!(RemoteNotify {
@@ -166,12 +200,8 @@ impl RemoteSink for Engine {
     }
 
     fn rtt(&self, session: &str, rtt: Duration) {
-        if self.inner.model.get(path!["remotes", session]).is_some() {
-            self.inner.model.set(
-                path!["remotes", session, "rttMs"],
-                json!(rtt.as_secs_f64() * 1000.0),
-            );
-        }
+        let ms = rtt.as_secs_f64() * 1000.0;
+        self.inner.publish.remote_rtt(session, ms);
     }
 
     fn traffic(&self, session: &str, direction: juggler::Direction, text: &str) {

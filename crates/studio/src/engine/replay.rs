@@ -8,11 +8,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use juggler::path;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Edit, Engine, apply};
+use super::{Edit, Engine};
 use crate::error::{Error, Result};
 use crate::model::ReplayInfo;
 use crate::recording::{Entry, Event, PathChange, Recording, Timeline};
@@ -89,16 +88,14 @@ impl Engine {
         answers: crate::mock::Answers,
         force: bool,
     ) -> Result<Value> {
-        let (recording, out) = {
-            let core = self.core();
-            let slot = core.replay.as_ref().ok_or_else(|| {
+        let recording = {
+            let slot = self.inner.requests.replay_slot();
+            let slot = slot.as_ref().ok_or_else(|| {
                 Error::Invalid("no recording is loaded: load one in the Replay pane first".into())
             })?;
-            (
-                std::path::PathBuf::from(&slot.info.path),
-                crate::workspace::resolve(&Self::base_dir(&core), out),
-            )
+            std::path::PathBuf::from(&slot.info.path)
         };
+        let out = self.inner.workspace.resolve(out);
         let ws = crate::mock::make(&recording, &out, answers, force)?;
         // As JSON: the engine's callers (and tests) read it as such.
         Ok(serde_json::json!(crate::mock::MockMade::of(
@@ -121,32 +118,28 @@ impl Engine {
         self.replay_stop();
         let slot = ReplaySlot::new(path, recording, timeline);
         let info = slot.info.clone();
-        let mut core = self.core();
         // Replayed changes are not edits: they cannot be undone.
-        core.history = crate::history::History::default();
-        self.publish_history(&core);
-        core.replay = Some(slot);
-        drop(core);
+        self.inner.state.clear_history();
+        *self.inner.requests.replay_slot() = Some(slot);
         self.publish_replay();
         Ok(info)
     }
 
     /// Unloads the recording (the state stays as it is).
     pub fn replay_stop(&self) {
-        if let Some(slot) = self.core().replay.take() {
-            if let Some(t) = slot.playing {
-                t.cancel();
-            }
+        let slot = self.inner.requests.replay_slot().take();
+        if let Some(t) = slot.and_then(|s| s.playing) {
+            t.cancel();
         }
-        self.inner.model.set(path!["replay"], Value::Null);
+        self.inner.publish.replay(None);
     }
 
     /// Plays from the current step at `speed` (default: the last one).
     pub fn replay_play(&self, speed: Option<f64>) -> Result<ReplayInfo> {
         let token = CancellationToken::new();
         {
-            let mut core = self.core();
-            let slot = core.replay.as_mut().ok_or_else(loaded)?;
+            let mut slot = self.inner.requests.replay_slot();
+            let slot = slot.as_mut().ok_or_else(loaded)?;
             if let Some(s) = speed {
                 if !(s.is_finite() && s > 0.0 && s <= MAX_SPEED) {
                     return Err(Error::Invalid(format!(
@@ -175,8 +168,8 @@ impl Engine {
     /// Pauses playback.
     pub fn replay_pause(&self) -> Result<ReplayInfo> {
         {
-            let mut core = self.core();
-            let slot = core.replay.as_mut().ok_or_else(loaded)?;
+            let mut slot = self.inner.requests.replay_slot();
+            let slot = slot.as_mut().ok_or_else(loaded)?;
             if let Some(t) = slot.playing.take() {
                 t.cancel();
             }
@@ -190,8 +183,8 @@ impl Engine {
     pub async fn replay_step(&self) -> Result<Option<Entry>> {
         self.replay_pause()?;
         let next = {
-            let core = self.core();
-            let slot = core.replay.as_ref().ok_or_else(loaded)?;
+            let slot = self.inner.requests.replay_slot();
+            let slot = slot.as_ref().ok_or_else(loaded)?;
             slot.timeline.entries().get(slot.info.step).cloned()
         };
         let Some(entry) = next else { return Ok(None) };
@@ -204,8 +197,8 @@ impl Engine {
     /// that moment as one diff; notifications in between are not sent.
     pub fn replay_seek(&self, step: usize) -> Result<ReplayInfo> {
         let (state, t) = {
-            let core = self.core();
-            let slot = core.replay.as_ref().ok_or_else(loaded)?;
+            let slot = self.inner.requests.replay_slot();
+            let slot = slot.as_ref().ok_or_else(loaded)?;
             let step = step.min(slot.info.entries);
             let t = step
                 .checked_sub(1)
@@ -216,8 +209,8 @@ impl Engine {
         };
         self.replay_state(Edit::Set(juggler::Path::root(), state))?;
         {
-            let mut core = self.core();
-            if let Some(slot) = core.replay.as_mut() {
+            let mut slot = self.inner.requests.replay_slot();
+            if let Some(slot) = slot.as_mut() {
                 slot.info.step = t.0;
                 slot.info.t = t.1;
             }
@@ -256,26 +249,26 @@ impl Engine {
     }
 
     fn timeline(&self) -> Result<Arc<Timeline>> {
-        let core = self.core();
-        Ok(core.replay.as_ref().ok_or_else(loaded)?.timeline.clone())
+        let slot = self.inner.requests.replay_slot();
+        Ok(slot.as_ref().ok_or_else(loaded)?.timeline.clone())
     }
 
     fn replay_info(&self) -> Result<ReplayInfo> {
-        let core = self.core();
-        Ok(core.replay.as_ref().ok_or_else(loaded)?.info.clone())
+        let slot = self.inner.requests.replay_slot();
+        Ok(slot.as_ref().ok_or_else(loaded)?.info.clone())
     }
 
     fn publish_replay(&self) {
-        let info = self.core().replay.as_ref().map(|s| s.info.clone());
-        self.inner.model.set(path!["replay"], json!(info));
+        let slot = self.inner.requests.replay_slot();
+        self.inner.publish.replay(slot.as_ref().map(|s| &s.info));
     }
 
     /// A recorded answer to a dashboard's request, if the recording has a
     /// request with this name and data: the n-th time it is asked gets the
     /// n-th recorded answer (the last one once they run out).
     pub(super) fn replay_answer(&self, name: &str, data: &Value) -> Option<(bool, Value)> {
-        let mut core = self.core();
-        let slot = core.replay.as_mut()?;
+        let mut slot = self.inner.requests.replay_slot();
+        let slot = slot.as_mut()?;
         let key = (name.to_owned(), data.to_string());
         let answers = slot.answers.get(&key)?;
         let n = slot.asked.entry(key).or_insert(0);
@@ -287,8 +280,8 @@ impl Engine {
     async fn play(&self, token: CancellationToken) {
         loop {
             let next = {
-                let core = self.core();
-                let Some(slot) = core.replay.as_ref() else {
+                let slot = self.inner.requests.replay_slot();
+                let Some(slot) = slot.as_ref() else {
                     return;
                 };
                 if token.is_cancelled() {
@@ -301,12 +294,10 @@ impl Engine {
                     .map(|e| (e.t - slot.info.t, slot.info.speed, e))
             };
             let Some((gap, speed, entry)) = next else {
-                let mut core = self.core();
-                if let Some(slot) = core.replay.as_mut() {
+                if let Some(slot) = self.inner.requests.replay_slot().as_mut() {
                     slot.info.playing = false;
                     slot.playing = None;
                 }
-                drop(core);
                 self.publish_replay();
                 return;
             };
@@ -332,8 +323,8 @@ impl Engine {
 
     fn advance(&self, by: usize, t: f64) {
         {
-            let mut core = self.core();
-            if let Some(slot) = core.replay.as_mut() {
+            let mut slot = self.inner.requests.replay_slot();
+            if let Some(slot) = slot.as_mut() {
                 slot.info.step = (slot.info.step + by).min(slot.info.entries);
                 slot.info.t = t;
             }
@@ -346,7 +337,7 @@ impl Engine {
             Event::State { diff } => self.replay_state(Edit::Patch(diff.clone())),
             Event::Notify { name, data } => {
                 // No server, nobody to tell: the replay goes on.
-                if self.core().server.is_some() {
+                if self.inner.host.is_running() {
                     self.notify(name, data.clone(), &[]).await?;
                 }
                 Ok(())
@@ -358,9 +349,6 @@ impl Engine {
 
     /// Changes the shared state without an undo step.
     fn replay_state(&self, edit: Edit) -> Result<()> {
-        let core = self.core();
-        apply(&core.doc, &edit)?;
-        apply(&self.inner.model, &edit.under(&path!["state"]))?;
-        Ok(())
+        self.inner.state.apply_unrecorded(&edit)
     }
 }

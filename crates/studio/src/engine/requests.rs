@@ -1,15 +1,22 @@
 //! A dashboard's request: schema check, scenario, replay, then the rules; and what nothing answers.
 
-use super::*;
+use std::time::Duration;
+
+use juggler::server::{Connection, HandlerError};
+use serde_json::{Value, json};
+
+use super::{Edit, Engine, Peer, Target, now_ms};
+use crate::model::UnmatchedRequest;
+use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo};
+use crate::workspace;
 
 impl Engine {
     /// What a request gets that nothing answers (see
     /// [`workspace::Workspace::unanswered`]).
     pub(super) fn unanswered(&self) -> workspace::Unanswered {
-        let core = self.core();
-        match core.workspace.unanswered {
+        match self.inner.workspace.unanswered() {
             Some(choice) => choice,
-            None if core.replay.is_some() => workspace::Unanswered::Null,
+            None if self.inner.requests.replaying() => workspace::Unanswered::Null,
             None => workspace::Unanswered::Error,
         }
     }
@@ -33,7 +40,7 @@ impl Engine {
         data: Value,
     ) -> std::result::Result<Value, HandlerError> {
         let req = RequestInfo {
-            name: name.clone(),
+            name,
             data,
             connection_id: conn.id(),
             now: now_ms(),
@@ -49,78 +56,70 @@ impl Engine {
                 Err(HandlerError(data))
             };
         }
-        let decision = rules::decide(&mut self.core().rules, &req);
-        let answer = match decision {
-            Decision::NoRule => {
-                let entry = json!(UnmatchedRequest {
-                    time: req.now,
-                    name: req.name.clone(),
-                    data: req.data.clone(),
-                    connection_id: req.connection_id,
-                });
-                self.push_recent(path!["unmatched"], |c| &mut c.unmatched, entry.clone());
-                self.event("request.unmatched", entry);
-                return match self.unanswered() {
-                    workspace::Unanswered::Error => {
-                        tracing::info!(request = %name, "no rule for request");
-                        rules::no_rule_reply(&name)
-                            .into_result()
-                            .map_err(HandlerError)
-                    }
-                    workspace::Unanswered::Null => {
-                        self.note_unanswered(&req);
-                        Ok(Value::Null)
-                    }
-                };
-            }
+        let answer = match self.inner.requests.decide(&req) {
+            Decision::NoRule => return self.no_rule(&req),
             Decision::Answer(a) => a,
         };
         if answer.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(u64::from(answer.delay_ms))).await;
         }
         for effect in answer.effects {
-            match effect {
-                Effect::SetState { path, value } => {
-                    let target = if self.is_shared() {
-                        Target::Shared
-                    } else {
-                        Target::Connection(conn.id())
-                    };
-                    self.edit(target, Edit::Set(path, value))
-                        .map_err(|e| HandlerError::from(e.to_string()))?;
-                }
-                Effect::Notify { name, data, target } => {
-                    let targets = match target {
-                        NotifyTarget::Sender => vec![conn.id()],
-                        NotifyTarget::All => Vec::new(),
-                    };
-                    self.notify(&name, data, &targets)
-                        .await
-                        .map_err(|e| HandlerError::from(e.to_string()))?;
-                }
-            }
+            self.run_effect(conn.id(), effect)
+                .await
+                .map_err(|e| HandlerError::from(e.to_string()))?;
         }
         answer.reply.into_result().map_err(HandlerError)
     }
 
-    pub(super) fn is_shared(&self) -> bool {
-        self.core().workspace.server.shared_state
+    /// A request no rule matched: listed at `/unmatched`, told as
+    /// `request.unmatched`, answered as the workspace says.
+    fn no_rule(&self, req: &RequestInfo) -> std::result::Result<Value, HandlerError> {
+        let entry = UnmatchedRequest {
+            time: req.now,
+            name: req.name.clone(),
+            data: req.data.clone(),
+            connection_id: req.connection_id,
+        };
+        let event = json!(entry);
+        self.inner.requests.unmatched(entry);
+        self.event("request.unmatched", event);
+        match self.unanswered() {
+            workspace::Unanswered::Error => {
+                tracing::info!(request = %req.name, "no rule for request");
+                rules::no_rule_reply(&req.name)
+                    .into_result()
+                    .map_err(HandlerError)
+            }
+            workspace::Unanswered::Null => {
+                self.note_unanswered(req);
+                Ok(Value::Null)
+            }
+        }
     }
 
-    pub(super) fn push_recent(
-        &self,
-        at: juggler::Path,
-        list: impl FnOnce(&mut Core) -> &mut VecDeque<Value>,
-        entry: Value,
-    ) {
-        let mut core = self.core();
-        let l = list(&mut core);
-        l.push_back(entry);
-        while l.len() > RECENT {
-            l.pop_front();
+    /// What a rule does besides answering, for the request of connection
+    /// `conn`.
+    async fn run_effect(&self, conn: u64, effect: Effect) -> crate::error::Result<()> {
+        match effect {
+            Effect::SetState { path, value } => {
+                let target = if self.is_shared() {
+                    Target::Shared
+                } else {
+                    Target::Connection(conn)
+                };
+                self.edit(target, Edit::Set(path, value))
+            }
+            Effect::Notify { name, data, target } => {
+                let targets = match target {
+                    NotifyTarget::Sender => vec![conn],
+                    NotifyTarget::All => Vec::new(),
+                };
+                self.notify(&name, data, &targets).await.map(|_| ())
+            }
         }
-        let all: Vec<_> = l.iter().cloned().collect();
-        drop(core);
-        self.inner.model.set(at, Value::Array(all));
+    }
+
+    pub(super) fn is_shared(&self) -> bool {
+        self.inner.workspace.shared_state()
     }
 }

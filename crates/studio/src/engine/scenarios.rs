@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use juggler::Storage;
 use juggler::server::HandlerError;
-use juggler::{Storage, path};
 use serde_json::{Value, json};
 
 use super::{Edit, Engine, Target};
@@ -52,43 +52,23 @@ impl Engine {
         Ok(())
     }
 
-    fn scenario_begin(&self, name: &str) -> Result<(crate::scenario::Scenario, Arc<Running>)> {
-        let mut core = self.core();
-        if let Some(r) = &core.scenario {
+    fn scenario_begin(&self, name: &str) -> Result<(Scenario, Arc<Running>)> {
+        // The slot stays locked until the run is in it: one run at a time.
+        let mut slot = self.inner.requests.scenario_slot();
+        if let Some(r) = &*slot {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop",
                 r.name
             )));
         }
-        if core.server.is_none() {
+        if !self.inner.host.is_running() {
             return Err(Error::Invalid(
                 "the server is not running: start it, then run the scenario".into(),
             ));
         }
-        let Some(scenario) = core
-            .workspace
-            .scenarios
-            .iter()
-            .find(|s| s.name == name)
-            .cloned()
-        else {
-            let names: Vec<_> = core
-                .workspace
-                .scenarios
-                .iter()
-                .map(|s| format!("{:?}", s.name))
-                .collect();
-            return Err(Error::Invalid(if names.is_empty() {
-                format!("no scenario named {name:?}: the workspace has no scenarios")
-            } else {
-                format!(
-                    "no scenario named {name:?}; the workspace has {}",
-                    names.join(", ")
-                )
-            }));
-        };
+        let scenario = self.inner.workspace.scenario(name)?;
         let running = Running::new(name);
-        core.scenario = Some(running.clone());
+        *slot = Some(running.clone());
         Ok((scenario, running))
     }
 
@@ -108,26 +88,23 @@ impl Engine {
                 text: format!("invalid scenarios: {}", text.join("; ")),
             });
         }
-        let mut core = self.core();
-        if let Some(r) = &core.scenario {
+        // Under the scenario slot's lock: a run cannot start in between.
+        let slot = self.inner.requests.scenario_slot();
+        if let Some(r) = &*slot {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop, then \
                  change the scenarios",
                 r.name
             )));
         }
-        core.workspace.scenarios = scenarios.clone();
-        // Published under the lock: a run cannot start in between.
-        self.inner
-            .model
-            .set(path!["workspace", "scenarios"], json!(scenarios));
+        self.inner.workspace.set_scenarios(scenarios);
         Ok(())
     }
 
     /// Stops the running scenario at its current step; `false` when none
     /// runs.
     pub fn scenario_stop(&self) -> bool {
-        match self.core().scenario.clone() {
+        match self.inner.requests.scenario() {
             Some(r) => {
                 r.stop();
                 true
@@ -142,7 +119,7 @@ impl Engine {
         &self,
         req: &RequestInfo,
     ) -> Option<std::result::Result<Value, HandlerError>> {
-        let running = self.core().scenario.clone()?;
+        let running = self.inner.requests.scenario()?;
         match running.offer(&req.name, &req.data) {
             Offer::Answer(v) => Some(Ok(v)),
             Offer::NotTaken | Offer::TakenRulesAnswer => None,
@@ -151,35 +128,28 @@ impl Engine {
 
     /// Tells the running scenario of a schema violation.
     pub(super) fn scenario_violation(&self, text: String) {
-        let running = self.core().scenario.clone();
-        if let Some(r) = running {
+        if let Some(r) = self.inner.requests.scenario() {
             r.violation(text);
         }
     }
 
     /// The run `running` is over: another may start.
     pub(crate) fn scenario_clear(&self, running: &Running) {
-        let mut core = self.core();
-        if core
-            .scenario
+        let mut slot = self.inner.requests.scenario_slot();
+        if slot
             .as_ref()
             .is_some_and(|r| std::ptr::eq(Arc::as_ptr(r), running))
         {
-            core.scenario = None;
+            *slot = None;
         }
     }
 
     pub(crate) fn publish_scenario(&self, status: Option<&ScenarioStatus>) {
-        self.inner.model.set(path!["scenario"], json!(status));
+        self.inner.publish.scenario(status);
     }
 
     pub(crate) fn scenario_step_event(&self, result: &StepResult) {
         self.event("scenario.step", json!(result));
-    }
-
-    /// The served (shared) state document.
-    pub(crate) fn served_state(&self) -> Storage {
-        self.core().doc.clone()
     }
 }
 
@@ -211,14 +181,8 @@ impl runner::ScenarioHost for Engine {
 
     fn connections(&self) -> (usize, juggler::StorageWatch) {
         // Watch first, then count: a change in between is not missed.
-        let watch = self.inner.model.subscribe();
-        let n = self
-            .inner
-            .model
-            .get(path!["connections"])
-            .and_then(|c| c.as_object().map(|o| o.len()))
-            .unwrap_or(0);
-        (n, watch)
+        let watch = self.inner.publish.subscribe();
+        (self.inner.publish.connection_count(), watch)
     }
 
     fn served_state(&self) -> Storage {

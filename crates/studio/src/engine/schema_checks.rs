@@ -2,15 +2,16 @@
 //! every 100 ms, by a task watching the document), each request's data as
 //! it comes, `/schemaViolations` and the `schema.violation` event.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use juggler::{Storage, path};
+use juggler::Storage;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Engine, Inner, RECENT, now_ms};
+use super::publisher::Recent;
+use super::{Engine, Inner, now_ms};
 use crate::error::{Error, Result};
 use crate::rules::RequestInfo;
 use crate::schemas::{Compiled, Found, SchemaViolation, Schemas, ViolationKind};
@@ -25,7 +26,7 @@ pub(super) struct Checks {
     /// What the last check of the state found: a violation is recorded
     /// when it appears, not again while it stays.
     last_state: HashSet<Found>,
-    violations: VecDeque<Value>,
+    violations: Recent<SchemaViolation>,
     watch: CancellationToken,
 }
 
@@ -42,7 +43,7 @@ impl Checks {
         Ok(Checks {
             compiled: Arc::new(compiled),
             last_state: HashSet::new(),
-            violations: VecDeque::new(),
+            violations: Recent::default(),
             watch: CancellationToken::new(),
         })
     }
@@ -57,15 +58,16 @@ impl Engine {
     /// Starts watching the served state when there is a schema of it and
     /// a runtime to watch in (the previous watch stops).
     pub(super) fn watch_state_schema(&self) {
-        let (doc, cancel) = {
-            let mut core = self.core();
-            core.checks.watch.cancel();
-            core.checks.watch = CancellationToken::new();
-            if !core.checks.compiled.has_state() {
+        let cancel = {
+            let mut checks = self.inner.requests.checks();
+            checks.watch.cancel();
+            checks.watch = CancellationToken::new();
+            if !checks.compiled.has_state() {
                 return;
             }
-            (core.doc.clone(), core.checks.watch.clone())
+            checks.watch.clone()
         };
+        let doc = self.inner.state.served();
         if tokio::runtime::Handle::try_current().is_err() {
             return;
         }
@@ -76,10 +78,8 @@ impl Engine {
     /// Checks the served state against its schema now, recording the
     /// violations that were not there at the last check.
     pub(crate) fn check_state_schema_now(&self) {
-        let (compiled, doc) = {
-            let core = self.core();
-            (core.checks.compiled.clone(), core.doc.clone())
-        };
+        let compiled = self.inner.requests.checks().compiled.clone();
+        let doc = self.inner.state.served();
         if !compiled.has_state() {
             return;
         }
@@ -88,13 +88,13 @@ impl Engine {
             .into_iter()
             .collect();
         let fresh: Vec<Found> = {
-            let mut core = self.core();
+            let mut checks = self.inner.requests.checks();
             let fresh = found
                 .iter()
-                .filter(|f| !core.checks.last_state.contains(f))
+                .filter(|f| !checks.last_state.contains(f))
                 .cloned()
                 .collect();
-            core.checks.last_state = found;
+            checks.last_state = found;
             fresh
         };
         let mut fresh = fresh;
@@ -113,7 +113,7 @@ impl Engine {
 
     /// Checks a dashboard's request data against the schema of its name.
     pub(super) fn check_request_schema(&self, req: &RequestInfo) {
-        let compiled = self.core().checks.compiled.clone();
+        let compiled = self.inner.requests.checks().compiled.clone();
         for f in compiled.check_request(&req.name, &req.data) {
             self.record_violation(SchemaViolation {
                 time: req.now,
@@ -130,17 +130,11 @@ impl Engine {
         let text = v.describe();
         tracing::info!("schema violation: {text}");
         let entry = json!(v);
-        let mut core = self.core();
-        let list = &mut core.checks.violations;
-        list.push_back(entry.clone());
-        while list.len() > RECENT {
-            list.pop_front();
+        {
+            let mut checks = self.inner.requests.checks();
+            checks.violations.push(v);
+            self.inner.publish.schema_violations(&checks.violations);
         }
-        let all: Vec<_> = list.iter().cloned().collect();
-        self.inner
-            .model
-            .set(path!["schemaViolations"], Value::Array(all));
-        drop(core);
         self.event("schema.violation", entry);
         self.scenario_violation(text);
     }
@@ -155,10 +149,7 @@ impl Engine {
             .map_err(|e| field_error("invalid schemas", "schemas", &e))?;
         let schemas = schemas.filter(|s| s.state.is_some() || !s.requests.is_empty());
         let checks = Checks::of(schemas.as_ref())?;
-        self.core().workspace.schemas = schemas.clone();
-        self.inner
-            .model
-            .set(path!["workspace", "schemas"], json!(schemas));
+        self.inner.workspace.set_schemas(schemas);
         self.reset_checks(checks);
         Ok(())
     }
@@ -166,9 +157,9 @@ impl Engine {
     /// Replaces the schemas (a workspace was opened): what was found
     /// before is forgotten.
     pub(super) fn reset_checks(&self, checks: Checks) {
-        let old = std::mem::replace(&mut self.core().checks, checks);
+        let old = std::mem::replace(&mut *self.inner.requests.checks(), checks);
         old.stop();
-        self.inner.model.set(path!["schemaViolations"], json!([]));
+        (self.inner.publish).schema_violations(&Recent::default());
         self.watch_state_schema();
     }
 }

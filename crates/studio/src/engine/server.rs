@@ -1,15 +1,23 @@
 //! The embedded juggler server: start, stop, its settings, its connections.
 
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
-use super::*;
+use juggler::Server;
+use juggler::server::{Connection, ServerBuilder};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::{Engine, Peer};
+use crate::error::{Error, Result};
+use crate::model::{ConnectionClosed, ConnectionInfo, ConnectionOpened, ConnectionStats};
+use crate::workspace;
 
 impl Engine {
     /// Starts the embedded server with the workspace's settings, on
     /// `listener` if given (tests bind `127.0.0.1:0`), else on the settings'
     /// host and port.
     pub async fn start_server(&self, listener: Option<TcpListener>) -> Result<String> {
-        if self.core().server.is_some() {
+        if self.inner.host.is_running() {
             return Err(Error::Invalid(
                 "the server is already running: stop it first, or restart".into(),
             ));
@@ -23,12 +31,9 @@ impl Engine {
     }
 
     pub(super) async fn try_start(&self, listener: Option<TcpListener>) -> Result<String> {
-        let (config, shared, bind) = {
-            let core = self.core();
-            let settings = core.workspace.server.clone();
-            let config = settings.server_config(&Self::base_dir(&core))?;
-            (config, settings.shared_state, settings.bind_address())
-        };
+        let settings = self.inner.workspace.server();
+        let config = settings.server_config(&self.inner.workspace.base_dir())?;
+        let (shared, bind) = (settings.shared_state, settings.bind_address());
         let listener = match listener {
             Some(l) => l,
             None => TcpListener::bind(&bind).await.map_err(|e| {
@@ -40,14 +45,14 @@ impl Engine {
         };
         let mut builder = ServerBuilder::with_config(config);
         if shared {
-            builder = builder.shared_state(self.core().doc.clone());
+            builder = builder.shared_state(self.inner.state.served());
         }
         let on_conn = self.clone();
         let on_req = self.clone();
         let on_traffic = self.clone();
         let on_handshake = self.clone();
         builder = builder
-            .default_faults(self.core().fault_template.clone())
+            .default_faults(self.inner.host.faults().template())
             .check_handshake(move |_parts| match on_handshake.refusing() {
                 Some(why) => Err((http::StatusCode::SERVICE_UNAVAILABLE, why)),
                 None => Ok(()),
@@ -65,10 +70,9 @@ impl Engine {
             });
         let (builder, devloop) = self.with_devloop(builder)?;
         let server = builder.serve(listener)?;
-        self.core().devloop = devloop;
         let url = server.url();
         tracing::info!(url, "studio server started");
-        self.core().server = Some(server.clone());
+        self.inner.host.started(server.clone(), devloop);
         let engine = self.clone();
         tokio::spawn(async move { engine.refresh_stats(server).await });
         Ok(url)
@@ -76,14 +80,13 @@ impl Engine {
 
     /// Stops the embedded server (connections are closed cleanly).
     pub async fn stop_server(&self) -> Result<()> {
-        let server = self.core().server.take();
         // Its pages' sockets close with it; the folder is no longer watched.
-        self.core().devloop = None;
+        let server = self.inner.host.take();
         if let Some(server) = server {
             server.shutdown().await;
             tracing::info!("studio server stopped");
         }
-        self.inner.model.set(path!["connections"], json!({}));
+        self.inner.publish.connections().clear();
         self.publish_server(None);
         Ok(())
     }
@@ -93,18 +96,8 @@ impl Engine {
     pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
         let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
             .map_err(|e| Error::serde("invalid server settings", "server", &e))?;
-        let running = {
-            let mut core = self.core();
-            let mut ws = core.workspace.clone();
-            ws.server = settings;
-            let problems = ws.validate(&Self::base_dir(&core));
-            if let Some(p) = problems.first() {
-                return Err(Error::field("", p.field.clone(), p.message.clone()));
-            }
-            core.workspace = ws;
-            core.server.is_some()
-        };
-        if running {
+        self.inner.workspace.set_server(settings)?;
+        if self.inner.host.is_running() {
             self.stop_server().await?;
             self.start_server(None).await?;
         } else {
@@ -118,30 +111,18 @@ impl Engine {
         while server.is_open() {
             tick.tick().await;
             for conn in server.connections() {
-                let key = conn.id().to_string();
-                // Under the engine's lock, like the removal when the
-                // connection closes: no stats entry can outlive it.
-                let _core = self.core();
-                if self
-                    .inner
-                    .model
-                    .get(path!["connections", key.as_str()])
-                    .is_some()
-                {
-                    self.inner.model.set(
-                        path!["connections", key.as_str(), "stats"],
-                        json!(ConnectionStats::from(conn.stats())),
-                    );
-                }
+                // Only while the connection's entry is there: no stats
+                // entry outlives it.
+                let stats = ConnectionStats::from(conn.stats());
+                self.inner.publish.connection_stats(conn.id(), &stats);
             }
         }
     }
 
     pub(super) async fn connected(&self, conn: Connection, shared: bool) {
-        let key = conn.id().to_string();
         if !shared {
             // Each connection starts from `/state` as it is now.
-            let initial = self.core().doc.data();
+            let initial = self.inner.state.data();
             conn.state().set([], initial);
         }
         let since = conn
@@ -149,9 +130,10 @@ impl Engine {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        self.inner.model.set(
-            path!["connections", key.as_str()],
-            json!(ConnectionInfo {
+        let key = conn.id().to_string();
+        self.inner.publish.connections().put(
+            &key,
+            &ConnectionInfo {
                 id: conn.id(),
                 remote: conn.remote().to_owned(),
                 user_agent: conn.user_agent().map(str::to_owned),
@@ -162,7 +144,7 @@ impl Engine {
                 } else {
                     conn.state().data()
                 },
-            }),
+            },
         );
         self.event(
             "connection.opened",
@@ -176,13 +158,7 @@ impl Engine {
         struct Gone(Engine, u64);
         impl Drop for Gone {
             fn drop(&mut self) {
-                let key = self.1.to_string();
-                let core = self.0.core();
-                self.0
-                    .inner
-                    .model
-                    .remove(path!["connections", key.as_str()]);
-                drop(core);
+                self.0.inner.publish.connections().gone(&self.1.to_string());
                 self.0.record_stop_peer(&Peer::Connection(self.1));
                 self.0.faults_closed(self.1);
                 self.0
@@ -193,24 +169,18 @@ impl Engine {
         std::future::pending::<()>().await;
     }
 
-    pub(super) fn connection(&self, id: u64) -> Result<Connection> {
-        let server = self.core().server.clone();
-        server
-            .and_then(|s| s.connections().into_iter().find(|c| c.id() == id))
-            .ok_or_else(|| Error::Invalid(format!("no connection {id}: it may have closed")))
-    }
-
     /// Closes one connection of the embedded server.
     pub fn close_connection(&self, id: u64) -> Result<()> {
-        self.connection(id)?.close();
+        self.inner.host.connection(id)?.close();
         Ok(())
     }
 }
 
-pub(super) fn display_addr(addr: std::net::SocketAddr) -> String {
-    if addr.ip().is_unspecified() {
-        format!("127.0.0.1:{}", addr.port())
-    } else {
-        addr.to_string()
+impl Engine {
+    /// Publishes `/server` as it stands (with `error` when it could not
+    /// start).
+    pub(super) fn publish_server(&self, error: Option<String>) {
+        let settings = self.inner.workspace.server();
+        self.inner.host.publish(&settings, error);
     }
 }

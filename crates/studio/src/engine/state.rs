@@ -1,195 +1,227 @@
-//! Edits of the served state, and undo/redo by their inverse operations.
+//! The state service: the served state (shared by the dashboards, or the
+//! template each new connection starts from), its undo history by inverse
+//! operations, and their mirror at `/state` and `/history`.
 
-use super::*;
+use std::sync::{Mutex, MutexGuard};
+
+use juggler::Storage;
+use serde_json::Value;
+
+use super::{Edit, Engine, Publisher, Target, apply};
+use crate::error::{Error, Result};
+use crate::history::History;
+#[cfg(test)]
+use crate::history::HistoryStatus;
+
+/// The served state and its history.
+pub(super) struct StateStore {
+    doc: Mutex<Doc>,
+    publish: Publisher,
+}
+
+struct Doc {
+    /// The served state when it is shared (also kept while stopped).
+    state: Storage,
+    history: History,
+    /// The state's version that the undo history leads back from (right
+    /// after the last edit, undo or redo). Anything else that changes the
+    /// state (a replay) moves the version on, and the recorded steps no
+    /// longer lead anywhere sure.
+    history_version: u64,
+}
+
+impl Doc {
+    fn new(initial: Value) -> Doc {
+        let state = Storage::with_data(initial);
+        Doc {
+            history_version: state.version(),
+            state,
+            history: History::default(),
+        }
+    }
+}
+
+impl StateStore {
+    pub(super) fn new(initial: Value, publish: Publisher) -> StateStore {
+        StateStore {
+            doc: Mutex::new(Doc::new(initial)),
+            publish,
+        }
+    }
+
+    fn doc(&self) -> MutexGuard<'_, Doc> {
+        self.doc.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The served state document (the server shares it).
+    pub(super) fn served(&self) -> Storage {
+        self.doc().state.clone()
+    }
+
+    /// The served state now.
+    pub(super) fn data(&self) -> Value {
+        self.doc().state.data()
+    }
+
+    #[cfg(test)]
+    pub(super) fn history_status(&self) -> HistoryStatus {
+        self.doc().history.status()
+    }
+
+    /// Publishes `/state` and `/history`.
+    pub(super) fn publish(&self) {
+        let doc = self.doc();
+        self.publish.state(&doc.state.data());
+        self.publish.history(&doc.history.status());
+    }
+
+    /// Starts again from `initial`, with no history (a workspace opened).
+    pub(super) fn reset(&self, initial: Value) {
+        let mut doc = self.doc();
+        *doc = Doc::new(initial);
+        self.publish.state(&doc.state.data());
+        self.publish.history(&doc.history.status());
+    }
+
+    /// Forgets the undo history (replayed changes cannot be undone).
+    pub(super) fn clear_history(&self) {
+        let mut doc = self.doc();
+        doc.history = History::default();
+        self.publish.history(&doc.history.status());
+    }
+
+    /// Changes the state without an undo step (a replay).
+    pub(super) fn apply_unrecorded(&self, edit: &Edit) -> Result<()> {
+        let doc = self.doc();
+        apply(&doc.state, edit)?;
+        self.publish.state_edit(edit)
+    }
+
+    /// Applies `edit` with an undo step.
+    pub(super) fn edit(&self, edit: Edit) -> Result<()> {
+        let mut doc = self.doc();
+        if doc.state.version() != doc.history_version {
+            // Steps recorded before an unrecorded change would undo on top
+            // of it: they go, this edit starts afresh.
+            doc.history.clear();
+        }
+        // The operations the edit made and the ones that undo it, read
+        // from what it touched: no copy of the document.
+        let applied = match edit {
+            Edit::Set(p, v) => doc.state.set_undoable(&p, v)?,
+            Edit::Remove(p) => doc.state.remove_undoable(&p)?,
+            Edit::Patch(diff) => doc.state.patch_undoable(diff)?,
+        };
+        if applied.is_empty() {
+            return Ok(());
+        }
+        // Mirror into the model with the same operations.
+        let mirrored = self.publish.state_ops(&applied.forward);
+        doc.history.record(applied.forward, applied.backward);
+        doc.history_version = doc.state.version();
+        if let Err(e) = mirrored {
+            self.resync(&doc, &e);
+        }
+        self.publish.history(&doc.history.status());
+        Ok(())
+    }
+
+    /// Undoes (`back`) or redoes one step.
+    pub(super) fn step(&self, back: bool) -> Result<bool> {
+        let mut doc = self.doc();
+        let what = if back { "undo" } else { "redo" };
+        let has_step = if back {
+            doc.history.can_undo()
+        } else {
+            doc.history.can_redo()
+        };
+        if has_step && doc.state.version() != doc.history_version {
+            // Inverse operations applied to a state that something else
+            // changed could apply and do damage (an array index that
+            // moved): refuse and say why.
+            return Err(self.history_lost(
+                &mut doc,
+                format!(
+                    "cannot {what}: the state was changed since the last edit by something \
+                     that does not record undo steps (a replay)"
+                ),
+            ));
+        }
+        let ops = if back {
+            doc.history.undo_ops()
+        } else {
+            doc.history.redo_ops()
+        };
+        let Some(ops) = ops else { return Ok(false) };
+        // Only the step's operations go to the state, the model and every
+        // connection: an undo costs what the change cost.
+        if let Err(e) = doc.state.apply_ops(ops.clone()) {
+            return Err(self.history_lost(
+                &mut doc,
+                format!("cannot {what}: the state changed without being recorded ({e})"),
+            ));
+        }
+        doc.history_version = doc.state.version();
+        if let Err(e) = self.publish.state_ops(&ops) {
+            self.resync(&doc, &e);
+        }
+        self.publish.history(&doc.history.status());
+        Ok(true)
+    }
+
+    /// Clears the history that can no longer be followed, and says why.
+    fn history_lost(&self, doc: &mut Doc, why: String) -> Error {
+        doc.history.clear();
+        self.publish.history(&doc.history.status());
+        Error::History(format!("{why}; the undo history has been cleared"))
+    }
+
+    /// Puts the whole state in the model again, when the same operations
+    /// applied to the state did not apply to its mirror (a bug: they are
+    /// kept in step).
+    fn resync(&self, doc: &Doc, e: &juggler::Error) {
+        tracing::warn!("a state change did not apply to the model's /state: {e}");
+        self.publish.state(&doc.state.data());
+    }
+}
 
 impl Engine {
     /// Applies `edit` to the target state; shared edits are undoable.
     pub fn edit(&self, target: Target, edit: Edit) -> Result<()> {
         match target {
-            Target::Shared => {
-                let mut core = self.core();
-                if core.doc.version() != core.history_version {
-                    // Steps recorded before an unrecorded change would undo
-                    // on top of it: they go, this edit starts afresh.
-                    core.history.clear();
-                }
-                // The operations the edit made and the ones that undo it,
-                // read from what it touched: no copy of the document.
-                let applied = match edit {
-                    Edit::Set(p, v) => core.doc.set_undoable(&p, v)?,
-                    Edit::Remove(p) => core.doc.remove_undoable(&p)?,
-                    Edit::Patch(diff) => core.doc.patch_undoable(diff)?,
-                };
-                if applied.is_empty() {
-                    return Ok(());
-                }
-                // Mirror into the model with the same operations.
-                let mirrored = self
-                    .inner
-                    .model
-                    .apply_ops(ops_under("/state", &applied.forward));
-                core.history.record(applied.forward, applied.backward);
-                core.history_version = core.doc.version();
-                if let Err(e) = mirrored {
-                    self.resync_state(&core, &e);
-                }
-                self.publish_history(&core);
-                Ok(())
-            }
+            Target::Shared => self.inner.state.edit(edit),
             Target::Connection(id) => {
-                let conn = self.connection(id)?;
+                let conn = self.inner.host.connection(id)?;
                 apply(conn.state(), &edit)?;
-                let key = id.to_string();
-                apply(
-                    &self.inner.model,
-                    &edit.under(&path!["connections", key.as_str(), "state"]),
-                )?;
-                Ok(())
+                self.inner.publish.connection_state_edit(id, &edit)
             }
         }
     }
 
     /// Undoes the last edit of the shared state.
     pub fn undo(&self) -> Result<bool> {
-        self.step(true)
+        self.inner.state.step(true)
     }
 
     /// Redoes the last undone edit of the shared state.
     pub fn redo(&self) -> Result<bool> {
-        self.step(false)
+        self.inner.state.step(false)
     }
 
-    pub(super) fn step(&self, back: bool) -> Result<bool> {
-        let mut core = self.core();
-        let what = if back { "undo" } else { "redo" };
-        let has_step = if back {
-            core.history.can_undo()
-        } else {
-            core.history.can_redo()
-        };
-        if has_step && core.doc.version() != core.history_version {
-            // Inverse operations applied to a state that something else
-            // changed could apply and do damage (an array index that moved):
-            // refuse and say why.
-            core.history.clear();
-            self.publish_history(&core);
-            return Err(Error::History(format!(
-                "cannot {what}: the state was changed since the last edit by something that \
-                 does not record undo steps (a replay); the undo history has been cleared"
-            )));
-        }
-        let ops = if back {
-            core.history.undo_ops()
-        } else {
-            core.history.redo_ops()
-        };
-        let Some(ops) = ops else { return Ok(false) };
-        // Only the step's operations go to the state, the model and every
-        // connection: an undo costs what the change cost.
-        let mirror = ops_under("/state", &ops);
-        if let Err(e) = core.doc.apply_ops(ops) {
-            core.history.clear();
-            self.publish_history(&core);
-            return Err(Error::History(format!(
-                "cannot {what}: the state changed without being recorded ({e}); the undo \
-                 history has been cleared"
-            )));
-        }
-        core.history_version = core.doc.version();
-        if let Err(e) = self.inner.model.apply_ops(mirror) {
-            self.resync_state(&core, &e);
-        }
-        self.publish_history(&core);
-        Ok(true)
+    /// The served (shared) state document.
+    pub(crate) fn served_state(&self) -> Storage {
+        self.inner.state.served()
     }
-
-    /// Puts the whole state in the model again, when the same operations
-    /// applied to the state did not apply to its mirror (a bug: they are
-    /// kept in step).
-    pub(super) fn resync_state(&self, core: &Core, e: &juggler::Error) {
-        tracing::warn!("a state change did not apply to the model's /state: {e}");
-        self.inner.model.set(path!["state"], core.doc.data());
-    }
-}
-
-/// One change of a state document.
-#[derive(Debug, Clone)]
-pub enum Edit {
-    /// Set the value at a path.
-    Set(juggler::Path, Value),
-    /// Remove the value at a path.
-    Remove(juggler::Path),
-    /// Apply a JSON Patch (RFC 6902).
-    Patch(Value),
-}
-
-impl Edit {
-    /// The same edit on a document nested at `prefix`.
-    pub(super) fn under(&self, prefix: &juggler::Path) -> Edit {
-        let join = |p: &juggler::Path| {
-            let mut steps = prefix.0.clone();
-            steps.extend(p.0.iter().cloned());
-            juggler::Path(steps)
-        };
-        match self {
-            Edit::Set(p, v) => Edit::Set(join(p), v.clone()),
-            Edit::Remove(p) => Edit::Remove(join(p)),
-            Edit::Patch(diff) => {
-                let mut pointer = String::new();
-                for step in &prefix.0 {
-                    pointer.push('/');
-                    match step {
-                        juggler::Step::Key(k) => juggler::path::escape_segment(k, &mut pointer),
-                        juggler::Step::Index(i) => pointer.push_str(&i.to_string()),
-                    }
-                }
-                let ops = diff
-                    .as_array()
-                    .map(|ops| {
-                        ops.iter()
-                            .map(|op| {
-                                let mut op = op.clone();
-                                for key in ["path", "from"] {
-                                    if let Some(p) = op.get(key).and_then(Value::as_str) {
-                                        let joined = format!("{pointer}{p}");
-                                        op[key] = Value::String(joined);
-                                    }
-                                }
-                                op
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Edit::Patch(Value::Array(ops))
-            }
-        }
-    }
-}
-
-/// `ops` on a document nested at the JSON pointer `prefix`.
-pub(super) fn ops_under(prefix: &str, ops: &[juggler::path::Op]) -> Vec<juggler::path::Op> {
-    use juggler::path::Op;
-    ops.iter()
-        .map(|op| match op {
-            Op::Add(p, v) => Op::Add(format!("{prefix}{p}"), v.clone()),
-            Op::Remove(p) => Op::Remove(format!("{prefix}{p}")),
-            Op::Replace(p, v) => Op::Replace(format!("{prefix}{p}"), v.clone()),
-        })
-        .collect()
-}
-
-pub(super) fn apply(storage: &Storage, edit: &Edit) -> Result<()> {
-    match edit {
-        Edit::Set(p, v) => storage.set(p, v.clone()),
-        Edit::Remove(p) => storage.remove(p),
-        Edit::Patch(diff) => storage.patch(diff)?,
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use juggler::path;
+    use serde_json::json;
+
     use super::*;
+    use crate::engine::Target;
+    use crate::workspace::Workspace;
 
     pub(super) fn engine_with(state: Value) -> Engine {
         let ws = Workspace {
@@ -213,7 +245,7 @@ mod tests {
         let err = engine.undo().expect_err("refused");
         assert!(err.to_string().contains("replay"), "{err}");
         assert_eq!(engine.served_state().data(), json!({"list": [9, 3]}));
-        assert_eq!(engine.core().history.status().undo, 0);
+        assert_eq!(engine.inner.state.history_status().undo, 0);
         assert_eq!(
             engine.model().get(path!["history", "undo"]),
             Some(json!(0)),

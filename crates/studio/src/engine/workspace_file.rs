@@ -1,18 +1,21 @@
 //! The workspace: rules, save, open, and a new dashboard project.
 
-use super::*;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::Engine;
+use super::schema_checks::Checks;
+use crate::error::{Error, Result};
+use crate::rules::{self, RequestInfo, RuleSet};
+use crate::workspace::Workspace;
 
 impl Engine {
     /// Replaces all rules.
     pub fn set_rules(&self, rules: Value) -> Result<()> {
         let rules: Vec<rules::Rule> = serde_path_to_error::deserialize(rules)
             .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
-        let mut core = self.core();
-        core.rules.set_rules(rules)?;
-        let all = json!(core.rules.rules());
-        drop(core);
-        self.inner.model.set(path!["rules"], all);
-        Ok(())
+        self.inner.requests.set_rules(rules)
     }
 
     /// Runs a rule against a sample request without side effects.
@@ -27,18 +30,13 @@ impl Engine {
     /// Saves the workspace (to `path`, or where it came from).
     pub fn save(&self, path: Option<PathBuf>) -> Result<PathBuf> {
         let ws = self.workspace();
-        let target = {
-            let core = self.core();
-            path.or_else(|| core.path.clone()).ok_or_else(|| {
+        let target = path
+            .or_else(|| self.inner.workspace.path())
+            .ok_or_else(|| {
                 Error::Invalid("this workspace has no file yet: choose where to save it".into())
-            })?
-        };
+            })?;
         ws.save(&target)?;
-        self.core().path = Some(target.clone());
-        self.inner.model.set(
-            path!["workspace", "path"],
-            json!(target.display().to_string()),
-        );
+        self.inner.workspace.saved_at(&target);
         Ok(target)
     }
 
@@ -49,23 +47,16 @@ impl Engine {
     pub async fn open_workspace(&self, path: &Path) -> Result<PathBuf> {
         let ws = Workspace::load(path)?;
         let rules = RuleSet::new(ws.rules.clone())?;
-        let checks = schema_checks::Checks::new(&ws)?;
-        let running = self.core().server.is_some();
+        let checks = Checks::new(&ws)?;
+        let running = self.inner.host.is_running();
         if running {
             self.stop_server().await?;
         }
-        {
-            let mut core = self.core();
-            core.doc = Storage::with_data(ws.initial_state.clone());
-            core.rules = rules;
-            core.history = History::default();
-            core.history_version = core.doc.version();
-            core.notify_history.clear();
-            core.unmatched.clear();
-            core.workspace = ws;
-            core.path = Some(path.to_owned());
-            self.publish_workspace(&core);
-        }
+        // One service after the other, each whole on its own; the server
+        // is stopped, so no dashboard sees a mix.
+        self.inner.state.reset(ws.initial_state.clone());
+        self.inner.requests.reset(rules);
+        self.inner.workspace.replace(ws, path);
         self.reset_checks(checks);
         self.publish_server(None);
         if running {
@@ -95,13 +86,11 @@ impl Engine {
         // A running server goes on where it listened (the pages open in
         // browsers, a --port given on the command line), now serving the
         // new dashboard.
-        let listened = self.core().server.as_ref().map(|s| s.local_addr());
+        let listened = self.inner.host.server().map(|s| s.local_addr());
         self.stop_server().await?;
         self.open_workspace(&workspace).await?;
         if let Some(addr) = listened {
-            let mut core = self.core();
-            core.workspace.server.host = addr.ip().to_string();
-            core.workspace.server.port = addr.port();
+            (self.inner.workspace).set_listen(addr.ip().to_string(), addr.port());
         }
         self.start_server(None).await?;
         Ok((workspace, created.written.len()))

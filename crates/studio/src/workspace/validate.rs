@@ -203,6 +203,19 @@ fn check_server(
             }
         }
     }
+    check_server_numbers(s, problem);
+    for (i, origin) in s.allowed_origins.iter().flatten().enumerate() {
+        if origin.trim().is_empty() {
+            problem(
+                format!("server.allowedOrigins[{i}]"),
+                "an empty origin: write one as http://localhost:8080".into(),
+            );
+        }
+    }
+}
+
+/// The server's durations (seconds) and sizes: in range, and no size 0.
+fn check_server_numbers(s: &super::ServerSettings, problem: &mut impl FnMut(String, String)) {
     let durations = [
         ("autoflush", s.autoflush.unwrap_or(0.0), false),
         ("shutdownTimeout", s.shutdown_timeout, false),
@@ -237,14 +250,6 @@ fn check_server(
             problem(
                 format!("server.{field}"),
                 "0 stops everything: write a number of at least 1".into(),
-            );
-        }
-    }
-    for (i, origin) in s.allowed_origins.iter().flatten().enumerate() {
-        if origin.trim().is_empty() {
-            problem(
-                format!("server.allowedOrigins[{i}]"),
-                "an empty origin: write one as http://localhost:8080".into(),
             );
         }
     }
