@@ -74,6 +74,20 @@ impl Path {
         &self.0
     }
 
+    /// The path as an RFC 6901 JSON Pointer (`""` for the root), the form
+    /// diffs and the studio's UI name places by.
+    pub fn to_pointer(&self) -> String {
+        let mut out = String::new();
+        for step in &self.0 {
+            out.push('/');
+            match step {
+                Step::Key(k) => escape_segment(k, &mut out),
+                Step::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+
     /// The path as the JSON value the reference would take.
     pub fn to_json(&self) -> Value {
         Value::Array(

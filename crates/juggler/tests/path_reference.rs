@@ -352,3 +352,16 @@ fn diff_reaches_destination() {
     );
     report.finish("diff_cases.json", cases.len());
 }
+
+#[test]
+fn to_pointer_escapes_keys_and_writes_indices() {
+    let path = Path::from_json(&serde_json::json!(["a/b", ["m~n", 3], "", 0])).expect("a path");
+    assert_eq!(path.to_pointer(), "/a~1b/m~0n/3//0");
+    assert_eq!(Path::root().to_pointer(), "");
+    // The pointer finds what the path finds.
+    let doc = serde_json::json!({"a/b": {"m~n": [0, 1, 2, {"": ["x"]}]}});
+    let by_pointer = doc
+        .pointer(&path.to_pointer())
+        .expect("the pointer resolves");
+    assert_eq!(Some(by_pointer), path::get(&doc, path.steps()));
+}

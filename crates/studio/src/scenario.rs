@@ -321,17 +321,7 @@ impl Step {
 /// when it is not one.
 pub fn pointer_of(path: &Value) -> String {
     match juggler::Path::from_json(path) {
-        Ok(p) => {
-            let mut out = String::new();
-            for step in &p.0 {
-                out.push('/');
-                match step {
-                    juggler::Step::Key(k) => juggler::path::escape_segment(k, &mut out),
-                    juggler::Step::Index(i) => out.push_str(&i.to_string()),
-                }
-            }
-            out
-        }
+        Ok(p) => p.to_pointer(),
         Err(_) => path.to_string(),
     }
 }

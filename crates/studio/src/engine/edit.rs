@@ -29,14 +29,7 @@ impl Edit {
             Edit::Set(p, v) => Edit::Set(join(p), v.clone()),
             Edit::Remove(p) => Edit::Remove(join(p)),
             Edit::Patch(diff) => {
-                let mut pointer = String::new();
-                for step in &prefix.0 {
-                    pointer.push('/');
-                    match step {
-                        juggler::Step::Key(k) => juggler::path::escape_segment(k, &mut pointer),
-                        juggler::Step::Index(i) => pointer.push_str(&i.to_string()),
-                    }
-                }
+                let pointer = prefix.to_pointer();
                 let ops = diff
                     .as_array()
                     .map(|ops| {
