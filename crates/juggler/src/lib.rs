@@ -19,10 +19,14 @@ pub mod json;
 mod link;
 pub mod message;
 pub mod path;
+mod raw_text;
 pub mod server;
 pub mod storage;
+#[cfg(test)]
+mod test_values;
 pub mod tls;
 pub mod transport;
+mod value_parser;
 
 pub use client::{Client, ClientBuilder, connect};
 pub use error::{Error, Result};

@@ -5,6 +5,14 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::json;
+use crate::value_parser;
+
+/// Messages at least this long are read by [`value_parser`] first: it
+/// builds the same value with fewer allocations, and says where the big
+/// containers' text is (for [`crate::raw_text`]).
+const BIG: usize = 64 * 1024;
+
+pub(crate) use value_parser::Spans;
 
 /// A request id. The reference's clients count from 1; any JSON integer is
 /// accepted and echoed back unchanged.
@@ -59,6 +67,23 @@ impl Message {
     /// Parses one message nested at most `max_depth` levels deep (arrays
     /// and objects, the message's own object included).
     pub fn decode_with_depth(text: &str, max_depth: usize) -> Result<Message> {
+        Self::decode_with_spans(text, max_depth).map(|(msg, _)| msg)
+    }
+
+    /// [`Message::decode_with_depth`], also telling where the big
+    /// containers of a big message are in `text`.
+    pub(crate) fn decode_with_spans(text: &str, max_depth: usize) -> Result<(Message, Spans)> {
+        if text.len() >= BIG {
+            // Anything it leaves (odd or bad text) is read below as before.
+            let parsed = value_parser::parse_with_spans(text);
+            if let Some((msg, spans)) = parsed.and_then(|(v, spans)| Some((from_tree(v)?, spans))) {
+                return Ok((msg, spans));
+            }
+        }
+        Self::decode_plain(text, max_depth).map(|msg| (msg, Spans::new()))
+    }
+
+    fn decode_plain(text: &str, max_depth: usize) -> Result<Message> {
         // serde_json's own recursion check (128 levels) keeps the common
         // case free of a depth scan; only text that fails is scanned.
         if let Some(msg) = serde_json::from_str(text).ok().and_then(Flat::into_message) {
@@ -192,6 +217,47 @@ struct Flat {
     data: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     diff: Option<Value>,
+}
+
+/// The message a parsed value is, read as [`Flat`] reads its text; `None`
+/// for anything [`Flat`] would refuse (a field of the wrong type), which
+/// is then read again from the text to say what is wrong.
+fn from_tree(value: Value) -> Option<Message> {
+    let Value::Object(mut m) = value else {
+        return None;
+    };
+    // `Option` fields: null is absent, as serde reads it.
+    let mut field = |key: &str| m.remove(key).filter(|v| !v.is_null());
+    let ty = match field("type")? {
+        Value::String(s) => s,
+        _ => return None,
+    };
+    let id = match field("id") {
+        None => None,
+        Some(Value::Number(n)) => Some(n),
+        Some(_) => return None,
+    };
+    let name = match field("name") {
+        None => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return None,
+    };
+    let success = match field("success") {
+        None => None,
+        Some(Value::Bool(b)) => Some(b),
+        Some(_) => return None,
+    };
+    // `data` and `diff` are present even when null.
+    let (data, diff) = (m.remove("data"), m.remove("diff"));
+    Flat {
+        ty,
+        id,
+        name,
+        success,
+        data,
+        diff,
+    }
+    .into_message()
 }
 
 /// `null` is a value here, not an absent field.

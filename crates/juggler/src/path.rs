@@ -226,6 +226,17 @@ pub(crate) fn write_op(out: &mut String, op: &str, pointer: &str, value: Option<
 
 /// Appends `value` as compact JSON text.
 pub(crate) fn push_json(out: &mut String, value: &Value) {
+    // A big value that arrived as this very text (checked) is copied, not
+    // written again.
+    let copied = crate::raw_text::with_text(value, |text| {
+        text.map(|text| {
+            out.reserve(text.len());
+            out.push_str(text);
+        })
+    });
+    if copied.is_some() {
+        return;
+    }
     // serde_json writes valid UTF-8 into a Vec; writing into a String's
     // buffer directly avoids a second copy.
     let mut buf = std::mem::take(out).into_bytes();

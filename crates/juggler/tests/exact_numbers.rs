@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::{WAIT, converged, next_conn, serve, within};
 use futures_util::{SinkExt, StreamExt};
 use juggler::server::{HandlerError, ServerBuilder};
+use juggler::transport::Incoming;
 use juggler::{Client, ClientBuilder, Generation, Server, TransportConfig};
 use proptest::prelude::*;
 use serde_json::{Number, Value, json};
@@ -49,6 +50,13 @@ async fn our_client(server: &Server) -> Client {
 /// One juggler message over a raw WebSocket, in the server's generation;
 /// returns the text of the first response.
 async fn raw_round_trip(server: &Server, message: &str) -> String {
+    let texts = raw_messages(server, message).await;
+    texts.last().cloned().unwrap_or_default()
+}
+
+/// One juggler message over a raw WebSocket, in the server's generation;
+/// returns the texts of the messages received up to the first response.
+async fn raw_messages(server: &Server, message: &str) -> Vec<String> {
     let generation = server.config().transport.generation;
     let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
         .await
@@ -58,17 +66,20 @@ async fn raw_round_trip(server: &Server, message: &str) -> String {
         Generation::V07 => format!("0{message}"),
     };
     ws.send(Frame::text(frame)).await.expect("send");
+    let mut texts = Vec::new();
+    // Reassembles 0.7 segments (a big state comes in several).
+    let mut decoder = juggler::transport::Decoder::new(generation, usize::MAX);
     within(async {
         loop {
             match ws.next().await {
                 Some(Ok(Frame::Text(t))) => {
-                    let t = t.as_str();
-                    let body = match generation {
-                        Generation::V06 => t,
-                        Generation::V07 => t.strip_prefix('0').unwrap_or(t),
+                    let Ok(Incoming::Message(body)) = decoder.feed(t.as_str()) else {
+                        continue;
                     };
-                    if body.contains("\"response\"") {
-                        return body.to_owned();
+                    let done = body.starts_with("{\"type\":\"response\"");
+                    texts.push(body);
+                    if done {
+                        return texts;
                     }
                 }
                 Some(Ok(_)) => continue,
@@ -184,6 +195,49 @@ async fn number_texts_pass_through_unchanged() {
         )
         .await;
         assert!(answer.ends_with("[1e+16,2e-7]}"), "{answer}");
+        server.shutdown().await;
+    }
+}
+
+/// A big value (read by the crate's own parser, and passed on from the
+/// text it came in) reaches the clients as exactly the text serde_json
+/// writes for it: every number as it was sent, escapes as serde_json
+/// writes them; text with spaces or other escapes is written anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_state_passes_on_exactly() {
+    let numbers = "[123456789.12345679,0.9424502837770503,1e+16,-0,\
+                   18446744073709551616,1234567890123456789012345678901234567890]";
+    let record = |i: usize| format!(r#"{{"id":{i},"name":"item-{i} \"q\" é\n","n":{numbers}}}"#);
+    let items: Vec<String> = (0..2_000).map(record).collect();
+    let compact = format!(r#"{{"items":[{}],"m":{{"k":null}}}}"#, items.join(","));
+    let spaced = format!(r#"{{ "items" : [{}], "m":{{"k":null}}}}"#, items.join(", "));
+    let escaped = compact.replacen("item-1 ", "\\u0069tem-1 ", 1);
+    assert!(compact.len() > 100_000);
+    for generation in GENERATIONS {
+        let server = echo_server(generation).await;
+        let client = our_client(&server).await;
+        for (n, text) in [&compact, &spaced, &escaped].into_iter().enumerate() {
+            let expect = serde_json::from_str::<Value>(text)
+                .expect("json")
+                .to_string();
+            let request = format!(r#"{{"type":"request","id":{n},"name":"set","data":{text}}}"#);
+            let messages = raw_messages(&server, &request).await;
+            let state = format!(
+                r#"{{"type":"state","diff":[{{"op":"replace","path":"","value":{expect}}}]}}"#
+            );
+            assert!(messages.contains(&state), "{generation:?} {n}");
+            if n == 0 {
+                assert_eq!(expect, compact, "compact text is serde_json's own");
+            }
+            // Our client sends it compact and mirrors it from the state.
+            let value: Value = serde_json::from_str(text).expect("json");
+            within(client.send("set", value.clone()))
+                .await
+                .expect("set");
+            converged(&client, &value).await;
+            assert_eq!(client.state().data().to_string(), expect);
+        }
+        client.close();
         server.shutdown().await;
     }
 }

@@ -27,6 +27,7 @@ use super::{HandlerError, NotifyOverflow, RequestHandler, Shared};
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
 use crate::message::{Message, RequestId};
+use crate::raw_text;
 use crate::storage::Storage;
 
 /// Server-wide unique number of a connection, counting from 1.
@@ -668,9 +669,8 @@ where
         loop {
             if let Read::Message(text) = self.link.read(frame).await? {
                 let request = self.core.receive(&text)?;
-                drop(text);
                 if let Some(request) = request {
-                    self.request(request, out_rx).await?;
+                    self.request(request, text, out_rx).await?;
                 }
             }
             handled += 1;
@@ -688,10 +688,12 @@ where
         self.act().await
     }
 
-    /// Starts answering one request the way the core routed it.
+    /// Starts answering one request (whose message's text is `text`) the
+    /// way the core routed it.
     async fn request(
         &mut self,
         request: Request,
+        text: String,
         out_rx: &mut mpsc::Receiver<Outgoing>,
     ) -> std::result::Result<(), End> {
         let Request {
@@ -699,6 +701,7 @@ where
             name,
             data,
             route,
+            spans,
         } = request;
         let handler = self.shared.on_request.clone();
         match route {
@@ -725,7 +728,12 @@ where
         // Most handlers answer without waiting: poll once here and skip two
         // task hops; one that has to wait moves on to the worker as it is.
         let mut fut = answering(self.conn.clone(), handler, id, name, data);
-        match std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await {
+        // A big value the handler passes on is written from its text.
+        let mut raw = (!spans.is_empty()).then(|| raw_text::Spans::new(text, spans));
+        let polled = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(raw_text::scope(raw.take(), || fut.as_mut().poll(cx)))
+        });
+        match polled.await {
             std::task::Poll::Ready(text) => {
                 // What the handler sent (notifications) goes out before its
                 // answer, as it would through the queue.

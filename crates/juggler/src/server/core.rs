@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::faults::{FaultSettings, Kind, Shape};
 use crate::link::End;
-use crate::message::{Message, RequestId};
+use crate::message::{Message, RequestId, Spans};
 use crate::storage::{Storage, Tracker};
 
 /// Messages taken from a queue (or frames from the socket) before one
@@ -69,6 +69,9 @@ pub(crate) struct Request {
     pub(crate) name: String,
     pub(crate) data: Value,
     pub(crate) route: Route,
+    /// Where the big containers of `data` are in the message's text
+    /// (empty for small messages): see [`crate::raw_text`].
+    pub(crate) spans: Spans,
 }
 
 /// Where an answer comes from.
@@ -238,7 +241,7 @@ impl Core {
     /// One whole incoming message: the request to answer (`None`: nothing
     /// to answer), or why the connection must close.
     pub(crate) fn receive(&mut self, text: &str) -> Result<Option<Request>, End> {
-        let msg = Message::decode_with_depth(text, self.settings.max_depth)
+        let (msg, spans) = Message::decode_with_spans(text, self.settings.max_depth)
             .map_err(|e| End::Protocol(e.to_string()))?;
         let Message::Request { id, name, data } = msg else {
             return Err(End::Protocol(
@@ -262,6 +265,7 @@ impl Core {
             name,
             data,
             route,
+            spans,
         }))
     }
 
