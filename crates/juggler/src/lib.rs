@@ -21,6 +21,7 @@ pub mod message;
 pub mod path;
 pub mod server;
 pub mod storage;
+mod tap;
 pub mod tls;
 pub mod transport;
 
@@ -31,5 +32,6 @@ pub use message::Message;
 pub use path::{Path, Step};
 pub use server::{Connection, HandlerError, NotifyOverflow, Server, ServerBuilder, listen};
 pub use storage::{Storage, StorageWatch};
+pub use tap::{MessageView, Patch, Tapped};
 pub use tls::Trust;
 pub use transport::{Generation, TransportConfig};
