@@ -314,7 +314,8 @@ async fn real_main() -> Result<PathBuf> {
     log.line(format!("# {command}"));
     log.line(format!("# {date}, commit {commit}"));
     log.line(format!("# library measured: {library}"));
-    log.line(format!("# load average at start: {}", loadavg()));
+    let load_start = loadavg();
+    log.line(format!("# load average at start: {load_start}"));
     log.line(format!(
         "# machine: nproc {}, CPU {}, MemTotal {} kB, kernel {}",
         machine.nproc, machine.cpu_model, machine.mem_kib, machine.kernel
@@ -475,6 +476,7 @@ async fn real_main() -> Result<PathBuf> {
         doc_bytes: doc.as_ref().map(|d| d.text.len()),
         minimal_leaf_bytes: docgen::minimal_leaf_message_len(sizes.big_objects),
         raw_name: "BENCHMARKS.raw.txt".into(),
+        load_start,
     };
     log.line(format!("# load average at the end: {}", loadavg()));
     let md_path = out.join("BENCHMARKS.md");

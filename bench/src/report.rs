@@ -107,6 +107,8 @@ pub struct Context {
     pub minimal_leaf_bytes: usize,
     /// Where the raw output is, relative to the report.
     pub raw_name: String,
+    /// `/proc/loadavg` when the run started.
+    pub load_start: String,
 }
 
 #[derive(Clone, Copy)]
@@ -863,7 +865,7 @@ pub fn render(ctx: &Context, results: &Results) -> String {
         );
     }
     let _ = write!(s, "{}", run_by_run(results, &rows));
-    let _ = write!(s, "{}", crate::report_studio::section(results, &ctx.sizes));
+    let _ = write!(s, "{}", crate::report_studio::section(ctx, results));
     let mut unmet = crate::report_studio::unmet(results, &ctx.sizes);
     for row in &rows {
         if matches!(row.target, Target::None) {
@@ -1103,6 +1105,7 @@ mod tests {
             doc_bytes: Some(10_790_907),
             minimal_leaf_bytes: 92,
             raw_name: "BENCHMARKS.raw.txt".into(),
+            load_start: String::new(),
         }
     }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::report::{Results, Summary};
+use crate::report::{Context, Results, Summary};
 use crate::scenarios::{Scenario, Sizes};
 use crate::servers::Kind;
 
@@ -115,7 +115,8 @@ fn rows(sizes: &Sizes) -> [(String, &'static str, &'static str); 2] {
 }
 
 /// The section, or nothing when scenario 11 did not run.
-pub fn section(results: &Results, sizes: &Sizes) -> String {
+pub fn section(ctx: &Context, results: &Results) -> String {
+    let sizes = &ctx.sizes;
     if !results.contains_key(&(Scenario::Studio, Kind::Studio)) {
         return String::new();
     }
@@ -127,11 +128,15 @@ pub fn section(results: &Results, sizes: &Sizes) -> String {
         "`juggler-studio serve` (traffic log on, a control client connected as the UI \
          is) and `bench_server` in the same run, the same protocol work (see \
          `bench/README.md`); medians. *Before* is the studio ÷ library ratio measured \
-         before the traffic tap was reworked{}.\n",
+         before the traffic tap was reworked{}. Measured by `{}` on {} at commit {}, load average at the start {} (`/proc/loadavg`).\n",
         before.as_ref().map_or(String::new(), |b| format!(
             " (commit {}, {}, load average {}, `{}`)",
             b.commit, b.date, b.load, b.command
-        ))
+        )),
+        ctx.command,
+        ctx.date,
+        ctx.commit,
+        ctx.load_start
     );
     let _ = writeln!(
         s,

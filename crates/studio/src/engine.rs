@@ -27,7 +27,7 @@ use crate::model::{
 };
 use crate::remote::{RemoteSession, RemoteSink, RemoteStatus, RemoteTarget};
 use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo, RuleSet};
-use crate::traffic::{Frame, Peer, TrafficFilter, TrafficLimits, TrafficLog};
+use crate::traffic::{Peer, TrafficLimits, TrafficLog};
 use crate::workspace::{self, Workspace};
 
 /// How many sent notifications and unmatched requests the model keeps.
@@ -62,9 +62,36 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The data of an event for control clients.
+#[derive(Debug, Clone)]
+pub enum EventData {
+    /// An event's data.
+    Value(Value),
+    /// New entries of the traffic log, oldest first, each as its JSON
+    /// text: written once, however many control clients get them.
+    Entries(Arc<[Box<serde_json::value::RawValue>]>),
+}
+
+impl EventData {
+    /// The data as a value (entries: a list of them).
+    pub fn to_value(&self) -> Value {
+        match self {
+            EventData::Value(v) => v.clone(),
+            EventData::Entries(entries) => Value::Array(
+                entries
+                    .iter()
+                    .map(|e| serde_json::from_str(e.get()).unwrap_or(Value::Null))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 struct Inner {
     model: Storage,
-    events: broadcast::Sender<(String, Value)>,
+    events: broadcast::Sender<(String, EventData)>,
+    /// The traffic log and the recorders: their own service and lock.
+    traffic: Arc<traffic_log::TrafficService>,
     core: Mutex<Core>,
 }
 
@@ -78,7 +105,6 @@ struct Core {
     /// the state (a replay) moves the version on, and the recorded steps no
     /// longer lead anywhere sure.
     history_version: u64,
-    traffic: TrafficLog,
     /// The served state when it is shared (also kept while stopped).
     doc: Storage,
     server: Option<Server>,
@@ -86,8 +112,6 @@ struct Core {
     next_remote: u64,
     notify_history: VecDeque<Value>,
     unmatched: VecDeque<Value>,
-    recordings: HashMap<String, recorder::ActiveRecording>,
-    next_recording: u64,
     replay: Option<replay::ReplaySlot>,
     proxies: HashMap<String, crate::proxy::Proxy>,
     next_proxy: u64,
@@ -127,25 +151,26 @@ impl Engine {
         let checks = schema_checks::Checks::new(&workspace)?;
         let doc = Storage::with_data(workspace.initial_state.clone());
         let (events, _) = broadcast::channel(4096);
+        let model = Storage::new();
+        let log = TrafficLog::new(TrafficLimits::default());
+        let traffic = traffic_log::TrafficService::new(log, model.clone(), events.clone());
         let engine = Engine {
             inner: Arc::new(Inner {
-                model: Storage::new(),
+                model,
                 events,
+                traffic,
                 core: Mutex::new(Core {
                     workspace,
                     path,
                     rules,
                     history: History::default(),
                     history_version: doc.version(),
-                    traffic: TrafficLog::new(TrafficLimits::default()),
                     doc,
                     server: None,
                     remotes: HashMap::new(),
                     next_remote: 1,
                     notify_history: VecDeque::new(),
                     unmatched: VecDeque::new(),
-                    recordings: HashMap::new(),
-                    next_recording: 0,
                     replay: None,
                     proxies: HashMap::new(),
                     next_proxy: 0,
@@ -179,13 +204,16 @@ impl Engine {
     }
 
     /// Events for control clients: `(name, data)` notifications.
-    pub fn events(&self) -> broadcast::Sender<(String, Value)> {
+    pub fn events(&self) -> broadcast::Sender<(String, EventData)> {
         self.inner.events.clone()
     }
 
     fn event(&self, name: &str, data: Value) {
         // No control client listening is fine.
-        let _ = self.inner.events.send((name.to_owned(), data));
+        let _ = self
+            .inner
+            .events
+            .send((name.to_owned(), EventData::Value(data)));
     }
 
     /// The workspace as it stands now (rules and state included).
@@ -218,8 +246,7 @@ impl Engine {
         self.core().checks.stop();
         self.replay_stop();
         self.proxies_shutdown().await;
-        let ids: Vec<String> = self.core().recordings.keys().cloned().collect();
-        for id in ids {
+        for id in self.recording_ids() {
             let _ = self.record_stop(&id);
         }
         let remotes: Vec<_> = self.core().remotes.drain().map(|(_, s)| s).collect();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use juggler::{Direction, path};
+use juggler::path;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -115,11 +115,13 @@ impl Engine {
         force: bool,
     ) -> Result<Value> {
         let (recording, out) = {
+            // Lock order: the engine's, then the traffic log's.
             let core = self.core();
+            let traffic = self.inner.traffic.state();
             let proxy = core.proxies.get(id).ok_or_else(|| no_proxy(id))?;
             let connection = match connection {
                 Some(c) => c,
-                None => newest_browser(&core.traffic, id).ok_or_else(|| {
+                None => newest_browser(&traffic.log, id).ok_or_else(|| {
                     Error::Invalid(format!(
                         "proxy {id} has had no browser yet: open the dashboard through it first"
                     ))
@@ -131,7 +133,7 @@ impl Engine {
                 side: ProxySide::Browser,
             };
             let source = format!("proxy {id} connection {connection}");
-            let entries = core.traffic.session(&peer).ok_or_else(|| {
+            let entries = traffic.log.session(&peer).ok_or_else(|| {
                 Error::Invalid(format!(
                     "the traffic log does not hold the start of {source} (it keeps the newest \
                      entries; a clear or a pause loses it too): reload the dashboard's page to \
@@ -198,8 +200,8 @@ fn info(proxy: &Proxy) -> ProxyInfo {
 }
 
 impl ProxySink for Engine {
-    fn traffic(&self, peer: Peer, direction: Direction, text: &str) {
-        Engine::traffic(self, peer, direction.into(), text);
+    fn traffic(&self, peer: Peer, t: &juggler::Tapped<'_>) {
+        Engine::traffic(self, peer, t);
     }
 
     fn closed(&self, proxy: &str, connection: u64) {

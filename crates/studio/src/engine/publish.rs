@@ -30,7 +30,10 @@ impl Engine {
         let m = &self.inner.model;
         m.set(path!["connections"], json!({}));
         m.set(path!["remotes"], json!({}));
-        m.set(path!["traffic"], json!(core.traffic.status()));
+        m.set(
+            path!["traffic"],
+            json!(self.inner.traffic.state().log.status()),
+        );
         m.set(path!["recordings"], json!({}));
         m.set(path!["replay"], Value::Null);
         m.set(path!["proxies"], json!({}));

@@ -174,12 +174,7 @@ impl RemoteSink for Engine {
         }
     }
 
-    fn traffic(&self, session: &str, direction: juggler::Direction, text: &str) {
-        Engine::traffic(
-            self,
-            Peer::Remote(session.to_owned()),
-            direction.into(),
-            text,
-        );
+    fn traffic(&self, session: &str, t: &juggler::Tapped<'_>) {
+        Engine::traffic(self, Peer::Remote(session.to_owned()), t);
     }
 }
