@@ -127,6 +127,9 @@ struct LogView {
     events: u64,
     /// Events the endpoint said this client missed (`events.lagged`).
     lagged: u64,
+    /// The answer to `traffic.query` and the model came: the endpoint has
+    /// this client set up (its events start before the load does).
+    ready: bool,
 }
 
 /// A control client as the UI is one: the token in the URL, the studio's
@@ -155,14 +158,19 @@ impl Control {
         use futures_util::SinkExt;
         let query = load::request_text(1, "traffic.query", "{\"limit\":500}");
         ws.send(query.into()).await?;
-        let (tx, view) = watch::channel(LogView::default());
+        let (tx, mut view) = watch::channel(LogView::default());
         let task = tokio::spawn(Self::read(ws, tx));
-        Ok(Control { view, task })
+        let ready = view.wait_for(|v| v.ready);
+        match tokio::time::timeout(Duration::from_secs(10), ready).await {
+            Ok(Ok(_)) => Ok(Control { view, task }),
+            _ => check_failed("the control endpoint sent no model or no answer to traffic.query"),
+        }
     }
 
     async fn read(mut ws: Ws, tx: watch::Sender<LogView>) -> Result<()> {
         let mut mirror = Mirror::new();
         let mut v = LogView::default();
+        let mut answered = false;
         loop {
             let text = load::next_text(&mut ws).await?;
             match parse_frame(&text)? {
@@ -171,6 +179,7 @@ impl Control {
                     let n = |p: &str| mirror.pointer(p).and_then(|v| v.as_u64()).unwrap_or(0);
                     v.last_seq = n("/traffic/lastSeq");
                     v.dropped = n("/traffic/dropped") + n("/traffic/lost");
+                    v.ready = v.ready || answered;
                 }
                 Frame::Notify { name, data } if name == "traffic" => {
                     v.events += entries(data.as_deref().unwrap_or("null"))?;
@@ -185,6 +194,8 @@ impl Control {
                     if id != 1 || !success {
                         return check_failed(format!("traffic.query answered {id}, {success}"));
                     }
+                    answered = true;
+                    v.ready = mirror.messages() > 0;
                 }
             }
             let _ = tx.send(v);
