@@ -161,10 +161,16 @@ impl Control {
         let (tx, mut view) = watch::channel(LogView::default());
         let task = tokio::spawn(Self::read(ws, tx));
         let ready = view.wait_for(|v| v.ready);
-        match tokio::time::timeout(Duration::from_secs(10), ready).await {
-            Ok(Ok(_)) => Ok(Control { view, task }),
-            _ => check_failed("the control endpoint sent no model or no answer to traffic.query"),
+        let ready = matches!(
+            tokio::time::timeout(Duration::from_secs(10), ready).await,
+            Ok(Ok(_))
+        );
+        if !ready {
+            return check_failed(
+                "the control endpoint sent no model or no answer to traffic.query",
+            );
         }
+        Ok(Control { view, task })
     }
 
     async fn read(mut ws: Ws, tx: watch::Sender<LogView>) -> Result<()> {
