@@ -195,3 +195,46 @@ pub fn section(ctx: &Context, results: &Results) -> String {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::scenarios::Metrics;
+
+    fn measured(fan: f64, req: f64) -> Summary {
+        let mut metrics = Metrics::default();
+        metrics.set("fan_rate", fan);
+        metrics.set("req_rate", req);
+        Summary::Measured {
+            metrics,
+            range: BTreeMap::new(),
+            each: BTreeMap::new(),
+            runs: 1,
+        }
+    }
+
+    #[test]
+    fn the_studio_is_judged_against_the_library_of_the_same_run() {
+        let mut results = Results::new();
+        results.insert((Scenario::Studio, Kind::Ours), measured(1000.0, 100_000.0));
+        results.insert((Scenario::Studio, Kind::Studio), measured(600.0, 40_000.0));
+        assert_eq!(met(&results, "fan_rate"), "yes");
+        assert_eq!(met(&results, "req_rate"), "**no** (0.40× < 0.5×)");
+        let unmet = unmet(&results, &Sizes::new(false));
+        assert_eq!(unmet.len(), 1, "{unmet:?}");
+        assert!(unmet[0].contains("requests"), "{unmet:?}");
+        results.insert(
+            (Scenario::Studio, Kind::Studio),
+            Summary::Failed("the log has 3 of 4 frames".into()),
+        );
+        assert!(met(&results, "fan_rate").starts_with("**no**"));
+    }
+
+    #[test]
+    fn the_committed_before_figure_reads() {
+        let b = before().expect("bench/studio-before.json");
+        assert!(b.fan_rate.library > 0.0 && b.req_rate.studio > 0.0);
+    }
+}

@@ -327,3 +327,18 @@ fn set_fan(m: &mut Metrics, fan: &Fan, count: u64) {
     m.set("fan_ms", fan.time_ms);
     m.set("fan_rate", count as f64 / (fan.time_ms / 1000.0));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::entries;
+
+    #[test]
+    fn traffic_events_are_counted_by_entry() {
+        assert_eq!(entries(r#"[{"seq":1},{"seq":2}]"#).ok(), Some(2));
+        assert_eq!(
+            entries(r#"[[{"seq":1},{"seq":2}],{"seq":3}]"#).ok(),
+            Some(3)
+        );
+        assert!(entries(r#"{"seq":1}"#).is_err());
+    }
+}
