@@ -412,6 +412,11 @@ impl Peer {
         Ok(())
     }
 
+    /// Requests sent so far (pings included).
+    pub fn sent(&self) -> u64 {
+        self.next_id - 1
+    }
+
     /// Whether the answer to `id` arrived.
     pub fn answered(&self, id: u64) -> bool {
         self.answers.contains_key(&id)

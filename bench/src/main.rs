@@ -9,10 +9,12 @@
 mod floor;
 mod load;
 mod report;
+mod report_studio;
 mod scale;
 mod scenarios;
 mod servers;
 mod studio_soak;
+mod studio_vs;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -224,6 +226,10 @@ async fn run_once(
             let run = studio_soak::run(bin, &env.log_dir, dashboards, duration, &mut add);
             Some(tokio::time::timeout(limit, run).await)
         }
+        Scenario::Studio => {
+            let run = studio_vs::run(env, kind, sizes, label);
+            Some(tokio::time::timeout(limit, run).await)
+        }
         _ => None,
     };
     // These start their own servers and log as they go.
@@ -308,7 +314,8 @@ async fn real_main() -> Result<PathBuf> {
     log.line(format!("# {command}"));
     log.line(format!("# {date}, commit {commit}"));
     log.line(format!("# library measured: {library}"));
-    log.line(format!("# load average at start: {}", loadavg()));
+    let load_start = loadavg();
+    log.line(format!("# load average at start: {load_start}"));
     log.line(format!(
         "# machine: nproc {}, CPU {}, MemTotal {} kB, kernel {}",
         machine.nproc, machine.cpu_model, machine.mem_kib, machine.kernel
@@ -327,14 +334,15 @@ async fn real_main() -> Result<PathBuf> {
         log.line("# building: cargo build --release -p juggler --example bench_server");
         servers::build_ours(&root)?
     };
-    let studio_bin = if !selected.contains(&Scenario::StudioSoak) {
-        None
-    } else if args.no_build {
-        Some(servers::target_dir(&root).join("release/juggler-studio"))
-    } else {
-        log.line("# building: cargo build --release -p studio --bin juggler-studio");
-        Some(studio_soak::build(&root)?)
-    };
+    let studio_bin =
+        if !selected.contains(&Scenario::StudioSoak) && !selected.contains(&Scenario::Studio) {
+            None
+        } else if args.no_build {
+            Some(servers::target_dir(&root).join("release/juggler-studio"))
+        } else {
+            log.line("# building: cargo build --release -p studio --bin juggler-studio");
+            Some(studio_soak::build(&root)?)
+        };
     let ref_python = if args.skip_reference {
         None
     } else {
@@ -385,7 +393,11 @@ async fn real_main() -> Result<PathBuf> {
             .copied()
             .filter(|k| *k != Kind::Reference || !args.skip_reference)
             .collect();
-        if args.skip_reference && !matches!(scenario, Scenario::Memory | Scenario::StudioSoak) {
+        let own = matches!(
+            scenario,
+            Scenario::Memory | Scenario::StudioSoak | Scenario::Studio
+        );
+        if args.skip_reference && !own {
             results.insert(
                 (scenario, Kind::Reference),
                 Summary::NotRun("--skip-reference".into()),
@@ -464,6 +476,7 @@ async fn real_main() -> Result<PathBuf> {
         doc_bytes: doc.as_ref().map(|d| d.text.len()),
         minimal_leaf_bytes: docgen::minimal_leaf_message_len(sizes.big_objects),
         raw_name: "BENCHMARKS.raw.txt".into(),
+        load_start,
     };
     log.line(format!("# load average at the end: {}", loadavg()));
     let md_path = out.join("BENCHMARKS.md");

@@ -107,6 +107,8 @@ pub struct Context {
     pub minimal_leaf_bytes: usize,
     /// Where the raw output is, relative to the report.
     pub raw_name: String,
+    /// `/proc/loadavg` when the run started.
+    pub load_start: String,
 }
 
 #[derive(Clone, Copy)]
@@ -863,7 +865,8 @@ pub fn render(ctx: &Context, results: &Results) -> String {
         );
     }
     let _ = write!(s, "{}", run_by_run(results, &rows));
-    let mut unmet = Vec::new();
+    let _ = write!(s, "{}", crate::report_studio::section(ctx, results));
+    let mut unmet = crate::report_studio::unmet(results, &ctx.sizes);
     for row in &rows {
         if matches!(row.target, Target::None) {
             continue;
@@ -1024,6 +1027,22 @@ pub fn render(ctx: &Context, results: &Results) -> String {
             thousands(ctx.sizes.studio.0 as u64),
             ctx.sizes.studio.1.as_secs() / 60
         ),
+        "11: `juggler-studio serve` (release build) with a generated workspace \
+         (autoflush 0; for the fan-out a shared state `{\"v\": 0}` and a `setState` \
+         rule `state.set` that sets `[\"v\"]` to the request's `value` and answers \
+         `null`; for the requests an `echo` rule, state per connection), traffic log \
+         on (its defaults), one control client connected as the UI is (the token, \
+         the studio's own `Origin`, the model mirrored and checked, `traffic.query` \
+         at the start, every `traffic` event read), a fresh studio for each part; \
+         against `bench_server` (`--shared-state` for the fan-out), the two taking \
+         turns. Fan-out: 100 mirror clients connect and ping; one more client \
+         sends 1,000 `state.set` `{path: [\"v\"], value: i}`, 16 in flight, every \
+         answer checked; timed from the first request to the last mirror being \
+         `{\"v\": 1000}`. Requests: as 1. Then the studio's log must hold exactly \
+         the frames the clients counted (every request, answer and state message), \
+         as the control client's mirror of `/traffic` shows, with nothing dropped; \
+         a run where it does not within 60 s fails."
+            .to_owned(),
         "6, set: a setter and 4 other clients are connected (and pinged) to the \
          shared state; the setter sends the document (a 10.8 MB `state.set` \
          request): timed from that request to its answer, and to the last of the \
@@ -1086,6 +1105,7 @@ mod tests {
             doc_bytes: Some(10_790_907),
             minimal_leaf_bytes: 92,
             raw_name: "BENCHMARKS.raw.txt".into(),
+            load_start: String::new(),
         }
     }
 

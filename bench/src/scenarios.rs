@@ -45,11 +45,14 @@ pub enum Scenario {
     /// The studio (`juggler-studio serve`): 1,000 dashboards, traffic log
     /// on, 10 minutes: its memory.
     StudioSoak,
+    /// The studio against the library: fan-out and requests, traffic log
+    /// on, a control client connected.
+    Studio,
 }
 
 impl Scenario {
     /// Every scenario, in report order.
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::Requests,
         Scenario::Requests1,
         Scenario::Fanout10,
@@ -61,6 +64,7 @@ impl Scenario {
         Scenario::Scale1k,
         Scenario::Scale,
         Scenario::StudioSoak,
+        Scenario::Studio,
     ];
 
     /// Its name on the command line.
@@ -77,6 +81,7 @@ impl Scenario {
             Scenario::Scale1k => "scale1k",
             Scenario::Scale => "scale",
             Scenario::StudioSoak => "studio-soak",
+            Scenario::Studio => "studio",
         }
     }
 
@@ -106,6 +111,7 @@ impl Scenario {
     pub fn servers(self) -> &'static [Kind] {
         match self {
             Scenario::Memory | Scenario::StudioSoak => &[Kind::Ours],
+            Scenario::Studio => &[Kind::Ours, Kind::Studio],
             // The floor runs inside the harness: its 10,000 server sockets
             // and the clients' would pass the file-descriptor limit.
             Scenario::Scale | Scenario::Scale1k => &[Kind::Ours, Kind::Reference],
@@ -117,7 +123,7 @@ impl Scenario {
     pub fn timeout(self) -> Duration {
         Duration::from_secs(match self {
             Scenario::Requests | Scenario::Requests1 | Scenario::Churn => 120,
-            Scenario::Memory | Scenario::Scale | Scenario::Scale1k => 300,
+            Scenario::Memory | Scenario::Scale | Scenario::Scale1k | Scenario::Studio => 300,
             // Its 10 minutes, connecting and checking.
             Scenario::StudioSoak => 15 * 60,
             _ => 180,
@@ -304,15 +310,20 @@ pub async fn run(
         Scenario::Scale1k => {
             crate::scale::run(url, pid, sizes.scale.0 / 10, sizes.scale.1, progress).await
         }
-        Scenario::StudioSoak => Err(Error::Setup(
-            "the studio soak runs through studio_soak::run()".into(),
+        Scenario::StudioSoak | Scenario::Studio => Err(Error::Setup(
+            "the studio scenarios run through studio_soak and studio_vs".into(),
         )),
     }
 }
 
 /// Scenarios 1 and 2. Metrics: `rate` (requests/s), `p50_ms`, `p99_ms`,
 /// `elapsed_s`.
-async fn requests(url: &str, conns: usize, per_conn: u64, window: u64) -> Result<Metrics> {
+pub(crate) async fn requests(
+    url: &str,
+    conns: usize,
+    per_conn: u64,
+    window: u64,
+) -> Result<Metrics> {
     let mut wss = Vec::with_capacity(conns);
     for _ in 0..conns {
         wss.push(load::connect(url).await?);
@@ -344,7 +355,11 @@ async fn requests(url: &str, conns: usize, per_conn: u64, window: u64) -> Result
 
 /// Connects `n` peers with mirrors from `mirror`, 64 at a time, each
 /// pinged (so the server has set it up).
-async fn connect_peers(url: &str, n: usize, mirror: fn() -> Mirror) -> Result<Vec<Peer>> {
+pub(crate) async fn connect_peers(
+    url: &str,
+    n: usize,
+    mirror: fn() -> Mirror,
+) -> Result<Vec<Peer>> {
     let mut peers = Vec::with_capacity(n);
     let url: Arc<str> = url.into();
     let mut left = n;
@@ -367,7 +382,7 @@ async fn connect_peers(url: &str, n: usize, mirror: fn() -> Mirror) -> Result<Ve
     Ok(peers)
 }
 
-fn watch_v() -> Mirror {
+pub(crate) fn watch_v() -> Mirror {
     Mirror::watching("/v")
 }
 

@@ -30,6 +30,9 @@ pub enum Kind {
     Reference,
     /// The raw WebSocket floor in this process.
     Floor,
+    /// `juggler-studio serve` (scenario 11 only; started by
+    /// `studio_soak::start`).
+    Studio,
 }
 
 impl fmt::Display for Kind {
@@ -38,6 +41,7 @@ impl fmt::Display for Kind {
             Kind::Ours => "ours",
             Kind::Reference => "reference",
             Kind::Floor => "floor",
+            Kind::Studio => "studio",
         })
     }
 }
@@ -68,7 +72,7 @@ pub struct Env {
     pub log_dir: PathBuf,
     /// Worker threads of the floor.
     pub floor_threads: usize,
-    /// The release `juggler-studio`, when the studio soak runs.
+    /// The release `juggler-studio`, when a studio scenario runs.
     pub studio_bin: Option<PathBuf>,
 }
 
@@ -201,6 +205,11 @@ pub fn start(env: &Env, kind: Kind, opts: Options, label: &str) -> Result<Runnin
                 child: None,
                 floor: Some(floor),
             });
+        }
+        Kind::Studio => {
+            return Err(Error::Setup(
+                "the studio starts through studio_soak::start".into(),
+            ));
         }
         Kind::Ours => (env.ours_bin.clone(), vec!["--port".into(), "0".into()]),
         Kind::Reference => {

@@ -62,9 +62,19 @@ fn workspace(dir: &Path) -> Result<PathBuf> {
 }
 
 /// A running `juggler-studio serve`, killed on drop.
-struct Studio {
+pub(crate) struct Studio {
     child: Child,
-    url: String,
+    /// Its juggler endpoint (the dashboards').
+    pub(crate) url: String,
+    /// Its control endpoint, with the token (the UI's).
+    pub(crate) control: String,
+}
+
+impl Studio {
+    /// Its process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Studio {
@@ -74,7 +84,9 @@ impl Drop for Studio {
     }
 }
 
-fn start(bin: &Path, workspace: &Path, log: &Path) -> Result<Studio> {
+/// Starts `juggler-studio serve WORKSPACE --port 0`; returns once it printed
+/// its `juggler:` and `control:` URLs.
+pub(crate) fn start(bin: &Path, workspace: &Path, log: &Path) -> Result<Studio> {
     let mut child = Command::new(bin)
         .arg("serve")
         .arg(workspace)
@@ -91,17 +103,33 @@ fn start(bin: &Path, workspace: &Path, log: &Path) -> Result<Studio> {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(url) = line.trim().strip_prefix("juggler:") {
-                let _ = tx.send(url.trim().to_owned());
+            for key in ["juggler:", "control:"] {
+                if let Some(url) = line.trim().strip_prefix(key) {
+                    let _ = tx.send((key, url.trim().to_owned()));
+                }
             }
         }
     });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(url) => Ok(Studio { child, url }),
-        Err(_) => {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut url, mut control) = (None, None);
+    while url.is_none() || control.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(("juggler:", u)) => url = Some(u),
+            Ok((_, u)) => control = Some(u),
+            Err(_) => break,
+        }
+    }
+    match (url, control) {
+        (Some(url), Some(control)) => Ok(Studio {
+            child,
+            url,
+            control,
+        }),
+        _ => {
             let _ = child.kill();
             Err(Error::Setup(format!(
-                "juggler-studio serve printed no juggler: URL (see {})",
+                "juggler-studio serve did not print its juggler: and control: URLs (see {})",
                 log.display()
             )))
         }
@@ -138,7 +166,7 @@ pub async fn run(
 ) -> Result<Metrics> {
     let ws = workspace(log_dir)?;
     let studio = start(bin, &ws, &log_dir.join("studio-soak.stderr.log"))?;
-    let pid = studio.child.id();
+    let pid = studio.pid();
     let rss = move || servers::rss_kib(pid).unwrap_or(0);
     let mut peers = Vec::with_capacity(dashboards);
     let initial = to_mirror_value(&json!({"v": 0}));

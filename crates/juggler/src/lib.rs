@@ -22,6 +22,7 @@ pub mod path;
 mod raw_text;
 pub mod server;
 pub mod storage;
+mod tap;
 #[cfg(test)]
 mod test_values;
 pub mod tls;
@@ -35,5 +36,6 @@ pub use message::Message;
 pub use path::{Path, Step};
 pub use server::{Connection, HandlerError, NotifyOverflow, Server, ServerBuilder, listen};
 pub use storage::{Storage, StorageWatch};
+pub use tap::{MessageView, Patch, Tapped};
 pub use tls::Trust;
 pub use transport::{Generation, TransportConfig};

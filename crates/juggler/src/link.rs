@@ -39,10 +39,6 @@ pub enum Direction {
     Out,
 }
 
-/// Sees the JSON text of every message a link receives or sends (after 0.7
-/// reassembly, before 0.7 segmentation).
-pub(crate) type Tap = Arc<dyn Fn(Direction, &str) + Send + Sync>;
-
 /// Why a link stopped.
 #[derive(Debug)]
 pub(crate) enum End {
@@ -78,7 +74,6 @@ pub(crate) struct Link<S> {
     pub(crate) counters: Arc<Counters>,
     last_rx: Instant,
     ping_sent: Option<Instant>,
-    tap: Option<Tap>,
     /// Fault injection: leave 0.7 pings unanswered.
     pub(crate) ignore_pings: bool,
     /// Fault injection: 0.7 segment size instead of the configured one.
@@ -99,7 +94,6 @@ where
         config: TransportConfig,
         cancel: CancellationToken,
         counters: Arc<Counters>,
-        tap: Option<Tap>,
     ) -> Self {
         let (sink, stream) = ws.split();
         Link {
@@ -111,7 +105,6 @@ where
             counters,
             last_rx: Instant::now(),
             ping_sent: None,
-            tap,
             ignore_pings: false,
             segment_size: None,
         }
@@ -177,9 +170,6 @@ where
                 {
                     Incoming::Message(m) => {
                         self.counters.messages_in.fetch_add(1, Ordering::Relaxed);
-                        if let Some(tap) = &self.tap {
-                            tap(Direction::In, &m);
-                        }
                         Ok(Read::Message(m))
                     }
                     Incoming::Ping(pong) => {
@@ -233,9 +223,6 @@ where
     /// flushing, so that a burst of messages costs one write.
     pub(crate) async fn queue(&mut self, text: Utf8Bytes) -> Result<(), End> {
         self.counters.messages_out.fetch_add(1, Ordering::Relaxed);
-        if let Some(tap) = &self.tap {
-            tap(Direction::Out, &text);
-        }
         match self.config.generation {
             Generation::V06 => self.feed_frame(text).await,
             Generation::V07 => {

@@ -164,6 +164,23 @@ impl Message {
         .unwrap_or_default()
     }
 
+    /// The text of a `notify` message whose data is JSON text already.
+    pub fn encode_notify_raw(name: &str, data: &serde_json::value::RawValue) -> String {
+        #[derive(Serialize)]
+        struct Notify<'a> {
+            #[serde(rename = "type")]
+            ty: &'static str,
+            name: &'a str,
+            data: &'a serde_json::value::RawValue,
+        }
+        serde_json::to_string(&Notify {
+            ty: "notify",
+            name,
+            data,
+        })
+        .unwrap_or_default()
+    }
+
     /// The text of a `request` message, without cloning `data`.
     pub fn encode_request(id: u64, name: &str, data: &Value) -> String {
         #[derive(Serialize)]
@@ -196,12 +213,24 @@ impl Message {
     /// writes in place: a multi-megabyte operation is written once, straight
     /// into the message, instead of being copied into it.
     pub fn encode_state_with(write_ops: impl FnOnce(&mut String)) -> String {
-        let mut s = String::from("{\"type\":\"state\",\"diff\":[");
+        let mut s = String::from(STATE_PREFIX);
+        s.push('[');
         write_ops(&mut s);
         s.push_str("]}");
         s
     }
+
+    /// The JSON Patch array within the text of a state message written by
+    /// [`Message::encode_state_with`] (the whole text for any other).
+    pub(crate) fn state_patch(text: &str) -> &str {
+        text.strip_prefix(STATE_PREFIX)
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(text)
+    }
 }
+
+/// How [`Message::encode_state_with`] starts a state message.
+const STATE_PREFIX: &str = "{\"type\":\"state\",\"diff\":";
 
 /// Every field any message has, read in one pass (serde buffers internally
 /// tagged enums, which doubles the work on large messages); anything odd

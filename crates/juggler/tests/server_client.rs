@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{client, converged, next_conn, serve, within};
 use juggler::server::{HandlerError, ServerBuilder};
-use juggler::{ClientBuilder, Error, Generation, Storage};
+use juggler::{ClientBuilder, Error, Generation, Message, Storage};
 use serde_json::{Value, json};
 
 fn generations() -> [Generation; 2] {
@@ -499,14 +499,58 @@ async fn notifications_sent_by_a_handler_arrive_before_its_answer() {
     }
 }
 
+/// A tapped message as text: its direction, kind and parts, and whether
+/// its size is that of the message written from those parts.
+fn tapped(t: &juggler::Tapped<'_>) -> String {
+    use juggler::{MessageView, Patch};
+    let (text, encoded) = match t.message {
+        MessageView::Request { id, name, data } => (
+            format!("request {id} {name} {data}"),
+            Message::Request {
+                id: id.clone(),
+                name: name.into(),
+                data: data.clone(),
+            },
+        ),
+        MessageView::Response { id, success, data } => (
+            format!("response {id} {success} {data}"),
+            Message::Response {
+                id: id.clone(),
+                success,
+                data: data.clone(),
+            },
+        ),
+        MessageView::State { diff } => {
+            let diff: Value = match diff {
+                Patch::Value(v) => v.clone(),
+                Patch::Text(t) => serde_json::from_str(t).expect("a JSON patch"),
+            };
+            (format!("state {diff}"), Message::State { diff })
+        }
+        MessageView::Notify { name, data } => (
+            format!("notify {name} {data}"),
+            Message::Notify {
+                name: name.into(),
+                data: data.clone(),
+            },
+        ),
+    };
+    let size = if encoded.encode().len() == t.size {
+        ""
+    } else {
+        " (wrong size)"
+    };
+    format!("{:?} {text}{size}", t.direction)
+}
+
 #[tokio::test]
 async fn traffic_taps_see_every_message_both_sides() {
     let seen_server = Arc::new(Mutex::new(Vec::new()));
     let s = seen_server.clone();
     let builder = ServerBuilder::new()
         .autoflush(Some(Duration::ZERO))
-        .on_traffic(move |id, dir, text| {
-            s.lock().expect("lock").push((id, dir, text.to_owned()));
+        .on_traffic(move |id, t| {
+            s.lock().expect("lock").push(format!("{id}: {}", tapped(t)));
         })
         .on_request(|conn, _name, data| async move {
             conn.state().set([], data.clone());
@@ -518,37 +562,32 @@ async fn traffic_taps_see_every_message_both_sides() {
     let s = seen_client.clone();
     let c = ClientBuilder::new(server.url())
         .generation(Generation::V06)
-        .on_traffic(move |dir, text| s.lock().expect("lock").push((dir, text.to_owned())))
+        .on_traffic(move |t| s.lock().expect("lock").push(tapped(t)))
         .connect()
         .await
         .expect("connect");
     c.send("x", json!({"a": 1})).await.expect("answer");
-    let server_kinds: Vec<_> = seen_server
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|(_, d, t)| {
-            let v: Value = serde_json::from_str(t).expect("json");
-            (*d, v["type"].as_str().unwrap_or("").to_owned())
-        })
-        .collect();
-    use juggler::Direction::{In, Out};
+    let server_seen = seen_server.lock().expect("lock").clone();
+    let conn = server_seen[0].split(':').next().unwrap_or("").to_owned();
+    let with_conn = |s: &str| format!("{conn}: {s}");
     assert_eq!(
-        server_kinds,
+        server_seen,
         vec![
-            (In, "request".into()),
-            (Out, "state".into()),
-            (Out, "notify".into()),
-            (Out, "response".into())
+            with_conn(r#"In request 1 x {"a":1}"#),
+            with_conn(r#"Out state [{"op":"replace","path":"","value":{"a":1}}]"#),
+            with_conn("Out notify n 1"),
+            with_conn(r#"Out response 1 true {"a":1}"#),
         ]
     );
-    let client_dirs: Vec<_> = seen_client
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|(d, _)| *d)
-        .collect();
-    assert_eq!(client_dirs, vec![Out, In, In, In]);
+    assert_eq!(
+        *seen_client.lock().expect("lock"),
+        vec![
+            r#"Out request 1 x {"a":1}"#.to_owned(),
+            r#"In state [{"op":"replace","path":"","value":{"a":1}}]"#.into(),
+            "In notify n 1".into(),
+            r#"In response 1 true {"a":1}"#.into(),
+        ]
+    );
     server.shutdown().await;
 }
 

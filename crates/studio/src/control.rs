@@ -15,10 +15,12 @@ use http::StatusCode;
 use juggler::server::{HandlerError, ServerBuilder};
 use juggler::{Server, Storage};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
+use crate::engine::EventData;
 use crate::error::{Error, Result};
 
 /// How long a `traffic` event waits for more entries to go out with it.
@@ -26,13 +28,15 @@ const TRAFFIC_BATCH: Duration = Duration::from_millis(16);
 /// Entries in one `traffic` notification at most.
 const TRAFFIC_BATCH_MAX: usize = 1000;
 
-type Event = (String, Value);
+type Event = (String, EventData);
 
 /// Sends the engine's events to one control client, in order. The traffic
-/// log's entries logged within `TRAFFIC_BATCH` of each other go as one
-/// `traffic` notification (a list): a burst of 100,000 requests would
-/// otherwise be 200,000 WebSocket messages, more than a browser can take in
-/// (it spends ~50 µs on each one, whatever its size).
+/// log's entries (the engine sends them a batch at a time, each entry's
+/// JSON text written once for every client) logged within `TRAFFIC_BATCH`
+/// of each other go as one `traffic` notification (a list of at most
+/// `TRAFFIC_BATCH_MAX`): a burst of 100,000 requests would otherwise be
+/// 200,000 WebSocket messages, more than a browser can take in (it spends
+/// ~50 µs on each one, whatever its size).
 async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Receiver<Event>) {
     let mut next = None;
     loop {
@@ -43,10 +47,14 @@ async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Re
         let sent = match event {
             Ok((name, data)) if name == "traffic" => {
                 let mut batch = vec![data];
+                let mut entries = batch_len(&batch);
                 let deadline = tokio::time::Instant::now() + TRAFFIC_BATCH;
-                while batch.len() < TRAFFIC_BATCH_MAX {
+                while entries < TRAFFIC_BATCH_MAX {
                     match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Ok((name, data))) if name == "traffic" => batch.push(data),
+                        Ok(Ok((name, data))) if name == "traffic" => {
+                            batch.push(data);
+                            entries = batch_len(&batch);
+                        }
                         // Anything else goes after the batch.
                         Ok(other) => {
                             next = Some(other);
@@ -55,9 +63,12 @@ async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Re
                         Err(_elapsed) => break,
                     }
                 }
-                conn.notify("traffic", &Value::Array(batch)).await
+                send_entries(&conn, &batch).await
             }
-            Ok((name, data)) => conn.notify(&name, &data).await,
+            Ok((name, EventData::Value(data))) => conn.notify(&name, &data).await,
+            Ok((name, EventData::Entries(entries))) => {
+                send_entries_named(&conn, &name, &[EventData::Entries(entries)]).await
+            }
             Err(broadcast::error::RecvError::Lagged(n)) => {
                 conn.notify("events.lagged", &serde_json::json!({"missed": n}))
                     .await
@@ -68,6 +79,49 @@ async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Re
             break;
         }
     }
+}
+
+fn batch_len(batch: &[EventData]) -> usize {
+    batch
+        .iter()
+        .map(|d| match d {
+            EventData::Entries(e) => e.len(),
+            EventData::Value(_) => 1,
+        })
+        .sum()
+}
+
+async fn send_entries(
+    conn: &juggler::server::Connection,
+    batch: &[EventData],
+) -> juggler::Result<()> {
+    send_entries_named(conn, "traffic", batch).await
+}
+
+/// The entries of `batch` as `name` notifications (lists) of at most
+/// `TRAFFIC_BATCH_MAX` entries each, their texts spliced in as they are.
+async fn send_entries_named(
+    conn: &juggler::server::Connection,
+    name: &str,
+    batch: &[EventData],
+) -> juggler::Result<()> {
+    let mut owned = Vec::new();
+    for d in batch {
+        if let EventData::Value(v) = d {
+            owned.push(serde_json::value::to_raw_value(v)?);
+        }
+    }
+    let mut owned = owned.iter();
+    let all = batch.iter().flat_map(|d| match d {
+        EventData::Entries(e) => e.iter().map(|b| &**b).collect::<Vec<_>>(),
+        EventData::Value(_) => owned.next().map(|b| &**b).into_iter().collect(),
+    });
+    let all: Vec<&RawValue> = all.collect();
+    for chunk in all.chunks(TRAFFIC_BATCH_MAX) {
+        conn.notify_raw(name, &serde_json::value::to_raw_value(chunk)?)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The WebSocket path of the control endpoint.
@@ -144,7 +198,7 @@ impl ControlEndpoint {
         listener: TcpListener,
         model: Storage,
         commands: CommandHandler,
-        events: broadcast::Sender<(String, Value)>,
+        events: broadcast::Sender<Event>,
         ui_dir: Option<PathBuf>,
     ) -> Result<Self> {
         let addr = listener

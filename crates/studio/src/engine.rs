@@ -7,24 +7,23 @@
 //! and its undo history ([`StateStore`]), the embedded server with its
 //! faults and console ([`ServerHost`]), the request pipeline ([`Pipeline`]:
 //! schema checks → scenario → replay → rules), the remote sessions
-//! ([`Remotes`]) and the proxies ([`Proxies`]); the traffic log and the
-//! recorder are still kept together in `Core`. [`Engine`] composes them:
+//! ([`Remotes`]), the proxies ([`Proxies`]), and the traffic log with the
+//! recorders (`TrafficService`). [`Engine`] composes them:
 //! its methods (one file per concern) call one service after another.
 //!
 //! Every change to the served state goes through the engine, which applies
 //! it to the live state (the server diffs it out to dashboards as usual) and
 //! mirrors the same operation into the model at `/state`.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use juggler::{Storage, path};
-use serde_json::{Value, json};
+use juggler::Storage;
+use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::error::{Error, Result};
-use crate::traffic::{Frame, Peer, TrafficFilter, TrafficLimits, TrafficLog};
+use crate::error::Result;
+use crate::traffic::{Peer, TrafficLimits, TrafficLog};
 use crate::workspace::Workspace;
 
 mod devloop;
@@ -68,23 +67,44 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The data of an event for control clients.
+#[derive(Debug, Clone)]
+pub enum EventData {
+    /// An event's data.
+    Value(Value),
+    /// New entries of the traffic log, oldest first, each as its JSON
+    /// text: written once, however many control clients get them.
+    Entries(Arc<[Box<serde_json::value::RawValue>]>),
+}
+
+impl EventData {
+    /// The data as a value (entries: a list of them).
+    pub fn to_value(&self) -> Value {
+        match self {
+            EventData::Value(v) => v.clone(),
+            EventData::Entries(entries) => Value::Array(
+                entries
+                    .iter()
+                    .map(|e| serde_json::from_str(e.get()).unwrap_or(Value::Null))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// The engine's services, each owning its state behind its own lock.
 ///
 /// Lock order: a service's lock is held only for its own work, and the
 /// engine calls one service after another rather than one inside another.
 /// Where two are held together, it is in this order (never the reverse):
 /// `requests` (the scenario slot) → `workspace` and `host` (a run cannot
-/// start while the scenarios change, nor without a server); `core` (the
-/// traffic log and recorder) → nothing else. The [`Publisher`] comes last
+/// start while the scenarios change, nor without a server); `traffic` (the
+/// traffic log and recorders) → nothing else but the publisher. The [`Publisher`] comes last
 /// of all: any service may publish under its own lock, and it calls no
 /// service.
 struct Inner {
     publish: Publisher,
-    /// The model, for the traffic log's own writes of `/traffic` until it
-    /// becomes a service that publishes with `publish.traffic` (the rest
-    /// of the engine writes the model through `publish` only).
-    model: Storage,
-    events: broadcast::Sender<(String, Value)>,
+    events: broadcast::Sender<(String, EventData)>,
     /// The workspace file: its settings, presets, bookmarks, scenarios and
     /// schemas, and where it was read from.
     workspace: WorkspaceStore,
@@ -100,15 +120,9 @@ struct Inner {
     remotes: Remotes,
     /// The proxies.
     proxies: Proxies,
-    /// The traffic log and the recordings.
-    core: Mutex<Core>,
-}
-
-/// The traffic log and the recordings being written.
-struct Core {
-    traffic: TrafficLog,
-    recordings: HashMap<String, recorder::ActiveRecording>,
-    next_recording: u64,
+    /// The traffic log and the recordings: the taps hand it their frames
+    /// without any other lock.
+    traffic: Arc<traffic_log::TrafficService>,
 }
 
 /// Where a state edit goes.
@@ -139,7 +153,11 @@ impl Engine {
         let (events, _) = broadcast::channel(4096);
         let engine = Engine {
             inner: Arc::new(Inner {
-                model: publish.model(),
+                traffic: traffic_log::TrafficService::new(
+                    TrafficLog::new(TrafficLimits::default()),
+                    publish.clone(),
+                    events.clone(),
+                ),
                 events,
                 state,
                 requests,
@@ -147,11 +165,6 @@ impl Engine {
                 remotes: Remotes::new(publish.clone()),
                 proxies: Proxies::new(publish.clone()),
                 workspace: WorkspaceStore::new(workspace, path, publish.clone()),
-                core: Mutex::new(Core {
-                    traffic: TrafficLog::new(TrafficLimits::default()),
-                    recordings: HashMap::new(),
-                    next_recording: 0,
-                }),
                 publish,
             }),
         };
@@ -166,23 +179,22 @@ impl Engine {
         Self::new(ws, Some(path.to_owned()))
     }
 
-    fn core(&self) -> MutexGuard<'_, Core> {
-        self.inner.core.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The model the control endpoint serves.
     pub fn model(&self) -> Storage {
         self.inner.publish.model()
     }
 
     /// Events for control clients: `(name, data)` notifications.
-    pub fn events(&self) -> broadcast::Sender<(String, Value)> {
+    pub fn events(&self) -> broadcast::Sender<(String, EventData)> {
         self.inner.events.clone()
     }
 
     fn event(&self, name: &str, data: Value) {
         // No control client listening is fine.
-        let _ = self.inner.events.send((name.to_owned(), data));
+        let _ = self
+            .inner
+            .events
+            .send((name.to_owned(), EventData::Value(data)));
     }
 
     /// The workspace as it stands now (rules and state included).
@@ -205,7 +217,7 @@ impl Engine {
         self.publish_workspace();
         p.connections().clear();
         p.remotes().clear();
-        p.traffic(&self.core().traffic.status());
+        p.traffic(&self.inner.traffic.state().log.status());
         p.recordings().clear();
         p.replay(None);
         p.proxies().clear();
@@ -230,8 +242,7 @@ impl Engine {
         self.inner.requests.stop_checks();
         self.replay_stop();
         self.proxies_shutdown().await;
-        let ids: Vec<String> = self.core().recordings.keys().cloned().collect();
-        for id in ids {
+        for id in self.recording_ids() {
             let _ = self.record_stop(&id);
         }
         for session in self.inner.remotes.drain() {

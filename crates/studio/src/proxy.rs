@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use juggler::server::ServerBuilder;
-use juggler::{Client, Direction, Server};
+use juggler::{Client, Server};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -61,7 +61,7 @@ fn default_host() -> String {
 /// What a proxy reports to the engine.
 pub trait ProxySink: Send + Sync + 'static {
     /// A frame crossed one side of a proxied connection.
-    fn traffic(&self, peer: Peer, direction: Direction, text: &str);
+    fn traffic(&self, peer: Peer, t: &juggler::Tapped<'_>);
     /// The browsers connected to a proxy changed: their connection ids.
     fn connections(&self, proxy: &str, ids: Vec<u64>);
     /// A browser's relayed connection ended.
@@ -157,15 +157,14 @@ impl Proxy {
                     forward(client, &name, data).await
                 }
             })
-            .on_traffic(move |conn, direction, text| {
+            .on_traffic(move |conn, t| {
                 tap_sink.traffic(
                     Peer::Proxy {
                         proxy: tap_id.clone(),
                         connection: conn,
                         side: ProxySide::Browser,
                     },
-                    direction,
-                    text,
+                    t,
                 );
             })
             .serve(listener)?;

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use juggler::{Client, ClientBuilder, Direction, Generation, Trust};
+use juggler::{Client, ClientBuilder, Generation, Trust};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -168,7 +168,7 @@ pub trait RemoteSink: Send + Sync + 'static {
     /// A ping's round-trip time.
     fn rtt(&self, session: &str, rtt: Duration);
     /// A message in or out, as JSON text (for the traffic log).
-    fn traffic(&self, session: &str, direction: Direction, text: &str);
+    fn traffic(&self, session: &str, t: &juggler::Tapped<'_>);
     /// The server's generation was told (the target said "auto").
     fn generation(&self, _session: &str, _generation: Generation) {}
 }
@@ -293,20 +293,14 @@ impl RemoteSession {
         let (id, s) = (self.id.clone(), sink.clone());
         builder = builder.on_notify(move |name, data| s.notification(&id, &name, &data));
         let (id, s) = (self.id.clone(), sink.clone());
-        builder = builder.on_traffic(move |direction, text| {
-            s.traffic(&id, direction, text);
-            if direction == Direction::In {
-                // Only state messages matter here; cheap check before parsing.
-                if text.contains("\"state\"") {
-                    let parsed = juggler::json::from_str(text, juggler::json::DEFAULT_MAX_DEPTH);
-                    if let Ok(Value::Object(msg)) = parsed {
-                        if msg.get("type").and_then(Value::as_str) == Some("state") {
-                            if let Some(diff) = msg.get("diff") {
-                                s.state_diff(&id, diff);
-                            }
-                        }
-                    }
-                }
+        builder = builder.on_traffic(move |t| {
+            s.traffic(&id, t);
+            // The mirror follows the state messages the session receives.
+            if let juggler::MessageView::State {
+                diff: juggler::Patch::Value(diff),
+            } = t.message
+            {
+                s.state_diff(&id, diff);
             }
         });
         sink.state_reset(&self.id);

@@ -18,7 +18,7 @@ mod filter;
 mod frame;
 
 pub use filter::{TrafficFilter, TrafficLimits, TrafficStatus};
-pub use frame::{Direction, Frame, Peer, ProxySide, TrafficKind};
+pub use frame::{Direction, Frame, PatchCache, Peer, ProxySide, TapFrame, TrafficKind};
 
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -79,6 +79,7 @@ pub struct TrafficLog {
     limits: TrafficLimits,
     paused: bool,
     dropped: u64,
+    lost: u64,
     last_seq: u64,
     /// Requests waiting for their response: (peer, request id) → (seq, time).
     pending: HashMap<(Peer, u64), Pending>,
@@ -329,6 +330,11 @@ impl TrafficLog {
         Ok(n)
     }
 
+    /// Counts `n` frames that could not be logged (see `TrafficStatus::lost`).
+    pub fn add_lost(&mut self, n: u64) {
+        self.lost += n;
+    }
+
     /// Stops (true) or resumes (false) recording.
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;
@@ -354,6 +360,7 @@ impl TrafficLog {
             bytes: self.bytes,
             paused: self.paused,
             dropped: self.dropped,
+            lost: self.lost,
             last_seq: self.last_seq,
         }
     }

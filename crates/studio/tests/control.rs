@@ -1388,6 +1388,10 @@ async fn a_recording_stops_when_its_connection_closes() {
     let rec_id = rec["id"].as_str().expect("id").to_owned();
     cmd(&rig.control, "state.set", json!({"path": "x", "value": 1})).await;
     wait_at(dashboard.state(), "/x", json!(1)).await;
+    // Seen running first: "gone" before it appeared would prove nothing
+    // (the recorder writes a batch of frames after the tap saw them).
+    let running = format!("/recordings/{rec_id}/id");
+    wait_at(rig.control.state(), &running, json!(rec_id)).await;
     drop(dashboard);
     wait_gone(rig.control.state(), &format!("/recordings/{rec_id}")).await;
     let recording = studio::recording::Recording::read(&file).expect("read");

@@ -61,7 +61,7 @@ const WORKSPACE: &str = r#"{
 struct Rig {
     engine: Engine,
     url: String,
-    events: broadcast::Receiver<(String, Value)>,
+    events: broadcast::Receiver<(String, studio::engine::EventData)>,
 }
 
 async fn rig() -> Rig {
@@ -95,11 +95,14 @@ async fn at_step(engine: &Engine, index: u64) {
 }
 
 /// The events named `name` received so far.
-fn drain(events: &mut broadcast::Receiver<(String, Value)>, name: &str) -> Vec<Value> {
+fn drain(
+    events: &mut broadcast::Receiver<(String, studio::engine::EventData)>,
+    name: &str,
+) -> Vec<Value> {
     let mut out = Vec::new();
     while let Ok((n, data)) = events.try_recv() {
         if n == name {
-            out.push(data);
+            out.push(data.to_value());
         }
     }
     out

@@ -386,11 +386,11 @@ async fn undoing_a_leaf_edit_of_a_large_state_sends_a_small_patch() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let tap = log.clone();
     let dash = ClientBuilder::new(url.as_str())
-        .on_traffic(move |direction, text| {
-            if direction == Direction::In && text.starts_with("{\"type\":\"state\"") {
-                tap.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(text.len());
+        .on_traffic(move |t| {
+            if t.direction == Direction::In
+                && matches!(t.message, juggler::MessageView::State { .. })
+            {
+                tap.lock().unwrap_or_else(|e| e.into_inner()).push(t.size);
             }
         })
         .connect()

@@ -21,6 +21,12 @@ paused: boolean,
  */
 dropped: number, 
 /**
+ * Frames the log could not take: more were waiting to be logged than
+ * it queues (the engine fell behind); counted, not logged. Since the
+ * start.
+ */
+lost: number, 
+/**
  * `seq` of the newest entry ever pushed (0 before the first).
  */
 lastSeq: number, };

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::link::End;
 use crate::message::Message;
 use crate::storage::Storage;
+use crate::tap::MessageView;
 
 /// What an incoming message asks of the driver.
 #[derive(Debug)]
@@ -50,6 +51,11 @@ impl<R> ClientCore<R> {
         Message::encode_request(id, name, data)
     }
 
+    /// The id of the last request.
+    pub(crate) fn last_id(&self) -> u64 {
+        self.next_id - 1
+    }
+
     /// Requests sent and not yet answered.
     #[cfg(test)]
     pub(crate) fn pending(&self) -> usize {
@@ -57,9 +63,15 @@ impl<R> ClientCore<R> {
     }
 
     /// One whole incoming message; an error closes the connection.
-    pub(crate) fn receive(&mut self, text: &str) -> std::result::Result<Received<R>, End> {
+    /// `observe` sees it as decoded (a traffic tap), before anything else.
+    pub(crate) fn receive(
+        &mut self,
+        text: &str,
+        observe: impl FnOnce(MessageView<'_>),
+    ) -> std::result::Result<Received<R>, End> {
         let msg = Message::decode_with_depth(text, self.max_depth)
             .map_err(|e| End::Protocol(e.to_string()))?;
+        observe(MessageView::of(&msg));
         match msg {
             Message::Response { id, success, data } => {
                 // A response to an id we never sent (or already answered) is
@@ -159,7 +171,7 @@ mod tests {
                         Message::encode_notify("n", &json!(n))
                     }
                 };
-                match core.receive(&text).expect("valid") {
+                match core.receive(&text, |_| {}).expect("valid") {
                     Received::Answer(reply, result) => {
                         let Message::Response { id, success, .. } =
                             Message::decode(&text).expect("response") else { panic!() };
@@ -181,6 +193,6 @@ mod tests {
     fn a_server_that_sends_a_request_is_a_protocol_error() {
         let mut core = ClientCore::<()>::new(Storage::new(), 64);
         let text = r#"{"type":"request","id":1,"name":"x","data":null}"#;
-        assert!(matches!(core.receive(text), Err(End::Protocol(_))));
+        assert!(matches!(core.receive(text, |_| {}), Err(End::Protocol(_))));
     }
 }

@@ -33,9 +33,12 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 use self::core::{ClientCore, Received};
+use crate::Direction;
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
+use crate::message::RequestId;
 use crate::storage::Storage;
+use crate::tap::{MessageView, Tap, Tapped};
 use crate::tls::{self, Trust};
 use crate::transport::{Generation, TransportConfig};
 
@@ -50,7 +53,7 @@ pub struct ClientBuilder {
     auth: Option<(String, String)>,
     headers: Vec<(String, String)>,
     on_notify: Option<NotifyHandler>,
-    on_traffic: Option<crate::link::Tap>,
+    on_traffic: Option<crate::tap::Tap>,
     send_queue_size: usize,
     connect_timeout: Duration,
     /// Tell the generation from what the server sends, within this long.
@@ -136,11 +139,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Sees the JSON text of every message in and out, on the connection's
-    /// task (keep it quick). For traffic logs and recorders.
+    /// Sees every message in and out as its parts (decoded, or about to be
+    /// written) with its size, on the connection's task (keep it quick).
+    /// For traffic logs and recorders.
     pub fn on_traffic<F>(mut self, f: F) -> Self
     where
-        F: Fn(crate::Direction, &str) + Send + Sync + 'static,
+        F: Fn(&crate::Tapped<'_>) + Send + Sync + 'static,
     {
         self.on_traffic = Some(Arc::new(f));
         self
@@ -329,7 +333,7 @@ impl Client {
         transport: TransportConfig,
         first: Option<Frame>,
         on_notify: Option<NotifyHandler>,
-        on_traffic: Option<crate::link::Tap>,
+        on_traffic: Option<crate::tap::Tap>,
         queue: usize,
     ) -> Client
     where
@@ -347,8 +351,12 @@ impl Client {
             counters: counters.clone(),
             generation: transport.generation,
         });
-        let link = Link::new(ws, transport, cancel, counters, on_traffic);
-        tokio::spawn(drive(inner.clone(), link, rx, first, on_notify));
+        let link = Link::new(ws, transport, cancel, counters);
+        let handlers = Handlers {
+            notify: on_notify,
+            tap: on_traffic,
+        };
+        tokio::spawn(drive(inner.clone(), link, rx, first, handlers));
         Client {
             handle: Arc::new(Handle { inner }),
         }
@@ -428,15 +436,24 @@ impl Client {
 
 type Reply = oneshot::Sender<Result<Value>>;
 
+/// The application's handlers of a client's traffic.
+struct Handlers {
+    notify: Option<NotifyHandler>,
+    tap: Option<Tap>,
+}
+
 /// What a read frame means, done: an answer handed to its waiter, a
 /// notification to the handler.
 fn received(
     core: &mut ClientCore<Reply>,
     read: std::result::Result<Read, End>,
-    on_notify: Option<&NotifyHandler>,
+    handlers: &Handlers,
 ) -> std::result::Result<(), End> {
+    let on_notify = handlers.notify.as_ref();
     match read? {
-        Read::Message(text) => match core.receive(&text)? {
+        Read::Message(text) => match core.receive(&text, |m| {
+            crate::tap::tap(handlers.tap.as_ref(), Direction::In, m, text.len())
+        })? {
             Received::Answer(reply, result) => {
                 let _ = reply.send(result);
             }
@@ -457,7 +474,7 @@ async fn drive<S>(
     mut link: Link<S>,
     mut commands: mpsc::Receiver<Command>,
     first: Option<Frame>,
-    on_notify: Option<NotifyHandler>,
+    handlers: Handlers,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -466,7 +483,7 @@ async fn drive<S>(
     let mut start = Ok(());
     if let Some(frame) = first {
         let read = link.read(Some(Ok(frame))).await;
-        start = received(&mut core, read, on_notify.as_ref());
+        start = received(&mut core, read, &handlers);
     }
     let end = loop {
         if let Err(end) = std::mem::replace(&mut start, Ok(())) {
@@ -478,7 +495,7 @@ async fn drive<S>(
             _ = inner.cancel.cancelled() => Err(End::Cancelled),
             frame = link.next_frame() => {
                 let read = link.read(frame).await;
-                received(&mut core, read, on_notify.as_ref())
+                received(&mut core, read, &handlers)
             }
             Some(first) = commands.recv() => {
                 // Requests already queued go out together, with one flush.
@@ -487,6 +504,11 @@ async fn drive<S>(
                 let mut result = Ok(());
                 while let Some(Command::Request(name, data, reply)) = next.take() {
                     let text = core.request(&name, &data, reply);
+                    if let Some(tap) = &handlers.tap {
+                        let id = RequestId::from(core.last_id());
+                        let message = MessageView::Request { id: &id, name: &name, data: &data };
+                        tap(&Tapped { direction: Direction::Out, message, size: text.len() });
+                    }
                     result = link.queue(text.into()).await;
                     n += 1;
                     if result.is_err() || n == 64 {

@@ -24,11 +24,13 @@ use tokio_util::sync::CancellationToken;
 use super::core::{Action, Answered, BATCH, Core, Request, Route, Settings};
 use super::faults::{FaultSettings, Faults, Kind, Shape};
 use super::{HandlerError, NotifyOverflow, RequestHandler, Shared};
+use crate::Direction;
 use crate::error::{Error, Result};
 use crate::link::{self, Counters, End, Link, Read};
-use crate::message::{Message, RequestId};
+use crate::message::RequestId;
 use crate::raw_text;
 use crate::storage::Storage;
+use crate::tap::{self, Out, Tap, Tapped};
 
 /// Server-wide unique number of a connection, counting from 1.
 pub type ConnectionId = u64;
@@ -45,8 +47,8 @@ pub(crate) struct Info {
 /// answers share this one queue, so a notification that a handler sends goes
 /// out before that handler's answer (as with the reference).
 enum Outgoing {
-    Text(String),
-    Answer(String),
+    Text(Out),
+    Answer(Out),
     Flush(oneshot::Sender<()>),
 }
 
@@ -80,6 +82,8 @@ struct Inner {
     counters: Arc<Counters>,
     faults: Faults,
     overflow: NotifyOverflow,
+    /// A traffic tap watches: outgoing messages keep their parts for it.
+    tapped: bool,
     /// Since when notifications have found the send queue full (`Close`).
     full_since: Mutex<Option<Instant>>,
     /// Why the connection was closed for a full queue, once it was.
@@ -148,7 +152,19 @@ impl Connection {
     /// ([`NotifyOverflow::Wait`], the default), or waits at most the
     /// `Close` policy's time and then closes the connection.
     pub async fn notify(&self, name: &str, data: impl Serialize) -> Result<()> {
-        let text = encode_notify(name, data)?;
+        let text = encode_notify(name, data, self.inner.tapped)?;
+        self.send_notify(text).await
+    }
+
+    /// As [`Connection::notify`], with data that is already JSON text: it
+    /// goes into the message as it is (no `Value` is built), for data
+    /// written once and sent to many connections.
+    pub async fn notify_raw(&self, name: &str, data: &serde_json::value::RawValue) -> Result<()> {
+        let out = Out::notify_raw(name, data, self.inner.tapped);
+        self.send_notify(out).await
+    }
+
+    async fn send_notify(&self, text: Out) -> Result<()> {
         if self.inner.closed.is_cancelled() {
             return Err(Error::ConnectionClosed);
         }
@@ -189,7 +205,7 @@ impl Connection {
     /// the connection, failing with [`Error::ConnectionClosed`], once the
     /// queue has been full for the policy's time).
     pub fn try_notify(&self, name: &str, data: impl Serialize) -> Result<()> {
-        let text = encode_notify(name, data)?;
+        let text = encode_notify(name, data, self.inner.tapped)?;
         match self.inner.out.try_send(Outgoing::Text(text)) {
             Ok(()) => {
                 self.queue_has_room();
@@ -289,9 +305,9 @@ impl Connection {
     }
 }
 
-fn encode_notify(name: &str, data: impl Serialize) -> Result<String> {
+fn encode_notify(name: &str, data: impl Serialize, tapped: bool) -> Result<Out> {
     let data = serde_json::to_value(data)?;
-    Ok(Message::encode_notify(name, &data))
+    Ok(Out::notify(name, data, tapped))
 }
 
 /// Answers one request the way the reference does.
@@ -301,9 +317,10 @@ async fn answer(
     id: RequestId,
     name: String,
     data: Value,
-) -> String {
+) -> Out {
+    let tapped = conn.inner.tapped;
     if name.is_empty() {
-        return Message::encode_response(&id, true, &data);
+        return Out::response(id, true, data, tapped);
     }
     let result = match handler {
         None => Err(HandlerError::from("request handler not implemented")),
@@ -318,13 +335,13 @@ async fn answer(
             }),
     };
     match result {
-        Ok(v) => Message::encode_response(&id, true, &v),
-        Err(e) => Message::encode_response(&id, false, &e.0),
+        Ok(v) => Out::response(id, true, v, tapped),
+        Err(e) => Out::response(id, false, e.0, tapped),
     }
 }
 
 /// An answer being computed.
-type Answering = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+type Answering = std::pin::Pin<Box<dyn std::future::Future<Output = Out> + Send>>;
 
 /// Work for the sequential request worker.
 enum Job {
@@ -375,6 +392,7 @@ pub(crate) async fn run<S>(
                 .map(|f| Faults::new(f.get()))
                 .unwrap_or_default(),
             overflow: config.notify_overflow,
+            tapped: shared.on_traffic.is_some(),
             full_since: Mutex::new(None),
             overflowed: Mutex::new(None),
         }),
@@ -397,10 +415,11 @@ pub(crate) async fn run<S>(
         });
     }
 
-    let tap = shared.on_traffic.clone().map(|f| -> crate::link::Tap {
-        Arc::new(move |direction, text: &str| f(id, direction, text))
-    });
-    let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters, tap);
+    let tap = shared
+        .on_traffic
+        .clone()
+        .map(|f| -> Tap { Arc::new(move |t: &Tapped<'_>| f(id, t)) });
+    let link = Link::new(ws, config.transport.clone(), cancel.clone(), counters);
     let core = Core::new(
         Settings {
             autoflush: config.autoflush,
@@ -419,6 +438,7 @@ pub(crate) async fn run<S>(
         version: state.version_rx(),
         jobs: None,
         faults: conn.inner.faults.subscribe(),
+        tap,
     };
     driver.follow_faults();
     let end = driver.run(out_rx).await;
@@ -512,6 +532,8 @@ struct Driver<S> {
     jobs: Option<mpsc::UnboundedSender<Job>>,
     /// Fault injection: changes of the settings.
     faults: tokio::sync::watch::Receiver<FaultSettings>,
+    /// Sees every message in and out.
+    tap: Option<Tap>,
 }
 
 impl<S> Driver<S>
@@ -585,7 +607,17 @@ where
                     _ = tokio::time::sleep(d) => {}
                     _ = self.conn.inner.cancel.cancelled() => return Err(End::Cancelled),
                 },
-                Action::Send(text) => self.link.queue(text).await?,
+                Action::Send(out) => {
+                    if let Some(t) = &self.tap {
+                        let (message, size) = (out.view(), out.len());
+                        t(&Tapped {
+                            direction: Direction::Out,
+                            message,
+                            size,
+                        });
+                    }
+                    self.link.queue(out.into_text()).await?
+                }
                 Action::Flush => self.link.flush().await?,
             }
         }
@@ -668,7 +700,10 @@ where
         let mut handled = 0;
         loop {
             if let Read::Message(text) = self.link.read(frame).await? {
-                let request = self.core.receive(&text)?;
+                let tapped = self.tap.as_ref();
+                let request = self
+                    .core
+                    .receive(&text, |m| tap::tap(tapped, Direction::In, m, text.len()))?;
                 if let Some(request) = request {
                     self.request(request, text, out_rx).await?;
                 }

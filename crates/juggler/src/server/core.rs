@@ -12,15 +12,14 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use serde_json::Value;
-use tokio::sync::watch;
-use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
-
 use super::faults::{FaultSettings, Kind, Shape};
 use crate::link::End;
 use crate::message::{Message, RequestId, Spans};
 use crate::storage::{Storage, Tracker};
+use crate::tap::{MessageView, Out};
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Messages taken from a queue (or frames from the socket) before one
 /// flush: a burst costs one write, a flood cannot starve the rest.
@@ -44,8 +43,8 @@ pub(crate) struct Settings {
 pub(crate) enum Action {
     /// Wait this long (an injected delay); cancellable.
     Delay(Duration),
-    /// Queue one message's JSON text on the link (not yet flushed).
-    Send(Utf8Bytes),
+    /// Queue one message on the link (not yet flushed).
+    Send(Out),
     /// Send what is queued.
     Flush,
 }
@@ -94,7 +93,7 @@ enum Step {
     CatchUp {
         before_message: bool,
     },
-    Send(Utf8Bytes),
+    Send(Out),
     Flush,
 }
 
@@ -214,17 +213,17 @@ impl Core {
     }
 
     /// A notification from the application, in its queue's order.
-    pub(crate) fn notify(&mut self, text: String) {
-        self.message(Kind::Notify, text);
+    pub(crate) fn notify(&mut self, out: impl Into<Out>) {
+        self.message(Kind::Notify, out.into());
     }
 
     /// An answer; every request read gets exactly one.
-    pub(crate) fn answered(&mut self, text: String, from: Answered) {
+    pub(crate) fn answered(&mut self, out: impl Into<Out>, from: Answered) {
         self.pending = self.pending.saturating_sub(1);
         if from == Answered::Queued && !self.settings.parallel {
             self.in_worker = self.in_worker.saturating_sub(1);
         }
-        self.message(Kind::Answer, text);
+        self.message(Kind::Answer, out.into());
     }
 
     /// Whether another frame may be read: fewer than `max_pending`
@@ -239,8 +238,13 @@ impl Core {
     }
 
     /// One whole incoming message: the request to answer (`None`: nothing
-    /// to answer), or why the connection must close.
-    pub(crate) fn receive(&mut self, text: &str) -> Result<Option<Request>, End> {
+    /// to answer), or why the connection must close. `observe` sees the
+    /// request as decoded (a traffic tap), before anything else happens.
+    pub(crate) fn receive(
+        &mut self,
+        text: &str,
+        observe: impl FnOnce(MessageView<'_>),
+    ) -> Result<Option<Request>, End> {
         let (msg, spans) = Message::decode_with_spans(text, self.settings.max_depth)
             .map_err(|e| End::Protocol(e.to_string()))?;
         let Message::Request { id, name, data } = msg else {
@@ -248,6 +252,11 @@ impl Core {
                 "unexpected message type: a client sends only requests".into(),
             ));
         };
+        observe(MessageView::Request {
+            id: &id,
+            name: &name,
+            data: &data,
+        });
         if name.is_empty() && self.fault.shape(Kind::EmptyRequest) == Shape::Hold {
             return Ok(None);
         }
@@ -283,14 +292,14 @@ impl Core {
 
     /// A notification or an answer: its delay, then (autoflush 0) the state
     /// changes made before it, then itself.
-    fn message(&mut self, kind: Kind, text: String) {
+    fn message(&mut self, kind: Kind, out: Out) {
         if let Shape::Delay(d) = self.fault.shape(kind) {
             self.steps.push_back(Step::Delay(d));
         }
         self.steps.push_back(Step::CatchUp {
             before_message: true,
         });
-        self.steps.push_back(Step::Send(text.into()));
+        self.steps.push_back(Step::Send(out));
     }
 
     /// Sends the state changes the client has not seen, and flushes.
@@ -339,12 +348,12 @@ impl Core {
     }
 
     /// The `state` message that brings the client up to date, if any.
-    fn take_state(&mut self) -> Option<Utf8Bytes> {
+    fn take_state(&mut self) -> Option<Out> {
         self.deadline = None;
         self.version.borrow_and_update();
         let (version, message) = self.state.catch_up(self.synced);
         self.synced = Some(version);
-        message
+        message.map(Out::from)
     }
 }
 

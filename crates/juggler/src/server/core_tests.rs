@@ -242,7 +242,7 @@ impl Model {
                 self.next_id += 1;
                 let name = if empty { "" } else { "x" };
                 let text = format!(r#"{{"type":"request","id":{id},"name":"{name}","data":null}}"#);
-                let request = self.core.receive(&text).expect("a request");
+                let request = self.core.receive(&text, |_| {}).expect("a request");
                 let Some(request) = request else {
                     assert!(empty && self.fault.ignore_empty_requests, "ignored");
                     return;
@@ -413,7 +413,10 @@ fn a_client_that_sends_anything_but_requests_is_closed() {
         r#"[1, 2]"#,
     ] {
         assert!(
-            matches!(core.receive(text), Err(crate::link::End::Protocol(_))),
+            matches!(
+                core.receive(text, |_| {}),
+                Err(crate::link::End::Protocol(_))
+            ),
             "{text}"
         );
     }

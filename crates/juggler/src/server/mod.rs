@@ -129,9 +129,10 @@ pub type RequestHandler = Arc<
         + Sync,
 >;
 
-/// Sees every message of every connection: `(connection, direction, JSON
-/// text)`. Called on the connection's task: keep it quick.
-pub type TrafficHandler = Arc<dyn Fn(ConnectionId, crate::Direction, &str) + Send + Sync>;
+/// Sees every message of every connection: `(connection, message)`, the
+/// message's parts as decoded or about to be written. Called on the
+/// connection's task: keep it quick.
+pub type TrafficHandler = Arc<dyn Fn(ConnectionId, &crate::Tapped<'_>) + Send + Sync>;
 
 /// Decides whether a WebSocket handshake may proceed, before the upgrade:
 /// `Err((status, text))` refuses it with that HTTP answer.
@@ -292,11 +293,13 @@ impl ServerBuilder {
         self
     }
 
-    /// Sees the JSON text of every message in and out of every connection
-    /// (0.7: whole messages, not segments). For traffic logs and recorders.
+    /// Sees every message in and out of every connection (0.7: whole
+    /// messages, not segments) as its parts, decoded or about to be
+    /// written, with its size: nothing to parse again. For traffic logs and
+    /// recorders. Without one, the connections keep no parts for it.
     pub fn on_traffic<F>(mut self, f: F) -> Self
     where
-        F: Fn(ConnectionId, crate::Direction, &str) + Send + Sync + 'static,
+        F: Fn(ConnectionId, &crate::Tapped<'_>) + Send + Sync + 'static,
     {
         self.on_traffic = Some(Arc::new(f));
         self

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use juggler::Direction;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -145,10 +144,10 @@ impl Engine {
     ) -> Result<Value> {
         let proxy = self.inner.proxies.get(id)?;
         let recording = {
-            let core = self.core();
+            let traffic = self.inner.traffic.state();
             let connection = match connection {
                 Some(c) => c,
-                None => newest_browser(&core.traffic, id).ok_or_else(|| {
+                None => newest_browser(&traffic.log, id).ok_or_else(|| {
                     Error::Invalid(format!(
                         "proxy {id} has had no browser yet: open the dashboard through it first"
                     ))
@@ -160,7 +159,7 @@ impl Engine {
                 side: ProxySide::Browser,
             };
             let source = format!("proxy {id} connection {connection}");
-            let entries = core.traffic.session(&peer).ok_or_else(|| {
+            let entries = traffic.log.session(&peer).ok_or_else(|| {
                 Error::Invalid(format!(
                     "the traffic log does not hold the start of {source} (it keeps the newest \
                      entries; a clear or a pause loses it too): reload the dashboard's page to \
@@ -228,8 +227,8 @@ fn info(proxy: &Proxy) -> ProxyInfo {
 }
 
 impl ProxySink for Engine {
-    fn traffic(&self, peer: Peer, direction: Direction, text: &str) {
-        Engine::traffic(self, peer, direction.into(), text);
+    fn traffic(&self, peer: Peer, t: &juggler::Tapped<'_>) {
+        Engine::traffic(self, peer, t);
     }
 
     fn closed(&self, proxy: &str, connection: u64) {

@@ -1,11 +1,14 @@
 //! Recording a connection of the embedded server, or a remote session, to
-//! a file while it runs (`record.start` / `record.stop`).
+//! a file while it runs (`record.start` / `record.stop`). The recordings
+//! live in the traffic service ([`super::traffic_log`]), which writes each
+//! batch of frames to them as it logs it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{Engine, now_ms};
+use super::Engine;
 use crate::error::{Error, Result};
 use crate::model::RecordingInfo;
 use crate::recording::{Event, Header, Recorder};
@@ -17,12 +20,103 @@ pub(super) struct ActiveRecording {
     pub(super) recorder: Recorder,
 }
 
+/// What writing one frame did to a recording.
+pub(super) enum Written {
+    /// Written; its counts now.
+    Ok {
+        id: String,
+        entries: u64,
+        bytes: u64,
+    },
+    /// It cannot be written: it stops.
+    Failed { id: String, error: String },
+}
+
+/// Writes `frame` to the recordings of its peer.
+pub(super) fn record(
+    recordings: &mut HashMap<String, ActiveRecording>,
+    frame: &Frame,
+) -> Vec<Written> {
+    let mut written = Vec::new();
+    let mut mine = recordings
+        .iter_mut()
+        .filter(|(_, r)| r.info.peer == frame.peer)
+        .peekable();
+    if mine.peek().is_none() {
+        return written;
+    }
+    let Some(event) = Event::from_frame(frame.clone()) else {
+        return written;
+    };
+    for (id, rec) in mine {
+        // When the tap saw it, not when its batch is written.
+        let t = (frame.time_ms - rec.info.started_at as f64).max(0.0);
+        match rec.recorder.record_at(t, event.clone()) {
+            Ok(()) => {
+                rec.info.entries = rec.recorder.entries();
+                rec.info.bytes = rec.recorder.bytes();
+                written.push(Written::Ok {
+                    id: id.clone(),
+                    entries: rec.info.entries,
+                    bytes: rec.info.bytes,
+                });
+            }
+            Err(e) => {
+                tracing::error!(id, error = %e, "recording stopped");
+                written.push(Written::Failed {
+                    id: id.clone(),
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    written
+}
+
+/// Where a recording starts from: the peer's state now, its generation,
+/// the server's URL and a description.
+struct Source {
+    state: Value,
+    generation: String,
+    url: Option<String>,
+    source: String,
+}
+
 impl Engine {
     /// Starts recording what `peer` sees to `path` (created or truncated).
     /// The first entry is the peer's state now, so the recording replays
     /// from a complete state. Returns the recording's id.
     pub fn record_start(&self, peer: Peer, path: PathBuf) -> Result<String> {
-        let (state, generation, url, source) = match &peer {
+        // Frames already handed over are logged first: they happened
+        // before the state read below.
+        drop(self.inner.traffic.state());
+        let source = self.recording_source(&peer)?;
+        let header = Header::new(&source.generation, source.url, source.source);
+        let mut recorder = Recorder::create(&path, &header)?;
+        let diff = json!([{"op": "replace", "path": "", "value": source.state}]);
+        recorder.record_at(0.0, Event::State { diff })?;
+        let mut st = self.inner.traffic.state();
+        st.next_recording += 1;
+        let id = format!("rec{}", st.next_recording);
+        let info = RecordingInfo {
+            id: id.clone(),
+            peer,
+            path: path.display().to_string(),
+            started_at: header.started_at,
+            entries: recorder.entries(),
+            bytes: recorder.bytes(),
+        };
+        self.inner.publish.recordings().put(&id, &info);
+        st.recordings
+            .insert(id.clone(), ActiveRecording { info, recorder });
+        self.inner.traffic.publish_status(&st);
+        tracing::info!(id, path = %path.display(), "recording started");
+        Ok(id)
+    }
+
+    /// What a recording of `peer` starts from.
+    fn recording_source(&self, peer: &Peer) -> Result<Source> {
+        match peer {
             Peer::Connection(id) => {
                 let conn = self.inner.host.connection(*id)?;
                 let settings = self.inner.workspace.server();
@@ -34,10 +128,13 @@ impl Engine {
                 let generation = match settings.generation {
                     crate::workspace::Generation::V06 => "0.6",
                     crate::workspace::Generation::V07 => "0.7",
-                }
-                .to_owned();
-                let url = self.inner.host.server().map(|s| s.url());
-                (state, generation, url, format!("connection {id}"))
+                };
+                Ok(Source {
+                    state,
+                    generation: generation.to_owned(),
+                    url: self.inner.host.server().map(|s| s.url()),
+                    source: format!("connection {id}"),
+                })
             }
             Peer::Proxy {
                 proxy,
@@ -48,71 +145,61 @@ impl Engine {
                 let (url, generation) = (self.inner.proxies.get(proxy).ok())
                     .map(|p| (p.url(), p.browser_generation()))
                     .unzip();
-                (
+                Ok(Source {
                     state,
-                    generation.unwrap_or_default().to_string(),
+                    generation: generation.unwrap_or_default().to_string(),
                     url,
-                    format!("proxy {proxy} connection {connection}"),
-                )
+                    source: format!("proxy {proxy} connection {connection}"),
+                })
             }
-            Peer::Proxy { .. } => {
-                return Err(Error::Invalid(
-                    "record a proxied connection on its browser side".into(),
-                ));
-            }
+            Peer::Proxy { .. } => Err(Error::Invalid(
+                "record a proxied connection on its browser side".into(),
+            )),
             Peer::Remote(id) => {
                 let session = self.inner.remotes.get(id)?;
                 let target = session.target();
-                (
-                    session.state(),
-                    target.generation.clone(),
-                    Some(target.url.clone()),
-                    format!("remote {id}"),
-                )
+                Ok(Source {
+                    state: session.state(),
+                    generation: target.generation.clone(),
+                    url: Some(target.url.clone()),
+                    source: format!("remote {id}"),
+                })
             }
-        };
-        let header = Header::new(&generation, url, source);
-        let mut recorder = Recorder::create(&path, &header)?;
-        recorder.record_at(
-            0.0,
-            Event::State {
-                diff: json!([{"op": "replace", "path": "", "value": state}]),
-            },
-        )?;
-        let mut core = self.core();
-        core.next_recording += 1;
-        let id = format!("rec{}", core.next_recording);
-        let info = RecordingInfo {
-            id: id.clone(),
-            peer,
-            path: path.display().to_string(),
-            started_at: header.started_at,
-            entries: recorder.entries(),
-            bytes: recorder.bytes(),
-        };
-        self.inner.publish.recordings().put(&id, &info);
-        core.recordings
-            .insert(id.clone(), ActiveRecording { info, recorder });
-        tracing::info!(id, path = %path.display(), "recording started");
-        Ok(id)
+        }
     }
 
     /// Stops a recording; answers what it wrote.
     pub fn record_stop(&self, id: &str) -> Result<RecordingInfo> {
-        let rec =
-            self.core().recordings.remove(id).ok_or_else(|| {
-                Error::Invalid(format!("no recording {id:?}: it may have stopped"))
-            })?;
+        let rec = {
+            let mut st = self.inner.traffic.state();
+            let rec = st.recordings.remove(id);
+            self.inner.traffic.publish_status(&st);
+            rec
+        }
+        .ok_or_else(|| Error::Invalid(format!("no recording {id:?}: it may have stopped")))?;
         self.inner.publish.recordings().gone(id);
         tracing::info!(id, entries = rec.info.entries, "recording stopped");
         Ok(rec.info)
     }
 
+    /// Ids of the recordings running.
+    pub(super) fn recording_ids(&self) -> Vec<String> {
+        self.inner
+            .traffic
+            .state()
+            .recordings
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Stops every recording of `peer` (its connection closed, its session
-    /// ended).
+    /// ended), once what it sent before is written.
     pub(super) fn record_stop_peer(&self, peer: &Peer) {
         let ids: Vec<String> = self
-            .core()
+            .inner
+            .traffic
+            .state()
             .recordings
             .iter()
             .filter(|(_, r)| &r.info.peer == peer)
@@ -120,47 +207,6 @@ impl Engine {
             .collect();
         for id in ids {
             let _ = self.record_stop(&id);
-        }
-    }
-
-    /// Writes `frame` to the recordings of its peer. A recording that
-    /// cannot be written stops, and says why in the log.
-    pub(super) fn record_frame(&self, frame: &Frame) {
-        let mut core = self.core();
-        if core.recordings.is_empty() {
-            return;
-        }
-        let Some(event) = Event::from_frame(frame.clone()) else {
-            return;
-        };
-        let mut failed = Vec::new();
-        let mut updates = Vec::new();
-        for (id, rec) in core.recordings.iter_mut() {
-            if rec.info.peer != frame.peer {
-                continue;
-            }
-            match rec.recorder.record(event.clone()) {
-                Ok(()) => {
-                    rec.info.entries = rec.recorder.entries();
-                    rec.info.bytes = rec.recorder.bytes();
-                    updates.push((id.clone(), rec.info.entries, rec.info.bytes));
-                }
-                Err(e) => {
-                    tracing::error!(id, error = %e, "recording stopped");
-                    failed.push((id.clone(), e.to_string()));
-                }
-            }
-        }
-        for (id, entries, bytes) in updates {
-            (self.inner.publish).recording_progress(&id, entries, bytes);
-        }
-        for (id, error) in failed {
-            core.recordings.remove(&id);
-            self.inner.publish.recordings().gone(&id);
-            self.event(
-                "recording.failed",
-                json!({"id": id, "error": error, "time": now_ms()}),
-            );
         }
     }
 }

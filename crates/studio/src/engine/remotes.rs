@@ -204,12 +204,7 @@ impl RemoteSink for Engine {
         self.inner.publish.remote_rtt(session, ms);
     }
 
-    fn traffic(&self, session: &str, direction: juggler::Direction, text: &str) {
-        Engine::traffic(
-            self,
-            Peer::Remote(session.to_owned()),
-            direction.into(),
-            text,
-        );
+    fn traffic(&self, session: &str, t: &juggler::Tapped<'_>) {
+        Engine::traffic(self, Peer::Remote(session.to_owned()), t);
     }
 }

@@ -28,8 +28,10 @@ impl Engine {
                             workspace's \"unanswered\": \"error\")";
         tracing::warn!(request = %req.name, "{NOTE}");
         let peer = Peer::Connection(req.connection_id);
-        self.core()
+        self.inner
             .traffic
+            .state()
+            .log
             .annotate_pending(&peer, &req.name, &req.data, NOTE);
     }
 

@@ -65,9 +65,7 @@ impl Engine {
                 let engine = on_req.clone();
                 async move { engine.answer(conn, name, data).await }
             })
-            .on_traffic(move |id, direction, text| {
-                on_traffic.traffic(Peer::Connection(id), direction.into(), text);
-            });
+            .on_traffic(move |id, t| on_traffic.traffic(Peer::Connection(id), t));
         let (builder, devloop) = self.with_devloop(builder)?;
         let server = builder.serve(listener)?;
         let url = server.url();

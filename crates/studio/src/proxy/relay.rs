@@ -130,13 +130,13 @@ async fn connect_upstream(
                 flag.store(true, Ordering::Relaxed);
             }
         })
-        .on_traffic(move |direction, text| {
+        .on_traffic(move |t| {
             let peer = Peer::Proxy {
                 proxy: tap_proxy.clone(),
                 connection: id,
                 side: ProxySide::Upstream,
             };
-            tap_sink.traffic(peer, direction, text);
+            tap_sink.traffic(peer, t);
         })
         .connect()
         .await?;

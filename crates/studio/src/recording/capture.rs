@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::format::{Event, Header};
 use super::writer::Recorder;
 use crate::error::{Error, Result};
-use crate::traffic::{Direction, Frame, Peer};
+use crate::traffic::{Peer, TapFrame};
 
 /// Why a capture ended, and what it wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,26 +39,48 @@ pub async fn capture(
     // leaves an existing file alone; what arrives before that (the first
     // state) waits in `pending`.
     let sink: Arc<Mutex<Sink>> = Arc::default();
+    let client = connect_tapped(builder, url, sink.clone()).await?;
+    {
+        // The generation as the connection speaks it (given, or told).
+        let generation = crate::remote::generation_name(client.generation());
+        let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
+        let mut sink = lock(&sink);
+        sink.recorder = Some(Recorder::create(out, &header)?);
+        for (t, event) in std::mem::take(&mut sink.pending) {
+            sink.write(t, event);
+        }
+    }
+    let ended = run_until_end(&client, &sink, duration, stop, progress).await?;
+    client.close();
+    client.wait_closed().await;
+    let (entries, bytes) = lock(&sink).written();
+    Ok(CaptureSummary {
+        entries,
+        bytes,
+        ended,
+    })
+}
+
+fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
+    sink.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Connects, every message in and out going to `sink` as it is tapped.
+async fn connect_tapped(
+    builder: ClientBuilder,
+    url: &str,
+    sink: Arc<Mutex<Sink>>,
+) -> Result<juggler::Client> {
     let started = std::time::Instant::now();
-    let tap_sink = sink.clone();
-    let client = builder
-        .on_traffic(move |direction, text| {
-            let Some(frame) = Frame::from_message_text(
-                0.0,
-                Peer::Remote("record".into()),
-                Direction::from(direction),
-                text,
-            ) else {
-                return;
-            };
+    builder
+        .on_traffic(move |tapped| {
+            let peer = Peer::Remote("record".into());
+            let frame = TapFrame::new(0.0, peer, tapped, true).into_frame(&mut None);
             let Some(event) = Event::from_frame(frame) else {
                 return;
             };
             let t = started.elapsed().as_secs_f64() * 1000.0;
-            tap_sink
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .write(t, event);
+            lock(&sink).write(t, event);
         })
         .connect()
         .await
@@ -66,17 +88,18 @@ pub async fn capture(
             Error::Invalid(format!(
                 "cannot connect to {url}: {e} (check the URL, the credentials and, if given, the generation)"
             ))
-        })?;
-    {
-        // The generation as the connection speaks it (given, or told).
-        let generation = crate::remote::generation_name(client.generation());
-        let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
-        let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
-        sink.recorder = Some(Recorder::create(out, &header)?);
-        for (t, event) in std::mem::take(&mut sink.pending) {
-            sink.write(t, event);
-        }
-    }
+        })
+}
+
+/// Waits for the end (stopped, time is up, closed by the server),
+/// reporting progress every second; says which end it was.
+async fn run_until_end(
+    client: &juggler::Client,
+    sink: &Mutex<Sink>,
+    duration: Option<Duration>,
+    stop: CancellationToken,
+    progress: impl Fn(u64, u64),
+) -> Result<String> {
     let deadline = async {
         match duration {
             Some(d) => tokio::time::sleep(d).await,
@@ -85,18 +108,18 @@ pub async fn capture(
     };
     tokio::pin!(deadline);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let ended = loop {
+    loop {
         tokio::select! {
-            _ = stop.cancelled() => break "stopped".to_owned(),
-            _ = &mut deadline => break "time is up".to_owned(),
+            _ = stop.cancelled() => return Ok("stopped".to_owned()),
+            _ = &mut deadline => return Ok("time is up".to_owned()),
             _ = client.wait_closed() => {
-                break format!(
+                return Ok(format!(
                     "the server closed the connection: {}",
                     client.close_reason().unwrap_or_default()
-                );
+                ));
             }
             _ = tick.tick() => {
-                let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+                let mut sink = lock(sink);
                 if let Some(e) = sink.failed.take() {
                     return Err(Error::Invalid(format!("recording stopped: {e}")));
                 }
@@ -104,15 +127,7 @@ pub async fn capture(
                 progress(entries, bytes);
             }
         }
-    };
-    client.close();
-    client.wait_closed().await;
-    let (entries, bytes) = sink.lock().unwrap_or_else(|e| e.into_inner()).written();
-    Ok(CaptureSummary {
-        entries,
-        bytes,
-        ended,
-    })
+    }
 }
 
 /// Where the traffic tap writes: the recorder once the file exists.

@@ -96,6 +96,11 @@ pub struct TrafficStatus {
     /// Frames dropped while paused, since the start.
     #[ts(type = "number")]
     pub dropped: u64,
+    /// Frames the log could not take: more were waiting to be logged than
+    /// it queues (the engine fell behind); counted, not logged. Since the
+    /// start.
+    #[ts(type = "number")]
+    pub lost: u64,
     /// `seq` of the newest entry ever pushed (0 before the first).
     #[ts(type = "number")]
     pub last_seq: u64,

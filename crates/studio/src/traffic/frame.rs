@@ -138,3 +138,93 @@ impl Frame {
         })
     }
 }
+
+/// A frame as a traffic tap hands it over: its parts cloned from the
+/// library's view (nothing parsed), except the patch of a state message
+/// the studio's own server sends, which the library holds as text only
+/// (written once for all connections): it is decoded when the frame is
+/// logged, once for all the connections that got the same text.
+#[derive(Debug, Clone)]
+pub struct TapFrame {
+    frame: Frame,
+    patch: Option<Box<str>>,
+}
+
+/// The last patch text decoded, and its value.
+pub type PatchCache = Option<(Box<str>, Value)>;
+
+impl TapFrame {
+    /// The frame of a tapped message. Without `keep_data` the data is left
+    /// out (too large for the log, and nothing records it).
+    pub fn new(time_ms: f64, peer: Peer, t: &juggler::Tapped<'_>, keep_data: bool) -> TapFrame {
+        use juggler::{MessageView as M, Patch};
+        let data = |d: &Value| if keep_data { d.clone() } else { Value::Null };
+        let mut patch = None;
+        let (kind, name, id, success, data) = match t.message {
+            M::Request { id, name, data: d } => (
+                TrafficKind::Request,
+                Some(name.to_owned()),
+                id.as_u64(),
+                None,
+                data(d),
+            ),
+            M::Response {
+                id,
+                success,
+                data: d,
+            } => (
+                TrafficKind::Response,
+                None,
+                id.as_u64(),
+                Some(success),
+                data(d),
+            ),
+            M::State {
+                diff: Patch::Value(d),
+            } => (TrafficKind::State, None, None, None, data(d)),
+            M::State {
+                diff: Patch::Text(text),
+            } => {
+                patch = keep_data.then(|| Box::from(text));
+                (TrafficKind::State, None, None, None, Value::Null)
+            }
+            M::Notify { name, data: d } => (
+                TrafficKind::Notify,
+                Some(name.to_owned()),
+                None,
+                None,
+                data(d),
+            ),
+        };
+        let frame = Frame {
+            time_ms,
+            peer,
+            direction: t.direction.into(),
+            kind,
+            name,
+            request_id: id,
+            success,
+            data,
+            size: t.size,
+        };
+        TapFrame { frame, patch }
+    }
+
+    /// The frame, its patch decoded (`cache` holds the last one decoded).
+    pub fn into_frame(self, cache: &mut PatchCache) -> Frame {
+        let TapFrame { mut frame, patch } = self;
+        if let Some(text) = patch {
+            frame.data = match cache {
+                Some((last, value)) if *last == text => value.clone(),
+                _ => {
+                    // The library wrote it: it is valid JSON.
+                    let value = juggler::json::from_str(&text, juggler::json::DEFAULT_MAX_DEPTH)
+                        .unwrap_or(Value::Null);
+                    *cache = Some((text, value.clone()));
+                    value
+                }
+            };
+        }
+        frame
+    }
+}

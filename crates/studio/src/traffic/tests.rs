@@ -505,3 +505,105 @@ fn a_session_is_whole_only_while_its_first_entry_is_held() {
     log.push(request(8.0, C2, "g", 4, json!(7)));
     assert!(log.session(&C2).is_none());
 }
+
+/// A tap's structured message makes the same frame as the text it was
+/// written as, for every kind and both forms of a state patch; without
+/// `keep_data` the data is left out.
+#[test]
+fn tapped_frames_match_the_text_they_stand_for() {
+    use juggler::{Direction as D, MessageView as M, Patch, Tapped};
+    let id = serde_json::Number::from(4);
+    let (req, resp, null) = (json!({"id": 5}), json!("no rule"), json!(null));
+    let patch = r#"[{"op":"replace","path":"","value":1}]"#;
+    let patch_value: Value = serde_json::from_str(patch).expect("json");
+    let state = format!(r#"{{"type":"state","diff":{patch}}}"#);
+    let cases = [
+        (
+            D::In,
+            M::Request {
+                id: &id,
+                name: "user.get",
+                data: &req,
+            },
+            r#"{"type":"request","id":4,"name":"user.get","data":{"id":5}}"#,
+        ),
+        (
+            D::Out,
+            M::Response {
+                id: &id,
+                success: false,
+                data: &resp,
+            },
+            r#"{"type":"response","id":4,"success":false,"data":"no rule"}"#,
+        ),
+        (
+            D::Out,
+            M::State {
+                diff: Patch::Text(patch),
+            },
+            state.as_str(),
+        ),
+        (
+            D::In,
+            M::State {
+                diff: Patch::Value(&patch_value),
+            },
+            state.as_str(),
+        ),
+        (
+            D::Out,
+            M::Notify {
+                name: "alarm",
+                data: &null,
+            },
+            r#"{"type":"notify","name":"alarm","data":null}"#,
+        ),
+    ];
+    let mut cache = None;
+    for (direction, message, text) in cases {
+        let t = Tapped {
+            direction,
+            message,
+            size: text.len(),
+        };
+        let frame = TapFrame::new(1.0, C1, &t, true).into_frame(&mut cache);
+        let want = Frame::from_message_text(1.0, C1, direction.into(), text).expect("a message");
+        assert_eq!(frame, want, "{text}");
+    }
+    // The same patch text again comes from the cache, equal.
+    let t = Tapped {
+        direction: D::Out,
+        message: M::State {
+            diff: Patch::Text(patch),
+        },
+        size: 1,
+    };
+    assert!(cache.is_some());
+    assert_eq!(
+        TapFrame::new(1.0, C1, &t, true).into_frame(&mut cache).data,
+        patch_value
+    );
+    let t = Tapped {
+        direction: D::In,
+        message: M::Request {
+            id: &id,
+            name: "big",
+            data: &req,
+        },
+        size: 9,
+    };
+    let frame = TapFrame::new(1.0, C1, &t, false).into_frame(&mut cache);
+    assert_eq!(
+        (frame.data, frame.name.as_deref(), frame.size),
+        (Value::Null, Some("big"), 9)
+    );
+}
+
+#[test]
+fn lost_frames_show_in_the_status() {
+    let mut log = TrafficLog::new(TrafficLimits::default());
+    assert_eq!(log.status().lost, 0);
+    log.add_lost(3);
+    log.add_lost(2);
+    assert_eq!(log.status().lost, 5);
+}
