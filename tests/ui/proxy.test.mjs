@@ -197,6 +197,14 @@ test('makes a workspace from a live proxy session; an unanswered request is flag
 
         const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
         await card.getByTestId('proxy-mock-out').fill(out);
+        // The proxy's entry changes (a second browser) while the path is
+        // typed in: what the user typed stays (a model update once reset
+        // it to the suggested name).
+        const second = await world.openControl(proxy.url);
+        await second.send('', null);
+        await card.getByTestId('proxy-mock-browser').waitFor({ timeout: WAIT_MS });
+        assert.equal(await card.getByTestId('proxy-mock-out').inputValue(), out);
+        await card.getByTestId('proxy-mock-browser').selectOption({ label: 'browser #1' });
         await card.getByTestId('proxy-mock').click();
         await card.getByTestId('proxy-mock-open').waitFor({ timeout: WAIT_MS });
         const ws = JSON.parse(fs.readFileSync(out, 'utf8'));
