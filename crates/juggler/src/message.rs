@@ -166,19 +166,22 @@ impl Message {
 
     /// The text of a `notify` message whose data is JSON text already.
     pub fn encode_notify_raw(name: &str, data: &serde_json::value::RawValue) -> String {
-        #[derive(Serialize)]
-        struct Notify<'a> {
-            #[serde(rename = "type")]
-            ty: &'static str,
-            name: &'a str,
-            data: &'a serde_json::value::RawValue,
-        }
-        serde_json::to_string(&Notify {
-            ty: "notify",
-            name,
-            data,
-        })
-        .unwrap_or_default()
+        Self::encode_notify_json(name, data.get())
+    }
+
+    /// The text of a `notify` message around `data`, which must be JSON
+    /// text (see `Connection::notify_json`): one allocation of the exact
+    /// size, however large the data.
+    pub(crate) fn encode_notify_json(name: &str, data: &str) -> String {
+        const HEAD: &str = r#"{"type":"notify","name":"#;
+        let mut out = Vec::with_capacity(HEAD.len() + name.len() + data.len() + 12);
+        out.extend_from_slice(HEAD.as_bytes());
+        // A string into a Vec: nothing can fail.
+        let _ = serde_json::to_writer(&mut out, name);
+        out.extend_from_slice(br#","data":"#);
+        out.extend_from_slice(data.as_bytes());
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// The text of a `request` message, without cloning `data`.

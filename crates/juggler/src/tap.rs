@@ -150,12 +150,12 @@ impl Out {
 
     /// A notification whose data is JSON text already; when `tapped`, its
     /// parts are kept (the data decoded for them).
-    pub(crate) fn notify_raw(name: &str, data: &serde_json::value::RawValue, tapped: bool) -> Out {
-        let text = Message::encode_notify_raw(name, data).into();
+    pub(crate) fn notify_json(name: &str, data: &str, tapped: bool) -> Out {
+        let text = Message::encode_notify_json(name, data).into();
         let parts = tapped.then(|| {
             Box::new(Parts::Notify {
                 name: name.to_owned(),
-                data: serde_json::from_str(data.get()).unwrap_or(Value::Null),
+                data: serde_json::from_str(data).unwrap_or(Value::Null),
             })
         });
         Out { text, parts }

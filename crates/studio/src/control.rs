@@ -15,7 +15,6 @@ use http::StatusCode;
 use juggler::server::{HandlerError, ServerBuilder};
 use juggler::{Server, Storage};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
@@ -23,52 +22,17 @@ use tokio::sync::broadcast;
 use crate::engine::EventData;
 use crate::error::{Error, Result};
 
-/// How long a `traffic` event waits for more entries to go out with it.
-const TRAFFIC_BATCH: Duration = Duration::from_millis(16);
-/// Entries in one `traffic` notification at most.
-const TRAFFIC_BATCH_MAX: usize = 1000;
-
 type Event = (String, EventData);
 
 /// Sends the engine's events to one control client, in order. The traffic
-/// log's entries (the engine sends them a batch at a time, each entry's
-/// JSON text written once for every client) logged within `TRAFFIC_BATCH`
-/// of each other go as one `traffic` notification (a list of at most
-/// `TRAFFIC_BATCH_MAX`): a burst of 100,000 requests would otherwise be
-/// 200,000 WebSocket messages, more than a browser can take in (it spends
-/// ~50 µs on each one, whatever its size).
+/// log's new entries come a batch at a time, as lists of at most
+/// [`crate::traffic::CHUNK_ENTRIES`] whose JSON text the log wrote once for
+/// every client: each list is one `traffic` notification.
 async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Receiver<Event>) {
-    let mut next = None;
     loop {
-        let event = match next.take() {
-            Some(event) => event,
-            None => rx.recv().await,
-        };
-        let sent = match event {
-            Ok((name, data)) if name == "traffic" => {
-                let mut batch = vec![data];
-                let mut entries = batch_len(&batch);
-                let deadline = tokio::time::Instant::now() + TRAFFIC_BATCH;
-                while entries < TRAFFIC_BATCH_MAX {
-                    match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Ok((name, data))) if name == "traffic" => {
-                            batch.push(data);
-                            entries = batch_len(&batch);
-                        }
-                        // Anything else goes after the batch.
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_elapsed) => break,
-                    }
-                }
-                send_entries(&conn, &batch).await
-            }
+        let sent = match rx.recv().await {
             Ok((name, EventData::Value(data))) => conn.notify(&name, &data).await,
-            Ok((name, EventData::Entries(entries))) => {
-                send_entries_named(&conn, &name, &[EventData::Entries(entries)]).await
-            }
+            Ok((name, EventData::Entries(chunks))) => send_chunks(&conn, &name, &chunks).await,
             Err(broadcast::error::RecvError::Lagged(n)) => {
                 conn.notify("events.lagged", &serde_json::json!({"missed": n}))
                     .await
@@ -81,45 +45,14 @@ async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Re
     }
 }
 
-fn batch_len(batch: &[EventData]) -> usize {
-    batch
-        .iter()
-        .map(|d| match d {
-            EventData::Entries(e) => e.len(),
-            EventData::Value(_) => 1,
-        })
-        .sum()
-}
-
-async fn send_entries(
-    conn: &juggler::server::Connection,
-    batch: &[EventData],
-) -> juggler::Result<()> {
-    send_entries_named(conn, "traffic", batch).await
-}
-
-/// The entries of `batch` as `name` notifications (lists) of at most
-/// `TRAFFIC_BATCH_MAX` entries each, their texts spliced in as they are.
-async fn send_entries_named(
+/// Each list of entries as a `name` notification, its text as it is.
+async fn send_chunks(
     conn: &juggler::server::Connection,
     name: &str,
-    batch: &[EventData],
+    chunks: &[crate::traffic::EntryChunk],
 ) -> juggler::Result<()> {
-    let mut owned = Vec::new();
-    for d in batch {
-        if let EventData::Value(v) = d {
-            owned.push(serde_json::value::to_raw_value(v)?);
-        }
-    }
-    let mut owned = owned.iter();
-    let all = batch.iter().flat_map(|d| match d {
-        EventData::Entries(e) => e.iter().map(|b| &**b).collect::<Vec<_>>(),
-        EventData::Value(_) => owned.next().map(|b| &**b).into_iter().collect(),
-    });
-    let all: Vec<&RawValue> = all.collect();
-    for chunk in all.chunks(TRAFFIC_BATCH_MAX) {
-        conn.notify_raw(name, &serde_json::value::to_raw_value(chunk)?)
-            .await?;
+    for chunk in chunks {
+        conn.notify_json(name, &chunk.json).await?;
     }
     Ok(())
 }

@@ -72,9 +72,9 @@ pub struct Engine {
 pub enum EventData {
     /// An event's data.
     Value(Value),
-    /// New entries of the traffic log, oldest first, each as its JSON
-    /// text: written once, however many control clients get them.
-    Entries(Arc<[Box<serde_json::value::RawValue>]>),
+    /// New entries of the traffic log, oldest first, as the JSON text of
+    /// lists: written once, however many control clients get them.
+    Entries(Arc<[crate::traffic::EntryChunk]>),
 }
 
 impl EventData {
@@ -82,10 +82,13 @@ impl EventData {
     pub fn to_value(&self) -> Value {
         match self {
             EventData::Value(v) => v.clone(),
-            EventData::Entries(entries) => Value::Array(
-                entries
+            EventData::Entries(chunks) => Value::Array(
+                chunks
                     .iter()
-                    .map(|e| serde_json::from_str(e.get()).unwrap_or(Value::Null))
+                    .flat_map(|c| match serde_json::from_str(&c.json) {
+                        Ok(Value::Array(list)) => list,
+                        _ => Vec::new(),
+                    })
                     .collect(),
             ),
         }

@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+mod chunk;
+mod entry_json;
 mod filter;
 mod frame;
 
+pub use chunk::{CHUNK_ENTRIES, EntryChunk};
 pub use filter::{TrafficFilter, TrafficLimits, TrafficStatus};
 pub use frame::{Direction, Frame, PatchCache, Peer, ProxySide, TapFrame, TrafficKind};
 
@@ -87,6 +90,12 @@ pub struct TrafficLog {
     /// is gone (trimmed, cleared, or dropped while paused): whether the log
     /// still holds a peer's whole session.
     starts: HashMap<Peer, u64>,
+    /// Whether new entries are written out as JSON for control clients.
+    writing: bool,
+    /// The `seq` from which entries are not written out yet.
+    unwritten: u64,
+    /// Entries written out and not taken yet.
+    written: Vec<EntryChunk>,
 }
 
 /// A peer's first entry is no longer held.
@@ -185,6 +194,9 @@ impl TrafficLog {
         }
         self.bytes += weight(&entry);
         self.entries.push_back(entry);
+        if self.writing && self.unwritten_len() >= CHUNK_ENTRIES {
+            self.write_out();
+        }
         self.trim();
         self.entries.back()
     }
@@ -194,6 +206,15 @@ impl TrafficLog {
         while self.entries.len() > 1
             && (self.entries.len() > self.limits.max_entries || self.bytes > self.limits.max_bytes)
         {
+            if self.writing
+                && self
+                    .entries
+                    .front()
+                    .is_some_and(|e| e.seq >= self.unwritten)
+            {
+                // Written before it goes: control clients get every entry.
+                self.write_out();
+            }
             if let Some(old) = self.entries.pop_front() {
                 self.bytes -= weight(&old);
                 if let Some(start) = self.starts.get_mut(&old.peer)
@@ -347,6 +368,9 @@ impl TrafficLog {
 
     /// Forgets every entry and waiting request; numbering goes on.
     pub fn clear(&mut self) {
+        if self.writing {
+            self.write_out();
+        }
         self.entries.clear();
         self.pending.clear();
         self.starts.values_mut().for_each(|start| *start = LOST);

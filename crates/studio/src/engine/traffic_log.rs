@@ -23,6 +23,8 @@ use crate::traffic::{Peer, TapFrame, TrafficFilter, TrafficLog};
 
 /// Frames waiting to be logged, at most; past it they are counted as lost.
 pub(super) const MAX_QUEUED: usize = 200_000;
+/// Room for frames the queue keeps between batches, at most.
+const KEEP_QUEUE_ROOM: usize = 16_384;
 /// How long a batch gathers frames after the first one.
 const BATCH_EVERY: Duration = Duration::from_millis(10);
 
@@ -119,30 +121,41 @@ impl TrafficService {
 
     /// Logs the waiting frames as one batch.
     fn apply(&self, st: &mut LogState) {
-        let frames = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut frames = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
         let lost = self.lost.swap(0, Ordering::Relaxed);
         if frames.is_empty() && lost == 0 {
             return;
         }
         st.log.add_lost(lost as u64);
-        let mut entries = Vec::with_capacity(frames.len());
+        // Written once here, for every control client; not at all without one.
+        st.log.set_writing(self.events.receiver_count() > 0);
         let mut recorded = Vec::new();
-        for frame in frames {
+        for frame in frames.drain(..) {
             let frame = frame.into_frame(&mut st.last_patch);
             if !st.recordings.is_empty() {
                 recorded.extend(super::recorder::record(&mut st.recordings, &frame));
             }
-            // Written once here, for every control client.
-            if let Some(entry) = st.log.push(frame)
-                && let Ok(text) = serde_json::value::to_raw_value(entry)
-            {
-                entries.push(text);
-            }
+            st.log.push(frame);
         }
+        self.give_back(frames);
         self.recordings_written(st, recorded);
         self.publish.traffic(&st.log.status());
-        if !entries.is_empty() {
-            self.event("traffic", EventData::Entries(entries.into()));
+        let chunks = st.log.take_written();
+        if !chunks.is_empty() {
+            self.event("traffic", EventData::Entries(chunks.into()));
+        }
+    }
+
+    /// Keeps the emptied queue's room for the next batch (up to
+    /// [`KEEP_QUEUE_ROOM`] frames): the queue then does not grow, and copy
+    /// itself, its way up again every batch.
+    fn give_back(&self, spare: Vec<TapFrame>) {
+        if spare.capacity() > KEEP_QUEUE_ROOM {
+            return;
+        }
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if q.is_empty() && spare.capacity() > q.capacity() {
+            *q = spare;
         }
     }
 
