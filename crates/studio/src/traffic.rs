@@ -7,9 +7,10 @@
 //! that is too large to keep, and drops the oldest entries past its bounds.
 //! The UI reads it through a [`TrafficFilter`] and exports it as NDJSON.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, Write};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -85,11 +86,11 @@ pub struct TrafficLog {
     lost: u64,
     last_seq: u64,
     /// Requests waiting for their response: (peer, request id) → (seq, time).
-    pending: HashMap<(Peer, u64), Pending>,
+    pending: FxHashMap<(Peer, u64), Pending>,
     /// Per peer, the `seq` of its first entry, or [`LOST`] once that entry
     /// is gone (trimmed, cleared, or dropped while paused): whether the log
     /// still holds a peer's whole session.
-    starts: HashMap<Peer, u64>,
+    starts: FxHashMap<Peer, u64>,
     /// Whether new entries are written out as JSON for control clients.
     writing: bool,
     /// The `seq` from which entries are not written out yet.

@@ -210,7 +210,15 @@ async fn apply_loop(service: Weak<TrafficService>, wake: Arc<Notify>) {
         let Some(service) = service.upgrade() else {
             return;
         };
-        drop(service.state());
+        // A batch is milliseconds of work: the worker's other tasks (the
+        // connections) move to another worker meanwhile rather than wait.
+        let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread;
+        if multi_thread {
+            tokio::task::block_in_place(|| drop(service.state()));
+        } else {
+            drop(service.state());
+        }
     }
 }
 
