@@ -11,35 +11,24 @@ use super::{Direction, Peer, ProxySide, TrafficEntry, TrafficKind};
 /// Appends `entry`'s JSON text to `out`.
 pub fn write(out: &mut Vec<u8>, entry: &TrafficEntry) -> Result<()> {
     let e = entry;
-    key(out, "{\"seq\":");
-    serde_json::to_writer(&mut *out, &e.seq)?;
-    key(out, ",\"timeMs\":");
-    serde_json::to_writer(&mut *out, &e.time_ms)?;
+    field(out, "{\"seq\":", &e.seq)?;
+    field(out, ",\"timeMs\":", &e.time_ms)?;
     key(out, ",\"peer\":");
     peer(out, &e.peer)?;
     key(out, ",\"direction\":");
     key(out, direction(e.direction));
     key(out, ",\"kind\":");
     key(out, kind(e.kind));
-    key(out, ",\"name\":");
-    serde_json::to_writer(&mut *out, &e.name)?;
-    key(out, ",\"requestId\":");
-    serde_json::to_writer(&mut *out, &e.request_id)?;
-    key(out, ",\"success\":");
-    serde_json::to_writer(&mut *out, &e.success)?;
-    key(out, ",\"data\":");
-    serde_json::to_writer(&mut *out, &e.data)?;
-    key(out, ",\"dataTruncated\":");
-    key(out, if e.data_truncated { "true" } else { "false" });
-    key(out, ",\"size\":");
-    serde_json::to_writer(&mut *out, &e.size)?;
-    key(out, ",\"pair\":");
-    serde_json::to_writer(&mut *out, &e.pair)?;
-    key(out, ",\"rttMs\":");
-    serde_json::to_writer(&mut *out, &e.rtt_ms)?;
+    field(out, ",\"name\":", &e.name)?;
+    field(out, ",\"requestId\":", &e.request_id)?;
+    field(out, ",\"success\":", &e.success)?;
+    field(out, ",\"data\":", &e.data)?;
+    field(out, ",\"dataTruncated\":", &e.data_truncated)?;
+    field(out, ",\"size\":", &e.size)?;
+    field(out, ",\"pair\":", &e.pair)?;
+    field(out, ",\"rttMs\":", &e.rtt_ms)?;
     if let Some(note) = &e.note {
-        key(out, ",\"note\":");
-        serde_json::to_writer(&mut *out, note)?;
+        field(out, ",\"note\":", note)?;
     }
     out.push(b'}');
     Ok(())
@@ -50,25 +39,27 @@ fn key(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
+/// A key (with what comes before it) and its value.
+fn field(out: &mut Vec<u8>, prefix: &str, value: &impl serde::Serialize) -> Result<()> {
+    key(out, prefix);
+    serde_json::to_writer(&mut *out, value)
+}
+
 fn peer(out: &mut Vec<u8>, peer: &Peer) -> Result<()> {
     match peer {
         Peer::Connection(id) => {
-            key(out, "{\"connection\":");
-            serde_json::to_writer(&mut *out, id)?;
+            field(out, "{\"connection\":", id)?;
         }
         Peer::Remote(id) => {
-            key(out, "{\"remote\":");
-            serde_json::to_writer(&mut *out, id)?;
+            field(out, "{\"remote\":", id)?;
         }
         Peer::Proxy {
             proxy,
             connection,
             side,
         } => {
-            key(out, "{\"proxy\":{\"proxy\":");
-            serde_json::to_writer(&mut *out, proxy)?;
-            key(out, ",\"connection\":");
-            serde_json::to_writer(&mut *out, connection)?;
+            field(out, "{\"proxy\":{\"proxy\":", proxy)?;
+            field(out, ",\"connection\":", connection)?;
             key(out, ",\"side\":");
             key(out, side_text(*side));
             out.push(b'}');
