@@ -66,8 +66,12 @@ if [ "${DESKTOP_TEST_SKIP_UI_BUILD:-}" != 1 ]; then
 fi
 
 # --- the app -------------------------------------------------------------------
-say "cargo build -p juggler-studio-desktop"
-cargo build -p juggler-studio-desktop </dev/null || die "the desktop app does not build"
+# The same targets as test.sh's build stage: with dev-dependencies in the
+# build, cargo unifies features as it does for `cargo test --workspace`, so
+# this reuses that build instead of compiling tokio, axum, tauri and the
+# studio a second time with other features (which filled CI's disk).
+say "cargo build --workspace --bins --examples"
+cargo build --workspace --bins --examples </dev/null || die "the desktop app does not build"
 
 cd tests/desktop
 DESKTOP_APP="$TARGET_DIR/debug/juggler-studio-desktop" \

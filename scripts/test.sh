@@ -17,6 +17,9 @@ REF07_WANT='0.7.'          # any 0.7.x
 PYTHON="${PYTHON:-python3}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# A test run builds each crate once or twice: incremental caches would only
+# add their size to target/ (on CI's disk, which a run once filled).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 STAGES_TOTAL=12
 STAGE_NO=0
@@ -294,8 +297,8 @@ main() {
     fi
     [ "$rc" -eq 0 ] || die "the UI unit tests (Vitest) failed"
 
-    banner "cargo build --workspace --examples"
-    cargo build --workspace --examples </dev/null || die "build failed"
+    banner "cargo build --workspace --bins --examples"
+    cargo build --workspace --bins --examples </dev/null || die "build failed"
 
     banner "cargo test --workspace"
     log="$LOG_DIR/cargo-test.log"
