@@ -132,7 +132,8 @@
             const re = new RegExp(pattern);
             const check = () => {
                 for (const el of document.querySelectorAll(selector)) {
-                    if (re.test(el.textContent ?? '')) return true;
+                    // Trimmed: Svelte keeps a space before a block that renders nothing.
+                    if (re.test((el.textContent ?? '').trim())) return true;
                 }
                 return false;
             };
