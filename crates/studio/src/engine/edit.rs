@@ -18,36 +18,34 @@ pub enum Edit {
 }
 
 impl Edit {
-    /// The same edit on a document nested at `prefix`.
-    pub(super) fn under(&self, prefix: &juggler::Path) -> Edit {
-        let join = |p: &juggler::Path| {
+    /// The same edit on a document nested at `prefix`. Takes the edit:
+    /// its value moves over instead of being copied (a whole-state set
+    /// of a replay seek is megabytes).
+    pub(super) fn under(self, prefix: &juggler::Path) -> Edit {
+        let join = |p: juggler::Path| {
             let mut steps = prefix.0.clone();
-            steps.extend(p.0.iter().cloned());
+            steps.extend(p.0);
             juggler::Path(steps)
         };
         match self {
-            Edit::Set(p, v) => Edit::Set(join(p), v.clone()),
+            Edit::Set(p, v) => Edit::Set(join(p), v),
             Edit::Remove(p) => Edit::Remove(join(p)),
-            Edit::Patch(diff) => {
+            Edit::Patch(mut diff) => {
                 let pointer = prefix.to_pointer();
-                let ops = diff
-                    .as_array()
-                    .map(|ops| {
-                        ops.iter()
-                            .map(|op| {
-                                let mut op = op.clone();
-                                for key in ["path", "from"] {
-                                    if let Some(p) = op.get(key).and_then(Value::as_str) {
-                                        let joined = format!("{pointer}{p}");
-                                        op[key] = Value::String(joined);
-                                    }
+                match diff.as_array_mut() {
+                    Some(ops) => {
+                        for op in ops {
+                            for key in ["path", "from"] {
+                                if let Some(p) = op.get(key).and_then(Value::as_str) {
+                                    let joined = format!("{pointer}{p}");
+                                    op[key] = Value::String(joined);
                                 }
-                                op
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Edit::Patch(Value::Array(ops))
+                            }
+                        }
+                    }
+                    None => diff = Value::Array(Vec::new()),
+                }
+                Edit::Patch(diff)
             }
         }
     }
@@ -72,4 +70,57 @@ pub(super) fn apply(storage: &Storage, edit: &Edit) -> Result<()> {
         Edit::Patch(diff) => storage.patch(diff)?,
     }
     Ok(())
+}
+
+/// [`apply`] that moves a set's value into the document.
+pub(super) fn apply_owned(storage: &Storage, edit: Edit) -> Result<()> {
+    match edit {
+        Edit::Set(p, v) => storage.set(&p, v),
+        edit => apply(storage, &edit)?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Edit;
+
+    #[test]
+    fn under_prefixes_a_set_and_keeps_its_value() {
+        let prefix = juggler::path!["state"];
+        let Edit::Set(p, v) = Edit::Set(juggler::path!["a", 1], json!({"x": 1})).under(&prefix)
+        else {
+            panic!("not a set");
+        };
+        assert_eq!(p, juggler::path!["state", "a", 1]);
+        assert_eq!(v, json!({"x": 1}));
+    }
+
+    #[test]
+    fn under_prefixes_every_path_and_from_of_a_patch() {
+        let prefix = juggler::path!["connections", "7", "state"];
+        let diff = json!([
+            {"op": "replace", "path": "/a", "value": 1},
+            {"op": "move", "from": "/b", "path": "/c"},
+            {"op": "remove", "path": ""}
+        ]);
+        let Edit::Patch(diff) = Edit::Patch(diff).under(&prefix) else {
+            panic!("not a patch");
+        };
+        assert_eq!(
+            diff,
+            json!([
+                {"op": "replace", "path": "/connections/7/state/a", "value": 1},
+                {"op": "move", "from": "/connections/7/state/b", "path": "/connections/7/state/c"},
+                {"op": "remove", "path": "/connections/7/state"}
+            ])
+        );
+        // Not a list of operations: nothing to apply.
+        let Edit::Patch(none) = Edit::Patch(json!({"op": "add"})).under(&prefix) else {
+            panic!("not a patch");
+        };
+        assert_eq!(none, json!([]));
+    }
 }

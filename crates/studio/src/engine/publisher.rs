@@ -19,7 +19,7 @@ use juggler::{Path, Storage, StorageWatch, path};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::edit::{Edit, apply, ops_under};
+use super::edit::{Edit, apply, apply_owned, ops_under};
 use crate::error::Result;
 use crate::history::HistoryStatus;
 use crate::model::{
@@ -277,8 +277,8 @@ impl Publisher {
     }
 
     /// Mirrors an edit of the served state.
-    pub(super) fn state_edit(&self, edit: &Edit) -> Result<()> {
-        apply(&self.model, &edit.under(&STATE.path()))
+    pub(super) fn state_edit(&self, edit: Edit) -> Result<()> {
+        apply_owned(&self.model, edit.under(&STATE.path()))
     }
 
     pub(super) fn history(&self, status: &HistoryStatus) {
@@ -330,9 +330,9 @@ impl Publisher {
     }
 
     /// Mirrors an edit of a connection's own state.
-    pub(super) fn connection_state_edit(&self, id: u64, edit: &Edit) -> Result<()> {
+    pub(super) fn connection_state_edit(&self, id: u64, edit: Edit) -> Result<()> {
         let at = CONNECTIONS.part(&id.to_string(), "state");
-        apply(&self.model, &edit.under(&at))
+        apply_owned(&self.model, edit.under(&at))
     }
 
     /// How many connections the model shows.

@@ -109,8 +109,9 @@ impl Engine {
         let owned = path.to_owned();
         // Reading and indexing a big recording is work for a blocking thread.
         let (recording, timeline) = tokio::task::spawn_blocking(move || {
-            let recording = Recording::read(&owned)?;
-            let timeline = Timeline::new(recording.entries.clone())?;
+            let mut recording = Recording::read(&owned)?;
+            // The timeline keeps the entries; the slot reads them there.
+            let timeline = Timeline::new(std::mem::take(&mut recording.entries))?;
             Ok::<_, Error>((recording, timeline))
         })
         .await
@@ -349,6 +350,6 @@ impl Engine {
 
     /// Changes the shared state without an undo step.
     fn replay_state(&self, edit: Edit) -> Result<()> {
-        self.inner.state.apply_unrecorded(&edit)
+        self.inner.state.apply_unrecorded(edit)
     }
 }

@@ -91,9 +91,9 @@ impl StateStore {
     }
 
     /// Changes the state without an undo step (a replay).
-    pub(super) fn apply_unrecorded(&self, edit: &Edit) -> Result<()> {
+    pub(super) fn apply_unrecorded(&self, edit: Edit) -> Result<()> {
         let doc = self.doc();
-        apply(&doc.state, edit)?;
+        apply(&doc.state, &edit)?;
         self.publish.state_edit(edit)
     }
 
@@ -193,7 +193,7 @@ impl Engine {
             Target::Connection(id) => {
                 let conn = self.inner.host.connection(id)?;
                 apply(conn.state(), &edit)?;
-                self.inner.publish.connection_state_edit(id, &edit)
+                self.inner.publish.connection_state_edit(id, edit)
             }
         }
     }
