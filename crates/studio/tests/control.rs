@@ -1365,6 +1365,14 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
     )
     .await;
     assert_eq!(entries.as_array().map(Vec::len), Some(2));
+    // Past the end: none, not an error.
+    let past = cmd(
+        &other.control,
+        "timeline.entries",
+        json!({"from": 1_000_000, "limit": 2}),
+    )
+    .await;
+    assert_eq!(past, json!([]));
     cmd(&other.control, "replay.stop", json!({})).await;
     wait_at(other.control.state(), "/replay", Value::Null).await;
     let e = cmd_err(&other.control, "timeline.state", json!({"step": 0})).await;

@@ -237,16 +237,19 @@ impl Engine {
         self.timeline()?.history(pointer)
     }
 
-    /// Entries `from..from+limit` of the loaded recording.
-    pub fn timeline_entries(&self, from: usize, limit: usize) -> Result<Vec<Entry>> {
+    /// Entries `from..from+limit` of the loaded recording, lent to `f`:
+    /// one can be a whole multi-megabyte state, so they are not copied.
+    pub fn timeline_entries<T>(
+        &self,
+        from: usize,
+        limit: usize,
+        f: impl FnOnce(&[Entry]) -> T,
+    ) -> Result<T> {
         let timeline = self.timeline()?;
-        Ok(timeline
-            .entries()
-            .iter()
-            .skip(from)
-            .take(limit)
-            .cloned()
-            .collect())
+        let entries = timeline.entries();
+        let from = from.min(entries.len());
+        let to = from.saturating_add(limit).min(entries.len());
+        Ok(f(&entries[from..to]))
     }
 
     fn timeline(&self) -> Result<Arc<Timeline>> {

@@ -14,9 +14,10 @@ pub(crate) async fn run(engine: &Engine, command: TimelineCommand) -> Reply {
         // A state goes as it is (it may be deep).
         TimelineCommand::TimelineState(a) => Ok(engine.timeline_state(a.step)?),
         TimelineCommand::TimelineHistory(a) => answer(engine.timeline_history(&a.pointer)),
-        TimelineCommand::TimelineEntries(a) => answer(engine.timeline_entries(
+        TimelineCommand::TimelineEntries(a) => engine.timeline_entries(
             a.from.unwrap_or(0),
             a.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
-        )),
+            |entries| answer(Ok(entries)),
+        )?,
     }
 }
