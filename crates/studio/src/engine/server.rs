@@ -38,8 +38,9 @@ impl Engine {
             Some(l) => l,
             None => TcpListener::bind(&bind).await.map_err(|e| {
                 Error::Invalid(format!(
-                    "cannot listen on {bind}: {e}; choose another port in the server settings \
-                     (0 picks a free one)"
+                    "cannot listen on {bind}: {e}; choose another port (the Server pane, \
+                     `juggler-studio serve --port N`, or the workspace's server.port; \
+                     0 picks a free one)"
                 ))
             })?,
         };
