@@ -76,8 +76,20 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             await page.getByTestId('replay-scrubber').fill('4');
             await control.waitFor(m => m.replay?.step === 4, 'the scrubber to seek to step 4');
             await dashboardState(dash, 's.counter === 3', 'the scrubbed counter 3');
-            await page.getByTestId('replay-tree').locator(`[data-path="${encodeURIComponent('/counter')}"]`)
-                .getByText('3').waitFor({ timeout: WAIT_MS });
+            const counter = page.getByTestId('replay-tree').locator(`[data-path="${encodeURIComponent('/counter')}"]`);
+            await counter.getByText('3').waitFor({ timeout: WAIT_MS });
+            // Sought: the tree follows the served state, which is the recording's.
+            assert.equal((await control.waitFor(m => m.replay?.served, 'a seek to serve the recording\'s state')).replay.step, 4);
+
+            // Edited meanwhile, the served state is no longer the recording's:
+            // the tree shows the recording's state at step 4, not the edit.
+            await control.send('state.set', { path: ['counter'], value: 42 });
+            await control.waitFor(m => m.replay?.served === false && m.state.counter === 42, 'the edit to end it');
+            await dashboardState(dash, 's.counter === 42', 'the edited counter');
+            await page.waitForFunction(() => document.querySelector('.replay-pane h3')?.textContent.trim() === 'State at step 4',
+                null, { timeout: WAIT_MS });
+            await counter.getByText('3').waitFor({ timeout: WAIT_MS });
+            assert.equal((await counter.textContent()).includes('42'), false);
 
             // The history of /counter: 1, 2, 3 at their times.
             await page.getByTestId('replay-pointer').fill('/counter');

@@ -189,6 +189,11 @@ pub struct ReplayInfo {
     /// The file's last line was cut short (a crash while recording) and
     /// was left out.
     pub truncated_tail: bool,
+    /// Whether the served state (`/state`) is exactly the recording's state
+    /// at `step`: a seek set it and nothing but the replay changed it
+    /// since. The Replay pane then shows `/state` (it is in the model
+    /// already) instead of fetching the recording's state.
+    pub served: bool,
 }
 
 /// `/workspace`.

@@ -7,9 +7,11 @@
 //! - [`reader`]: [`Recording::read`], tolerant of a last line cut short.
 //! - [`timeline`]: [`Timeline`], the state at any step rebuilt from the
 //!   diffs, and the change history of any path.
+//! - [`brief`]: entries with their big values described, for lists.
 //!
 //! All of it is pure file and JSON work; the engine drives it.
 
+pub mod brief;
 pub mod capture;
 pub mod format;
 pub mod reader;

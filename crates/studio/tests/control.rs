@@ -1264,6 +1264,8 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
     .await;
     assert_eq!(loaded["entries"], json!(recording.entries.len()));
     assert_eq!(loaded["step"], json!(0));
+    // The served state is the workspace's, not the recording's, until a seek.
+    assert_eq!(loaded["served"], json!(false));
     // Step by step: after each state entry the viewer has exactly the
     // recorded state, byte for byte.
     for step in 1..=recording.entries.len() {
@@ -1318,9 +1320,21 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
         Value::Null
     );
 
+    // Stepped from the workspace's state: `/state` is not said to be the
+    // recording's.
+    assert_eq!(
+        other.control.state().data().pointer("/replay/served"),
+        Some(&json!(false))
+    );
+
     // Seek, then play to the end at speed.
     let seek = cmd(&other.control, "replay.seek", json!({"step": 2})).await;
     assert_eq!(seek["step"], json!(2));
+    assert_eq!(
+        seek["served"],
+        json!(true),
+        "a seek sets the recording's state"
+    );
     let want = timeline.state_at(2).expect("state");
     wait_for(viewer.state(), "the sought state", |s| {
         (s == &want).then_some(())
@@ -1338,6 +1352,21 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
         (s == &end).then_some(())
     })
     .await;
+    // Played on from the seek: `/state` is still exactly the recording's,
+    // the Replay pane shows it as such...
+    wait_at(other.control.state(), "/replay/served", json!(true)).await;
+    assert_eq!(other.control.state().data().pointer("/state"), Some(&end));
+    // ...until something else changes it.
+    cmd(
+        &other.control,
+        "state.set",
+        json!({"path": ["edited"], "value": true}),
+    )
+    .await;
+    wait_at(other.control.state(), "/replay/served", json!(false)).await;
+    // A seek makes it the recording's again.
+    cmd(&other.control, "replay.seek", json!({"step": 1})).await;
+    wait_at(other.control.state(), "/replay/served", json!(true)).await;
     let e = cmd_err(&other.control, "replay.play", json!({"speed": 0})).await;
     assert_eq!(e.code, "invalid");
 
@@ -1365,6 +1394,18 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
     )
     .await;
     assert_eq!(entries.as_array().map(Vec::len), Some(2));
+    // Small entries are whole in a brief list too.
+    let brief = cmd(
+        &other.control,
+        "timeline.entries",
+        json!({"from": 1, "limit": 2, "brief": true}),
+    )
+    .await;
+    assert_eq!(brief, entries);
+    // The scrubber's times, without the entries.
+    let times = cmd(&other.control, "timeline.times", json!({})).await;
+    let recorded: Vec<f64> = recording.entries.iter().map(|e| e.t).collect();
+    assert_eq!(times, json!(recorded));
     // Past the end: none, not an error.
     let past = cmd(
         &other.control,

@@ -49,6 +49,7 @@ import type { StateReplace } from "./StateReplace";
 import type { StateSet } from "./StateSet";
 import type { TimelineEntries } from "./TimelineEntries";
 import type { TimelineHistory } from "./TimelineHistory";
+import type { TimelineTimes } from "./TimelineTimes";
 import type { TrafficEntry } from "./TrafficEntry";
 import type { TrafficPause } from "./TrafficPause";
 import type { TrafficQuery } from "./TrafficQuery";
@@ -267,6 +268,10 @@ export type CommandMap = {
  * A page of entries.
  */
 "timeline.entries": CommandTypes<TimelineEntries, Array<RecordingEntry>>, 
+/**
+ * The entries' recorded times.
+ */
+"timeline.times": CommandTypes<TimelineTimes, Array<number>>, 
 /**
  * Runs a scenario; answers with its report (`null` with `wait: false`).
  */

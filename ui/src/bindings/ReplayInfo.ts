@@ -41,4 +41,11 @@ speed: number,
  * The file's last line was cut short (a crash while recording) and
  * was left out.
  */
-truncatedTail: boolean, };
+truncatedTail: boolean, 
+/**
+ * Whether the served state (`/state`) is exactly the recording's state
+ * at `step`: a seek set it and nothing but the replay changed it
+ * since. The Replay pane then shows `/state` (it is in the model
+ * already) instead of fetching the recording's state.
+ */
+served: boolean, };

@@ -11,4 +11,11 @@ from?: number,
 /**
  * At most this many (default 500, at most 10,000).
  */
-limit?: number, };
+limit?: number, 
+/**
+ * For a list: each value (an op's, a notification's, a request's
+ * or an answer's data) longer than 4,096 bytes of compact JSON
+ * comes as a string that describes it (`⟨object of 2 members,
+ * 10.8 MB⟩`). Default: whole.
+ */
+brief?: boolean, };

@@ -1,9 +1,8 @@
-// The Replay pane asks for a recording's entries from three places: the
-// scrubber's times (the first 20,000), the list around the current step and
-// the state tree's steps forward. In a recording of a big state the first
-// entry holds the whole state (10 MB): each request that covers it had the
-// engine send it and the page parse it again. `EntryFetch` answers a request
-// whose range a recent one (done or on its way) covers from that one.
+// The Replay pane's list asks for a recording's entries around the current
+// step, again as the step moves and the window is redrawn. `EntryFetch`
+// answers a request whose range a recent one (done or on its way) covers
+// from that one, so the engine does not send, and the page does not parse,
+// the same entries twice.
 
 import type { RecordingEntry } from '../bindings/RecordingEntry';
 

@@ -232,6 +232,8 @@ commands! {
         TimelineHistory = "timeline.history", TimelineHistory => Vec<PathChange>;
         /// A page of entries.
         TimelineEntries = "timeline.entries", TimelineEntries => Vec<Entry>;
+        /// The entries' recorded times.
+        TimelineTimes = "timeline.times", TimelineTimes => Vec<f64>;
     }
     /// Scenarios and schemas.
     scenario: ScenarioCommand {

@@ -311,6 +311,14 @@ impl Publisher {
         REPLAY.set_option(&self.model, info);
     }
 
+    /// `/state` is no longer the loaded recording's state (see
+    /// [`ReplayInfo::served`]).
+    pub(super) fn replay_diverged(&self) {
+        if self.model.get(REPLAY.path()).is_some_and(|v| v.is_object()) {
+            self.model.set(path![REPLAY.0, "served"], json!(false));
+        }
+    }
+
     /// The traffic log's counters.
     pub(crate) fn traffic(&self, status: &TrafficStatus) {
         TRAFFIC.set(&self.model, status);

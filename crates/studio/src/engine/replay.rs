@@ -65,6 +65,7 @@ impl ReplaySlot {
                 playing: false,
                 speed: 1.0,
                 truncated_tail: recording.truncated_tail,
+                served: false,
             },
             timeline: Arc::new(timeline),
             answers,
@@ -121,6 +122,7 @@ impl Engine {
         let info = slot.info.clone();
         // Replayed changes are not edits: they cannot be undone.
         self.inner.state.clear_history();
+        self.inner.state.forget_replay();
         *self.inner.requests.replay_slot() = Some(slot);
         self.publish_replay();
         Ok(info)
@@ -153,10 +155,12 @@ impl Engine {
                 old.cancel();
             }
             if slot.info.step >= slot.info.entries {
-                // Played to the end: play again from the start.
+                // Played to the end: play again from the start (on the
+                // state as it is: no longer the recording's).
                 slot.info.step = 0;
                 slot.info.t = 0.0;
                 slot.asked.clear();
+                self.inner.state.forget_replay();
             }
             slot.info.playing = true;
         }
@@ -208,7 +212,9 @@ impl Engine {
                 .unwrap_or(0.0);
             (slot.timeline.state_at(step)?, (step, t))
         };
-        self.replay_state(Edit::Set(juggler::Path::root(), state))?;
+        self.inner
+            .state
+            .apply_unrecorded(Edit::Set(juggler::Path::root(), state), true)?;
         {
             let mut slot = self.inner.requests.replay_slot();
             if let Some(slot) = slot.as_mut() {
@@ -263,8 +269,13 @@ impl Engine {
     }
 
     fn publish_replay(&self) {
-        let slot = self.inner.requests.replay_slot();
-        self.inner.publish.replay(slot.as_ref().map(|s| &s.info));
+        let mut slot = self.inner.requests.replay_slot();
+        self.inner.state.with_replay_exact(|exact| {
+            if let Some(s) = slot.as_mut() {
+                s.info.served = exact;
+            }
+            self.inner.publish.replay(slot.as_ref().map(|s| &s.info));
+        });
     }
 
     /// A recorded answer to a dashboard's request, if the recording has a
@@ -338,7 +349,10 @@ impl Engine {
 
     async fn play_entry(&self, entry: &Entry) -> Result<()> {
         match &entry.event {
-            Event::State { diff } => self.replay_state(Edit::Patch(diff.clone())),
+            Event::State { diff } => self
+                .inner
+                .state
+                .apply_unrecorded(Edit::Patch(diff.clone()), false),
             Event::Notify { name, data } => {
                 // No server, nobody to tell: the replay goes on.
                 if self.inner.host.is_running() {
@@ -349,10 +363,5 @@ impl Engine {
             // Requests and responses answer the dashboards' requests.
             Event::Request { .. } | Event::Response { .. } => Ok(()),
         }
-    }
-
-    /// Changes the shared state without an undo step.
-    fn replay_state(&self, edit: Edit) -> Result<()> {
-        self.inner.state.apply_unrecorded(edit)
     }
 }

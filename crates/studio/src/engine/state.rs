@@ -28,6 +28,12 @@ struct Doc {
     /// state (a replay) moves the version on, and the recorded steps no
     /// longer lead anywhere sure.
     history_version: u64,
+    /// The state's version when it was last exactly a loaded recording's
+    /// state at its current step (set by a seek, followed by the replayed
+    /// changes after it). Anything else that changes the state moves the
+    /// version on: the Replay pane then stops showing `/state` as the
+    /// recording's and fetches the recording's own.
+    replay_version: Option<u64>,
 }
 
 impl Doc {
@@ -37,6 +43,7 @@ impl Doc {
             history_version: state.version(),
             state,
             history: History::default(),
+            replay_version: None,
         }
     }
 }
@@ -78,6 +85,7 @@ impl StateStore {
     /// Starts again from `initial`, with no history (a workspace opened).
     pub(super) fn reset(&self, initial: Value) {
         let mut doc = self.doc();
+        self.replay_diverged(&mut doc);
         *doc = Doc::new(initial);
         self.publish.state(&doc.state.data());
         self.publish.history(&doc.history.status());
@@ -90,11 +98,38 @@ impl StateStore {
         self.publish.history(&doc.history.status());
     }
 
-    /// Changes the state without an undo step (a replay).
-    pub(super) fn apply_unrecorded(&self, edit: Edit) -> Result<()> {
-        let doc = self.doc();
-        apply(&doc.state, &edit)?;
+    /// Changes the state without an undo step (a replay). `exact`: the
+    /// state is now exactly the recording's at the replay's step (a seek);
+    /// else it is as exact as it was before (a replayed change).
+    pub(super) fn apply_unrecorded(&self, edit: Edit, exact: bool) -> Result<()> {
+        let mut doc = self.doc();
+        let was_exact = doc.replay_version == Some(doc.state.version());
+        let applied = apply(&doc.state, &edit);
+        doc.replay_version = ((exact || was_exact) && applied.is_ok()).then(|| doc.state.version());
+        applied?;
         self.publish.state_edit(edit)
+    }
+
+    /// Forgets that the state is a recording's (another recording is
+    /// loaded, or playback starts over without setting the state).
+    pub(super) fn forget_replay(&self) {
+        self.doc().replay_version = None;
+    }
+
+    /// Calls `f` with whether the state is exactly the replay's (see
+    /// `replay_version`), holding the state still meanwhile, so that what
+    /// `f` publishes cannot overtake an edit's "no longer".
+    pub(super) fn with_replay_exact<R>(&self, f: impl FnOnce(bool) -> R) -> R {
+        let doc = self.doc();
+        f(doc.replay_version == Some(doc.state.version()))
+    }
+
+    /// Something other than the replay changed the state: if it was the
+    /// replay's, the model says it no longer is.
+    fn replay_diverged(&self, doc: &mut Doc) {
+        if doc.replay_version.take().is_some() {
+            self.publish.replay_diverged();
+        }
     }
 
     /// Applies `edit` with an undo step.
@@ -115,6 +150,7 @@ impl StateStore {
         if applied.is_empty() {
             return Ok(());
         }
+        self.replay_diverged(&mut doc);
         // Mirror into the model with the same operations.
         let mirrored = self.publish.state_ops(&applied.forward);
         doc.history.record(applied.forward, applied.backward);
@@ -162,6 +198,7 @@ impl StateStore {
             ));
         }
         doc.history_version = doc.state.version();
+        self.replay_diverged(&mut doc);
         if let Err(e) = self.publish.state_ops(&ops) {
             self.resync(&doc, &e);
         }

@@ -141,6 +141,26 @@ plain_args! {
         /// At most this many (default 500, at most 10,000).
         #[ts(optional)]
         pub limit: Option<usize>,
+        /// For a list: each value (an op's, a notification's, a request's
+        /// or an answer's data) longer than 4,096 bytes of compact JSON
+        /// comes as a string that describes it (`⟨object of 2 members,
+        /// 10.8 MB⟩`). Default: whole.
+        #[ts(optional)]
+        pub brief: Option<bool>,
+    }
+}
+
+plain_args! {
+    /// `timeline.times`: the recorded times of the entries (milliseconds
+    /// since the start), for a scrubber: no entry is sent.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct TimelineTimes {
+        /// The first entry (default 0).
+        #[ts(optional)]
+        pub from: Option<usize>,
+        /// At most this many (default and at most 100,000).
+        #[ts(optional)]
+        pub limit: Option<usize>,
     }
 }
 
