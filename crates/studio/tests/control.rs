@@ -1367,6 +1367,23 @@ async fn a_recorded_dashboard_session_replays_to_another_dashboard_state_for_sta
     // A seek makes it the recording's again.
     cmd(&other.control, "replay.seek", json!({"step": 1})).await;
     wait_at(other.control.state(), "/replay/served", json!(true)).await;
+    // Seeking on from there applies the entries' diffs: the same state.
+    for step in [3, recording.entries.len(), 2] {
+        let seek = cmd(&other.control, "replay.seek", json!({"step": step})).await;
+        assert_eq!(
+            (seek["step"].clone(), seek["served"].clone()),
+            (json!(step), json!(true))
+        );
+        let want = timeline.state_at(step).expect("state");
+        wait_for(viewer.state(), &format!("the state of step {step}"), |s| {
+            (s == &want).then_some(())
+        })
+        .await;
+        wait_for(other.control.state(), "the model's /state", |m| {
+            (m.pointer("/state") == Some(&want)).then_some(())
+        })
+        .await;
+    }
     let e = cmd_err(&other.control, "replay.play", json!({"speed": 0})).await;
     assert_eq!(e.code, "invalid");
 

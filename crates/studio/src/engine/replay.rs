@@ -19,6 +19,10 @@ use crate::recording::{Entry, Event, PathChange, Recording, Timeline};
 /// Fastest playback: 1000× real time.
 pub const MAX_SPEED: f64 = 1000.0;
 
+/// A seek this many entries forward, or fewer, from a state that is the
+/// recording's applies their diffs instead of setting the whole state.
+const SEEK_BY_DIFFS_MAX: usize = 1000;
+
 /// The loaded recording.
 pub(super) struct ReplaySlot {
     info: ReplayInfo,
@@ -201,27 +205,53 @@ impl Engine {
     /// Jumps to `step` (entries played): the dashboards get the state of
     /// that moment as one diff; notifications in between are not sent.
     pub fn replay_seek(&self, step: usize) -> Result<ReplayInfo> {
-        let (state, t) = {
-            let slot = self.inner.requests.replay_slot();
-            let slot = slot.as_ref().ok_or_else(loaded)?;
-            let step = step.min(slot.info.entries);
-            let t = step
-                .checked_sub(1)
-                .and_then(|i| slot.timeline.entries().get(i))
-                .map(|e| e.t)
-                .unwrap_or(0.0);
-            (slot.timeline.state_at(step)?, (step, t))
-        };
-        self.inner
-            .state
-            .apply_unrecorded(Edit::Set(juggler::Path::root(), state), true)?;
-        {
-            let mut slot = self.inner.requests.replay_slot();
-            if let Some(slot) = slot.as_mut() {
-                slot.info.step = t.0;
-                slot.info.t = t.1;
+        // Held throughout: two seeks at once must not leave the state of
+        // one at the step of the other.
+        let mut slot = self.inner.requests.replay_slot();
+        let slot_ref = slot.as_mut().ok_or_else(loaded)?;
+        let timeline = slot_ref.timeline.clone();
+        let entries = timeline.entries();
+        let step = step.min(entries.len());
+        let from = slot_ref.info.step;
+        let forward = (from..=from + SEEK_BY_DIFFS_MAX).contains(&step);
+        if forward && slot_ref.playing.is_none() && self.inner.state.replay_exact() {
+            // A few steps on from the recording's own state: their diffs,
+            // as playing them would apply them (nothing the size of the
+            // state is copied).
+            let ops: Vec<Value> = entries[from..step]
+                .iter()
+                .filter_map(|e| match &e.event {
+                    Event::State { diff } => diff.as_array(),
+                    _ => None,
+                })
+                .flatten()
+                .cloned()
+                .collect();
+            if !ops.is_empty() {
+                self.inner
+                    .state
+                    .apply_unrecorded(Edit::Patch(Value::Array(ops)))?;
             }
+        } else {
+            // The served document and the model's mirror each need their
+            // own copy of the state: both are made at once, on two threads
+            // (for a 10 MB state each is ~10^6 allocations).
+            let (state, mirror) = std::thread::scope(|s| {
+                let other = s.spawn(|| timeline.state_at(step));
+                (timeline.state_at(step), other.join())
+            });
+            let mirror = mirror.map_err(|_| {
+                Error::Invalid("rebuilding the recording's state failed (a panic)".into())
+            })??;
+            self.inner.state.set_from_replay(state?, mirror)?;
         }
+        slot_ref.info.step = step;
+        slot_ref.info.t = step
+            .checked_sub(1)
+            .and_then(|i| entries.get(i))
+            .map(|e| e.t)
+            .unwrap_or(0.0);
+        drop(slot);
         self.publish_replay();
         self.replay_info()
     }
@@ -349,10 +379,7 @@ impl Engine {
 
     async fn play_entry(&self, entry: &Entry) -> Result<()> {
         match &entry.event {
-            Event::State { diff } => self
-                .inner
-                .state
-                .apply_unrecorded(Edit::Patch(diff.clone()), false),
+            Event::State { diff } => self.inner.state.apply_unrecorded(Edit::Patch(diff.clone())),
             Event::Notify { name, data } => {
                 // No server, nobody to tell: the replay goes on.
                 if self.inner.host.is_running() {

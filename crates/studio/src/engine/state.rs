@@ -98,14 +98,24 @@ impl StateStore {
         self.publish.history(&doc.history.status());
     }
 
-    /// Changes the state without an undo step (a replay). `exact`: the
-    /// state is now exactly the recording's at the replay's step (a seek);
-    /// else it is as exact as it was before (a replayed change).
-    pub(super) fn apply_unrecorded(&self, edit: Edit, exact: bool) -> Result<()> {
+    /// Sets the whole state to a loaded recording's at the replay's step (a
+    /// seek): `state` goes to the served document, `mirror`, an equal copy,
+    /// to the model's `/state`.
+    pub(super) fn set_from_replay(&self, state: Value, mirror: Value) -> Result<()> {
+        let mut doc = self.doc();
+        doc.state.set(juggler::Path::root(), state);
+        doc.replay_version = Some(doc.state.version());
+        self.publish
+            .state_edit(Edit::Set(juggler::Path::root(), mirror))
+    }
+
+    /// Changes the state without an undo step (a replayed change): it
+    /// stays the recording's state if it was.
+    pub(super) fn apply_unrecorded(&self, edit: Edit) -> Result<()> {
         let mut doc = self.doc();
         let was_exact = doc.replay_version == Some(doc.state.version());
         let applied = apply(&doc.state, &edit);
-        doc.replay_version = ((exact || was_exact) && applied.is_ok()).then(|| doc.state.version());
+        doc.replay_version = (was_exact && applied.is_ok()).then(|| doc.state.version());
         applied?;
         self.publish.state_edit(edit)
     }
@@ -114,6 +124,11 @@ impl StateStore {
     /// loaded, or playback starts over without setting the state).
     pub(super) fn forget_replay(&self) {
         self.doc().replay_version = None;
+    }
+
+    /// Whether the state is exactly the replay's (see `replay_version`).
+    pub(super) fn replay_exact(&self) -> bool {
+        self.with_replay_exact(|exact| exact)
     }
 
     /// Calls `f` with whether the state is exactly the replay's (see

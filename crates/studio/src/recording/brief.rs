@@ -105,7 +105,7 @@ fn size(bytes: usize) -> String {
 /// The length of `value`'s compact JSON; `None` once it passes `limit`
 /// (writing stops there, so measuring a 10 MB value against a small bound
 /// costs almost nothing).
-fn json_len(value: &Value, limit: Option<usize>) -> Option<usize> {
+pub(super) fn json_len(value: &Value, limit: Option<usize>) -> Option<usize> {
     let mut counter = Counter { n: 0, limit };
     serde_json::to_writer(&mut counter, value).ok()?;
     Some(counter.n)

@@ -167,15 +167,10 @@ fn bad_files_say_which_line_and_what_to_do() {
 #[test]
 fn the_timeline_gives_the_exact_state_at_every_step() {
     let (entries, states) = session(1000);
-    assert!(
-        entries
-            .iter()
-            .filter(|e| matches!(e.event, Event::State { .. }))
-            .count()
-            > 3 * timeline::CHECKPOINT_EVERY,
-        "the session crosses several checkpoints"
-    );
-    let tl = Timeline::new(entries.clone()).expect("timeline");
+    // Small checkpoints: the session crosses several.
+    let tl = Timeline::with_checkpoint_bytes(entries.clone(), 512).expect("timeline");
+    assert!(tl.checkpoints().0 >= 3, "{:?}", tl.checkpoints());
+    let default = Timeline::new(entries.clone()).expect("timeline");
     // What a client had: every diff applied in order, as it arrived.
     let mut live = Value::Null;
     for step in 0..=entries.len() {
@@ -185,6 +180,7 @@ fn the_timeline_gives_the_exact_state_at_every_step() {
             }
         }
         let got = tl.state_at(step).expect("state");
+        assert_eq!(default.state_at(step).expect("state"), got, "step {step}");
         // Byte-identical to the client's copy, member order included…
         assert_eq!(
             serde_json::to_string(&got).expect("json"),
@@ -199,6 +195,62 @@ fn the_timeline_gives_the_exact_state_at_every_step() {
         tl.state_at(usize::MAX).expect("state"),
         states[entries.len()]
     );
+}
+
+#[test]
+fn a_big_state_with_small_changes_keeps_no_copy_of_it() {
+    let mk = |t: f64, diff: Value| Entry {
+        t,
+        event: Event::State { diff },
+    };
+    let big: Vec<Value> = (0..20_000)
+        .map(|i| json!({"id": i, "name": format!("item-{i}")}))
+        .collect();
+    let mut entries = vec![mk(
+        0.0,
+        json!([{"op": "replace", "path": "", "value": {"items": big}}]),
+    )];
+    for i in 0..500 {
+        entries.push(mk(
+            1.0 + f64::from(i),
+            json!([{"op": "replace", "path": "/items/7/name", "value": format!("n{i}")}]),
+        ));
+    }
+    // The whole state set again halfway, then changed once more.
+    entries.push(mk(600.0, json!([{"op": "add", "path": "/x", "value": 1}, {"op": "replace", "path": "", "value": {"items": []}}])));
+    entries.push(mk(
+        601.0,
+        json!([{"op": "add", "path": "/items/0", "value": 5}]),
+    ));
+    let tl = Timeline::new(entries.clone()).expect("timeline");
+    // No copy kept: the two whole-state entries are the checkpoints.
+    assert_eq!(tl.checkpoints(), (1, 2), "only the initial null is kept");
+    assert_eq!(
+        tl.state_at(1).expect("state")["items"][7]["name"],
+        json!("item-7")
+    );
+    assert_eq!(
+        tl.state_at(501).expect("state")["items"][7]["name"],
+        json!("n499")
+    );
+    assert_eq!(tl.state_at(502).expect("state"), json!({"items": []}));
+    assert_eq!(tl.state_at(503).expect("state"), json!({"items": [5]}));
+    // Diffs adding up to more than the state: a copy is kept.
+    let small = vec![mk(
+        0.0,
+        json!([{"op": "replace", "path": "", "value": {"v": 0}}]),
+    )]
+    .into_iter()
+    .chain((1..200).map(|i| {
+        mk(
+            f64::from(i),
+            json!([{"op": "replace", "path": "/v", "value": i}]),
+        )
+    }))
+    .collect::<Vec<_>>();
+    let tl = Timeline::with_checkpoint_bytes(small, 0).expect("timeline");
+    assert!(tl.checkpoints().0 > 10, "{:?}", tl.checkpoints());
+    assert_eq!(tl.state_at(200).expect("state"), json!({"v": 199}));
 }
 
 #[test]

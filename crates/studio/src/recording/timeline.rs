@@ -1,9 +1,14 @@
 //! The state of a recording at any step, and the history of any path.
 //!
 //! Rebuilding step `n` applies the diffs from the nearest checkpoint before
-//! it; checkpoints are kept every [`CHECKPOINT_EVERY`] state entries, so
-//! seeking costs at most that many patches whatever the recording's length,
-//! and memory stays a fraction of one state per step.
+//! it. A checkpoint costs a copy of the state, rebuilding costs the diffs
+//! applied since one, so checkpoints are kept by size: once the diffs since
+//! the last one add up to more than the state (and at least
+//! [`CHECKPOINT_MIN_BYTES`]), a copy of the state is kept. A seek then costs
+//! about two copies of the state whatever the recording's length, and a
+//! recording of one big state and many small changes keeps no copy at all:
+//! an entry whose diff sets the whole state (a recording's first entry, most
+//! often) is itself the checkpoint after it.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -12,8 +17,9 @@ use ts_rs::TS;
 use super::format::{Entry, Event};
 use crate::error::{Error, Result};
 
-/// State entries between two kept states.
-pub const CHECKPOINT_EVERY: usize = 64;
+/// Diff bytes (compact JSON) since the last checkpoint below which none is
+/// kept, however small the state.
+pub const CHECKPOINT_MIN_BYTES: usize = 64 * 1024;
 
 /// One change of one path.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -36,32 +42,69 @@ pub struct PathChange {
 #[derive(Debug, Clone)]
 pub struct Timeline {
     entries: Vec<Entry>,
-    /// (entry index after which it holds, state): the state after applying
-    /// every diff of `entries[..index]`.
-    checkpoints: Vec<(usize, Value)>,
+    /// (entry index after which it holds, where the state is read): the
+    /// state after applying every diff of `entries[..index]`.
+    checkpoints: Vec<(usize, Checkpoint)>,
+}
+
+/// Where the state at a checkpoint is.
+#[derive(Debug, Clone)]
+enum Checkpoint {
+    /// A copy kept.
+    Kept(Value),
+    /// The value of the last op of this entry's diff, which sets the whole
+    /// state: nothing kept.
+    Entry(usize),
 }
 
 impl Timeline {
     /// Builds the timeline; fails, naming the entry, when a diff does not
     /// apply to the state before it.
     pub fn new(entries: Vec<Entry>) -> Result<Timeline> {
-        let mut checkpoints = vec![(0, Value::Null)];
+        Timeline::with_checkpoint_bytes(entries, CHECKPOINT_MIN_BYTES)
+    }
+
+    /// [`Timeline::new`] with checkpoints kept after `min_bytes` of diffs
+    /// at least (tests use small ones).
+    pub fn with_checkpoint_bytes(entries: Vec<Entry>, min_bytes: usize) -> Result<Timeline> {
+        let mut checkpoints = vec![(0, Checkpoint::Kept(Value::Null))];
         let mut state = Value::Null;
-        let mut since = 0;
+        // Compact JSON bytes: of the diffs since the last checkpoint, and
+        // of the state at it.
+        let (mut since, mut state_bytes) = (0usize, 0usize);
         for (i, entry) in entries.iter().enumerate() {
-            if let Event::State { diff } = &entry.event {
-                apply(&mut state, diff, i)?;
-                since += 1;
-                if since == CHECKPOINT_EVERY {
-                    checkpoints.push((i + 1, state.clone()));
-                    since = 0;
-                }
+            let Event::State { diff } = &entry.event else {
+                continue;
+            };
+            apply(&mut state, diff, i)?;
+            let bytes = super::brief::json_len(diff, None).unwrap_or(0);
+            if root_value(diff).is_some() {
+                checkpoints.push((i + 1, Checkpoint::Entry(i)));
+                (since, state_bytes) = (0, bytes);
+                continue;
+            }
+            since += bytes;
+            if since >= min_bytes.max(state_bytes) {
+                checkpoints.push((i + 1, Checkpoint::Kept(state.clone())));
+                since = 0;
+                state_bytes = super::brief::json_len(&state, None).unwrap_or(0);
             }
         }
         Ok(Timeline {
             entries,
             checkpoints,
         })
+    }
+
+    /// How many states are kept or read from an entry (tests check the
+    /// policy).
+    pub fn checkpoints(&self) -> (usize, usize) {
+        let kept = self
+            .checkpoints
+            .iter()
+            .filter(|(_, c)| matches!(c, Checkpoint::Kept(_)))
+            .count();
+        (kept, self.checkpoints.len() - kept)
     }
 
     /// The entries.
@@ -75,7 +118,13 @@ impl Timeline {
         let step = step.min(self.entries.len());
         let idx = self.checkpoints.partition_point(|(at, _)| *at <= step);
         let (from, base) = &self.checkpoints[idx.saturating_sub(1)];
-        let mut state = base.clone();
+        let mut state = match base {
+            Checkpoint::Kept(v) => v.clone(),
+            Checkpoint::Entry(i) => match &self.entries[*i].event {
+                Event::State { diff } => root_value(diff).cloned().unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
+        };
         for (i, entry) in self.entries[*from..step].iter().enumerate() {
             if let Event::State { diff } = &entry.event {
                 apply(&mut state, diff, from + i)?;
@@ -113,6 +162,17 @@ impl Timeline {
         }
         Ok(out)
     }
+}
+
+/// The whole state a diff leaves when its last op sets the root (`add` or
+/// `replace` at `""`): the ops before it do not matter.
+fn root_value(diff: &Value) -> Option<&Value> {
+    let op = diff.as_array()?.last()?;
+    let sets = matches!(
+        op.get("op").and_then(Value::as_str),
+        Some("add" | "replace")
+    );
+    (sets && op.get("path").and_then(Value::as_str) == Some("")).then(|| op.get("value"))?
 }
 
 fn apply(state: &mut Value, diff: &Value, step: usize) -> Result<()> {
