@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::static_files::StaticFiles;
-use super::{Htpasswd, Shared, connection, remote};
+use super::{Htpasswd, Shared, connection, driver, remote};
 
 /// The TCP peer of an HTTP request, put in its extensions by the listener.
 #[derive(Clone, Copy, Debug)]
@@ -216,7 +216,7 @@ async fn upgrade(State(shared): State<Arc<Shared>>, mut req: Request) -> Respons
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config))
                 .await;
-        connection::run(task_shared, ws, info, permit).await;
+        driver::run(task_shared, ws, info, permit).await;
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)

@@ -24,6 +24,7 @@
 pub mod auth;
 mod connection;
 mod core;
+mod driver;
 mod faults;
 mod http_routes;
 mod listener;
