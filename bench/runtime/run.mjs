@@ -28,6 +28,7 @@ const { startStudio } = await import('../../tests/common/process.mjs');
 const { TREND_MINUTES } = await import('./dashboard.mjs');
 const { drive, makeFolder } = await import('./load.mjs');
 const { measure, renderReport, splice } = await import('./report.mjs');
+const { taskTrace } = await import('../ui/tracing.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -129,6 +130,9 @@ async function runOnce(o, context, studioBin, dir, scenario) {
         await page.evaluate(() => window.__bench.hook());
         const warmup = Math.round(WARMUP_SECONDS * o.rate);
         await drive(control, scenario.changes, o.widgets, 0, warmup, o.rate);
+        // Each task's CPU time beside its wall time (a light Chrome trace):
+        // tells a task that worked long from one that waited for a CPU.
+        const stopTrace = await taskTrace({ cdp: await context.newCDPSession(page) });
         await page.evaluate(() => {
             const b = window.__bench;
             b.recording = true;
@@ -146,8 +150,9 @@ async function runOnce(o, context, studioBin, dir, scenario) {
             return { start: b.start, end: performance.now(), frames: b.frames, longtasks: b.longtasks, states: b.states,
                 renders: b.renders, draws: stats.draws, waits: stats.waits };
         });
+        const tasks = await stopTrace();
         if (errors.length) throw new Error(`the page failed: ${errors.join('; ')}`);
-        return measure(seen);
+        return { ...measure(seen), longestTaskCpuMs: tasks?.longestCpuMs ?? NaN, maxTaskCpuMs: tasks?.maxCpuMs ?? NaN };
     } finally {
         for (const f of cleanups.reverse()) await f();
     }
@@ -180,7 +185,8 @@ async function main() {
                     const m = await runOnce(o, context, studioBin, folders[scenario.generation], scenario);
                     results[name].push(m);
                     console.log(`${m.fps.toFixed(1)} fps (worst second ${m.worstSecondFps}), ` +
-                        `${m.longTasks} long tasks (longest ${m.maxLongTaskMs.toFixed(0)} ms), ` +
+                        `${m.longTasks} long tasks (longest ${m.maxLongTaskMs.toFixed(0)} ms; ` +
+                        `most CPU time of one task ${m.maxTaskCpuMs.toFixed(0)} ms), ` +
                         `${m.rendersPerSecond.toFixed(1)} renders/s of ${m.renderP50Ms.toFixed(1)} ms (p95 ${m.renderP95Ms.toFixed(1)}), ` +
                         `${m.statesPerSecond.toFixed(0)} states/s, ${m.drawsPerSecond.toFixed(0)} bodies drawn/s ` +
                         `(waited ${m.waitP50Ms.toFixed(0)} ms, p95 ${m.waitP95Ms.toFixed(0)})`);
