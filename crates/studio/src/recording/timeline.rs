@@ -66,7 +66,7 @@ impl Timeline {
 
     /// [`Timeline::new`] with checkpoints kept after `min_bytes` of diffs
     /// at least (tests use small ones).
-    pub fn with_checkpoint_bytes(entries: Vec<Entry>, min_bytes: usize) -> Result<Timeline> {
+    pub(crate) fn with_checkpoint_bytes(entries: Vec<Entry>, min_bytes: usize) -> Result<Timeline> {
         let mut checkpoints = vec![(0, Checkpoint::Kept(Value::Null))];
         let mut state = Value::Null;
         // Compact JSON bytes: of the diffs since the last checkpoint, and
@@ -98,7 +98,8 @@ impl Timeline {
 
     /// How many states are kept or read from an entry (tests check the
     /// policy).
-    pub fn checkpoints(&self) -> (usize, usize) {
+    #[cfg(test)]
+    pub(crate) fn checkpoints(&self) -> (usize, usize) {
         let kept = self
             .checkpoints
             .iter()
