@@ -1033,7 +1033,8 @@ pub fn render(ctx: &Context, results: &Results) -> String {
          `null`; for the requests an `echo` rule, state per connection), traffic log \
          on (its defaults), one control client connected as the UI is (the token, \
          the studio's own `Origin`, the model mirrored and checked, `traffic.query` \
-         at the start, every `traffic` event read), a fresh studio for each part; \
+         at the start) on a pane that lists no traffic: it does not follow the \
+         traffic, and must get no `traffic` event; a fresh studio for each part; \
          against `bench_server` (`--shared-state` for the fan-out), the two taking \
          turns. Fan-out: 100 mirror clients connect and ping; one more client \
          sends 1,000 `state.set` `{path: [\"v\"], value: i}`, 16 in flight, every \
@@ -1041,7 +1042,10 @@ pub fn render(ctx: &Context, results: &Results) -> String {
          `{\"v\": 1000}`. Requests: as 1. Then the studio's log must hold exactly \
          the frames the clients counted (every request, answer and state message), \
          as the control client's mirror of `/traffic` shows, with nothing dropped; \
-         a run where it does not within 60 s fails."
+         a run where it does not within 60 s fails. The requests once more (a fresh \
+         studio) with the control client following the traffic (`traffic.follow`, \
+         as the UI while the Traffic, Requests or Connections pane is open): it \
+         must get every entry as `traffic` events too."
             .to_owned(),
         "6, set: a setter and 4 other clients are connected (and pinged) to the \
          shared state; the setter sends the document (a 10.8 MB `state.set` \

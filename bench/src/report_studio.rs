@@ -69,6 +69,13 @@ fn ratio(results: &Results, key: &str) -> Option<f64> {
     (lib > 0.0).then(|| studio / lib)
 }
 
+/// Studio following the traffic ÷ library, for the requests.
+fn follow_ratio(results: &Results) -> Option<f64> {
+    let lib = metric(results, Kind::Ours, "req_rate")?;
+    let studio = metric(results, Kind::Studio, "req_follow_rate")?;
+    (lib > 0.0).then(|| studio / lib)
+}
+
 fn met(results: &Results, key: &str) -> String {
     match (ratio(results, key), status(results, Kind::Studio)) {
         (_, Some(_)) => "**no** (the studio's runs did not pass)".into(),
@@ -166,6 +173,15 @@ pub fn section(ctx: &Context, results: &Results) -> String {
             met(results, key),
         );
     }
+    let _ = writeln!(
+        s,
+        "| requests as above, the control client following the traffic (`traffic.follow`: \
+         the Traffic, Requests or Connections pane open) — req/s | {} | {} | {} | — | \
+         reported | — |",
+        rate(results, Kind::Ours, "req_rate", "req/s"),
+        rate(results, Kind::Studio, "req_follow_rate", "req/s"),
+        follow_ratio(results).map_or("—".into(), |r| format!("{r:.2}×")),
+    );
     let complete = match status(results, Kind::Studio) {
         None => "yes, every run".to_owned(),
         Some(s) => s,
@@ -184,13 +200,16 @@ pub fn section(ctx: &Context, results: &Results) -> String {
     );
     let _ = writeln!(
         s,
-        "| — after the load, until the log held every frame (fan-out / requests) | — | {} / {} | — | — | — | — |",
+        "| — after the load, until the log held every frame (fan-out / requests / requests \
+         followed) | — | {} / {} / {} | — | — | — | — |",
         ms("fan_log_ms"),
-        ms("req_log_ms")
+        ms("req_log_ms"),
+        ms("req_follow_log_ms")
     );
     let _ = writeln!(
         s,
-        "| — entries the control client did not get as `traffic` events | — | {} | — | — | — | — |",
+        "| — entries the following control client did not get as `traffic` events (the \
+         other got none) | — | {} | — | — | — | — |",
         metric(results, Kind::Studio, "events_missed").map_or("—".into(), |v| format!("{v:.0}"))
     );
     s

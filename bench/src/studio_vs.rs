@@ -11,11 +11,16 @@
 //! - **requests**: 10 connections × 20,000 `echo`, 16 in flight (scenario
 //!   1's load); the studio answers by an `echo` rule.
 //!
+//! The control client is the UI on a pane that lists no traffic (it does
+//! not follow the traffic: no `traffic` events); the requests run once more
+//! with it following the traffic (`traffic.follow`), as the UI does while
+//! the Traffic, Requests or Connections pane is open.
+//!
 //! The studio's traffic log must be complete at the end of each part: its
 //! `/traffic/lastSeq` (entries ever logged, read from the control client's
 //! mirror of the model) equals the frames the clients counted, nothing was
-//! dropped, and the control client received every entry as `traffic`
-//! events.
+//! dropped; a following client received every entry as `traffic` events,
+//! the other none.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -141,7 +146,7 @@ struct Control {
 }
 
 impl Control {
-    async fn connect(url: &str) -> Result<Control> {
+    async fn connect(url: &str, follow: bool) -> Result<Control> {
         let mut request = url.into_client_request()?;
         let authority = request
             .uri()
@@ -156,6 +161,11 @@ impl Control {
             tokio_tungstenite::connect_async_with_config(request, Some(load::ws_config()), true)
                 .await?;
         use futures_util::SinkExt;
+        if follow {
+            // Its answer (id 2) comes before the query's.
+            let on = load::request_text(2, "traffic.follow", "{\"on\":true}");
+            ws.send(on.into()).await?;
+        }
         let query = load::request_text(1, "traffic.query", "{\"limit\":500}");
         ws.send(query.into()).await?;
         let (tx, mut view) = watch::channel(LogView::default());
@@ -196,6 +206,11 @@ impl Control {
                     v.lagged += d.get("missed").and_then(|m| m.as_u64()).unwrap_or(0);
                 }
                 Frame::Notify { .. } => {}
+                Frame::Response { id: 2, success, .. } => {
+                    if !success {
+                        return check_failed("traffic.follow failed");
+                    }
+                }
                 Frame::Response { id, success, .. } => {
                     if id != 1 || !success {
                         return check_failed(format!("traffic.query answered {id}, {success}"));
@@ -208,10 +223,10 @@ impl Control {
         }
     }
 
-    /// Waits until the log holds `frames` entries (and the events brought
-    /// them all); returns how long after the load that took, and how many
-    /// entries the events missed.
-    async fn until_complete(&mut self, frames: u64) -> Result<(f64, u64)> {
+    /// Waits until the log holds `frames` entries (and, for a follower, the
+    /// events brought them all); returns how long after the load that took,
+    /// and how many entries the events missed (a follower) or brought (not).
+    async fn until_complete(&mut self, frames: u64, follow: bool) -> Result<(f64, u64)> {
         let start = Instant::now();
         let deadline = tokio::time::Instant::now() + LOG_CATCH_UP;
         let mut logged_at = None;
@@ -228,8 +243,12 @@ impl Control {
             }
             if v.last_seq == frames {
                 let at = *logged_at.get_or_insert_with(|| start.elapsed());
+                let ms = at.as_secs_f64() * 1000.0;
+                if !follow {
+                    return Ok((ms, v.events));
+                }
                 if v.events + v.lagged >= frames {
-                    return Ok((at.as_secs_f64() * 1000.0, frames.saturating_sub(v.events)));
+                    return Ok((ms, frames.saturating_sub(v.events)));
                 }
             }
             let changed = tokio::time::timeout_at(deadline, self.view.changed()).await;
@@ -288,21 +307,34 @@ pub async fn run(env: &Env, kind: Kind, sizes: &Sizes, label: &str) -> Result<Me
         let (fan_ws, req_ws) = workspaces(&env.log_dir)?;
         let log = |part: &str| env.log_dir.join(format!("{label}-{part}.stderr.log"));
         let studio = studio_soak::start(bin, &fan_ws, &log("fanout"))?;
-        let mut control = Control::connect(&studio.control).await?;
+        let mut control = Control::connect(&studio.control, false).await?;
         let fan = fanout(&studio.url, clients, count, window).await?;
-        let (log_ms, fan_missed) = control.until_complete(fan.frames).await?;
+        let (log_ms, fan_got) = control.until_complete(fan.frames, false).await?;
         drop((control, studio));
         set_fan(&mut m, &fan, count);
         m.set("fan_log_ms", log_ms);
         m.set("fan_frames", fan.frames as f64);
-        let studio = studio_soak::start(bin, &req_ws, &log("requests"))?;
-        let mut control = Control::connect(&studio.control).await?;
-        let req = requests(studio.url.clone()).await?;
         let frames = 2 * conns as u64 * per_conn;
-        let (log_ms, req_missed) = control.until_complete(frames).await?;
+        let studio = studio_soak::start(bin, &req_ws, &log("requests"))?;
+        let mut control = Control::connect(&studio.control, false).await?;
+        let req = requests(studio.url.clone()).await?;
+        let (log_ms, req_got) = control.until_complete(frames, false).await?;
+        drop((control, studio));
         m.set("req_log_ms", log_ms);
         m.set("req_frames", frames as f64);
-        m.set("events_missed", (fan_missed + req_missed) as f64);
+        if fan_got + req_got > 0 {
+            return check_failed(format!(
+                "a control client that does not follow the traffic got {} entries",
+                fan_got + req_got
+            ));
+        }
+        let studio = studio_soak::start(bin, &req_ws, &log("requests-follow"))?;
+        let mut control = Control::connect(&studio.control, true).await?;
+        let follow = requests(studio.url.clone()).await?;
+        let (log_ms, missed) = control.until_complete(frames, true).await?;
+        m.set("req_follow_rate", follow.get("rate").unwrap_or(0.0));
+        m.set("req_follow_log_ms", log_ms);
+        m.set("events_missed", missed as f64);
         req
     } else {
         let shared = Options {

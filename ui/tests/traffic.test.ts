@@ -255,6 +255,7 @@ describe('TrafficLog', () => {
     const f = fakeSource([[entry(1), entry(2, { kind: 'request' })]]);
     const log = new TrafficLog(100, (fn) => frames.push(fn));
     log.attach(f.source);
+    log.follow();
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
     // A list of entries (an older engine sent them one by one: taken too).
@@ -274,19 +275,21 @@ describe('TrafficLog', () => {
     const f = fakeSource([[entry(1), entry(2)], [entry(5), entry(6)]]);
     const log = new TrafficLog(100);
     log.attach(f.source);
+    log.follow();
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
     f.model.set({ traffic: { entries: 0, lastSeq: 2 } });
     expect(log.current).toEqual([]);
     f.handlers.get('events.lagged')!({ missed: 3 });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([5, 6]));
-    expect(f.sent).toEqual(['traffic.query', 'traffic.query']);
+    expect(f.sent).toEqual(['traffic.follow', 'traffic.query', 'traffic.query']);
   });
 
   it('replaces the list on reconnect (a new engine starts seq again)', async () => {
     const f = fakeSource([[entry(7), entry(8)], [entry(1)]]);
     const log = new TrafficLog(100);
     log.attach(f.source);
+    log.follow();
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([7, 8]));
     f.status.set({ kind: 'closed' });
@@ -298,11 +301,55 @@ describe('TrafficLog', () => {
     const f = fakeSource([[entry(1), entry(2)], [entry(3)]]);
     const log = new TrafficLog(100);
     log.attach(f.source);
+    log.follow();
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
     await log.clear(f.source);
     expect(seqs(log.current)).toEqual([3]);
     expect(f.sent).toContain('traffic.clear');
+  });
+
+  it('asks for entries only while a pane claims them, and for what it missed meanwhile', async () => {
+    vi.useFakeTimers();
+    const f = fakeSource([[entry(1), entry(2)], [entry(3), entry(4)], [entry(9)]]);
+    const follows: unknown[] = [];
+    const send = f.source.send;
+    f.source.send = (async (name: CommandName, ...args: unknown[]) => {
+      if (name === 'traffic.follow') follows.push((args[0] as { on: boolean }).on);
+      return (send as any)(name, ...args);
+    }) as TrafficSource['send'];
+    const log = new TrafficLog(100, (fn) => fn());
+    log.attach(f.source);
+    f.status.set({ kind: 'open' });
+    f.model.set({ traffic: { entries: 2, lastSeq: 2 } });
+    // Open, but no pane lists entries: nothing asked.
+    expect(f.sent).toEqual([]);
+    const release = log.follow();
+    expect(log.followed).toBe(true);
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
+    expect(f.sent).toEqual(['traffic.follow', 'traffic.query']);
+    // A second pane claims them while the first still does: nothing new.
+    const second = log.follow();
+    release();
+    release();
+    second();
+    expect(log.followed).toBe(false);
+    // Going from one pane to another within a second asks for nothing.
+    log.follow()();
+    expect(follows).toEqual([true]);
+    vi.advanceTimersByTime(1000);
+    expect(follows).toEqual([true, false]);
+    // Two entries logged meanwhile: they join what is held (merged).
+    f.model.set({ traffic: { entries: 4, lastSeq: 4 } });
+    log.follow();
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2, 3, 4]));
+    expect(follows).toEqual([true, false, true]);
+    // A reconnection follows again and takes the log as it is.
+    f.status.set({ kind: 'closed' });
+    f.status.set({ kind: 'open' });
+    await vi.waitFor(() => expect(seqs(log.current)).toEqual([9]));
+    expect(follows).toEqual([true, false, true, true]);
+    log.detach();
   });
 
   it('keeps its indexes entry by entry and says when the list was not only appended to', () => {

@@ -113,9 +113,9 @@ impl Studio {
             None
         };
         let control_engine = engine.clone();
-        let commands: CommandHandler = Arc::new(move |name, data| {
+        let commands: CommandHandler = Arc::new(move |caller, name, data| {
             let engine = control_engine.clone();
-            Box::pin(async move { crate::command::run(&engine, &name, data).await })
+            Box::pin(async move { crate::command::run(&engine, &caller, &name, data).await })
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.control_port))
             .await
@@ -126,8 +126,14 @@ impl Studio {
                     opts.control_port
                 ))
             })?;
-        let control =
-            ControlEndpoint::start(listener, engine.model(), commands, engine.events(), ui_dir)?;
+        let control = ControlEndpoint::start(
+            listener,
+            engine.model(),
+            commands,
+            engine.events(),
+            engine.traffic_feed(),
+            ui_dir,
+        )?;
         Ok(Studio {
             engine,
             control,

@@ -7,8 +7,9 @@
 //! start in the `token` query parameter (compared in constant time), and
 //! refuses handshakes whose `Origin` is not the studio's own.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -17,27 +18,49 @@ use juggler::{Server, Storage};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
-use crate::engine::EventData;
+use crate::command::Caller;
+use crate::engine::{Event, TrafficFeed};
 use crate::error::{Error, Result};
 
-type Event = (String, EventData);
-
-/// Sends the engine's events to one control client, in order. The traffic
-/// log's new entries come a batch at a time, as lists of at most
+/// Sends the engine's events to one control client, in order, and while
+/// it follows the traffic (`traffic.follow`), the traffic log's new entries:
+/// they come a batch at a time, as lists of at most
 /// [`crate::traffic::CHUNK_ENTRIES`] whose JSON text the log wrote once for
-/// every client: each list is one `traffic` notification.
-async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Receiver<Event>) {
+/// every follower; each list is one `traffic` notification. A client that
+/// does not follow costs the log nothing: it writes entries out only for
+/// followers.
+async fn forward_events(
+    conn: juggler::server::Connection,
+    mut events: broadcast::Receiver<Event>,
+    feed: TrafficFeed,
+    mut follow: watch::Receiver<bool>,
+) {
+    let mut traffic = None;
     loop {
-        let sent = match rx.recv().await {
-            Ok((name, EventData::Value(data))) => conn.notify(&name, &data).await,
-            Ok((name, EventData::Entries(chunks))) => send_chunks(&conn, &name, &chunks).await,
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                conn.notify("events.lagged", &serde_json::json!({"missed": n}))
-                    .await
+        let sent = tokio::select! {
+            changed = follow.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let on = *follow.borrow_and_update();
+                // Following already: the receiver keeps its place.
+                if on != traffic.is_some() {
+                    traffic = on.then(|| feed.subscribe());
+                }
+                Ok(())
             }
-            Err(broadcast::error::RecvError::Closed) => break,
+            event = events.recv() => match event {
+                Ok((name, data)) => conn.notify(&name, &data).await,
+                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n).await,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            chunks = next_chunks(&mut traffic) => match chunks {
+                Ok(chunks) => send_chunks(&conn, &chunks).await,
+                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n).await,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
         };
         if sent.is_err() {
             break;
@@ -45,16 +68,77 @@ async fn forward_events(conn: juggler::server::Connection, mut rx: broadcast::Re
     }
 }
 
-/// Each list of entries as a `name` notification, its text as it is.
+/// The next lists of entries, for a client that follows the traffic.
+async fn next_chunks<T: Clone>(
+    rx: &mut Option<broadcast::Receiver<T>>,
+) -> std::result::Result<T, broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Tells a client that fell behind how many notifications it missed: it
+/// asks for what it shows again.
+async fn lagged(conn: &juggler::server::Connection, missed: u64) -> juggler::Result<()> {
+    conn.notify("events.lagged", &serde_json::json!({"missed": missed}))
+        .await
+}
+
+/// Each list of entries as a `traffic` notification, its text as it is.
 async fn send_chunks(
     conn: &juggler::server::Connection,
-    name: &str,
     chunks: &[crate::traffic::EntryChunk],
 ) -> juggler::Result<()> {
     for chunk in chunks {
-        conn.notify_json(name, &chunk.json).await?;
+        conn.notify_json("traffic", &chunk.json).await?;
     }
     Ok(())
+}
+
+/// Each connected control client's [`Caller`], by connection id.
+#[derive(Clone, Default)]
+struct Callers(Arc<Mutex<HashMap<u64, Caller>>>);
+
+/// A client's entry, removed when its connection's handler ends.
+struct Registered {
+    callers: Callers,
+    id: u64,
+    caller: Caller,
+}
+
+impl Registered {
+    fn following(&self) -> watch::Receiver<bool> {
+        self.caller.following()
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.callers.lock().remove(&self.id);
+    }
+}
+
+impl Callers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Caller>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add(&self, id: u64) -> Registered {
+        let caller = Caller::default();
+        self.lock().insert(id, caller.clone());
+        Registered {
+            callers: self.clone(),
+            id,
+            caller,
+        }
+    }
+
+    /// The client's caller (a detached one if it is gone: its switches then
+    /// change nothing).
+    fn get(&self, id: u64) -> Caller {
+        self.lock().get(&id).cloned().unwrap_or_default()
+    }
 }
 
 /// The WebSocket path of the control endpoint.
@@ -74,9 +158,11 @@ pub fn new_token() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Answers one control command: `(name, data)` → result or error value.
+/// Answers one control command: `(caller, name, data)` → result or error
+/// value.
 pub type CommandHandler = Arc<
     dyn Fn(
+            Caller,
             String,
             Value,
         ) -> futures_util::future::BoxFuture<'static, std::result::Result<Value, Value>>
@@ -126,12 +212,14 @@ fn check(
 impl ControlEndpoint {
     /// Serves `model` on `listener`. `ui_dir`, if given, is served at `/`
     /// (the studio UI for a browser). Events sent on `events` reach every
-    /// control client as notifications `(name, data)`.
+    /// control client as notifications `(name, data)`; the entries sent on
+    /// `feed`, the clients that follow the traffic.
     pub fn start(
         listener: TcpListener,
         model: Storage,
         commands: CommandHandler,
         events: broadcast::Sender<Event>,
+        feed: TrafficFeed,
         ui_dir: Option<PathBuf>,
     ) -> Result<Self> {
         let addr = listener
@@ -154,16 +242,26 @@ impl ControlEndpoint {
             );
         }
         let check_token = token.clone();
+        let callers = Callers::default();
+        let on_request = callers.clone();
         let mut builder = ServerBuilder::new()
             .ws_path(CONTROL_PATH)
             .shared_state(model)
             .autoflush(Some(Duration::from_millis(20)))
             .index_path(Some("/index.html".into()))
             .check_handshake(move |parts| check(parts, &check_token, &own))
-            .on_connection(move |conn| forward_events(conn, events.subscribe()))
-            .on_request(move |_conn, name, data| {
-                let commands = commands.clone();
-                async move { commands(name, data).await.map_err(HandlerError) }
+            .on_connection(move |conn| {
+                let caller = callers.add(conn.id());
+                let forward =
+                    forward_events(conn, events.subscribe(), feed.clone(), caller.following());
+                async move {
+                    forward.await;
+                    drop(caller);
+                }
+            })
+            .on_request(move |conn, name, data| {
+                let (commands, caller) = (commands.clone(), on_request.get(conn.id()));
+                async move { commands(caller, name, data).await.map_err(HandlerError) }
             });
         if let Some(dir) = ui_dir {
             builder = builder.static_dir(dir);

@@ -67,33 +67,13 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
-/// The data of an event for control clients.
-#[derive(Debug, Clone)]
-pub enum EventData {
-    /// An event's data.
-    Value(Value),
-    /// New entries of the traffic log, oldest first, as the JSON text of
-    /// lists: written once, however many control clients get them.
-    Entries(Arc<[crate::traffic::EntryChunk]>),
-}
+/// An event for control clients: a notification's name and data.
+pub type Event = (String, Value);
 
-impl EventData {
-    /// The data as a value (entries: a list of them).
-    pub fn to_value(&self) -> Value {
-        match self {
-            EventData::Value(v) => v.clone(),
-            EventData::Entries(chunks) => Value::Array(
-                chunks
-                    .iter()
-                    .flat_map(|c| match serde_json::from_str(&c.json) {
-                        Ok(Value::Array(list)) => list,
-                        _ => Vec::new(),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
+/// New entries of the traffic log, oldest first, as the JSON text of lists:
+/// written once, however many control clients follow the traffic, and only
+/// while one does (see [`Engine::traffic_feed`]).
+pub type TrafficFeed = broadcast::Sender<Arc<[crate::traffic::EntryChunk]>>;
 
 /// The engine's services, each owning its state behind its own lock.
 ///
@@ -107,7 +87,7 @@ impl EventData {
 /// service.
 struct Inner {
     publish: Publisher,
-    events: broadcast::Sender<(String, EventData)>,
+    events: broadcast::Sender<Event>,
     /// The workspace file: its settings, presets, bookmarks, scenarios and
     /// schemas, and where it was read from.
     workspace: WorkspaceStore,
@@ -154,12 +134,14 @@ impl Engine {
         let requests = Pipeline::new(&workspace, publish.clone())?;
         let state = StateStore::new(workspace.initial_state.clone(), publish.clone());
         let (events, _) = broadcast::channel(4096);
+        let (feed, _) = broadcast::channel(traffic_log::FEED_CHUNKS);
         let engine = Engine {
             inner: Arc::new(Inner {
                 traffic: traffic_log::TrafficService::new(
                     TrafficLog::new(TrafficLimits::default()),
                     publish.clone(),
                     events.clone(),
+                    feed,
                 ),
                 events,
                 state,
@@ -188,16 +170,22 @@ impl Engine {
     }
 
     /// Events for control clients: `(name, data)` notifications.
-    pub fn events(&self) -> broadcast::Sender<(String, EventData)> {
+    pub fn events(&self) -> broadcast::Sender<Event> {
         self.inner.events.clone()
+    }
+
+    /// The traffic log's new entries, for the control clients that follow
+    /// the traffic (a pane that lists entries is open): a client subscribes
+    /// while it follows. With no subscriber the log does not write entries
+    /// out at all: a UI that shows no traffic costs the dashboards' server
+    /// nothing per frame.
+    pub fn traffic_feed(&self) -> TrafficFeed {
+        self.inner.traffic.feed()
     }
 
     fn event(&self, name: &str, data: Value) {
         // No control client listening is fine.
-        let _ = self
-            .inner
-            .events
-            .send((name.to_owned(), EventData::Value(data)));
+        let _ = self.inner.events.send((name.to_owned(), data));
     }
 
     /// The workspace as it stands now (rules and state included).

@@ -64,14 +64,20 @@ async fn rig_with(text: &str) -> Rig {
         .await
         .expect("start the server");
     let handler_engine = engine.clone();
-    let commands: CommandHandler = Arc::new(move |name, data| {
+    let commands: CommandHandler = Arc::new(move |caller, name, data| {
         let engine = handler_engine.clone();
-        Box::pin(async move { studio::commands::run(&engine, &name, data).await })
+        Box::pin(async move { studio::commands::run(&engine, &caller, &name, data).await })
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let endpoint =
-        ControlEndpoint::start(listener, engine.model(), commands, engine.events(), None)
-            .expect("control endpoint");
+    let endpoint = ControlEndpoint::start(
+        listener,
+        engine.model(),
+        commands,
+        engine.events(),
+        engine.traffic_feed(),
+        None,
+    )
+    .expect("control endpoint");
     let (control, events) = client(&endpoint.url()).await;
     wait_for(control.state(), "the model to arrive", |m| {
         m.get("server").map(|_| ())
@@ -570,6 +576,7 @@ async fn dashboard_requests_get_the_rules_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_pairs_requests_with_responses() {
     let mut rig = rig().await;
+    cmd(&rig.control, "traffic.follow", json!({"on": true})).await;
     let (dash, _) = client(&rig.dashboard_url).await;
     assert_eq!(
         within("respond", dash.send("respond", json!({"q": 1})))
@@ -646,9 +653,99 @@ async fn traffic_pairs_requests_with_responses() {
     check_model(&rig.engine);
 }
 
+/// The seqs of the entries in a `traffic` notification's data.
+fn seqs_of(data: &Value) -> Vec<u64> {
+    let list = data.as_array().expect("a list of entries");
+    list.iter().filter_map(|e| e["seq"].as_u64()).collect()
+}
+
+/// The seqs of the request named `name` with `data` and of its response.
+async fn request_seqs(rig: &Rig, data: Value) -> Vec<u64> {
+    let entries = cmd(&rig.control, "traffic.query", json!({})).await;
+    let entries = entries.as_array().expect("a list");
+    let request = entries
+        .iter()
+        .find(|e| e["kind"] == json!("request") && e["data"] == data)
+        .unwrap_or_else(|| panic!("no request {data} in {entries:?}"));
+    let mut seqs = vec![request["seq"].as_u64().expect("seq")];
+    seqs.extend(request["pair"].as_u64());
+    seqs
+}
+
+/// The seqs of the `traffic` notifications that come until every one of
+/// `want` did.
+async fn traffic_until(events: &mut Events, want: &[u64]) -> Vec<u64> {
+    let mut got = Vec::new();
+    while !want.iter().all(|s| got.contains(s)) {
+        got.extend(seqs_of(&next_named(events, "traffic").await));
+    }
+    got
+}
+
+/// A control client gets the log's new entries only while it follows the
+/// traffic (`traffic.follow`), from the batch after it asked; the log and
+/// its status in the model hold every frame either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_events_go_only_to_followers() {
+    let mut rig = rig().await;
+    let (dash, _) = client(&rig.dashboard_url).await;
+    let (other, mut other_events) = client(&rig.endpoint.url()).await;
+    let respond = |n: u64| {
+        let dash = &dash;
+        async move {
+            within("respond", dash.send("respond", json!({"n": n})))
+                .await
+                .expect("respond");
+        }
+    };
+    // Nobody follows: logged all the same.
+    respond(1).await;
+    let first = request_seqs(&rig, json!({"n": 1})).await;
+    assert_eq!(first.len(), 2, "the request and its answer are logged");
+    let last = first[1];
+    wait_for(rig.control.state(), "the status to count them", |m| {
+        (m["traffic"]["lastSeq"].as_u64() >= Some(last)).then_some(())
+    })
+    .await;
+
+    // One follows: it gets what comes next, and only that.
+    cmd(&rig.control, "traffic.follow", json!({"on": true})).await;
+    cmd(&rig.control, "traffic.follow", json!({"on": true})).await;
+    respond(2).await;
+    let second = request_seqs(&rig, json!({"n": 2})).await;
+    let got = traffic_until(&mut rig.events, &second).await;
+    assert!(got.iter().all(|s| *s > last), "{got:?} after {last}");
+
+    // It stops; the other starts: the other's first entries are the newest.
+    cmd(&rig.control, "traffic.follow", json!({"on": false})).await;
+    respond(3).await;
+    // (A query logs what the taps handed over: the log holds the 3rd now.)
+    let third = request_seqs(&rig, json!({"n": 3})).await;
+    cmd(&other, "traffic.follow", json!({"on": true})).await;
+    respond(4).await;
+    let fourth = request_seqs(&rig, json!({"n": 4})).await;
+    let from_other = seqs_of(&next_named(&mut other_events, "traffic").await);
+    assert!(
+        from_other.iter().all(|s| *s > third[1]),
+        "{from_other:?}: nothing from before it followed"
+    );
+    // The first stopped following: its next entries are those after it
+    // follows again, none of the 3rd or 4th request.
+    cmd(&rig.control, "traffic.follow", json!({"on": true})).await;
+    respond(5).await;
+    let fifth = request_seqs(&rig, json!({"n": 5})).await;
+    let got = traffic_until(&mut rig.events, &fifth).await;
+    assert!(
+        got.iter().all(|s| *s > fourth[1]),
+        "{got:?}: nothing while it did not follow"
+    );
+    check_model(&rig.engine);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_traffic_comes_in_few_notifications_in_order() {
     let mut rig = rig().await;
+    cmd(&rig.control, "traffic.follow", json!({"on": true})).await;
     let (dash, _) = client(&rig.dashboard_url).await;
     const N: usize = 300;
     let answers = (0..N).map(|i| dash.send("respond", json!({"i": i})));

@@ -83,7 +83,7 @@ fn every_model_key_is_documented() {
 }
 
 /// The events are the names the engine passes to `Engine::event` and the
-/// control endpoint's own `events.lagged`.
+/// control endpoint's own: `events.lagged` and the followers' `traffic`.
 #[test]
 fn every_event_is_documented() {
     let doc = read("CONTROL.md");
@@ -100,6 +100,8 @@ fn every_event_is_documented() {
     files.sort();
     sources.extend(files.into_iter().map(|f| (f, ".event(")));
     sources.push(("src/control.rs".to_owned(), ".notify("));
+    // The traffic log's entries go as the text the log wrote.
+    sources.push(("src/control.rs".to_owned(), ".notify_json("));
     for (file, call) in sources {
         let text = read(&file);
         for piece in text.split(call).skip(1) {

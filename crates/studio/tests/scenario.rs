@@ -58,10 +58,15 @@ const WORKSPACE: &str = r#"{
   ]
 }"#;
 
+/// `scenario.stop`, as a control client sends it.
+async fn stop(engine: &Engine) -> Result<Value, Value> {
+    studio::commands::run(engine, &Default::default(), "scenario.stop", Value::Null).await
+}
+
 struct Rig {
     engine: Engine,
     url: String,
-    events: broadcast::Receiver<(String, studio::engine::EventData)>,
+    events: broadcast::Receiver<studio::engine::Event>,
 }
 
 async fn rig() -> Rig {
@@ -95,14 +100,11 @@ async fn at_step(engine: &Engine, index: u64) {
 }
 
 /// The events named `name` received so far.
-fn drain(
-    events: &mut broadcast::Receiver<(String, studio::engine::EventData)>,
-    name: &str,
-) -> Vec<Value> {
+fn drain(events: &mut broadcast::Receiver<studio::engine::Event>, name: &str) -> Vec<Value> {
     let mut out = Vec::new();
     while let Ok((n, data)) = events.try_recv() {
         if n == name {
-            out.push(data.to_value());
+            out.push(data);
         }
     }
     out
@@ -237,7 +239,7 @@ async fn one_scenario_at_a_time_stopped_by_command() {
         async move {
             let mut data = data;
             data["name"] = json!(name);
-            studio::commands::run(&engine, "scenario.run", data).await
+            studio::commands::run(&engine, &Default::default(), "scenario.run", data).await
         }
     };
     let err = run("nope", json!({})).await.expect_err("no such scenario");
@@ -259,7 +261,7 @@ async fn one_scenario_at_a_time_stopped_by_command() {
             .contains("scenario \"slow\" is running"),
         "{err}"
     );
-    let stopped = studio::commands::run(&rig.engine, "scenario.stop", Value::Null).await;
+    let stopped = stop(&rig.engine).await;
     assert_eq!(stopped, Ok(json!(true)));
     let status = wait_for(&rig.engine.model(), "the scenario to stop", |m| {
         (m["scenario"]["running"] == json!(false)).then(|| m["scenario"].clone())
@@ -274,7 +276,7 @@ async fn one_scenario_at_a_time_stopped_by_command() {
             .ends_with("stopped (scenario.stop)"),
         "{status}"
     );
-    let none = studio::commands::run(&rig.engine, "scenario.stop", Value::Null).await;
+    let none = stop(&rig.engine).await;
     assert_eq!(none, Ok(json!(false)));
     // The server stopped: cannot run.
     rig.engine.stop_server().await.expect("stop");

@@ -51,6 +51,7 @@ import type { TimelineEntries } from "./TimelineEntries";
 import type { TimelineHistory } from "./TimelineHistory";
 import type { TimelineTimes } from "./TimelineTimes";
 import type { TrafficEntry } from "./TrafficEntry";
+import type { TrafficFollow } from "./TrafficFollow";
 import type { TrafficPause } from "./TrafficPause";
 import type { TrafficQuery } from "./TrafficQuery";
 import type { Workspace } from "./Workspace";
@@ -127,6 +128,10 @@ export type CommandMap = {
  * The newest entries that pass a filter.
  */
 "traffic.query": CommandTypes<TrafficQuery, Array<TrafficEntry>>, 
+/**
+ * Whether this control client gets new entries as `traffic` events.
+ */
+"traffic.follow": CommandTypes<TrafficFollow, null>, 
 /**
  * Empties the traffic log.
  */

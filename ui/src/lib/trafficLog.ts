@@ -1,7 +1,10 @@
 // The UI's copy of the engine's traffic log: filled from `traffic.query`,
 // then by `traffic` events (deduplicated by `seq`, bounded, merged once a
 // frame), emptied by a clear, refilled after `events.lagged` or a
-// reconnect. Both the Traffic and the Connections pane read it. It keeps
+// reconnect. The engine sends entries only to a client that follows the
+// traffic (`traffic.follow`): a pane that lists entries claims them while
+// it is open (`follow()`), so that a studio whose UI shows no traffic
+// writes none out for it; the copy catches up when the following starts. Both the Traffic and the Connections pane read it. It keeps
 // its indexes (by seq, pairs, peers) up to date entry by entry, and says
 // (`generation`) when the list changed other than at its ends, so that a
 // view can filter only what is new.
@@ -49,6 +52,15 @@ export class TrafficLog {
   private querying = 0;
   /** Changes whenever the list changed other than by new entries at its end (and old ones dropped at its start). */
   generation = 0;
+  /** Panes that claimed the entries now (see `follow`). */
+  private claims = 0;
+  /** Whether the engine was asked to send entries, on the connection open now. */
+  private following = false;
+  private unfollowTimer: ReturnType<typeof setTimeout> | null = null;
+  private source: TrafficSource | null = null;
+  private open = false;
+  /** The engine's newest seq (`/traffic/lastSeq`), to tell what a follow missed. */
+  private lastSeq = 0;
 
   /** The entries, oldest first. */
   readonly entries: Readable<TrafficEntry[]> = { subscribe: this.store.subscribe };
@@ -185,30 +197,94 @@ export class TrafficLog {
     await this.query(source);
   }
 
+  /**
+   * Claims the entries for a pane that lists them, while it is open: the
+   * engine sends them while any pane claims them (and a second after the
+   * last lets go, so that going from one such pane to another asks for
+   * nothing again). Returns the release.
+   */
+  follow(): () => void {
+    this.claims += 1;
+    if (this.unfollowTimer) clearTimeout(this.unfollowTimer);
+    this.unfollowTimer = null;
+    if (!this.following) this.startFollowing(false);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.claims -= 1;
+      if (this.claims > 0) return;
+      this.unfollowTimer = setTimeout(() => {
+        this.unfollowTimer = null;
+        if (this.claims === 0) this.stopFollowing();
+      }, UNFOLLOW_AFTER_MS);
+    };
+  }
+
+  /** Whether a pane claims the entries (and the engine sends them). */
+  get followed(): boolean {
+    return this.claims > 0;
+  }
+
+  /**
+   * Asks the engine for entries, then for what it logged meanwhile: the
+   * newest, merged when they join what is held, else (or with `replace`:
+   * a new connection, maybe a new engine) as the whole list.
+   */
+  private startFollowing(replace: boolean): void {
+    const source = this.source;
+    if (!source || !this.open) return;
+    this.following = true;
+    const held = this.list.length ? this.list[this.list.length - 1].seq : 0;
+    const missed = this.lastSeq - held;
+    void source
+      .send('traffic.follow', { on: true })
+      .then(() => {
+        if (replace || !this.list.length) return this.query(source, true);
+        if (missed > 0) return this.query(source, missed > QUERY_LIMIT);
+      })
+      .catch(() => {});
+  }
+
+  private stopFollowing(): void {
+    const source = this.source;
+    if (!this.following || !source) return;
+    this.following = false;
+    void source.send('traffic.follow', { on: false }).catch(() => {});
+  }
+
   /** Follows `source`: its events, gaps (`events.lagged`, reconnects) and clears by anyone. */
   attach(source: TrafficSource): void {
     this.detach();
+    this.source = source;
     this.stops.push(source.on('traffic', (data: unknown) => entriesOf(data).forEach((e) => this.add(e))));
     this.stops.push(source.on('events.lagged', () => void this.query(source).catch(() => {})));
+    const opened = (open: boolean) => {
+      this.open = open;
+      // A new connection follows nothing yet, may have missed events, and
+      // the engine may be a new one whose seq starts again.
+      this.following = false;
+      if (open && this.claims > 0) this.startFollowing(true);
+    };
     if (source.status) {
       let wasOpen = false;
       this.stops.push(
         source.status.subscribe((s) => {
           const open = s.kind === 'open';
-          // Each (re)connection may have missed events, and the engine may
-          // be a new one whose seq starts again: take its log as it is.
-          if (open && !wasOpen) void this.query(source, true).catch(() => {});
+          if (open !== wasOpen) opened(open);
           wasOpen = open;
         }),
       );
     } else {
-      void this.query(source, true).catch(() => {});
+      opened(true);
     }
     if (source.model) {
       this.stops.push(
         source.model.subscribe((m) => {
+          if (!m?.traffic) return;
+          this.lastSeq = m.traffic.lastSeq;
           // An empty log with lastSeq N: everything up to N was cleared.
-          if (m?.traffic && m.traffic.entries === 0) this.dropUpTo(m.traffic.lastSeq);
+          if (m.traffic.entries === 0) this.dropUpTo(m.traffic.lastSeq);
         }),
       );
     }
@@ -217,8 +293,14 @@ export class TrafficLog {
   detach(): void {
     for (const s of this.stops) s();
     this.stops = [];
+    this.source = null;
+    this.open = false;
+    this.following = false;
   }
 }
+
+/** How long the engine keeps sending entries after the last pane let go. */
+const UNFOLLOW_AFTER_MS = 1000;
 
 let shared: TrafficLog | null = null;
 

@@ -143,6 +143,8 @@ commands! {
     traffic: TrafficCommand {
         /// The newest entries that pass a filter.
         TrafficQuery = "traffic.query", TrafficQuery => Vec<TrafficEntry>;
+        /// Whether this control client gets new entries as `traffic` events.
+        TrafficFollow = "traffic.follow", TrafficFollow => ();
         /// Empties the traffic log.
         TrafficClear = "traffic.clear", () => ();
         /// Empties the dashboard console.

@@ -20,11 +20,13 @@
 
 pub mod answer;
 pub mod args;
+mod caller;
 mod dispatch;
 pub mod error;
 mod fields;
 pub mod list;
 
+pub use caller::Caller;
 pub use error::{CommandError, ErrorCode};
 pub use list::{COMMANDS, Command, CommandMap, Grouped, dispatch};
 
@@ -32,10 +34,20 @@ use serde_json::Value;
 
 use crate::engine::Engine;
 
-/// Runs one control command given as a request's `name` and `data`: its
-/// answer, or its error as the JSON value sent back.
-pub async fn run(engine: &Engine, name: &str, data: Value) -> Result<Value, Value> {
+/// Runs one control command given as a request's `name` and `data`, sent
+/// by `caller`: its answer, or its error as the JSON value sent back.
+pub async fn run(
+    engine: &Engine,
+    caller: &Caller,
+    name: &str,
+    data: Value,
+) -> Result<Value, Value> {
     let answer = match Command::parse(name, data) {
+        // What the client itself gets is the caller's, not the engine's.
+        Ok(Command::TrafficFollow(a)) => {
+            caller.follow_traffic(a.on);
+            Ok(Value::Null)
+        }
         Ok(command) => dispatch(engine, command).await,
         Err(e) => Err(e),
     };

@@ -3,7 +3,8 @@
 //! The taps (on every connection's task) only hand their frames over: a
 //! short lock on a queue, not the engine's. A task takes the queue in
 //! batches and logs each batch under one lock, with one model write of
-//! `/traffic` and one `traffic` event: with 100 dashboards, a change is 100
+//! `/traffic` and, while a control client follows the traffic, one send of
+//! the new entries on the feed: with 100 dashboards, a change is 100
 //! frames, and was 100 model writes and 100 events. Entries keep the order
 //! the taps saw them in (`seq`); nothing is lost silently: past
 //! [`MAX_QUEUED`] waiting frames, the frames are counted in `lost`.
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
 use super::recorder::ActiveRecording;
-use super::{Engine, EventData, Publisher};
+use super::{Engine, Event, Publisher, TrafficFeed};
 use crate::error::{Error, Result};
 use crate::traffic::{Peer, TapFrame, TrafficFilter, TrafficLog};
 
@@ -27,11 +28,17 @@ pub(super) const MAX_QUEUED: usize = 200_000;
 const KEEP_QUEUE_ROOM: usize = 16_384;
 /// How long a batch gathers frames after the first one.
 const BATCH_EVERY: Duration = Duration::from_millis(10);
+/// Batches of entries the feed keeps for a follower that is behind (each
+/// up to `CHUNK_ENTRIES` entries); one further behind is told how many it
+/// missed (`events.lagged`) and asks for the log as it is.
+pub(super) const FEED_CHUNKS: usize = 1024;
 
 /// The traffic log, the recordings and the frames waiting for them.
 pub(super) struct TrafficService {
     publish: Publisher,
-    events: broadcast::Sender<(String, EventData)>,
+    events: broadcast::Sender<Event>,
+    /// The new entries, for the control clients that follow the traffic.
+    feed: TrafficFeed,
     queue: Mutex<Vec<TapFrame>>,
     /// Frames that found the queue full since the last batch.
     lost: AtomicUsize,
@@ -57,11 +64,13 @@ impl TrafficService {
     pub(super) fn new(
         log: TrafficLog,
         publish: Publisher,
-        events: broadcast::Sender<(String, EventData)>,
+        events: broadcast::Sender<Event>,
+        feed: TrafficFeed,
     ) -> Arc<Self> {
         Arc::new(TrafficService {
             publish,
             events,
+            feed,
             queue: Mutex::new(Vec::new()),
             lost: AtomicUsize::new(0),
             max_data_bytes: AtomicUsize::new(log.limits().max_data_bytes),
@@ -127,8 +136,8 @@ impl TrafficService {
             return;
         }
         st.log.add_lost(lost as u64);
-        // Written once here, for every control client; not at all without one.
-        st.log.set_writing(self.events.receiver_count() > 0);
+        // Written once here, for every follower; not at all without one.
+        st.log.set_writing(self.feed.receiver_count() > 0);
         let mut recorded = Vec::new();
         for frame in frames.drain(..) {
             let frame = frame.into_frame(&mut st.last_patch);
@@ -142,7 +151,8 @@ impl TrafficService {
         self.publish.traffic(&st.log.status());
         let chunks = st.log.take_written();
         if !chunks.is_empty() {
-            self.event("traffic", EventData::Entries(chunks.into()));
+            // A follower may have just left: nothing is lost, the log holds it.
+            let _ = self.feed.send(chunks.into());
         }
     }
 
@@ -175,7 +185,7 @@ impl TrafficService {
                     self.publish.recordings().gone(&id);
                     let time = crate::time::now_ms();
                     let data = json!({"id": id, "error": error, "time": time});
-                    self.event("recording.failed", EventData::Value(data));
+                    self.event("recording.failed", data);
                 }
             }
         }
@@ -186,9 +196,14 @@ impl TrafficService {
             .store(!st.recordings.is_empty(), Ordering::Relaxed);
     }
 
-    fn event(&self, name: &str, data: EventData) {
+    fn event(&self, name: &str, data: Value) {
         // No control client listening is fine.
         let _ = self.events.send((name.to_owned(), data));
+    }
+
+    /// The feed of new entries (see [`Engine::traffic_feed`]).
+    pub(super) fn feed(&self) -> TrafficFeed {
+        self.feed.clone()
     }
 
     /// Publishes the log's status (after a change of its settings).

@@ -221,6 +221,16 @@ plain_args! {
 }
 
 plain_args! {
+    /// `traffic.follow`: whether this control client gets the traffic log's
+    /// new entries as `traffic` events.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct TrafficFollow {
+        /// `true` to get them (from the next batch on), `false` to stop.
+        pub on: bool,
+    }
+}
+
+plain_args! {
     /// `traffic.pause`: pauses or resumes the traffic log.
     #[ts(export_to = crate::ts::DIR)]
     pub struct TrafficPause {

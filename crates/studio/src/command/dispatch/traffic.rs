@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{Reply, answer};
+use crate::command::CommandError;
 use crate::command::list::TrafficCommand;
 use crate::engine::Engine;
 
@@ -16,6 +17,10 @@ pub(crate) async fn run(engine: &Engine, command: TrafficCommand) -> Reply {
         TrafficCommand::TrafficQuery(a) => Ok(engine.traffic_query(
             &a.filter.unwrap_or_default(),
             a.limit.unwrap_or(DEFAULT_LIMIT),
+        )),
+        // The control endpoint's run answers it for the client that sent it.
+        TrafficCommand::TrafficFollow(_) => Err(CommandError::invalid(
+            "traffic.follow is a control client's own: send it to the control endpoint",
         )),
         TrafficCommand::TrafficClear(()) => {
             engine.traffic_clear();
