@@ -273,18 +273,25 @@ impl Drop for Control {
     }
 }
 
-/// Entries in a `traffic` event's data: a list of entries (or of lists).
+/// Entries in a `traffic` event's data: a list of them, each a row (a list
+/// of the entry's fields, `seq` first).
 fn entries(data: &str) -> Result<u64> {
     let d: sonic_rs::Value =
         sonic_rs::from_str(data).map_err(|e| Error::Check(format!("traffic event: {e}")))?;
     let Some(items) = d.as_array() else {
         return check_failed("a traffic event that is not a list");
     };
-    Ok(items
+    if !items
         .iter()
-        .map(|i| i.as_array().map_or(1, |a| a.len() as u64))
-        .sum())
+        .all(|i| i.as_array().is_some_and(|r| r.len() == ROW_FIELDS))
+    {
+        return check_failed("a traffic event whose entries are not rows");
+    }
+    Ok(items.len() as u64)
 }
+
+/// The fields of an entry's row (`studio::traffic::TrafficRow`).
+const ROW_FIELDS: usize = 14;
 
 /// Scenario 11 on `kind` (ours: `bench_server`; studio). Metrics:
 /// `fan_rate` (updates/s), `fan_ms`, `req_rate` (requests/s),
@@ -366,10 +373,16 @@ mod tests {
 
     #[test]
     fn traffic_events_are_counted_by_entry() {
-        assert_eq!(entries(r#"[{"seq":1},{"seq":2}]"#).ok(), Some(2));
-        assert_eq!(
-            entries(r#"[[{"seq":1},{"seq":2}],{"seq":3}]"#).ok(),
-            Some(3)
+        let row = |seq: u64| {
+            format!(
+                r#"[{seq},1.5,{{"connection":1}},"in","request","echo",7,null,{{}},false,40,null,null,null]"#
+            )
+        };
+        assert_eq!(entries(&format!("[{},{}]", row(1), row(2))).ok(), Some(2));
+        assert_eq!(entries("[]").ok(), Some(0));
+        assert!(
+            entries(r#"[{"seq":1}]"#).is_err(),
+            "an entry object is not a row"
         );
         assert!(entries(r#"{"seq":1}"#).is_err());
     }

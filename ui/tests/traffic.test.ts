@@ -25,7 +25,8 @@ import {
   type TrafficEntry,
   type TrafficFilter,
 } from '../src/lib/traffic';
-import { TrafficLog, type TrafficSource } from '../src/lib/trafficLog';
+import { TrafficLog, entriesOf, type TrafficSource } from '../src/lib/trafficLog';
+import type { TrafficRow } from '../src/bindings/TrafficRow';
 import type { CommandAnswer, CommandData, CommandName } from '../src/lib/control';
 
 function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
@@ -258,7 +259,7 @@ describe('TrafficLog', () => {
     log.follow();
     f.status.set({ kind: 'open' });
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([1, 2]));
-    // A list of entries (an older engine sent them one by one: taken too).
+    // A list of rows (an older engine sent entry objects, or one alone: taken too).
     f.handlers.get('traffic')!([entry(2, { kind: 'request' })]);
     f.handlers.get('traffic')!(entry(3, { kind: 'response', pair: 2, rttMs: 3 }));
     expect(seqs(get(log.entries))).toEqual([1, 2]);
@@ -350,6 +351,18 @@ describe('TrafficLog', () => {
     await vi.waitFor(() => expect(seqs(log.current)).toEqual([9]));
     expect(follows).toEqual([true, false, true, true]);
     log.detach();
+  });
+
+  it('reads the rows of a traffic event as entries', () => {
+    const e = entry(4, { kind: 'response', pair: 3, rttMs: 2.5, success: false, name: 'x', requestId: 9, note: 'n' });
+    const row: TrafficRow = [e.seq, e.timeMs, e.peer, e.direction, e.kind, e.name, e.requestId, e.success, e.data, e.dataTruncated, e.size, e.pair, e.rttMs, e.note ?? null];
+    expect(entriesOf([row])).toEqual([e]);
+    const plain = entry(5);
+    const got = entriesOf([[plain.seq, plain.timeMs, plain.peer, plain.direction, plain.kind, plain.name, plain.requestId, plain.success, plain.data, plain.dataTruncated, plain.size, plain.pair, plain.rttMs, null], plain]);
+    expect(got).toEqual([plain, plain]);
+    expect('note' in got[0]).toBe(false);
+    expect(entriesOf(plain)).toEqual([plain]);
+    expect(entriesOf(null)).toEqual([]);
   });
 
   it('keeps its indexes entry by entry and says when the list was not only appended to', () => {

@@ -67,6 +67,7 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         traffic::TrafficKind,
         traffic::Frame,
         traffic::TrafficEntry,
+        traffic::TrafficRow,
         traffic::TrafficFilter,
         traffic::TrafficLimits,
         traffic::TrafficStatus,

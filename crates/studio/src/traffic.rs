@@ -16,13 +16,15 @@ use serde_json::Value;
 use ts_rs::TS;
 
 mod chunk;
-mod entry_json;
 mod filter;
 mod frame;
+mod row;
+mod row_json;
 
 pub use chunk::{CHUNK_ENTRIES, EntryChunk};
 pub use filter::{TrafficFilter, TrafficLimits, TrafficStatus};
 pub use frame::{Direction, Frame, PatchCache, Peer, ProxySide, TapFrame, TrafficKind};
+pub use row::TrafficRow;
 
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

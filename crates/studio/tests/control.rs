@@ -14,6 +14,7 @@ use juggler::{Client, ClientBuilder, ServerBuilder, Storage};
 use serde_json::{Value, json};
 use studio::command::CommandError;
 use studio::control::{CommandHandler, ControlEndpoint};
+use studio::traffic::{TrafficEntry, TrafficRow};
 use studio::{Engine, Workspace};
 use tokio::net::TcpListener;
 
@@ -587,8 +588,10 @@ async fn traffic_pairs_requests_with_responses() {
     let event = within("the response's traffic event", async {
         loop {
             let data = next_named(&mut rig.events, "traffic").await;
-            let entries = data.as_array().expect("a list of entries").clone();
-            if let Some(e) = entries.into_iter().find(|e| e["kind"] == json!("response")) {
+            if let Some(e) = entries_of(&data)
+                .into_iter()
+                .find(|e| e["kind"] == json!("response"))
+            {
                 return e;
             }
         }
@@ -653,10 +656,20 @@ async fn traffic_pairs_requests_with_responses() {
     check_model(&rig.engine);
 }
 
+/// The entries of a `traffic` notification's data (rows), as entries.
+fn entries_of(data: &Value) -> Vec<Value> {
+    let rows: Vec<TrafficRow> = serde_json::from_value(data.clone()).expect("a list of rows");
+    rows.into_iter()
+        .map(|r| json!(TrafficEntry::from(r)))
+        .collect()
+}
+
 /// The seqs of the entries in a `traffic` notification's data.
 fn seqs_of(data: &Value) -> Vec<u64> {
-    let list = data.as_array().expect("a list of entries");
-    list.iter().filter_map(|e| e["seq"].as_u64()).collect()
+    entries_of(data)
+        .iter()
+        .filter_map(|e| e["seq"].as_u64())
+        .collect()
 }
 
 /// The seqs of the request named `name` with `data` and of its response.
@@ -760,7 +773,7 @@ async fn a_burst_of_traffic_comes_in_few_notifications_in_order() {
         while seqs.len() < 2 * N {
             let data = next_named(&mut rig.events, "traffic").await;
             notifications += 1;
-            for e in data.as_array().expect("a list of entries") {
+            for e in entries_of(&data) {
                 if e["kind"] == json!("request") || e["kind"] == json!("response") {
                     seqs.push(e["seq"].as_u64().expect("seq"));
                 }

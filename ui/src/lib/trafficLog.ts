@@ -11,6 +11,7 @@
 
 import { writable, type Readable } from 'svelte/store';
 import type { Model } from '../bindings/Model';
+import type { TrafficRow } from '../bindings/TrafficRow';
 import type { CommandAnswer, CommandData, CommandName } from './control';
 import { nextFrame, onceAFrame, type Scheduler } from './frames';
 import {
@@ -32,10 +33,21 @@ export interface TrafficSource {
   readonly status?: Readable<{ kind: string }>;
 }
 
-/** The entries of a `traffic` event: a list of them (one entry alone from an older engine). */
+/**
+ * The entries of a `traffic` event: a list of rows (an older engine sent
+ * entry objects, or one entry alone: taken too).
+ */
 export function entriesOf(data: unknown): TrafficEntry[] {
-  if (Array.isArray(data)) return data as TrafficEntry[];
-  return data && typeof data === 'object' ? [data as TrafficEntry] : [];
+  if (!Array.isArray(data)) return data && typeof data === 'object' ? [data as TrafficEntry] : [];
+  return data.map((item) => (Array.isArray(item) ? rowEntry(item as TrafficRow) : (item as TrafficEntry)));
+}
+
+/** An entry from its row (its fields in order). */
+export function rowEntry(row: TrafficRow): TrafficEntry {
+  const [seq, timeMs, peer, direction, kind, name, requestId, success, data, dataTruncated, size, pair, rttMs, note] = row;
+  const entry: TrafficEntry = { seq, timeMs, peer, direction, kind, name, requestId, success, data, dataTruncated, size, pair, rttMs };
+  if (note != null) entry.note = note;
+  return entry;
 }
 
 export class TrafficLog {

@@ -6,14 +6,14 @@
 //! small allocation per entry), and before any of them could leave the log;
 //! so a request answered within the same batch goes out already paired.
 
-use super::{TrafficLog, entry_json};
+use super::{TrafficLog, row_json};
 
 /// Entries in one chunk at most (one `traffic` notification each: a burst
 /// of 100,000 requests is 200 messages, not 200,000, which a browser could
 /// not take in).
 pub const CHUNK_ENTRIES: usize = 1000;
 
-/// Entries of the log as the JSON text of a list.
+/// Entries of the log as the JSON text of a list of [`super::TrafficRow`]s.
 #[derive(Debug, Clone)]
 pub struct EntryChunk {
     /// The list's JSON text, as the log wrote it (see
@@ -73,7 +73,7 @@ impl TrafficLog {
                 let mark = out.len();
                 // Plain data into a Vec: not expected to fail, and the
                 // text stays JSON if it does.
-                if entry_json::write(&mut out, e).is_err() {
+                if row_json::write(&mut out, e).is_err() {
                     out.truncate(mark);
                     out.extend_from_slice(b"null");
                 }

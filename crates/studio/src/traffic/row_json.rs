@@ -1,36 +1,33 @@
-//! An entry's JSON text, written directly: the same bytes as its derived
-//! `Serialize` (a test holds the two together), without the serializer's
-//! per-key work: with a burst of requests the log writes two entries per
-//! request for the control clients, and the derived code spent most of that
-//! time writing the same keys again.
+//! An entry's [`TrafficRow`] JSON text, written directly: the same bytes as
+//! the row's derived `Serialize` (a test holds the two together), without
+//! the serializer's per-field work or a copy of the entry: with a burst of
+//! requests the log writes two entries per request for the followers.
 
 use serde_json::Result;
 
 use super::{Direction, Peer, ProxySide, TrafficEntry, TrafficKind};
 
-/// Appends `entry`'s JSON text to `out`.
+/// Appends `entry`'s row text to `out`.
 pub fn write(out: &mut Vec<u8>, entry: &TrafficEntry) -> Result<()> {
     let e = entry;
-    field(out, "{\"seq\":", &e.seq)?;
-    field(out, ",\"timeMs\":", &e.time_ms)?;
-    key(out, ",\"peer\":");
+    field(out, "[", &e.seq)?;
+    field(out, ",", &e.time_ms)?;
+    key(out, ",");
     peer(out, &e.peer)?;
-    key(out, ",\"direction\":");
+    key(out, ",");
     key(out, direction(e.direction));
-    key(out, ",\"kind\":");
+    key(out, ",");
     key(out, kind(e.kind));
-    field(out, ",\"name\":", &e.name)?;
-    field(out, ",\"requestId\":", &e.request_id)?;
-    field(out, ",\"success\":", &e.success)?;
-    field(out, ",\"data\":", &e.data)?;
-    field(out, ",\"dataTruncated\":", &e.data_truncated)?;
-    field(out, ",\"size\":", &e.size)?;
-    field(out, ",\"pair\":", &e.pair)?;
-    field(out, ",\"rttMs\":", &e.rtt_ms)?;
-    if let Some(note) = &e.note {
-        field(out, ",\"note\":", note)?;
-    }
-    out.push(b'}');
+    field(out, ",", &e.name)?;
+    field(out, ",", &e.request_id)?;
+    field(out, ",", &e.success)?;
+    field(out, ",", &e.data)?;
+    field(out, ",", &e.data_truncated)?;
+    field(out, ",", &e.size)?;
+    field(out, ",", &e.pair)?;
+    field(out, ",", &e.rtt_ms)?;
+    field(out, ",", &e.note)?;
+    out.push(b']');
     Ok(())
 }
 
@@ -97,6 +94,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::traffic::TrafficRow;
 
     fn entries() -> Vec<TrafficEntry> {
         let peers = [
@@ -158,19 +156,24 @@ mod tests {
     }
 
     /// Every field, every peer and kind, escapes, odd numbers: the same
-    /// bytes as the derived `Serialize` (which the UI's types follow).
+    /// bytes as the row's derived `Serialize` (which the UI's types
+    /// follow), and read back as a row, the same entry.
     #[test]
     fn writes_what_serde_writes() {
         for e in entries() {
             let mut ours = Vec::new();
             write(&mut ours, &e).expect("write");
-            let theirs = serde_json::to_vec(&e).expect("serde");
+            let theirs = serde_json::to_vec(&TrafficRow::from(e.clone())).expect("serde");
             assert_eq!(
                 String::from_utf8_lossy(&ours),
                 String::from_utf8_lossy(&theirs),
                 "entry {}",
                 e.seq
             );
+            if e.time_ms.is_finite() {
+                let row: TrafficRow = serde_json::from_slice(&ours).expect("a row");
+                assert_eq!(TrafficEntry::from(row), e);
+            }
         }
     }
 }
