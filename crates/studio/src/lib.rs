@@ -49,5 +49,11 @@ pub mod ui_assets;
 pub mod workspace;
 
 pub use engine::Engine;
+
+/// The log filter when `RUST_LOG` says nothing: the studio's news at INFO,
+/// without the file watcher's (it tells at INFO of every watch it could not
+/// remove after a watched folder went away, which is expected and says
+/// nothing to a user).
+pub const DEFAULT_LOG_FILTER: &str = "info,notify=warn";
 pub use error::{Error, Problem, Result};
 pub use workspace::Workspace;

@@ -381,13 +381,32 @@ fn record_writes_a_session_that_replay_plays_to_the_end() {
         .success()
         .stdout(contains("Replay finished").and(contains("dashboard: http://")));
 
-    let bad = write(dir.path(), "bad.ndjson", "{\"nope\": 1}\n");
+    // A wrong path: said before any server starts, with what to give.
     studio()
+        .env_remove("RUST_LOG")
+        .args(["replay", "--port", "0", "--exit"])
+        .arg(dir.path().join("missing.ndjson"))
+        .assert()
+        .failure()
+        .stderr(
+            contains("missing.ndjson: cannot read the recording")
+                .and(contains("juggler-studio record URL --out FILE"))
+                .and(contains("server started").not()),
+        );
+
+    let bad = write(dir.path(), "bad.ndjson", "{\"nope\": 1}\n");
+    // (The server started and stopped: the file watcher's INFO lines about
+    // watches it could not remove are not the user's news.)
+    studio()
+        .env_remove("RUST_LOG")
         .args(["replay", "--port", "0", "--exit"])
         .arg(&bad)
         .assert()
         .failure()
-        .stderr(contains("bad.ndjson:1: not a Juggler Studio recording"));
+        .stderr(
+            contains("bad.ndjson:1: not a Juggler Studio recording")
+                .and(contains("notify::").not()),
+        );
     studio()
         .args(["replay", "--speed", "0", "--exit"])
         .arg(&file)

@@ -56,6 +56,15 @@ pub async fn replay(args: ReplayArgs) -> Res {
         )
         .into());
     }
+    // Before any server starts: a wrong path is the likeliest mistake.
+    if let Err(e) = std::fs::File::open(recording) {
+        return Err(format!(
+            "{}: cannot read the recording: {e}; give the path of a recording file \
+             (`juggler-studio record URL --out FILE` makes one)",
+            recording.display()
+        )
+        .into());
+    }
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
     if let Some(e) = &studio.start_error {
         return Err(format!("the dashboard server cannot start: {e}").into());
