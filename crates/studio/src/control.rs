@@ -53,12 +53,12 @@ async fn forward_events(
             }
             event = events.recv() => match event {
                 Ok((name, data)) => conn.notify(&name, &data).await,
-                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n).await,
+                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n, false).await,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             chunks = next_chunks(&mut traffic) => match chunks {
                 Ok(chunks) => send_chunks(&conn, &chunks).await,
-                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n).await,
+                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n, true).await,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
         };
@@ -78,11 +78,20 @@ async fn next_chunks<T: Clone>(
     }
 }
 
-/// Tells a client that fell behind how many notifications it missed: it
-/// asks for what it shows again.
-async fn lagged(conn: &juggler::server::Connection, missed: u64) -> juggler::Result<()> {
-    conn.notify("events.lagged", &serde_json::json!({"missed": missed}))
-        .await
+/// Tells a client that fell behind how many events it missed (`traffic`:
+/// batches of the log's entries, each one or more notifications): it asks
+/// for what it shows again.
+async fn lagged(
+    conn: &juggler::server::Connection,
+    missed: u64,
+    traffic: bool,
+) -> juggler::Result<()> {
+    let data = if traffic {
+        serde_json::json!({"missed": missed, "traffic": true})
+    } else {
+        serde_json::json!({"missed": missed})
+    };
+    conn.notify("events.lagged", &data).await
 }
 
 /// Each list of entries as a `traffic` notification, its text as it is.
