@@ -133,7 +133,8 @@ pub fn section(ctx: &Context, results: &Results) -> String {
     let _ = writeln!(
         s,
         "`juggler-studio serve` (traffic log on, a control client connected as the UI \
-         is) and `bench_server` in the same run, the same protocol work (see \
+         is, on a pane that lists no traffic; the requests once more with it following \
+         the traffic) and `bench_server` in the same run, the same protocol work (see \
          `bench/README.md`); medians. *Before* is the studio ÷ library ratio measured \
          before the traffic tap was reworked{}. Measured by `{}` on {} at commit {}, load average at the start {} (`/proc/loadavg`).\n",
         before.as_ref().map_or(String::new(), |b| format!(
