@@ -3,8 +3,10 @@
 // keeps what it saw in `window.__bench` for run.mjs to read.
 //
 // - Every WebSocket message: a leaf value `bench-N-…` in a `state` message
-//   records when change N arrived; `"seq":N` in any message records when
-//   traffic entry N arrived (the newest of the message).
+//   records when change N arrived; a traffic entry in any other message (a
+//   row `[seq,timeMs,{peer}…` of a `traffic` event, or an object
+//   `"seq":N,"timeMs":T` of a `traffic.query` answer) records when entry N
+//   arrived (the newest of the message).
 // - A MutationObserver on the document: when a leaf value `bench-N-…`
 //   appears in the DOM under the watched element, when change N was shown;
 //   the newest traffic row (`data-seq`) in the watched element, when it was
@@ -13,8 +15,8 @@
 //   (requestAnimationFrame timestamps) while recording.
 (() => {
     const LEAF = /bench-(\d+)-/g;
-    const SEQ = /"seq":(\d+)/g;
     const SEQ_TIME = /"seq":(\d+),"timeMs":([\d.]+)/g;
+    const ROW = /\[(\d+),([\d.]+),\{"(?:connection|remote|proxy)"/g;
     const b = {
         arrivals: [], // [n, t]: change n arrived in a state message
         shown: [], // [n, t]: change n appeared in the DOM
@@ -55,11 +57,15 @@
                         }
                     }
                 }
-                if (!isState && text.includes('"seq":')) {
+                const rows = !isState && text.includes('"traffic"');
+                if (rows || (!isState && text.includes('"seq":'))) {
                     let max = -1;
-                    for (const m of text.matchAll(SEQ)) max = Math.max(max, Number(m[1]));
+                    for (const m of text.matchAll(rows ? ROW : SEQ_TIME)) {
+                        const seq = Number(m[1]);
+                        max = Math.max(max, seq);
+                        if (b.recording) b.seqTimes.push(seq, Number(m[2]));
+                    }
                     if (max >= 0) b.seqArrivals.push([max, t]);
-                    if (b.recording) for (const m of text.matchAll(SEQ_TIME)) b.seqTimes.push(Number(m[1]), Number(m[2]));
                 }
             });
         }
