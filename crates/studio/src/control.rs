@@ -133,9 +133,11 @@ impl Callers {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The client's caller, for its connection's handler. The handler runs
+    /// on a task of its own, which may start after the connection's first
+    /// command was read: whichever comes first makes the caller.
     fn add(&self, id: u64) -> Registered {
-        let caller = Caller::default();
-        self.lock().insert(id, caller.clone());
+        let caller = self.lock().entry(id).or_default().clone();
         Registered {
             callers: self.clone(),
             id,
@@ -143,10 +145,19 @@ impl Callers {
         }
     }
 
-    /// The client's caller (a detached one if it is gone: its switches then
-    /// change nothing).
-    fn get(&self, id: u64) -> Caller {
-        self.lock().get(&id).cloned().unwrap_or_default()
+    /// The caller of a command of connection `id` (made if the handler has
+    /// not started yet; a connection that is no longer `open` gets a
+    /// detached one, not kept: its switches change nothing).
+    fn get(&self, id: u64, open: bool) -> Caller {
+        let mut callers = self.lock();
+        if let Some(caller) = callers.get(&id) {
+            return caller.clone();
+        }
+        let caller = Caller::default();
+        if open {
+            callers.insert(id, caller.clone());
+        }
+        caller
     }
 }
 
@@ -269,7 +280,8 @@ impl ControlEndpoint {
                 }
             })
             .on_request(move |conn, name, data| {
-                let (commands, caller) = (commands.clone(), on_request.get(conn.id()));
+                let caller = on_request.get(conn.id(), conn.is_open());
+                let commands = commands.clone();
                 async move { commands(caller, name, data).await.map_err(HandlerError) }
             });
         if let Some(dir) = ui_dir {
@@ -307,6 +319,30 @@ impl ControlEndpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A command read before its connection's handler started (it runs on
+    /// a task of its own) switches the caller the handler then gets; the
+    /// entry goes with the handler; a closed connection's command is not
+    /// kept.
+    #[test]
+    fn a_command_before_the_handler_reaches_the_same_caller() {
+        let callers = Callers::default();
+        callers.get(7, true).follow_traffic(true);
+        let registered = callers.add(7);
+        let following = registered.following();
+        assert!(*following.borrow(), "the handler sees the switch");
+        callers.get(7, true).follow_traffic(false);
+        assert!(!*following.borrow());
+        drop(registered);
+        assert!(callers.lock().is_empty());
+        callers.get(8, false).follow_traffic(true);
+        assert!(
+            callers.lock().is_empty(),
+            "nothing kept for a closed connection"
+        );
+        let registered = callers.add(8);
+        assert!(!*registered.following().borrow());
+    }
 
     fn parts(uri: &str, origin: Option<&str>) -> http::request::Parts {
         let mut b = http::Request::builder().uri(uri);
