@@ -18,9 +18,9 @@ use juggler::{Server, Storage};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc};
 
-use crate::command::Caller;
+use crate::command::{Caller, Follower, Following};
 use crate::engine::{Event, TrafficFeed};
 use crate::error::{Error, Result};
 
@@ -34,20 +34,16 @@ use crate::error::{Error, Result};
 async fn forward_events(
     conn: juggler::server::Connection,
     mut events: broadcast::Receiver<Event>,
-    feed: TrafficFeed,
-    mut follow: watch::Receiver<bool>,
+    mut switches: Option<mpsc::UnboundedReceiver<Following>>,
 ) {
-    let mut traffic = None;
+    let mut traffic: Following = None;
     loop {
         let sent = tokio::select! {
-            changed = follow.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let on = *follow.borrow_and_update();
-                // Following already: the receiver keeps its place.
-                if on != traffic.is_some() {
-                    traffic = on.then(|| feed.subscribe());
+            switch = next_switch(&mut switches) => {
+                match switch {
+                    Some(following) => traffic = following,
+                    // No caller left to switch it: it stays as it is.
+                    None => switches = None,
                 }
                 Ok(())
             }
@@ -56,11 +52,18 @@ async fn forward_events(
                 Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n, false).await,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            chunks = next_chunks(&mut traffic) => match chunks {
-                Ok(chunks) => send_chunks(&conn, &chunks).await,
-                Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n, true).await,
-                Err(broadcast::error::RecvError::Closed) => break,
-            },
+            chunks = next_chunks(&mut traffic) => {
+                // The client stopped or followed anew since: not for it.
+                if !traffic.as_ref().is_some_and(Follower::current) {
+                    traffic = None;
+                    continue;
+                }
+                match chunks {
+                    Ok(chunks) => send_chunks(&conn, &chunks).await,
+                    Err(broadcast::error::RecvError::Lagged(n)) => lagged(&conn, n, true).await,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
         };
         if sent.is_err() {
             break;
@@ -68,12 +71,20 @@ async fn forward_events(
     }
 }
 
-/// The next lists of entries, for a client that follows the traffic.
-async fn next_chunks<T: Clone>(
-    rx: &mut Option<broadcast::Receiver<T>>,
-) -> std::result::Result<T, broadcast::error::RecvError> {
+/// The client's next switch (`traffic.follow`), while a caller can send one.
+async fn next_switch(rx: &mut Option<mpsc::UnboundedReceiver<Following>>) -> Option<Following> {
     match rx {
         Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next lists of entries, for a client that follows the traffic.
+async fn next_chunks(
+    following: &mut Following,
+) -> std::result::Result<Arc<[crate::traffic::EntryChunk]>, broadcast::error::RecvError> {
+    match following {
+        Some(f) => f.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -106,20 +117,23 @@ async fn send_chunks(
 }
 
 /// Each connected control client's [`Caller`], by connection id.
-#[derive(Clone, Default)]
-struct Callers(Arc<Mutex<HashMap<u64, Caller>>>);
+#[derive(Clone)]
+struct Callers {
+    feed: TrafficFeed,
+    map: Arc<Mutex<HashMap<u64, Client>>>,
+}
+
+/// A client's caller, and its switches until its event task takes them.
+struct Client {
+    caller: Caller,
+    switches: Option<mpsc::UnboundedReceiver<Following>>,
+}
 
 /// A client's entry, removed when its connection's handler ends.
 struct Registered {
     callers: Callers,
     id: u64,
-    caller: Caller,
-}
-
-impl Registered {
-    fn following(&self) -> watch::Receiver<bool> {
-        self.caller.following()
-    }
+    switches: Option<mpsc::UnboundedReceiver<Following>>,
 }
 
 impl Drop for Registered {
@@ -129,19 +143,39 @@ impl Drop for Registered {
 }
 
 impl Callers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Caller>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn new(feed: TrafficFeed) -> Callers {
+        Callers {
+            feed,
+            map: Arc::default(),
+        }
     }
 
-    /// The client's caller, for its connection's handler. The handler runs
-    /// on a task of its own, which may start after the connection's first
-    /// command was read: whichever comes first makes the caller.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Client>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn client(&self) -> Client {
+        let (caller, switches) = Caller::new(self.feed.clone());
+        Client {
+            caller,
+            switches: Some(switches),
+        }
+    }
+
+    /// The client's switches, for its connection's handler. The handler
+    /// runs on a task of its own, which may start after the connection's
+    /// first command was read: whichever comes first makes the caller.
     fn add(&self, id: u64) -> Registered {
-        let caller = self.lock().entry(id).or_default().clone();
+        let switches = self
+            .lock()
+            .entry(id)
+            .or_insert_with(|| self.client())
+            .switches
+            .take();
         Registered {
             callers: self.clone(),
             id,
-            caller,
+            switches,
         }
     }
 
@@ -150,13 +184,15 @@ impl Callers {
     /// detached one, not kept: its switches change nothing).
     fn get(&self, id: u64, open: bool) -> Caller {
         let mut callers = self.lock();
-        if let Some(caller) = callers.get(&id) {
-            return caller.clone();
+        if let Some(client) = callers.get(&id) {
+            return client.caller.clone();
         }
-        let caller = Caller::default();
-        if open {
-            callers.insert(id, caller.clone());
+        if !open {
+            return Caller::default();
         }
+        let client = self.client();
+        let caller = client.caller.clone();
+        callers.insert(id, client);
         caller
     }
 }
@@ -262,7 +298,7 @@ impl ControlEndpoint {
             );
         }
         let check_token = token.clone();
-        let callers = Callers::default();
+        let callers = Callers::new(feed);
         let on_request = callers.clone();
         let mut builder = ServerBuilder::new()
             .ws_path(CONTROL_PATH)
@@ -271,12 +307,12 @@ impl ControlEndpoint {
             .index_path(Some("/index.html".into()))
             .check_handshake(move |parts| check(parts, &check_token, &own))
             .on_connection(move |conn| {
-                let caller = callers.add(conn.id());
-                let forward =
-                    forward_events(conn, events.subscribe(), feed.clone(), caller.following());
+                let mut registered = callers.add(conn.id());
+                let switches = registered.switches.take();
+                let forward = forward_events(conn, events.subscribe(), switches);
                 async move {
                     forward.await;
-                    drop(caller);
+                    drop(registered);
                 }
             })
             .on_request(move |conn, name, data| {
@@ -321,18 +357,22 @@ mod tests {
     use super::*;
 
     /// A command read before its connection's handler started (it runs on
-    /// a task of its own) switches the caller the handler then gets; the
-    /// entry goes with the handler; a closed connection's command is not
-    /// kept.
+    /// a task of its own) switches the caller whose switches the handler
+    /// then gets; the entry goes with the handler; a closed connection's
+    /// command is not kept.
     #[test]
     fn a_command_before_the_handler_reaches_the_same_caller() {
-        let callers = Callers::default();
+        let (feed, _) = broadcast::channel(4);
+        let callers = Callers::new(feed.clone());
         callers.get(7, true).follow_traffic(true);
-        let registered = callers.add(7);
-        let following = registered.following();
-        assert!(*following.borrow(), "the handler sees the switch");
+        assert_eq!(feed.receiver_count(), 1, "subscribed when the command ran");
+        let mut registered = callers.add(7);
+        let mut switches = registered.switches.take().expect("the switches");
+        assert!(matches!(switches.try_recv(), Ok(Some(_))), "follow");
+        callers.get(7, true).follow_traffic(true);
+        assert!(switches.try_recv().is_err(), "following already");
         callers.get(7, true).follow_traffic(false);
-        assert!(!*following.borrow());
+        assert!(matches!(switches.try_recv(), Ok(None)), "stop");
         drop(registered);
         assert!(callers.lock().is_empty());
         callers.get(8, false).follow_traffic(true);
@@ -340,8 +380,7 @@ mod tests {
             callers.lock().is_empty(),
             "nothing kept for a closed connection"
         );
-        let registered = callers.add(8);
-        assert!(!*registered.following().borrow());
+        assert_eq!(feed.receiver_count(), 0);
     }
 
     fn parts(uri: &str, origin: Option<&str>) -> http::request::Parts {

@@ -26,7 +26,7 @@ pub mod error;
 mod fields;
 pub mod list;
 
-pub use caller::Caller;
+pub use caller::{Caller, Follower, Following};
 pub use error::{CommandError, ErrorCode};
 pub use list::{COMMANDS, Command, CommandMap, Grouped, dispatch};
 
