@@ -133,7 +133,6 @@ struct Client {
 struct Registered {
     callers: Callers,
     id: u64,
-    switches: Option<mpsc::UnboundedReceiver<Following>>,
 }
 
 impl Drop for Registered {
@@ -165,18 +164,18 @@ impl Callers {
     /// The client's switches, for its connection's handler. The handler
     /// runs on a task of its own, which may start after the connection's
     /// first command was read: whichever comes first makes the caller.
-    fn add(&self, id: u64) -> Registered {
+    fn add(&self, id: u64) -> (Registered, Option<mpsc::UnboundedReceiver<Following>>) {
         let switches = self
             .lock()
             .entry(id)
             .or_insert_with(|| self.client())
             .switches
             .take();
-        Registered {
+        let registered = Registered {
             callers: self.clone(),
             id,
-            switches,
-        }
+        };
+        (registered, switches)
     }
 
     /// The caller of a command of connection `id` (made if the handler has
@@ -307,8 +306,7 @@ impl ControlEndpoint {
             .index_path(Some("/index.html".into()))
             .check_handshake(move |parts| check(parts, &check_token, &own))
             .on_connection(move |conn| {
-                let mut registered = callers.add(conn.id());
-                let switches = registered.switches.take();
+                let (registered, switches) = callers.add(conn.id());
                 let forward = forward_events(conn, events.subscribe(), switches);
                 async move {
                     forward.await;
@@ -366,8 +364,8 @@ mod tests {
         let callers = Callers::new(feed.clone());
         callers.get(7, true).follow_traffic(true);
         assert_eq!(feed.receiver_count(), 1, "subscribed when the command ran");
-        let mut registered = callers.add(7);
-        let mut switches = registered.switches.take().expect("the switches");
+        let (registered, switches) = callers.add(7);
+        let mut switches = switches.expect("the switches");
         assert!(matches!(switches.try_recv(), Ok(Some(_))), "follow");
         callers.get(7, true).follow_traffic(true);
         assert!(switches.try_recv().is_err(), "following already");

@@ -93,7 +93,8 @@ pub struct TrafficLog {
     /// is gone (trimmed, cleared, or dropped while paused): whether the log
     /// still holds a peer's whole session.
     starts: FxHashMap<Peer, u64>,
-    /// Whether new entries are written out as JSON for control clients.
+    /// Whether new entries are written out as JSON for the control clients
+    /// that follow the traffic.
     writing: bool,
     /// The `seq` from which entries are not written out yet.
     unwritten: u64,

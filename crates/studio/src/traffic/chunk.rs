@@ -25,7 +25,7 @@ pub struct EntryChunk {
 
 impl TrafficLog {
     /// Starts (true) or stops (false) writing new entries out as JSON: only
-    /// worth it while a control client listens.
+    /// worth it while a control client follows the traffic.
     pub fn set_writing(&mut self, writing: bool) {
         if writing && !self.writing {
             self.unwritten = self.last_seq + 1;
