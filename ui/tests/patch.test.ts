@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch, parsePointer, toPointer, touchedPaths, PatchError, type Json } from '../src/lib/patch';
+import { applyPatch, dropSuperseded, parsePointer, toPointer, touchedPaths, PatchError, type Json } from '../src/lib/patch';
 
 describe('applyPatch', () => {
   it('builds a document from null as juggler does', () => {
@@ -24,6 +24,67 @@ describe('applyPatch', () => {
     expect(JSON.stringify(before)).toBe(frozen);
     expect(after.b).toBe((before as any).b);
     expect(after.a).not.toBe((before as any).a);
+  });
+
+  it('copies a container once per call, however many ops edit it', () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ n: i }));
+    const before = { items, other: { x: 1 } } as Json;
+    const frozen = JSON.stringify(before);
+    let slices = 0;
+    const slice = Array.prototype.slice;
+    Array.prototype.slice = function (this: unknown[], ...args: []) {
+      if (this === items || (this as unknown[]).length === 5) slices += 1;
+      return slice.apply(this, args);
+    };
+    let after: any;
+    try {
+      after = applyPatch(before, [
+        { op: 'replace', path: '/items/1/n', value: 10 },
+        { op: 'replace', path: '/items/3/n', value: 30 },
+        { op: 'add', path: '/items/-', value: { n: 5 } },
+        { op: 'remove', path: '/items/0' },
+      ]);
+    } finally {
+      Array.prototype.slice = slice;
+    }
+    expect(slices).toBe(1);
+    expect(after).toEqual({ items: [{ n: 10 }, { n: 2 }, { n: 30 }, { n: 4 }, { n: 5 }], other: { x: 1 } });
+    expect(JSON.stringify(before)).toBe(frozen);
+    expect(after.other).toBe((before as any).other);
+    expect(after.items[1]).toBe(items[2]);
+  });
+
+  it('never edits a value that came in an op', () => {
+    const value = { a: { b: 1 } } as Json;
+    const ops = [
+      { op: 'add' as const, path: '/v', value },
+      { op: 'replace' as const, path: '/v/a/b', value: 2 },
+    ];
+    const after = applyPatch({}, ops) as any;
+    expect(after.v.a.b).toBe(2);
+    expect(value).toEqual({ a: { b: 1 } });
+  });
+
+  it('a copied subtree edited afterwards changes only where the edit was', () => {
+    const after = applyPatch({ a: { x: [1] } }, [
+      { op: 'replace', path: '/a/x/0', value: 2 },
+      { op: 'copy', from: '/a', path: '/b' },
+      { op: 'replace', path: '/b/x/0', value: 3 },
+    ]) as any;
+    expect(after).toEqual({ a: { x: [2] }, b: { x: [3] } });
+  });
+
+  it('a failed op leaves the input as it was, even after ops that edited copies in place', () => {
+    const before = { a: [1, 2], b: { c: 1 } } as Json;
+    const frozen = JSON.stringify(before);
+    expect(() =>
+      applyPatch(before, [
+        { op: 'replace', path: '/a/0', value: 9 },
+        { op: 'replace', path: '/a/1', value: 8 },
+        { op: 'remove', path: '/b/missing' },
+      ]),
+    ).toThrow(PatchError);
+    expect(JSON.stringify(before)).toBe(frozen);
   });
 
   it('unescapes ~0 and ~1', () => {
@@ -57,5 +118,45 @@ describe('touchedPaths', () => {
     ];
     expect(touchedPaths(ops, '/state')).toEqual(['/pumps/0/running', '']);
     expect(touchedPaths(ops)).toEqual(['/state/pumps/0/running', '/connections/3', '']);
+  });
+});
+
+describe('dropSuperseded', () => {
+  const r = (path: string, value: Json) => ({ op: 'replace' as const, path, value });
+
+  it('keeps only the last replace of a path, and drops replaces under a later one above them', () => {
+    const ops = [r('/items/3/name', 'a'), r('/items/4/name', 'b'), r('/items/3/name', 'c'), r('/items/4', { name: 'd' })];
+    expect(dropSuperseded(ops)).toEqual([r('/items/3/name', 'c'), r('/items/4', { name: 'd' })]);
+  });
+
+  it('does not look across an op that changes structure', () => {
+    const ops = [r('/a/0', 1), { op: 'remove' as const, path: '/a/0' }, r('/a/0', 2)];
+    expect(dropSuperseded(ops)).toEqual(ops);
+  });
+
+  it('a later replace below does not supersede an earlier one above', () => {
+    const ops = [r('/a', { b: 1, c: 1 }), r('/a/b', 2)];
+    expect(dropSuperseded(ops)).toBe(ops);
+  });
+
+  it('gives the same document as the ops it was given', () => {
+    const doc = { a: { b: [1, 2, 3], c: 'x' }, d: 0 } as Json;
+    const ops = [
+      r('/a/b/1', 5),
+      r('/d', 1),
+      r('/a/b/1', 6),
+      { op: 'add' as const, path: '/a/b/-', value: 4 },
+      r('/a/c', 'y'),
+      r('/a', { b: [], c: 'z' }),
+      r('/d', 2),
+    ];
+    const fewer = dropSuperseded(ops);
+    expect(fewer.length).toBe(5);
+    expect(applyPatch(doc, fewer)).toEqual(applyPatch(doc, ops));
+  });
+
+  it('handles the root and escaped tokens', () => {
+    const ops = [r('/a~1b/c', 1), r('/a~1b', { c: 2 }), r('', { x: 1 })];
+    expect(dropSuperseded(ops)).toEqual([r('', { x: 1 })]);
   });
 });

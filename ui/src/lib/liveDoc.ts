@@ -8,7 +8,7 @@
 // applies it to a `PatchTarget` (svelte-jsoneditor, see `editorTarget.ts`).
 
 import { nextFrame, onceAFrame, type Scheduler } from './frames';
-import { getAt, parsePointer, type Json, type PatchOp } from './patch';
+import { dropSuperseded, getAt, parsePointer, type Json, type PatchOp } from './patch';
 
 /** What a model diff means for the document at a pointer: ops relative to it, or "take it whole again". */
 export type Routed = { reset: true } | { reset: false; ops: PatchOp[] };
@@ -191,7 +191,8 @@ export class DocFeed {
       target.replace(this.read());
     } else {
       try {
-        target.patch(ops);
+        // Several changes of a leaf between two frames: only the last is shown.
+        target.patch(dropSuperseded(ops));
       } catch {
         target.replace(this.read());
       }

@@ -52,68 +52,105 @@ export function getAt(doc: Json, tokens: string[]): Json | undefined {
 
 type Edit = (parent: Json, last: string) => Json;
 
-/** Copies the path down to the parent of the last token and edits there. */
-function editAt(doc: Json, tokens: string[], edit: Edit): Json {
+/**
+ * The containers one `applyPatch` call made (copies of the input's): a
+ * later op of the same call edits them in place instead of copying them
+ * again. A 10 MB state's 100,000-element array is then copied once per
+ * message, not once per op of it (each copy is garbage the page collects).
+ * Values that came in the ops are never in it: handlers see the ops too.
+ */
+type Fresh = WeakSet<object>;
+
+function own<T extends Json[] | { [key: string]: Json }>(container: T, fresh: Fresh): T {
+  if (fresh.has(container)) return container;
+  const copy = (Array.isArray(container) ? container.slice() : { ...container }) as T;
+  fresh.add(copy);
+  return copy;
+}
+
+/** Copies (once per call) the path down to the parent of the last token and edits there. */
+function editAt(doc: Json, tokens: string[], edit: Edit, fresh: Fresh): Json {
   if (tokens.length === 0) throw new PatchError('no parent of the root');
   const [head, ...rest] = tokens;
   if (rest.length === 0) return edit(doc, head);
   if (Array.isArray(doc)) {
     const i = arrayIndex(doc, head, false);
-    const copy = doc.slice();
-    copy[i] = editAt(doc[i], rest, edit);
+    const child = editAt(doc[i], rest, edit, fresh);
+    if (child === doc[i]) return doc;
+    const copy = own(doc, fresh);
+    copy[i] = child;
     return copy;
   }
   if (doc !== null && typeof doc === 'object') {
     if (!Object.prototype.hasOwnProperty.call(doc, head)) throw new PatchError(`no member ${head}`);
-    return { ...doc, [head]: editAt(doc[head], rest, edit) };
+    const child = editAt(doc[head], rest, edit, fresh);
+    if (child === doc[head]) return doc;
+    const copy = own(doc, fresh);
+    copy[head] = child;
+    return copy;
   }
   throw new PatchError(`cannot descend into ${JSON.stringify(doc)} at ${head}`);
 }
 
-function add(doc: Json, tokens: string[], value: Json): Json {
+type JsonObject = { [key: string]: Json };
+
+/** An edit of the last token's parent, as an array or as an object (each given its own copy). */
+interface LastEdit {
+  verb: string;
+  array(copy: Json[], last: string): void;
+  object(copy: JsonObject, last: string): void;
+}
+
+function editLast(doc: Json, tokens: string[], fresh: Fresh, e: LastEdit): Json {
+  return editAt(
+    doc,
+    tokens,
+    (parent, last) => {
+      if (Array.isArray(parent)) {
+        const copy = own(parent, fresh);
+        e.array(copy, last);
+        return copy;
+      }
+      if (parent !== null && typeof parent === 'object') {
+        const copy = own(parent, fresh);
+        e.object(copy, last);
+        return copy;
+      }
+      throw new PatchError(`cannot ${e.verb} ${JSON.stringify(parent)}`);
+    },
+    fresh,
+  );
+}
+
+function member(obj: JsonObject, key: string): string {
+  if (!Object.prototype.hasOwnProperty.call(obj, key)) throw new PatchError(`no member ${key}`);
+  return key;
+}
+
+function add(doc: Json, tokens: string[], value: Json, fresh: Fresh): Json {
   if (tokens.length === 0) return value;
-  return editAt(doc, tokens, (parent, last) => {
-    if (Array.isArray(parent)) {
-      const copy = parent.slice();
-      copy.splice(arrayIndex(parent, last, true), 0, value);
-      return copy;
-    }
-    if (parent !== null && typeof parent === 'object') return { ...parent, [last]: value };
-    throw new PatchError(`cannot add to ${JSON.stringify(parent)}`);
+  return editLast(doc, tokens, fresh, {
+    verb: 'add to',
+    array: (copy, last) => void copy.splice(arrayIndex(copy, last, true), 0, value),
+    object: (copy, last) => void (copy[last] = value),
   });
 }
 
-function remove(doc: Json, tokens: string[]): Json {
+function remove(doc: Json, tokens: string[], fresh: Fresh): Json {
   if (tokens.length === 0) return null;
-  return editAt(doc, tokens, (parent, last) => {
-    if (Array.isArray(parent)) {
-      const copy = parent.slice();
-      copy.splice(arrayIndex(parent, last, false), 1);
-      return copy;
-    }
-    if (parent !== null && typeof parent === 'object') {
-      if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`no member ${last}`);
-      const copy = { ...parent };
-      delete copy[last];
-      return copy;
-    }
-    throw new PatchError(`cannot remove from ${JSON.stringify(parent)}`);
+  return editLast(doc, tokens, fresh, {
+    verb: 'remove from',
+    array: (copy, last) => void copy.splice(arrayIndex(copy, last, false), 1),
+    object: (copy, last) => void delete copy[member(copy, last)],
   });
 }
 
-function replace(doc: Json, tokens: string[], value: Json): Json {
+function replace(doc: Json, tokens: string[], value: Json, fresh: Fresh): Json {
   if (tokens.length === 0) return value;
-  return editAt(doc, tokens, (parent, last) => {
-    if (Array.isArray(parent)) {
-      const copy = parent.slice();
-      copy[arrayIndex(parent, last, false)] = value;
-      return copy;
-    }
-    if (parent !== null && typeof parent === 'object') {
-      if (!Object.prototype.hasOwnProperty.call(parent, last)) throw new PatchError(`no member ${last}`);
-      return { ...parent, [last]: value };
-    }
-    throw new PatchError(`cannot replace in ${JSON.stringify(parent)}`);
+  return editLast(doc, tokens, fresh, {
+    verb: 'replace in',
+    array: (copy, last) => void (copy[arrayIndex(copy, last, false)] = value),
+    object: (copy, last) => void (copy[member(copy, last)] = value),
   });
 }
 
@@ -124,17 +161,18 @@ function equal(a: Json | undefined, b: Json | undefined): boolean {
 /** Applies `ops` in order; throws `PatchError` (and changes nothing) when one does not apply. */
 export function applyPatch(doc: Json, ops: PatchOp[]): Json {
   let cur = doc;
+  let fresh: Fresh = new WeakSet();
   for (const op of ops) {
     const tokens = parsePointer(op.path);
     switch (op.op) {
       case 'add':
-        cur = add(cur, tokens, op.value);
+        cur = add(cur, tokens, op.value, fresh);
         break;
       case 'remove':
-        cur = remove(cur, tokens);
+        cur = remove(cur, tokens, fresh);
         break;
       case 'replace':
-        cur = replace(cur, tokens, op.value);
+        cur = replace(cur, tokens, op.value, fresh);
         break;
       case 'test':
         if (!equal(getAt(cur, tokens), op.value)) throw new PatchError(`test failed at ${op.path}`);
@@ -144,8 +182,11 @@ export function applyPatch(doc: Json, ops: PatchOp[]): Json {
         const from = parsePointer(op.from);
         const value = getAt(cur, from);
         if (value === undefined) throw new PatchError(`nothing at ${op.from}`);
-        if (op.op === 'move') cur = remove(cur, from);
-        cur = add(cur, tokens, value);
+        if (op.op === 'move') cur = remove(cur, from, fresh);
+        cur = add(cur, tokens, value, fresh);
+        // A copy is now reachable at two places: an edit in place would
+        // change both. What is fresh stops being so.
+        if (op.op === 'copy') fresh = new WeakSet();
         break;
       }
       default:
@@ -236,4 +277,46 @@ export function diffJson(a: Json, b: Json, maxOps = Infinity): PatchOp[] | null 
     throw e;
   }
   return ops;
+}
+
+/**
+ * `ops` without the replaces that a later replace of the same run of
+ * replaces overwrites (same path, or one above it): the same result in
+ * fewer ops. Replaces change no structure, so within a run every path
+ * points where it did at the run's start. A view that copies a big array
+ * for every op it applies (svelte-jsoneditor does) then copies it once per
+ * changed leaf, not once per change of that leaf.
+ */
+export function dropSuperseded(ops: PatchOp[]): PatchOp[] {
+  // The index of the last replace of each path, per run of replaces.
+  const lastAt = new Map<string, number>();
+  const keep = new Array<boolean>(ops.length).fill(true);
+  let dropped = false;
+  let runStart = 0;
+  const closeRun = (end: number) => {
+    for (let i = runStart; i < end; i++) {
+      const path = ops[i].path;
+      // Itself and each pointer above it (`/a/b/c` → `/a/b/c`, `/a/b`, `/a`, ``).
+      for (let p = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+        const last = lastAt.get(p);
+        if (last !== undefined && last > i) {
+          keep[i] = false;
+          dropped = true;
+          break;
+        }
+        if (p === '') break;
+      }
+    }
+    lastAt.clear();
+  };
+  ops.forEach((op, i) => {
+    if (op.op === 'replace') {
+      lastAt.set(op.path, i);
+    } else {
+      closeRun(i);
+      runStart = i + 1;
+    }
+  });
+  closeRun(ops.length);
+  return dropped ? ops.filter((_, i) => keep[i]) : ops;
 }
