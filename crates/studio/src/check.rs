@@ -52,8 +52,14 @@ pub fn kind_of(path: &Path, text: &str) -> FileKind {
 /// Checks the file at `path`: what to print on stdout when it is valid,
 /// or on stderr when it is not.
 pub fn check(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path: give a workspace file (see `juggler-studio new`) or a builder's dashboard.json"
+        } else {
+            "check that the file is readable"
+        };
+        format!("{}: cannot read the file: {e}; {hint}", path.display())
+    })?;
     match kind_of(path, &text) {
         FileKind::Workspace => check_workspace(path),
         FileKind::Dashboard => check_dashboard(path, &text),

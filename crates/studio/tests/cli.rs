@@ -60,6 +60,22 @@ fn serve_on_a_missing_workspace_says_what_to_do() {
         );
 }
 
+/// `check` on a path that does not exist says what to give instead.
+#[test]
+fn check_on_a_missing_file_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    studio()
+        .arg("check")
+        .arg(dir.path().join("nope.json"))
+        .assert()
+        .failure()
+        .stderr(
+            contains("nope.json: cannot read the file").and(contains(
+                "check the path: give a workspace file (see `juggler-studio new`) or a builder's dashboard.json",
+            )),
+        );
+}
+
 #[test]
 fn help_teaches_the_subcommands() {
     studio().arg("--help").assert().success().stdout(
