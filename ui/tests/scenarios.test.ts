@@ -18,6 +18,7 @@ import {
   type SchemaViolation,
 } from '../src/lib/scenarios';
 import { matchViolations, type TrafficEntry } from '../src/lib/traffic';
+import { trafficEntry } from './trafficEntries';
 
 describe('step summaries', () => {
   it('writes paths as pointers', () => {
@@ -169,22 +170,7 @@ function violation(over: Partial<SchemaViolation> = {}): SchemaViolation {
 }
 
 function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
-  return {
-    seq,
-    timeMs: T,
-    peer: { connection: 1 },
-    direction: 'in',
-    kind: 'request',
-    name: 'pump.start',
-    requestId: seq,
-    success: null,
-    data: null,
-    dataTruncated: false,
-    size: 10,
-    pair: null,
-    rttMs: null,
-    ...over,
-  };
+  return trafficEntry(seq, { timeMs: T, kind: 'request', name: 'pump.start', requestId: seq, ...over });
 }
 
 describe('violations', () => {

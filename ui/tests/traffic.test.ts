@@ -26,27 +26,11 @@ import {
   type TrafficFilter,
 } from '../src/lib/traffic';
 import { TrafficLog, entriesOf, type TrafficSource } from '../src/lib/trafficLog';
+import { trafficEntry } from './trafficEntries';
 import type { TrafficRow } from '../src/bindings/TrafficRow';
 import type { CommandAnswer, CommandData, CommandName } from '../src/lib/control';
 
-function entry(seq: number, over: Partial<TrafficEntry> = {}): TrafficEntry {
-  return {
-    seq,
-    timeMs: 1_700_000_000_000 + seq,
-    peer: { connection: 1 },
-    direction: 'in',
-    kind: 'notify',
-    name: `n${seq}`,
-    requestId: null,
-    success: null,
-    data: null,
-    dataTruncated: false,
-    size: 10,
-    pair: null,
-    rttMs: null,
-    ...over,
-  };
-}
+const entry = trafficEntry;
 const seqs = (l: readonly TrafficEntry[]) => l.map((e) => e.seq);
 
 describe('peers', () => {
