@@ -18,6 +18,15 @@ pub fn diff(src: &Value, dst: &Value) -> Vec<Op> {
     ops
 }
 
+/// [`diff`] of two values found at `pointer` in a document: the
+/// operations' paths start with it.
+pub(crate) fn diff_at(src: &Value, dst: &Value, pointer: &str) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut pointer = pointer.to_owned();
+    diff_into(src, dst, &mut pointer, &mut ops);
+    ops
+}
+
 /// `diff` as a JSON Patch array value.
 pub fn diff_json(src: &Value, dst: &Value) -> Value {
     Value::Array(diff(src, dst).iter().map(Op::to_json).collect())
@@ -31,17 +40,28 @@ fn with_segment<F: FnOnce(&mut String)>(pointer: &mut String, segment: &str, f: 
     pointer.truncate(len);
 }
 
+fn with_index<F: FnOnce(&mut String)>(pointer: &mut String, index: usize, f: F) {
+    use std::fmt::Write;
+    let len = pointer.len();
+    // Writing to a String cannot fail.
+    let _ = write!(pointer, "/{index}");
+    f(pointer);
+    pointer.truncate(len);
+}
+
+/// Same-kind containers are walked member by member, never compared whole
+/// first: comparing a subtree and then walking it again for its
+/// differences would read a big document two or three times (once per
+/// level above a change).
 fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) {
-    if src == dst {
-        return;
-    }
     match (src, dst) {
-        (Value::Array(s), Value::Array(d)) => {
-            if s.is_empty() || d.is_empty() {
-                ops.push(Op::Replace(pointer.clone(), dst.clone()));
-            } else if s.len() == d.len() {
+        (Value::Array(s), Value::Array(d)) if !s.is_empty() && !d.is_empty() => {
+            if s.len() == d.len() {
                 for (i, (a, b)) in s.iter().zip(d).enumerate() {
-                    with_segment(pointer, &i.to_string(), |p| diff_into(a, b, p, ops));
+                    if is_leaf(a) && a == b {
+                        continue;
+                    }
+                    with_index(pointer, i, |p| diff_into(a, b, p, ops));
                 }
             } else if s.len() > d.len() {
                 let mut di = 0;
@@ -50,12 +70,10 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                     if di < d.len() && *a == d[di] {
                         di += 1;
                     } else if to_remove > 0 {
-                        with_segment(pointer, &di.to_string(), |p| {
-                            ops.push(Op::Remove(p.clone()))
-                        });
+                        with_index(pointer, di, |p| ops.push(Op::Remove(p.clone())));
                         to_remove -= 1;
                     } else {
-                        with_segment(pointer, &di.to_string(), |p| diff_into(a, &d[di], p, ops));
+                        with_index(pointer, di, |p| diff_into(a, &d[di], p, ops));
                         di += 1;
                     }
                 }
@@ -66,22 +84,16 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                     if si < s.len() && s[si] == *b {
                         si += 1;
                     } else if to_add > 0 {
-                        with_segment(pointer, &di.to_string(), |p| {
-                            ops.push(Op::Add(p.clone(), b.clone()))
-                        });
+                        with_index(pointer, di, |p| ops.push(Op::Add(p.clone(), b.clone())));
                         to_add -= 1;
                     } else {
-                        with_segment(pointer, &di.to_string(), |p| diff_into(&s[si], b, p, ops));
+                        with_index(pointer, di, |p| diff_into(&s[si], b, p, ops));
                         si += 1;
                     }
                 }
             }
         }
-        (Value::Object(s), Value::Object(d)) => {
-            if s.is_empty() || d.is_empty() {
-                ops.push(Op::Replace(pointer.clone(), dst.clone()));
-                return;
-            }
+        (Value::Object(s), Value::Object(d)) if !s.is_empty() && !d.is_empty() => {
             for k in s.keys() {
                 if !d.contains_key(k) {
                     with_segment(pointer, k, |p| ops.push(Op::Remove(p.clone())));
@@ -90,12 +102,21 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
             for (k, b) in d {
                 match s.get(k) {
                     None => with_segment(pointer, k, |p| ops.push(Op::Add(p.clone(), b.clone()))),
+                    Some(a) if is_leaf(a) && a == b => {}
                     Some(a) => with_segment(pointer, k, |p| diff_into(a, b, p, ops)),
                 }
             }
         }
-        _ => ops.push(Op::Replace(pointer.clone(), dst.clone())),
+        _ => {
+            if src != dst {
+                ops.push(Op::Replace(pointer.clone(), dst.clone()));
+            }
+        }
     }
+}
+
+fn is_leaf(v: &Value) -> bool {
+    !(v.is_array() || v.is_object())
 }
 
 /// Applies a JSON Patch (all six RFC 6902 operations) to `data` in place.

@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod diff;
+mod dropper;
 pub mod error;
 pub mod json;
 mod link;

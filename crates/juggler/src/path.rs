@@ -290,6 +290,30 @@ pub enum SetKind {
 /// the operation is told as its kind and pointer; its value is what the
 /// document holds at that pointer now.
 pub fn set_in_place(data: &mut Value, path: &[Step], value: Value) -> Option<(SetKind, String)> {
+    set_displacing(data, path, value, false).0
+}
+
+/// Whether a set of `new` over `old` is told as their diff: both are
+/// arrays, or both objects, and neither is empty.
+pub(crate) fn diffable(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Array(a), Value::Array(b)) => !a.is_empty() && !b.is_empty(),
+        (Value::Object(a), Value::Object(b)) => !a.is_empty() && !b.is_empty(),
+        _ => false,
+    }
+}
+
+/// [`set_in_place`], also handing back what the set took out of the
+/// document (the value it replaced, or the new value when it was equal),
+/// so that the caller decides where that is freed. With `will_diff`, a
+/// [`diffable`] replace is not compared first (the caller's diff of the
+/// two tells whether anything changed): it is reported as a `replace`.
+pub(crate) fn set_displacing(
+    data: &mut Value,
+    path: &[Step],
+    value: Value,
+    will_diff: bool,
+) -> (Option<(SetKind, String)>, Option<Value>) {
     let mut pointer = String::new();
     let mut cur = data;
     for (n, step) in path.iter().enumerate() {
@@ -297,29 +321,32 @@ pub fn set_in_place(data: &mut Value, path: &[Step], value: Value) -> Option<(Se
         match step {
             Step::Key(k) => {
                 let Value::Object(map) = cur else {
-                    *cur = Value::Object(Map::new());
+                    let old = std::mem::replace(cur, Value::Object(Map::new()));
                     let built = build(rest, value);
                     let Value::Object(map) = cur else {
                         unreachable!()
                     };
                     map.insert(k.clone(), built);
-                    return Some((SetKind::Replace, pointer));
+                    return (Some((SetKind::Replace, pointer)), Some(old));
                 };
                 if !map.contains_key(k) {
                     pointer_push(&mut pointer, k);
                     let built = build(rest, value);
                     map.insert(k.clone(), built);
-                    return Some((SetKind::Add, pointer));
+                    return (Some((SetKind::Add, pointer)), None);
                 }
                 pointer_push(&mut pointer, k);
-                cur = map.get_mut(k)?;
+                match map.get_mut(k) {
+                    Some(next) => cur = next,
+                    None => return (None, Some(value)),
+                }
             }
             Step::Index(i) => {
                 let Value::Array(items) = cur else {
                     let mut items = Vec::new();
                     set_new_index(&mut items, *i, build(rest, value));
-                    *cur = Value::Array(items);
-                    return Some((SetKind::Replace, pointer));
+                    let old = std::mem::replace(cur, Value::Array(items));
+                    return (Some((SetKind::Replace, pointer)), Some(old));
                 };
                 match resolve(*i, items.len()) {
                     Some(idx) => {
@@ -330,21 +357,21 @@ pub fn set_in_place(data: &mut Value, path: &[Step], value: Value) -> Option<(Se
                         pointer_push_index(&mut pointer, items.len());
                         let built = build(rest, value);
                         items.push(built);
-                        return Some((SetKind::Add, pointer));
+                        return (Some((SetKind::Add, pointer)), None);
                     }
                     None => {
                         set_new_index(items, *i, build(rest, value));
-                        return Some((SetKind::Replace, pointer));
+                        return (Some((SetKind::Replace, pointer)), None);
                     }
                 }
             }
         }
     }
-    if *cur == value {
-        return None;
+    if !(will_diff && diffable(cur, &value)) && *cur == value {
+        return (None, Some(value));
     }
-    *cur = value;
-    Some((SetKind::Replace, pointer))
+    let old = std::mem::replace(cur, value);
+    (Some((SetKind::Replace, pointer)), Some(old))
 }
 
 /// Places `value` at an index that is not inside `array`, padding with

@@ -129,11 +129,33 @@ impl Storage {
     /// Sets `value` at `path`, creating missing parents.
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
         let mut st = self.lock();
-        let change = path::set_in_place(&mut st.value, path.as_ref(), value);
-        // The value moved into the document; its text for the log is
-        // written from there (a multi-megabyte value is never copied).
+        let (change, displaced) = path::set_displacing(&mut st.value, path.as_ref(), value, true);
+        // A container set over a container goes out as their diff, as the
+        // reference's connections send it: a back end that sets its whole
+        // state again with a few values changed sends those values, not
+        // the state. Not diffed when nobody syncs from this storage.
+        let diff = match (&change, &displaced) {
+            (Some((path::SetKind::Replace, pointer)), Some(old)) if st.trackers > 0 => st
+                .value
+                .pointer(pointer)
+                .filter(|new| path::diffable(old, new))
+                .map(|new| crate::diff::diff_at(old, new, pointer)),
+            _ => None,
+        };
+        // What the set took out is freed after the lock, a big one elsewhere.
+        let _free = displaced.map(Freed);
         if st.trackers == 0 {
             return self.commit_text(st, None);
+        }
+        if let Some(ops) = diff {
+            // Equal: a change all the same (as the reference counts it),
+            // with nothing to send.
+            let text = if ops.is_empty() {
+                String::new()
+            } else {
+                ops_text(&ops)
+            };
+            return self.commit_text(st, Some(Arc::from(text)));
         }
         let Some((kind, pointer)) = &change else {
             return self.commit_text(st, Some(Arc::from("")));
@@ -189,7 +211,10 @@ impl Storage {
     pub fn apply_ops(&self, ops: Vec<Op>) -> Result<()> {
         let mut st = self.lock();
         if is_whole(&ops) {
-            crate::diff::apply_owned(&mut st.value, ops)?;
+            let Some(Op::Replace(_, value)) = ops.into_iter().next() else {
+                return Ok(());
+            };
+            let _free = Freed(std::mem::replace(&mut st.value, value));
             self.commit_whole(st);
             return Ok(());
         }
@@ -394,6 +419,17 @@ impl Storage {
     }
 }
 
+/// A value taken out of the document, freed when this is dropped: at the
+/// end of the method, after its lock guard went into the commit; in the
+/// background when it is big.
+struct Freed(Value);
+
+impl Drop for Freed {
+    fn drop(&mut self) {
+        crate::dropper::drop_soon(self.0.take());
+    }
+}
+
 /// Whether `ops` only replace the whole value.
 fn is_whole(ops: &[Op]) -> bool {
     matches!(ops, [Op::Replace(p, _)] if p.is_empty())
@@ -481,6 +517,38 @@ mod tests {
         crate::diff::patch(mirror, m["diff"].take()).expect("applies");
     }
 
+    /// A replaced big value (set at a path, at the root, an equal one, or
+    /// a whole state applied from a server) is freed by the background
+    /// thread, not under the lock; the storage holds the new value.
+    #[test]
+    fn big_replaced_values_are_freed_in_the_background() {
+        let big = |tag: &str| {
+            let rows: Vec<Value> = (0..crate::dropper::HEAVY)
+                .map(|i| json!({"id": i, "tag": tag}))
+                .collect();
+            json!({"rows": rows})
+        };
+        let s = Storage::new();
+        let _tracker = s.track();
+        let handed = crate::dropper::handed;
+        s.set(path!["doc"], big("a"));
+        let before = handed();
+        s.set(path!["doc"], big("b"));
+        assert!(handed() > before, "a replaced value at a path");
+        let before = handed();
+        s.set(path!["doc"], big("b"));
+        assert!(handed() > before, "a set equal to what was there");
+        let before = handed();
+        s.set(path![], json!({"doc": big("c")}));
+        assert!(handed() > before, "a root set");
+        let before = handed();
+        s.patch_owned(json!([{"op": "replace", "path": "", "value": big("d")}]))
+            .expect("patch");
+        assert!(handed() > before, "a whole state applied");
+        assert_eq!(s.get(path!["doc", "rows", 7, "tag"]), None);
+        assert_eq!(s.get(path!["rows", 7, "tag"]), Some(json!("d")));
+    }
+
     /// What a connection receives, applied to what it had, gives the new
     /// state: for sets that add, replace, create parents and pad.
     #[test]
@@ -534,6 +602,51 @@ mod tests {
         assert_eq!(s.data(), start);
     }
 
+    /// A container set over a container of the same kind goes out as their
+    /// diff (as the reference sends it), at the path of the set; an equal
+    /// one sends nothing.
+    #[test]
+    fn a_container_set_over_a_container_sends_the_diff() {
+        let rows = |changed: &str| json!({"rows": [{"id": 1, "name": "a"}, {"id": 2, "name": changed}], "n": 2});
+        let s = Storage::with_data(json!({"doc": rows("b"), "other": true}));
+        let _tracker = s.track();
+        let (v0, _) = s.catch_up(None);
+        s.set(path!["doc"], rows("changed"));
+        let (v1, ops) = s.catch_up(Some(v0));
+        let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+        assert_eq!(
+            diff["diff"],
+            json!([{"op": "replace", "path": "/doc/rows/1/name", "value": "changed"}])
+        );
+        s.set(
+            path![],
+            json!({"doc": rows("changed"), "other": false, "new": []}),
+        );
+        let (v2, ops) = s.catch_up(Some(v1));
+        let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+        assert_eq!(
+            diff["diff"],
+            json!([
+                {"op": "replace", "path": "/other", "value": false},
+                {"op": "add", "path": "/new", "value": []}
+            ])
+        );
+        s.set(
+            path![],
+            json!({"new": [], "other": false, "doc": rows("changed")}),
+        );
+        // Equal: a new version (the reference counts it), nothing to send.
+        assert_eq!(s.catch_up(Some(v2)), (v2 + 1, None));
+        // A kind change is a replace of the whole value at the path.
+        s.set(path!["doc"], json!([1]));
+        let (_, ops) = s.catch_up(Some(v2 + 1));
+        let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+        assert_eq!(
+            diff["diff"],
+            json!([{"op": "replace", "path": "/doc", "value": [1]}])
+        );
+    }
+
     /// A whole-value set is serialized once: the message a late joiner gets
     /// is the very one the connections already in sync got.
     #[test]
@@ -541,7 +654,7 @@ mod tests {
         let s = Storage::new();
         let _tracker = s.track();
         let (v0, _) = s.catch_up(None);
-        s.set(path!["before"], json!(1));
+        s.set(path![], json!(["before"]));
         let (v1, _) = s.catch_up(Some(v0));
         s.set(path![], json!({"big": [1, 2, 3]}));
         let (v2, synced) = s.catch_up(Some(v1));
@@ -556,7 +669,7 @@ mod tests {
             "one shared message"
         );
         for message in [&synced, &joiner, &behind.expect("state")] {
-            let mut mirror = json!({"before": 1});
+            let mut mirror = json!(["before"]);
             apply(&mut mirror, message);
             assert_eq!(mirror, s.data());
         }
