@@ -155,7 +155,12 @@ impl Storage {
             } else {
                 ops_text(&ops)
             };
-            return self.commit_text(st, Some(Arc::from(text)));
+            // A diff of values that hardly share anything can be several
+            // times the new value's size (a pointer per leaf): then the
+            // value itself goes, as below.
+            if !(text.len() > BIG_DIFF && replace_len(&st.value, &change) < text.len()) {
+                return self.commit_text(st, Some(Arc::from(text)));
+            }
         }
         let Some((kind, pointer)) = &change else {
             return self.commit_text(st, Some(Arc::from("")));
@@ -430,6 +435,20 @@ impl Drop for Freed {
     }
 }
 
+/// Diff text from which a set checks whether sending the new value is
+/// shorter.
+const BIG_DIFF: usize = 64 * 1024;
+
+/// The length of the `replace` that a set would send instead of a diff.
+fn replace_len(value: &Value, change: &Option<(path::SetKind, String)>) -> usize {
+    let Some((_, pointer)) = change else {
+        return 0;
+    };
+    let mut text = String::new();
+    path::write_op(&mut text, "replace", pointer, value.pointer(pointer));
+    text.len()
+}
+
 /// Whether `ops` only replace the whole value.
 fn is_whole(ops: &[Op]) -> bool {
     matches!(ops, [Op::Replace(p, _)] if p.is_empty())
@@ -644,6 +663,28 @@ mod tests {
         assert_eq!(
             diff["diff"],
             json!([{"op": "replace", "path": "/doc", "value": [1]}])
+        );
+    }
+
+    /// A diff longer than the value itself (values that share little, a
+    /// pointer per leaf) is sent as a `replace` of the value instead.
+    #[test]
+    fn a_diff_longer_than_the_value_is_sent_as_the_value() {
+        let rows = |tag: i64| -> Value {
+            (0..10_000)
+                .map(|i| json!({"id": i * tag, "v": tag}))
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let s = Storage::with_data(json!({"rows": rows(1)}));
+        let _tracker = s.track();
+        let (v0, _) = s.catch_up(None);
+        s.set(path!["rows"], rows(2));
+        let (_, ops) = s.catch_up(Some(v0));
+        let m: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+        assert_eq!(
+            m["diff"],
+            json!([{"op": "replace", "path": "/rows", "value": rows(2)}])
         );
     }
 
