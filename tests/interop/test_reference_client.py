@@ -265,6 +265,43 @@ def test_state_set_negative_index_past_start(start_server):
     run(main())
 
 
+def test_container_set_sends_the_diff_as_the_reference(start_server,
+                                                       monkeypatch):
+    """A back end that sets its whole state again with one value changed:
+    our server sends the client the same diff as the reference server (not
+    the whole state)."""
+    received = []
+    patch = hat.juggler.client.json.patch
+
+    def recording_patch(data, diff):
+        received.append(diff)
+        return patch(data, diff)
+
+    monkeypatch.setattr(hat.juggler.client.json, 'patch', recording_patch)
+
+    def doc(changed):
+        items = [{'id': i, 'name': f'item-{i}', 'tags': ['a', i]}
+                 for i in range(500)]
+        items[250]['name'] = changed
+        return {'items': items, 'meta': {'n': 500}}
+
+    async def last_diff(server):
+        client = await connect(server)
+        await client.send('state.set', {'path': [], 'value': doc('before')})
+        await wait_state(client, lambda d: d == doc('before'))
+        received.clear()
+        await client.send('state.set', {'path': [], 'value': doc('after')})
+        await wait_state(client, lambda d: d == doc('after'))
+        await client.async_close()
+        return [op for diff in received for op in diff]
+
+    ours = run(last_diff(start_server()))
+    reference = run(last_diff(start_server(reference=True)))
+    assert reference == [{'op': 'replace', 'path': '/items/250/name',
+                          'value': 'after'}]
+    assert ours == reference
+
+
 def test_state_per_connection(start_server):
     server = start_server()
 
