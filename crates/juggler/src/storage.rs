@@ -135,11 +135,14 @@ impl Storage {
         // state again with a few values changed sends those values, not
         // the state. Not diffed when nobody syncs from this storage.
         let diff = match (&change, &displaced) {
-            (Some((path::SetKind::Replace, pointer)), Some(old)) if st.trackers > 0 => st
-                .value
-                .pointer(pointer)
-                .filter(|new| path::diffable(old, new))
-                .map(|new| crate::diff::diff_at(old, new, pointer)),
+            (Some((path::SetKind::Replace, pointer)), Some(old))
+                if st.trackers > 0 && (old.is_array() || old.is_object()) =>
+            {
+                st.value
+                    .pointer(pointer)
+                    .filter(|new| path::diffable(old, new))
+                    .map(|new| crate::diff::diff_at(old, new, pointer))
+            }
             _ => None,
         };
         // What the set took out is freed after the lock, a big one elsewhere.
