@@ -34,6 +34,21 @@ fn record(i: usize) -> Value {
     })
 }
 
+/// The value that the whole document set again carries at
+/// [`again_pointer`] (a string as long as the one it replaces).
+pub const AGAIN_VALUE: &str = "item-again-1";
+
+/// The index of the record whose `name` differs when the whole document
+/// is set again.
+pub fn again_index(objects: usize) -> usize {
+    objects * 12_345 / FULL_OBJECTS
+}
+
+/// The pointer of that `name`.
+pub fn again_pointer(objects: usize) -> String {
+    format!("/items/{}/name", again_index(objects))
+}
+
 /// The index of the record that the leaf change touches.
 pub fn leaf_index(objects: usize) -> usize {
     objects * 54_321 / FULL_OBJECTS

@@ -315,6 +315,26 @@ fn rows(sizes: &Sizes, ctx: &Context) -> Vec<Row> {
         ),
         r(
             format!(
+                "6d. {doc_mb} MB state set again whole (`[]`) with one leaf changed — reaches a connected client"
+            ),
+            Scenario::BigState,
+            "again_ms",
+            Unit::Ms,
+            false,
+            Target::None,
+            "—",
+        ),
+        r(
+            "6d. — size of the state message(s) that carried it".into(),
+            Scenario::BigState,
+            "again_bytes",
+            Unit::Bytes,
+            false,
+            Target::AtMost(121.0),
+            "~92 B (≤ 121 B)",
+        ),
+        r(
+            format!(
                 "7. churn: {} × connect, ping, close, {} at once — rate",
                 thousands(sizes.churn.0),
                 sizes.churn.1
@@ -952,12 +972,19 @@ pub fn render(ctx: &Context, results: &Results) -> String {
              `{}` to `\"{}\"`: timed from that request to the joiner applying the \
              message that carried it; the size is of the state message(s) the \
              joiner got for it. The smallest message that can carry it (one \
-             `replace`, compact JSON) is {} B.",
+             `replace`, compact JSON) is {} B. Last (6d), the setter sets the \
+             whole document again at `[]` with `{}` changed to `\"{}\"`, as a \
+             back end that rebuilds its state does: timed from that request to \
+             the joiner applying the message that carried it, and its size (a \
+             server that sends the diff of the two states sends about as much \
+             as for 6b; the floor sends the whole document).",
             ctx.sizes.big_objects,
             ctx.doc_bytes.map_or("?".into(), |b| thousands(b as u64)),
             bench::docgen::leaf_pointer(ctx.sizes.big_objects),
             bench::docgen::LEAF_VALUE,
-            ctx.minimal_leaf_bytes
+            ctx.minimal_leaf_bytes,
+            bench::docgen::again_pointer(ctx.sizes.big_objects),
+            bench::docgen::AGAIN_VALUE,
         ),
         "7: 64 workers, each repeating: connect, ping, check the answer, close \
          with the closing handshake (waiting for the server's close frame)."

@@ -557,14 +557,65 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
         "leaf_messages",
         (joiner.mirror.messages() - messages0) as f64,
     );
-    let expected = to_mirror_value(&expected);
-    if joiner.mirror.value() != &expected {
+    let mirrored = to_mirror_value(&expected);
+    if joiner.mirror.value() != &mirrored {
         return check_failed("after the leaf change the joiner's mirror differs from the document");
     }
-    if setter.mirror.value() != &expected {
+    if setter.mirror.value() != &mirrored {
         return check_failed("after the leaf change the setter's mirror differs from the document");
     }
+    set_again(&mut setter, joiner, doc.objects, expected, &mut m).await?;
     Ok(m)
+}
+
+/// Scenario 6d: the setter sets the whole document again (at `[]`) with
+/// one more `name` changed, as a back end that rebuilds its state does.
+/// Metrics: `again_ms` (request to the joiner applying the message that
+/// carried it), `again_bytes` (state text the joiner got for it).
+async fn set_again(
+    setter: &mut Peer,
+    mut joiner: Peer,
+    objects: usize,
+    mut doc: Value,
+    m: &mut Metrics,
+) -> Result<()> {
+    let pointer = docgen::again_pointer(objects);
+    match doc.pointer_mut(&pointer) {
+        Some(leaf) => *leaf = Value::from(docgen::AGAIN_VALUE),
+        None => return Err(Error::Setup(format!("no leaf {pointer} in the document"))),
+    }
+    let data = format!("{{\"path\":[],\"value\":{doc}}}");
+    let bytes0 = joiner.mirror.bytes();
+    let has_it = move |p: &Peer| {
+        p.mirror.pointer(&pointer).and_then(|v| v.as_str()) == Some(docgen::AGAIN_VALUE)
+    };
+    let watcher = {
+        let has_it = has_it.clone();
+        tokio::spawn(async move {
+            joiner.until(has_it).await?;
+            Ok::<_, Error>(joiner)
+        })
+    };
+    let start = Instant::now();
+    let id = setter.send("state.set", &data).await?;
+    setter.expect_answer(id, "null").await?;
+    setter.until(has_it).await?;
+    let joiner = joined(watcher.await)?;
+    let at = joiner.last_state_at.unwrap_or_else(Instant::now);
+    m.set("again_ms", ms(at - start));
+    m.set("again_bytes", (joiner.mirror.bytes() - bytes0) as f64);
+    let mirrored = to_mirror_value(&doc);
+    if joiner.mirror.value() != &mirrored {
+        return check_failed(
+            "after the whole set again the joiner's mirror differs from the document",
+        );
+    }
+    if setter.mirror.value() != &mirrored {
+        return check_failed(
+            "after the whole set again the setter's mirror differs from the document",
+        );
+    }
+    Ok(())
 }
 
 /// Scenario 7. Metrics: `rate` (cycles/s), `elapsed_s`.
