@@ -126,7 +126,11 @@ impl Storage {
         self.get(path).unwrap_or(default)
     }
 
-    /// Sets `value` at `path`, creating missing parents.
+    /// Sets `value` at `path`, creating missing parents. Connections get
+    /// the change as one `add` or `replace` at the path, except that an
+    /// array set over an array, or an object over an object, goes out as
+    /// the diff of the two (as the reference's connections send it), or as
+    /// the `replace` when that diff would be longer.
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
         let mut st = self.lock();
         let (change, displaced) = path::set_displacing(&mut st.value, path.as_ref(), value, true);
