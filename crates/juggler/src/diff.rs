@@ -14,16 +14,20 @@ use crate::path::{Op, escape_segment};
 pub fn diff(src: &Value, dst: &Value) -> Vec<Op> {
     let mut ops = Vec::new();
     let mut pointer = String::new();
-    diff_into(src, dst, &mut pointer, &mut ops);
+    diff_into(src, dst, &mut pointer, &mut ops, false);
     ops
 }
 
-/// [`diff`] of two values found at `pointer` in a document: the
-/// operations' paths start with it.
+/// [`diff`] of two values found at `pointer` in a document (the
+/// operations' paths start with it), that also keeps member order: where
+/// an object's members are not the old ones that stay, in their order,
+/// then the new ones (where a client that applies the diff would have
+/// them), it is replaced whole. The client's copy is then the very value,
+/// as text too.
 pub(crate) fn diff_at(src: &Value, dst: &Value, pointer: &str) -> Vec<Op> {
     let mut ops = Vec::new();
     let mut pointer = pointer.to_owned();
-    diff_into(src, dst, &mut pointer, &mut ops);
+    diff_into(src, dst, &mut pointer, &mut ops, true);
     ops
 }
 
@@ -53,7 +57,7 @@ fn with_index<F: FnOnce(&mut String)>(pointer: &mut String, index: usize, f: F) 
 /// first: comparing a subtree and then walking it again for its
 /// differences would read a big document two or three times (once per
 /// level above a change).
-fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) {
+fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>, order: bool) {
     match (src, dst) {
         (Value::Array(s), Value::Array(d)) if !s.is_empty() && !d.is_empty() => {
             if s.len() == d.len() {
@@ -61,7 +65,7 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                     if is_leaf(a) && a == b {
                         continue;
                     }
-                    with_index(pointer, i, |p| diff_into(a, b, p, ops));
+                    with_index(pointer, i, |p| diff_into(a, b, p, ops, order));
                 }
             } else if s.len() > d.len() {
                 let mut di = 0;
@@ -73,7 +77,7 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                         with_index(pointer, di, |p| ops.push(Op::Remove(p.clone())));
                         to_remove -= 1;
                     } else {
-                        with_index(pointer, di, |p| diff_into(a, &d[di], p, ops));
+                        with_index(pointer, di, |p| diff_into(a, &d[di], p, ops, order));
                         di += 1;
                     }
                 }
@@ -87,13 +91,27 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                         with_index(pointer, di, |p| ops.push(Op::Add(p.clone(), b.clone())));
                         to_add -= 1;
                     } else {
-                        with_index(pointer, di, |p| diff_into(&s[si], b, p, ops));
+                        with_index(pointer, di, |p| diff_into(&s[si], b, p, ops, order));
                         si += 1;
                     }
                 }
             }
         }
         (Value::Object(s), Value::Object(d)) if !s.is_empty() && !d.is_empty() => {
+            // The same members in the same order (records of one shape): no
+            // key is looked up.
+            if s.len() == d.len() && s.keys().zip(d.keys()).all(|(a, b)| a == b) {
+                for ((k, a), b) in s.iter().zip(d.values()) {
+                    if !(is_leaf(a) && a == b) {
+                        with_segment(pointer, k, |p| diff_into(a, b, p, ops, order));
+                    }
+                }
+                return;
+            }
+            if order && !kept_in_order(s, d) {
+                ops.push(Op::Replace(pointer.clone(), dst.clone()));
+                return;
+            }
             for k in s.keys() {
                 if !d.contains_key(k) {
                     with_segment(pointer, k, |p| ops.push(Op::Remove(p.clone())));
@@ -103,7 +121,7 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
                 match s.get(k) {
                     None => with_segment(pointer, k, |p| ops.push(Op::Add(p.clone(), b.clone()))),
                     Some(a) if is_leaf(a) && a == b => {}
-                    Some(a) => with_segment(pointer, k, |p| diff_into(a, b, p, ops)),
+                    Some(a) => with_segment(pointer, k, |p| diff_into(a, b, p, ops, order)),
                 }
             }
         }
@@ -113,6 +131,23 @@ fn diff_into(src: &Value, dst: &Value, pointer: &mut String, ops: &mut Vec<Op>) 
             }
         }
     }
+}
+
+/// Whether applying the diff of `s` to `d` gives `d`'s member order:
+/// the members `d` keeps come first, in `s`'s order, then the new ones.
+fn kept_in_order(s: &serde_json::Map<String, Value>, d: &serde_json::Map<String, Value>) -> bool {
+    let mut kept = s.keys().filter(|k| d.contains_key(k.as_str()));
+    let mut adding = false;
+    for k in d.keys() {
+        if s.contains_key(k) {
+            if adding || kept.next() != Some(k) {
+                return false;
+            }
+        } else {
+            adding = true;
+        }
+    }
+    true
 }
 
 fn is_leaf(v: &Value) -> bool {

@@ -129,8 +129,10 @@ impl Storage {
     /// Sets `value` at `path`, creating missing parents. Connections get
     /// the change as one `add` or `replace` at the path, except that an
     /// array set over an array, or an object over an object, goes out as
-    /// the diff of the two (as the reference's connections send it), or as
-    /// the `replace` when that diff would be longer.
+    /// the diff of the two (as the reference's connections send it; an
+    /// object whose members changed order goes whole, so that clients keep
+    /// the server's order), or as the `replace` when that diff would be
+    /// longer.
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
         let mut st = self.lock();
         let (change, displaced) = path::set_displacing(&mut st.value, path.as_ref(), value, true);
@@ -659,13 +661,23 @@ mod tests {
         );
         s.set(
             path![],
-            json!({"new": [], "other": false, "doc": rows("changed")}),
+            json!({"doc": rows("changed"), "other": false, "new": []}),
         );
         // Equal: a new version (the reference counts it), nothing to send.
         assert_eq!(s.catch_up(Some(v2)), (v2 + 1, None));
+        // Equal but in another order: the object goes whole, so that the
+        // client's copy has the server's order.
+        let reordered = json!({"new": [], "other": false, "doc": rows("changed")});
+        s.set(path![], reordered.clone());
+        let (v4, ops) = s.catch_up(Some(v2 + 1));
+        let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+        assert_eq!(
+            diff["diff"],
+            json!([{"op": "replace", "path": "", "value": reordered}])
+        );
         // A kind change is a replace of the whole value at the path.
         s.set(path!["doc"], json!([1]));
-        let (_, ops) = s.catch_up(Some(v2 + 1));
+        let (_, ops) = s.catch_up(Some(v4));
         let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
         assert_eq!(
             diff["diff"],
