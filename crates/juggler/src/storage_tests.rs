@@ -1,0 +1,209 @@
+use super::*;
+use crate::path;
+use serde_json::json;
+
+/// Applies the diff of a `state` message from `catch_up`.
+fn apply(mirror: &mut Value, message: &Utf8Bytes) {
+    let mut m: Value = serde_json::from_str(message).expect("message is JSON");
+    assert_eq!(m["type"], "state", "{message}");
+    crate::diff::patch(mirror, m["diff"].take()).expect("applies");
+}
+
+/// A replaced big value (set at a path, at the root, an equal one, or
+/// a whole state applied from a server) is freed by the background
+/// thread, not under the lock; the storage holds the new value.
+#[test]
+fn big_replaced_values_are_freed_in_the_background() {
+    let big = |tag: &str| {
+        let rows: Vec<Value> = (0..crate::dropper::HEAVY)
+            .map(|i| json!({"id": i, "tag": tag}))
+            .collect();
+        json!({"rows": rows})
+    };
+    let s = Storage::new();
+    let _tracker = s.track();
+    let handed = crate::dropper::handed;
+    s.set(path!["doc"], big("a"));
+    let before = handed();
+    s.set(path!["doc"], big("b"));
+    assert!(handed() > before, "a replaced value at a path");
+    let before = handed();
+    s.set(path!["doc"], big("b"));
+    assert!(handed() > before, "a set equal to what was there");
+    let before = handed();
+    s.set(path![], json!({"doc": big("c")}));
+    assert!(handed() > before, "a root set");
+    let before = handed();
+    s.patch_owned(json!([{"op": "replace", "path": "", "value": big("d")}]))
+        .expect("patch");
+    assert!(handed() > before, "a whole state applied");
+    assert_eq!(s.get(path!["doc", "rows", 7, "tag"]), None);
+    assert_eq!(s.get(path!["rows", 7, "tag"]), Some(json!("d")));
+}
+
+/// What a connection receives, applied to what it had, gives the new
+/// state: for sets that add, replace, create parents and pad.
+#[test]
+fn caught_up_ops_rebuild_the_state() {
+    let s = Storage::with_data(json!({"a": [1, 2], "k/~": {"x": 1}}));
+    let _tracker = s.track();
+    let (v0, whole) = s.catch_up(None);
+    let mut mirror = Value::Null;
+    apply(&mut mirror, &whole.expect("initial state"));
+    s.set(path!["a", 5], json!("pad"));
+    s.set(path!["k/~", "x"], json!(2));
+    s.set(path!["new", 0, "deep"], json!(true));
+    s.set(path!["a", 0], json!(1));
+    s.remove(path!["a", -1]);
+    s.patch(&json!([{"op": "move", "from": "/new", "path": "/moved"}]))
+        .expect("patch");
+    let (_, ops) = s.catch_up(Some(v0));
+    apply(&mut mirror, &ops.expect("changes"));
+    assert_eq!(mirror, s.data());
+}
+
+/// The undoable changes reach connections as their operations, and
+/// their undo operations lead back; a change of nothing is no version.
+#[test]
+fn undoable_changes_are_caught_up_and_undone() {
+    let start = json!({"a": [1, 2], "o": {"k": 1, "m": 2}});
+    let s = Storage::with_data(start.clone());
+    let _tracker = s.track();
+    let (v0, whole) = s.catch_up(None);
+    let mut mirror = Value::Null;
+    apply(&mut mirror, &whole.expect("initial state"));
+    let mut backs = Vec::new();
+    let set = s.set_undoable(path!["a", 3], json!("pad")).expect("set");
+    backs.push(set.backward);
+    let removed = s.remove_undoable(path!["o", "k"]).expect("remove");
+    assert_eq!(removed.forward, vec![Op::Remove("/o/k".into())]);
+    backs.push(removed.backward);
+    let patched = s
+        .patch_undoable(json!([{"op": "move", "from": "/o/m", "path": "/b"}]))
+        .expect("patch");
+    backs.push(patched.backward);
+    let v = s.version();
+    let same = s.set_undoable(path!["b"], json!(2)).expect("set");
+    assert!(same.is_empty() && s.version() == v, "no change, no version");
+    let (_, ops) = s.catch_up(Some(v0));
+    apply(&mut mirror, &ops.expect("changes"));
+    assert_eq!(mirror.to_string(), s.data().to_string());
+    for back in backs.into_iter().rev() {
+        s.apply_ops(back).expect("undo applies");
+    }
+    assert_eq!(s.data(), start);
+}
+
+/// A container set over a container of the same kind goes out as their
+/// diff (as the reference sends it), at the path of the set; an equal
+/// one sends nothing.
+#[test]
+fn a_container_set_over_a_container_sends_the_diff() {
+    let rows = |changed: &str| json!({"rows": [{"id": 1, "name": "a"}, {"id": 2, "name": changed}], "n": 2});
+    let s = Storage::with_data(json!({"doc": rows("b"), "other": true}));
+    let _tracker = s.track();
+    let (v0, _) = s.catch_up(None);
+    s.set(path!["doc"], rows("changed"));
+    let (v1, ops) = s.catch_up(Some(v0));
+    let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+    assert_eq!(
+        diff["diff"],
+        json!([{"op": "replace", "path": "/doc/rows/1/name", "value": "changed"}])
+    );
+    s.set(
+        path![],
+        json!({"doc": rows("changed"), "other": false, "new": []}),
+    );
+    let (v2, ops) = s.catch_up(Some(v1));
+    let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+    assert_eq!(
+        diff["diff"],
+        json!([
+            {"op": "replace", "path": "/other", "value": false},
+            {"op": "add", "path": "/new", "value": []}
+        ])
+    );
+    s.set(
+        path![],
+        json!({"doc": rows("changed"), "other": false, "new": []}),
+    );
+    // Equal: a new version (the reference counts it), nothing to send.
+    assert_eq!(s.catch_up(Some(v2)), (v2 + 1, None));
+    // Equal but in another order: the object goes whole, so that the
+    // client's copy has the server's order.
+    let reordered = json!({"new": [], "other": false, "doc": rows("changed")});
+    s.set(path![], reordered.clone());
+    let (v4, ops) = s.catch_up(Some(v2 + 1));
+    let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+    assert_eq!(
+        diff["diff"],
+        json!([{"op": "replace", "path": "", "value": reordered}])
+    );
+    // A kind change is a replace of the whole value at the path.
+    s.set(path!["doc"], json!([1]));
+    let (_, ops) = s.catch_up(Some(v4));
+    let diff: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+    assert_eq!(
+        diff["diff"],
+        json!([{"op": "replace", "path": "/doc", "value": [1]}])
+    );
+}
+
+/// A diff longer than the value itself (values that share little, a
+/// pointer per leaf) is sent as a `replace` of the value instead.
+#[test]
+fn a_diff_longer_than_the_value_is_sent_as_the_value() {
+    let rows = |tag: i64| -> Value {
+        (0..10_000)
+            .map(|i| json!({"id": i * tag, "v": tag}))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let s = Storage::with_data(json!({"rows": rows(1)}));
+    let _tracker = s.track();
+    let (v0, _) = s.catch_up(None);
+    s.set(path!["rows"], rows(2));
+    let (_, ops) = s.catch_up(Some(v0));
+    let m: Value = serde_json::from_str(&ops.expect("a change")).expect("json");
+    assert_eq!(
+        m["diff"],
+        json!([{"op": "replace", "path": "/rows", "value": rows(2)}])
+    );
+}
+
+/// A whole-value set is serialized once: the message a late joiner gets
+/// is the very one the connections already in sync got.
+#[test]
+fn a_whole_value_set_is_serialized_once() {
+    let s = Storage::new();
+    let _tracker = s.track();
+    let (v0, _) = s.catch_up(None);
+    s.set(path![], json!(["before"]));
+    let (v1, _) = s.catch_up(Some(v0));
+    s.set(path![], json!({"big": [1, 2, 3]}));
+    let (v2, synced) = s.catch_up(Some(v1));
+    let (v3, joiner) = s.catch_up(None);
+    // One that fell behind before the whole-value set catches up too.
+    let (v4, behind) = s.catch_up(Some(v0));
+    assert!(v2 == v3 && v3 == v4);
+    let (synced, joiner) = (synced.expect("change"), joiner.expect("state"));
+    assert_eq!(
+        synced.as_str().as_ptr(),
+        joiner.as_str().as_ptr(),
+        "one shared message"
+    );
+    for message in [&synced, &joiner, &behind.expect("state")] {
+        let mut mirror = json!(["before"]);
+        apply(&mut mirror, message);
+        assert_eq!(mirror, s.data());
+    }
+    // Later changes are logged after it and make the cached text stale.
+    s.set(path!["big", 0], json!(9));
+    let (_, ops) = s.catch_up(Some(v2));
+    let mut mirror = s.data();
+    mirror["big"][0] = json!(1);
+    apply(&mut mirror, &ops.expect("change"));
+    assert_eq!(mirror, s.data());
+    let (_, joiner) = s.catch_up(None);
+    assert!(joiner.expect("state").contains("[9,2,3]"));
+}
