@@ -147,7 +147,7 @@ impl Storage {
                 st.value
                     .pointer(pointer)
                     .filter(|new| path::diffable(old, new))
-                    .map(|new| crate::diff::diff_at(old, new, pointer))
+                    .map(|new| (crate::diff::diff_at(old, new, pointer), pointer.as_str()))
             }
             _ => None,
         };
@@ -156,7 +156,7 @@ impl Storage {
         if st.trackers == 0 {
             return self.commit_text(st, None);
         }
-        if let Some(ops) = diff {
+        if let Some((ops, pointer)) = diff {
             // Equal: a change all the same (as the reference counts it),
             // with nothing to send.
             let text = if ops.is_empty() {
@@ -164,12 +164,22 @@ impl Storage {
             } else {
                 ops_text(&ops)
             };
-            // A diff of values that hardly share anything can be several
-            // times the new value's size (a pointer per leaf): then the
-            // value itself goes, as below.
-            if !(text.len() > BIG_DIFF && replace_len(&st.value, &change) < text.len()) {
+            if text.len() <= BIG_DIFF {
                 return self.commit_text(st, Some(Arc::from(text)));
             }
+            // A diff of values that hardly share anything can be several
+            // times the new value's size (a pointer per leaf): then the
+            // value itself goes, when that is shorter.
+            let mut replace = String::new();
+            path::write_op(&mut replace, "replace", pointer, st.value.pointer(pointer));
+            if replace.len() >= text.len() {
+                return self.commit_text(st, Some(Arc::from(text)));
+            }
+            if pointer.is_empty() {
+                let message = Message::encode_state_with(|out| out.push_str(&replace));
+                return self.commit_whole_message(st, message);
+            }
+            return self.commit_text(st, Some(Arc::from(replace)));
         }
         let Some((kind, pointer)) = &change else {
             return self.commit_text(st, Some(Arc::from("")));
@@ -187,10 +197,7 @@ impl Storage {
             let message = Message::encode_state_with(|out| {
                 path::write_op(out, op, pointer, Some(&st.value));
             });
-            st.log.clear();
-            st.log_bytes = 0;
-            st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
-            return self.commit_text(st, None);
+            return self.commit_whole_message(st, message);
         }
         let mut text = String::new();
         path::write_op(&mut text, op, pointer, st.value.pointer(pointer));
@@ -292,15 +299,22 @@ impl Storage {
 
     /// Commits a change that replaced the whole value, as `set([])` does:
     /// its state message is written once from the value and shared.
-    fn commit_whole(&self, mut st: MutexGuard<'_, State>) {
-        if st.trackers > 0 {
-            let message = Message::encode_state_with(|out| {
-                path::write_op(out, "replace", "", Some(&st.value));
-            });
-            st.log.clear();
-            st.log_bytes = 0;
-            st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
+    fn commit_whole(&self, st: MutexGuard<'_, State>) {
+        if st.trackers == 0 {
+            return self.commit_text(st, None);
         }
+        let message = Message::encode_state_with(|out| {
+            path::write_op(out, "replace", "", Some(&st.value));
+        });
+        self.commit_whole_message(st, message);
+    }
+
+    /// Commits a change whose state `message` carries the whole value: it
+    /// supersedes every logged change, and late joiners share it.
+    fn commit_whole_message(&self, mut st: MutexGuard<'_, State>, message: String) {
+        st.log.clear();
+        st.log_bytes = 0;
+        st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
         self.commit_text(st, None);
     }
 
@@ -447,16 +461,6 @@ impl Drop for Freed {
 /// Diff text from which a set checks whether sending the new value is
 /// shorter.
 const BIG_DIFF: usize = 64 * 1024;
-
-/// The length of the `replace` that a set would send instead of a diff.
-fn replace_len(value: &Value, change: &Option<(path::SetKind, String)>) -> usize {
-    let Some((_, pointer)) = change else {
-        return 0;
-    };
-    let mut text = String::new();
-    path::write_op(&mut text, "replace", pointer, value.pointer(pointer));
-    text.len()
-}
 
 /// Whether `ops` only replace the whole value.
 fn is_whole(ops: &[Op]) -> bool {

@@ -169,6 +169,19 @@ fn a_diff_longer_than_the_value_is_sent_as_the_value() {
         m["diff"],
         json!([{"op": "replace", "path": "/rows", "value": rows(2)}])
     );
+    // At the root: the whole value, one message shared with late joiners.
+    let (v1, _) = s.catch_up(None);
+    s.set(path![], json!({"rows": rows(3)}));
+    let (v2, synced) = s.catch_up(Some(v1));
+    let (v3, joiner) = s.catch_up(None);
+    assert_eq!(v2, v3);
+    let (synced, joiner) = (synced.expect("a change"), joiner.expect("the state"));
+    assert_eq!(synced.as_str().as_ptr(), joiner.as_str().as_ptr());
+    let m: Value = serde_json::from_str(&synced).expect("json");
+    assert_eq!(
+        m["diff"],
+        json!([{"op": "replace", "path": "", "value": {"rows": rows(3)}}])
+    );
 }
 
 /// A whole-value set is serialized once: the message a late joiner gets
