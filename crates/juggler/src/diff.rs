@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::path::{Op, escape_segment};
+use crate::path::{Op, pointer_push, pointer_push_index};
 
 mod apply;
 pub use apply::{
@@ -44,17 +44,14 @@ pub fn diff_json(src: &Value, dst: &Value) -> Value {
 
 fn with_segment<F: FnOnce(&mut String)>(pointer: &mut String, segment: &str, f: F) {
     let len = pointer.len();
-    pointer.push('/');
-    escape_segment(segment, pointer);
+    pointer_push(pointer, segment);
     f(pointer);
     pointer.truncate(len);
 }
 
 fn with_index<F: FnOnce(&mut String)>(pointer: &mut String, index: usize, f: F) {
-    use std::fmt::Write;
     let len = pointer.len();
-    // Writing to a String cannot fail.
-    let _ = write!(pointer, "/{index}");
+    pointer_push_index(pointer, index);
     f(pointer);
     pointer.truncate(len);
 }

@@ -256,14 +256,17 @@ pub fn escape_segment(segment: &str, out: &mut String) {
     }
 }
 
-fn pointer_push(pointer: &mut String, segment: &str) {
+/// Appends one segment to a JSON pointer.
+pub(crate) fn pointer_push(pointer: &mut String, segment: &str) {
     pointer.push('/');
     escape_segment(segment, pointer);
 }
 
-fn pointer_push_index(pointer: &mut String, idx: usize) {
-    pointer.push('/');
-    pointer.push_str(&idx.to_string());
+/// Appends one array index to a JSON pointer.
+pub(crate) fn pointer_push_index(pointer: &mut String, idx: usize) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(pointer, "/{idx}");
 }
 
 /// Sets `value` at `path` in place, with the reference's semantics.
