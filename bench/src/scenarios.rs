@@ -474,7 +474,9 @@ const BIG_STATE_OTHERS: usize = 4;
 /// to mirror applied), `join_frame_ms` (connect to the state text arrived,
 /// before the client parsed it), `join_bytes`, `leaf_ms` (request to the
 /// joiner's mirror having the leaf), `leaf_frame_ms`,
-/// `leaf_bytes` (state text that carried it), `leaf_messages`.
+/// `leaf_bytes` (state text that carried it), `leaf_messages`; the same
+/// as `again_*` for the whole document set again with another leaf
+/// changed (6d).
 async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
     let mut m = Metrics::default();
     m.set("doc_bytes", doc.text.len() as f64);
@@ -524,71 +526,78 @@ async fn big_state(url: &str, doc: &BigDoc) -> Result<Metrics> {
 
     let pointer = docgen::leaf_pointer(doc.objects);
     let mut expected = doc.value.clone();
-    match expected.pointer_mut(&pointer) {
-        Some(leaf) => *leaf = Value::from(docgen::LEAF_VALUE),
-        None => return Err(Error::Setup(format!("no leaf {pointer} in the document"))),
-    }
-    let (bytes0, messages0) = (joiner.mirror.bytes(), joiner.mirror.messages());
-    let has_leaf = {
-        let pointer = pointer.clone();
-        move |p: &Peer| {
-            p.mirror.pointer(&pointer).and_then(|v| v.as_str()) == Some(docgen::LEAF_VALUE)
-        }
-    };
-    let watcher = {
-        let has_leaf = has_leaf.clone();
-        tokio::spawn(async move {
-            joiner.until(has_leaf).await?;
-            Ok::<_, Error>(joiner)
-        })
-    };
-    let start = Instant::now();
+    set_leaf(&mut expected, &pointer, docgen::LEAF_VALUE)?;
     let data = json!({"path": docgen::leaf_path(doc.objects), "value": docgen::LEAF_VALUE});
-    let id = setter.send("state.set", &data.to_string()).await?;
-    setter.expect_answer(id, "null").await?;
-    setter.until(has_leaf).await?;
-    let joiner = joined(watcher.await)?;
-    let at = joiner.last_state_at.unwrap_or_else(Instant::now);
-    m.set("leaf_ms", ms(at - start));
-    let frame_at = joiner.last_state_frame_at.unwrap_or(at);
-    m.set("leaf_frame_ms", ms(frame_at - start));
-    m.set("leaf_bytes", (joiner.mirror.bytes() - bytes0) as f64);
-    m.set(
-        "leaf_messages",
-        (joiner.mirror.messages() - messages0) as f64,
-    );
-    let mirrored = to_mirror_value(&expected);
-    if joiner.mirror.value() != &mirrored {
-        return check_failed("after the leaf change the joiner's mirror differs from the document");
-    }
-    if setter.mirror.value() != &mirrored {
-        return check_failed("after the leaf change the setter's mirror differs from the document");
-    }
-    set_again(&mut setter, joiner, doc.objects, expected, &mut m).await?;
+    let change = Change {
+        data: data.to_string(),
+        pointer,
+        value: docgen::LEAF_VALUE,
+        keys: ["leaf_ms", "leaf_frame_ms", "leaf_bytes", "leaf_messages"],
+        what: "the leaf change",
+    };
+    let joiner = change_reaches(&mut setter, joiner, change, &expected, &mut m).await?;
+
+    // 6d: the whole document set again (at `[]`) with one more `name`
+    // changed, as a back end that rebuilds its state does.
+    let pointer = docgen::again_pointer(doc.objects);
+    set_leaf(&mut expected, &pointer, docgen::AGAIN_VALUE)?;
+    let change = Change {
+        data: format!("{{\"path\":[],\"value\":{expected}}}"),
+        pointer,
+        value: docgen::AGAIN_VALUE,
+        keys: [
+            "again_ms",
+            "again_frame_ms",
+            "again_bytes",
+            "again_messages",
+        ],
+        what: "the whole set again",
+    };
+    change_reaches(&mut setter, joiner, change, &expected, &mut m).await?;
     Ok(m)
 }
 
-/// Scenario 6d: the setter sets the whole document again (at `[]`) with
-/// one more `name` changed, as a back end that rebuilds its state does.
-/// Metrics: `again_ms` (request to the joiner applying the message that
-/// carried it), `again_bytes` (state text the joiner got for it).
-async fn set_again(
-    setter: &mut Peer,
-    mut joiner: Peer,
-    objects: usize,
-    mut doc: Value,
-    m: &mut Metrics,
-) -> Result<()> {
-    let pointer = docgen::again_pointer(objects);
-    match doc.pointer_mut(&pointer) {
-        Some(leaf) => *leaf = Value::from(docgen::AGAIN_VALUE),
+fn set_leaf(doc: &mut Value, pointer: &str, value: &str) -> Result<()> {
+    match doc.pointer_mut(pointer) {
+        Some(leaf) => *leaf = Value::from(value),
         None => return Err(Error::Setup(format!("no leaf {pointer} in the document"))),
     }
-    let data = format!("{{\"path\":[],\"value\":{doc}}}");
-    let bytes0 = joiner.mirror.bytes();
-    let has_it = move |p: &Peer| {
-        p.mirror.pointer(&pointer).and_then(|v| v.as_str()) == Some(docgen::AGAIN_VALUE)
-    };
+    Ok(())
+}
+
+/// One `state.set` of scenario 6b or 6d, timed until it reaches the joiner.
+struct Change {
+    /// The request's data.
+    data: String,
+    /// The string leaf that holds `value` once the change arrived.
+    pointer: String,
+    value: &'static str,
+    /// Metrics: request to the joiner applying the message that carried
+    /// the change, to that message's text arriving, the state text the
+    /// joiner got for it and the number of its messages.
+    keys: [&'static str; 4],
+    /// For a failed check.
+    what: &'static str,
+}
+
+/// Sends `change` from the setter; the joiner's and the setter's mirrors
+/// must then equal `doc`. Returns the joiner.
+async fn change_reaches(
+    setter: &mut Peer,
+    mut joiner: Peer,
+    change: Change,
+    doc: &Value,
+    m: &mut Metrics,
+) -> Result<Peer> {
+    let Change {
+        data,
+        pointer,
+        value,
+        keys: [ms_key, frame_key, bytes_key, messages_key],
+        what,
+    } = change;
+    let (bytes0, messages0) = (joiner.mirror.bytes(), joiner.mirror.messages());
+    let has_it = move |p: &Peer| p.mirror.pointer(&pointer).and_then(|v| v.as_str()) == Some(value);
     let watcher = {
         let has_it = has_it.clone();
         tokio::spawn(async move {
@@ -602,20 +611,23 @@ async fn set_again(
     setter.until(has_it).await?;
     let joiner = joined(watcher.await)?;
     let at = joiner.last_state_at.unwrap_or_else(Instant::now);
-    m.set("again_ms", ms(at - start));
-    m.set("again_bytes", (joiner.mirror.bytes() - bytes0) as f64);
-    let mirrored = to_mirror_value(&doc);
+    m.set(ms_key, ms(at - start));
+    let frame_at = joiner.last_state_frame_at.unwrap_or(at);
+    m.set(frame_key, ms(frame_at - start));
+    m.set(bytes_key, (joiner.mirror.bytes() - bytes0) as f64);
+    m.set(messages_key, (joiner.mirror.messages() - messages0) as f64);
+    let mirrored = to_mirror_value(doc);
     if joiner.mirror.value() != &mirrored {
-        return check_failed(
-            "after the whole set again the joiner's mirror differs from the document",
-        );
+        return check_failed(format!(
+            "after {what} the joiner's mirror differs from the document"
+        ));
     }
     if setter.mirror.value() != &mirrored {
-        return check_failed(
-            "after the whole set again the setter's mirror differs from the document",
-        );
+        return check_failed(format!(
+            "after {what} the setter's mirror differs from the document"
+        ));
     }
-    Ok(())
+    Ok(joiner)
 }
 
 /// Scenario 7. Metrics: `rate` (cycles/s), `elapsed_s`.
