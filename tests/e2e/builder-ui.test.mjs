@@ -247,6 +247,14 @@ async function exercise(url, backend, ids, label) {
         await page.click(w(ids.setpoint, 'button'));
         await waitText(page, w(ids.setpoint, '.answer'), '✓ {"setpoint":75}');
         await waitText(page, w(ids.setpoint, '.value .number'), '75');
+        // Typed and sent in one go, before the renderer took the keystroke.
+        await page.evaluate(sel => {
+            const input = document.querySelector(sel);
+            input.value = '76';
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+            input.form.requestSubmit();
+        }, w(ids.setpoint, 'input'));
+        await waitText(page, w(ids.setpoint, '.answer'), '✓ {"setpoint":76}');
         await page.click(w(ids.button, 'button'));
         await waitText(page, w(ids.button, '.answer'), /^✓ \{"reset":true,"at":"\d{4}-\d\d-\d\dT[\d:.]+Z"\}$/);
         await page.click(w(ids.table, 'tbody tr:nth-child(2) button'));

@@ -33,13 +33,17 @@ export function setpointView(w, value, ctx) {
     const text = ctx.input ?? '';
     const submit = evt => {
         evt.preventDefault();
-        const problem = checkSetpoint(w, text);
+        // What the field holds now: the renderer applies `setInput` after
+        // a timeout, so this render's `text` can be a keystroke behind (a
+        // value typed and sent at once was refused as empty).
+        const typed = evt.target.querySelector('input')?.value ?? text;
+        const problem = checkSetpoint(w, typed);
         if (problem) {
             ctx.reject(w.id, w.send.name, problem);
             return;
         }
         ctx.setInput(w.id, undefined);
-        ctx.send(w.id, w.send, {value: Number(text)}, DEFAULT_DATA.setpoint);
+        ctx.send(w.id, w.send, {value: Number(typed)}, DEFAULT_DATA.setpoint);
     };
     return ['div.control.setpoint',
         ['div.value',
