@@ -1,0 +1,77 @@
+//! Notifications: sent to every connection or the chosen ones; presets.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_send_reaches_every_connection_or_the_chosen_ones() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (_a, mut notes_a) = client(&rig.dashboard_url).await;
+    let id_a = new_connection(model, &[]).await;
+    let (_b, mut notes_b) = client(&rig.dashboard_url).await;
+    let id_b = new_connection(model, &[id_a]).await;
+
+    let sent = cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "hello", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(sent, json!({"sent": 2}));
+    assert_eq!(next_named(&mut notes_a, "hello").await, json!({"n": 1}));
+    assert_eq!(next_named(&mut notes_b, "hello").await, json!({"n": 1}));
+
+    let sent = cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "only", "data": "b", "connections": [id_b]}),
+    )
+    .await;
+    assert_eq!(sent, json!({"sent": 1}));
+    cmd(&rig.control, "notify.send", json!({"name": "after"})).await;
+    assert_eq!(next_named(&mut notes_b, "only").await, json!("b"));
+    // `a` gets the broadcast after it, and never `only`.
+    let (name, data) = within("a's next notification", notes_a.recv())
+        .await
+        .expect("open");
+    assert_eq!((name.as_str(), data), ("after", Value::Null));
+
+    let history = wait_for(model, "three entries in /notifyHistory", |m| {
+        let list = m.get("notifyHistory")?.as_array()?;
+        (list.len() == 3).then(|| list.clone())
+    })
+    .await;
+    assert_eq!(history[1]["name"], json!("only"));
+    assert_eq!(history[1]["targets"], json!([id_b]));
+    assert_eq!(history[1]["sent"], json!(1));
+
+    let e = cmd_err(
+        &rig.control,
+        "notify.send",
+        json!({"name": "x", "connections": [id_a, 4242]}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    let e = cmd_err(&rig.control, "notify.send", json!({"data": 1})).await;
+    assert!(e.message.starts_with("name"), "{}", e.message);
+    check_model(&rig.engine);
+}
+
+#[tokio::test]
+async fn notify_presets_are_replaced_and_saved() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let presets = json!([{"name": "alarm", "data": {"level": 3}}, {"name": "log", "data": "x"}]);
+    cmd(&rig.control, "notify.presets", json!({"presets": presets})).await;
+    wait_at(model, "/workspace/notifyPresets", presets.clone()).await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(ws["notifyPresets"], presets);
+    let e = cmd_err(
+        &rig.control,
+        "notify.presets",
+        json!({"presets": [{"nam": "x"}]}),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("notify presets"), "{}", e.message);
+}

@@ -1,0 +1,135 @@
+//! Request rules: the answers dashboards get.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_requests_get_the_rules_answers() {
+    let mut rig = rig().await;
+    let (dash, mut notes) = client(&rig.dashboard_url).await;
+    let send = |name: &'static str, data: Value| {
+        let dash = dash.clone();
+        async move { within(name, dash.send(name, data)).await }
+    };
+
+    assert_eq!(
+        send("respond", json!(null)).await.expect("respond"),
+        json!({"ok": true})
+    );
+    assert_eq!(
+        send("greet", json!({"name": "Ana"})).await.expect("greet"),
+        json!("hello Ana")
+    );
+    assert_eq!(
+        send("set", json!([1, 2])).await.expect("set"),
+        json!("set [1,2]")
+    );
+    wait_at(dash.state(), "/fromRule", json!([1, 2])).await;
+    wait_at(rig.control.state(), "/state/fromRule", json!([1, 2])).await;
+    assert_eq!(
+        send("notify.me", json!(5)).await.expect("notify"),
+        json!("sent")
+    );
+    assert_eq!(next_named(&mut notes, "pong").await, json!({"got": 5}));
+    let cycled: Vec<Value> = [
+        send("cycle", json!(null)).await,
+        send("cycle", json!(null)).await,
+        send("cycle", json!(null)).await,
+    ]
+    .into_iter()
+    .map(|r| r.expect("cycle"))
+    .collect();
+    assert_eq!(cycled, vec![json!("a"), json!("b"), json!("a")]);
+    match send("fail.now", json!(null)).await {
+        Err(juggler::Error::Juggler(data)) => assert_eq!(data, json!({"why": "refused"})),
+        other => panic!("fail: {other:?}"),
+    }
+    let start = Instant::now();
+    assert_eq!(
+        send("sluggish", json!("echo me")).await.expect("slow"),
+        json!("echo me")
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "answered after {:?}, before the rule's delay",
+        start.elapsed()
+    );
+    assert_eq!(
+        send("pick", json!({"kind": "a", "extra": 1}))
+            .await
+            .expect("pick"),
+        json!("picked a")
+    );
+
+    // No rule: `no rule for NAME`, logged, and an event.
+    match send("pick", json!({"kind": "b"})).await {
+        Err(juggler::Error::Juggler(data)) => assert_eq!(data, json!("no rule for pick")),
+        other => panic!("unmatched: {other:?}"),
+    }
+    let event = next_named(&mut rig.events, "request.unmatched").await;
+    assert_eq!(event["name"], json!("pick"));
+    assert_eq!(event["data"], json!({"kind": "b"}));
+    let unmatched = wait_for(rig.control.state(), "an entry in /unmatched", |m| {
+        m.get("unmatched")?.as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(unmatched, event);
+    let connection = unmatched["connectionId"].as_u64().expect("connectionId");
+    assert!(
+        rig.engine
+            .model()
+            .data()
+            .pointer(&format!("/connections/{connection}"))
+            .is_some()
+    );
+
+    // Make a rule from it, add it, and the request is answered.
+    let rule = cmd(
+        &rig.control,
+        "rules.fromRequest",
+        json!({"name": "pick", "data": {"kind": "b"}}),
+    )
+    .await;
+    assert_eq!(
+        rule["match"],
+        json!({"name": {"exact": "pick"}, "data": {"kind": "b"}})
+    );
+    let test = cmd(
+        &rig.control,
+        "rules.test",
+        json!({"rule": rule, "sample": {"name": "pick", "data": {"kind": "b"}}}),
+    )
+    .await;
+    assert_eq!(test["matches"], json!(true));
+    assert_eq!(
+        test["answer"]["reply"],
+        json!({"success": true, "data": null})
+    );
+    let mut rules = rig.engine.model().data()["rules"].clone();
+    rules.as_array_mut().expect("rules").push(rule);
+    cmd(&rig.control, "rules.set", json!({"rules": rules})).await;
+    wait_for(rig.control.state(), "nine rules", |m| {
+        (m.get("rules")?.as_array()?.len() == 9).then_some(())
+    })
+    .await;
+    assert_eq!(
+        send("pick", json!({"kind": "b"})).await.expect("pick b"),
+        Value::Null
+    );
+
+    let e = cmd_err(
+        &rig.control,
+        "rules.set",
+        json!({"rules": [{"id": "bad", "match": {"name": {"regex": "("}}, "action": "echo"}]}),
+    )
+    .await;
+    assert_eq!(e.code, "rule", "{}", e.message);
+    assert!(e.message.contains("match.name.regex"), "{}", e.message);
+    let e = cmd_err(&rig.control, "rules.set", json!({"rules": [{"id": 1}]})).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("[0].id"), "{}", e.message);
+    assert_eq!(
+        rig.engine.model().data()["rules"].as_array().map(Vec::len),
+        Some(9)
+    );
+    check_model(&rig.engine);
+}

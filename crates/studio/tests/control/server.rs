@@ -1,0 +1,83 @@
+//! The embedded server's settings: stop, start, restart.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_settings_stop_start_restart() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let before = rig.engine.model().data()["server"]["settings"].clone();
+
+    for (settings, field) in [
+        (json!({"autoflush": "soon"}), "autoflush"),
+        (json!({"port": 70000}), "port"),
+        (json!({"wsPath": "ws"}), "wsPath"),
+        (json!({"generation": "0.8"}), "generation"),
+        (json!({"maxConnections": 0}), "maxConnections"),
+        (json!({"prot": 1}), "prot"),
+    ] {
+        let e = cmd_err(
+            &rig.control,
+            "server.settings",
+            json!({"settings": settings}),
+        )
+        .await;
+        assert_eq!(e.code, "invalid", "{settings}: {}", e.message);
+        assert!(
+            e.message.contains(field),
+            "{settings}: the message does not name {field}: {}",
+            e.message
+        );
+    }
+    assert_eq!(rig.engine.model().data()["server"]["settings"], before);
+
+    // A good change restarts the running server with it.
+    let (dash, _) = client(&rig.dashboard_url).await;
+    let mut settings = before.clone();
+    settings["generation"] = json!("0.7");
+    cmd(
+        &rig.control,
+        "server.settings",
+        json!({"settings": settings}),
+    )
+    .await;
+    within("the old connection to close", dash.wait_closed()).await;
+    wait_at(model, "/server/settings/generation", json!("0.7")).await;
+    wait_at(model, "/server/status", json!("running")).await;
+    let url = rig.engine.model().data()["server"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let dash = ClientBuilder::new(&url)
+        .generation(juggler::Generation::V07)
+        .connect()
+        .await
+        .expect("connect with 0.7");
+    wait_at(dash.state(), "/counter", json!(0)).await;
+
+    cmd(&rig.control, "server.stop", json!({})).await;
+    wait_at(model, "/server/status", json!("stopped")).await;
+    wait_at(model, "/server/url", Value::Null).await;
+    wait_at(model, "/connections", json!({})).await;
+    let e = cmd_err(&rig.control, "notify.send", json!({"name": "x"})).await;
+    assert!(e.message.contains("not running"), "{}", e.message);
+    let started = cmd(&rig.control, "server.start", json!({})).await;
+    let url = started["url"].as_str().expect("url").to_owned();
+    wait_at(model, "/server/url", json!(url)).await;
+    let dashboard = rig.engine.model().data()["server"]["dashboardUrl"].clone();
+    assert!(
+        dashboard
+            .as_str()
+            .is_some_and(|d| d.starts_with("http://127.0.0.1:")),
+        "{dashboard}"
+    );
+    let e = cmd_err(&rig.control, "server.start", json!({})).await;
+    assert!(e.message.contains("already running"), "{}", e.message);
+    let restarted = cmd(&rig.control, "server.restart", json!({})).await;
+    assert!(
+        restarted["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("ws://"))
+    );
+    check_model(&rig.engine);
+}

@@ -1,0 +1,178 @@
+//! The workspace file: save, open, bookmarks.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_save_writes_a_file_that_loads_back() {
+    let rig = rig().await;
+    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("choose where"), "{}", e.message);
+
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "saved", "value": [1, "two"]}),
+    )
+    .await;
+    let file = rig.dir.path().join("saved.workspace.json");
+    let answer = cmd(
+        &rig.control,
+        "workspace.save",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    assert_eq!(answer, json!({"path": file.display().to_string()}));
+    wait_at(
+        rig.control.state(),
+        "/workspace/path",
+        json!(file.display().to_string()),
+    )
+    .await;
+    let loaded = Workspace::load(&file).expect("the saved file loads");
+    assert_eq!(loaded, rig.engine.workspace());
+    assert_eq!(loaded.initial_state["saved"], json!([1, "two"]));
+    assert_eq!(loaded.rules.len(), 8);
+    let got = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(got, serde_json::to_value(&loaded).expect("json"));
+
+    // Saved again where it came from; a newer file there is not overwritten.
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "again", "value": true}),
+    )
+    .await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(
+        Workspace::load(&file).expect("load").initial_state["again"],
+        json!(true)
+    );
+    std::fs::write(&file, r#"{"version": 99}"#).expect("write");
+    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(e.code, "workspace", "{}", e.message);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        r#"{"version": 99}"#
+    );
+    check_model(&rig.engine);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_open_replaces_rules_state_and_settings_and_restarts_the_server() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "before", "value": 1}),
+    )
+    .await;
+    let dashboard = client(&rig.dashboard_url).await.0;
+    wait_for(dashboard.state(), "the dashboard's state", |s| {
+        s.get("before").map(|_| ())
+    })
+    .await;
+
+    // A file that does not parse changes nothing and names the line.
+    let bad = rig.dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"version\": 1,\n  \"rules\": 5\n}").expect("write");
+    let e = cmd_err(
+        &rig.control,
+        "workspace.open",
+        json!({"path": bad.display().to_string()}),
+    )
+    .await;
+    assert_eq!(e.code, "workspace", "{}", e.message);
+    assert!(e.message.contains("rules"), "{}", e.message);
+    let e = cmd_err(
+        &rig.control,
+        "workspace.open",
+        json!({"path": "/nonexistent/x.json"}),
+    )
+    .await;
+    assert_eq!(e.code, "io", "{}", e.message);
+    wait_at(model, "/state/before", json!(1)).await;
+    assert_eq!(
+        rig.engine.workspace().initial_state["before"],
+        json!(1),
+        "a failed open changed the state"
+    );
+
+    let file = rig.dir.path().join("other.json");
+    std::fs::write(
+        &file,
+        r#"{"version": 1, "server": {"port": 0, "noCache": true},
+            "initialState": {"other": true},
+            "rules": [{"id": "only", "match": {"name": {"exact": "only"}}, "action": "echo"}],
+            "notifyPresets": [{"name": "p", "data": 1}]}"#,
+    )
+    .expect("write");
+    let answer = cmd(
+        &rig.control,
+        "workspace.open",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    assert_eq!(answer, json!({"path": file.display().to_string()}));
+    wait_at(model, "/state", json!({"other": true})).await;
+    wait_at(model, "/workspace/path", json!(file.display().to_string())).await;
+    wait_at(model, "/server/settings/noCache", json!(true)).await;
+    wait_at(model, "/server/status", json!("running")).await;
+    assert_eq!(
+        model
+            .get(juggler::path!["rules"])
+            .map(|r| r.as_array().map(Vec::len)),
+        Some(Some(1))
+    );
+    assert_eq!(model.get(juggler::path!["history", "undo"]), Some(json!(0)));
+    // The old server's dashboards were closed with it; a new one sees the
+    // new state.
+    within("the old dashboard to close", dashboard.wait_closed()).await;
+    let url = model
+        .get(juggler::path!["server", "url"])
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .expect("server url");
+    let fresh = client(&url).await.0;
+    wait_for(fresh.state(), "the new state", |s| {
+        s.get("other").map(|_| ())
+    })
+    .await;
+    assert_eq!(
+        fresh.send("only", json!("x")).await.expect("echo"),
+        json!("x")
+    );
+    check_model(&rig.engine);
+}
+
+#[tokio::test]
+async fn remote_bookmarks_are_replaced_and_saved() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let bookmarks = json!([
+        {"name": "plant", "url": "wss://plant.example:8443/ws", "generation": "0.7",
+         "user": "op", "trust": {"caFile": "ca.pem"}},
+        {"name": "local", "url": "ws://127.0.0.1:1234/ws", "generation": "0.6", "trust": "system"}
+    ]);
+    cmd(
+        &rig.control,
+        "remote.bookmarks",
+        json!({"bookmarks": bookmarks}),
+    )
+    .await;
+    wait_at(model, "/workspace/remotes", bookmarks.clone()).await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(ws["remotes"], bookmarks);
+    let e = cmd_err(
+        &rig.control,
+        "remote.bookmarks",
+        json!([{"name": "web", "url": "http://x/ws"}]),
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("ws://"), "{}", e.message);
+    let e = cmd_err(&rig.control, "remote.bookmarks", json!([{"url": "ws://x"}])).await;
+    assert_eq!(e.code, "invalid");
+    assert!(e.message.contains("name"), "{}", e.message);
+    wait_at(model, "/workspace/remotes", bookmarks).await;
+}
