@@ -9,7 +9,6 @@
 mod floor;
 mod load;
 mod report;
-mod report_studio;
 mod scale;
 mod scenarios;
 mod servers;

@@ -15,7 +15,7 @@ use crate::servers::Kind;
 pub const TARGET: f64 = 0.5;
 
 /// The committed "before" measurement.
-const BEFORE: &str = include_str!("../studio-before.json");
+const BEFORE: &str = include_str!("../../studio-before.json");
 
 /// One rate of the before measurement.
 #[derive(Debug, Deserialize)]
