@@ -4,7 +4,9 @@
 //! `4913`, emacs's `#file#` and `.#file`, `file~`, `.tmp`) and version
 //! control folders are ignored.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use notify::event::{MetadataKind, ModifyKind};
@@ -107,41 +109,73 @@ fn ignored(rel: &Path) -> bool {
 
 /// A running watch of one folder; stops when dropped.
 pub struct Watcher {
-    _watcher: notify::RecommendedWatcher,
+    _watcher: Arc<Mutex<notify::RecommendedWatcher>>,
 }
+
+/// A burst's raw event: whether it created its paths, and the paths.
+type Raw = (bool, Vec<PathBuf>);
 
 impl Watcher {
     /// Watches `root` (recursively) and sends each burst's [`Change`] to
     /// `tx` (a burst ends after [`DEBOUNCE`] of quiet); a full channel
     /// drops the burst (the next one reloads anyway). Needs a tokio
     /// runtime: the debouncing runs as a task until the watcher is dropped.
+    ///
+    /// A build that deletes the folder and makes it again (`rm -rf dist`,
+    /// or a new `dist` renamed into place) leaves a watch on a folder that
+    /// is gone: the root's parent is watched too, and when the root is a
+    /// different folder after a burst, it is watched again and the pages
+    /// reload.
     pub fn start(root: &Path, tx: mpsc::Sender<Change>) -> Result<Watcher> {
         let root = std::fs::canonicalize(root).map_err(|e| Error::Io {
             path: root.to_owned(),
-            action: "cannot watch the static folder for live reload".into(),
+            action: "cannot serve the static folder (check the path: `staticDir` in the \
+                     workspace is relative to the workspace file, `--static-dir` to the \
+                     current folder)"
+                .into(),
             source: e,
         })?;
-        let (raw_tx, raw_rx) = mpsc::unbounded_channel();
+        let (raw_tx, raw_rx) = mpsc::unbounded_channel::<Raw>();
         let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
             if let Ok(event) = event
                 && changes_content(&event.kind)
             {
-                let _ = raw_tx.send(event.paths);
+                let created = matches!(event.kind, EventKind::Create(_));
+                let _ = raw_tx.send((created, event.paths));
             }
         })
         .map_err(|e| Error::Invalid(format!("cannot start the file watcher: {e}")))?;
-        watcher
-            .watch(&root, RecursiveMode::Recursive)
-            .map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot watch {} for live reload: {e} (on Linux, raise \
-                     fs.inotify.max_user_watches, or set \"liveReload\": false)",
-                    root.display()
-                ))
-            })?;
-        tokio::spawn(debounce(root, raw_rx, tx));
+        watch_root(&mut watcher, &root)?;
+        if let Some(parent) = root.parent() {
+            // Only to see the root itself go and come back: a parent that
+            // cannot be watched leaves live reload as it was before.
+            let _ = watcher.watch(parent, RecursiveMode::NonRecursive);
+        }
+        // Taken now: the task may first run after the folder changed.
+        let folder = identity(&root);
+        let watcher = Arc::new(Mutex::new(watcher));
+        tokio::spawn(debounce(root, raw_rx, tx, Arc::downgrade(&watcher), folder));
         Ok(Watcher { _watcher: watcher })
     }
+}
+
+fn watch_root(watcher: &mut notify::RecommendedWatcher, root: &Path) -> Result<()> {
+    watcher.watch(root, RecursiveMode::Recursive).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot watch {} for live reload: {e} (on Linux, raise \
+             fs.inotify.max_user_watches, or set \"liveReload\": false)",
+            root.display()
+        ))
+    })
+}
+
+/// Which folder `root` is now (device and inode), `None` when it is gone.
+fn identity(root: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(root)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
 }
 
 /// Reading a file (an access) changes nothing: only writes, creations,
@@ -161,19 +195,52 @@ fn changes_content(kind: &EventKind) -> bool {
 /// burst; ends when the watcher (the sender) is dropped.
 async fn debounce(
     root: PathBuf,
-    mut raw: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    mut raw: mpsc::UnboundedReceiver<Raw>,
     tx: mpsc::Sender<Change>,
+    watcher: Weak<Mutex<notify::RecommendedWatcher>>,
+    mut folder: Option<(u64, u64)>,
 ) {
     while let Some(first) = raw.recv().await {
-        let mut burst = first;
+        let mut burst = Vec::new();
+        let mut created = HashSet::new();
+        let mut take = |(made, paths): Raw| {
+            if made {
+                created.extend(paths.iter().cloned());
+            }
+            burst.extend(paths);
+        };
+        take(first);
         loop {
             match tokio::time::timeout(DEBOUNCE, raw.recv()).await {
-                Ok(Some(more)) => burst.extend(more),
+                Ok(Some(more)) => take(more),
                 Ok(None) => return,
                 Err(_) => break,
             }
         }
-        if let Some(change) = classify(&root, &burst) {
+        // A file made and gone within the burst is a tool's scratch file
+        // (`sed -i`'s `sedXXXXXX`, an editor's save-by-rename): not a change.
+        burst.retain(|p| !created.contains(p) || p.exists());
+        let now = identity(&root);
+        let change = if now != folder {
+            folder = now;
+            match (now, watcher.upgrade()) {
+                (Some(_), Some(w)) => {
+                    let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = w.unwatch(&root);
+                    if let Err(e) = watch_root(&mut w, &root) {
+                        tracing::warn!("{e}");
+                    }
+                    // What was copied in before the new watch is unknown:
+                    // the whole folder changed.
+                    Some(Change::Reload(vec!["/".into()]))
+                }
+                (Some(_), None) => return,
+                (None, _) => classify(&root, &burst),
+            }
+        } else {
+            classify(&root, &burst)
+        };
+        if let Some(change) = change {
             let _ = tx.try_send(change);
         }
     }
@@ -250,6 +317,78 @@ mod tests {
         let got = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
         assert_eq!(
             got.ok().flatten(),
+            Some(Change::Css(vec!["/style.css".into()]))
+        );
+    }
+
+    /// The next change told within 10 s.
+    async fn next(rx: &mut mpsc::Receiver<Change>) -> Option<Change> {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    #[tokio::test]
+    async fn a_folder_deleted_and_made_again_is_still_watched() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let root = parent.path().join("dist");
+        std::fs::create_dir(&root).expect("mkdir");
+        std::fs::write(root.join("index.html"), "<p>1").expect("write");
+        let (tx, mut rx) = mpsc::channel(8);
+        let _watcher = Watcher::start(&root, tx).expect("watch");
+        // A clean build: the folder goes, then comes back with new files.
+        std::fs::remove_dir_all(&root).expect("rm");
+        assert!(matches!(next(&mut rx).await, Some(Change::Reload(_))));
+        std::fs::create_dir(&root).expect("mkdir");
+        std::fs::write(root.join("index.html"), "<p>2").expect("write");
+        assert_eq!(next(&mut rx).await, Some(Change::Reload(vec!["/".into()])));
+        // An edit after the rebuild is seen (it was not, before).
+        tokio::time::sleep(DEBOUNCE * 2).await;
+        std::fs::write(root.join("app.js"), "1").expect("write");
+        assert_eq!(
+            next(&mut rx).await,
+            Some(Change::Reload(vec!["/app.js".into()]))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_folder_renamed_into_place_is_watched() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let root = parent.path().join("dist");
+        let next_build = parent.path().join("dist.new");
+        std::fs::create_dir(&root).expect("mkdir");
+        std::fs::create_dir(&next_build).expect("mkdir");
+        std::fs::write(next_build.join("style.css"), "a{}").expect("write");
+        let (tx, mut rx) = mpsc::channel(8);
+        let _watcher = Watcher::start(&root, tx).expect("watch");
+        std::fs::remove_dir(&root).expect("rmdir");
+        std::fs::rename(&next_build, &root).expect("rename");
+        let mut got = next(&mut rx).await;
+        if got != Some(Change::Reload(vec!["/".into()])) {
+            got = next(&mut rx).await;
+        }
+        assert_eq!(got, Some(Change::Reload(vec!["/".into()])));
+        tokio::time::sleep(DEBOUNCE * 2).await;
+        std::fs::write(root.join("style.css"), "a{color:red}").expect("write");
+        assert_eq!(
+            next(&mut rx).await,
+            Some(Change::Css(vec!["/style.css".into()]))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_save_through_a_scratch_file_tells_the_saved_file_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("style.css"), "a{}").expect("write");
+        let (tx, mut rx) = mpsc::channel(8);
+        let _watcher = Watcher::start(dir.path(), tx).expect("watch");
+        // What `sed -i` does: a new file in the same folder, renamed over.
+        let scratch = dir.path().join("sedAb12Cd");
+        std::fs::write(&scratch, "a{color:red}").expect("write");
+        std::fs::rename(&scratch, dir.path().join("style.css")).expect("rename");
+        assert_eq!(
+            next(&mut rx).await,
             Some(Change::Css(vec!["/style.css".into()]))
         );
     }
