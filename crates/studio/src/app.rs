@@ -76,7 +76,7 @@ impl Studio {
             ws.server.port = p;
         }
         if let Some(d) = opts.static_dir {
-            ws.server.static_dir = Some(d.display().to_string());
+            ws.server.static_dir = Some(static_dir_arg(&d, path.as_deref())?);
         }
         if !opts.allow_origins.is_empty() {
             let allowed = ws.server.allowed_origins.get_or_insert_with(Vec::new);
@@ -174,6 +174,31 @@ impl Studio {
 
 /// Loads a workspace, saying so when the file is big enough to take a
 /// while (a large initial state), with its size and how long it took.
+/// `--static-dir` as the workspace keeps it: a path given on the command
+/// line is relative to the current folder, while the workspace's
+/// `staticDir` is relative to the workspace file, so it goes in relative
+/// to the workspace's folder when it is inside it, else absolute.
+fn static_dir_arg(dir: &std::path::Path, workspace: Option<&std::path::Path>) -> Result<String> {
+    let absolute = |p: &std::path::Path| {
+        std::path::absolute(p).map_err(|e| Error::Io {
+            path: p.to_owned(),
+            action: "cannot make the path absolute".into(),
+            source: e,
+        })
+    };
+    let dir = absolute(dir)?;
+    let base = match workspace {
+        Some(w) => absolute(w)?.parent().map(std::path::Path::to_path_buf),
+        None => None,
+    };
+    let inside = base.as_deref().and_then(|b| dir.strip_prefix(b).ok());
+    Ok(match inside {
+        Some(rel) if rel.as_os_str().is_empty() => ".".into(),
+        Some(rel) => rel.display().to_string(),
+        None => dir.display().to_string(),
+    })
+}
+
 fn load_with_progress(path: &std::path::Path, progress: &impl Fn(&str)) -> Result<Workspace> {
     const BIG: u64 = 4 * 1024 * 1024;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

@@ -244,6 +244,56 @@ fn serve_prints_the_dashboard_juggler_and_control_urls() {
     });
 }
 
+/// The body of `GET url` (plain HTTP, the whole response read).
+fn http_body(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+/// `--static-dir` on the command line is relative to where the command
+/// runs, as every path there is (it was read from the workspace's folder).
+#[test]
+fn serve_reads_a_relative_static_dir_from_the_current_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("ws")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("site")).expect("mkdir");
+    write(&dir.path().join("ws"), "ws.json", GOOD);
+    write(
+        &dir.path().join("site"),
+        "index.html",
+        "<p>the site from the current folder</p>",
+    );
+    let child = Command::new(cargo_bin!("juggler-studio"))
+        .args(["serve", "ws/ws.json", "--static-dir", "site", "--port", "0"])
+        .args(["--control-port", "0"])
+        .current_dir(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start juggler-studio");
+    let mut running = Running::of(child);
+    running.until("Press Ctrl+C");
+    let dashboard = running.printed("dashboard:");
+    let body = http_body(&format!("{dashboard}index.html"));
+    assert!(
+        body.contains("the site from the current folder"),
+        "{dashboard}: {body}"
+    );
+}
+
 // ---- connect --------------------------------------------------------------------
 
 /// A juggler server for `connect` to talk to: `echo` answers its data,
