@@ -272,8 +272,9 @@ const PAGE: &str = r#"<!doctype html>
 </script></body></html>
 "#;
 
-#[test]
-fn browser_runs_headless_chromium_on_the_dashboard() {
+/// `run --browser` of the scenario "page" on `page`: exit code, stdout,
+/// stderr.
+fn run_page_in_chromium(page: &str) -> (Option<i32>, String, String) {
     let chromium = Path::new(studio::scenario::browser::CHROMIUM);
     assert!(
         chromium.is_file(),
@@ -284,7 +285,7 @@ fn browser_runs_headless_chromium_on_the_dashboard() {
     let dir = tempfile::tempdir().expect("temp dir");
     let page_dir = dir.path().join("page");
     std::fs::create_dir(&page_dir).expect("mkdir");
-    write(&page_dir, "index.html", PAGE);
+    write(&page_dir, "index.html", page);
     let ws = write(dir.path(), "ws.json", WORKSPACE);
     let out = studio()
         .timeout(Duration::from_secs(120))
@@ -303,17 +304,36 @@ fn browser_runs_headless_chromium_on_the_dashboard() {
         .arg(&page_dir)
         .output()
         .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
+    (
         out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn browser_runs_headless_chromium_on_the_dashboard() {
+    let (code, stdout, stderr) = run_page_in_chromium(PAGE);
+    assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("browser:   headless Chromium"), "{stdout}");
     assert!(
         stdout.contains("page.ready {\"seen\":\"ready\"} answered by the scenario"),
         "{stdout}"
     );
     assert!(stdout.contains("PASSED"), "{stdout}");
+}
+
+/// An error the page logs while it loads fails the run, though every step
+/// passes (it came before the first step, where no step counted it).
+#[test]
+fn an_error_the_page_logs_while_loading_fails_the_run() {
+    let page = PAGE.replace(
+        "<script>\n",
+        "<script>\n  console.error(\"boom while loading\");\n",
+    );
+    assert_ne!(page, PAGE);
+    let (code, stdout, stderr) = run_page_in_chromium(&page);
+    assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("boom while loading"), "{stdout}");
+    assert!(stdout.contains("FAILED"), "{stdout}");
 }

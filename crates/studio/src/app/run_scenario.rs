@@ -115,6 +115,10 @@ async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
 
+    // Errors of the page while it loads come before the first step, where no
+    // step counts them: the run as a whole does.
+    let errors_before = studio.engine.console_errors();
+    let allow_errors = scenario.allow_console_errors;
     let mut chromium = None;
     if opts.browser {
         match Browser::launch(&dashboard) {
@@ -145,8 +149,21 @@ async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
         b.stop();
     }
     match report {
-        Ok(report) => {
+        Ok(mut report) => {
+            let outside = (report.passed && !allow_errors)
+                .then(|| engine.console_errors_since(errors_before))
+                .flatten();
+            if outside.is_some() {
+                report.passed = false;
+            }
             print!("{}", report.to_text());
+            if let Some(error) = outside {
+                println!(
+                    "  the dashboard logged an error outside the steps (while it loaded, or \
+                     between them): {error} (set \"allowConsoleErrors\": true on the scenario \
+                     to let it pass)"
+                );
+            }
             if report.passed { PASSED } else { FAILED }
         }
         Err(e) => {
