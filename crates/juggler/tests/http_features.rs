@@ -101,6 +101,54 @@ async fn static_files_and_index_redirect() {
     server.shutdown().await;
 }
 
+/// The value of header `name` in a response head.
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// A file saved twice within one second is sent again, not answered 304
+/// with its first version (Last-Modified has whole seconds: a
+/// live-reloaded page kept an old stylesheet); an unchanged one is 304.
+#[tokio::test]
+async fn a_file_changed_within_the_same_second_is_sent_again() {
+    let tree = static_tree();
+    let file = tree.path().join("www/sub/app.js");
+    let (server, _) = serve(ServerBuilder::new().static_dir(tree.path().join("www"))).await;
+    let addr = server.local_addr();
+    let (status, head, _) = http(addr, "GET", "/sub/app.js", "").await;
+    assert_eq!(status, 200);
+    let tag = header(&head, "etag").expect("an ETag");
+    let modified = header(&head, "last-modified").expect("a Last-Modified");
+    let (status, head, body) = http(
+        addr,
+        "GET",
+        "/sub/app.js",
+        &format!("If-None-Match: {tag}\r\n"),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (304, ""), "{head}");
+    // Saved again, the same second as far as Last-Modified can tell.
+    std::fs::write(&file, "console.log(2)").expect("write");
+    let validators = format!("If-None-Match: {tag}\r\nIf-Modified-Since: {modified}\r\n");
+    let (status, head, body) = http(addr, "GET", "/sub/app.js", &validators).await;
+    assert_eq!((status, body.as_str()), (200, "console.log(2)"), "{head}");
+    assert_ne!(header(&head, "etag"), Some(tag));
+    let (status, _, body) = http(
+        addr,
+        "GET",
+        "/sub/app.js",
+        &format!("If-Modified-Since: {modified}\r\n"),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "console.log(2)"));
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn path_traversal_is_refused() {
     let tree = static_tree();

@@ -56,41 +56,74 @@ impl StaticFiles {
         if req.method() != Method::GET && req.method() != Method::HEAD {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
-        if !self.allowed(req.uri().path()).await {
+        let Some(found) = self.resolve(req.uri().path()).await else {
             tracing::warn!(
                 path = req.uri().path(),
                 "refused a static path outside static_dir"
             );
             return StatusCode::NOT_FOUND.into_response();
+        };
+        let (mut parts, body) = req.into_parts();
+        // ServeDir validates with Last-Modified only, which has whole
+        // seconds: a file saved twice within one second was answered 304
+        // with the first version (a live-reloaded page kept an old script
+        // or stylesheet). The file is validated by an ETag of its
+        // modification time in nanoseconds and its size instead (as
+        // aiohttp, the reference's server, does).
+        parts.headers.remove(http::header::IF_MODIFIED_SINCE);
+        let tag = match &found {
+            Some(path) => etag(path).await,
+            None => None,
+        };
+        if let Some(tag) = &tag
+            && parts
+                .headers
+                .get(http::header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| none_match(v, tag))
+        {
+            return (
+                StatusCode::NOT_MODIFIED,
+                [(http::header::ETAG, tag.clone())],
+            )
+                .into_response();
         }
-        let (parts, body) = req.into_parts();
         let head = self.transform.is_some().then(|| parts.clone());
-        let res = match self.serve.oneshot(Request::from_parts(parts, body)).await {
+        let mut res = match self.serve.oneshot(Request::from_parts(parts, body)).await {
             Ok(res) => res.map(Body::new),
             Err(never) => match never {},
         };
+        if let Some(tag) = tag
+            && res.status().is_success()
+            && let Ok(value) = http::HeaderValue::from_str(&tag)
+        {
+            res.headers_mut().insert(http::header::ETAG, value);
+        }
         match (head, &self.transform) {
             (Some(head), Some(transform)) => transformed(head, res, transform).await,
             _ => res,
         }
     }
 
-    async fn allowed(&self, raw: &str) -> bool {
+    /// Where `raw` (a request's path) leads inside the folder: `None` when
+    /// it is refused, `Some(None)` when nothing is there (ServeDir answers
+    /// 404), else the file or folder.
+    async fn resolve(&self, raw: &str) -> Option<Option<PathBuf>> {
         let Ok(decoded) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
-            return false;
+            return None;
         };
         if decoded.contains('\0') || decoded.contains('\\') {
-            return false;
+            return None;
         }
         let mut rel = PathBuf::new();
         for seg in decoded.split('/') {
             match seg {
                 "" | "." => {}
-                ".." => return false,
+                ".." => return None,
                 s => {
                     // A segment like "C:" or one that is absolute by itself.
                     if Path::new(s).is_absolute() || s.contains(':') && cfg!(windows) {
-                        return false;
+                        return None;
                     }
                     rel.push(s);
                 }
@@ -98,12 +131,41 @@ impl StaticFiles {
         }
         let candidate = self.root.join(&rel);
         match tokio::fs::canonicalize(&candidate).await {
-            Ok(real) => real.starts_with(&self.root),
+            Ok(real) => real.starts_with(&self.root).then_some(Some(real)),
             // Missing files are ServeDir's to answer (404); a dangling
             // symlink is refused here all the same.
-            Err(_) => tokio::fs::symlink_metadata(&candidate).await.is_err(),
+            Err(_) => tokio::fs::symlink_metadata(&candidate)
+                .await
+                .is_err()
+                .then_some(None),
         }
     }
+}
+
+/// The ETag of the file at `path` (a folder's `index.html`, as ServeDir
+/// serves it): its modification time in nanoseconds and its size.
+async fn etag(path: &Path) -> Option<String> {
+    let mut meta = tokio::fs::metadata(path).await.ok()?;
+    if meta.is_dir() {
+        meta = tokio::fs::metadata(path.join("index.html")).await.ok()?;
+    }
+    if !meta.is_file() {
+        return None;
+    }
+    let modified = meta.modified().ok()?;
+    let ns = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!("\"{ns:x}-{:x}\"", meta.len()))
+}
+
+/// Whether an `If-None-Match` value names `tag` (or is `*`); weak tags
+/// compare as strong ones, as a GET may.
+fn none_match(header: &str, tag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag
+    })
 }
 
 /// The page rewritten by `transform`, when it is a whole HTML page of a
