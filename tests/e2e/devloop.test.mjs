@@ -95,6 +95,19 @@ test('a stylesheet is swapped in place, a script reloads the page, and the conne
         assert.deepEqual(css.console.lastReload.paths, ['/style.css']);
         assert.equal(css.console.lastReload.pages, 1);
 
+        // A stylesheet the page pulls in with @import: a swap of the link
+        // would keep the browser's copy of it, so the page reloads.
+        fs.writeFileSync(path.join(dir, 'theme.css'), '#title { letter-spacing: 1px; }\n');
+        const style = path.join(dir, 'style.css');
+        fs.writeFileSync(style, '@import "./theme.css";\n' + fs.readFileSync(style, 'utf8'));
+        await page.waitForFunction(() => { const t = document.getElementById('title'); return t && getComputedStyle(t).letterSpacing === '1px'; },
+            null, { timeout: WAIT_MS });
+        fs.writeFileSync(path.join(dir, 'theme.css'), '#title { letter-spacing: 3px; }\n');
+        await page.waitForFunction(() => { const t = document.getElementById('title'); return t && getComputedStyle(t).letterSpacing === '3px'; },
+            null, { timeout: WAIT_MS });
+        await page.waitForFunction(() => window.__jugglerStudio?.connected === true, null, { timeout: WAIT_MS });
+        await page.evaluate(() => { window.__marker = 'kept'; });
+
         // The script: the page reloads and shows the change.
         const app = path.join(dir, 'app.js');
         fs.writeFileSync(app, fs.readFileSync(app, 'utf8') + '\ndocument.documentElement.dataset.edited = "yes";\n');

@@ -111,8 +111,39 @@
         return {};
     }
 
+    /** The same-origin paths of the stylesheets a sheet pulls in with `@import`, at any depth. */
+    function importedPaths(sheet, out) {
+        let rules;
+        try { rules = sheet.cssRules; } catch (e) { return out; }
+        for (const rule of rules || []) {
+            const inner = rule.styleSheet;
+            if (!inner || !inner.href) continue;
+            const url = new URL(inner.href, location.href);
+            if (url.host === location.host) out.add(url.pathname);
+            importedPaths(inner, out);
+        }
+        return out;
+    }
+
     function swapStylesheets(paths) {
-        const links = document.querySelectorAll('link[rel~="stylesheet"]');
+        const links = Array.from(document.querySelectorAll('link[rel~="stylesheet"]'));
+        // A changed sheet that the page has but not as a <link> (an
+        // `@import`): swapping the link that imports it would keep the
+        // browser's copy of the import, so only a reload shows it.
+        const linked = new Set();
+        const imported = new Set();
+        for (const link of links) {
+            linked.add(new URL(link.href, location.href).pathname);
+            if (link.sheet) importedPaths(link.sheet, imported);
+        }
+        for (const sheet of Array.from(document.styleSheets)) {
+            if (!sheet.ownerNode || sheet.ownerNode.tagName !== 'LINK') importedPaths(sheet, imported);
+        }
+        if (paths.some(function (p) { return imported.has(p) && !linked.has(p); })) {
+            studio.reloads += 1;
+            location.reload();
+            return;
+        }
         for (const link of links) {
             const url = new URL(link.href, location.href);
             if (url.host !== location.host || (paths.length && paths.indexOf(url.pathname) < 0)) continue;
