@@ -5,8 +5,8 @@
 //! back. Both sides go to the traffic log. The state the browser sees can
 //! be overridden at chosen paths ("what if this alarm were active?").
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use juggler::server::ServerBuilder;
@@ -23,7 +23,7 @@ use crate::traffic::{Peer, ProxySide};
 
 mod relay;
 
-use relay::{forward, relay, sorted_ids, upstream_of};
+use relay::{Upstreams, forward, relay, sorted_ids, upstream_of};
 
 /// How to run a proxy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -90,7 +90,9 @@ fn browser_side(settings: &ProxySettings, generation: juggler::Generation) -> Se
     // through the proxy: its own pages only, as the studio's server.
     let builder = ServerBuilder::new()
         .generation(generation)
-        .autoflush(Some(Duration::from_millis(5)))
+        // At once: the browser gets the upstream's messages in their order,
+        // a state change before a notification or answer that follows it.
+        .autoflush(Some(Duration::ZERO))
         .sites(juggler::server::SitePolicy {
             extra: settings.allowed_origins.clone(),
             hint: crate::workspace::SITES_HINT.into(),
@@ -108,7 +110,7 @@ pub struct Proxy {
     settings: ProxySettings,
     server: Server,
     overrides: Overrides,
-    upstreams: Arc<Mutex<HashMap<u64, Client>>>,
+    upstreams: Upstreams,
     browser_generation: juggler::Generation,
 }
 
@@ -125,7 +127,7 @@ impl Proxy {
         settings.upstream.client_builder()?;
         let browser_generation = browser_generation_of(&settings)?;
         let overrides: Overrides = Arc::default();
-        let upstreams: Arc<Mutex<HashMap<u64, Client>>> = Arc::default();
+        let upstreams: Upstreams = Arc::default();
         let builder = browser_side(&settings, browser_generation);
         let (conn_target, conn_overrides, conn_upstreams, conn_sink, conn_id) = (
             settings.upstream.clone(),
@@ -134,7 +136,7 @@ impl Proxy {
             sink.clone(),
             id.clone(),
         );
-        let req_upstreams = upstreams.clone();
+        let (req_upstreams, req_overrides) = (upstreams.clone(), overrides.clone());
         let ready = Arc::new(Notify::new());
         let relay_ready = ready.clone();
         let (tap_sink, tap_id) = (sink.clone(), id.clone());
@@ -152,9 +154,10 @@ impl Proxy {
             })
             .on_request(move |conn, name, data| {
                 let (upstreams, ready) = (req_upstreams.clone(), ready.clone());
+                let overrides = req_overrides.clone();
                 async move {
-                    let client = upstream_of(&upstreams, &ready, &conn).await;
-                    forward(client, &name, data).await
+                    let upstream = upstream_of(&upstreams, &ready, &conn).await;
+                    forward(upstream, &conn, &overrides, &name, data).await
                 }
             })
             .on_traffic(move |conn, t| {
@@ -239,18 +242,14 @@ impl Proxy {
                 }
             }
         }
-        let overrides = self.overrides();
-        for conn in self.server.connections() {
-            let upstream = self
-                .upstreams
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&conn.id())
-                .map(|c| c.state().data());
-            if let Some(state) = upstream {
-                conn.state()
-                    .set(juggler::Path::root(), with_overrides(state, &overrides));
-            }
+        // Each browser's relay shows it again, in order with the rest.
+        for upstream in self
+            .upstreams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            upstream.reshow();
         }
         Ok(())
     }
@@ -282,7 +281,7 @@ impl Proxy {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .drain()
-            .map(|(_, c)| c)
+            .map(|(_, u)| u.client)
             .collect();
         for c in clients {
             c.close();

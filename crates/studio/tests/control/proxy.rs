@@ -186,3 +186,112 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
         "the proxy stopped listening"
     );
 }
+
+/// A back end that, for `step` N, sets `/n` to N, flushes, notifies `did`
+/// N and answers N (what a hat-juggler handler that calls `flush()` does),
+/// and for `burst` N sends N notifications before it answers.
+async fn ordered_server() -> juggler::Server {
+    ServerBuilder::new()
+        .autoflush(Some(Duration::from_millis(200)))
+        .on_request(|conn, name, data| async move {
+            match name.as_str() {
+                "step" => {
+                    conn.state().set(juggler::path!["n"], data.clone());
+                    conn.flush()
+                        .await
+                        .map_err(|e| juggler::HandlerError::from(e.to_string()))?;
+                    conn.notify("did", &data)
+                        .await
+                        .map_err(|e| juggler::HandlerError::from(e.to_string()))?;
+                    Ok(data)
+                }
+                "burst" => {
+                    let n = data.as_u64().unwrap_or(0);
+                    for i in 0..n {
+                        conn.notify("tick", &json!(i))
+                            .await
+                            .map_err(|e| juggler::HandlerError::from(e.to_string()))?;
+                    }
+                    Ok(json!(n))
+                }
+                _ => Err(juggler::HandlerError(json!({"bad": name}))),
+            }
+        })
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("upstream")
+}
+
+/// The browser gets the upstream's messages in the upstream's order: the
+/// state change, then the notification, then the answer, request after
+/// request (each went its own way through the proxy and they overtook
+/// each other); and a burst of notifications as fast as the upstream
+/// sends them reaches it whole (it was closed past 1,024).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_keeps_the_upstreams_order_and_passes_bursts() {
+    let rig = rig().await;
+    let upstream = ordered_server().await;
+    let info = cmd(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": upstream.url()}}),
+    )
+    .await;
+    let url = info["url"].as_str().expect("url").to_owned();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let tap = seen.clone();
+    let browser = ClientBuilder::new(&url)
+        .on_traffic(move |t| {
+            let kind = match t.message {
+                juggler::MessageView::State { .. } => "S",
+                juggler::MessageView::Notify { .. } => "N",
+                juggler::MessageView::Response { .. } => "R",
+                juggler::MessageView::Request { .. } => return,
+            };
+            tap.lock().expect("lock").push(kind.to_owned());
+        })
+        .connect()
+        .await
+        .expect("connect through the proxy");
+    for n in 1..=20 {
+        assert_eq!(
+            browser.send("step", json!(n)).await.expect("step"),
+            json!(n)
+        );
+        assert_eq!(
+            browser.state().get(juggler::path!["n"]),
+            Some(json!(n)),
+            "the answer came before the state change made for it"
+        );
+    }
+    let order: String = seen.lock().expect("lock").concat();
+    // A first state may come before the first request.
+    let order = if order.starts_with("SS") {
+        &order[1..]
+    } else {
+        &order[..]
+    };
+    assert_eq!(order, "SNR".repeat(20), "the browser's order");
+
+    let ticks = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = ticks.clone();
+    let burst = ClientBuilder::new(&url)
+        .on_notify(move |name, _| {
+            if name == "tick" {
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+        .connect()
+        .await
+        .expect("connect through the proxy");
+    assert_eq!(
+        burst.send("burst", json!(5000)).await.expect("burst"),
+        json!(5000)
+    );
+    assert_eq!(
+        ticks.load(std::sync::atomic::Ordering::Relaxed),
+        5000,
+        "every notification came before the answer"
+    );
+    assert!(burst.is_open());
+    upstream.shutdown().await;
+}
