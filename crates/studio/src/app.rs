@@ -24,6 +24,8 @@ pub struct StudioOptions {
     pub port: Option<u16>,
     /// Overrides the workspace's `server.staticDir`.
     pub static_dir: Option<PathBuf>,
+    /// Overrides the workspace's `server.generation`.
+    pub generation: Option<juggler::Generation>,
     /// Port of the control endpoint on loopback (0: any free port).
     pub control_port: u16,
     /// What the control endpoint serves over HTTP.
@@ -74,6 +76,9 @@ impl Studio {
         }
         if let Some(p) = opts.port {
             ws.server.port = p;
+        }
+        if let Some(g) = opts.generation {
+            ws.server.generation = g.into();
         }
         if let Some(d) = opts.static_dir {
             ws.server.static_dir = Some(static_dir_arg(&d, path.as_deref())?);

@@ -390,11 +390,19 @@ fn connect_with_invalid_data_says_what_to_do() {
 /// A server that, to each connection, changes the state five times, sends
 /// a notification, then closes the connection.
 fn scripted_server(rt: &tokio::runtime::Runtime) -> juggler::Server {
+    scripted_server_of(rt, juggler::Generation::V06)
+}
+
+fn scripted_server_of(
+    rt: &tokio::runtime::Runtime,
+    generation: juggler::Generation,
+) -> juggler::Server {
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         juggler::ServerBuilder::new()
+            .generation(generation)
             .autoflush(None)
             .on_connection(|conn| async move {
                 for n in 1..=5 {
@@ -408,6 +416,50 @@ fn scripted_server(rt: &tokio::runtime::Runtime) -> juggler::Server {
             .serve(listener)
             .expect("serve")
     })
+}
+
+/// A recording of a 0.7 server replays on a 0.7 server when no workspace
+/// says otherwise: the dashboard made for that server connects unchanged
+/// (it was served 0.6, and a 0.7 page could not connect).
+#[test]
+fn replay_speaks_the_recorded_generation() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = scripted_server_of(&rt, juggler::Generation::V07);
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("v07.ndjson");
+    studio()
+        .args(["record", &server.url(), "--generation", "0.7", "--out"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut running = Running::start(&[
+        "replay",
+        "--speed",
+        "1000",
+        "--port",
+        "0",
+        file.to_str().expect("utf-8 path"),
+    ]);
+    let url = running.printed("juggler:");
+    rt.block_on(async {
+        let dash = tokio::time::timeout(
+            DEADLINE,
+            juggler::ClientBuilder::new(&url)
+                .generation(juggler::Generation::V07)
+                .connect(),
+        )
+        .await
+        .expect("in time")
+        .expect("a 0.7 dashboard connects");
+        let mut watch = dash.state().subscribe();
+        let played = tokio::time::timeout(DEADLINE, async {
+            while dash.state().get(juggler::path!["n"]) != Some(json!(5)) {
+                watch.changed().await;
+            }
+        })
+        .await;
+        assert!(played.is_ok(), "the dashboard has {}", dash.state().data());
+    });
 }
 
 #[test]

@@ -18,6 +18,26 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Reads only the header of the recording at `path` (what it is of,
+    /// before a server is started for it).
+    pub fn read_header(path: &Path) -> Result<Header> {
+        use std::io::BufRead as _;
+        let file = std::fs::File::open(path).map_err(|e| Error::Io {
+            path: path.to_owned(),
+            action: "cannot read the recording".into(),
+            source: e,
+        })?;
+        let mut first = String::new();
+        std::io::BufReader::new(file)
+            .read_line(&mut first)
+            .map_err(|e| Error::Io {
+                path: path.to_owned(),
+                action: "cannot read the recording".into(),
+                source: e,
+            })?;
+        Ok(Recording::parse(&first, &path.display().to_string())?.header)
+    }
+
     /// Reads the file at `path`.
     pub fn read(path: &Path) -> Result<Recording> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {

@@ -39,14 +39,6 @@ pub async fn record(args: RecordArgs) -> Res {
 }
 
 pub async fn replay(args: ReplayArgs) -> Res {
-    let opts = StudioOptions {
-        workspace: args.workspace,
-        port: args.port,
-        static_dir: args.static_dir,
-        start_server: true,
-        allow_origins: args.allow_origin,
-        ..StudioOptions::default()
-    };
     let (recording, speed) = (args.recording.as_path(), args.speed);
     let (wait_for, exit) = (args.wait_for, args.exit);
     if !(speed.is_finite() && speed > 0.0 && speed <= studio::engine::MAX_SPEED) {
@@ -57,17 +49,36 @@ pub async fn replay(args: ReplayArgs) -> Res {
         .into());
     }
     // Before any server starts: a wrong path is the likeliest mistake.
-    if let Err(e) = std::fs::File::open(recording) {
-        return Err(format!(
-            "{}: cannot read the recording: {e}; give the path of a recording file \
-             (`juggler-studio record URL --out FILE` makes one)",
-            recording.display()
+    let header = studio::recording::Recording::read_header(recording).map_err(|e| {
+        format!(
+            "{e}; give the path of a recording file (`juggler-studio record URL --out FILE` \
+             makes one)"
         )
-        .into());
-    }
+    })?;
+    let recorded: Option<juggler::Generation> = header.generation.parse().ok();
+    let given_workspace = args.workspace.is_some();
+    let opts = StudioOptions {
+        workspace: args.workspace,
+        port: args.port,
+        static_dir: args.static_dir,
+        // Without a workspace, the server speaks what the recorded one did:
+        // the dashboard that talked to it connects unchanged.
+        generation: recorded.filter(|_| !given_workspace),
+        start_server: true,
+        allow_origins: args.allow_origin,
+        ..StudioOptions::default()
+    };
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
     if let Some(e) = &studio.start_error {
         return Err(format!("the dashboard server cannot start: {e}").into());
+    }
+    let serves = juggler::Generation::from(studio.engine.workspace().server.generation);
+    if let Some(recorded) = recorded.filter(|r| *r != serves) {
+        eprintln!(
+            "warning: the recording is of a juggler {recorded} server and the workspace serves \
+             {serves}: a dashboard made for the recorded server will not connect; set the \
+             workspace's server.generation to \"{recorded}\""
+        );
     }
     eprintln!("Loading {}…", recording.display());
     let info = studio.engine.replay_load(recording).await?;
