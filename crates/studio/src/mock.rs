@@ -2,14 +2,18 @@
 //! so a dashboard can be developed offline against something that answers
 //! and changes the way the recorded back end did.
 //!
-//! - the initial state is the first recorded state;
+//! - the initial state is the back end's first state (a session recorded
+//!   through the studio starts from `null`, and a hat-juggler back end
+//!   sends its first state an autoflush delay after the first answers);
 //! - each request seen gets a rule answering what the back end answered:
 //!   one rule per distinct request data (matched on it) with the most
 //!   recent answer, or a `cycle` of the distinct answers, and a catch-all
 //!   per name for data never seen;
 //! - when the recorded state changed right after an answer (before the
 //!   next request), the rule sets the state the way it changed: the
-//!   smallest subtree that holds every change, at its recorded value;
+//!   smallest subtree that holds every change, at its recorded value,
+//!   leaving out the paths the back end also changed at no request (a
+//!   timer's tick);
 //! - the notifications seen become notify presets;
 //! - the generation is the recorded one.
 //!
@@ -66,10 +70,6 @@ impl MockMade {
         }
     }
 }
-
-/// A state change that followed a request's answer closer than this (ms)
-/// belongs to it, unless another request came first.
-const AFTER_ANSWER_MS: f64 = 1_000.0;
 
 /// The most notify presets taken (the first distinct ones seen).
 const MAX_PRESETS: usize = 50;
@@ -188,23 +188,23 @@ pub fn workspace_from(recording: &Recording, answers: Answers) -> Result<Workspa
     Ok(ws)
 }
 
-/// The state after the first state entry (a recording starts with the
-/// whole state).
+/// The back end's first state (see [`attribution::initial_entry`]).
 fn first_state(timeline: &Timeline) -> Result<Value> {
-    let first = timeline
-        .entries()
-        .iter()
-        .position(|e| matches!(e.event, Event::State { .. }));
-    match first {
+    match attribution::initial_entry(timeline.entries(), |k| timeline.state_at(k))? {
         Some(i) => timeline.state_at(i + 1),
         None => Ok(Value::Null),
     }
 }
 
-/// Every answered request (pings left out), in order.
+/// Every answered request (pings left out), in order, with what it
+/// changed in the state: the changes that came with its answer (see
+/// [`attribution::changes_end`]), less the first state and the paths the
+/// back end also changed by itself (at no request).
 fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
     let entries = timeline.entries();
-    let mut out = Vec::new();
+    let start = attribution::initial_entry(entries, |k| timeline.state_at(k))?.map_or(0, |i| i + 1);
+    let mut found = Vec::new();
+    let mut in_window = vec![false; entries.len()];
     for (i, entry) in entries.iter().enumerate() {
         let Event::Request { id, name, data } = &entry.event else {
             continue;
@@ -226,39 +226,45 @@ fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
         let Some((at, t, success, answer)) = answer else {
             continue;
         };
-        let end = changes_end(entries, i, at, t);
-        let before = timeline.state_at(i + 1)?;
-        let after = timeline.state_at(end)?;
+        let end = attribution::changes_end(entries, i, at, t);
+        for w in &mut in_window[(i + 1).max(start)..end] {
+            *w = true;
+        }
+        found.push((i, end, name.clone(), data.clone(), success, answer));
+    }
+    let touched_in = |range: std::ops::Range<usize>, keep: &dyn Fn(usize) -> bool| {
+        entries[range.clone()]
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| keep(range.start + n))
+            .filter_map(|(_, e)| match &e.event {
+                Event::State { diff } => Some(attribution::touched(diff)),
+                _ => None,
+            })
+            .flatten()
+            .collect::<Vec<_>>()
+    };
+    let background = touched_in(start.min(entries.len())..entries.len(), &|k| !in_window[k]);
+    let mut out = Vec::new();
+    for (i, end, name, data, success, answer) in found {
+        let from = (i + 1).max(start);
+        let before = timeline.state_at(from)?;
+        let after = timeline.state_at(end.max(from))?;
+        let mut made = before.clone();
+        for path in touched_in(from..end.max(from), &|_| true) {
+            if !background.iter().any(|b| attribution::related(b, &path)) {
+                attribution::take_from(&mut made, &after, &path);
+            }
+        }
         out.push(Seen {
-            name: name.clone(),
-            data: data.clone(),
+            name,
+            data,
             success,
             answer,
-            set_state: changed_subtree(&before, &after),
+            set_state: changed_subtree(&before, &made),
         });
     }
     Ok(out)
-}
-
-/// The entry index up to which state changes belong to the request at
-/// `request`, answered at `answer` (time `t`): until the next request or
-/// notification, or [`AFTER_ANSWER_MS`] after the answer.
-fn changes_end(
-    entries: &[crate::recording::Entry],
-    request: usize,
-    answer: usize,
-    t: f64,
-) -> usize {
-    let mut end = answer + 1;
-    for (k, e) in entries.iter().enumerate().skip(request + 1) {
-        match &e.event {
-            Event::Request { .. } | Event::Notify { .. } if k > answer => break,
-            Event::State { .. } if k > answer && e.t - t > AFTER_ANSWER_MS => break,
-            _ => {}
-        }
-        end = k + 1;
-    }
-    end.max(answer + 1)
 }
 
 /// The smallest subtree holding every difference of `after` from
@@ -396,6 +402,7 @@ fn presets(timeline: &Timeline) -> Vec<NotifyPreset> {
     out
 }
 
+mod attribution;
 pub mod session;
 
 #[cfg(test)]

@@ -182,3 +182,52 @@ fn repeated_answers_are_the_latest_or_a_cycle() {
         }
     );
 }
+
+/// What a hat-juggler back end with a timer records: its state changes
+/// every second by itself, and a request's change comes after its answer
+/// (the autoflush delay). The rule sets what the request changed, not the
+/// timer's value (which would roll the timer back when a mock answers).
+#[test]
+fn changes_the_back_end_makes_by_itself_are_not_a_requests() {
+    let rec = recording(&[
+        state(
+            0.0,
+            json!([{"op": "replace", "path": "", "value": {"tick": 0, "list": [1, 2, 3]}}]),
+        ),
+        state(
+            1_000.0,
+            json!([{"op": "replace", "path": "/tick", "value": 1}]),
+        ),
+        request(1_500.0, 1, "set", json!({"i": 1, "v": 9})),
+        response(1_501.0, 1, true, Value::Null),
+        state(
+            1_700.0,
+            json!([{"op": "replace", "path": "/tick", "value": 2}, {"op": "replace", "path": "/list/1", "value": 9}]),
+        ),
+        state(
+            3_000.0,
+            json!([{"op": "replace", "path": "/tick", "value": 3}]),
+        ),
+        request(3_500.0, 2, "echo", json!("x")),
+        response(3_501.0, 2, true, json!("x")),
+        state(
+            3_600.0,
+            json!([{"op": "replace", "path": "/tick", "value": 4}]),
+        ),
+    ]);
+    let ws = workspace_from(&rec, Answers::Latest).expect("mock");
+    assert_eq!(ws.initial_state, json!({"tick": 0, "list": [1, 2, 3]}));
+    assert_eq!(
+        rule(&ws, "mock set").action,
+        Action::SetState {
+            path: json!(["list", 1]),
+            value: json!(9),
+            respond: Value::Null,
+        }
+    );
+    assert_eq!(
+        rule(&ws, "mock echo").action,
+        Action::Respond { value: json!("x") },
+        "the timer's tick after it is not its doing"
+    );
+}
