@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  changedPaths,
   fileStamp,
   formatAge,
   formatBytes,
@@ -98,5 +99,12 @@ describe('shorten and shortUserAgent', () => {
     );
     expect(shortUserAgent('node')).toBe('node');
     expect(shortUserAgent(null)).toBe('—');
+  });
+});
+
+describe('changedPaths', () => {
+  it('names the paths, and how many more changed beyond them', () => {
+    expect(changedPaths({ paths: ['/a.css'], changed: 1 })).toBe('/a.css');
+    expect(changedPaths({ paths: ['/a.js', '/b.js'], changed: 2002 })).toBe('/a.js, /b.js and 2000 more');
   });
 });

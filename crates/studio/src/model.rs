@@ -97,11 +97,17 @@ pub struct ReloadInfo {
     pub at: u64,
     /// `"css"`: stylesheets swapped in place; `"reload"`: pages reloaded.
     pub kind: String,
-    /// The URL paths that changed.
+    /// The URL paths that changed: the first [`RELOAD_PATHS_SHOWN`] of
+    /// them (a build or a copy changes thousands).
     pub paths: Vec<String>,
+    /// How many paths changed in all.
+    pub changed: usize,
     /// How many pages were told.
     pub pages: usize,
 }
+
+/// How many changed paths [`ReloadInfo`] and `serve`'s output name.
+pub const RELOAD_PATHS_SHOWN: usize = 10;
 
 /// `/faults`: what is being done wrong on purpose.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]

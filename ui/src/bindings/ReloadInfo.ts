@@ -13,9 +13,14 @@ at: number,
  */
 kind: string, 
 /**
- * The URL paths that changed.
+ * The URL paths that changed: the first [`RELOAD_PATHS_SHOWN`] of
+ * them (a build or a copy changes thousands).
  */
 paths: Array<string>, 
+/**
+ * How many paths changed in all.
+ */
+changed: number, 
 /**
  * How many pages were told.
  */

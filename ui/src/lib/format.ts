@@ -112,3 +112,9 @@ export function shortUserAgent(ua: string | null | undefined): string {
   }
   return shorten(ua, 40);
 }
+
+/** The files a live reload was about: those named, and how many more changed (a build changes thousands). */
+export function changedPaths(r: { paths: string[]; changed: number }): string {
+  const more = r.changed - r.paths.length;
+  return more > 0 ? `${r.paths.join(', ')} and ${more} more` : r.paths.join(', ');
+}

@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 use super::{Engine, now_ms};
 use crate::devloop::{Change, ConsoleLog, DevLoop, DevSink, PageSink, Report};
 use crate::error::Result;
-use crate::model::{ConsoleInfo, ReloadInfo};
+use crate::model::{ConsoleInfo, RELOAD_PATHS_SHOWN, ReloadInfo};
 
 /// Entries of the console the model shows (the newest); the log keeps more
 /// per page, all within fixed bounds.
@@ -164,16 +164,49 @@ impl DevSink for Engine {
             Change::Reload(_) => ("reload", "reloaded"),
         };
         let plural = if told == 1 { "" } else { "s" };
+        let all = change.paths();
+        let shown = &all[..all.len().min(RELOAD_PATHS_SHOWN)];
+        let more = match all.len() - shown.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         tracing::info!(
-            "{} changed: {verb} {told} page{plural}",
-            change.paths().join(", ")
+            "{}{more} changed: {verb} {told} page{plural}",
+            shown.join(", ")
         );
         self.inner.host.console().last_reload = Some(ReloadInfo {
             at: now_ms(),
             kind: kind.into(),
-            paths: change.paths().to_vec(),
+            paths: shown.to_vec(),
+            changed: all.len(),
             pages: told,
         });
         self.publish_console_soon();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+
+    /// A copy into the served folder changes thousands of files: the model
+    /// names a few and counts the rest (it carried every path, which filled
+    /// the UI's toast and `serve`'s output).
+    #[tokio::test]
+    async fn a_reload_of_thousands_of_files_names_a_few() {
+        let engine = Engine::new(Workspace::default(), None).expect("engine");
+        let paths: Vec<String> = (0..5000).map(|i| format!("/vendor/f{i:04}.js")).collect();
+        engine.changed(&Change::Reload(paths), 2);
+        let reload = engine
+            .inner
+            .host
+            .console()
+            .last_reload
+            .clone()
+            .expect("a reload");
+        assert_eq!(reload.paths.len(), RELOAD_PATHS_SHOWN);
+        assert_eq!(reload.paths[0], "/vendor/f0000.js");
+        assert_eq!((reload.changed, reload.pages), (5000, 2));
     }
 }
