@@ -32,6 +32,13 @@ use crate::error::Result;
 pub trait DevSink: PageSink {
     /// The open pages were told about a change: `told` of them.
     fn changed(&self, change: &Change, told: usize);
+
+    /// Whether the file at `path` (in the served folder) is one the studio
+    /// writes itself (the workspace file, a recording): saving it must not
+    /// reload the pages.
+    fn writes(&self, _path: &Path) -> bool {
+        false
+    }
 }
 
 /// A running loop for one served folder; it stops (watcher, pages'
@@ -55,7 +62,9 @@ impl DevLoop {
         let watcher = match static_dir {
             Some(dir) => {
                 let (tx, mut rx) = mpsc::channel(16);
-                let watcher = watch::Watcher::start(dir, tx)?;
+                let writer = sink.clone();
+                let ignore: watch::Ignore = Arc::new(move |p: &Path| writer.writes(p));
+                let watcher = watch::Watcher::start(dir, tx, ignore)?;
                 let pages = pages.clone();
                 tracker.spawn(async move {
                     loop {

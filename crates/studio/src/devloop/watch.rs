@@ -1,8 +1,9 @@
 //! Watching the static folder: file changes, debounced, told as what the
 //! open pages should do. A changed stylesheet alone is swapped in place;
 //! anything else reloads the page. Editor scratch files (vim's `.swp` and
-//! `4913`, emacs's `#file#` and `.#file`, `file~`, `.tmp`) and version
-//! control folders are ignored.
+//! `4913`, emacs's `#file#` and `.#file`, `file~`, `.tmp`), version
+//! control folders, a Python venv and bytecode, and the files the studio
+//! writes there itself (the workspace file, recordings) are ignored.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -90,9 +91,12 @@ fn url_path(rel: &Path) -> String {
 
 /// Scratch files of editors and version control, never served.
 fn ignored(rel: &Path) -> bool {
-    let hidden_vcs = rel.components().any(
-        |c| matches!(c, Component::Normal(p) if [".git", ".hg", ".svn"].iter().any(|v| p == *v)),
-    );
+    // Version control, and a Python back end's files beside the page
+    // (`juggler-studio new` makes one: its venv and bytecode are no page's).
+    let hidden_vcs = rel.components().any(|c| {
+        matches!(c, Component::Normal(p)
+            if [".git", ".hg", ".svn", ".venv", "__pycache__"].iter().any(|v| p == *v))
+    });
     let Some(name) = rel.file_name().map(|n| n.to_string_lossy()) else {
         return true;
     };
@@ -102,9 +106,17 @@ fn ignored(rel: &Path) -> bool {
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
         || name == ".DS_Store"
-        || [".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".tmp",
+            ".part",
+            ".crdownload",
+            ".pyc",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// A running watch of one folder; stops when dropped.
@@ -114,6 +126,10 @@ pub struct Watcher {
 
 /// A burst's raw event: whether it created its paths, and the paths.
 type Raw = (bool, Vec<PathBuf>);
+
+/// Files of the folder that are not the dashboard's (the workspace file,
+/// a recording being written there): their changes are not told.
+pub type Ignore = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
 impl Watcher {
     /// Watches `root` (recursively) and sends each burst's [`Change`] to
@@ -126,7 +142,7 @@ impl Watcher {
     /// is gone: the root's parent is watched too, and when the root is a
     /// different folder after a burst, it is watched again and the pages
     /// reload.
-    pub fn start(root: &Path, tx: mpsc::Sender<Change>) -> Result<Watcher> {
+    pub fn start(root: &Path, tx: mpsc::Sender<Change>, ignore: Ignore) -> Result<Watcher> {
         let root = std::fs::canonicalize(root).map_err(|e| Error::Io {
             path: root.to_owned(),
             action: "cannot serve the static folder (check the path: `staticDir` in the \
@@ -154,7 +170,14 @@ impl Watcher {
         // Taken now: the task may first run after the folder changed.
         let folder = identity(&root);
         let watcher = Arc::new(Mutex::new(watcher));
-        tokio::spawn(debounce(root, raw_rx, tx, Arc::downgrade(&watcher), folder));
+        tokio::spawn(debounce(
+            root,
+            raw_rx,
+            tx,
+            Arc::downgrade(&watcher),
+            folder,
+            ignore,
+        ));
         Ok(Watcher { _watcher: watcher })
     }
 }
@@ -199,6 +222,7 @@ async fn debounce(
     tx: mpsc::Sender<Change>,
     watcher: Weak<Mutex<notify::RecommendedWatcher>>,
     mut folder: Option<(u64, u64)>,
+    ignore: Ignore,
 ) {
     while let Some(first) = raw.recv().await {
         let mut burst = Vec::new();
@@ -219,7 +243,7 @@ async fn debounce(
         }
         // A file made and gone within the burst is a tool's scratch file
         // (`sed -i`'s `sedXXXXXX`, an editor's save-by-rename): not a change.
-        burst.retain(|p| !created.contains(p) || p.exists());
+        burst.retain(|p| (!created.contains(p) || p.exists()) && !ignore(p));
         let now = identity(&root);
         let change = if now != folder {
             folder = now;
@@ -290,6 +314,8 @@ mod tests {
             "x.tmp",
             ".git/index",
             "sub/.git/HEAD",
+            ".venv/lib/python3.11/site-packages/x.py",
+            "__pycache__/server.cpython-311.pyc",
         ] {
             assert_eq!(change("/d", &[f]), None, "{f}");
         }
@@ -310,7 +336,7 @@ mod tests {
         std::fs::write(dir.path().join("style.css"), "a{}").expect("write");
         std::fs::write(dir.path().join("index.html"), "<p>").expect("write");
         let (tx, mut rx) = mpsc::channel(8);
-        let _watcher = Watcher::start(dir.path(), tx).expect("watch");
+        let _watcher = Watcher::start(dir.path(), tx, Arc::new(|_: &Path| false)).expect("watch");
         // Serving a page reads it: no change.
         std::fs::read(dir.path().join("index.html")).expect("read");
         std::fs::write(dir.path().join("style.css"), "a{color:red}").expect("write");
@@ -336,7 +362,7 @@ mod tests {
         std::fs::create_dir(&root).expect("mkdir");
         std::fs::write(root.join("index.html"), "<p>1").expect("write");
         let (tx, mut rx) = mpsc::channel(8);
-        let _watcher = Watcher::start(&root, tx).expect("watch");
+        let _watcher = Watcher::start(&root, tx, Arc::new(|_: &Path| false)).expect("watch");
         // A clean build: the folder goes, then comes back with new files.
         std::fs::remove_dir_all(&root).expect("rm");
         assert!(matches!(next(&mut rx).await, Some(Change::Reload(_))));
@@ -361,7 +387,7 @@ mod tests {
         std::fs::create_dir(&next_build).expect("mkdir");
         std::fs::write(next_build.join("style.css"), "a{}").expect("write");
         let (tx, mut rx) = mpsc::channel(8);
-        let _watcher = Watcher::start(&root, tx).expect("watch");
+        let _watcher = Watcher::start(&root, tx, Arc::new(|_: &Path| false)).expect("watch");
         std::fs::remove_dir(&root).expect("rmdir");
         std::fs::rename(&next_build, &root).expect("rename");
         let mut got = next(&mut rx).await;
@@ -382,7 +408,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("style.css"), "a{}").expect("write");
         let (tx, mut rx) = mpsc::channel(8);
-        let _watcher = Watcher::start(dir.path(), tx).expect("watch");
+        let _watcher = Watcher::start(dir.path(), tx, Arc::new(|_: &Path| false)).expect("watch");
         // What `sed -i` does: a new file in the same folder, renamed over.
         let scratch = dir.path().join("sedAb12Cd");
         std::fs::write(&scratch, "a{color:red}").expect("write");
@@ -391,5 +417,25 @@ mod tests {
             next(&mut rx).await,
             Some(Change::Css(vec!["/style.css".into()]))
         );
+    }
+
+    #[tokio::test]
+    async fn the_files_the_studio_writes_there_are_not_told() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = std::fs::canonicalize(dir.path()).expect("canonical");
+        let workspace = root.join("workspace.json");
+        let ignored = workspace.clone();
+        let (tx, mut rx) = mpsc::channel(8);
+        let _watcher =
+            Watcher::start(&root, tx, Arc::new(move |p: &Path| p == ignored)).expect("watch");
+        std::fs::write(&workspace, "{}").expect("write");
+        std::fs::write(root.join("app.js"), "1").expect("write");
+        assert_eq!(
+            next(&mut rx).await,
+            Some(Change::Reload(vec!["/app.js".into()]))
+        );
+        std::fs::write(&workspace, "{\"a\": 1}").expect("write");
+        let told = tokio::time::timeout(DEBOUNCE * 5, rx.recv()).await;
+        assert!(told.is_err(), "a save of the workspace was told: {told:?}");
     }
 }

@@ -158,6 +158,18 @@ impl PageSink for Engine {
 }
 
 impl DevSink for Engine {
+    fn writes(&self, path: &std::path::Path) -> bool {
+        let same = |other: &std::path::Path| same_file(path, other);
+        self.inner.workspace.path().is_some_and(|w| same(&w))
+            || self
+                .inner
+                .traffic
+                .state()
+                .recordings
+                .values()
+                .any(|r| same(std::path::Path::new(&r.info.path)))
+    }
+
     fn changed(&self, change: &Change, told: usize) {
         let (kind, verb) = match change {
             Change::Css(_) => ("css", "restyled"),
@@ -185,6 +197,19 @@ impl DevSink for Engine {
     }
 }
 
+/// Whether `a` (a watched path, canonical) names the file `b`.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let canonical = |p: &std::path::Path| {
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(name))
+    };
+    a == b || canonical(b).is_some_and(|b| a == b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +233,18 @@ mod tests {
         assert_eq!(reload.paths.len(), RELOAD_PATHS_SHOWN);
         assert_eq!(reload.paths[0], "/vendor/f0000.js");
         assert_eq!((reload.changed, reload.pages), (5000, 2));
+    }
+
+    /// The workspace file in the served folder (where `new` puts it) is
+    /// one the studio writes: saving it reloads no page.
+    #[tokio::test]
+    async fn the_workspace_file_is_the_studios_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("workspace.json");
+        std::fs::write(&file, "{}").expect("write");
+        let engine = Engine::new(Workspace::default(), Some(file.clone())).expect("engine");
+        let root = std::fs::canonicalize(dir.path()).expect("canonical");
+        assert!(engine.writes(&root.join("workspace.json")));
+        assert!(!engine.writes(&root.join("index.html")));
     }
 }
