@@ -262,6 +262,25 @@ async fn basic_auth_from_htpasswd() {
     let (status, head, _) = http(server.local_addr(), "GET", "/", "").await;
     assert_eq!(status, 401);
     assert!(head.contains("Basic realm"), "{head}");
+    // Credentials in the address are Basic auth (as aiohttp, the
+    // reference's client, takes them), percent-decoded; a wrong one's
+    // error does not show the password.
+    let in_address = server.url().replace("ws://", "ws://alice:secret%20pass@");
+    ClientBuilder::new(&in_address)
+        .connect()
+        .await
+        .expect("credentials in the address");
+    let wrong = server.url().replace("ws://", "ws://alice:hunter2@");
+    let refused = ClientBuilder::new(&wrong)
+        .connect()
+        .await
+        .expect_err("wrong password in the address");
+    assert!(refused.to_string().contains("Basic auth"), "{refused}");
+    assert!(!refused.to_string().contains("hunter2"), "{refused}");
+    assert_eq!(
+        juggler::client::redacted(&wrong),
+        server.url().replace("ws://", "ws://alice:***@")
+    );
     server.shutdown().await;
 }
 

@@ -383,6 +383,15 @@ fn connect_with_invalid_data_says_what_to_do() {
         .assert()
         .failure()
         .stderr(contains("cannot connect").and(contains("check the URL")));
+    // A password in the URL is not printed back.
+    studio()
+        .args([
+            "connect",
+            &format!("ws://alice:hunter2@127.0.0.1:{port}/ws"),
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("alice:***@").and(contains("hunter2").not()));
 }
 
 // ---- record and replay -----------------------------------------------------------

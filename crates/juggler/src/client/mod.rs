@@ -178,7 +178,7 @@ impl ClientBuilder {
                 detect::Detected::Reconnect06 => {
                     tracing::debug!(
                         "{}: a 0.6 server (it did not answer a 0.7 ping)",
-                        self.address
+                        redacted(&self.address)
                     );
                     transport.generation = Generation::V06;
                     ws = self.handshake().await?;
@@ -197,12 +197,17 @@ impl ClientBuilder {
 
     /// The TCP, TLS and WebSocket handshakes.
     async fn handshake(&self) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>> {
-        let mut request = self
-            .address
-            .as_str()
-            .into_client_request()
-            .map_err(|e| Error::Config(format!("invalid address {:?}: {e}", self.address)))?;
-        if let Some((user, password)) = &self.auth {
+        // Credentials in the address (`ws://user:password@host/ws`) are
+        // Basic auth, as the reference's aiohttp takes them; they are not
+        // sent in the request line, nor shown in errors.
+        let (address, in_address) = split_userinfo(&self.address);
+        let mut request = address.as_str().into_client_request().map_err(|e| {
+            Error::Config(format!(
+                "invalid address {:?}: {e}",
+                redacted(&self.address)
+            ))
+        })?;
+        if let Some((user, password)) = self.auth.as_ref().or(in_address.as_ref()) {
             let token =
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             let value = HeaderValue::from_str(&format!("Basic {token}"))
@@ -238,11 +243,45 @@ impl ClientBuilder {
             .map_err(|_| {
                 Error::Io(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
-                    format!("connecting to {} timed out", self.address),
+                    format!("connecting to {} timed out", redacted(&self.address)),
                 ))
             })?
             .map_err(handshake_error)?;
         Ok(ws)
+    }
+}
+
+/// `address` without its userinfo, and that userinfo as a percent-decoded
+/// user and password.
+fn split_userinfo(address: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return (address.to_owned(), None);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (address.to_owned(), None);
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    (
+        format!("{scheme}://{host}{tail}"),
+        Some((decode(user), decode(password))),
+    )
+}
+
+/// `address` with the password of its userinfo, if any, hidden.
+pub fn redacted(address: &str) -> String {
+    match split_userinfo(address) {
+        (bare, Some((user, password))) if !password.is_empty() => {
+            let (scheme, rest) = bare.split_once("://").unwrap_or(("", &bare));
+            format!("{scheme}://{user}:***@{rest}")
+        }
+        _ => address.to_owned(),
     }
 }
 

@@ -43,7 +43,9 @@ pub async fn capture(
     {
         // The generation as the connection speaks it (given, or told).
         let generation = crate::remote::generation_name(client.generation());
-        let header = Header::new(generation, Some(url.to_owned()), format!("record {url}"));
+        // A password in the URL stays out of the file.
+        let url = juggler::client::redacted(url);
+        let header = Header::new(generation, Some(url.clone()), format!("record {url}"));
         let mut sink = lock(&sink);
         sink.recorder = Some(Recorder::create(out, &header)?);
         for (t, event) in std::mem::take(&mut sink.pending) {
@@ -86,7 +88,8 @@ async fn connect_tapped(
         .await
         .map_err(|e| {
             Error::Invalid(format!(
-                "cannot connect to {url}: {e} (check the URL, the credentials and, if given, the generation)"
+                "cannot connect to {}: {e} (check the URL, the credentials and, if given, the generation)",
+                juggler::client::redacted(url)
             ))
         })
 }

@@ -34,10 +34,14 @@ pub async fn connect(args: ConnectArgs) -> Res {
         });
     }
     let client = builder.connect().await.map_err(|e| {
-        format!("cannot connect to {url}: {e} (check the URL, the credentials and the generation)")
+        format!(
+            "cannot connect to {}: {e} (check the URL, the credentials and the generation)",
+            juggler::client::redacted(&url)
+        )
     })?;
     tracing::info!(
-        "connected to {url}: juggler {}",
+        "connected to {}: juggler {}",
+        juggler::client::redacted(&url),
         studio::remote::generation_name(client.generation())
     );
     if let Some((name, data)) = send {

@@ -21,7 +21,11 @@ pub async fn record(args: RecordArgs) -> Res {
         shutdown_signal().await;
         on_signal.cancel();
     });
-    eprintln!("Recording {url} to {} (Ctrl+C stops)…", out.display());
+    eprintln!(
+        "Recording {} to {} (Ctrl+C stops)…",
+        juggler::client::redacted(&url),
+        out.display()
+    );
     let summary =
         studio::recording::capture::capture(builder, url, out, duration, stop, |entries, bytes| {
             eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0)
