@@ -23,7 +23,7 @@ pub async fn record(args: RecordArgs) -> Res {
     });
     eprintln!(
         "Recording {} to {} (Ctrl+C stops)…",
-        juggler::client::redacted(&url),
+        juggler::client::redacted(url),
         out.display()
     );
     let summary =
