@@ -149,6 +149,33 @@ async fn a_file_changed_within_the_same_second_is_sent_again() {
     server.shutdown().await;
 }
 
+/// A WebSocket handshake at another path than the endpoint is refused
+/// with where the endpoint is (a page with the wrong address retried for
+/// ever on a bare 404), with and without static files.
+#[tokio::test]
+async fn a_websocket_at_the_wrong_path_is_told_where_the_endpoint_is() {
+    let tree = static_tree();
+    for builder in [
+        ServerBuilder::new().static_dir(tree.path().join("www")),
+        ServerBuilder::new().ws_path("/api/juggler"),
+    ] {
+        let (server, _) = serve(builder).await;
+        // The endpoint's path, from its URL (ws://127.0.0.1:PORT/PATH).
+        let url = server.url();
+        let want = &url[url.rfind(':').expect("a port")..];
+        let want = &want[want.find('/').expect("a path")..];
+        let upgrade = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        let (status, _, body) = http(server.local_addr(), "GET", "/wrong", upgrade).await;
+        assert_eq!(status, 404);
+        assert!(body.contains(&format!("it is at {want}")), "{body}");
+        // A plain request there is a plain 404.
+        let (status, _, body) = http(server.local_addr(), "GET", "/wrong", "").await;
+        assert_eq!(status, 404);
+        assert!(!body.contains("juggler"), "{body}");
+        server.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn path_traversal_is_refused() {
     let tree = static_tree();

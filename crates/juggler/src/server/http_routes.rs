@@ -48,9 +48,26 @@ pub(crate) fn router(
     if let Some(extra) = extra {
         router = router.merge(extra);
     }
-    if let Some(files) = static_files {
-        router = router.fallback(move |req: Request| files.clone().handle(req));
-    }
+    let misplaced = Misplaced::new(shared.config.ws_path.clone());
+    router = match static_files {
+        Some(files) => router.fallback(move |req: Request| {
+            let (files, misplaced) = (files.clone(), misplaced.clone());
+            async move {
+                match misplaced.refuse(&req) {
+                    Some(refused) => refused,
+                    None => files.handle(req).await,
+                }
+            }
+        }),
+        None => router.fallback(move |req: Request| {
+            let misplaced = misplaced.clone();
+            async move {
+                misplaced
+                    .refuse(&req)
+                    .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+            }
+        }),
+    };
     if let Some(htpasswd) = shared.config.htpasswd.clone() {
         router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
             let htpasswd = htpasswd.clone();
@@ -72,6 +89,55 @@ pub(crate) fn router(
         ));
     }
     router
+}
+
+/// WebSocket handshakes at a path that is not the juggler endpoint: a page
+/// that connects to the wrong address retries for ever with nothing but a
+/// 404 in its browser's network tab, so the refusal says where the
+/// endpoint is, and the server's log says it once per path.
+#[derive(Clone)]
+struct Misplaced {
+    ws_path: Option<String>,
+    told: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Misplaced {
+    /// Paths told about, at most (a scan must not grow the set).
+    const MAX_TOLD: usize = 32;
+
+    fn new(ws_path: Option<String>) -> Misplaced {
+        Misplaced {
+            ws_path,
+            told: Arc::default(),
+        }
+    }
+
+    /// The refusal of `req` when it is a WebSocket handshake.
+    fn refuse(&self, req: &Request) -> Option<Response> {
+        let upgrade = req
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        if !upgrade {
+            return None;
+        }
+        let path = req.uri().path();
+        let hint = match &self.ws_path {
+            Some(ws) => format!("no juggler endpoint at {path}: it is at {ws}"),
+            None => format!("no juggler endpoint at {path}: this server has none"),
+        };
+        let first = {
+            let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+            told.len() < Self::MAX_TOLD && told.insert(path.to_owned())
+        };
+        if first {
+            tracing::warn!(
+                "a WebSocket handshake was refused: {hint} (is the page's address right?)"
+            );
+        }
+        Some((StatusCode::NOT_FOUND, hint).into_response())
+    }
 }
 
 async fn basic_auth(htpasswd: Arc<Htpasswd>, req: Request, next: Next) -> Response {
