@@ -231,6 +231,24 @@ impl Proxy {
                 "pointer: {pointer:?} is not a JSON pointer to a member (it starts with /)"
             )));
         }
+        if value.is_some() {
+            // Told now, rather than listed and never seen: an array index
+            // past the end of what the browsers are shown.
+            let states: Vec<Value> = (self.upstreams.lock().unwrap_or_else(|e| e.into_inner()))
+                .values()
+                .map(|u| u.client.state().data())
+                .collect();
+            if let Some(Err(why)) = states
+                .iter()
+                .map(|s| fits(s, pointer))
+                .reduce(|a, b| a.or(b))
+            {
+                return Err(Error::Invalid(format!(
+                    "pointer {pointer:?} does not fit the upstream's state: {why}; an array \
+                     element must exist, or be \"-\" to append"
+                )));
+            }
+        }
         {
             let mut o = self.overrides.write().unwrap_or_else(|e| e.into_inner());
             match value {
@@ -297,6 +315,33 @@ pub fn with_overrides(mut state: Value, overrides: &BTreeMap<String, Value>) -> 
         set_pointer(&mut state, pointer, value.clone());
     }
     state
+}
+
+/// Whether an override at `pointer` takes in `state` (see [`set_pointer`]):
+/// every array on its way must have the element it names.
+fn fits(state: &Value, pointer: &str) -> std::result::Result<(), String> {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut cur = Some(state);
+    for (n, t) in tokens.iter().enumerate() {
+        let Some(Value::Array(a)) = cur else {
+            cur = cur.and_then(|v| v.get(t));
+            continue;
+        };
+        let last = n + 1 == tokens.len();
+        match t.parse::<usize>() {
+            Ok(i) if i < a.len() => cur = a.get(i),
+            _ if last && t == "-" => return Ok(()),
+            _ => {
+                let at = tokens[..n].iter().fold(String::new(), |p, t| p + "/" + t);
+                return Err(format!("{at} has {} elements", a.len()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn set_pointer(state: &mut Value, pointer: &str, value: Value) {
@@ -374,6 +419,16 @@ mod tests {
             json!({"alarms": [{"active": false}, {"active": true}], "temp": 99,
                    "new": {"deep": "x"}, "a/b": 1})
         );
+    }
+
+    #[test]
+    fn an_override_past_an_arrays_end_does_not_fit() {
+        let state = json!({"list": [1, 2, 3], "a": {"b": 1}});
+        assert_eq!(fits(&state, "/list/2"), Ok(()));
+        assert_eq!(fits(&state, "/list/-"), Ok(()));
+        assert_eq!(fits(&state, "/a/new/deep"), Ok(()));
+        assert_eq!(fits(&state, "/list/5"), Err("/list has 3 elements".into()));
+        assert!(fits(&state, "/list/x").is_err());
     }
 
     #[test]
