@@ -343,6 +343,26 @@ fn connect_send_prints_the_answer_and_fails_on_an_error_answer() {
         .assert()
         .code(1)
         .stderr(contains("error answer").and(contains("\"unknown\": \"nope\"")));
+    // With --json, a script reads the failure on stdout too.
+    studio()
+        .args(["connect", &url, "--json", "--send", "nope", "null"])
+        .assert()
+        .code(1)
+        .stdout("{\"error\":{\"unknown\":\"nope\"}}\n");
+}
+
+/// Watching a server that closes the connection ends with exit 1, so a
+/// script learns it (it was 0, as for Ctrl+C).
+#[test]
+fn connect_exits_1_when_the_server_closes() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = scripted_server(&rt);
+    studio()
+        .args(["connect", &server.url(), "--json"])
+        .assert()
+        .code(1)
+        .stdout(contains("\"notify\""))
+        .stderr(contains("the server closed the connection"));
 }
 
 #[test]

@@ -122,7 +122,10 @@ pub struct ServeArgs {
 pub struct ConnectArgs {
     /// `ws://host:port/path` or `wss://…`.
     pub url: String,
-    /// Send this request, print the answer and exit (non-zero on an error answer).
+    /// Send this request, print the answer and exit (1 on an error answer,
+    /// which `--json` prints as `{"error": DATA}`). Without it, the state
+    /// and notifications are printed until Ctrl+C (exit 0) or until the
+    /// server closes the connection (exit 1).
     #[arg(long, num_args = 2, value_names = ["NAME", "DATA"])]
     pub send: Option<Vec<String>>,
     /// Print JSON lines instead of pretty text.

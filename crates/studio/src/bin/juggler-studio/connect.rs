@@ -58,14 +58,12 @@ pub async fn connect(args: ConnectArgs) -> Res {
                 Ok(ExitCode::SUCCESS)
             }
             Err(juggler::Error::Juggler(data)) => {
-                eprintln!(
-                    "error answer: {}",
-                    if json {
-                        data.to_string()
-                    } else {
-                        pretty(&data)
-                    }
-                );
+                if json {
+                    // A script reads stdout: the failure is a line there too.
+                    println!("{}", serde_json::json!({"error": data}));
+                } else {
+                    eprintln!("error answer: {}", pretty(&data));
+                }
                 Ok(ExitCode::from(1))
             }
             Err(e) => Err(e.into()),
@@ -82,8 +80,12 @@ pub async fn connect(args: ConnectArgs) -> Res {
                 }
             }
             _ = client.wait_closed() => {
-                eprintln!("connection closed: {}", client.close_reason().unwrap_or_default());
-                return Ok(ExitCode::SUCCESS);
+                // Not asked for: a script watching a server learns it ended.
+                eprintln!(
+                    "the server closed the connection: {}",
+                    client.close_reason().unwrap_or_default()
+                );
+                return Ok(ExitCode::from(1));
             }
             _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
         }
