@@ -274,7 +274,7 @@ const PAGE: &str = r#"<!doctype html>
 
 /// `run --browser` of the scenario "page" on `page`: exit code, stdout,
 /// stderr.
-fn run_page_in_chromium(page: &str) -> (Option<i32>, String, String) {
+fn run_page_in_chromium(page: &str, timeout: &str) -> (Option<i32>, String, String) {
     let chromium = Path::new(studio::scenario::browser::CHROMIUM);
     assert!(
         chromium.is_file(),
@@ -298,7 +298,7 @@ fn run_page_in_chromium(page: &str) -> (Option<i32>, String, String) {
             "0",
             "--browser",
             "--timeout",
-            "60",
+            timeout,
         ])
         .arg("--static-dir")
         .arg(&page_dir)
@@ -313,7 +313,7 @@ fn run_page_in_chromium(page: &str) -> (Option<i32>, String, String) {
 
 #[test]
 fn browser_runs_headless_chromium_on_the_dashboard() {
-    let (code, stdout, stderr) = run_page_in_chromium(PAGE);
+    let (code, stdout, stderr) = run_page_in_chromium(PAGE, "60");
     assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("browser:   headless Chromium"), "{stdout}");
     assert!(
@@ -332,8 +332,22 @@ fn an_error_the_page_logs_while_loading_fails_the_run() {
         "<script>\n  console.error(\"boom while loading\");\n",
     );
     assert_ne!(page, PAGE);
-    let (code, stdout, stderr) = run_page_in_chromium(&page);
+    let (code, stdout, stderr) = run_page_in_chromium(&page, "60");
     assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("boom while loading"), "{stdout}");
     assert!(stdout.contains("FAILED"), "{stdout}");
+}
+
+/// A page that connects to the wrong address: the run says the page in
+/// Chromium did not connect and where the endpoint is (it said to open
+/// the page or pass --browser, which was given).
+#[test]
+fn a_page_that_does_not_connect_is_told_where_to_connect() {
+    let page = PAGE.replace("/ws`", "/wrong`");
+    assert_ne!(page, PAGE);
+    let (code, stdout, stderr) = run_page_in_chromium(&page, "3");
+    assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("did not connect"), "{stderr}");
+    assert!(stderr.contains("/ws, generation 0.6"), "{stderr}");
+    assert!(!stderr.contains("pass --browser"), "{stderr}");
 }

@@ -210,15 +210,28 @@ async fn wait_for_dashboards(
             _ = watch.changed() => {}
             _ = tick.tick() => {}
             () = tokio::time::sleep_until(until) => {
-                eprintln!(
-                    "error: {n} of {} dashboard(s) connected within {} s: open {} (or pass \
-                     --browser), or raise --timeout",
-                    opts.wait_for,
-                    opts.timeout,
-                    studio.dashboard_url().unwrap_or_default()
-                );
-                if let Some(b) = chromium.as_deref() {
-                    eprintln!("Chromium's last output:\n{}", b.log_tail(20));
+                if chromium.is_some() {
+                    let ws = studio.engine.workspace();
+                    eprintln!(
+                        "error: the page opened in headless Chromium did not connect within {} s: \
+                         check that it connects to this server's juggler endpoint ({}, \
+                         generation {}), or raise --timeout",
+                        opts.timeout,
+                        studio.server_url().unwrap_or_default(),
+                        juggler::Generation::from(ws.server.generation),
+                    );
+                    match studio.engine.console_errors_since(0) {
+                        Some(error) => eprintln!("The page's newest error: {error}"),
+                        None => eprintln!("The page reported no error."),
+                    }
+                } else {
+                    eprintln!(
+                        "error: {n} of {} dashboard(s) connected within {} s: open {} (or pass \
+                         --browser), or raise --timeout",
+                        opts.wait_for,
+                        opts.timeout,
+                        studio.dashboard_url().unwrap_or_default()
+                    );
                 }
                 return false;
             }
