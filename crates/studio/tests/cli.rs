@@ -600,6 +600,8 @@ fn serve_beyond_loopback_warns_about_what_is_exposed() {
             "static folder",
             "allowedOrigins",
             "htpasswdFile",
+            "refused until",
+            "--allow-origin",
         ] {
             assert!(warning.contains(needle), "{needle:?} missing: {warning}");
         }

@@ -67,11 +67,13 @@ fn exposure_warning(server_url: &str) -> Option<String> {
         return None;
     }
     Some(format!(
-        "warning: the dashboard server listens on {host}, beyond this machine: anyone who \
-         can reach it can read and change its state, send it requests and fetch the static \
-         folder (staticDir). Restrict it with the workspace's server.allowedOrigins (Origin \
-         allow-list), server.htpasswdFile (Basic auth) and server.pemFile (TLS), or serve on \
-         127.0.0.1. (The control endpoint stays on loopback.)"
+        "warning: the dashboard server listens on {host}, beyond this machine. Requests that \
+         address it by another name than localhost are refused until that name is allowed: \
+         --allow-origin http://NAME:PORT or the workspace's server.allowedOrigins (the name \
+         other machines open, e.g. this machine's address). Once allowed, anyone who can \
+         reach it can read and change its state, send it requests and fetch the static folder \
+         (staticDir): add server.htpasswdFile (Basic auth) and server.pemFile (TLS), or serve \
+         on 127.0.0.1. (The control endpoint stays on loopback.)"
     ))
 }
 
