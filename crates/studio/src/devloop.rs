@@ -109,8 +109,7 @@ impl DevLoop {
             if inject::opted_out(req.uri.query(), header) {
                 return None;
             }
-            let text = std::str::from_utf8(&page).ok()?;
-            inject::inject(text).map(|t| bytes_of::Bytes::from(t.into_bytes()))
+            inject::inject(&page).map(bytes_of::Bytes::from)
         }
     }
 }

@@ -14,21 +14,34 @@ pub const OPT_OUT: &str = "studio";
 const TAG: &str = "<script src=\"/__studio/client.js\" data-juggler-studio></script>";
 
 /// The page with the client's script tag: right after `<head …>`, else
-/// after `<html …>` or the doctype, else at the very start. `None` when
-/// the page has it already.
-pub fn inject(page: &str) -> Option<String> {
-    if page.contains(TAG) {
+/// after `<html …>`, else after what comes before the content (a byte
+/// order mark, comments, the doctype: a tag before the doctype would put
+/// the page in quirks mode). `None` when the page has it already, or is
+/// UTF-16. Works on the bytes, so a page in any ASCII-compatible encoding
+/// (windows-1252, Latin-1…) gets it too.
+pub fn inject(page: &[u8]) -> Option<Vec<u8>> {
+    if page.starts_with(&[0xFF, 0xFE]) || page.starts_with(&[0xFE, 0xFF]) {
         return None;
     }
-    let at = after_open_tag(page, "head")
-        .or_else(|| after_open_tag(page, "html"))
-        .or_else(|| after_doctype(page))
-        .unwrap_or(0);
-    let mut out = String::with_capacity(page.len() + TAG.len() + 1);
-    out.push_str(&page[..at]);
-    out.push_str(TAG);
-    out.push_str(&page[at..]);
+    if find(page, TAG.as_bytes(), 0).is_some() {
+        return None;
+    }
+    let lower = page.to_ascii_lowercase();
+    let at = after_open_tag(&lower, b"head")
+        .or_else(|| after_open_tag(&lower, b"html"))
+        .unwrap_or_else(|| prolog_end(&lower));
+    let mut out = Vec::with_capacity(page.len() + TAG.len());
+    out.extend_from_slice(&page[..at]);
+    out.extend_from_slice(TAG.as_bytes());
+    out.extend_from_slice(&page[at..]);
     Some(out)
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
 }
 
 /// Whether a request asks for the page as it is (query `studio=off`,
@@ -49,71 +62,126 @@ pub fn opted_out(query: Option<&str>, header: Option<&str>) -> bool {
 }
 
 /// The byte offset just after the `>` of the first `<NAME` or `<NAME …>`
-/// tag (any case), outside comments.
-fn after_open_tag(page: &str, name: &str) -> Option<usize> {
-    let lower = page.to_ascii_lowercase();
-    let needle = format!("<{name}");
+/// tag in `lower` (the page in ASCII lower case), outside comments.
+fn after_open_tag(lower: &[u8], name: &[u8]) -> Option<usize> {
+    let mut needle = b"<".to_vec();
+    needle.extend_from_slice(name);
     let mut from = 0;
-    while let Some(i) = lower[from..].find(&needle).map(|i| i + from) {
-        let next = lower.as_bytes().get(i + needle.len()).copied();
+    while let Some(i) = find(lower, &needle, from) {
+        let next = lower.get(i + needle.len()).copied();
         let is_tag = matches!(next, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'));
-        let in_comment = lower[..i]
-            .rfind("<!--")
-            .is_some_and(|c| !lower[c..i].contains("-->"));
-        if is_tag && !in_comment {
-            return lower[i..].find('>').map(|end| i + end + 1);
+        if is_tag && !in_comment(lower, i) {
+            return find(lower, b">", i).map(|end| end + 1);
         }
         from = i + needle.len();
     }
     None
 }
 
-fn after_doctype(page: &str) -> Option<usize> {
-    let lower = page.trim_start().to_ascii_lowercase();
-    if !lower.starts_with("<!doctype") {
-        return None;
+/// Whether offset `i` of `lower` is inside a comment.
+fn in_comment(lower: &[u8], i: usize) -> bool {
+    let open = lower[..i].windows(4).rposition(|w| w == b"<!--");
+    open.is_some_and(|c| find(&lower[..i], b"-->", c).is_none())
+}
+
+/// Where the content starts: after a UTF-8 byte order mark, whitespace,
+/// comments and the doctype.
+fn prolog_end(lower: &[u8]) -> usize {
+    let mut at = if lower.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let content = |at: usize| {
+        at + lower[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
+    loop {
+        let start = content(at);
+        let rest = &lower[start..];
+        let end = if rest.starts_with(b"<!--") {
+            find(lower, b"-->", start + 4).map(|e| e + 3)
+        } else if rest.starts_with(b"<!doctype") {
+            find(lower, b">", start).map(|e| e + 1)
+        } else {
+            None
+        };
+        match end {
+            Some(end) => at = end,
+            None => return at,
+        }
     }
-    let lead = page.len() - page.trim_start().len();
-    lower.find('>').map(|end| lead + end + 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn injected(page: &str) -> Option<String> {
+        inject(page.as_bytes()).map(|b| String::from_utf8(b).expect("utf-8"))
+    }
+
     #[test]
     fn the_tag_goes_first_in_the_head() {
         let page =
             "<!doctype html>\n<html lang=\"en\">\n<HEAD>\n<script type=\"importmap\">{}</script>";
-        let out = inject(page).expect("injected");
+        let out = injected(page).expect("injected");
         assert_eq!(
             out,
             format!(
                 "<!doctype html>\n<html lang=\"en\">\n<HEAD>{TAG}\n<script type=\"importmap\">{{}}</script>"
             )
         );
-        assert_eq!(inject(&out), None, "once");
+        assert_eq!(injected(&out), None, "once");
     }
 
     #[test]
     fn pages_without_a_head_still_get_it() {
         assert_eq!(
-            inject("<html><body>x</body></html>").as_deref(),
+            injected("<html><body>x</body></html>").as_deref(),
             Some(format!("<html>{TAG}<body>x</body></html>").as_str())
         );
         assert_eq!(
-            inject("<!DOCTYPE html><p>x").as_deref(),
+            injected("<!DOCTYPE html><p>x").as_deref(),
             Some(format!("<!DOCTYPE html>{TAG}<p>x").as_str())
         );
         assert_eq!(
-            inject("<p>x").as_deref(),
+            injected("<p>x").as_deref(),
             Some(format!("{TAG}<p>x").as_str())
         );
         // A <header> is not the head, and a commented-out head does not count.
         assert_eq!(
-            inject("<!-- <head> --><header></header>").as_deref(),
-            Some(format!("{TAG}<!-- <head> --><header></header>").as_str())
+            injected("<!-- <head> --><header></header>").as_deref(),
+            Some(format!("<!-- <head> -->{TAG}<header></header>").as_str())
         );
+    }
+
+    /// A tag before the doctype put the page in quirks mode (and before a
+    /// byte order mark made it show as text).
+    #[test]
+    fn the_doctype_stays_first_after_a_bom_or_comments() {
+        assert_eq!(
+            injected("\u{FEFF}<!doctype html><p>x").as_deref(),
+            Some(format!("\u{FEFF}<!doctype html>{TAG}<p>x").as_str())
+        );
+        assert_eq!(
+            injected("<!-- built 2026 -->\n<!DOCTYPE html>\n<p>x").as_deref(),
+            Some(format!("<!-- built 2026 -->\n<!DOCTYPE html>{TAG}\n<p>x").as_str())
+        );
+    }
+
+    /// A page that is not UTF-8 (windows-1252 here) got no client at all.
+    #[test]
+    fn a_page_in_another_encoding_gets_it_too() {
+        let page = b"<html><head><meta charset=\"windows-1252\"></head><p>caf\xe9</p></html>";
+        let out = inject(page).expect("injected");
+        let mut want = b"<html><head>".to_vec();
+        want.extend_from_slice(TAG.as_bytes());
+        want.extend_from_slice(&page[12..]);
+        assert_eq!(out, want);
+        assert_eq!(inject(&[0xFF, 0xFE, b'<', 0]), None, "UTF-16 is left alone");
     }
 
     #[test]
