@@ -15,4 +15,10 @@ dashboard: import('./Dashboard').Dashboard | null,
 /**
  * The file's text as read (the `base` to save against), or null.
  */
-text: string | null, };
+text: string | null, 
+/**
+ * Whether the folder has the builder's runtime (`runtime/main.js`),
+ * which draws `dashboard.json`: a hand-written page does not, and the
+ * builder says so rather than let widgets go where nothing draws them.
+ */
+runtime: boolean, };

@@ -29,6 +29,10 @@ pub struct OpenedDashboard {
     pub dashboard: Option<Value>,
     /// The file's text as read (the `base` to save against), or null.
     pub text: Option<String>,
+    /// Whether the folder has the builder's runtime (`runtime/main.js`),
+    /// which draws `dashboard.json`: a hand-written page does not, and the
+    /// builder says so rather than let widgets go where nothing draws them.
+    pub runtime: bool,
 }
 
 /// What `dashboard.save` takes.
@@ -62,6 +66,9 @@ pub struct SavedDashboard {
     pub written: bool,
 }
 
+/// The runtime's entry module in a dashboard folder.
+const RUNTIME_ENTRY: &str = "runtime/main.js";
+
 fn io(path: &Path, action: &str) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.to_path_buf();
     let action = action.to_owned();
@@ -92,6 +99,7 @@ pub fn open(dir: &Path) -> Result<OpenedDashboard> {
         dir: dir.display().to_string(),
         dashboard,
         text,
+        runtime: dir.join(RUNTIME_ENTRY).is_file(),
     })
 }
 
@@ -169,6 +177,17 @@ mod tests {
     }
 
     #[test]
+    fn a_builder_folder_has_the_runtime() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (rel, bytes) in crate::scaffold::files(juggler::Generation::V07, "T", true) {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, bytes).expect("write");
+        }
+        assert!(open(dir.path()).expect("open").runtime);
+    }
+
+    #[test]
     fn a_dashboard_saved_unchanged_keeps_its_bytes() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(FILE_NAME), sample()).expect("write");
@@ -190,6 +209,7 @@ mod tests {
         std::fs::write(dir.path().join("index.html"), "mine").expect("write");
         let opened = open(dir.path()).expect("open");
         assert!(opened.dashboard.is_none());
+        assert!(!opened.runtime, "a hand-written page has no runtime");
         let d = serde_json::to_value(Dashboard::new("New")).expect("value");
         let saved = save(dir.path(), d.clone(), None).expect("save");
         assert!(saved.written);
