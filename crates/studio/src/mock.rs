@@ -227,7 +227,7 @@ fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
             continue;
         };
         let end = attribution::changes_end(entries, i, at, t);
-        for w in &mut in_window[(i + 1).max(start)..end] {
+        for w in in_window.iter_mut().take(end).skip((i + 1).max(start)) {
             *w = true;
         }
         found.push((i, end, name.clone(), data.clone(), success, answer));

@@ -231,3 +231,33 @@ fn changes_the_back_end_makes_by_itself_are_not_a_requests() {
         "the timer's tick after it is not its doing"
     );
 }
+
+/// Requests answered before the back end's first state came (a page asks
+/// at once; a hat-juggler back end sends its state an autoflush delay
+/// later): their rules answer, and the first state is the initial one.
+#[test]
+fn requests_answered_before_the_first_state() {
+    let rec = recording(&[
+        state(0.0, json!([{"op": "replace", "path": "", "value": null}])),
+        request(1.0, 1, "hello", json!({})),
+        response(2.0, 1, true, json!("hi")),
+        request(3.0, 2, "again", json!({})),
+        response(4.0, 2, true, json!("hi again")),
+        state(
+            200.0,
+            json!([{"op": "replace", "path": "", "value": {"a": 1}}]),
+        ),
+    ]);
+    let ws = workspace_from(&rec, Answers::Latest).expect("mock");
+    assert_eq!(ws.initial_state, json!({"a": 1}));
+    assert_eq!(
+        rule(&ws, "mock hello").action,
+        Action::Respond { value: json!("hi") }
+    );
+    assert_eq!(
+        rule(&ws, "mock again").action,
+        Action::Respond {
+            value: json!("hi again")
+        }
+    );
+}
