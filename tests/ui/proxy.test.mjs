@@ -235,3 +235,21 @@ test('makes a workspace from a live proxy session; an unanswered request is flag
         await page.getByTestId('traffic-details-note').getByText('answered null').waitFor({ timeout: WAIT_MS });
     });
 });
+
+test('a studio that only proxies shows the proxy in its status bar, not a stopped server', async () => {
+    const { startStudio } = await import('../common/process.mjs');
+    const { studioBin } = await import('./harness.mjs');
+    const cleanups = [];
+    world.defer(async () => { for (const f of cleanups.reverse()) await f(); });
+    const upstream = await world.startStudio();
+    const proxy = await startStudio(studioBin, ['proxy', upstream.juggler, '--ui', '--port', '0', '--control-port', '0'],
+        cleanups, ['juggler', 'control', 'ui']);
+    await world.withUi(proxy, 'proxy-only', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        const status = page.getByTestId('proxy-status');
+        await status.waitFor({ timeout: WAIT_MS });
+        assert.match(await status.textContent(), /0 browsers/);
+        assert.ok((await status.textContent()).includes(upstream.juggler), await status.textContent());
+        assert.equal(await page.getByTestId('server-status').count(), 0, 'no server of its own to show');
+    });
+});
