@@ -39,7 +39,7 @@ impl Engine {
             None => TcpListener::bind(&bind).await.map_err(|e| {
                 Error::Invalid(format!(
                     "cannot listen on {bind}: {e}; choose another port (the Server pane, \
-                     `juggler-studio serve --port N`, or the workspace's server.port; \
+                     --port N on the command line, or the workspace's server.port; \
                      0 picks a free one)"
                 ))
             })?,
