@@ -45,6 +45,7 @@ mod schema_checks;
 mod server;
 mod state;
 mod traffic_log;
+mod vendored;
 mod workspace_file;
 mod workspace_store;
 

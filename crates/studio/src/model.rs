@@ -249,6 +249,9 @@ pub struct ServerInfo {
     pub url: Option<String>,
     /// The dashboard page, `http://HOST:PORT/`, while running.
     pub dashboard_url: Option<String>,
+    /// Something that keeps dashboards from working although the server
+    /// runs (the served page's client speaks another generation).
+    pub warning: Option<String>,
 }
 
 /// Traffic counters of one connection.

@@ -25,4 +25,9 @@ url: string | null,
 /**
  * The dashboard page, `http://HOST:PORT/`, while running.
  */
-dashboardUrl: string | null, };
+dashboardUrl: string | null, 
+/**
+ * Something that keeps dashboards from working although the server
+ * runs (the served page's client speaks another generation).
+ */
+warning: string | null, };

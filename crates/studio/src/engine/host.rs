@@ -88,7 +88,12 @@ impl ServerHost {
 
     /// Publishes `/server`: running or not (with `error` when it could
     /// not start), with `settings`.
-    pub(super) fn publish(&self, settings: &ServerSettings, error: Option<String>) {
+    pub(super) fn publish(
+        &self,
+        settings: &ServerSettings,
+        error: Option<String>,
+        warning: Option<String>,
+    ) {
         let (status, url, dashboard_url) = match self.server() {
             Some(s) => {
                 let http = if settings.pem_file.is_some() {
@@ -111,6 +116,7 @@ impl ServerHost {
             settings: settings.clone(),
             url,
             dashboard_url,
+            warning,
         });
     }
 }

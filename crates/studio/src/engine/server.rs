@@ -180,6 +180,13 @@ impl Engine {
     /// start).
     pub(super) fn publish_server(&self, error: Option<String>) {
         let settings = self.inner.workspace.server();
-        self.inner.host.publish(&settings, error);
+        let warning = match (self.inner.host.server(), self.inner.workspace.static_dir()) {
+            (Some(_), Some(dir)) => super::vendored::mismatch(&dir, settings.generation.into()),
+            _ => None,
+        };
+        if let Some(w) = &warning {
+            tracing::warn!("{w}");
+        }
+        self.inner.host.publish(&settings, error, warning);
     }
 }

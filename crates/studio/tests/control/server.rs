@@ -81,3 +81,34 @@ async fn server_settings_stop_start_restart() {
     );
     check_model(&rig.engine);
 }
+
+/// A served page whose vendored client speaks 0.7, on a workspace that
+/// serves 0.6 (the default): the model's /server says so and what to set
+/// (the page only showed "unsupported data type"); set right, it goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_another_generation_is_told_in_the_server_model() {
+    let site = tempfile::tempdir().expect("temp dir");
+    let package = site.path().join("vendor/@hat-open/juggler");
+    std::fs::create_dir_all(&package).expect("mkdir");
+    std::fs::write(package.join("package.json"), r#"{"version": "0.7.0"}"#).expect("write");
+    std::fs::write(site.path().join("index.html"), "<p>page</p>").expect("write");
+    let text = json!({
+        "version": 1,
+        "server": {"port": 0, "staticDir": site.path().display().to_string()},
+    })
+    .to_string();
+    let rig = rig_with(&text).await;
+    let model = rig.control.state();
+    let warning = wait_for(model, "the warning", |m| {
+        m.pointer("/server/warning")?.as_str().map(str::to_owned)
+    })
+    .await;
+    assert!(
+        warning.contains("server.generation to \"0.7\""),
+        "{warning}"
+    );
+    let mut settings = model.data()["server"]["settings"].clone();
+    settings["generation"] = json!("0.7");
+    cmd(&rig.control, "server.settings", settings).await;
+    wait_at(model, "/server/warning", Value::Null).await;
+}
