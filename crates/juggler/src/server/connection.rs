@@ -262,18 +262,9 @@ impl Connection {
         let NotifyOverflow::Close(grace) = self.inner.overflow else {
             return;
         };
-        let mut why = self
-            .inner
-            .overflowed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if why.is_none() {
-            *why = Some(format!(
-                "send queue full for {grace:?}: the client does not read its notifications"
-            ));
-        }
-        drop(why);
-        self.close();
+        self.close_with(format!(
+            "send queue full for {grace:?}: the client does not read its notifications"
+        ));
     }
 
     /// The faults injected into this connection (none by default).
@@ -291,6 +282,23 @@ impl Connection {
     /// Starts closing the connection.
     pub fn close(&self) {
         self.inner.cancel.cancel();
+    }
+
+    /// Starts closing the connection with a reason the client sees in the
+    /// close frame (code 1008, the first 120 bytes): why it is refused
+    /// service, for a browser's developer tools and the client's close
+    /// handler.
+    pub fn close_with(&self, reason: impl Into<String>) {
+        let mut why = self
+            .inner
+            .overflowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if why.is_none() {
+            *why = Some(reason.into());
+        }
+        drop(why);
+        self.close();
     }
 
     /// Whether the connection is still open.

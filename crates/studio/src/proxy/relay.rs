@@ -268,7 +268,7 @@ pub(super) async fn relay(
         Ok(u) => u,
         Err(e) => {
             tracing::warn!(proxy, upstream = target.url, error = %e, "proxy: cannot reach the upstream server");
-            conn.close();
+            conn.close_with(format!("the proxy cannot reach the upstream server: {e}"));
             return;
         }
     };
@@ -328,14 +328,15 @@ async fn mirror(conn: &Connection, upstream: &Upstream, overrides: &Overrides, p
                 "proxy: the browser does not keep up with the upstream ({} MiB behind); closing it",
                 MAX_BACKLOG_BYTES >> 20
             );
-            conn.close();
+            conn.close_with("the browser does not keep up with the upstream");
             return;
         }
         tokio::select! {
             _ = feed.wake.notified() => {}
             _ = upstream.client.wait_closed() => {
-                tracing::info!(proxy, connection = conn.id(), reason = upstream.client.close_reason().unwrap_or_default(), "proxy: upstream closed");
-                conn.close();
+                let reason = upstream.client.close_reason().unwrap_or_default();
+                tracing::info!(proxy, connection = conn.id(), reason, "proxy: upstream closed");
+                conn.close_with(format!("the upstream server closed the connection: {reason}"));
                 return;
             }
             _ = conn.wait_closed() => return,

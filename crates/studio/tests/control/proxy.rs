@@ -295,3 +295,29 @@ async fn a_proxy_keeps_the_upstreams_order_and_passes_bursts() {
     assert!(burst.is_open());
     upstream.shutdown().await;
 }
+
+/// A browser the proxy cannot serve (its upstream is down) is told why in
+/// the close frame, not closed without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_is_told_when_the_upstream_cannot_be_reached() {
+    let rig = rig().await;
+    let upstream = ordered_server().await;
+    let info = cmd(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": upstream.url(), "generation": "0.6"}}),
+    )
+    .await;
+    upstream.shutdown().await;
+    let url = info["url"].as_str().expect("url").to_owned();
+    let browser = ClientBuilder::new(&url)
+        .connect()
+        .await
+        .expect("the proxy takes the browser");
+    within("the proxy to close the browser", browser.wait_closed()).await;
+    let reason = browser.close_reason().unwrap_or_default();
+    assert!(
+        reason.contains("cannot reach the upstream"),
+        "close reason: {reason:?}"
+    );
+}
