@@ -129,8 +129,8 @@ test('a stylesheet is swapped in place, a script reloads the page, and the conne
 });
 
 const BROKEN = `<!doctype html>
-<html><head><meta charset="utf-8"><title>broken</title></head>
-<body><p>broken</p>
+<html><head><meta charset="utf-8"><title>broken</title><link rel="stylesheet" href="./nope.css"></head>
+<body><p>broken</p><img src="./missing.png" alt="">
 <script>
 console.error('the gauge has no value', 42);
 </script>
@@ -155,10 +155,13 @@ test("a dashboard's errors reach the Console and serve's output, with URL and li
     await withPage('console', studio, async page => {
         const url = new URL('broken.html', studio.dashboard).href;
         await page.goto(url);
+        const loadOf = (m, file) => (m?.console?.entries ?? []).find(e => e.level === 'load' && e.source?.endsWith(file));
         const model = await control.waitFor(m => {
-            const levels = new Set((m?.console?.entries ?? []).map(e => e.level));
-            return levels.has('error') && levels.has('uncaught') && levels.has('load');
-        }, 'an error, an exception and a failed load in /console');
+            const entries = m?.console?.entries ?? [];
+            const levels = new Set(entries.map(e => e.level));
+            return levels.has('error') && levels.has('uncaught') && loadOf(m, '/nope.css') && loadOf(m, '/missing.png')
+                && entries.some(e => e.level === 'load' && /missing\.js/.test(`${e.source} ${e.message}`));
+        }, 'an error, an exception and the failed loads in /console');
         const entries = model.console.entries;
         const logged = entries.find(e => e.level === 'error');
         assert.match(logged.message, /the gauge has no value 42/);
@@ -167,8 +170,10 @@ test("a dashboard's errors reach the Console and serve's output, with URL and li
         assert.match(thrown.message, /nothing|undefined/);
         assert.equal(thrown.source, new URL('broken.js', studio.dashboard).href);
         assert.equal(thrown.line, 3);
-        const load = entries.find(e => e.level === 'load');
-        assert.match(`${load.source} ${load.message}`, /missing\.js/);
+        const load = entries.find(e => e.level === 'load' && /missing\.js/.test(`${e.source} ${e.message}`));
+        assert.ok(load, JSON.stringify(entries));
+        // A stylesheet's failure names that stylesheet, not every refused file.
+        assert.doesNotMatch(loadOf(model, '/nope.css').message, /missing\.png/);
         assert.ok(model.console.errors >= 3);
         // Newest first.
         assert.ok(entries.every((e, i) => i === 0 || entries[i - 1].seq > e.seq));

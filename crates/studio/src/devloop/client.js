@@ -67,9 +67,15 @@
         const module = target.tagName === 'SCRIPT' && target.type === 'module';
         setTimeout(function () {
             const missing = [];
-            const entries = performance.getEntriesByType ? performance.getEntriesByType('resource') : [];
+            // Only a module's error hides which file failed: an element's
+            // own URL is what failed, and other refused files have errors
+            // of their own.
+            const entries = module && performance.getEntriesByType ? performance.getEntriesByType('resource') : [];
             for (const e of entries) {
-                if (e.responseStatus >= 400 && !toldMissing.has(e.name)) {
+                // Scripts only: a refused stylesheet or image has an error
+                // event (and an entry) of its own.
+                const script = e.initiatorType === 'script' || e.initiatorType === 'other';
+                if (script && e.responseStatus >= 400 && !toldMissing.has(e.name)) {
                     toldMissing.add(e.name);
                     missing.push(e.name + ' (' + e.responseStatus + ')');
                 }
