@@ -317,14 +317,16 @@ pub fn with_overrides(mut state: Value, overrides: &BTreeMap<String, Value>) -> 
     state
 }
 
+/// An override's pointer as tokens (`set_override` took only pointers that
+/// start with `/`).
+fn pointer_tokens(pointer: &str) -> Vec<String> {
+    juggler::diff::parse_pointer(pointer).unwrap_or_default()
+}
+
 /// Whether an override at `pointer` takes in `state` (see [`set_pointer`]):
 /// every array on its way must have the element it names.
 fn fits(state: &Value, pointer: &str) -> std::result::Result<(), String> {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let tokens = pointer_tokens(pointer);
     let mut cur = Some(state);
     for (n, t) in tokens.iter().enumerate() {
         let Some(Value::Array(a)) = cur else {
@@ -345,11 +347,7 @@ fn fits(state: &Value, pointer: &str) -> std::result::Result<(), String> {
 }
 
 fn set_pointer(state: &mut Value, pointer: &str, value: Value) {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let tokens = pointer_tokens(pointer);
     let Some((last, parents)) = tokens.split_last() else {
         *state = value;
         return;

@@ -274,17 +274,19 @@ fn serve_reads_a_relative_static_dir_from_the_current_folder() {
         "index.html",
         "<p>the site from the current folder</p>",
     );
-    let child = Command::new(cargo_bin!("juggler-studio"))
-        .args(["serve", "ws/ws.json", "--static-dir", "site", "--port", "0"])
-        .args(["--control-port", "0"])
-        .current_dir(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start juggler-studio");
-    let mut running = Running::of(child);
+    let mut running = Running::start_in(
+        dir.path(),
+        &[
+            "serve",
+            "ws/ws.json",
+            "--static-dir",
+            "site",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+        ],
+    );
     running.until("Press Ctrl+C");
     let dashboard = running.printed("dashboard:");
     let body = http_body(&format!("{dashboard}index.html"));

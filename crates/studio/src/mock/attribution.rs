@@ -61,19 +61,13 @@ pub(super) fn touched(diff: &Value) -> Vec<Tokens> {
     for op in ops {
         for key in ["path", "from"] {
             if let Some(pointer) = op.get(key).and_then(Value::as_str) {
-                out.push(cut_at_index(tokens(pointer)));
+                // A malformed pointer counts as the whole state.
+                let tokens = juggler::diff::parse_pointer(pointer).unwrap_or_default();
+                out.push(cut_at_index(tokens));
             }
         }
     }
     out
-}
-
-fn tokens(pointer: &str) -> Tokens {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect()
 }
 
 fn cut_at_index(mut tokens: Tokens) -> Tokens {

@@ -2,6 +2,7 @@
 //! stdout read line by line on a thread, killed when dropped.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -22,8 +23,14 @@ pub struct Running {
 impl Running {
     /// Starts `juggler-studio ARGS…` (stderr goes nowhere: `RUST_LOG=warn`).
     pub fn start(args: &[&str]) -> Running {
+        Running::start_in(Path::new("."), args)
+    }
+
+    /// [`Running::start`] run from the folder `dir`.
+    pub fn start_in(dir: &Path, args: &[&str]) -> Running {
         let child = Command::new(cargo_bin!("juggler-studio"))
             .args(args)
+            .current_dir(dir)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
