@@ -72,8 +72,9 @@ pub(super) struct Inner {
     pub(super) tapped: bool,
     /// Since when notifications have found the send queue full (`Close`).
     pub(super) full_since: Mutex<Option<Instant>>,
-    /// Why the connection was closed for a full queue, once it was.
-    pub(super) overflowed: Mutex<Option<String>>,
+    /// The close frame's reason when the connection was closed for a
+    /// policy (a full queue, `close_with`), once it was.
+    pub(super) close_reason: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -291,7 +292,7 @@ impl Connection {
     pub fn close_with(&self, reason: impl Into<String>) {
         let mut why = self
             .inner
-            .overflowed
+            .close_reason
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if why.is_none() {

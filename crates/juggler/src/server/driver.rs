@@ -115,7 +115,7 @@ pub(crate) async fn run<S>(
             overflow: config.notify_overflow,
             tapped: shared.on_traffic.is_some(),
             full_since: Mutex::new(None),
-            overflowed: Mutex::new(None),
+            close_reason: Mutex::new(None),
         }),
     };
     tracing::debug!(conn = id, remote = conn.remote(), "connection opened");
@@ -163,13 +163,13 @@ pub(crate) async fn run<S>(
     };
     driver.follow_faults();
     let end = driver.run(out_rx).await;
-    let overflowed = conn
+    let close_reason = conn
         .inner
-        .overflowed
+        .close_reason
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take();
-    let end = match (end, overflowed) {
+    let end = match (end, close_reason) {
         (End::Cancelled, _) if conn.inner.faults.is_dropped() => End::Dropped,
         (End::Cancelled, Some(why)) => End::Policy(why),
         (end, _) => end,
