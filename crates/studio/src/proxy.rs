@@ -139,7 +139,7 @@ impl Proxy {
         let (req_upstreams, req_overrides) = (upstreams.clone(), overrides.clone());
         let ready = Arc::new(Notify::new());
         let relay_ready = ready.clone();
-        let (tap_sink, tap_id) = (sink.clone(), id.clone());
+        let (tap_sink, tap_id, tap_upstreams) = (sink.clone(), id.clone(), upstreams.clone());
         let server = builder
             .on_connection(move |conn| {
                 relay(
@@ -161,6 +161,7 @@ impl Proxy {
                 }
             })
             .on_traffic(move |conn, t| {
+                relay::browser_tapped(&tap_upstreams, conn, t);
                 tap_sink.traffic(
                     Peer::Proxy {
                         proxy: tap_id.clone(),

@@ -73,6 +73,11 @@ struct Feed {
     turn: tokio::sync::Mutex<Value>,
     /// Ids of the forwarded requests not answered yet.
     forwarded: Mutex<HashSet<u64>>,
+    /// Ids of the browser's pings not answered yet (their answers are
+    /// not forwarded ones).
+    pings: Mutex<HashSet<String>>,
+    /// A forwarded answer went out to the browser.
+    written: Notify,
     overflow: AtomicBool,
 }
 
@@ -80,6 +85,11 @@ struct Feed {
 struct Backlog {
     items: VecDeque<(Upward, usize)>,
     bytes: usize,
+    /// Answers taken by their requests that the browser's connection has
+    /// not written yet: nothing after them is shown until it has (the
+    /// server writes an answer after its handler returned, and a message
+    /// shown meanwhile went out first).
+    unsent: usize,
 }
 
 impl Feed {
@@ -95,15 +105,55 @@ impl Feed {
     }
 
     /// The next message, unless it is an answer and `answer` is false
-    /// (the relay leaves answers to their requests).
-    fn pop(&self, answer: bool) -> Option<Upward> {
+    /// (the relay leaves answers to their requests), or an answer taken
+    /// before is not written yet.
+    fn pop(&self, answer: bool) -> Pop {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        if !answer && matches!(q.items.front(), Some((Upward::Answer, _))) {
-            return None;
+        if q.unsent > 0 {
+            return Pop::Unsent;
         }
-        let (item, size) = q.items.pop_front()?;
+        if !answer && matches!(q.items.front(), Some((Upward::Answer, _))) {
+            return Pop::Empty;
+        }
+        let Some((item, size)) = q.items.pop_front() else {
+            return Pop::Empty;
+        };
         q.bytes -= size;
-        Some(item)
+        if matches!(item, Upward::Answer) {
+            q.unsent += 1;
+        }
+        Pop::Item(item)
+    }
+
+    /// Sees one message of the browser's connection (the proxy server's
+    /// traffic tap): a forwarded request's answer going out lets what
+    /// came after it through.
+    fn browser_tapped(&self, t: &juggler::Tapped<'_>) {
+        let key = |id: &serde_json::Number| id.to_string();
+        match (t.direction, t.message) {
+            (Direction::In, MessageView::Request { id, name: "", .. }) => {
+                self.pings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key(id));
+            }
+            (Direction::Out, MessageView::Response { id, .. }) => {
+                let ping = self
+                    .pings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key(id));
+                if ping {
+                    return;
+                }
+                let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                q.unsent = q.unsent.saturating_sub(1);
+                drop(q);
+                self.written.notify_waiters();
+                self.wake.notify_one();
+            }
+            _ => {}
+        }
     }
 
     /// Sees one message of the upstream connection (its traffic tap).
@@ -176,16 +226,58 @@ impl Feed {
     /// and takes that answer.
     async fn until_answer(&self, conn: &Connection, overrides: &Overrides) {
         let mut shown = self.turn.lock().await;
-        while let Some(item) = self.pop(true) {
-            if matches!(item, Upward::Answer) {
-                break;
-            }
-            if self.show(item, &mut shown, conn, overrides).await.is_err() {
-                break;
+        loop {
+            // Enabled before looking, so an answer written between the
+            // look and the wait is not missed.
+            let written = self.written.notified();
+            tokio::pin!(written);
+            written.as_mut().enable();
+            match self.pop(true) {
+                Pop::Item(Upward::Answer) | Pop::Empty => break,
+                Pop::Item(item) => {
+                    if self.show(item, &mut shown, conn, overrides).await.is_err() {
+                        break;
+                    }
+                }
+                // The previous request's answer is still on its way out.
+                Pop::Unsent => tokio::select! {
+                    _ = &mut written => {}
+                    _ = conn.wait_closed() => break,
+                },
             }
         }
         drop(shown);
         self.wake.notify_one();
+    }
+}
+
+/// What [`Feed::pop`] found.
+enum Pop {
+    Item(Upward),
+    /// Nothing the caller may show now.
+    Empty,
+    /// An answer taken before is not written yet.
+    Unsent,
+}
+
+/// The proxy server's traffic tap for browser `conn`: its relay learns when
+/// a forwarded answer went out.
+pub(super) fn browser_tapped(upstreams: &Upstreams, conn: u64, t: &juggler::Tapped<'_>) {
+    let relevant = matches!(
+        (t.direction, t.message),
+        (Direction::Out, MessageView::Response { .. })
+            | (Direction::In, MessageView::Request { .. })
+    );
+    if !relevant {
+        return;
+    }
+    let feed = upstreams
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&conn)
+        .map(|u| u.feed.clone());
+    if let Some(feed) = feed {
+        feed.browser_tapped(t);
     }
 }
 
@@ -312,7 +404,7 @@ async fn mirror(conn: &Connection, upstream: &Upstream, overrides: &Overrides, p
     loop {
         {
             let mut shown = feed.turn.lock().await;
-            while let Some(item) = feed.pop(false) {
+            while let Pop::Item(item) = feed.pop(false) {
                 if feed.show(item, &mut shown, conn, overrides).await.is_err() {
                     return;
                 }

@@ -321,3 +321,92 @@ async fn a_browser_is_told_when_the_upstream_cannot_be_reached() {
         "close reason: {reason:?}"
     );
 }
+
+/// A back end that answers `tick` N with N and, once that answer is on its
+/// way, notifies `after` N (as a timer that fires right after an answer
+/// does): on its wire the answer always comes first.
+async fn answer_then_notify_server() -> juggler::Server {
+    let conns = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        u64,
+        juggler::server::Connection,
+    >::new()));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Value)>();
+    let on_conn = conns.clone();
+    let server = ServerBuilder::new()
+        .autoflush(Some(Duration::ZERO))
+        .on_connection(move |conn| {
+            let conns = on_conn.clone();
+            async move {
+                conns.lock().expect("lock").insert(conn.id(), conn.clone());
+                conn.wait_closed().await;
+            }
+        })
+        .on_request(|_conn, _name, data| async move { Ok(data) })
+        .on_traffic(move |conn, t| {
+            // The tap sees the answer just before it is written: whatever
+            // is sent from here on goes after it.
+            if let juggler::MessageView::Response { data, .. } = t.message {
+                let _ = tx.send((conn, data.clone()));
+            }
+        })
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("upstream");
+    tokio::spawn(async move {
+        while let Some((id, data)) = rx.recv().await {
+            let conn = conns.lock().expect("lock").get(&id).cloned();
+            if let Some(conn) = conn {
+                let _ = conn.notify("after", &data).await;
+            }
+        }
+    });
+    server
+}
+
+/// A notification the upstream sends right after an answer reaches the
+/// browser after that answer (it overtook it: the proxy showed it while the
+/// answer was still on its way out of the request's handler).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_right_after_an_answer_does_not_overtake_it() {
+    let rig = rig().await;
+    let upstream = answer_then_notify_server().await;
+    let info = cmd(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": upstream.url()}}),
+    )
+    .await;
+    let url = info["url"].as_str().expect("url").to_owned();
+    const N: u64 = 100;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let done = Arc::new(tokio::sync::Notify::new());
+    let (tap, tap_done) = (seen.clone(), done.clone());
+    let browser = ClientBuilder::new(&url)
+        .on_traffic(move |t| {
+            let entry = match t.message {
+                juggler::MessageView::Notify { data, .. } => format!("N{data}"),
+                juggler::MessageView::Response { data, .. } => format!("R{data}"),
+                _ => return,
+            };
+            let mut seen = tap.lock().expect("lock");
+            seen.push(entry);
+            if seen.len() == 2 * N as usize {
+                tap_done.notify_one();
+            }
+        })
+        .connect()
+        .await
+        .expect("connect through the proxy");
+    for n in 1..=N {
+        assert_eq!(
+            browser.send("tick", json!(n)).await.expect("tick"),
+            json!(n)
+        );
+    }
+    within("the last notification", done.notified()).await;
+    let order = seen.lock().expect("lock").clone();
+    let expected: Vec<String> = (1..=N)
+        .flat_map(|n| [format!("R{n}"), format!("N{n}")])
+        .collect();
+    assert_eq!(order, expected, "the browser's order");
+    upstream.shutdown().await;
+}
