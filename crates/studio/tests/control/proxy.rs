@@ -187,6 +187,17 @@ async fn a_proxy_relays_both_ways_logs_both_sides_and_overrides_paths() {
     );
 }
 
+/// Starts a proxy to `upstream`; its browsers' address.
+async fn proxy_to(rig: &Rig, upstream: &juggler::Server) -> String {
+    let info = cmd(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": upstream.url()}}),
+    )
+    .await;
+    info["url"].as_str().expect("url").to_owned()
+}
+
 /// A back end that, for `step` N, sets `/n` to N, flushes, notifies `did`
 /// N and answers N (what a hat-juggler handler that calls `flush()` does),
 /// and for `burst` N sends N notifications before it answers.
@@ -230,13 +241,7 @@ async fn ordered_server() -> juggler::Server {
 async fn a_proxy_keeps_the_upstreams_order_and_passes_bursts() {
     let rig = rig().await;
     let upstream = ordered_server().await;
-    let info = cmd(
-        &rig.control,
-        "proxy.start",
-        json!({"upstream": {"url": upstream.url()}}),
-    )
-    .await;
-    let url = info["url"].as_str().expect("url").to_owned();
+    let url = proxy_to(&rig, &upstream).await;
     let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let tap = seen.clone();
     let browser = ClientBuilder::new(&url)
@@ -369,13 +374,7 @@ async fn answer_then_notify_server() -> juggler::Server {
 async fn a_message_right_after_an_answer_does_not_overtake_it() {
     let rig = rig().await;
     let upstream = answer_then_notify_server().await;
-    let info = cmd(
-        &rig.control,
-        "proxy.start",
-        json!({"upstream": {"url": upstream.url()}}),
-    )
-    .await;
-    let url = info["url"].as_str().expect("url").to_owned();
+    let url = proxy_to(&rig, &upstream).await;
     const N: u64 = 100;
     let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let done = Arc::new(tokio::sync::Notify::new());
