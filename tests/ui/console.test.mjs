@@ -69,6 +69,14 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
         await page.getByTestId('console-pages').getByText('0 pages open').waitFor({ timeout: WAIT_MS });
         await page.getByTestId('console-clear').click();
         await page.getByTestId('console-empty').waitFor({ timeout: WAIT_MS });
+        // The tab's badge, the header and the Server pane agree: nothing
+        // shown, nothing counted (the header said "13 errors" after Clear);
+        // what was reported before stays named, apart.
         assert.equal(await page.getByTestId('console-nav-count').count(), 0);
+        assert.equal(await page.getByTestId('console-errors').count(), 0);
+        const total = (await page.getByTestId('console-total').textContent()).match(/^(\d+) since the studio started$/);
+        assert.ok(total && Number(total[1]) >= badge, `the Console's total: ${total}`);
+        await openPane(page, 'server');
+        assert.equal(await page.getByTestId('server-console-note').count(), 0);
     });
 });
