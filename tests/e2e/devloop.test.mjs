@@ -133,6 +133,14 @@ const BROKEN = `<!doctype html>
 <body><p>broken</p><img src="./missing.png" alt="">
 <script>
 console.error('the gauge has no value', 42);
+fetch('./missing.json');
+fetch('./broken.html');
+const stop = new AbortController();
+fetch('./slow.json', { signal: stop.signal }).catch(() => {});
+stop.abort();
+const xhr = new XMLHttpRequest();
+xhr.open('POST', './nope.txt');
+xhr.send('{}');
 </script>
 <script type="module" src="./broken.js"></script>
 <script type="module">
@@ -160,7 +168,8 @@ test("a dashboard's errors reach the Console and serve's output, with URL and li
             const entries = m?.console?.entries ?? [];
             const levels = new Set(entries.map(e => e.level));
             return levels.has('error') && levels.has('uncaught') && loadOf(m, '/nope.css') && loadOf(m, '/missing.png')
-                && entries.some(e => e.level === 'load' && /missing\.js/.test(`${e.source} ${e.message}`));
+                && entries.some(e => e.level === 'load' && /missing\.js/.test(`${e.source} ${e.message}`))
+                && entries.some(e => /missing\.json/.test(e.message)) && entries.some(e => /nope\.txt/.test(e.message));
         }, 'an error, an exception and the failed loads in /console');
         const entries = model.console.entries;
         const logged = entries.find(e => e.level === 'error');
@@ -175,6 +184,17 @@ test("a dashboard's errors reach the Console and serve's output, with URL and li
         // A stylesheet's failure names that stylesheet, not every refused file.
         assert.doesNotMatch(loadOf(model, '/nope.css').message, /missing\.png/);
         assert.ok(model.console.errors >= 3);
+        // Failed fetch and XMLHttpRequest calls, with the line that made
+        // them; a request that succeeded or that the page aborted is not one.
+        const fetched = entries.find(e => /missing\.json/.test(e.message));
+        assert.equal(fetched.level, 'load');
+        assert.equal(fetched.message, `GET ${new URL('missing.json', studio.dashboard).href} answered 404 Not Found`);
+        assert.equal(fetched.source, url);
+        assert.equal(fetched.line, 6);
+        const posted = entries.find(e => /nope\.txt/.test(e.message));
+        assert.match(posted.message, /^POST http:\/\/\S+\/nope\.txt answered 4\d\d/);
+        assert.equal(posted.line, 13);
+        assert.ok(!entries.some(e => /slow\.json|broken\.html answered/.test(e.message)), JSON.stringify(entries));
         // Newest first.
         assert.ok(entries.every((e, i) => i === 0 || entries[i - 1].seq > e.seq));
         // serve's output names the place.

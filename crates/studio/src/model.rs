@@ -71,7 +71,8 @@ pub struct Model {
 }
 
 /// The dashboard's console: what its pages reported (uncaught errors,
-/// rejections, `console.error`/`warn`, failed loads) and the live reload.
+/// rejections, `console.error`/`warn`, failed loads and requests) and the
+/// live reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = crate::ts::DIR)]

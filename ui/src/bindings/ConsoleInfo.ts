@@ -4,7 +4,8 @@ import type { ReloadInfo } from "./ReloadInfo";
 
 /**
  * The dashboard's console: what its pages reported (uncaught errors,
- * rejections, `console.error`/`warn`, failed loads) and the live reload.
+ * rejections, `console.error`/`warn`, failed loads and requests) and the
+ * live reload.
  */
 export type ConsoleInfo = { 
 /**

@@ -5,8 +5,9 @@
 // - live reload: a changed stylesheet is swapped in place (the page and its
 //   juggler connection stay), any other change reloads the page;
 // - the dashboard's console: uncaught errors, unhandled rejections,
-//   console.error / console.warn and failed loads go to the studio's
-//   Console, with their URL, line and column.
+//   console.error / console.warn, failed loads and failed fetch /
+//   XMLHttpRequest calls go to the studio's Console, with their URL, line
+//   and column.
 // Switch it off for one page with `?studio=off`, or for a workspace with
 // `"liveReload": false`. A strict Content-Security-Policy needs
 // `script-src 'self'` and `connect-src 'self'` (see the README).
@@ -86,6 +87,71 @@
             if (missing.length) what += ': ' + missing.join(', ');
             report('load', what, { source: url || (missing.length ? missing[0].split(' ')[0] : location.href) });
         }, 0);
+    }
+
+    // A failed fetch or XMLHttpRequest (an HTTP error status, or no answer
+    // at all) shows as a browser's devtools show it, with the line that
+    // made the request. Aborted requests are the page's own doing.
+    function reportRequest(method, url, outcome, where) {
+        let target = url;
+        try { target = new URL(url, location.href).href; } catch (e) { /* as given */ }
+        report('load', method + ' ' + target + ' ' + outcome, where.source ? where : { source: target });
+    }
+    function methodOf(input, init) {
+        const m = (init && init.method) || (input && typeof input === 'object' && input.method) || 'GET';
+        return String(m).toUpperCase();
+    }
+    if (typeof window.fetch === 'function') {
+        const originalFetch = window.fetch;
+        window.fetch = function (input, init) {
+            const result = originalFetch.apply(this, arguments);
+            try {
+                const where = callerOf(new Error().stack);
+                const url = input && typeof input === 'object' && 'url' in input ? input.url : String(input);
+                const method = methodOf(input, init);
+                // A branch of its own: the page's promise is untouched.
+                result.then(function (response) {
+                    if (response.status >= 400) {
+                        reportRequest(method, response.url || url, 'answered ' + response.status + (response.statusText ? ' ' + response.statusText : ''), where);
+                    }
+                }, function (error) {
+                    if (!error || error.name !== 'AbortError') reportRequest(method, url, 'failed: ' + describe(error), where);
+                });
+            } catch (e) { /* never break the page's own requests */ }
+            return result;
+        };
+    }
+    if (typeof window.XMLHttpRequest === 'function') {
+        const proto = window.XMLHttpRequest.prototype;
+        const originalOpen = proto.open;
+        const originalSend = proto.send;
+        proto.open = function (method, url) {
+            this.__studioRequest = { method: String(method || 'GET').toUpperCase(), url: String(url) };
+            return originalOpen.apply(this, arguments);
+        };
+        proto.send = function () {
+            try {
+                const request = this.__studioRequest;
+                if (request) {
+                    request.where = callerOf(new Error().stack);
+                    request.aborted = false;
+                }
+                // Once per object: one may be opened and sent again.
+                if (request && !this.__studioWatched) {
+                    this.__studioWatched = true;
+                    this.addEventListener('abort', function () {
+                        if (this.__studioRequest) this.__studioRequest.aborted = true;
+                    });
+                    this.addEventListener('loadend', function () {
+                        const r = this.__studioRequest;
+                        if (!r || r.aborted) return;
+                        if (this.status >= 400) reportRequest(r.method, this.responseURL || r.url, 'answered ' + this.status + (this.statusText ? ' ' + this.statusText : ''), r.where || {});
+                        else if (this.status === 0) reportRequest(r.method, r.url, 'failed: no answer (network error, CORS or timeout)', r.where || {});
+                    });
+                }
+            } catch (e) { /* never break the page's own requests */ }
+            return originalSend.apply(this, arguments);
+        };
     }
 
     window.addEventListener('unhandledrejection', function (event) {

@@ -24,7 +24,8 @@ pub enum Level {
     Uncaught,
     /// A promise rejected with nobody handling it.
     Rejection,
-    /// A script, module, stylesheet or image that failed to load.
+    /// A script, module, stylesheet or image that failed to load, or a
+    /// `fetch` / `XMLHttpRequest` answered with an HTTP error or not at all.
     Load,
     /// `console.error`.
     Error,
