@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../src/bindings/Dashboard';
 import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, placeWidget, removeWidgets } from '../src/lib/builder/edit';
 import { DEFAULT_GRID, clamp, columnWidth, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
-import { fittingKinds, make, newId, pointer, propose, rowKeys, titleOf } from '../src/lib/builder/propose';
+import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, rowKeys, titleOf } from '../src/lib/builder/propose';
 
 const empty = (): Dashboard => ({ version: 1, title: 't', widgets: [] });
 
@@ -49,6 +49,19 @@ describe('proposals', () => {
     expect(table.widget).toMatchObject({ type: 'table', path: '/devices', columns: [{ key: 'id' }, { key: 'name' }, { key: 'status' }] });
     expect(make('setpoint', ['level', 'setpoint'], 60).widget).toMatchObject({ send: { name: 'level.setpoint.set', data: { value: '{{value}}' } } });
     expect(make('text', null).widget).toEqual({ type: 'text', text: 'Text', style: 'heading' });
+  });
+
+  it('from the palette are bound to nothing, not to the whole state', () => {
+    for (const { kind } of PALETTE) {
+      const { widget } = make(kind, null);
+      expect(widget, kind).not.toHaveProperty('path');
+      if (widget.type === 'trend') expect(widget.series[0], kind).not.toHaveProperty('path');
+      expect(boundPaths(widget), kind).toEqual([]);
+      expect(JSON.stringify(widget), kind).not.toContain('state.set');
+    }
+    expect(PALETTE.filter((p) => isUnbound(make(p.kind, null).widget)).map((p) => p.kind)).toEqual(['value', 'lamp', 'gauge', 'table', 'trend', 'toggle', 'setpoint', 'json']);
+    expect(isUnbound(make('gauge', ['level'], 3).widget)).toBe(false);
+    expect(isUnbound(make('json', [], {}).widget)).toBe(false);
   });
 
   it('name things after the path', () => {

@@ -21,7 +21,8 @@ export function toggleView(w, value, ctx) {
         ['button.switch', {
             class: {on},
             attrs: {role: 'switch', 'aria-checked': String(on)},
-            props: {disabled: !ctx.canSend},
+            // Unbound, it knows no value to send the opposite of.
+            props: {disabled: !ctx.canSend || w.path === undefined},
             on: {click: () => ctx.send(w.id, w.send, {value: !on}, DEFAULT_DATA.toggle)},
         }, ['span.knob'], ['span.switch-label', on ? 'on' : 'off']],
         answerView(ctx.answer)];
@@ -60,12 +61,12 @@ export function setpointView(w, value, ctx) {
                     min: w.min ?? '',
                     max: w.max ?? '',
                     step: w.step ?? 'any',
-                    disabled: !ctx.canSend,
+                    disabled: !ctx.canSend || w.path === undefined,
                 },
                 attrs: {'aria-label': `new value for ${w.title ?? w.id}`},
                 on: {input: evt => ctx.setInput(w.id, evt.target.value)},
             }],
-            ['button', {props: {type: 'submit', disabled: !ctx.canSend}}, 'Set']],
+            ['button', {props: {type: 'submit', disabled: !ctx.canSend || w.path === undefined}}, 'Set']],
         answerView(ctx.answer)];
 }
 

@@ -145,7 +145,7 @@ export function numberPaths(state: JsonValue | undefined, limit = 200): string[]
  * (else the last series' path), in the next colour. */
 export function addSeries(list: TrendSeries[], state: JsonValue | undefined): TrendSeries[] {
   if (list.length >= MAX_SERIES) return list;
-  const used = new Set(list.map((s) => (typeof s.path === 'string' ? s.path : pointer(s.path as Step[]))));
+  const used = new Set(list.filter((s) => s.path != null).map((s) => (typeof s.path === 'string' ? s.path : pointer(s.path as Step[]))));
   const path = numberPaths(state).find((p) => !used.has(p)) ?? (list.length ? list[list.length - 1].path : '');
   return [...list, { path, color: COLORS[list.length % COLORS.length] }];
 }

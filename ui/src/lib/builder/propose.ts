@@ -92,43 +92,60 @@ function requestName(path: Step[]): string {
   return `${keys.join('.') || 'state'}.set`;
 }
 
-/** A widget of `kind` bound to `path` whose value is `value` (undefined
- * when the kind is dropped from the palette). */
+/** A widget of `kind` bound to `path` whose value is `value`; from the
+ * palette (`path` null) it has no path at all: unbound until the author
+ * binds it (an empty path would be the whole state, printed as JSON, and
+ * a control would send a request named after no key). */
 export function make(kind: Kind, path: Step[] | null, value?: JsonValue): Proposal {
   const p = path ?? [];
-  const at = pointer(p);
+  const bound = path ? { path: pointer(p) } : {};
   const title = path ? titleOf(p) : PALETTE.find((x) => x.kind === kind)?.label ?? kind;
   const [w, h] = SIZES[kind];
   const label = PALETTE.find((x) => x.kind === kind)?.label ?? kind;
-  const widget = ((): Proposal['widget'] => {
+  const request = path ? requestName(p) : `${kind}.set`;
+  const widget = ((): Record<string, unknown> => {
     switch (kind) {
       case 'value':
-        return { type: 'value', title, path: at, ...(typeof value === 'number' && !Number.isInteger(value) ? { decimals: 1 } : {}) };
+        return { type: 'value', title, ...bound, ...(typeof value === 'number' && !Number.isInteger(value) ? { decimals: 1 } : {}) };
       case 'lamp':
-        return { type: 'lamp', title, path: at };
+        return { type: 'lamp', title, ...bound };
       case 'gauge':
-        return { type: 'gauge', title, path: at, min: 0, max: typeof value === 'number' && value > 100 ? 10 ** Math.ceil(Math.log10(value)) : 100 };
+        return { type: 'gauge', title, ...bound, min: 0, max: typeof value === 'number' && value > 100 ? 10 ** Math.ceil(Math.log10(value)) : 100 };
       case 'trend':
-        return { type: 'trend', title, series: [{ path: at, label: title.toLowerCase() }], windowMinutes: 5 };
+        return { type: 'trend', title, series: [{ ...bound, label: title.toLowerCase() }], windowMinutes: 5 };
       case 'table': {
         const keys = Array.isArray(value) ? rowKeys(value) : [];
-        return { type: 'table', title, path: at, columns: (keys.length ? keys : ['id']).slice(0, 6).map((key) => ({ key })) };
+        return { type: 'table', title, ...bound, columns: (keys.length ? keys : ['id']).slice(0, 6).map((key) => ({ key })) };
       }
       case 'button':
-        return { type: 'button', title, label: 'Send', send: { name: path ? `${requestName(p).replace(/\.set$/, '')}.press` : 'press' }, ...(path ? { path: at } : {}) };
+        return { type: 'button', title, label: 'Send', send: { name: path ? `${requestName(p).replace(/\.set$/, '')}.press` : 'press' }, ...bound };
       case 'toggle':
-        return { type: 'toggle', title, path: at, send: { name: requestName(p), data: { value: '{{value}}' } } };
+        return { type: 'toggle', title, ...bound, send: { name: request, data: { value: '{{value}}' } } };
       case 'setpoint':
-        return { type: 'setpoint', title, path: at, send: { name: requestName(p), data: { value: '{{value}}' } } };
+        return { type: 'setpoint', title, ...bound, send: { name: request, data: { value: '{{value}}' } } };
       case 'notifications':
         return { type: 'notifications', title: 'Notifications' };
       case 'json':
-        return { type: 'json', title, path: at };
+        return { type: 'json', title, ...bound };
       case 'text':
         return { type: 'text', text: path ? title : 'Text', style: 'heading' };
     }
   })();
-  return { kind, label, w, h, widget };
+  return { kind, label, w, h, widget: widget as WidgetBody };
+}
+
+/** The kinds that read a value at their own `path` (a button's is optional). */
+const PATH_KINDS = new Set<Kind>(['value', 'lamp', 'gauge', 'table', 'toggle', 'setpoint', 'json']);
+
+/** Whether `kind` reads a value at its own `path`. */
+export function takesPath(kind: Kind): boolean {
+  return PATH_KINDS.has(kind);
+}
+
+/** Whether `w` reads the state but is bound to no path yet (a palette's). */
+export function isUnbound(w: WidgetBody): boolean {
+  if (w.type === 'trend') return w.series.some((s) => s.path == null);
+  return takesPath(w.type) && (!('path' in w) || w.path == null);
 }
 
 /** The kinds that fit a value, the best first. */
@@ -183,7 +200,7 @@ export function lookup(value: JsonValue | undefined, path: Step[]): JsonValue | 
 
 /** The state paths a widget reads (a trend's series each). */
 export function boundPaths(w: WidgetBody): Step[][] {
-  if (w.type === 'trend') return w.series.map((s) => stepsOf(s.path as string | Step[]));
+  if (w.type === 'trend') return w.series.filter((s) => s.path != null).map((s) => stepsOf(s.path as string | Step[]));
   if ('path' in w && w.path != null) return [stepsOf(w.path as string | Step[])];
   return [];
 }
