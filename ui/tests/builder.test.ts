@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../src/bindings/Dashboard';
-import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, placeWidget, removeWidgets } from '../src/lib/builder/edit';
-import { DEFAULT_GRID, clamp, columnWidth, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
+import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, removeWidgets, resizeWidget } from '../src/lib/builder/edit';
+import { DEFAULT_GRID, clamp, columnWidth, fitSize, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
 import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, rowKeys, titleOf } from '../src/lib/builder/propose';
 
 const empty = (): Dashboard => ({ version: 1, title: 't', widgets: [] });
@@ -19,6 +19,11 @@ describe('grid', () => {
   it('fits a rectangle into the grid', () => {
     expect(clamp(DEFAULT_GRID, { x: 11, y: -2, w: 4, h: 0 })).toEqual({ x: 8, y: 0, w: 4, h: 1 });
     expect(clamp(DEFAULT_GRID, { x: 0, y: 0, w: 40, h: 2 })).toEqual({ x: 0, y: 0, w: 12, h: 2 });
+  });
+
+  it('sizes a rectangle where it stands, stopping at the right edge', () => {
+    expect(fitSize(DEFAULT_GRID, { x: 6, y: 2, w: 7, h: 2 })).toEqual({ x: 6, y: 2, w: 6, h: 2 });
+    expect(fitSize(DEFAULT_GRID, { x: 11, y: 0, w: 0, h: 0 })).toEqual({ x: 11, y: 0, w: 1, h: 1 });
   });
 
   it('finds the first free place', () => {
@@ -90,8 +95,10 @@ describe('edits', () => {
     expect(d.widgets[1]).toMatchObject({ x: 3, y: 0 });
     d = moveWidgets(d, ['level', 'level-2'], 20, -3);
     expect(d.widgets.map((w) => [w.x, w.y])).toEqual([[6, 0], [9, 0]]);
-    d = placeWidget(d, 'level', { x: 5, y: 1, w: 20, h: 2 });
-    expect(d.widgets[0]).toMatchObject({ x: 0, y: 1, w: 12, h: 2 });
+    d = resizeWidget(d, 'level', 20, 2);
+    expect(d.widgets[0]).toMatchObject({ x: 6, y: 0, w: 6, h: 2 });
+    d = resizeWidget(d, 'level', 0, 0);
+    expect(d.widgets[0]).toMatchObject({ x: 6, y: 0, w: 1, h: 1 });
     d = removeWidgets(d, ['level']);
     expect(d.widgets.map((w) => w.id)).toEqual(['level-2']);
   });

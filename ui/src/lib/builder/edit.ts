@@ -4,7 +4,7 @@
 
 import type { Dashboard } from '../../bindings/Dashboard';
 import type { Widget } from '../../bindings/Widget';
-import { DEFAULT_GRID, clamp, freePlace, rectOf, type Rect } from './grid';
+import { DEFAULT_GRID, fitSize, freePlace, rectOf } from './grid';
 import { newId, type Proposal } from './propose';
 
 export function gridOf(d: Dashboard) {
@@ -39,10 +39,10 @@ export function moveWidgets(d: Dashboard, selected: string[], dx: number, dy: nu
   return { ...d, widgets: d.widgets.map((w) => (selected.includes(w.id) ? { ...w, x: w.x + ddx, y: w.y + ddy } : w)) };
 }
 
-/** `d` with widget `id` at `rect`, fitted to the grid. */
-export function placeWidget(d: Dashboard, id: string, rect: Rect): Dashboard {
-  const r = clamp(gridOf(d), rect);
-  return { ...d, widgets: d.widgets.map((w) => (w.id === id ? { ...w, ...r } : w)) };
+/** `d` with widget `id` resized to `w`×`h` cells where it stands, no
+ * wider than the grid leaves it. */
+export function resizeWidget(d: Dashboard, id: string, w: number, h: number): Dashboard {
+  return { ...d, widgets: d.widgets.map((x) => (x.id === id ? { ...x, ...fitSize(gridOf(d), { x: x.x, y: x.y, w, h }) } : x)) };
 }
 
 /** `d` without the widgets `selected`. */

@@ -72,6 +72,20 @@ export function clamp(grid: Grid, r: Rect): Rect {
   };
 }
 
+/** `r` resized to fit the grid where it stands: at least 1×1, its width
+ * cut at the grid's right edge (its place kept; fitting it by moving it,
+ * as `clamp` does, would make a widening at the edge a jump to the left). */
+export function fitSize(grid: Grid, r: Rect): Rect {
+  const x = Math.min(Math.max(0, Math.round(r.x)), grid.columns - 1);
+  const y = Math.min(Math.max(0, Math.round(r.y)), MAX_ROWS - 1);
+  return {
+    x,
+    y,
+    w: Math.min(Math.max(1, Math.round(r.w)), grid.columns - x),
+    h: Math.min(Math.max(1, Math.round(r.h)), MAX_ROWS - y),
+  };
+}
+
 export function overlaps(a: Rect, b: Rect): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
