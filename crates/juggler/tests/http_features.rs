@@ -75,6 +75,15 @@ async fn static_files_and_index_redirect() {
         head.to_lowercase().contains("location: /index.html"),
         "{head}"
     );
+    // The query goes along: the page's own parameters (`?studio=off`,
+    // the builder's `?builder`) were lost.
+    let (status, head, _) = http(addr, "GET", "/?builder&theme=dark", "").await;
+    assert_eq!(status, 302);
+    assert!(
+        head.to_lowercase()
+            .contains("location: /index.html?builder&theme=dark\r\n"),
+        "{head}"
+    );
     let (status, head, body) = http(addr, "GET", "/index.html", "").await;
     assert_eq!((status, body.as_str()), (200, "<h1>dashboard</h1>"));
     assert!(

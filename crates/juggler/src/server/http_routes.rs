@@ -27,6 +27,17 @@ pub(crate) struct PeerAddr(pub SocketAddr);
 #[derive(Clone, Copy)]
 pub(crate) struct Keepalive(pub Option<std::time::Duration>);
 
+/// Where `/` redirects: the index, with the request's query kept (the
+/// reference drops it, so `/?studio=off` or a page's own parameters were
+/// lost on the way to the page; nothing that reads the index without a
+/// query sees a difference).
+fn index_location(index: &str, query: Option<&str>) -> String {
+    match query {
+        Some(q) if !q.is_empty() && !index.contains('?') => format!("{index}?{q}"),
+        _ => index.to_owned(),
+    }
+}
+
 pub(crate) fn router(
     shared: Arc<Shared>,
     static_files: Option<StaticFiles>,
@@ -36,9 +47,9 @@ pub(crate) fn router(
     if let Some(index) = shared.config.index_path.clone() {
         router = router.route(
             "/",
-            get(move || {
-                let index = index.clone();
-                async move { (StatusCode::FOUND, [(header::LOCATION, index)]) }
+            get(move |uri: http::Uri| {
+                let location = index_location(&index, uri.query());
+                async move { (StatusCode::FOUND, [(header::LOCATION, location)]) }
             }),
         );
     }
