@@ -180,3 +180,51 @@ test('a bar gauge two rows high keeps its bar (the flex layout once shrank it to
         await page.close();
     }
 });
+
+test('on a narrow screen the widgets stack without covering each other; the builder canvas keeps the grid', { timeout: 60000 }, async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-builder-narrow-'));
+    cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
+    const dir = path.join(parent, 'dash');
+    execFileSync(studioBin, ['new', dir, '--builder', '--name', 'Narrow'], { encoding: 'utf8' });
+    const { widgets } = JSON.parse(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'));
+    const reading = [...widgets].sort((a, b) => a.y - b.y || a.x - b.x).map(x => x.id);
+    const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
+        '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
+    const { page, problems } = await pageWithProblems(suite);
+    const boxes = () => page.$$eval('.widget', els => els.map(el => {
+        const r = el.getBoundingClientRect();
+        return { id: el.dataset.widget, left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    }));
+    try {
+        await page.setViewportSize({ width: 400, height: 800 });
+        await page.goto(studio.dashboard);
+        await waitText(page, '.status', 'connected');
+        const stacked = await boxes();
+        assert.equal(stacked.length, widgets.length);
+        // Widgets of one grid row were drawn over each other, only the last seen.
+        for (const a of stacked) {
+            for (const b of stacked) {
+                if (a.id < b.id) {
+                    const overlap = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+                    assert.ok(overlap <= 0, `${a.id} and ${b.id} overlap by ${overlap}px`);
+                }
+            }
+        }
+        assert.deepEqual([...stacked].sort((a, b) => a.top - b.top).map(b => b.id), reading, 'top to bottom as on the grid');
+        // Each keeps its height in grid rows.
+        const row = stacked.find(b => b.id === reading[0]);
+        assert.ok(row.bottom - row.top > 20, JSON.stringify(row));
+
+        // The builder's canvas (a narrow iframe in a small window) keeps the
+        // grid under its editing layer: widgets of one row side by side.
+        await page.goto(`${studio.dashboard}?builder`);
+        await page.waitForSelector('body.editing .widget');
+        const canvas = await boxes();
+        const byRow = new Map();
+        for (const b of canvas) byRow.set(Math.round(b.top), (byRow.get(Math.round(b.top)) ?? 0) + 1);
+        assert.ok([...byRow.values()].some(n => n > 1), `no two widgets side by side on the canvas: ${JSON.stringify(canvas)}`);
+        assert.deepEqual(problems, []);
+    } finally {
+        await page.close();
+    }
+});

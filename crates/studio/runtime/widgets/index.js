@@ -51,6 +51,9 @@ export function frameView(w, page) {
         style: {
             gridColumn: `${w.x + 1} / span ${w.w}`,
             gridRow: `${w.y + 1} / span ${w.h}`,
+            // For the narrow screen's stack (style.css).
+            '--rows': String(w.h),
+            '--reading-order': String(w.y * 1000 + w.x),
         },
     },
     w.title ? ['h2.widget-title', w.title] : [],
