@@ -143,6 +143,7 @@ pub fn create(opts: &NewDashboard) -> Result<Created> {
         return Err(Error::Invalid("--name: the title must not be empty".into()));
     }
     check_folder(&opts.dir, opts.force)?;
+    check_generation(&opts.dir, opts.generation)?;
     let mut created = Created::default();
     for (rel, bytes) in files(opts.generation, title, opts.builder) {
         let path = opts.dir.join(&rel);
@@ -181,6 +182,52 @@ fn check_folder(dir: &Path, force: bool) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A folder that holds a project of the other generation is refused:
+/// `--force` keeps its files, so its client, workspace and back end would
+/// speak 0.6 and 0.7 at once (a page that never connects).
+fn check_generation(dir: &Path, generation: Generation) -> Result<()> {
+    let Some((found, what)) = existing_generation(dir) else {
+        return Ok(());
+    };
+    if found == generation {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "{} holds a juggler {found} project ({what}): --force only adds the missing files, so \
+         the folder would mix {found} and {generation}; add --generation {found}, or choose a \
+         new folder",
+        dir.display()
+    )))
+}
+
+/// The generation of a project already in `dir`, and what tells it: the
+/// vendored client's version, else the workspace's server generation.
+fn existing_generation(dir: &Path) -> Option<(Generation, String)> {
+    let read = |rel: &str| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(rel)).ok()?).ok()
+    };
+    let package = format!("vendor/{JUGGLER}/package.json");
+    if let Some(version) =
+        read(&package).and_then(|p| p.get("version")?.as_str().map(str::to_owned))
+    {
+        let generation = match version.split('.').take(2).collect::<Vec<_>>()[..] {
+            ["0", "6"] => Some(Generation::V06),
+            ["0", "7"] => Some(Generation::V07),
+            _ => None,
+        };
+        if let Some(g) = generation {
+            return Some((g, format!("vendor/{JUGGLER} {version}")));
+        }
+    }
+    let workspace = read("workspace.json")?;
+    let generation = workspace.pointer("/server/generation")?.as_str()?;
+    let g = generation.parse().ok()?;
+    Some((
+        g,
+        format!("workspace.json's server.generation {generation}"),
+    ))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -422,6 +469,50 @@ mod tests {
         assert!(created.written.contains(&"index.html".to_owned()));
         let mine = std::fs::read_to_string(dir.path().join("app.js")).expect("read");
         assert_eq!(mine, "// mine", "a file that was there is kept");
+    }
+
+    /// `new --force --generation 0.7` over a 0.6 project kept the 0.6
+    /// client and workspace and added a 0.7 `server.py`.
+    #[test]
+    fn forcing_the_other_generation_into_a_project_is_refused() {
+        for builder in [false, true] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let opts = NewDashboard {
+                dir: dir.path().to_owned(),
+                generation: Generation::V06,
+                title: DEFAULT_TITLE.into(),
+                force: false,
+                builder,
+            };
+            create(&opts).expect("0.6");
+            std::fs::remove_file(dir.path().join("server.py")).expect("rm");
+            let other = NewDashboard {
+                generation: Generation::V07,
+                force: true,
+                ..opts.clone()
+            };
+            let err = create(&other).expect_err("refused").to_string();
+            assert!(
+                err.contains("holds a juggler 0.6 project (vendor/@hat-open/juggler 0.6.")
+                    && err.contains("--generation 0.6"),
+                "{err}"
+            );
+            assert!(!dir.path().join("server.py").exists(), "nothing written");
+            // Without the client, the workspace tells.
+            std::fs::remove_dir_all(dir.path().join("vendor")).expect("rm");
+            let err = create(&other).expect_err("refused").to_string();
+            assert!(
+                err.contains("workspace.json's server.generation 0.6"),
+                "{err}"
+            );
+            // The same generation fills in what is missing.
+            let created = create(&NewDashboard {
+                force: true,
+                ..opts
+            })
+            .expect("same");
+            assert!(created.written.contains(&"server.py".to_owned()));
+        }
     }
 }
 
