@@ -122,6 +122,8 @@ const WORKSPACE_JSON: &str = include_str!("../scaffold/workspace.json");
 const SERVER_PY: &str = include_str!("../scaffold/server.py");
 const README_MD: &str = include_str!("../scaffold/README.md");
 const WORKSPACE_SCHEMA: &str = include_str!("../workspace.schema.json");
+/// Stored without its dot: a `.gitignore` in the crate would be read by git.
+const GITIGNORE: &str = include_str!("../scaffold/gitignore");
 const BUILDER_INDEX_HTML: &str = include_str!("../scaffold/builder/index.html");
 const BUILDER_DASHBOARD: &str = include_str!("../scaffold/builder/dashboard.json");
 const BUILDER_WORKSPACE: &str = include_str!("../scaffold/builder/workspace.json");
@@ -298,6 +300,7 @@ pub fn files(generation: Generation, title: &str, builder: bool) -> Vec<(String,
         "workspace.schema.json".to_owned(),
         WORKSPACE_SCHEMA.as_bytes().to_vec(),
     ));
+    out.push((".gitignore".to_owned(), GITIGNORE.as_bytes().to_vec()));
     let mut licensed = Vec::new();
     for (rel, bytes) in vendor::VENDOR {
         let Some(rel) = vendored_path(rel, generation) else {
@@ -498,6 +501,8 @@ mod tests {
                 "{err}"
             );
             assert!(!dir.path().join("server.py").exists(), "nothing written");
+            let ignored = std::fs::read_to_string(dir.path().join(".gitignore")).expect("read");
+            assert!(ignored.lines().any(|l| l == ".venv/"), "{ignored}");
             // Without the client, the workspace tells.
             std::fs::remove_dir_all(dir.path().join("vendor")).expect("rm");
             let err = create(&other).expect_err("refused").to_string();
