@@ -35,3 +35,55 @@ for (const builder of [false, true]) {
         });
     });
 }
+
+/** A builder folder (`new --builder`: a value `level`, a gauge…) served by
+ * a studio whose UI shows the Builder pane; `prepare(dir)` may change the
+ * folder first. `body(page, dir)` runs once the pane has asked for the
+ * dashboard. */
+async function withBuilder(name, body, { prepare, opened = true } = {}) {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-builder-'));
+    world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
+    const dir = path.join(parent, 'dash');
+    execFileSync(studioBin, ['new', dir, '--name', 'Mine', '--builder'], { encoding: 'utf8' });
+    prepare?.(dir);
+    const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
+    await world.withUi(studio, name, async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'builder');
+        if (opened) await page.getByTestId('builder-title').waitFor({ timeout: WAIT_MS });
+        await body(page, dir);
+    });
+}
+
+const box = (page, id) => page.locator(`[data-testid="builder-box"][data-id="${id}"]`);
+const readDashboard = dir => JSON.parse(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'));
+
+/** Waits until the saved dashboard.json passes `ok`. */
+async function savedWhen(dir, ok, what) {
+    const until = Date.now() + WAIT_MS;
+    for (;;) {
+        const d = readDashboard(dir);
+        if (ok(d)) return d;
+        if (Date.now() > until) assert.fail(`dashboard.json never ${what}: ${JSON.stringify(d)}`);
+        await new Promise(r => setTimeout(r, 100));
+    }
+}
+
+test('Ctrl+S in a property field saves what is typed in it', async () => {
+    await withBuilder('builder-save-typing', async (page, dir) => {
+        await box(page, 'level').click();
+        const unit = page.getByTestId('builder-field-unit');
+        await unit.fill('kPa');
+        await page.keyboard.press('Control+s');
+        assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'builder-field-unit', 'the field keeps the focus');
+        await savedWhen(dir, d => d.widgets.find(w => w.id === 'level')?.unit === 'kPa', 'took the typed unit');
+        await page.getByTestId('builder-title').fill('Plant');
+        await page.keyboard.press('Control+s');
+        await savedWhen(dir, d => d.title === 'Plant', 'took the typed title');
+        // The field's own change on blur is no second edit to undo.
+        await page.getByRole('heading', { name: 'Palette' }).click();
+        await page.getByTestId('builder-undo').click();
+        assert.equal(await page.getByTestId('builder-title').inputValue(), 'Mine');
+    });
+});
+
