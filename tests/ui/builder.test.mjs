@@ -87,3 +87,25 @@ test('Ctrl+S in a property field saves what is typed in it', async () => {
     });
 });
 
+test("the builder's keys work with the focus anywhere in its pane, and Ctrl+S saves the dashboard", async () => {
+    await withBuilder('builder-keys-focus', async (page, dir) => {
+        const workspace = fs.readFileSync(path.join(dir, 'workspace.json'), 'utf8');
+        await box(page, 'level').click();
+        // A click on a heading leaves the focus on the page's body.
+        await page.getByRole('heading', { name: 'Palette' }).click();
+        assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
+        await page.keyboard.press('Delete');
+        await box(page, 'level').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.keyboard.press('Control+s');
+        await savedWhen(dir, d => !d.widgets.some(w => w.id === 'level'), 'lost the deleted widget');
+        assert.equal(fs.readFileSync(path.join(dir, 'workspace.json'), 'utf8'), workspace, 'the workspace is not saved');
+        await page.keyboard.press('Control+z');
+        await box(page, 'level').waitFor({ timeout: WAIT_MS });
+        // Typing in a field is not the builder's: Delete deletes a character.
+        await page.getByTestId('builder-title').click();
+        await page.keyboard.press('End');
+        await page.keyboard.press('Backspace');
+        assert.equal(await page.getByTestId('builder-title').inputValue(), 'Min');
+    });
+});
+
