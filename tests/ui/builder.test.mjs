@@ -109,3 +109,26 @@ test("the builder's keys work with the focus anywhere in its pane, and Ctrl+S sa
     });
 });
 
+test('a broken dashboard.json is named in the pane until it is fixed', async () => {
+    let good;
+    await withBuilder('builder-broken-file', async (page, dir) => {
+        const error = page.getByTestId('builder-load-error');
+        await error.waitFor({ timeout: WAIT_MS });
+        assert.match(await error.textContent(), /dashboard\.json:\d+:\d+: .*trailing comma/);
+        assert.equal(await page.getByTestId('palette-value').isDisabled(), true, 'the palette waits for a dashboard');
+        fs.writeFileSync(path.join(dir, 'dashboard.json'), good);
+        await page.getByTestId('builder-retry').click();
+        await page.getByTestId('builder-title').waitFor({ timeout: WAIT_MS });
+        assert.equal(await error.count(), 0);
+        assert.equal(await page.getByTestId('palette-value').isDisabled(), false);
+        await box(page, 'level').waitFor({ timeout: WAIT_MS });
+    }, {
+        opened: false,
+        prepare(dir) {
+            const file = path.join(dir, 'dashboard.json');
+            good = fs.readFileSync(file, 'utf8');
+            fs.writeFileSync(file, good.replace('"decimals": 1\n', '"decimals": 1,\n'));
+        },
+    });
+});
+
