@@ -132,3 +132,31 @@ test('a broken dashboard.json is named in the pane until it is fixed', async () 
     });
 });
 
+test("a gauge's threshold rows stay in place while edited, and take only colours", async () => {
+    await withBuilder('builder-thresholds', async (page, dir) => {
+        await box(page, 'level-gauge').click();
+        const from = i => page.getByTestId(`threshold-from-${i}`);
+        const color = i => page.getByTestId(`threshold-color-${i}`);
+        assert.deepEqual([await from(0).inputValue(), await from(1).inputValue()], ['80', '95']);
+        await from(0).fill('99');
+        await from(0).press('Tab');
+        assert.deepEqual([await from(0).inputValue(), await from(1).inputValue()], ['99', '95'], 'the row edited stays first');
+        await color(0).fill('banana');
+        await color(0).press('Tab');
+        assert.equal(await color(0).getAttribute('aria-invalid'), 'true');
+        assert.match(await page.getByTestId('threshold-color-0-error').textContent(), /"banana" is not a CSS colour/);
+        assert.deepEqual(JSON.parse(await page.getByTestId('builder-json').inputValue()).thresholds,
+            [{ from: 99, color: '#d97706' }, { from: 95, color: '#dc2626' }], 'banana is not taken');
+        await color(0).fill('purple');
+        await color(0).press('Tab');
+        assert.equal(await color(0).getAttribute('aria-invalid'), 'false');
+        // The focus leaves the editor: the rows go in order.
+        await page.getByRole('heading', { name: 'Palette' }).click();
+        assert.deepEqual([await from(0).inputValue(), await from(1).inputValue()], ['95', '99']);
+        await page.keyboard.press('Control+s');
+        await savedWhen(dir, d => d.widgets.find(w => w.id === 'level-gauge').thresholds[1]?.color === 'purple', 'took the thresholds');
+        assert.deepEqual(readDashboard(dir).widgets.find(w => w.id === 'level-gauge').thresholds,
+            [{ from: 95, color: '#dc2626' }, { from: 99, color: 'purple' }]);
+    });
+});
+

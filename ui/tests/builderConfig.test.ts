@@ -15,6 +15,7 @@ import {
   replaceAt,
   setColumn,
   sortThresholds,
+  withThresholdsSorted,
   toggleColumn,
   MAX_SERIES,
 } from '../src/lib/builder/config';
@@ -41,6 +42,17 @@ describe('thresholds', () => {
     // Never above the scale's top.
     expect(addThreshold([{ from: 195, color: 'red' }], 0, 200).map((t) => t.from)).toEqual([195, 200]);
     expect(sortThresholds([{ from: 9, color: 'a' }, { from: 1, color: 'b' }]).map((t) => t.from)).toEqual([1, 9]);
+  });
+
+  it('are put in order for saving, not while edited', () => {
+    const gauge = (from: number[]) => ({ id: 'g', type: 'gauge' as const, path: '/a', min: 0, max: 100, x: 0, y: 0, w: 3, h: 3, thresholds: from.map((f) => ({ from: f, color: 'red' })) });
+    const d = { version: 1, title: 't', widgets: [gauge([10, 50]), { id: 't', type: 'text' as const, text: 'x', x: 0, y: 3, w: 1, h: 1 }] };
+    expect(withThresholdsSorted(d)).toBe(d);
+    const edited = { ...d, widgets: [gauge([60, 50]), d.widgets[1]] };
+    const sorted = withThresholdsSorted(edited);
+    expect(sorted.widgets[0]).toMatchObject({ thresholds: [{ from: 50 }, { from: 60 }] });
+    expect(sorted.widgets[1]).toBe(d.widgets[1]);
+    expect(edited.widgets[0]).toMatchObject({ thresholds: [{ from: 60 }, { from: 50 }] });
   });
 
   it('keep numbers clean', () => {

@@ -2,6 +2,7 @@
 // a lamp's colour map, a table's columns, a trend's series), as pure
 // functions: a list in, a new list out, never changed in place.
 
+import type { Dashboard } from '../../bindings/Dashboard';
 import type { JsonValue } from '../../bindings/JsonValue';
 import type { LampColor } from '../../bindings/LampColor';
 import type { TableColumn } from '../../bindings/TableColumn';
@@ -39,6 +40,15 @@ export function moveAt<T>(list: T[], i: number, delta: number): T[] {
 /** Thresholds in the order the runtime reads them: ascending `from`. */
 export function sortThresholds(list: Threshold[]): Threshold[] {
   return [...list].sort((a, b) => a.from - b.from);
+}
+
+/** `d` with every gauge's thresholds ascending, as the engine saves them
+ * (`d` itself when they are): the editor keeps its rows where they are
+ * while they are edited, so that a row's next edit is still that row's. */
+export function withThresholdsSorted(d: Dashboard): Dashboard {
+  const ascending = (list: Threshold[]) => list.every((t, i) => i === 0 || list[i - 1].from <= t.from);
+  if (d.widgets.every((w) => w.type !== 'gauge' || ascending(w.thresholds ?? []))) return d;
+  return { ...d, widgets: d.widgets.map((w) => (w.type === 'gauge' && w.thresholds && !ascending(w.thresholds) ? { ...w, thresholds: sortThresholds(w.thresholds) } : w)) };
 }
 
 /** A new threshold after the others: a tenth of the scale above the last
