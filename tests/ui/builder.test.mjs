@@ -160,3 +160,32 @@ test("a gauge's threshold rows stay in place while edited, and take only colours
     });
 });
 
+test('edits not saved are not lost to Reopen or a reload without asking', async () => {
+    await withBuilder('builder-unsaved', async page => {
+        const unloadAsks = () => page.evaluate(() => {
+            const e = new Event('beforeunload', { cancelable: true });
+            window.dispatchEvent(e);
+            return e.defaultPrevented;
+        });
+        assert.equal(await unloadAsks(), false, 'nothing to lose yet');
+        await box(page, 'level').click();
+        await page.keyboard.press('Delete');
+        await box(page, 'level').waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.equal(await unloadAsks(), true, 'a reload asks first');
+        const asked = [];
+        let answer = false;
+        const onDialog = d => { asked.push(d.type()); return answer ? d.accept() : d.dismiss(); };
+        page.on('dialog', onDialog);
+        await page.getByTestId('builder-reopen').click();
+        assert.deepEqual(asked, ['confirm']);
+        assert.equal(await box(page, 'level').count(), 0, 'the edit is kept when the author says no');
+        answer = true;
+        await page.getByTestId('builder-reopen').click();
+        await box(page, 'level').waitFor({ timeout: WAIT_MS });
+        assert.deepEqual(asked, ['confirm', 'confirm']);
+        assert.equal(await unloadAsks(), false, 'reopened, nothing to lose');
+        await page.getByTestId('builder-reopen').click();
+        assert.equal(asked.length, 2, 'nothing to lose, Reopen does not ask');
+        page.off('dialog', onDialog);
+    });
+});
