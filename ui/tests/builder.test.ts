@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../src/bindings/Dashboard';
 import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, removeWidgets, resizeWidget } from '../src/lib/builder/edit';
 import { DEFAULT_GRID, clamp, columnWidth, fitSize, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
-import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, rowKeys, titleOf } from '../src/lib/builder/propose';
+import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, retype, rowKeys, titleOf, type WidgetBody } from '../src/lib/builder/propose';
 
 const empty = (): Dashboard => ({ version: 1, title: 't', widgets: [] });
 
@@ -67,6 +67,19 @@ describe('proposals', () => {
     expect(PALETTE.filter((p) => isUnbound(make(p.kind, null).widget)).map((p) => p.kind)).toEqual(['value', 'lamp', 'gauge', 'table', 'trend', 'toggle', 'setpoint', 'json']);
     expect(isUnbound(make('gauge', ['level'], 3).widget)).toBe(false);
     expect(isUnbound(make('json', [], {}).widget)).toBe(false);
+  });
+
+  it('keep their settings through a change of type', () => {
+    const value: WidgetBody = { type: 'value', title: 'Level', path: '/level', format: 'number', unit: '%', decimals: 1 };
+    const gauge = retype(value, 'gauge', { level: 42.5 });
+    expect(gauge.widget).toEqual({ type: 'gauge', title: 'Level', path: '/level', min: 0, max: 100, unit: '%', decimals: 1 });
+    const back = retype({ ...gauge.widget, unit: 'kPa' } as WidgetBody, 'value', { level: 42.5 }, gauge.earlier);
+    expect(back.widget).toEqual({ type: 'value', title: 'Level', path: '/level', format: 'number', unit: 'kPa', decimals: 1 });
+    // Same names, other meanings: a gauge's style is no text's.
+    const text = retype({ ...gauge.widget, style: 'bar' } as WidgetBody, 'text', {});
+    expect(text.widget).toEqual({ type: 'text', title: 'Level', text: 'Level', style: 'heading' });
+    const toggle = retype({ type: 'setpoint', path: '/on', send: { name: 'mine', data: { v: '{{value}}' } }, min: 0 }, 'toggle', { on: true });
+    expect(toggle.widget).toEqual({ type: 'toggle', title: 'On', path: '/on', send: { name: 'mine', data: { v: '{{value}}' } } });
   });
 
   it('name things after the path', () => {

@@ -205,9 +205,37 @@ export function boundPaths(w: WidgetBody): Step[][] {
   return [];
 }
 
-/** `w` as a widget of `kind`, bound to the same path, keeping its title. */
-export function retype(w: WidgetBody, kind: Kind, state: JsonValue | undefined): WidgetBody {
+/** Members that mean the same in each of these kinds (a gauge's `style`
+ * and a text's do not; a notification list's `max` is a count). */
+const SHARED: [string[], Kind[]][] = [
+  [['unit', 'decimals'], ['value', 'gauge', 'trend', 'setpoint']],
+  [['min', 'max'], ['gauge', 'trend', 'setpoint']],
+  [['send'], ['toggle', 'setpoint']],
+];
+
+/** Whether `member` of a `from` widget means the same in a `to` widget. */
+function shared(member: string, from: Kind, to: Kind): boolean {
+  return SHARED.some(([members, kinds]) => members.includes(member) && kinds.includes(from) && kinds.includes(to));
+}
+
+/** Members a retype leaves to the kind's own making: where it is bound
+ * (made from the path bound now) and its place. */
+const NOT_SETTINGS = new Set(['id', 'type', 'title', 'path', 'series', 'x', 'y', 'w', 'h']);
+
+/** The settings of a widget of each kind it was before, by kind: what a
+ * retype back to that kind gives back (Value → Gauge → Value keeps the
+ * value's format, which a gauge has not). */
+export type Earlier = Partial<Record<Kind, Record<string, unknown>>>;
+
+/** `w` as a widget of `kind`, bound to the same path, keeping its title,
+ * the settings the new kind also has, and those it had as that kind
+ * before (`earlier`); and the settings to remember for a later retype. */
+export function retype(w: WidgetBody, kind: Kind, state: JsonValue | undefined, earlier: Earlier = {}): { widget: WidgetBody; earlier: Earlier } {
   const path = boundPaths(w)[0] ?? null;
-  const made = make(kind, path, path ? lookup(state, path) : undefined).widget;
-  return w.title ? { ...made, title: w.title } : made;
+  const made = make(kind, path, path ? lookup(state, path) : undefined).widget as Record<string, unknown>;
+  const settings = Object.fromEntries(Object.entries(w).filter(([k]) => !NOT_SETTINGS.has(k)));
+  const out: Record<string, unknown> = { ...made, ...earlier[kind] };
+  for (const [k, v] of Object.entries(settings)) if (shared(k, w.type, kind)) out[k] = v;
+  if (w.title) out.title = w.title;
+  return { widget: out as WidgetBody, earlier: { ...earlier, [w.type]: settings } };
 }
