@@ -189,3 +189,21 @@ test('edits not saved are not lost to Reopen or a reload without asking', async 
         page.off('dialog', onDialog);
     });
 });
+
+test('a number field with text that is no number says so until corrected', async () => {
+    await withBuilder('builder-number-field', async page => {
+        await box(page, 'level').click();
+        const decimals = page.getByTestId('builder-field-decimals');
+        const widget = async () => JSON.parse(await page.getByTestId('builder-json').inputValue());
+        await decimals.fill('abc');
+        await decimals.press('Tab');
+        assert.equal(await decimals.getAttribute('aria-invalid'), 'true');
+        assert.match(await page.getByTestId('builder-field-decimals-error').textContent(), /"abc" is not a number/);
+        assert.equal((await widget()).decimals, 1, 'the widget keeps its value');
+        await decimals.fill('2');
+        await decimals.press('Tab');
+        assert.equal(await decimals.getAttribute('aria-invalid'), 'false');
+        assert.equal(await page.getByTestId('builder-field-decimals-error').count(), 0);
+        assert.equal((await widget()).decimals, 2);
+    });
+});
