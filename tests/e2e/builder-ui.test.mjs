@@ -132,13 +132,17 @@ async function build(page, studio) {
     await setField(page, 'threshold-color-0', '#d97706');
     await setField(page, 'threshold-color-1', '#dc2626');
     assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 50, color: '#d97706' }, { from: 85, color: '#dc2626' }]);
-    // A threshold moved above another keeps them in order.
+    // A threshold moved above another keeps its row while the editor has
+    // the focus; they go in order when the focus leaves it.
     await setField(page, 'threshold-from-0', 90);
+    assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 90, color: '#d97706' }, { from: 85, color: '#dc2626' }]);
+    await page.click('[data-testid="builder-json"]');
     assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 85, color: '#dc2626' }, { from: 90, color: '#d97706' }]);
     await page.click('[data-testid="threshold-remove-1"]');
     await page.click('[data-testid="threshold-add"]');
     await setField(page, 'threshold-color-1', '#16a34a');
     await setField(page, 'threshold-from-1', 60);
+    await page.click('[data-testid="builder-json"]');
     assert.deepEqual((await selectedJson(page)).thresholds, [{ from: 60, color: '#16a34a' }, { from: 85, color: '#dc2626' }]);
     const lamp = await dropPath(page, '/pump/running', 30, 90);
     assert.equal(await page.getAttribute(box(lamp), 'data-type'), 'lamp', 'a boolean proposes a lamp');
