@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../src/bindings/Dashboard';
 import { History, addWidget, copyWidgets, moveWidgets, pasteWidgets, removeWidgets, resizeWidget } from '../src/lib/builder/edit';
 import { DEFAULT_GRID, clamp, columnWidth, fitSize, freePlace, toCell, toCells, toPixels } from '../src/lib/builder/grid';
-import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, retype, rowKeys, titleOf, type WidgetBody } from '../src/lib/builder/propose';
+import { PALETTE, boundPaths, fittingKinds, isUnbound, make, newId, pointer, propose, retype, rowKeys, titleOf, unboundMessage, type WidgetBody } from '../src/lib/builder/propose';
 
 const empty = (): Dashboard => ({ version: 1, title: 't', widgets: [] });
 
@@ -92,6 +92,20 @@ describe('proposals', () => {
     expect(newId('/level/value', new Set())).toBe('level-value');
     expect(newId('level-value', new Set(['level-value', 'level-value-2']))).toBe('level-value-3');
     expect(newId('!!!', new Set())).toBe('widget');
+  });
+});
+
+describe('saving unbound widgets', () => {
+  it('names the widgets that read no place in the state, and nothing when all are bound', () => {
+    const value = { id: 'v', ...(make('value', null).widget as object) } as { id: string; type: string };
+    const text = { id: 't', ...(make('text', null).widget as object) } as { id: string; type: string };
+    const bound = { id: 'b', ...(make('value', ['level']).widget as object) } as { id: string; type: string };
+    expect(unboundMessage([text, bound])).toBeNull();
+    expect(unboundMessage([value, text, bound])).toBe(
+      'Not saved: v (value) reads no place in the state yet. Set the Path in the properties (selected now), or remove the widget.',
+    );
+    const many = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ ...value, id }));
+    expect(unboundMessage(many)).toMatch(/^Not saved: a \(value\), b \(value\), c \(value\) and 2 more read no place/);
   });
 });
 

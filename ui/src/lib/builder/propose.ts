@@ -148,6 +148,18 @@ export function isUnbound(w: WidgetBody): boolean {
   return takesPath(w.type) && (!('path' in w) || w.path == null);
 }
 
+/** Why a dashboard with unbound widgets is not saved yet (the engine
+ * refuses a widget that reads the state with no path, as
+ * `widgets[11]: missing field path`), naming them; `null` when every
+ * widget is bound. */
+export function unboundMessage(widgets: { id: string; type: string }[]): string | null {
+  const ids = widgets.filter((w) => isUnbound(w as WidgetBody)).map((w) => `${w.id} (${w.type})`);
+  if (!ids.length) return null;
+  const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+  return `Not saved: ${named} ${ids.length === 1 ? 'reads' : 'read'} no place in the state yet. ` +
+    'Set the Path in the properties (selected now), or remove the widget.';
+}
+
 /** The kinds that fit a value, the best first. */
 export function fittingKinds(value: JsonValue | undefined): Kind[] {
   if (typeof value === 'number') return ['gauge', 'trend', 'value', 'setpoint'];
