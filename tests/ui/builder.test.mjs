@@ -207,3 +207,41 @@ test('a number field with text that is no number says so until corrected', async
         assert.equal((await widget()).decimals, 2);
     });
 });
+
+test('a big object in the State tree shows its children a page at a time, every one reachable', async () => {
+    await withBuilder('builder-state-pages', async page => {
+        const nodes = page.locator('[data-testid="builder-node"][data-path^="/many/"]');
+        await page.locator('[data-testid="builder-node"][data-path="/many"] .twist').click();
+        await nodes.nth(199).waitFor({ timeout: WAIT_MS });
+        assert.equal(await nodes.count(), 200);
+        // The rest were left out with no word and could not be dragged.
+        const more = page.getByTestId('builder-node-more');
+        assert.match(await more.textContent(), /^250 more… \(show 200\)$/);
+        await more.click();
+        await nodes.nth(399).waitFor({ timeout: WAIT_MS });
+        await more.click();
+        await page.locator('[data-testid="builder-node"][data-path="/many/k449"]').waitFor({ timeout: WAIT_MS });
+        assert.equal(await nodes.count(), 450);
+        assert.equal(await more.count(), 0);
+    }, {
+        prepare: dir => {
+            const file = path.join(dir, 'workspace.json');
+            const ws = JSON.parse(fs.readFileSync(file, 'utf8'));
+            ws.initialState.many = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`k${i}`, i]));
+            fs.writeFileSync(file, JSON.stringify(ws, null, 2));
+        },
+    });
+});
+
+test('Save with a palette widget not bound yet names it and selects it; nothing is written', async () => {
+    await withBuilder('builder-unbound-save', async (page, dir) => {
+        const before = fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8');
+        await page.getByTestId('palette-value').click();
+        await page.getByTestId('builder-save').click();
+        const told = page.getByText(/^Not saved: \S+ \(value\) reads no place in the state yet\./);
+        await told.waitFor({ timeout: WAIT_MS });
+        const id = (await told.textContent()).match(/^Not saved: (\S+) /)[1];
+        await page.locator(`[data-testid="builder-box"][data-id="${id}"].selected`).waitFor({ timeout: WAIT_MS });
+        assert.equal(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'), before);
+    });
+});
