@@ -144,3 +144,24 @@ test('the draft survives rule changes made elsewhere', async () => {
         await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
     });
 });
+
+test('a rule’s delay is set in the Delay field and saved', async () => {
+    await world.withUi(studio, 'requests-delay', async page => {
+        await openPane(page, 'requests');
+        const list = page.getByTestId('rule-list');
+        await list.locator('li[data-rule="hello"]').getByTestId('rule-select').click();
+        // The number field's binding gives a number, which the form once called .trim() on.
+        await page.getByTestId('rule-delay').fill('250');
+        await page.getByTestId('rule-delay').press('Tab');
+        await page.getByTestId('rules-modified').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rules-save').click();
+        await control.waitFor(m => m.rules.find(r => r.id === 'hello')?.delayMs === 250, 'the delay in /rules');
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+        // Emptied, the field means no delay: a change from 250; Revert brings 250 back.
+        await page.getByTestId('rule-delay').fill('');
+        await page.getByTestId('rules-modified').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rules-revert').click();
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('rule-delay').inputValue(), '250');
+    });
+});

@@ -63,6 +63,20 @@ describe('rule forms', () => {
     expect(r.errors.value).toMatch(/^line 1, column 4: .*trailing commas/);
   });
 
+  it('takes the delay as the number field gives it', () => {
+    // The Delay input is type="number": its binding stores a number, or null when emptied.
+    const rule = demo[0];
+    const f = formFromRule(rule);
+    const delayed = ruleFromForm({ ...f, delayMs: 250 });
+    expect(delayed.ok && delayed.rule.delayMs).toBe(250);
+    expect(isModified([{ ...f, delayMs: 250 }], [rule])).toBe(true);
+    expect(isModified([{ ...f, delayMs: 0 }], [rule])).toBe(false);
+    expect(isModified([{ ...f, delayMs: null }], [rule])).toBe(false);
+    const bad = ruleFromForm({ ...f, delayMs: 2.5 });
+    expect(!bad.ok && bad.errors.delayMs).toMatch(/whole number/);
+    expect(isModified([{ ...f, delayMs: -1 }], [rule])).toBe(true);
+  });
+
   it('checks the kinds’ own fields', () => {
     const errs = (f: Partial<ReturnType<typeof emptyForm>>) => {
       const r = ruleFromForm({ ...emptyForm('x'), name: 'x', ...f });

@@ -33,7 +33,11 @@ export interface RuleForm {
   name: string;
   /** The data pattern; blank: any data. */
   data: string;
-  delayMs: string;
+  /**
+   * Text when made from a rule; the Delay field is an `<input type="number">`,
+   * whose binding puts a number there (null when the field is emptied).
+   */
+  delayMs: string | number | null;
   kind: ActionKind;
   /** respond / fail / template value; setState value. */
   value: string;
@@ -130,7 +134,8 @@ export function ruleFromForm(f: RuleForm): FormResult {
   if (!id) errors.id = 'the id is empty: give the rule a name';
   if (f.name === '') errors.name = 'the name to match is empty';
   // Regexes are Rust's (`(?i)` etc.): the engine checks them on save and test.
-  const delay = f.delayMs.trim() === '' ? 0 : Number(f.delayMs);
+  const delayText = String(f.delayMs ?? '').trim();
+  const delay = delayText === '' ? 0 : Number(delayText);
   if (!Number.isInteger(delay) || delay < 0) errors.delayMs = 'a whole number of milliseconds, 0 or more';
   const data = f.data.trim() === '' ? null : json('data');
   let action: Action;
