@@ -32,4 +32,13 @@ id?: string,
 /**
  * `remoteError` only: the remote server's error value.
  */
-data?: JsonValue, };
+data?: JsonValue, 
+/**
+ * JSON text that does not parse (`text` of `state.setText`): the line
+ * where it goes wrong, from 1.
+ */
+line?: number, 
+/**
+ * With `line`: the column (a character count, from 1).
+ */
+column?: number, };

@@ -47,6 +47,8 @@ import type { StatePatch } from "./StatePatch";
 import type { StateRemove } from "./StateRemove";
 import type { StateReplace } from "./StateReplace";
 import type { StateSet } from "./StateSet";
+import type { StateSetText } from "./StateSetText";
+import type { StateText } from "./StateText";
 import type { TimelineEntries } from "./TimelineEntries";
 import type { TimelineHistory } from "./TimelineHistory";
 import type { TimelineTimes } from "./TimelineTimes";
@@ -96,6 +98,15 @@ export type CommandMap = {
  * Replaces the whole state.
  */
 "state.replace": CommandTypes<StateReplace, null>, 
+/**
+ * The JSON text of the value at a path, pretty-printed, every
+ * number exactly as held.
+ */
+"state.text": CommandTypes<StateText, string>, 
+/**
+ * Sets the value at a path from JSON text the engine parses.
+ */
+"state.setText": CommandTypes<StateSetText, null>, 
 /**
  * Undoes the last shared edit; `false` when there was none.
  */

@@ -88,6 +88,15 @@ pub struct CommandError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(as = "Option<crate::ts::JsonValue>", optional)]
     pub data: Option<Value>,
+    /// JSON text that does not parse (`text` of `state.setText`): the line
+    /// where it goes wrong, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<f64>", optional)]
+    pub line: Option<usize>,
+    /// With `line`: the column (a character count, from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<f64>", optional)]
+    pub column: Option<usize>,
 }
 
 impl CommandError {
@@ -100,6 +109,8 @@ impl CommandError {
             detail: None,
             id: None,
             data: None,
+            line: None,
+            column: None,
         }
     }
 
@@ -125,6 +136,15 @@ impl CommandError {
             ErrorCode::UnknownCommand,
             format!("unknown command {name:?}; see CONTROL.md for the list"),
         )
+    }
+
+    /// The same error, at `line` and `column` of the text it is about.
+    pub(crate) fn at_text(self, line: usize, column: usize) -> Self {
+        CommandError {
+            line: Some(line),
+            column: Some(column),
+            ..self
+        }
     }
 
     /// The same error, about `field` (with `detail` the part beside it).

@@ -118,6 +118,11 @@ commands! {
         StatePatch = "state.patch", StatePatch => ();
         /// Replaces the whole state.
         StateReplace = "state.replace", StateReplace => ();
+        /// The JSON text of the value at a path, pretty-printed, every
+        /// number exactly as held.
+        StateText = "state.text", StateText => String;
+        /// Sets the value at a path from JSON text the engine parses.
+        StateSetText = "state.setText", StateSetText => ();
         /// Undoes the last shared edit; `false` when there was none.
         StateUndo = "state.undo", () => bool;
         /// Redoes the last undone edit; `false` when there was none.

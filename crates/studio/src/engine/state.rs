@@ -250,6 +250,22 @@ impl Engine {
         }
     }
 
+    /// The value at `path` of the target state as pretty-printed JSON text,
+    /// numbers exactly as held (the UI's own copy has them as doubles).
+    pub fn state_text(&self, target: Target, path: &juggler::Path) -> Result<String> {
+        let storage = match target {
+            Target::Shared => self.inner.state.served(),
+            Target::Connection(id) => self.inner.host.connection(id)?.state().clone(),
+        };
+        storage.read(|data| {
+            let value = juggler::path::get(data, path.steps()).ok_or_else(|| {
+                Error::field("", "path", format!("nothing at {}", path.to_pointer()))
+            })?;
+            serde_json::to_string_pretty(value)
+                .map_err(|e| Error::Invalid(format!("cannot write the state as JSON: {e}")))
+        })
+    }
+
     /// Undoes the last edit of the shared state.
     pub fn undo(&self) -> Result<bool> {
         self.inner.state.step(true)

@@ -136,6 +136,95 @@ impl Args for StateReplace {
     }
 }
 
+/// `state.text`: the JSON text of the value at a path, as the engine holds
+/// it. The UI parses messages with `JSON.parse`, which rounds integers past
+/// 2^53 and turns `-0` into `0`; text written by the engine keeps them, so a
+/// dialog that shows this text and sends it back changes nothing.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StateText {
+    /// Where (keys and indexes); missing is the root.
+    #[ts(type = "string | number | Array<string | number>", optional)]
+    pub path: juggler::Path,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StateText {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(StateText {
+            path: path_of(&mut f)?,
+            connection: f.connection(),
+        })
+    }
+}
+
+/// `state.setText`: sets the value at a path from JSON text that the engine
+/// parses, so that its numbers stay exactly as written (see [`StateText`]).
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct StateSetText {
+    /// Where (keys and indexes); missing is the root (the whole state).
+    #[ts(type = "string | number | Array<string | number>", optional)]
+    pub path: juggler::Path,
+    /// The new value as JSON text; the engine parses it.
+    #[ts(rename = "text", as = "String")]
+    pub value: Value,
+    /// A connection's own state instead of the shared one.
+    #[ts(as = "Option<f64>", optional)]
+    pub connection: Option<u64>,
+}
+
+impl Args for StateSetText {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        let text: String = f.get("text")?;
+        Ok(StateSetText {
+            path: path_of(&mut f)?,
+            value: parse_text(&text)?,
+            connection: f.connection(),
+        })
+    }
+}
+
+/// Parses the JSON text of `text` as a message's JSON is parsed (exact
+/// numbers, nesting as deep as a message may carry); an error names `text`
+/// and says where the text goes wrong.
+fn parse_text(text: &str) -> Result<Value, CommandError> {
+    let parsed = juggler::json::deserialize_with(text, juggler::json::DEFAULT_MAX_DEPTH, |de| {
+        let value = <Value as serde::Deserialize>::deserialize(&mut *de)?;
+        de.end()?;
+        Ok::<_, serde_json::Error>(value)
+    });
+    match parsed {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            let column = char_column(text, e.line(), e.column());
+            Err(CommandError::invalid_field("text", &e).at_text(e.line(), column))
+        }
+        Err(e) => Err(CommandError::invalid_field("text", e)),
+    }
+}
+
+/// serde_json counts a column in bytes; an editor counts characters (an
+/// `é` before the fault would put the caret one too far).
+fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let end = start.saturating_add(byte_column).min(text.len());
+    let mut cut = end;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    text.get(start..cut)
+        .map_or(byte_column, |s| s.chars().count())
+}
+
 /// `notify.send`: sends a notification to connections.
 #[derive(Debug, Clone, TS)]
 #[ts(export_to = crate::ts::DIR)]

@@ -23,6 +23,10 @@ pub(crate) async fn run(engine: &Engine, command: StateCommand) -> Reply {
             target(a.connection),
             Edit::Set(juggler::Path::root(), a.value),
         )),
+        StateCommand::StateText(a) => answer(engine.state_text(target(a.connection), &a.path)),
+        StateCommand::StateSetText(a) => {
+            done(engine.edit(target(a.connection), Edit::Set(a.path, a.value)))
+        }
         StateCommand::StateUndo(()) => answer(engine.undo()),
         StateCommand::StateRedo(()) => answer(engine.redo()),
     }
