@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../src/bindings/JsonValue';
-import { formatJson, jsonEqual, jsonText, oneLine, parseJson, position, preview } from '../src/lib/json';
+import { formatJson, indentJsonText, jsonEqual, jsonText, oneLine, parseJson, position, preview } from '../src/lib/json';
 
 describe('parseJson', () => {
   it('parses what JSON.parse parses', () => {
@@ -86,5 +86,20 @@ describe('jsonText', () => {
     expect(preview(big, 20)).toBe(JSON.stringify(big).slice(0, 19) + '…');
     const long = 'x'.repeat(1_000_000);
     expect(preview(long, 10)).toBe('"xxxxxxxx…');
+  });
+});
+
+describe('indentJsonText', () => {
+  it('indents as JSON.stringify(value, null, 2) does', () => {
+    for (const t of ['null', ' 1 ', '"a\\"b{,:}"', '[]', '{ }', '[1,[2,{}],{"a":{"b":[true,false,null]}}]', '{"k\\\\":"v","e":[ ]}']) {
+      expect(indentJsonText(t)).toBe(JSON.stringify(JSON.parse(t), null, 2));
+    }
+  });
+
+  it('keeps numbers as written, where a double would round them', () => {
+    const t = '{"big":123456789012345678901234567890,"negz":-0.0,"n":[9007199254740993, 1E400]}';
+    expect(indentJsonText(t)).toBe(
+      '{\n  "big": 123456789012345678901234567890,\n  "negz": -0.0,\n  "n": [\n    9007199254740993,\n    1E400\n  ]\n}',
+    );
   });
 });

@@ -282,3 +282,44 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b).filter((k) => (b as any)[k] !== undefined);
   return ka.length === kb.length && ka.every((k) => jsonEqual((a as any)[k], (b as any)[k]));
 }
+
+/**
+ * Valid JSON text indented as `JSON.stringify(value, null, 2)` would, with
+ * every number, string and literal kept as written: going through a value
+ * would turn `123456789012345678901234567890` into `1.2345678901234568e+29`
+ * and `-0` into `0`. Text that is not JSON comes out mangled: check first.
+ */
+export function indentJsonText(text: string): string {
+  let out = '';
+  let depth = 0;
+  const newline = () => '\n' + '  '.repeat(depth);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      let j = i + 1;
+      while (j < text.length && ' \t\n\r'.includes(text[j])) j++;
+      if (text[j] === (c === '{' ? '}' : ']')) {
+        out += c + text[j];
+        i = j;
+      } else {
+        depth++;
+        out += c + newline();
+      }
+    } else if (c === '}' || c === ']') {
+      depth--;
+      out += newline() + c;
+    } else if (c === ',') {
+      out += ',' + newline();
+    } else if (c === ':') {
+      out += ': ';
+    } else if (!' \t\n\r'.includes(c)) {
+      out += c;
+    }
+  }
+  return out;
+}
