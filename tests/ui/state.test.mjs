@@ -95,3 +95,53 @@ test('Replace whole state checks the JSON and replaces the state', async () => {
         await node(page, '/nested').waitFor({ timeout: WAIT_MS });
     });
 });
+
+test('text mode keeps what the user types while the state changes', async () => {
+    await control.send('state.replace', { value: { a: 1, b: 2 } });
+    let tick = 0;
+    const ticker = setInterval(() => control.send('state.set', { path: ['tick'], value: ++tick }).catch(() => {}), 200);
+    try {
+        await world.withUi(studio, 'state-text', async page => {
+            await openPane(page, 'state');
+            const editor = page.getByTestId('state-editor');
+            await editor.locator('.jse-button.jse-group-button', { hasText: 'text' }).click();
+            const code = editor.locator('.cm-content');
+            await code.getByText('"tick"').waitFor({ timeout: WAIT_MS });
+            const line2 = async () => (await code.innerText()).split('\n')[1];
+            await code.click();
+            await page.keyboard.press('Control+Home');
+            await page.keyboard.press('ArrowDown');
+            await page.keyboard.press('End');
+            // Not JSON yet: nothing to apply, and ticks come meanwhile.
+            await page.keyboard.type(' "typed": ', { delay: 60 });
+            await page.getByTestId('state-text-stale').waitFor({ timeout: WAIT_MS });
+            const seen = tick;
+            await control.waitFor(m => m.state.tick >= seen + 2, 'more ticks');
+            await page.waitForTimeout(300);
+            assert.equal(await line2(), '  "a": 1, "typed": ');
+            // The caret stayed where the user typed: the rest goes after it, and the text is applied
+            // on top of the ticks that came.
+            await page.keyboard.type('2,', { delay: 60 });
+            const applied = await control.waitFor(m => m.state.typed === 2, 'the text applied');
+            assert.ok(applied.state.tick > seen, 'the ticks were kept');
+            assert.equal(applied.state.a, 1);
+            await page.getByTestId('state-text-stale').waitFor({ state: 'detached', timeout: WAIT_MS });
+
+            // Take the new state: the unapplied text goes, the ticks show again.
+            await page.keyboard.type(' "junk', { delay: 60 });
+            await page.getByTestId('state-text-stale').waitFor({ timeout: WAIT_MS });
+            assert.match(await code.innerText(), /"junk/);
+            await page.getByTestId('state-text-take').click();
+            await page.getByTestId('state-text-stale').waitFor({ state: 'detached', timeout: WAIT_MS });
+            const now = tick;
+            await page.waitForFunction(n => {
+                const t = document.querySelector('[data-testid=state-editor] .cm-content')?.innerText ?? '';
+                const m = /"tick": (\d+)/.exec(t);
+                return !t.includes('junk') && m && Number(m[1]) >= n;
+            }, now, { timeout: WAIT_MS });
+            assert.equal(control.state().state.junk, undefined);
+        });
+    } finally {
+        clearInterval(ticker);
+    }
+});

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ControlClient, type SocketLike } from '../src/lib/control';
 import { DocFeed, MAX_PENDING, docAt, follow, routeOps, type PatchTarget } from '../src/lib/liveDoc';
 import { createInsideSelection, createValueSelection, type JSONEditorSelection } from 'svelte-jsoneditor';
-import { editorTarget, TextModeError, type EditorApi } from '../src/lib/editorTarget';
+import { editorTarget, TEXT_EVERY_MS, TextModeError, type EditorApi } from '../src/lib/editorTarget';
 import { applyPatch, parsePointer, type Json, type PatchOp } from '../src/lib/patch';
 
 describe('routeOps', () => {
@@ -403,5 +403,77 @@ describe('editorTarget', () => {
     // Text mode prints the whole document: not more often than TEXT_EVERY_MS.
     view.replace({ a: 3 });
     expect(view.ready!()).toBe(false);
+  });
+
+  it('keeps the user’s unapplied text while the document changes, until applied or dropped', () => {
+    const editor = fakeEditor({ tick: 0 });
+    let text = false;
+    let doc: Json = { tick: 0 };
+    const view = editorTarget(() => editor.api, { isText: () => text });
+    const f = frames();
+    const feed = new DocFeed(view, () => doc, f.schedule);
+    view.replace(doc);
+    text = true;
+    const tick = (n: number) => {
+      doc = { tick: n };
+      feed.push({ reset: false, ops: [{ op: 'replace', path: '/tick', value: n }] });
+      f.run();
+    };
+    // The user types (the text is theirs, valid JSON or not): ticks wait.
+    view.editText();
+    const calls = editor.log.length;
+    tick(1);
+    tick(2);
+    expect(editor.log.length).toBe(calls);
+    expect(view.textEdited).toBe(true);
+    // The feed still wants to take them.
+    expect(f.pending).toBe(1);
+    // Applied: the next frame shows the document.
+    view.settleText();
+    f.run();
+    expect(editor.json()).toEqual({ tick: 2 });
+    // Dropped with no change since: the text goes back to the document all the same.
+    view.editText();
+    view.dropText();
+    feed.reset();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + TEXT_EVERY_MS);
+      f.run();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(editor.log.length).toBe(calls + 2);
+    expect(editor.log.at(-1)).toEqual({ method: 'update', json: { tick: 2 } });
+  });
+
+  it('holds a change for keys the text editor has not reported yet', () => {
+    const editor = fakeEditor({ tick: 0 });
+    let doc: Json = { tick: 0 };
+    const view = editorTarget(() => editor.api, { isText: () => true });
+    // svelte-jsoneditor's text mode reports typing 300 ms after the last key; `validate` reports it at once.
+    let unreported = false;
+    editor.api.validate = () => {
+      if (unreported) view.editText();
+      unreported = false;
+    };
+    const f = frames();
+    const feed = new DocFeed(view, () => doc, f.schedule);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + TEXT_EVERY_MS);
+      unreported = true;
+      doc = { tick: 1 };
+      feed.push({ reset: false, ops: [{ op: 'replace', path: '/tick', value: 1 }] });
+      f.run();
+      expect(editor.log).toEqual([]);
+      expect(view.textEdited).toBe(true);
+      // Nothing typed: the change goes in.
+      view.settleText();
+      f.run();
+      expect(editor.log).toEqual([{ method: 'update', json: { tick: 1 } }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

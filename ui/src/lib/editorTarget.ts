@@ -23,6 +23,8 @@ export interface EditorApi {
   patch(operations: JSONPatchDocument): JSONPatchResult;
   update(content: Content): void;
   select(selection: JSONEditorSelection | undefined): void;
+  /** Text mode: reports typing not reported yet (its `onChange` comes 300 ms after the last key), then checks the text. */
+  validate?(): unknown;
 }
 
 export class TextModeError extends Error {}
@@ -40,6 +42,18 @@ export interface EditorTarget extends PatchTarget {
    * does not, and the user's is put back.
    */
   onSelect(handler?: SelectHandler): SelectHandler;
+  /**
+   * The user changed the text (text mode): until `settleText`, the text is
+   * theirs, not the document, and no change goes in (a new whole text would
+   * throw their typing away and move the caret to the top).
+   */
+  editText(): void;
+  /** The user's text was applied: changes go in again. */
+  settleText(): void;
+  /** The user's text is dropped: the next change puts the document back whole. */
+  dropText(): void;
+  /** Whether the user's text edit holds the changes back. */
+  readonly textEdited: boolean;
 }
 
 /** A whole new document goes in as a patch when it differs from the one shown by this many ops at most. */
@@ -77,6 +91,9 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
   let induced = false;
   /** When text mode last took a whole document. */
   let textAt = -Infinity;
+  let textEdited = false;
+  /** The editor shows text the user dropped: whatever `shown` says, it takes the next document whole. */
+  let textDropped = false;
 
   /** The user's selection if it still exists in `json`; else the placeholder (`null` when there can be none). */
   function kept(json: unknown): JSONSelection | null {
@@ -115,7 +132,7 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
     replace(doc: Json) {
       const ed = editor();
       if (!ed) return;
-      if (doc === shown) {
+      if (doc === shown && !textDropped) {
         assumed = false;
         return;
       }
@@ -124,7 +141,7 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
       // the editor's undo history then holds the patch, not the old
       // document (each old 10 MB document would stay in memory, up to a
       // thousand of them), and what is expanded moves with its data.
-      if (!isText() && typeof shown === 'object' && shown !== null && typeof doc === 'object' && doc !== null) {
+      if (!textDropped && !isText() && typeof shown === 'object' && shown !== null && typeof doc === 'object' && doc !== null) {
         const ops = diffJson(shown, doc, RESET_MAX_OPS);
         if (ops !== null) {
           assumed = false;
@@ -138,15 +155,35 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
         }
       }
       assumed = false;
+      textDropped = false;
       ed.update({ json: doc });
       shown = doc;
       if (isText()) textAt = Date.now();
     },
-    diverged: () => assumed,
-    ready: () =>
-      !(selection && isEditingSelection(selection)) &&
-      !(isText() && Date.now() - textAt < TEXT_EVERY_MS) &&
-      (ready?.() ?? true),
+    diverged: () => assumed || textDropped,
+    ready: () => {
+      // Keys typed in the last 300 ms are not reported yet: told now, they
+      // hold this change as the ones reported do.
+      if (isText() && !textEdited) editor()?.validate?.();
+      return (
+        !(selection && isEditingSelection(selection)) &&
+        !(isText() && (textEdited || Date.now() - textAt < TEXT_EVERY_MS)) &&
+        (ready?.() ?? true)
+      );
+    },
+    get textEdited() {
+      return textEdited;
+    },
+    editText() {
+      textEdited = true;
+    },
+    settleText() {
+      textEdited = false;
+    },
+    dropText() {
+      textEdited = false;
+      textDropped = true;
+    },
     assume(doc: Json) {
       shown = doc;
       assumed = true;
