@@ -145,3 +145,91 @@ test('text mode keeps what the user types while the state changes', async () => 
         clearInterval(ticker);
     }
 });
+
+// Numbers a double cannot hold, sent and read as raw text: the test's own
+// client (JSON.parse, JSON.stringify) would round them as the UI used to.
+const BIG = '123456789012345678901234567890';
+
+/** Sends a request whose data is the JSON text `dataText`; resolves with the response's text. */
+function rawRequest(url, name, dataText) {
+    return new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.onerror = () => reject(new Error(`cannot open ${url}`));
+        ws.onopen = () => ws.send(`{"type":"request","id":1,"name":${JSON.stringify(name)},"data":${dataText}}`);
+        ws.onmessage = e => {
+            const text = String(e.data);
+            if (!text.startsWith('{"type":"response"')) return;
+            ws.close();
+            if (text.includes('"success":true')) resolve(text);
+            else reject(new Error(`${name} failed: ${text}`));
+        };
+    });
+}
+
+/** The state message a new dashboard gets from the studio's server, as text. */
+function wireState(url) {
+    return new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.onerror = () => reject(new Error(`cannot open ${url}`));
+        ws.onmessage = e => {
+            ws.close();
+            resolve(String(e.data));
+        };
+    });
+}
+
+/** Waits until the wire's state text matches `re`; answers the match. */
+async function wireShows(re, what) {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+        const text = await wireState(studio.juggler);
+        const m = re.exec(text);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the wire: ${text.slice(0, 2000)}`);
+        await new Promise(r => setTimeout(r, 100));
+    }
+}
+
+test('Replace whole state and Set at path keep numbers a double cannot hold', async () => {
+    await control.send('state.replace', { value: { title: 'exact' } });
+    await rawRequest(studio.control, 'state.set', `{"path": ["big"], "value": ${BIG}}`);
+    await rawRequest(studio.control, 'state.set', '{"path": ["negz"], "value": -0.0}');
+    await wireShows(/"big":123456789012345678901234567890\b.*"negz":-0\.0\b/, 'the exact numbers on the wire');
+    await world.withUi(studio, 'state-exact', async page => {
+        await openPane(page, 'state');
+        await node(page, '/negz').waitFor({ timeout: WAIT_MS });
+        // The dialog, untouched: it shows the engine's numbers and Replace keeps them.
+        await page.getByTestId('state-replace-open').click();
+        const text = page.getByTestId('json-dialog-text');
+        await text.waitFor({ timeout: WAIT_MS });
+        const shown = await text.inputValue();
+        assert.match(shown, /"big": 123456789012345678901234567890,?\n/);
+        assert.match(shown, /"negz": -0\.0,?\n/);
+        await page.getByTestId('json-dialog-submit').click();
+        await page.getByTestId('json-dialog').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.getByText('State replaced').first().waitFor({ timeout: WAIT_MS });
+        const wire = await wireState(studio.juggler);
+        assert.match(wire, /"big":123456789012345678901234567890[,}]/);
+        assert.match(wire, /"negz":-0\.0[,}]/);
+        assert.equal(await control.send('state.text', { path: ['big'] }), BIG);
+
+        // Format keeps them too.
+        await page.getByTestId('state-replace-open').click();
+        await text.waitFor({ timeout: WAIT_MS });
+        await text.fill(`{"big":${BIG},"negz":-0.0,"title":"exact"}`);
+        await page.getByRole('button', { name: 'Format' }).click();
+        assert.equal(await text.inputValue(), `{\n  "big": ${BIG},\n  "negz": -0.0,\n  "title": "exact"\n}`);
+        await page.keyboard.press('Escape');
+        await page.getByTestId('json-dialog').waitFor({ state: 'detached', timeout: WAIT_MS });
+
+        // Set at path with 2^53 + 1: "valid JSON", and stored as typed.
+        await page.getByTestId('state-set-open').click();
+        await page.getByTestId('json-dialog-path').fill('/odd');
+        await page.getByTestId('json-dialog-text').fill('9007199254740993');
+        await page.getByTestId('json-dialog-submit').click();
+        await page.getByTestId('json-dialog').waitFor({ state: 'detached', timeout: WAIT_MS });
+        const [odd] = await wireShows(/"odd":[-\d.eE+]+/, 'the value set at /odd');
+        assert.equal(odd, '"odd":9007199254740993');
+        assert.equal(await control.send('state.text', { path: ['odd'] }), '9007199254740993');
+    });
+});

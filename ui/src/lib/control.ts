@@ -48,17 +48,22 @@ export class ControlError extends Error {
   readonly id?: string;
   /** `remoteError`: the remote server's error value. */
   readonly data?: unknown;
+  /** JSON text that the engine could not parse: where (from 1). */
+  readonly line?: number;
+  readonly column?: number;
 
   constructor(
     public readonly code: ErrorCode | 'link',
     message: string,
-    extra: Partial<Pick<CommandError, 'field' | 'detail' | 'id' | 'data'>> = {},
+    extra: Partial<Pick<CommandError, 'field' | 'detail' | 'id' | 'data' | 'line' | 'column'>> = {},
   ) {
     super(message);
     this.field = extra.field;
     this.detail = extra.detail;
     this.id = extra.id;
     this.data = extra.data;
+    this.line = extra.line;
+    this.column = extra.column;
   }
   static from(data: unknown): ControlError {
     if (data && typeof data === 'object' && 'code' in data && 'message' in data) {
