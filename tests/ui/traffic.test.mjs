@@ -89,6 +89,9 @@ test('shows, filters, pauses, exports and clears the traffic', async () => {
         await control.waitFor(m => m.traffic.paused === true, '/traffic/paused to be true');
         await page.getByTestId('traffic-paused').waitFor({ timeout: WAIT_MS });
         await page.getByTestId('traffic-pause').getByText('Resume').waitFor({ timeout: WAIT_MS });
+        await control.send('notify.send', { name: 'whilePaused', data: null });
+        await control.waitFor(m => m.traffic.dropped >= 1, 'a frame dropped while paused');
+        await page.getByTestId('traffic-dropped').waitFor({ timeout: WAIT_MS });
         await page.getByTestId('traffic-pause').click();
         await control.waitFor(m => m.traffic.paused === false, '/traffic/paused to be false');
 
@@ -111,5 +114,8 @@ test('shows, filters, pauses, exports and clears the traffic', async () => {
         await control.waitFor(m => m.traffic.entries === 0, 'the log to be cleared');
         await page.getByTestId('traffic-empty').waitFor({ timeout: WAIT_MS });
         await waitRows(page, c => c.total === 0, 'no rows');
+        // The count of frames dropped while paused was about the log: it goes with it.
+        assert.equal(control.state().traffic.dropped, 0);
+        await page.getByTestId('traffic-dropped').waitFor({ state: 'detached', timeout: WAIT_MS });
     });
 });

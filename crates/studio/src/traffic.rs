@@ -379,6 +379,10 @@ impl TrafficLog {
         self.pending.clear();
         self.starts.values_mut().for_each(|start| *start = LOST);
         self.bytes = 0;
+        // The counts say what is missing from the log; an emptied log is
+        // missing nothing, and "2 dropped while paused" would outlive it.
+        self.dropped = 0;
+        self.lost = 0;
     }
 
     /// Entries, bytes, pause and numbering.

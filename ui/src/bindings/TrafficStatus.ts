@@ -17,13 +17,13 @@ bytes: number,
  */
 paused: boolean, 
 /**
- * Frames dropped while paused, since the start.
+ * Frames dropped while paused, since the start or the last clear.
  */
 dropped: number, 
 /**
  * Frames the log could not take: more were waiting to be logged than
  * it queues (the engine fell behind); counted, not logged. Since the
- * start.
+ * start or the last clear.
  */
 lost: number, 
 /**

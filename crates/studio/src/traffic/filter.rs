@@ -93,12 +93,12 @@ pub struct TrafficStatus {
     pub bytes: usize,
     /// Whether new frames are dropped.
     pub paused: bool,
-    /// Frames dropped while paused, since the start.
+    /// Frames dropped while paused, since the start or the last clear.
     #[ts(type = "number")]
     pub dropped: u64,
     /// Frames the log could not take: more were waiting to be logged than
     /// it queues (the engine fell behind); counted, not logged. Since the
-    /// start.
+    /// start or the last clear.
     #[ts(type = "number")]
     pub lost: u64,
     /// `seq` of the newest entry ever pushed (0 before the first).

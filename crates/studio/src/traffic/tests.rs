@@ -349,9 +349,15 @@ fn pause_and_clear() {
         (2, 1, 2, false)
     );
     log.push(request(3.0, C1, "c", 3, json!(null)));
+    log.add_lost(2);
     log.clear();
     assert_eq!(log.status().entries, 0);
     assert_eq!(log.status().bytes, 0);
+    assert_eq!(
+        (log.status().dropped, log.status().lost),
+        (0, 0),
+        "the counts of frames missing from the log go with it"
+    );
     let r = log
         .push(response(4.0, C1, 3, json!(null)))
         .expect("recorded");
