@@ -70,6 +70,16 @@ test('shows, filters, pauses, exports and clears the traffic', async () => {
         assert.ok(Number(/\d+/.exec(await flaky.locator('td').last().textContent())[0]) >= 400, 'the rtt covers the rule delay');
         await page.locator(`${ROW}[data-kind="response"]`).filter({ hasText: 'flaky' }).waitFor({ timeout: WAIT_MS });
 
+        // A diff's size says its ops and bytes in full, not "diff 2 ops, 1…".
+        await control.send('state.patch', { diff: [
+            { op: 'add', path: '/wide', value: 'x'.repeat(1200) },
+            { op: 'add', path: '/wider', value: 1 },
+        ] });
+        const size = page.locator(`${ROW}[data-kind="state"]`).filter({ hasText: /diff 2 ops, 1(\.\d)? KiB/ }).locator('td.size');
+        await size.waitFor({ timeout: WAIT_MS });
+        const fits = await size.evaluate(td => ({ scroll: td.scrollWidth, client: td.clientWidth }));
+        assert.ok(fits.scroll <= fits.client, `the size cell is cut: ${JSON.stringify(fits)}`);
+
         // Kind filter: only notifications.
         for (const k of ['request', 'response', 'state']) await page.getByTestId(`kind-${k}`).uncheck();
         await waitRows(page, c => c.notify >= 1 && c.total === c.notify, 'only notify rows');
