@@ -21,6 +21,7 @@ import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingInfo } from "./RecordingInfo";
 import type { RemoteConnect } from "./RemoteConnect";
 import type { RemoteSend } from "./RemoteSend";
+import type { RemoteText } from "./RemoteText";
 import type { ReplayInfo } from "./ReplayInfo";
 import type { ReplayLoad } from "./ReplayLoad";
 import type { ReplayMock } from "./ReplayMock";
@@ -171,6 +172,11 @@ export type CommandMap = {
  * Sends a request on a remote session; answers with its result.
  */
 "remote.send": CommandTypes<RemoteSend, JsonValue>, 
+/**
+ * The JSON text of the value at a path of a session's state,
+ * every number exactly as the remote sent it.
+ */
+"remote.text": CommandTypes<RemoteText, string>, 
 /**
  * Replaces the remote-server bookmarks.
  */

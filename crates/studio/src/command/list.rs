@@ -167,6 +167,9 @@ commands! {
         RemoteDisconnect = "remote.disconnect", ById => ();
         /// Sends a request on a remote session; answers with its result.
         RemoteSend = "remote.send", RemoteSend => JsonValue;
+        /// The JSON text of the value at a path of a session's state,
+        /// every number exactly as the remote sent it.
+        RemoteText = "remote.text", RemoteText => String;
         /// Replaces the remote-server bookmarks.
         RemoteBookmarks = "remote.bookmarks", SetRemoteBookmarks => ();
     }

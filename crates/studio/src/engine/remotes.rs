@@ -117,6 +117,21 @@ impl Engine {
         Ok(())
     }
 
+    /// The value at `path` of a remote session's state as pretty-printed
+    /// JSON text, numbers exactly as the remote sent them (see
+    /// `state_text`).
+    pub fn remote_text(&self, id: &str, path: &juggler::Path) -> Result<String> {
+        self.inner.remotes.get(id)?;
+        let mut steps = vec![
+            juggler::Step::from("remotes"),
+            juggler::Step::from(id),
+            juggler::Step::from("state"),
+        ];
+        steps.extend_from_slice(path.steps());
+        self.model()
+            .read(|model| super::state::text_at(model, &steps, path))
+    }
+
     /// Sends a request on a remote session.
     pub async fn remote_send(&self, id: &str, name: &str, data: Value) -> Result<Value> {
         let session = self.inner.remotes.get(id)?;

@@ -257,13 +257,7 @@ impl Engine {
             Target::Shared => self.inner.state.served(),
             Target::Connection(id) => self.inner.host.connection(id)?.state().clone(),
         };
-        storage.read(|data| {
-            let value = juggler::path::get(data, path.steps()).ok_or_else(|| {
-                Error::field("", "path", format!("nothing at {}", path.to_pointer()))
-            })?;
-            serde_json::to_string_pretty(value)
-                .map_err(|e| Error::Invalid(format!("cannot write the state as JSON: {e}")))
-        })
+        storage.read(|data| text_at(data, path.steps(), path))
     }
 
     /// Undoes the last edit of the shared state.
@@ -280,6 +274,19 @@ impl Engine {
     pub(crate) fn served_state(&self) -> Storage {
         self.inner.state.served()
     }
+}
+
+/// The value at `steps` of `data` as pretty-printed JSON text; `path` (the
+/// steps as the caller named them) is what an error names.
+pub(super) fn text_at(
+    data: &Value,
+    steps: &[juggler::Step],
+    path: &juggler::Path,
+) -> Result<String> {
+    let value = juggler::path::get(data, steps)
+        .ok_or_else(|| Error::field("", "path", format!("nothing at {}", path.to_pointer())))?;
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Invalid(format!("cannot write the value as JSON: {e}")))
 }
 
 #[cfg(test)]

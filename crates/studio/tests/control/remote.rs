@@ -152,3 +152,46 @@ async fn remote_sessions_that_cannot_connect() {
     cmd(&rig.control, "remote.disconnect", json!({"id": id})).await;
     wait_at(model, "/remotes", json!({})).await;
 }
+
+/// The Client pane shows a number that a double cannot hold by its text
+/// from `remote.text`: exactly as the remote sent it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_text_is_the_remote_state_as_sent() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (server, state) = remote_server().await;
+    let id = cmd(
+        &rig.control,
+        "remote.connect",
+        json!({"target": {"url": server.url()}}),
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let big: Value = serde_json::from_str("123456789012345678901234567890").expect("json");
+    state.set(juggler::path!["big"], big.clone());
+    wait_at(model, &format!("/remotes/{id}/state/big"), big).await;
+    assert_eq!(
+        cmd(
+            &rig.control,
+            "remote.text",
+            json!({"id": id, "path": ["big"]})
+        )
+        .await,
+        json!("123456789012345678901234567890")
+    );
+    assert_eq!(
+        cmd(&rig.control, "remote.text", json!({"id": id})).await,
+        json!("{\n  \"temp\": 20,\n  \"big\": 123456789012345678901234567890\n}")
+    );
+    let e = cmd_err(
+        &rig.control,
+        "remote.text",
+        json!({"id": id, "path": ["nope"]}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("path"), "{}", e.message);
+    let e = cmd_err(&rig.control, "remote.text", json!({"id": "r99"})).await;
+    assert_eq!(e.code, "invalid");
+}

@@ -354,6 +354,29 @@ plain_args! {
     }
 }
 
+/// `remote.text`: the JSON text of the value at a path of a remote
+/// session's state (see [`StateText`]: the UI shows it where a double
+/// would not hold the number).
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RemoteText {
+    /// The session.
+    pub id: String,
+    /// Where in its state (keys and indexes); missing is the root.
+    #[ts(type = "string | number | Array<string | number>", optional)]
+    pub path: juggler::Path,
+}
+
+impl Args for RemoteText {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(RemoteText {
+            id: f.get("id")?,
+            path: path_of(&mut f)?,
+        })
+    }
+}
+
 /// `remote.send`: sends a request on a remote session.
 #[derive(Debug, Clone, TS)]
 #[ts(export_to = crate::ts::DIR)]

@@ -14,6 +14,7 @@ pub(crate) async fn run(engine: &Engine, command: RemoteCommand) -> Reply {
         RemoteCommand::RemoteDisconnect(a) => done(engine.remote_disconnect(&a.id)),
         // The remote's answer goes as it came (it may be deep).
         RemoteCommand::RemoteSend(a) => Ok(engine.remote_send(&a.id, &a.name, a.data).await?),
+        RemoteCommand::RemoteText(a) => answer(engine.remote_text(&a.id, &a.path)),
         RemoteCommand::RemoteBookmarks(a) => done(engine.set_remote_bookmarks(a.bookmarks)),
     }
 }
