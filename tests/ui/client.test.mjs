@@ -128,3 +128,22 @@ test('bookmarks are saved with the workspace and fill the form', async () => {
         assert.equal(await page.getByLabel('User (Basic auth)').inputValue(), 'ann');
     });
 });
+
+test('the tree shows a number a double cannot hold as the server sent it', async () => {
+    const big = '123456789012345678901234567890';
+    await control.send('state.setText', { path: ['exact'], text: `{"big": ${big}, "list": [1, -0.0]}` });
+    const { id } = await control.send('remote.connect', { target: { url: studio.juggler } });
+    await control.waitFor(m => m.remotes?.[id]?.state?.exact?.list?.length === 2, 'the session to mirror the state');
+    await world.withUi(studio, 'client-exact', async page => {
+        await openPane(page, 'client');
+        await page.getByTestId(`client-tab-${id}`).click();
+        const tree = page.getByTestId(`session-${id}`).getByTestId('remote-tree');
+        await tree.getByText('exact', { exact: true }).waitFor({ timeout: WAIT_MS });
+        const shown = tree.getByTestId('exact-number');
+        // The numbers that JSON.parse would round or print as 0.
+        await shown.getByText(big, { exact: true }).waitFor({ timeout: WAIT_MS });
+        await shown.getByText('-0.0', { exact: true }).waitFor({ timeout: WAIT_MS });
+        assert.equal(await tree.getByText('1.2345678901234568e+29').count(), 0);
+    });
+    await control.send('remote.disconnect', { id });
+});

@@ -9,6 +9,8 @@ import {
   filterNotifications,
   formErrors,
   formatMs,
+  needsExactText,
+  typedPath,
   formFromBookmark,
   parseData,
   pathToPointer,
@@ -286,5 +288,21 @@ describe('status, composer and lists', () => {
     expect(preview('x'.repeat(300), 10)).toHaveLength(10);
     expect(errorValue({ code: 'remoteError', message: 'm', data: { why: 1 } })).toEqual({ why: 1 });
     expect(errorValue({ code: 'invalid', message: 'not connected' })).toBe('not connected');
+  });
+});
+
+describe('needsExactText', () => {
+  it('marks the numbers JSON.parse may not have kept', () => {
+    for (const t of ['123456789012345678901234567890', '9007199254740993', '-0', '-0.0', '1e400'])
+      expect(needsExactText(JSON.parse(t)), t).toBe(true);
+    for (const t of ['0', '1', '-1', '9007199254740991', '0.30000000000000004', '1.5e-7', '"1e400"', 'null'])
+      expect(needsExactText(JSON.parse(t)), t).toBe(false);
+  });
+});
+
+describe('typedPath', () => {
+  it('makes a step into an array a number', () => {
+    expect(typedPath({ a: [{ '0': [5] }] }, ['a', '0', '0', '0'])).toEqual(['a', 0, '0', 0]);
+    expect(typedPath(null, ['x'])).toEqual(['x']);
   });
 });

@@ -345,3 +345,34 @@ export function errorValue(e: unknown): Json {
   }
   return String(e);
 }
+
+/**
+ * Whether the number in the UI's copy (parsed by `JSON.parse`) may not be
+ * what the server sent, so that a view should show the engine's text of
+ * it: an integer past 2^53 (rounded), `-0` (shown as `0`), or a number
+ * out of a double's range (`Infinity`). A decimal with more digits than a
+ * double holds cannot be told from the copy: it shows rounded.
+ */
+export function needsExactText(value: unknown): boolean {
+  if (typeof value !== 'number') return false;
+  return !Number.isFinite(value) || Object.is(value, -0) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+}
+
+/**
+ * svelte-jsoneditor's path (every step a string) as the engine takes it:
+ * a step into an array is an index, a number.
+ */
+export function typedPath(doc: unknown, path: readonly string[]): (string | number)[] {
+  const out: (string | number)[] = [];
+  let at = doc;
+  for (const step of path) {
+    if (Array.isArray(at)) {
+      out.push(Number(step));
+      at = at[Number(step)];
+    } else {
+      out.push(step);
+      at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[step] : undefined;
+    }
+  }
+  return out;
+}
