@@ -89,6 +89,7 @@ test('shows, filters, pauses, exports and clears the traffic', async () => {
         // Search: the name (any case) and the data.
         await page.getByTestId('filter-text').fill('TRAFFICNOTE');
         await waitRows(page, c => c.total >= 1 && c.names.every(n => n === 'trafficNote'), 'only trafficNote');
+        assert.equal(await page.getByTestId('traffic-matching').textContent(), '1 entry matches');
         await page.getByTestId('filter-text').fill('trafficTest');
         await waitRows(page, c => c.total >= 1 && c.total === c.state, 'the state diff that sets trafficTest');
         await page.getByTestId('filter-text').fill('');

@@ -4,6 +4,7 @@ import {
   fileStamp,
   formatAge,
   formatBytes,
+  countOf,
   formatCount,
   formatDuration,
   formatRtt,
@@ -34,6 +35,16 @@ describe('formatCount', () => {
     expect(formatCount(7)).toBe('7');
     expect(formatCount(12345)).toBe('12\u202f345');
     expect(formatCount(1234567)).toBe('1\u202f234\u202f567');
+  });
+});
+
+describe('countOf', () => {
+  it('says one or many', () => {
+    expect(countOf(1, 'message')).toBe('1 message');
+    expect(countOf(0, 'message')).toBe('0 messages');
+    expect(countOf(2, 'entry matches', 'entries match')).toBe('2 entries match');
+    expect(countOf(1, 'entry matches', 'entries match')).toBe('1 entry matches');
+    expect(countOf(12345, 'entry', 'entries')).toBe('12\u202f345 entries');
   });
 });
 

@@ -24,6 +24,11 @@ export function formatCount(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 }
 
+/** `formatCount(n)` and the words that go with it: `1 entry`, `2 entries`; `many` defaults to `one` + `s`. */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${Math.round(n) === 1 ? one : many}`;
+}
+
 /**
  * A duration in milliseconds, in at most two units: `850 ms` (below a
  * second), `5 s`, `2 min 5 s`, `1 h 3 min`, `2 d 4 h`. Negative counts as 0.
