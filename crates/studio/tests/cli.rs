@@ -367,6 +367,76 @@ fn connect_exits_1_when_the_server_closes() {
         .stderr(contains("the server closed the connection"));
 }
 
+/// `connect URL | head`: once the reader of its output is gone, it ends
+/// quietly with 0 at the next line it prints (it panicked, "failed printing
+/// to stdout: Broken pipe").
+#[test]
+fn connect_ends_quietly_when_its_output_is_no_longer_read() {
+    use std::io::BufRead;
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let state = juggler::Storage::with_data(json!({"n": 0}));
+    let server = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        juggler::ServerBuilder::new()
+            .shared_state(state.clone())
+            .serve(listener)
+            .expect("serve")
+    });
+    for json in [true, false] {
+        let mut args = vec!["connect".to_owned(), server.url()];
+        if json {
+            args.push("--json".into());
+        }
+        let mut child = Command::new(cargo_bin!("juggler-studio"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start");
+        // The state changes all along: each change is a line to print.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ticker = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    state.set(juggler::path!["n"], json!(n));
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("the first state");
+        assert!(first.contains("state"), "{first}");
+        // The reader is gone (dropped above).
+        let deadline = std::time::Instant::now() + common::cli::CLI_DEADLINE;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("connect did not end");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        ticker.join().expect("ticker");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+            .expect("stderr");
+        assert!(status.success(), "{status}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
 #[test]
 fn connect_with_invalid_data_says_what_to_do() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");

@@ -1,8 +1,12 @@
 //! `connect`: watch a remote juggler server, or send it one request.
 
+use std::fmt::Display;
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use crate::cli::ConnectArgs;
 use crate::{Res, shutdown_signal};
@@ -21,15 +25,18 @@ pub async fn connect(args: ConnectArgs) -> Res {
         }
         None => None,
     };
+    // Set when stdout's reader is gone (`connect URL | head`).
+    let gone = Arc::new(Notify::new());
     if send.is_none() {
+        let gone = gone.clone();
         builder = builder.on_notify(move |name, data| {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"notify": {"name": name, "data": data}})
-                );
+            let printed = if json {
+                out(serde_json::json!({"notify": {"name": name, "data": data}}))
             } else {
-                println!("notify {name}: {data}");
+                out(format_args!("notify {name}: {data}"))
+            };
+            if !printed {
+                gone.notify_one();
             }
         });
     }
@@ -47,20 +54,17 @@ pub async fn connect(args: ConnectArgs) -> Res {
     if let Some((name, data)) = send {
         return match client.send(&name, data).await {
             Ok(answer) => {
-                println!(
-                    "{}",
-                    if json {
-                        answer.to_string()
-                    } else {
-                        pretty(&answer)
-                    }
-                );
+                out(if json {
+                    answer.to_string()
+                } else {
+                    pretty(&answer)
+                });
                 Ok(ExitCode::SUCCESS)
             }
             Err(juggler::Error::Juggler(data)) => {
                 if json {
                     // A script reads stdout: the failure is a line there too.
-                    println!("{}", serde_json::json!({"error": data}));
+                    out(serde_json::json!({"error": data}));
                 } else {
                     eprintln!("error answer: {}", pretty(&data));
                 }
@@ -73,12 +77,18 @@ pub async fn connect(args: ConnectArgs) -> Res {
     loop {
         tokio::select! {
             data = watch.changed() => {
-                if json {
-                    println!("{}", serde_json::json!({"state": data}));
+                let printed = if json {
+                    out(serde_json::json!({"state": data}))
                 } else {
-                    println!("state:\n{}", pretty(&data));
+                    out(format_args!("state:\n{}", pretty(&data)))
+                };
+                if !printed {
+                    return Ok(ExitCode::SUCCESS);
                 }
             }
+            // What it printed is no longer read: done, as Unix tools end
+            // (it panicked on the broken pipe).
+            _ = gone.notified() => return Ok(ExitCode::SUCCESS),
             _ = client.wait_closed() => {
                 // Not asked for: a script watching a server learns it ended.
                 eprintln!(
@@ -90,6 +100,14 @@ pub async fn connect(args: ConnectArgs) -> Res {
             _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
         }
     }
+}
+
+/// Prints one line; false when stdout is closed.
+fn out(line: impl Display) -> bool {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_ok()
 }
 
 fn pretty(v: &Value) -> String {
