@@ -126,6 +126,13 @@ test('text mode keeps what the user types while the state changes', async () => 
             assert.ok(applied.state.tick > seen, 'the ticks were kept');
             assert.equal(applied.state.a, 1);
             await page.getByTestId('state-text-stale').waitFor({ state: 'detached', timeout: WAIT_MS });
+            // The text follows the ticks again, and the caret stays off line 1 meanwhile.
+            const after = tick;
+            await page.waitForFunction(n => {
+                const m = /"tick": (\d+)/.exec(document.querySelector('[data-testid=state-editor] .cm-content')?.innerText ?? '');
+                return m && Number(m[1]) > n;
+            }, after, { timeout: WAIT_MS });
+            assert.notEqual(await editor.locator('.jse-status-bar-info').first().textContent(), 'Line: 1');
 
             // Take the new state: the unapplied text goes, the ticks show again.
             await page.keyboard.type(' "junk', { delay: 60 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ControlClient, type SocketLike } from '../src/lib/control';
 import { DocFeed, MAX_PENDING, docAt, follow, routeOps, type PatchTarget } from '../src/lib/liveDoc';
-import { createInsideSelection, createValueSelection, type JSONEditorSelection } from 'svelte-jsoneditor';
+import { createInsideSelection, createValueSelection, SelectionType, type JSONEditorSelection } from 'svelte-jsoneditor';
 import { editorTarget, TEXT_EVERY_MS, TextModeError, type EditorApi } from '../src/lib/editorTarget';
 import { applyPatch, parsePointer, type Json, type PatchOp } from '../src/lib/patch';
 
@@ -445,6 +445,20 @@ describe('editorTarget', () => {
     }
     expect(editor.log.length).toBe(calls + 2);
     expect(editor.log.at(-1)).toEqual({ method: 'update', json: { tick: 2 } });
+  });
+
+  it('puts the caret back where it was when text mode takes a new document', () => {
+    const ed = selectingEditor({ a: 1 });
+    const view = editorTarget(() => ed.api, { isText: () => true });
+    const onSelect = view.onSelect();
+    const caret = (at: number) => ({ type: SelectionType.text, ranges: [{ anchor: at, head: at }], main: 0 }) as JSONEditorSelection;
+    onSelect(caret(9));
+    view.replace({ a: 2 });
+    expect(ed.selected).toEqual([caret(9)]);
+    // Past the end of a shorter text: at its end.
+    onSelect(caret(30));
+    view.replace({});
+    expect(ed.selected.at(-1)).toEqual(caret(2));
   });
 
   it('holds a change for keys the text editor has not reported yet', () => {

@@ -14,6 +14,7 @@ import {
   type JSONEditorSelection,
   type JSONPatchResult,
   type JSONSelection,
+  type TextSelection,
 } from 'svelte-jsoneditor';
 import type { PatchTarget } from './liveDoc';
 import { diffJson, type Json, type PatchOp } from './patch';
@@ -94,6 +95,8 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
   let textEdited = false;
   /** The editor shows text the user dropped: whatever `shown` says, it takes the next document whole. */
   let textDropped = false;
+  /** The user's caret in text mode, as the editor last reported it. */
+  let caret: TextSelection | undefined;
 
   /** The user's selection if it still exists in `json`; else the placeholder (`null` when there can be none). */
   function kept(json: unknown): JSONSelection | null {
@@ -156,9 +159,13 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
       }
       assumed = false;
       textDropped = false;
+      // A new text moves the caret to the top (the whole text is replaced):
+      // it goes back where the user had it, as far as the new text goes.
+      const keep = isText() ? caret : undefined;
       ed.update({ json: doc });
       shown = doc;
       if (isText()) textAt = Date.now();
+      if (keep) ed.select(clampText(keep, textLength(doc)));
     },
     diverged: () => assumed || textDropped,
     ready: () => {
@@ -195,10 +202,22 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
           return;
         }
         selection = s && s.type !== SelectionType.text ? s : undefined;
+        caret = s && s.type === SelectionType.text ? s : undefined;
         onPlaceholder?.(false);
         handler?.(s);
       };
     },
   };
   return target;
+}
+
+/** The length of the text svelte-jsoneditor's text mode shows for `doc` (its default indentation). */
+export function textLength(doc: Json): number {
+  return JSON.stringify(doc, null, 2)?.length ?? 0;
+}
+
+/** `s` with every position past `length` moved to the end of the text. */
+export function clampText(s: TextSelection, length: number): TextSelection {
+  const at = (n: number) => Math.max(0, Math.min(n, length));
+  return { ...s, ranges: s.ranges.map((r) => ({ anchor: at(r.anchor), head: at(r.head) })) };
 }
