@@ -228,6 +228,15 @@ impl RemoteSession {
         Ok(client.send(name, data).await?)
     }
 
+    /// The generation the session speaks: its connection's, else the
+    /// target's when told (`None` for "auto" before the first connection).
+    pub fn generation(&self) -> Option<Generation> {
+        match self.current() {
+            Some(c) => Some(c.generation()),
+            None => self.target.generation().ok().flatten(),
+        }
+    }
+
     /// The mirrored state, `null` while not connected.
     pub fn state(&self) -> Value {
         self.current()

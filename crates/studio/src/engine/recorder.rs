@@ -158,9 +158,15 @@ impl Engine {
             Peer::Remote(id) => {
                 let session = self.inner.remotes.get(id)?;
                 let target = session.target();
+                // What it speaks, not "auto": a recording of "auto"
+                // replayed and mocked as 0.6.
+                let generation = session.generation().map_or_else(
+                    || target.generation.clone(),
+                    |g| crate::remote::generation_name(g).to_owned(),
+                );
                 Ok(Source {
                     state: session.state(),
-                    generation: target.generation.clone(),
+                    generation,
                     url: Some(target.url.clone()),
                     source: format!("remote {id}"),
                 })

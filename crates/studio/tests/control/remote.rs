@@ -195,3 +195,40 @@ async fn remote_text_is_the_remote_state_as_sent() {
     let e = cmd_err(&rig.control, "remote.text", json!({"id": "r99"})).await;
     assert_eq!(e.code, "invalid");
 }
+
+/// A recording of a session whose target left the generation to detection
+/// names the generation it speaks: "auto" in the file was replayed and
+/// mocked as 0.6, so a 0.7 page could not connect to either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_of_a_detected_session_names_its_generation() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let server = ServerBuilder::new()
+        .generation(juggler::Generation::V07)
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("0.7 server");
+    let answer = cmd(
+        &rig.control,
+        "remote.connect",
+        json!({"target": {"url": server.url()}}),
+    )
+    .await;
+    let id = answer["id"].as_str().expect("id").to_owned();
+    wait_at(
+        model,
+        &format!("/remotes/{id}/status"),
+        json!({"kind": "connected"}),
+    )
+    .await;
+    let file = rig.dir.path().join("remote07.ndjson");
+    let rec = cmd(
+        &rig.control,
+        "record.start",
+        json!({"remote": id, "path": file.display().to_string()}),
+    )
+    .await;
+    cmd(&rig.control, "record.stop", json!({"id": rec["id"]})).await;
+    let header = studio::recording::Recording::read_header(&file).expect("header");
+    assert_eq!(header.generation, "0.7");
+    server.shutdown().await;
+}
