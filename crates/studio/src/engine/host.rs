@@ -18,6 +18,12 @@ use crate::workspace::ServerSettings;
 /// held together.
 pub(super) struct ServerHost {
     running: Mutex<Option<Running>>,
+    /// Where the server last listened: with port 0 a restart takes that
+    /// port again, so the pages open on it reconnect.
+    last_bound: Mutex<Option<std::net::SocketAddr>>,
+    /// A start was asked for and no stop since (a start that failed on its
+    /// settings is tried again when they change).
+    wanted: std::sync::atomic::AtomicBool,
     faults: Mutex<FaultState>,
     console: Mutex<Console>,
     publish: Publisher,
@@ -37,6 +43,8 @@ impl ServerHost {
     pub(super) fn new(publish: Publisher) -> ServerHost {
         ServerHost {
             running: Mutex::default(),
+            last_bound: Mutex::default(),
+            wanted: std::sync::atomic::AtomicBool::new(false),
             faults: Mutex::default(),
             console: Mutex::default(),
             publish,
@@ -60,8 +68,24 @@ impl ServerHost {
         lock(&self.running).is_some()
     }
 
+    /// Where the server listened last (running or not).
+    pub(super) fn last_bound(&self) -> Option<std::net::SocketAddr> {
+        *lock(&self.last_bound)
+    }
+
+    /// Whether the server is meant to run: started (or tried) and not
+    /// stopped since.
+    pub(super) fn wanted(&self) -> bool {
+        self.wanted.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(super) fn set_wanted(&self, on: bool) {
+        self.wanted.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The server started (with its live reload, if any).
     pub(super) fn started(&self, server: Server, devloop: Option<devloop::Running>) {
+        *lock(&self.last_bound) = Some(server.local_addr());
         *lock(&self.running) = Some(Running {
             server,
             _devloop: devloop,

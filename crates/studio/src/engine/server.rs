@@ -22,6 +22,7 @@ impl Engine {
                 "the server is already running: stop it first, or restart".into(),
             ));
         }
+        self.inner.host.set_wanted(true);
         let result = self.try_start(listener).await;
         match &result {
             Ok(_) => self.publish_server(None),
@@ -36,13 +37,12 @@ impl Engine {
         let (shared, bind) = (settings.shared_state, settings.bind_address());
         let listener = match listener {
             Some(l) => l,
-            None => TcpListener::bind(&bind).await.map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot listen on {bind}: {e}; choose another port (the Server pane, \
-                     --port N on the command line, or the workspace's server.port; \
-                     0 picks a free one)"
-                ))
-            })?,
+            None => match self.port_again(&settings).await {
+                Some(l) => l,
+                None => TcpListener::bind(&bind)
+                    .await
+                    .map_err(|e| bind_error(&bind, &e))?,
+            },
         };
         let mut builder = ServerBuilder::with_config(config);
         if shared {
@@ -77,8 +77,33 @@ impl Engine {
         Ok(url)
     }
 
+    /// With port 0 (a free one), the port the server had before if it is
+    /// still free: a restart (Apply, Restart, a workspace opened) moved it
+    /// to a new port, and the pages open on the old one never came back.
+    async fn port_again(&self, settings: &workspace::ServerSettings) -> Option<TcpListener> {
+        let last = self.inner.host.last_bound()?;
+        if settings.port != 0 {
+            return None;
+        }
+        let again = workspace::ServerSettings {
+            port: last.port(),
+            ..settings.clone()
+        };
+        let listener = TcpListener::bind(again.bind_address()).await.ok()?;
+        // The same host only: another host that resolves elsewhere binds
+        // where it says.
+        let same = listener.local_addr().ok()? == last;
+        same.then_some(listener)
+    }
+
     /// Stops the embedded server (connections are closed cleanly).
     pub async fn stop_server(&self) -> Result<()> {
+        self.inner.host.set_wanted(false);
+        self.stop_running().await
+    }
+
+    /// Stops the server for a restart: it is still meant to run.
+    async fn stop_running(&self) -> Result<()> {
         // Its pages' sockets close with it; the folder is no longer watched.
         let server = self.inner.host.take();
         if let Some(server) = server {
@@ -96,8 +121,9 @@ impl Engine {
         let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
             .map_err(|e| Error::serde("invalid server settings", "server", &e))?;
         self.inner.workspace.set_server(settings)?;
-        if self.inner.host.is_running() {
-            self.stop_server().await?;
+        // Running, or meant to but its settings failed: start with the new.
+        if self.inner.host.is_running() || self.inner.host.wanted() {
+            self.stop_running().await?;
             self.start_server(None).await?;
         } else {
             self.publish_server(None);
@@ -189,4 +215,23 @@ impl Engine {
         }
         self.inner.host.publish(&settings, error, warning);
     }
+}
+
+/// Why the server cannot listen on `bind`, and what to change: the port
+/// when it is taken or privileged, else the host (a name that does not
+/// resolve was told to choose another port).
+fn bind_error(bind: &str, e: &std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    let what = match e.kind() {
+        ErrorKind::AddrInUse | ErrorKind::PermissionDenied => {
+            "choose another port (the Server pane, --port N on the command line, or the \
+             workspace's server.port; 0 picks a free one)"
+        }
+        _ => {
+            "check the host: an address or name of this machine (127.0.0.1, localhost, \
+             0.0.0.0 for every interface) in the Server pane, --host on the command line or \
+             the workspace's server.host"
+        }
+    };
+    Error::Invalid(format!("cannot listen on {bind}: {e}; {what}"))
 }

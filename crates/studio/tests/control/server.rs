@@ -112,3 +112,70 @@ async fn a_page_on_another_generation_is_told_in_the_server_model() {
     cmd(&rig.control, "server.settings", settings).await;
     wait_at(model, "/server/warning", Value::Null).await;
 }
+
+/// The port of `url` (`ws://127.0.0.1:PORT/ws`).
+fn port_of(url: &str) -> u16 {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("authority");
+    authority
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port")
+}
+
+/// With port 0, a restart (Restart, Apply) listens on the port the server
+/// had, so the pages open on it reconnect (it moved to a new port each
+/// time and they retried the old one for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_port_0_keeps_the_port() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let first = port_of(&rig.dashboard_url);
+    let restarted = cmd(&rig.control, "server.restart", json!({})).await;
+    assert_eq!(port_of(restarted["url"].as_str().expect("url")), first);
+    let mut settings = model.data()["server"]["settings"].clone();
+    assert_eq!(settings["port"], json!(0));
+    settings["sharedState"] = json!(false);
+    cmd(
+        &rig.control,
+        "server.settings",
+        json!({"settings": settings}),
+    )
+    .await;
+    wait_at(model, "/server/settings/sharedState", json!(false)).await;
+    wait_at(model, "/server/status", json!("running")).await;
+    let url = model.data()["server"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert_eq!(port_of(&url), first);
+    // Stopped, the port is not held: taken by another meanwhile, the next
+    // start picks a free one.
+    cmd(&rig.control, "server.stop", json!({})).await;
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", first)).expect("take the port");
+    let started = cmd(&rig.control, "server.start", json!({})).await;
+    assert_ne!(port_of(started["url"].as_str().expect("url")), first);
+    drop(squatter);
+}
+
+/// A host that is no address of this machine: the message says to check
+/// the host (it said to choose another port), and once the host is right
+/// the server runs again without a Start (it stayed stopped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_host_is_named_and_a_right_one_starts_the_server_again() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let good = model.data()["server"]["settings"].clone();
+    let mut bad = good.clone();
+    bad["host"] = json!("not a host");
+    let e = cmd_err(&rig.control, "server.settings", json!({"settings": bad})).await;
+    assert!(e.message.contains("check the host"), "{}", e.message);
+    assert!(!e.message.contains("another port"), "{}", e.message);
+    wait_at(model, "/server/status", json!("error")).await;
+    cmd(&rig.control, "server.settings", json!({"settings": good})).await;
+    wait_at(model, "/server/status", json!("running")).await;
+}
