@@ -46,7 +46,20 @@ pub fn unpack() -> Result<tempfile::TempDir> {
                 .filter(|(rel, _)| !is_juggler_07(rel))
                 .map(|(rel, bytes)| (format!("{VENDOR_DIR}/{rel}"), *bytes)),
         );
-    unpack_files("juggler-studio-demo-", "demo dashboard", files)
+    unpack_files(UNPACKED_PREFIX, "demo dashboard", files)
+}
+
+/// The prefix of the temporary folders the demo dashboard is unpacked to.
+const UNPACKED_PREFIX: &str = "juggler-studio-demo-";
+
+/// Whether `dir` is a folder the demo dashboard was unpacked to: it is
+/// removed when that studio ends, so a saved workspace must not name it.
+pub fn is_unpacked(dir: &str) -> bool {
+    let dir = Path::new(dir);
+    dir.parent() == Some(std::env::temp_dir().as_path())
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(UNPACKED_PREFIX))
 }
 
 /// A file of `@hat-open/juggler` 0.7.0, embedded for `juggler-studio new`

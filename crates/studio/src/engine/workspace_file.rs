@@ -29,7 +29,17 @@ impl Engine {
 
     /// Saves the workspace (to `path`, or where it came from).
     pub fn save(&self, path: Option<PathBuf>) -> Result<PathBuf> {
-        let ws = self.workspace();
+        let mut ws = self.workspace();
+        // The demo's page is in a temporary folder gone when this studio
+        // ends: a workspace that named it could not be served again.
+        if ws
+            .server
+            .static_dir
+            .as_deref()
+            .is_some_and(crate::demo::is_unpacked)
+        {
+            ws.server.static_dir = None;
+        }
         let target = path
             .or_else(|| self.inner.workspace.path())
             .ok_or_else(|| {

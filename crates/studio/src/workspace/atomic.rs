@@ -35,12 +35,26 @@ pub(crate) fn write_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if !dir.is_dir() {
+        // Named here: creating the temporary file would name that file.
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "the folder {} does not exist: create it, or choose another",
+                dir.display()
+            ),
+        ));
+    }
     let prefix = format!(".{name}.");
     remove_stale(&dir, &prefix);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{prefix}{}.", std::process::id()))
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
+    let tmp_prefix = format!("{prefix}{}.", std::process::id());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&tmp_prefix).suffix(".tmp");
+    // A new file gets the usual mode (0666 less the umask), not the
+    // temporary file's 0600; an existing one keeps its own (below).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
     if let Ok(meta) = fs::metadata(&target)
         && meta.is_file()
@@ -223,5 +237,21 @@ mod tests {
         assert_eq!(fs::read(&real).expect("read"), b"new");
         let mode = fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
+    }
+
+    /// A new file gets the mode any new file gets here (0666 less the
+    /// umask), not the temporary file's 0600.
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_gets_the_usual_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain.json");
+        fs::write(&plain, b"x").expect("write");
+        let usual = fs::metadata(&plain).expect("meta").permissions().mode() & 0o777;
+        let new = dir.path().join("new.json");
+        write(&new, b"new").expect("write");
+        let mode = fs::metadata(&new).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, usual);
     }
 }

@@ -176,3 +176,50 @@ async fn remote_bookmarks_are_replaced_and_saved() {
     assert!(e.message.contains("name"), "{}", e.message);
     wait_at(model, "/workspace/remotes", bookmarks).await;
 }
+
+/// Save as… of the demo (`serve` without a workspace) does not name the
+/// temporary folder its page was unpacked to: gone with that studio, it
+/// made the saved workspace fail to serve ("server.staticDir: … does not
+/// exist").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_the_demo_leaves_out_its_temporary_folder() {
+    let demo = studio::demo::unpack().expect("unpack the demo");
+    let text = json!({
+        "version": 1,
+        "server": {"port": 0, "staticDir": demo.path().display().to_string()},
+    })
+    .to_string();
+    let rig = rig_with(&text).await;
+    let file = rig.dir.path().join("from-demo.json");
+    cmd(
+        &rig.control,
+        "workspace.save",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert!(saved["server"]["staticDir"].is_null(), "{saved}");
+    // The running studio still serves it.
+    assert_eq!(
+        rig.engine.workspace().server.static_dir.as_deref(),
+        Some(demo.path().to_str().expect("utf-8"))
+    );
+}
+
+/// Save as… into a folder that does not exist names that folder, not the
+/// save's temporary file (".x.json.5150.Pd4Dig.tmp").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_into_a_missing_folder_names_the_folder() {
+    let rig = rig().await;
+    let file = rig.dir.path().join("no-such-folder").join("x.json");
+    let e = cmd_err(
+        &rig.control,
+        "workspace.save",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    assert!(e.message.contains("no-such-folder"), "{}", e.message);
+    assert!(e.message.contains("does not exist"), "{}", e.message);
+    assert!(!e.message.contains(".x.json."), "{}", e.message);
+}
