@@ -57,18 +57,56 @@ pub struct MockMade {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub source: Option<String>,
+    /// Requests the recording holds no answer to (it ended first, or the
+    /// back end never answered): they got no rule. Each name once, in the
+    /// order seen.
+    pub unanswered: Vec<String>,
 }
 
 impl MockMade {
-    /// What `ws`, written to `out`, holds.
-    pub fn of(out: &std::path::Path, ws: &Workspace, source: Option<String>) -> MockMade {
+    /// What `mock`, written to `out`, holds.
+    pub fn of(out: &std::path::Path, mock: &Mock, source: Option<String>) -> MockMade {
         MockMade {
             path: out.display().to_string(),
-            rules: ws.rules.len(),
-            notify_presets: ws.notify_presets.len(),
+            rules: mock.workspace.rules.len(),
+            notify_presets: mock.workspace.notify_presets.len(),
             source,
+            unanswered: mock.unanswered.clone(),
         }
     }
+}
+
+/// A mock made from a recording.
+#[derive(Debug, Clone)]
+pub struct Mock {
+    /// The workspace written.
+    pub workspace: Workspace,
+    /// See [`MockMade::unanswered`].
+    pub unanswered: Vec<String>,
+}
+
+/// The names of the requests of `recording` with no answer in it, each
+/// once, in the order seen (pings left out).
+pub fn unanswered(recording: &Recording) -> Vec<String> {
+    let answered: std::collections::HashSet<u64> = recording
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Response { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for e in &recording.entries {
+        if let Event::Request { id, name, .. } = &e.event
+            && !name.is_empty()
+            && !answered.contains(id)
+            && !names.contains(name)
+        {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 /// The most notify presets taken (the first distinct ones seen).
@@ -106,7 +144,10 @@ pub struct MockArgs {
 pub fn cli(args: MockArgs) -> std::process::ExitCode {
     let result = make(&args.recording, &args.out, args.answers, args.force);
     match result {
-        Ok(ws) => {
+        Ok(Mock {
+            workspace: ws,
+            unanswered,
+        }) => {
             println!(
                 "Wrote {}: the first recorded state, {} rules, {} notify presets (generation {}).",
                 args.out.display(),
@@ -114,6 +155,9 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
                 ws.notify_presets.len(),
                 juggler::Generation::from(ws.server.generation),
             );
+            if !unanswered.is_empty() {
+                println!("{}", unanswered_note(&unanswered));
+            }
             if ws.rules.is_empty() {
                 println!(
                     "The recording holds no requests (a `juggler-studio record` session sends \
@@ -138,10 +182,21 @@ pub fn make(
     out: &std::path::Path,
     answers: Answers,
     force: bool,
-) -> Result<Workspace> {
+) -> Result<Mock> {
     refuse_existing(out, force)?;
     let recording = Recording::read(recording)?;
     write(&recording, out, answers, force)
+}
+
+/// What the user is told of requests that got no rule.
+pub fn unanswered_note(names: &[String]) -> String {
+    format!(
+        "No rule for {} (the recording holds no answer to {}): such a request is answered \
+         null, with a warning in the log; record until the back end has answered, or add \
+         rules in the Requests pane.",
+        names.join(", "),
+        if names.len() == 1 { "it" } else { "them" }
+    )
 }
 
 /// Writes to `out` the workspace that mocks the back end recorded in
@@ -151,11 +206,14 @@ pub fn write(
     out: &std::path::Path,
     answers: Answers,
     force: bool,
-) -> Result<Workspace> {
+) -> Result<Mock> {
     refuse_existing(out, force)?;
     let ws = workspace_from(recording, answers)?;
     ws.save(out)?;
-    Ok(ws)
+    Ok(Mock {
+        workspace: ws,
+        unanswered: unanswered(recording),
+    })
 }
 
 fn refuse_existing(out: &std::path::Path, force: bool) -> Result<()> {

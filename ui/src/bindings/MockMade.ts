@@ -19,4 +19,10 @@ notifyPresets: number,
 /**
  * `proxy.mock`: the session it was made from (`proxy ID connection N`).
  */
-source?: string, };
+source?: string, 
+/**
+ * Requests the recording holds no answer to (it ended first, or the
+ * back end never answered): they got no rule. Each name once, in the
+ * order seen.
+ */
+unanswered: Array<string>, };

@@ -175,8 +175,8 @@ impl Engine {
             crate::mock::session::recording_of(header, &entries)?
         };
         let out = self.inner.workspace.resolve(out);
-        let ws = crate::mock::write(&recording, &out, answers, force)?;
-        let made = crate::mock::MockMade::of(&out, &ws, Some(recording.header.source));
+        let mock = crate::mock::write(&recording, &out, answers, force)?;
+        let made = crate::mock::MockMade::of(&out, &mock, Some(recording.header.source));
         Ok(json!(made))
     }
 

@@ -101,10 +101,10 @@ impl Engine {
             std::path::PathBuf::from(&slot.info.path)
         };
         let out = self.inner.workspace.resolve(out);
-        let ws = crate::mock::make(&recording, &out, answers, force)?;
+        let mock = crate::mock::make(&recording, &out, answers, force)?;
         // As JSON: the engine's callers (and tests) read it as such.
         Ok(serde_json::json!(crate::mock::MockMade::of(
-            &out, &ws, None
+            &out, &mock, None
         )))
     }
 

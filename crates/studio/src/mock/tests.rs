@@ -261,3 +261,33 @@ fn requests_answered_before_the_first_state() {
         }
     );
 }
+
+/// Requests with no answer in the recording get no rule and are named
+/// (4 of 6 were left out with no word).
+#[test]
+fn requests_without_an_answer_are_named() {
+    let rec = recording(&[
+        state(0.0, json!([{"op": "replace", "path": "", "value": {}}])),
+        request(1.0, 1, "ok", json!(null)),
+        response(1.1, 1, true, json!(1)),
+        request(2.0, 2, "slow", json!(null)),
+        request(3.0, 3, "", json!(null)),
+        request(4.0, 4, "slow", json!(2)),
+        request(5.0, 5, "never", json!(null)),
+    ]);
+    let ws = workspace_from(&rec, Answers::Latest).expect("mock");
+    assert_eq!(
+        ws.rules.iter().filter(|r| r.id != "catch-all").count(),
+        1,
+        "{:#?}",
+        ws.rules
+    );
+    assert_eq!(
+        unanswered(&rec),
+        vec!["slow".to_owned(), "never".to_owned()]
+    );
+    assert!(
+        unanswered_note(&unanswered(&rec))
+            .starts_with("No rule for slow, never (the recording holds no answer to them)")
+    );
+}
