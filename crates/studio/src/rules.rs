@@ -20,7 +20,7 @@ use ts_rs::TS;
 
 pub use data_match::data_matches;
 use name_match::NameMatcher;
-pub use set::{RuleSet, decide, rule_from_request, test_rule};
+pub use set::{RuleSet, decide, rule_from_request, shadowed_by, test_rule};
 
 use crate::error::{Error, Result};
 use crate::template;
@@ -276,6 +276,12 @@ pub struct RuleTest {
     /// What the rule would do when name and data match (even if it is
     /// disabled); a cycle shows its first answer.
     pub answer: Option<Answer>,
+    /// An enabled rule before this one in the workspace's list that
+    /// answers the same request first, so this one never does (it said
+    /// "matches" all the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub shadowed_by: Option<String>,
 }
 
 impl Rule {

@@ -26,4 +26,10 @@ dataMatches: boolean,
  * What the rule would do when name and data match (even if it is
  * disabled); a cycle shows its first answer.
  */
-answer: Answer | null, };
+answer: Answer | null, 
+/**
+ * An enabled rule before this one in the workspace's list that
+ * answers the same request first, so this one never does (it said
+ * "matches" all the same).
+ */
+shadowedBy?: string, };

@@ -24,7 +24,11 @@ impl Engine {
             .map_err(|e| Error::Invalid(format!("invalid rule: {e}")))?;
         let sample: RequestInfo = serde_json::from_value(sample)
             .map_err(|e| Error::Invalid(format!("invalid sample request: {e}")))?;
-        rules::test_rule(&rule, &sample)
+        let mut test = rules::test_rule(&rule, &sample)?;
+        if test.matches {
+            test.shadowed_by = rules::shadowed_by(&self.inner.requests.rules(), &rule, &sample);
+        }
+        Ok(test)
     }
 
     /// Saves the workspace (to `path`, or where it came from).

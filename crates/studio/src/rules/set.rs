@@ -188,7 +188,24 @@ pub fn test_rule(rule: &Rule, sample: &RequestInfo) -> Result<RuleTest> {
         name_matches,
         data_matches,
         answer: (name_matches && data_matches).then(|| rule.answer(sample, 0)),
+        shadowed_by: None,
     })
+}
+
+/// The first enabled rule of `rules` before `rule` (all of them when it is
+/// not in the list: a new rule goes at the end) that answers `sample`.
+pub fn shadowed_by(rules: &[Rule], rule: &Rule, sample: &RequestInfo) -> Option<String> {
+    let before = rules
+        .iter()
+        .position(|r| r.id == rule.id)
+        .unwrap_or(rules.len());
+    rules[..before]
+        .iter()
+        .filter(|r| r.enabled)
+        .find(|r| {
+            r.compile().is_ok_and(|m| m.matches(&sample.name)) && r.data_matches(&sample.data)
+        })
+        .map(|r| r.id.clone())
 }
 
 /// A rule that answers this request ("make a rule from this"): it matches

@@ -133,3 +133,35 @@ async fn dashboard_requests_get_the_rules_answers() {
     );
     check_model(&rig.engine);
 }
+
+/// "Test this rule" says when an earlier rule answers the request first
+/// (it said "matches" for a rule that never answers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn testing_a_rule_names_an_earlier_rule_that_answers_first() {
+    let rig = rig().await;
+    let any = json!({"id": "any", "match": {"name": {"regex": "h.*"}}, "action": "echo"});
+    let hello = json!({"id": "hello", "match": {"name": {"exact": "hello"}}, "action": "echo"});
+    let off = json!({"id": "off", "enabled": false, "match": {"name": {"regex": ".*"}}, "action": "echo"});
+    cmd(
+        &rig.control,
+        "rules.set",
+        json!({"rules": [off, any, hello]}),
+    )
+    .await;
+    let test = |rule: &Value, name: &str| {
+        cmd(
+            &rig.control,
+            "rules.test",
+            json!({"rule": rule, "sample": {"name": name, "data": null}}),
+        )
+    };
+    let shadowed = test(&hello, "hello").await;
+    assert_eq!(shadowed["matches"], json!(true));
+    assert_eq!(shadowed["shadowedBy"], json!("any"));
+    // The first enabled one, and a disabled one shadows nothing.
+    assert_eq!(test(&any, "hello").await.get("shadowedBy"), None);
+    // A new rule (not in the list) goes at the end: every rule is before it.
+    let new = json!({"id": "new", "match": {"name": {"exact": "hi"}}, "action": "echo"});
+    assert_eq!(test(&new, "hi").await["shadowedBy"], json!("any"));
+    assert_eq!(test(&new, "nope").await.get("shadowedBy"), None);
+}
