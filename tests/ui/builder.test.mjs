@@ -245,3 +245,40 @@ test('Save with a palette widget not bound yet names it and selects it; nothing 
         assert.equal(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'), before);
     });
 });
+
+test('dashboard.json changed on disk while open is told at once: reload it, or keep mine and Save over it', async () => {
+    await withBuilder('builder-disk-changed', async (page, dir) => {
+        const file = path.join(dir, 'dashboard.json');
+        const banner = page.getByTestId('builder-disk-changed');
+        assert.equal(await banner.count(), 0, 'nothing changed yet');
+        await box(page, 'level').click();
+        await page.keyboard.press('Delete');
+        await box(page, 'level').waitFor({ state: 'detached', timeout: WAIT_MS });
+        // Another tab (or an editor) saves first.
+        const other = JSON.parse(fs.readFileSync(file, 'utf8'));
+        fs.writeFileSync(file, JSON.stringify({ ...other, title: 'Theirs' }));
+        await banner.waitFor({ timeout: WAIT_MS });
+        assert.match(await banner.textContent(), /changed on disk/);
+        await page.getByTestId('builder-disk-keep').click();
+        await banner.waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.getByTestId('builder-save').click();
+        await savedWhen(dir, d => d.title === 'Mine' && !d.widgets.some(w => w.id === 'level'), 'took the kept edits');
+        // Saved by the builder itself: no notice.
+        await new Promise(r => setTimeout(r, 1500));
+        assert.equal(await banner.count(), 0, "the builder's own save is no change on disk");
+        // Changed again, and this time the file wins (after asking: an edit is pending).
+        await page.getByTestId('builder-title').fill('Pending');
+        await page.getByRole('heading', { name: 'Palette' }).click();
+        fs.writeFileSync(file, JSON.stringify({ ...other, title: 'Theirs again' }));
+        await banner.waitFor({ timeout: WAIT_MS });
+        const asked = [];
+        const onDialog = d => { asked.push(d.type()); return d.accept(); };
+        page.on('dialog', onDialog);
+        await page.getByTestId('builder-disk-reload').click();
+        await box(page, 'level').waitFor({ timeout: WAIT_MS });
+        page.off('dialog', onDialog);
+        assert.deepEqual(asked, ['confirm']);
+        assert.equal(await page.getByTestId('builder-title').inputValue(), 'Theirs again');
+        assert.equal(await banner.count(), 0);
+    });
+});
