@@ -6,7 +6,8 @@
 //! read (`base`), and a `dashboard.json` that changed on disk since then
 //! (an editor, `git checkout`) or that is not a dashboard at all is left
 //! alone with an error that says so. A dashboard saved unchanged is not
-//! written (the file keeps its bytes and its time).
+//! written (the file keeps its bytes and its time), even when the file is
+//! not in the canonical form.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::{Dashboard, FILE_NAME, SCHEMA_FILE_NAME};
+use super::{Dashboard, FILE_NAME, SCHEMA_FILE_NAME, read};
 use crate::error::{Error, Result};
 
 /// What `dashboard.load` answers.
@@ -62,7 +63,8 @@ pub struct SavedDashboard {
     pub path: String,
     /// The file's text now: the `base` of the next save.
     pub text: String,
-    /// Whether the file was written (false: it already held this text).
+    /// Whether the file was written (false: it already held this
+    /// dashboard, in whatever form; `text` is then what it holds).
     pub written: bool,
 }
 
@@ -138,7 +140,17 @@ pub fn save(dir: &Path, dashboard: Value, base: Option<&str>) -> Result<SavedDas
             ),
         }));
     }
-    let written = on_disk.as_deref() != Some(text.as_str());
+    // A hand-written file (compact, its own order) that says the same as
+    // the builder's dashboard keeps its bytes: rewriting it in canonical
+    // form would be a change nobody made.
+    let same = on_disk
+        .as_deref()
+        .is_some_and(|t| t == text || read::parse(t).is_ok_and(|d| d == dashboard));
+    let written = !same;
+    let text = match (same, on_disk) {
+        (true, Some(t)) => t,
+        _ => text,
+    };
     if written {
         std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the dashboard folder"))?;
         write_atomically(&file, text.as_bytes())?;

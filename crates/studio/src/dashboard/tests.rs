@@ -339,3 +339,30 @@ fn the_committed_schema_is_current_and_accepts_the_sample() {
     bad["widgets"][0]["type"] = json!("dial");
     assert!(!validator.is_valid(&bad));
 }
+
+/// A hand-written compact file saved with no edit: its bytes stay (Save
+/// rewrote it in canonical form, a change nobody made).
+#[test]
+fn a_hand_written_dashboard_saved_unchanged_keeps_its_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let value: Value = serde_json::from_str(&sample_text()).expect("json");
+    let compact = serde_json::to_string(&value).expect("json");
+    let file = dir.path().join(FILE_NAME);
+    fs::write(&file, &compact).expect("write");
+    let opened = folder::open(dir.path()).expect("open");
+    let saved = folder::save(
+        dir.path(),
+        opened.dashboard.clone().expect("dashboard"),
+        Some(&compact),
+    )
+    .expect("save");
+    assert!(!saved.written, "the same dashboard: nothing written");
+    assert_eq!(saved.text, compact, "the next save's base is the file");
+    assert_eq!(fs::read_to_string(&file).expect("read"), compact);
+    // An edit is written, in canonical form.
+    let mut edited = opened.dashboard.expect("dashboard");
+    edited["title"] = json!("Edited");
+    let saved = folder::save(dir.path(), edited, Some(&saved.text)).expect("save");
+    assert!(saved.written);
+    assert_ne!(fs::read_to_string(&file).expect("read"), compact);
+}
