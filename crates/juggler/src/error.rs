@@ -14,6 +14,16 @@ pub enum Error {
     /// The send queue is full (from the non-blocking `try_` variants).
     #[error("send queue full")]
     QueueFull,
+    /// The server answered the WebSocket handshake with an HTTP status
+    /// instead of switching protocols (401 without credentials, 404 at
+    /// another path…); `message` says so with the status and a hint.
+    #[error("{message}")]
+    HttpStatus {
+        /// The HTTP status code.
+        status: u16,
+        /// The whole text shown.
+        message: String,
+    },
     /// The peer broke the protocol; the connection is closed.
     #[error("protocol error: {0}")]
     Protocol(String),
@@ -46,6 +56,62 @@ pub enum Error {
     /// JSON that does not parse or does not serialize.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// Why a server's TLS certificate was refused (see
+/// [`Error::certificate_refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateRefusal {
+    /// Signed by no trusted CA: self-signed, or by a private CA.
+    UnknownIssuer,
+    /// A CA certificate served as the server's own, as `openssl req -x509`
+    /// makes self-signed ones.
+    CaUsedAsEndEntity,
+    /// Expired.
+    Expired,
+    /// Not valid yet.
+    NotValidYet,
+    /// Not made for the host in the URL.
+    WrongName,
+    /// Revoked.
+    Revoked,
+    /// Refused for another reason.
+    Other,
+}
+
+impl Error {
+    /// Why the server's certificate was refused, when that ended a connect.
+    pub fn certificate_refused(&self) -> Option<CertificateRefusal> {
+        use rustls::CertificateError as C;
+        let Error::WebSocket(tokio_tungstenite::tungstenite::Error::Io(io)) = self else {
+            return None;
+        };
+        let Some(rustls::Error::InvalidCertificate(e)) = io.get_ref()?.downcast_ref() else {
+            return None;
+        };
+        Some(match e {
+            C::UnknownIssuer => CertificateRefusal::UnknownIssuer,
+            C::Expired | C::ExpiredContext { .. } => CertificateRefusal::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => CertificateRefusal::NotValidYet,
+            C::NotValidForName | C::NotValidForNameContext { .. } => CertificateRefusal::WrongName,
+            C::Revoked => CertificateRefusal::Revoked,
+            C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+                Some(webpki::Error::CaUsedAsEndEntity) => CertificateRefusal::CaUsedAsEndEntity,
+                Some(webpki::Error::UnknownIssuer) => CertificateRefusal::UnknownIssuer,
+                _ => CertificateRefusal::Other,
+            },
+            _ => CertificateRefusal::Other,
+        })
+    }
+
+    /// The HTTP status the server refused the WebSocket handshake with.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::HttpStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
 }
 
 /// Result with this crate's [`Error`].

@@ -408,6 +408,59 @@ async fn a_self_signed_ca_certificate_given_as_ca_file_is_trusted() {
     server.shutdown().await;
 }
 
+/// The kind of a refused certificate and the HTTP status of a refused
+/// handshake are told without reading the text, so that a client can say
+/// what to change and stop retrying.
+#[tokio::test]
+async fn refused_certificates_and_statuses_are_told_by_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (pem, _) = self_signed(dir.path());
+    let (server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let e = ClientBuilder::new(&url)
+        .connect()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        e.certificate_refused(),
+        Some(juggler::CertificateRefusal::UnknownIssuer),
+        "{e}"
+    );
+    assert_eq!(e.http_status(), None);
+    server.shutdown().await;
+
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("cert");
+    let pem = dir.path().join("ca-server.pem");
+    std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
+    let (server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let e = ClientBuilder::new(&url)
+        .connect()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        e.certificate_refused(),
+        Some(juggler::CertificateRefusal::CaUsedAsEndEntity),
+        "{e}"
+    );
+    server.shutdown().await;
+
+    let file = dir.path().join("htpasswd");
+    std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");
+    let (server, _) = serve(ServerBuilder::new().htpasswd_file(&file).expect("htpasswd")).await;
+    let e = ClientBuilder::new(server.url())
+        .connect()
+        .await
+        .expect_err("refused");
+    assert_eq!(e.http_status(), Some(401), "{e}");
+    assert_eq!(e.certificate_refused(), None);
+    assert!(e.to_string().contains("HTTP 401"), "{e}");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn refusals_carry_cache_control_too() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -4,10 +4,11 @@
 //! round-trip time with empty-name pings. What happens is reported to a
 //! [`RemoteSink`] (the engine), which publishes it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use juggler::{Client, ClientBuilder, Generation, Trust};
+use juggler::{CertificateRefusal, Client, ClientBuilder, Generation, Trust};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -151,9 +152,79 @@ pub enum RemoteStatus {
         #[ts(type = "number | null")]
         retry_in_ms: Option<u64>,
     },
-    /// Stopped by the user.
-    Stopped,
+    /// Not retrying: what ended it cannot change by trying again (the
+    /// certificate, the credentials, the path). `remote.reconnect` tries again.
+    Stopped {
+        /// Why, with what to change.
+        reason: String,
+    },
 }
+
+/// The hint where the target's trust is the fix.
+const TRUST_HINT: &str = "choose \"Also a CA file\" (the target's caFile) with the PEM file of \
+     its CA or of the certificate itself, or \"Accept any certificate\" (insecure; development \
+     only)";
+
+/// Why a connect failed, in words; `permanent` when trying again cannot
+/// help until the target or the server changes.
+pub(crate) struct Failure {
+    pub reason: String,
+    pub permanent: bool,
+}
+
+/// Classifies a failed connect by the error's kind (never by its text).
+pub(crate) fn failure(e: &Error) -> Failure {
+    let Error::Juggler(j) = e else {
+        return Failure {
+            reason: e.to_string(),
+            permanent: false,
+        };
+    };
+    if let Some(refusal) = j.certificate_refused() {
+        let why = match refusal {
+            CertificateRefusal::UnknownIssuer => {
+                "it is signed by no CA this studio trusts (self-signed, or a private CA)"
+            }
+            CertificateRefusal::CaUsedAsEndEntity => {
+                "it is a CA certificate used as the server's own (a self-signed one, as \
+                 openssl req -x509 makes)"
+            }
+            CertificateRefusal::Expired => "it has expired",
+            CertificateRefusal::NotValidYet => {
+                "it is not valid yet (check this machine's clock and the server's)"
+            }
+            CertificateRefusal::WrongName => {
+                "it is not made for the host in the URL (use the name it was made for)"
+            }
+            CertificateRefusal::Revoked => "it has been revoked",
+            _ => "it could not be verified",
+        };
+        return Failure {
+            reason: format!(
+                "the server's certificate was refused: {why}; to connect anyway, {TRUST_HINT}"
+            ),
+            permanent: true,
+        };
+    }
+    match j.http_status() {
+        Some(401 | 403) => Failure {
+            reason: e.to_string(),
+            permanent: true,
+        },
+        Some(404) => Failure {
+            reason: format!("{e} (no WebSocket at that path: check the URL's path, e.g. /ws)"),
+            permanent: true,
+        },
+        _ => Failure {
+            reason: e.to_string(),
+            permanent: false,
+        },
+    }
+}
+
+/// Closes right after the handshake, before any message, that make the
+/// status suggest the other generation (once could be a restarting server).
+const QUIET_CLOSES: u32 = 2;
 
 /// What a session reports.
 pub trait RemoteSink: Send + Sync + 'static {
@@ -253,11 +324,14 @@ impl RemoteSession {
     }
 
     async fn run(self, mut generation: Option<Generation>, sink: Arc<dyn RemoteSink>) {
+        let forced = generation;
         let mut attempt = 0u32;
+        let mut quiet_closes = 0u32;
         while !self.cancel.is_cancelled() {
             attempt += 1;
             sink.status(&self.id, RemoteStatus::Connecting { attempt });
-            let reason = match self.connect(generation, &sink).await {
+            let heard = Arc::new(AtomicBool::new(false));
+            let mut reason = match self.connect(generation, &sink, &heard).await {
                 Ok(client) => {
                     attempt = 0;
                     if generation.is_none() {
@@ -268,14 +342,47 @@ impl RemoteSession {
                     sink.status(&self.id, RemoteStatus::Connected);
                     self.watch(&client, &sink).await;
                     *self.client.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    if heard.load(Ordering::Relaxed) {
+                        quiet_closes = 0;
+                    } else {
+                        quiet_closes += 1;
+                    }
                     client
                         .close_reason()
                         .unwrap_or_else(|| "connection closed".into())
                 }
-                Err(e) => e.to_string(),
+                Err(e) => {
+                    let failure = failure(&e);
+                    if failure.permanent && !self.cancel.is_cancelled() {
+                        sink.status(
+                            &self.id,
+                            RemoteStatus::Stopped {
+                                reason: failure.reason,
+                            },
+                        );
+                        return;
+                    }
+                    failure.reason
+                }
             };
             if self.cancel.is_cancelled() {
-                break;
+                // Removed or reconnected: its entry is no longer this task's.
+                return;
+            }
+            // A server of the other generation cannot read the first message
+            // of this one and closes before it sends anything this one reads.
+            if let Some(forced) = forced.filter(|_| quiet_closes >= QUIET_CLOSES) {
+                let other = match forced {
+                    Generation::V06 => Generation::V07,
+                    Generation::V07 => Generation::V06,
+                };
+                reason = format!(
+                    "{reason} — right after connecting, before any message, {quiet_closes} times \
+                     in a row: the server may speak juggler {}, not {} as this session was told; \
+                     connect with generation \"auto\" to tell it from the server",
+                    generation_name(other),
+                    generation_name(forced),
+                );
             }
             let wait = backoff(attempt.max(1));
             sink.status(
@@ -287,22 +394,25 @@ impl RemoteSession {
             );
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = self.cancel.cancelled() => break,
+                _ = self.cancel.cancelled() => return,
             }
         }
-        sink.status(&self.id, RemoteStatus::Stopped);
     }
 
     async fn connect(
         &self,
         generation: Option<Generation>,
         sink: &Arc<dyn RemoteSink>,
+        heard: &Arc<AtomicBool>,
     ) -> Result<Client> {
         let mut builder = self.target.client_builder_for(generation);
         let (id, s) = (self.id.clone(), sink.clone());
         builder = builder.on_notify(move |name, data| s.notification(&id, &name, &data));
-        let (id, s) = (self.id.clone(), sink.clone());
+        let (id, s, heard) = (self.id.clone(), sink.clone(), heard.clone());
         builder = builder.on_traffic(move |t| {
+            if t.direction == juggler::Direction::In {
+                heard.store(true, Ordering::Relaxed);
+            }
             s.traffic(&id, t);
             // The mirror follows the state messages the session receives.
             if let juggler::MessageView::State {

@@ -169,6 +169,10 @@ export type CommandMap = {
  */
 "remote.disconnect": CommandTypes<ById, null>, 
 /**
+ * Connects a session again (after it stopped on a failure).
+ */
+"remote.reconnect": CommandTypes<ById, null>, 
+/**
  * Sends a request on a remote session; answers with its result.
  */
 "remote.send": CommandTypes<RemoteSend, JsonValue>, 

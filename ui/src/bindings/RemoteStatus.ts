@@ -15,4 +15,8 @@ reason: string,
 /**
  * When the next attempt starts, if any.
  */
-retryInMs: number | null, } | { "kind": "stopped" };
+retryInMs: number | null, } | { "kind": "stopped", 
+/**
+ * Why, with what to change.
+ */
+reason: string, };

@@ -305,10 +305,13 @@ fn handshake_error(e: tokio_tungstenite::tungstenite::Error) -> Error {
                 (Some(body), false) => format!(": {body}"),
                 (None, false) => String::new(),
             };
-            Error::Protocol(format!(
-                "the server answered the WebSocket handshake with HTTP {}{hint}",
-                res.status()
-            ))
+            Error::HttpStatus {
+                status: res.status().as_u16(),
+                message: format!(
+                    "the server answered the WebSocket handshake with HTTP {}{hint}",
+                    res.status()
+                ),
+            }
         }
         e => Error::WebSocket(e),
     }

@@ -165,6 +165,8 @@ commands! {
         RemoteConnect = "remote.connect", RemoteConnect => Started;
         /// Ends a remote session.
         RemoteDisconnect = "remote.disconnect", ById => ();
+        /// Connects a session again (after it stopped on a failure).
+        RemoteReconnect = "remote.reconnect", ById => ();
         /// Sends a request on a remote session; answers with its result.
         RemoteSend = "remote.send", RemoteSend => JsonValue;
         /// The JSON text of the value at a path of a session's state,

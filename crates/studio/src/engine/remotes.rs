@@ -110,6 +110,20 @@ impl Engine {
         Ok(id)
     }
 
+    /// Connects a remote session again from scratch (after it stopped on a
+    /// failure that retrying could not fix, once that is fixed).
+    pub fn remote_reconnect(&self, id: &str) -> Result<()> {
+        let remotes = &self.inner.remotes;
+        // Under the lock: a disconnect meanwhile must not see it come back.
+        let mut sessions = remotes.sessions();
+        let old = sessions.by_id.get(id).ok_or_else(|| no_session(id))?;
+        old.stop();
+        let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
+        let session = RemoteSession::start(id.to_owned(), old.target().clone(), sink)?;
+        sessions.by_id.insert(id.to_owned(), session);
+        Ok(())
+    }
+
     /// Stops a remote session and forgets it.
     pub fn remote_disconnect(&self, id: &str) -> Result<()> {
         self.inner.remotes.remove(id)?.stop();

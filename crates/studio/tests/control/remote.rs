@@ -232,3 +232,132 @@ async fn a_recording_of_a_detected_session_names_its_generation() {
     assert_eq!(header.generation, "0.7");
     server.shutdown().await;
 }
+
+/// The status of a session once `pred` holds for it.
+async fn status_where(model: &Storage, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let pointer = format!("/remotes/{id}/status");
+    wait_for(model, &format!("{pointer} to match"), |m| {
+        m.pointer(&pointer).filter(|s| pred(s)).cloned()
+    })
+    .await
+}
+
+async fn connect_to(rig: &Rig, target: Value) -> String {
+    let answer = cmd(&rig.control, "remote.connect", json!({ "target": target })).await;
+    answer["id"].as_str().expect("id").to_owned()
+}
+
+/// A self-signed (CA) certificate was "invalid peer certificate:
+/// Other(OtherError(CaUsedAsEndEntity))", retried for ever with no hint;
+/// now the session stops, says why in words and names the target's trust
+/// options, and `remote.reconnect` tries again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_certificate_stops_the_session_and_names_the_trust_options() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("cert");
+    let pem = rig.dir.path().join("server.pem");
+    std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
+    let server = ServerBuilder::new()
+        .pem_file(&pem)
+        .expect("pem")
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("wss server");
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let id = connect_to(&rig, json!({ "url": url })).await;
+    let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
+    assert_eq!(status["kind"], "stopped", "{status}");
+    let reason = status["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("CA certificate used as the server's own"),
+        "{reason}"
+    );
+    assert!(reason.contains("Accept any certificate"), "{reason}");
+    assert!(reason.contains("CA file"), "{reason}");
+    assert!(!reason.contains("OtherError"), "{reason}");
+    // No retry follows.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        model.data().pointer(&format!("/remotes/{id}/status")),
+        Some(&status)
+    );
+
+    // Tried again (it comes to the same end: the target is unchanged).
+    cmd(&rig.control, "remote.reconnect", json!({ "id": id })).await;
+    status_where(model, &id, |s| s["kind"] == "stopped").await;
+    let e = cmd_err(&rig.control, "remote.reconnect", json!({ "id": "r99" })).await;
+    assert_eq!(e.code, "invalid");
+    server.shutdown().await;
+}
+
+/// 401 and 404 were retried for ever; they stop the session now, while a
+/// refused connection keeps retrying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_handshakes_stop_and_a_refused_connection_retries() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let file = rig.dir.path().join("htpasswd");
+    std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");
+    let server = ServerBuilder::new()
+        .htpasswd_file(&file)
+        .expect("htpasswd")
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("server");
+    let id = connect_to(&rig, json!({ "url": server.url() })).await;
+    let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
+    assert_eq!(status["kind"], "stopped", "{status}");
+    assert!(
+        status["reason"].as_str().expect("reason").contains("401"),
+        "{status}"
+    );
+    server.shutdown().await;
+
+    let (server, _state) = remote_server().await;
+    let url = format!("ws://{}/nowhere", server.local_addr());
+    let id = connect_to(&rig, json!({ "url": url })).await;
+    let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
+    assert_eq!(status["kind"], "stopped", "{status}");
+    let reason = status["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("404") && reason.contains("path"),
+        "{reason}"
+    );
+
+    let port = server.local_addr().port();
+    server.shutdown().await;
+    let id = connect_to(&rig, json!({ "url": format!("ws://127.0.0.1:{port}/ws") })).await;
+    let status = status_where(model, &id, |s| s["kind"] == "disconnected").await;
+    assert!(status["retryInMs"].is_u64(), "{status}");
+}
+
+/// A session forced to 0.7 with a 0.6 server said "closed by peer —
+/// retrying now" for ever; after a few closes before any message the
+/// status says the server may speak 0.6 and suggests "auto".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_generation_the_server_does_not_speak_is_suggested_auto() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let server = ServerBuilder::new()
+        .generation(juggler::Generation::V06)
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("0.6 server");
+    let id = connect_to(&rig, json!({ "url": server.url(), "generation": "0.7" })).await;
+    let status = status_where(model, &id, |s| {
+        s["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("may speak juggler 0.6"))
+    })
+    .await;
+    assert_eq!(status["kind"], "disconnected", "{status}");
+    assert!(
+        status["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("\"auto\""),
+        "{status}"
+    );
+    server.shutdown().await;
+}
