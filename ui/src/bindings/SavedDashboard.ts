@@ -13,6 +13,7 @@ path: string,
  */
 text: string, 
 /**
- * Whether the file was written (false: it already held this text).
+ * Whether the file was written (false: it already held this
+ * dashboard, in whatever form; `text` is then what it holds).
  */
 written: boolean, };
