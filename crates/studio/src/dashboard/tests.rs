@@ -366,3 +366,32 @@ fn a_hand_written_dashboard_saved_unchanged_keeps_its_bytes() {
     assert!(saved.written);
     assert_ne!(fs::read_to_string(&file).expect("read"), compact);
 }
+
+/// A negative or fractional grid number said only "invalid number".
+#[test]
+fn a_grid_number_that_is_no_whole_number_says_what_is_allowed() {
+    let text = with_widgets(json!([
+        {"id": "a", "type": "text", "text": "t", "x": -1, "y": 0.5, "w": 1.5, "h": -2},
+    ]));
+    let p: Vec<String> = problems(&text)
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.message))
+        .collect();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        p[0],
+        "widgets[0].x: -1 is not a whole number of grid cells: use 0 or more, without a fraction"
+    );
+    for (field, value, least) in [("y", "0.5", 0), ("w", "1.5", 1), ("h", "-2", 1)] {
+        let mut widget =
+            json!({"id": "a", "type": "text", "text": "t", "x": 0, "y": 0, "w": 1, "h": 1});
+        widget[field] = serde_json::from_str(value).expect("number");
+        let got = one_problem(&with_widgets(json!([widget])));
+        assert!(
+            got.ends_with(&format!(
+                "widgets[0].{field}: {value} is not a whole number of grid cells: use {least} or more, without a fraction"
+            )),
+            "{got}"
+        );
+    }
+}

@@ -81,12 +81,43 @@ pub(crate) const COMMON_FIELDS: [&str; 6] = ["id", "x", "y", "w", "h", "title"];
 #[serde(deny_unknown_fields)]
 pub(crate) struct Common {
     pub(crate) id: String,
+    #[serde(deserialize_with = "cells_from_0")]
     pub(crate) x: u32,
+    #[serde(deserialize_with = "cells_from_0")]
     pub(crate) y: u32,
+    #[serde(deserialize_with = "cells_from_1")]
     pub(crate) w: u32,
+    #[serde(deserialize_with = "cells_from_1")]
     pub(crate) h: u32,
     #[serde(default)]
     pub(crate) title: Option<String>,
+}
+
+// serde's own message for -1 or 2.5 in a u32 was "invalid number", which
+// says neither what was wrong nor what a grid place takes.
+fn cells_from_0<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u32, D::Error> {
+    cells(de, 0)
+}
+
+fn cells_from_1<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u32, D::Error> {
+    cells(de, 1)
+}
+
+/// A whole number of cells; `least` is only told (a width of 0 is the
+/// validation's to name).
+fn cells<'de, D: serde::Deserializer<'de>>(de: D, least: u32) -> Result<u32, D::Error> {
+    let value = Value::deserialize(de)?;
+    if !value.is_number() {
+        return u32::deserialize(value).map_err(serde::de::Error::custom);
+    }
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{value} is not a whole number of grid cells: use {least} or more, without a fraction"
+            ))
+        })
 }
 
 /// What a widget shows or sends, by its `type`.
