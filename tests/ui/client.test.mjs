@@ -93,6 +93,10 @@ test('the Client pane connects to a juggler server, mirrors its state and sends 
         await page.getByTestId('session-r2').getByTestId('client-status').getByText('connected', { exact: true }).waitFor({ timeout: WAIT_MS });
         assert.equal(await page.getByRole('tablist', { name: 'Remote sessions' }).locator('[data-testid^="client-tab-r"]').count(), 2);
         await control.waitFor(m => remotes(m).length === 2, 'two sessions');
+        // Told apart: the same label twice could not be.
+        const hostPort = new URL(studio.juggler).host;
+        assert.equal(await page.getByTestId('client-tab-label-r1').textContent(), hostPort);
+        assert.equal(await page.getByTestId('client-tab-label-r2').textContent(), `${hostPort} #2`);
 
         // Closing a tab disconnects its session.
         await page.getByTestId('client-tab-close-r1').click();
@@ -146,4 +150,21 @@ test('the tree shows a number a double cannot hold as the server sent it', async
         assert.equal(await tree.getByText('1.2345678901234568e+29').count(), 0);
     });
     await control.send('remote.disconnect', { id });
+});
+
+test('a session the server refuses for good stops, says why and offers Reconnect', async () => {
+    await world.withUi(studio, 'client-stopped', async page => {
+        await openPane(page, 'client');
+        await page.getByTestId('client-tab-new').click();
+        const url = studio.juggler.replace(/\/ws$/, '/not-here');
+        await page.getByTestId('client-url').fill(url);
+        await page.getByTestId('client-connect').click();
+        const m = await control.waitFor(m => remotes(m).find(r => r.target.url === url && r.status.kind === 'stopped'), 'a stopped session');
+        const { id } = remotes(m).find(r => r.target.url === url);
+        const s = page.getByTestId(`session-${id}`);
+        await s.getByTestId('client-status').getByText(/^stopped: .*404/).waitFor({ timeout: WAIT_MS });
+        await s.getByTestId('client-reconnect').click();
+        await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connecting' || m.remotes?.[id]?.status.kind === 'stopped', 'tried again');
+        await s.getByTestId('client-status').getByText(/^stopped: /).waitFor({ timeout: WAIT_MS });
+    });
 });

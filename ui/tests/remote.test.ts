@@ -20,6 +20,7 @@ import {
   remainingMs,
   statusText,
   suggestBookmarkName,
+  tabLabels,
   removeBookmark,
   upsertBookmark,
   validateUrl,
@@ -258,7 +259,7 @@ describe('status, composer and lists', () => {
     expect(statusText(d, remainingMs(4000, 1000, 2500))).toBe('disconnected: refused — retrying in 3 s');
     expect(statusText(d, remainingMs(4000, 1000, 9000))).toBe('disconnected: refused — retrying now');
     expect(statusText({ ...d, retryInMs: null })).toBe('disconnected: refused');
-    expect(statusText({ kind: 'stopped' })).toBe('stopped');
+    expect(statusText({ kind: 'stopped', reason: 'HTTP 401' })).toBe('stopped: HTTP 401');
   });
   it('parses the composer’s data', () => {
     expect(parseData('')).toEqual({ ok: true, value: null });
@@ -304,5 +305,14 @@ describe('typedPath', () => {
   it('makes a step into an array a number', () => {
     expect(typedPath({ a: [{ '0': [5] }] }, ['a', '0', '0', '0'])).toEqual(['a', 0, '0', 0]);
     expect(typedPath(null, ['x'])).toEqual(['x']);
+  });
+});
+
+describe('tabLabels', () => {
+  it('numbers sessions to the same server', () => {
+    const t = (id: string, url: string) => ({ id, target: { url } });
+    expect(
+      tabLabels([t('r1', 'ws://h:1/ws'), t('r2', 'ws://h:1/ws'), t('r3', 'wss://other:2/ws'), t('r4', 'ws://h:1/ws'), t('r5', 'ws://h:1/x')]),
+    ).toEqual({ r1: 'h:1', r2: 'h:1 #2', r3: 'other:2', r4: 'h:1 #3', r5: 'h:1/x' });
   });
 });

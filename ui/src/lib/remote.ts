@@ -286,14 +286,39 @@ export function statusText(status: RemoteStatus, leftMs: number | null = null): 
       return `disconnected: ${status.reason}${retry}`;
     }
     case 'stopped':
-      return 'stopped';
+      return `stopped: ${status.reason}`;
   }
+}
+
+/**
+ * Tab labels by session id: the server's host:port (and path unless /ws),
+ * numbered "#2", "#3"… in `sessions` order when several share it — the
+ * same URL twice gave two tabs no one could tell apart.
+ */
+export function tabLabels(sessions: { id: string; target: { url: string } }[]): Record<string, string> {
+  const base = (url: string) => {
+    try {
+      const u = new URL(url);
+      return u.host + (u.pathname === '/ws' || u.pathname === '/' ? '' : u.pathname);
+    } catch {
+      return url;
+    }
+  };
+  const seen = new Map<string, number>();
+  const labels: Record<string, string> = {};
+  for (const s of sessions) {
+    const b = base(s.target.url);
+    const n = (seen.get(b) ?? 0) + 1;
+    seen.set(b, n);
+    labels[s.id] = n === 1 ? b : `${b} #${n}`;
+  }
+  return labels;
 }
 
 export type StatusTone = 'ok' | 'warn' | 'err' | 'off';
 
 export function statusTone(status: RemoteStatus): StatusTone {
-  return status.kind === 'connected' ? 'ok' : status.kind === 'connecting' ? 'warn' : status.kind === 'disconnected' ? 'err' : 'off';
+  return status.kind === 'connected' ? 'ok' : status.kind === 'connecting' ? 'warn' : 'err';
 }
 
 // ---------------------------------------------------------------- composer and lists
