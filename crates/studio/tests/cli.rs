@@ -177,6 +177,55 @@ fn check_refuses_a_future_version_and_leaves_it_alone() {
     assert_eq!(std::fs::read_to_string(&file).expect("read"), text);
 }
 
+/// What loads but is likely a mistake passed `check` silently: widgets on
+/// top of each other, a request no rule of the workspace beside answers, a
+/// colour name no browser knows, a `{{` never closed. Now each is a warning
+/// with its line and field, and the exit status stays 0.
+#[test]
+fn check_warns_of_what_loads_but_is_likely_a_mistake() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "workspace.json",
+        r#"{ "version": 1, "initialState": { "a": 1, "rows": [] },
+  "rules": [ { "id": "ack", "match": { "name": { "glob": "device.*" } }, "action": "echo" } ] }"#,
+    );
+    let text = r#"{
+  "version": 1,
+  "title": "t",
+  "widgets": [
+    { "id": "a", "type": "value", "x": 0, "y": 0, "w": 4, "h": 2, "path": "/a" },
+    { "id": "b", "type": "lamp", "x": 2, "y": 1, "w": 2, "h": 2, "path": "/a",
+      "colors": [ { "value": 1, "color": "purplish" } ] },
+    { "id": "c", "type": "button", "x": 6, "y": 0, "w": 2, "h": 1, "label": "Go",
+      "send": { "name": "pump.start" } },
+    { "id": "d", "type": "table", "x": 0, "y": 4, "w": 6, "h": 3, "path": "/rows",
+      "columns": [ { "key": "id" } ],
+      "rowAction": { "label": "Ack", "send": { "name": "device.ack", "data": { "id": "{{row.id" } } } }
+  ]
+}
+"#;
+    let file = write(dir.path(), "dashboard.json", text);
+    let out = studio().arg("check").arg(&file).assert().code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
+    let name = file.display().to_string();
+    for want in [
+        format!("{name}:6:5: warning: widgets[1]: \"b\" overlaps widgets[0] (\"a\")"),
+        format!("{name}:7:42: warning: widgets[1].colors[0].color: \"purplish\" is no CSS colour"),
+        format!("{name}:9:25: warning: widgets[2].send.name: no rule of"),
+        format!(
+            "{name}:12:86: warning: widgets[3].rowAction.send.data.id: \"{{{{row.id\" opens a placeholder that is never closed"
+        ),
+    ] {
+        assert!(stdout.contains(&want), "{want}\n  not in\n{stdout}");
+    }
+    assert!(stdout.contains("4 warnings"), "{stdout}");
+    assert!(
+        !stdout.contains("device.ack\""),
+        "a glob rule answers it: {stdout}"
+    );
+}
+
 // ---- serve ----------------------------------------------------------------------
 
 #[test]
