@@ -156,6 +156,7 @@ impl Engine {
         };
         engine.publish_all();
         engine.watch_state_schema();
+        engine.watch_unsaved();
         Ok(engine)
     }
 

@@ -53,6 +53,18 @@ pub enum Error {
         /// The newest version this engine reads and writes.
         supported: u32,
     },
+    /// The workspace file was changed by something else since this studio
+    /// opened or last saved it: saving over it would lose that change.
+    #[error(
+        "{}: the file changed on disk since it was opened or last saved here; not saved. \
+         Save as… another file to keep both, open it again to take the version on disk \
+         (the changes here are lost), or overwrite it",
+        path.display()
+    )]
+    ChangedOnDisk {
+        /// The workspace file.
+        path: PathBuf,
+    },
     /// A request rule that cannot be used (bad regex, bad path, duplicate id).
     #[error("rule {id:?}: {field}: {message}")]
     Rule {

@@ -220,6 +220,9 @@ pub struct WorkspaceInfo {
     /// The workspace's JSON Schemas, `null` when it has none
     /// (`schemas.set` replaces them).
     pub schemas: Option<crate::schemas::Schemas>,
+    /// Whether `workspace.save` would write something else than what was
+    /// last opened or saved: changes not saved.
+    pub unsaved: bool,
 }
 
 /// Whether the embedded server runs.

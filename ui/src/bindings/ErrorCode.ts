@@ -3,4 +3,4 @@
 /**
  * What kind of failure a command met.
  */
-export type ErrorCode = "invalid" | "workspace" | "rule" | "io" | "history" | "remoteError" | "juggler" | "unknownCommand";
+export type ErrorCode = "invalid" | "workspace" | "changedOnDisk" | "rule" | "io" | "history" | "remoteError" | "juggler" | "unknownCommand";

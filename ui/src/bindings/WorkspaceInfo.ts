@@ -29,4 +29,9 @@ scenarios: Array<Scenario>,
  * The workspace's JSON Schemas, `null` when it has none
  * (`schemas.set` replaces them).
  */
-schemas: Schemas | null, };
+schemas: Schemas | null, 
+/**
+ * Whether `workspace.save` would write something else than what was
+ * last opened or saved: changes not saved.
+ */
+unsaved: boolean, };

@@ -7,4 +7,9 @@ export type WorkspaceSave = {
 /**
  * Where; missing: where it came from.
  */
-path?: string, };
+path?: string, 
+/**
+ * Overwrite the file even though it changed on disk since it was
+ * opened or saved (the `changedOnDisk` error).
+ */
+force?: boolean, };

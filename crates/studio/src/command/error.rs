@@ -18,6 +18,9 @@ pub enum ErrorCode {
     Invalid,
     /// A workspace file that cannot be used (or a newer one).
     Workspace,
+    /// `workspace.save` over a file changed on disk since it was opened or
+    /// saved (again with `force: true` to overwrite it).
+    ChangedOnDisk,
     /// A request rule that cannot be used.
     Rule,
     /// A file could not be read or written.
@@ -38,6 +41,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Workspace => "workspace",
+            ErrorCode::ChangedOnDisk => "changedOnDisk",
             ErrorCode::Rule => "rule",
             ErrorCode::Io => "io",
             ErrorCode::History => "history",
@@ -168,6 +172,7 @@ impl From<Error> for CommandError {
                 first_problem(ErrorCode::Invalid, message, &problems)
             }
             Error::FutureVersion { .. } => CommandError::new(ErrorCode::Workspace, message),
+            Error::ChangedOnDisk { .. } => CommandError::new(ErrorCode::ChangedOnDisk, message),
             Error::Rule {
                 id,
                 field,

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use juggler::{Path, Storage, StorageWatch, path};
 use serde::Serialize;
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 use super::edit::{Edit, apply, apply_owned, ops_under};
 use crate::error::Result;
@@ -168,6 +169,10 @@ pub(crate) struct Publisher {
     model: Storage,
     /// Held for a read-modify-write of a keyed entry, and for its removal.
     keyed: Arc<Mutex<()>>,
+    /// Told of each change to what a workspace save writes (`/workspace`,
+    /// `/rules`, `/state`, `/server`): the engine then works out whether
+    /// there are changes not saved, once for a burst of them.
+    saved_parts: Arc<watch::Sender<()>>,
 }
 
 impl Publisher {
@@ -175,6 +180,7 @@ impl Publisher {
         Publisher {
             model: Storage::new(),
             keyed: Arc::default(),
+            saved_parts: Arc::new(watch::Sender::new(())),
         }
     }
 
@@ -186,6 +192,16 @@ impl Publisher {
     /// Watches every change of the model.
     pub(super) fn subscribe(&self) -> StorageWatch {
         self.model.subscribe()
+    }
+
+    /// Wakes when what a workspace save writes may have changed; ends
+    /// with the publisher.
+    pub(super) fn saved_parts(&self) -> watch::Receiver<()> {
+        self.saved_parts.subscribe()
+    }
+
+    fn touched(&self) {
+        self.saved_parts.send_replace(());
     }
 
     fn keyed(&self) -> MutexGuard<'_, ()> {
@@ -222,37 +238,49 @@ impl Publisher {
 
     pub(super) fn workspace(&self, info: &WorkspaceInfo) {
         WORKSPACE.set(&self.model, info);
+        self.touched();
+    }
+
+    pub(super) fn workspace_unsaved(&self, unsaved: bool) {
+        self.model
+            .set(path![WORKSPACE.0, "unsaved"], json!(unsaved));
     }
 
     pub(super) fn workspace_path(&self, file: &FilePath) {
         let at = path![WORKSPACE.0, "path"];
         self.model.set(at, json!(file.display().to_string()));
+        self.touched();
     }
 
     pub(super) fn notify_presets(&self, presets: &[NotifyPreset]) {
         let at = path![WORKSPACE.0, "notifyPresets"];
         self.model.set(at, to_json(presets));
+        self.touched();
     }
 
     pub(super) fn remote_bookmarks(&self, bookmarks: &[RemoteBookmark]) {
         self.model
             .set(path![WORKSPACE.0, "remotes"], to_json(bookmarks));
+        self.touched();
     }
 
     pub(super) fn scenarios(&self, scenarios: &[Scenario]) {
         let at = path![WORKSPACE.0, "scenarios"];
         self.model.set(at, to_json(scenarios));
+        self.touched();
     }
 
     pub(super) fn schemas(&self, schemas: Option<&Schemas>) {
         self.model
             .set(path![WORKSPACE.0, "schemas"], to_json(&schemas));
+        self.touched();
     }
 
     // ---- /server, /faults, /console
 
     pub(super) fn server(&self, info: &ServerInfo) {
         SERVER.set(&self.model, info);
+        self.touched();
     }
 
     pub(super) fn faults(&self, info: &FaultsInfo) {
@@ -268,16 +296,19 @@ impl Publisher {
     /// The whole served state.
     pub(super) fn state(&self, state: &Value) {
         STATE.set(&self.model, state);
+        self.touched();
     }
 
     /// Mirrors operations applied to the served state.
     pub(super) fn state_ops(&self, ops: &[juggler::path::Op]) -> juggler::Result<()> {
         let pointer = format!("/{}", STATE.0);
+        self.touched();
         self.model.apply_ops(ops_under(&pointer, ops))
     }
 
     /// Mirrors an edit of the served state.
     pub(super) fn state_edit(&self, edit: Edit) -> Result<()> {
+        self.touched();
         apply_owned(&self.model, edit.under(&STATE.path()))
     }
 
@@ -289,6 +320,7 @@ impl Publisher {
 
     pub(super) fn rules(&self, rules: &[Rule]) {
         RULES.set(&self.model, rules);
+        self.touched();
     }
 
     pub(super) fn notify_history(&self, list: &Recent<SentNotification>) {

@@ -6,9 +6,13 @@ use serde_json::Value;
 
 use super::Engine;
 use super::schema_checks::Checks;
+use super::workspace_store::saved_form;
 use crate::error::{Error, Result};
 use crate::rules::{self, RequestInfo, RuleSet};
 use crate::workspace::Workspace;
+
+/// How often, at most, changes not saved are looked for.
+const UNSAVED_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Engine {
     /// Replaces all rules.
@@ -31,27 +35,56 @@ impl Engine {
         Ok(test)
     }
 
-    /// Saves the workspace (to `path`, or where it came from).
-    pub fn save(&self, path: Option<PathBuf>) -> Result<PathBuf> {
-        let mut ws = self.workspace();
-        // The demo's page is in a temporary folder gone when this studio
-        // ends: a workspace that named it could not be served again.
-        if ws
-            .server
-            .static_dir
-            .as_deref()
-            .is_some_and(crate::demo::is_unpacked)
-        {
-            ws.server.static_dir = None;
-        }
+    /// Saves the workspace (to `path`, or where it came from). Refuses to
+    /// overwrite the workspace file when it changed on disk since it was
+    /// loaded or saved, unless `force`.
+    pub fn save(&self, path: Option<PathBuf>, force: bool) -> Result<PathBuf> {
+        let ws = saved_form(self.workspace());
         let target = path
             .or_else(|| self.inner.workspace.path())
             .ok_or_else(|| {
                 Error::Invalid("this workspace has no file yet: choose where to save it".into())
             })?;
+        if !force {
+            self.inner.workspace.check_disk(&target)?;
+        }
         ws.save(&target)?;
-        self.inner.workspace.saved_at(&target);
+        let bytes = ws.to_json_string().into_bytes();
+        self.inner.workspace.saved_at(&target, ws, bytes);
+        self.refresh_unsaved();
         Ok(target)
+    }
+
+    /// Whether the workspace has changes not saved: a save would write
+    /// something else than what was last loaded or saved.
+    pub fn unsaved(&self) -> bool {
+        self.refresh_unsaved();
+        self.inner.workspace.unsaved()
+    }
+
+    /// Keeps `/workspace/unsaved` up to date while the engine lives (with
+    /// a runtime to run on; without one it changes on save and open only).
+    pub(super) fn watch_unsaved(&self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let mut changed = self.inner.publish.saved_parts();
+        let weak = std::sync::Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            while changed.changed().await.is_ok() {
+                // A burst of changes (a dashboard writing the state many
+                // times a second) costs one comparison, not one each.
+                tokio::time::sleep(UNSAVED_EVERY).await;
+                let Some(inner) = weak.upgrade() else { return };
+                Engine { inner }.refresh_unsaved();
+            }
+        });
+    }
+
+    /// Publishes `/workspace/unsaved` as it is now.
+    pub(super) fn refresh_unsaved(&self) {
+        let current = saved_form(self.workspace());
+        self.inner.workspace.note_unsaved(&current);
     }
 
     /// Replaces the workspace with the file at `path`: its settings, rules,
@@ -59,6 +92,9 @@ impl Engine {
     /// go on. A running server restarts with the new settings; nothing
     /// changes when the file cannot be used.
     pub async fn open_workspace(&self, path: &Path) -> Result<PathBuf> {
+        // Read before the load: a change in between then reads as a change
+        // on disk (a refused save), never as none.
+        let disk = std::fs::read(path).ok();
         let ws = Workspace::load(path)?;
         let rules = RuleSet::new(ws.rules.clone())?;
         let checks = Checks::new(&ws)?;
@@ -70,7 +106,8 @@ impl Engine {
         // is stopped, so no dashboard sees a mix.
         self.inner.state.reset(ws.initial_state.clone());
         self.inner.requests.reset(rules);
-        self.inner.workspace.replace(ws, path);
+        self.inner.workspace.replace(ws, path, disk);
+        self.refresh_unsaved();
         self.reset_checks(checks);
         self.publish_server(None);
         if running {

@@ -23,6 +23,15 @@ pub(super) struct WorkspaceStore {
 struct File {
     workspace: Workspace,
     path: Option<PathBuf>,
+    /// The workspace as last loaded or saved, in the form a save writes:
+    /// what tells whether there are changes not saved.
+    saved: Workspace,
+    /// The file's bytes when it was loaded or saved here (`None`: there
+    /// was no file to read): a save over a file that no longer has them
+    /// would lose someone else's change.
+    disk: Option<Vec<u8>>,
+    /// Whether the workspace differs from `saved`, as last published.
+    unsaved: bool,
 }
 
 impl File {
@@ -40,8 +49,15 @@ impl WorkspaceStore {
         path: Option<PathBuf>,
         publish: Publisher,
     ) -> WorkspaceStore {
+        let disk = path.as_deref().and_then(|p| std::fs::read(p).ok());
         WorkspaceStore {
-            file: Mutex::new(File { workspace, path }),
+            file: Mutex::new(File {
+                saved: saved_form(workspace.clone()),
+                workspace,
+                path,
+                disk,
+                unsaved: false,
+            }),
             publish,
         }
     }
@@ -98,22 +114,62 @@ impl WorkspaceStore {
             remotes: ws.remotes.clone(),
             scenarios: ws.scenarios.clone(),
             schemas: ws.schemas.clone(),
+            unsaved: file.unsaved,
         });
     }
 
-    /// Replaces the workspace with one read from `path`.
-    pub(super) fn replace(&self, workspace: Workspace, path: &Path) {
+    /// Replaces the workspace with one read from `path`, whose bytes were
+    /// `disk`.
+    pub(super) fn replace(&self, workspace: Workspace, path: &Path, disk: Option<Vec<u8>>) {
         *self.file() = File {
+            saved: saved_form(workspace.clone()),
             workspace,
             path: Some(path.to_owned()),
+            disk,
+            unsaved: false,
         };
         self.publish();
     }
 
-    /// The workspace is saved at `path` from now on.
-    pub(super) fn saved_at(&self, path: &Path) {
-        self.file().path = Some(path.to_owned());
+    /// Fails when the file at `path` is the workspace file and no longer
+    /// holds what was loaded or saved there. A file gone is no loss.
+    pub(super) fn check_disk(&self, path: &Path) -> Result<()> {
+        let file = self.file();
+        if file.path.as_deref() != Some(path) {
+            return Ok(());
+        }
+        match std::fs::read(path) {
+            Ok(now) if file.disk.as_deref() != Some(&now[..]) => Err(Error::ChangedOnDisk {
+                path: path.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `saved` was written to `path` as `bytes`: the workspace is saved
+    /// there from now on.
+    pub(super) fn saved_at(&self, path: &Path, saved: Workspace, bytes: Vec<u8>) {
+        let mut file = self.file();
+        file.path = Some(path.to_owned());
+        file.saved = saved;
+        file.disk = Some(bytes);
         self.publish.workspace_path(path);
+    }
+
+    /// Whether the workspace has changes not saved, as last noted.
+    pub(super) fn unsaved(&self) -> bool {
+        self.file().unsaved
+    }
+
+    /// Publishes whether `current` (the workspace in the form a save
+    /// writes) differs from the one last loaded or saved.
+    pub(super) fn note_unsaved(&self, current: &Workspace) {
+        let mut file = self.file();
+        let unsaved = *current != file.saved;
+        if unsaved != file.unsaved {
+            file.unsaved = unsaved;
+            self.publish.workspace_unsaved(unsaved);
+        }
     }
 
     /// Replaces the server settings, checked as the workspace file's.
@@ -184,4 +240,19 @@ impl WorkspaceStore {
     pub(super) fn unanswered(&self) -> Option<workspace::Unanswered> {
         self.file().workspace.unanswered
     }
+}
+
+/// `ws` as a save writes it.
+pub(super) fn saved_form(mut ws: Workspace) -> Workspace {
+    // The demo's page is in a temporary folder gone when this studio
+    // ends: a workspace that named it could not be served again.
+    if ws
+        .server
+        .static_dir
+        .as_deref()
+        .is_some_and(crate::demo::is_unpacked)
+    {
+        ws.server.static_dir = None;
+    }
+    ws
 }

@@ -49,7 +49,7 @@ async fn workspace_save_writes_a_file_that_loads_back() {
         json!(true)
     );
     std::fs::write(&file, r#"{"version": 99}"#).expect("write");
-    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    let e = cmd_err(&rig.control, "workspace.save", json!({"force": true})).await;
     assert_eq!(e.code, "workspace", "{}", e.message);
     assert_eq!(
         std::fs::read_to_string(&file).expect("read"),
@@ -222,4 +222,133 @@ async fn saving_into_a_missing_folder_names_the_folder() {
     assert!(e.message.contains("no-such-folder"), "{}", e.message);
     assert!(e.message.contains("does not exist"), "{}", e.message);
     assert!(!e.message.contains(".x.json."), "{}", e.message);
+}
+
+/// `/workspace/unsaved` says whether a save would write something else
+/// than what was opened or last saved: the header showed only the path, and
+/// Open… dropped the edits without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsaved_follows_every_part_a_save_writes() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let file = rig.dir.path().join("w.json");
+    cmd(
+        &rig.control,
+        "workspace.save",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+    assert!(!rig.engine.unsaved());
+
+    // The state, and back: what would be saved is what is on disk again.
+    cmd(&rig.control, "state.set", json!({"path": "x", "value": 1})).await;
+    wait_at(model, "/workspace/unsaved", json!(true)).await;
+    cmd(&rig.control, "state.undo", json!({})).await;
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+
+    // A notify preset; saved, it is clean again.
+    cmd(
+        &rig.control,
+        "notify.presets",
+        json!({"presets": [{"name": "p", "data": 1}]}),
+    )
+    .await;
+    wait_at(model, "/workspace/unsaved", json!(true)).await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+
+    // The rules, the scenarios, the server settings.
+    cmd(&rig.control, "rules.set", json!({"rules": []})).await;
+    wait_at(model, "/workspace/unsaved", json!(true)).await;
+    cmd(
+        &rig.control,
+        "workspace.open",
+        json!({"path": file.display().to_string()}),
+    )
+    .await;
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+    cmd(
+        &rig.control,
+        "scenarios.set",
+        json!({"scenarios": [{"name": "s", "steps": []}]}),
+    )
+    .await;
+    wait_at(model, "/workspace/unsaved", json!(true)).await;
+    cmd(&rig.control, "scenarios.set", json!({"scenarios": []})).await;
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+    let mut settings = model
+        .get(juggler::path!["server", "settings"])
+        .expect("settings");
+    settings["liveReload"] = json!(settings["liveReload"] != json!(true));
+    cmd(
+        &rig.control,
+        "server.settings",
+        json!({"settings": settings}),
+    )
+    .await;
+    wait_at(model, "/workspace/unsaved", json!(true)).await;
+    check_model(&rig.engine);
+}
+
+/// Save over a workspace file that was changed on disk since it was opened
+/// or saved is refused (it silently overwrote the other edit); `force`
+/// overwrites it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_refuses_a_file_changed_on_disk_unless_forced() {
+    let rig = rig().await;
+    let file = rig.dir.path().join("w.json");
+    let path = file.display().to_string();
+    cmd(&rig.control, "workspace.save", json!({"path": path})).await;
+    // Saved again, unchanged on disk: fine.
+    cmd(&rig.control, "state.set", json!({"path": "a", "value": 1})).await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+
+    let mut other = Workspace::load(&file).expect("load");
+    other.initial_state = json!({"fromDisk": true});
+    let theirs = other.to_json_string();
+    std::fs::write(&file, &theirs).expect("write");
+    cmd(&rig.control, "state.set", json!({"path": "b", "value": 2})).await;
+    for data in [json!({}), json!({"path": path})] {
+        let e = cmd_err(&rig.control, "workspace.save", data).await;
+        assert_eq!(e.code, "changedOnDisk", "{}", e.message);
+        assert!(e.message.contains("changed on disk"), "{}", e.message);
+        assert!(e.message.contains("Save as"), "{}", e.message);
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), theirs);
+    }
+    wait_at(rig.control.state(), "/workspace/unsaved", json!(true)).await;
+
+    // Save as… another file is not held back by it.
+    let copy = rig.dir.path().join("copy.json");
+    cmd(
+        &rig.control,
+        "workspace.save",
+        json!({"path": copy.display().to_string()}),
+    )
+    .await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+
+    // Opened again, the disk's version is the one saved over.
+    cmd(&rig.control, "workspace.open", json!({"path": path})).await;
+    wait_at(rig.control.state(), "/state", json!({"fromDisk": true})).await;
+    cmd(&rig.control, "state.set", json!({"path": "c", "value": 3})).await;
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(
+        Workspace::load(&file).expect("load").initial_state,
+        json!({"fromDisk": true, "c": 3})
+    );
+
+    // Changed again on disk, and overwritten on purpose.
+    std::fs::write(&file, &theirs).expect("write");
+    let e = cmd_err(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(e.code, "changedOnDisk", "{}", e.message);
+    cmd(&rig.control, "workspace.save", json!({"force": true})).await;
+    assert_eq!(
+        Workspace::load(&file).expect("load").initial_state,
+        json!({"fromDisk": true, "c": 3})
+    );
+    // A file removed meanwhile loses nothing: it is written again.
+    std::fs::remove_file(&file).expect("remove");
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    assert!(file.exists());
 }

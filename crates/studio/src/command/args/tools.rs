@@ -30,6 +30,10 @@ plain_args! {
         /// Where; missing: where it came from.
         #[ts(as = "Option<String>", optional)]
         pub path: Option<PathBuf>,
+        /// Overwrite the file even though it changed on disk since it was
+        /// opened or saved (the `changedOnDisk` error).
+        #[ts(optional)]
+        pub force: Option<bool>,
     }
 }
 

@@ -14,7 +14,9 @@ use crate::engine::Engine;
 pub(crate) async fn run(engine: &Engine, command: WorkspaceCommand) -> Reply {
     match command {
         WorkspaceCommand::WorkspaceGet(()) => answer(Ok(engine.workspace())),
-        WorkspaceCommand::WorkspaceSave(a) => answer(engine.save(a.path).map(file)),
+        WorkspaceCommand::WorkspaceSave(a) => {
+            answer(engine.save(a.path, a.force.unwrap_or(false)).map(file))
+        }
         WorkspaceCommand::WorkspaceOpen(a) => {
             answer(engine.open_workspace(&a.path).await.map(file))
         }
