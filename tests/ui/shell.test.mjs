@@ -1,8 +1,12 @@
 // The app shell: the UI connects to its engine, panes switch by click and
 // by Alt+N, the help overlay lists the shortcuts, Ctrl+S's path prompt
-// takes the focus, a page without the token says what to open instead.
+// takes the focus, a page without the token says what to open instead;
+// changes not saved are marked, and asked about before they are lost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
 
 let world;
@@ -49,3 +53,86 @@ test('Ctrl+S with no workspace file asks for a path, and Esc closes the question
         await prompt.waitFor({ state: 'detached', timeout: WAIT_MS });
     });
 });
+
+// The header and the page title showed only the path, before and after
+// edits; Open… dropped them without a word, and Save wrote over a file
+// edited on disk meanwhile.
+test('changes not saved show in the header and the title, and Open… and Save ask first', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-unsaved-'));
+    world.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'other.json');
+    fs.writeFileSync(file, JSON.stringify({ version: 1, server: { port: 0 }, initialState: { opened: true } }));
+    const control = await world.openControl(studio.control);
+    await world.withUi(studio, 'shell-unsaved', async page => {
+        const questions = [];
+        let answer = false;
+        page.on('dialog', d => {
+            questions.push(`${d.type()}: ${d.message()}`);
+            return answer ? d.accept() : d.dismiss();
+        });
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await control.waitFor(m => m.workspace?.unsaved === false, 'a clean workspace');
+        assert.equal(await page.getByTestId('workspace-unsaved').count(), 0);
+        assert.equal(await page.title(), 'Juggler Studio');
+
+        await control.send('state.set', { path: ['edited'], value: 1 });
+        await page.getByTestId('workspace-unsaved').getByText('• unsaved').waitFor({ timeout: WAIT_MS });
+        await page.waitForFunction(() => document.title === '• Juggler Studio', null, { timeout: WAIT_MS });
+
+        // Open… asks; No keeps the edits (no path is asked for).
+        await page.getByRole('button', { name: 'Open…' }).click();
+        await waitUntil(() => questions.length === 1, 'the question on Open…');
+        assert.match(questions[0], /^confirm: .*changes not saved/);
+        assert.equal(await page.getByRole('dialog', { name: /^Open workspace file/ }).count(), 0);
+        assert.equal((await control.state()).state.edited, 1);
+        // New dashboard… asks too.
+        await page.getByTestId('new-dashboard').click();
+        await waitUntil(() => questions.length === 2, 'the question on New dashboard…');
+        assert.equal(await page.getByRole('dialog', { name: /^New dashboard/ }).count(), 0);
+
+        // Yes opens the other file: clean again, its name in the title.
+        answer = true;
+        await page.getByRole('button', { name: 'Open…' }).click();
+        const prompt = page.getByRole('dialog', { name: /^Open workspace file/ });
+        await prompt.waitFor({ timeout: WAIT_MS });
+        await page.locator('#path-prompt').fill(file);
+        await page.keyboard.press('Enter');
+        await control.waitFor(m => m.workspace?.path === file && m.state?.opened === true, 'the other file to open');
+        await page.getByTestId('workspace-unsaved').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.waitForFunction(() => document.title === 'other.json — Juggler Studio', null, { timeout: WAIT_MS });
+
+        // Edited here and on disk: Save asks before overwriting.
+        await control.send('state.set', { path: ['mine'], value: 2 });
+        await page.getByTestId('workspace-unsaved').waitFor({ timeout: WAIT_MS });
+        const theirs = JSON.stringify({ version: 1, server: { port: 0 }, initialState: { theirs: true } });
+        fs.writeFileSync(file, theirs);
+        answer = false;
+        const asked = questions.length;
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await waitUntil(() => questions.length > asked, 'the overwrite question');
+        assert.match(questions.at(-1), /^confirm: .*changed on disk.*Overwrite/s);
+        assert.equal(fs.readFileSync(file, 'utf8'), theirs);
+        answer = true;
+        await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await control.waitFor(m => m.workspace?.unsaved === false, 'the overwrite to save');
+        assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).initialState.mine, 2);
+        await page.getByTestId('workspace-unsaved').waitFor({ state: 'detached', timeout: WAIT_MS });
+
+        // Leaving the page with changes not saved asks.
+        await control.send('state.set', { path: ['late'], value: 3 });
+        await page.getByTestId('workspace-unsaved').waitFor({ timeout: WAIT_MS });
+        const before = questions.length;
+        answer = true;
+        await page.close({ runBeforeUnload: true });
+        await waitUntil(() => questions.length > before, 'the beforeunload question');
+        assert.match(questions.at(-1), /^beforeunload:/);
+    });
+});
+
+async function waitUntil(fn, what) {
+    const end = Date.now() + WAIT_MS;
+    while (!fn()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise(r => setTimeout(r, 50));
+    }
+}
