@@ -87,11 +87,19 @@ impl RemoteTarget {
     pub async fn resolved(mut self) -> Result<RemoteTarget> {
         if self.generation()?.is_none() {
             let client = self.client_builder()?.connect().await.map_err(|e| {
+                let failed = failure(&Error::from(e));
+                // What trying again cannot fix says what to change; the
+                // rest may be a server not started yet.
+                let hint = if failed.permanent {
+                    ""
+                } else {
+                    " (check that the server runs at that URL, or give its generation: \
+                     --generation 0.6 or 0.7, or the target's \"generation\")"
+                };
                 Error::Invalid(format!(
-                    "cannot connect to {} to tell its generation: {e} (check that the \
-                     server runs at that URL, or give its generation: --generation 0.6 or \
-                     0.7, or the target's \"generation\")",
-                    self.url
+                    "cannot connect to {} to tell its generation: {}{hint}",
+                    juggler::client::redacted(&self.url),
+                    failed.reason
                 ))
             })?;
             self.generation = generation_name(client.generation()).into();
@@ -161,9 +169,9 @@ pub enum RemoteStatus {
 }
 
 /// The hint where the target's trust is the fix.
-const TRUST_HINT: &str = "choose \"Also a CA file\" (the target's caFile) with the PEM file of \
-     its CA or of the certificate itself, or \"Accept any certificate\" (insecure; development \
-     only)";
+const TRUST_HINT: &str = "choose \"Also a CA file\" (the target's caFile; --ca-file on the \
+     command line) with the PEM file of its CA or of the certificate itself, or \"Accept any \
+     certificate\" (insecure; --insecure; development only)";
 
 /// Why a connect failed, in words; `permanent` when trying again cannot
 /// help until the target or the server changes.

@@ -247,6 +247,58 @@ async fn connect_to(rig: &Rig, target: Value) -> String {
     answer["id"].as_str().expect("id").to_owned()
 }
 
+/// A wss server with a self-signed CA certificate (as `openssl req -x509`
+/// makes), and its URL.
+async fn self_signed_server(dir: &std::path::Path) -> (juggler::Server, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("cert");
+    let pem = dir.join("server.pem");
+    std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
+    let server = ServerBuilder::new()
+        .pem_file(&pem)
+        .expect("pem")
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("wss server");
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    (server, url)
+}
+
+/// A proxy to such a server, whose generation is found out by connecting
+/// once, said the raw rustls text ("Other(OtherError(CaUsedAsEndEntity))")
+/// and to check that the server runs: now the refusal in words and the
+/// trust options, on the command line too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_to_a_refused_certificate_names_the_trust_options() {
+    let rig = rig().await;
+    let (server, url) = self_signed_server(rig.dir.path()).await;
+    let e = cmd_err(
+        &rig.control,
+        "proxy.start",
+        json!({"upstream": {"url": url}}),
+    )
+    .await;
+    assert!(
+        e.message
+            .contains("CA certificate used as the server's own"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("--ca-file") && e.message.contains("--insecure"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("OtherError"), "{}", e.message);
+    assert!(
+        !e.message.contains("check that the server runs"),
+        "{}",
+        e.message
+    );
+    server.shutdown().await;
+}
+
 /// A self-signed (CA) certificate was "invalid peer certificate:
 /// Other(OtherError(CaUsedAsEndEntity))", retried for ever with no hint;
 /// now the session stops, says why in words and names the target's trust
@@ -255,18 +307,7 @@ async fn connect_to(rig: &Rig, target: Value) -> String {
 async fn a_refused_certificate_stops_the_session_and_names_the_trust_options() {
     let rig = rig().await;
     let model = rig.control.state();
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let cert = params.self_signed(&key).expect("cert");
-    let pem = rig.dir.path().join("server.pem");
-    std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
-    let server = ServerBuilder::new()
-        .pem_file(&pem)
-        .expect("pem")
-        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
-        .expect("wss server");
-    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+    let (server, url) = self_signed_server(rig.dir.path()).await;
     let id = connect_to(&rig, json!({ "url": url })).await;
     let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
     assert_eq!(status["kind"], "stopped", "{status}");
