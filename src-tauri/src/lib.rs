@@ -145,7 +145,7 @@ fn start_and_run() -> Result<()> {
                 && window.label() == MAIN_WINDOW
             {
                 api.prevent_close();
-                quit(window.app_handle());
+                quit_asking(window.app_handle());
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -157,6 +157,36 @@ fn start_and_run() -> Result<()> {
         ])
         .run(tauri::generate_context!())?;
     Ok(())
+}
+
+/// Quits, after asking when the workspace has changes not saved: the UI's
+/// beforeunload prompt does not stop a window that closes, so closing it
+/// (or Quit) dropped them without a word.
+pub fn quit_asking<R: Runtime>(app: &AppHandle<R>) {
+    let unsaved = {
+        let shell = app.state::<Shell>();
+        let studio = shell.studio.lock().unwrap_or_else(|e| e.into_inner());
+        studio.as_ref().is_some_and(|s| s.engine.unsaved())
+    };
+    if !unsaved {
+        return quit(app);
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let answer = rfd::AsyncMessageDialog::new()
+            .set_level(rfd::MessageLevel::Warning)
+            .set_title("Unsaved changes")
+            .set_description(
+                "The workspace has changes that are not saved. Quit without saving them? \
+                 (No: back to the studio, to save them with Ctrl+S.)",
+            )
+            .set_buttons(rfd::MessageButtons::YesNo)
+            .show()
+            .await;
+        if answer == rfd::MessageDialogResult::Yes {
+            quit(&app);
+        }
+    });
 }
 
 /// Stops the engine (its server's clients get a clean close), then exits.

@@ -46,7 +46,7 @@ pub fn dispatch_script(id: &str) -> String {
 pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     let id = event.id().as_ref();
     if id == QUIT {
-        crate::quit(app);
+        crate::quit_asking(app);
         return;
     }
     match app.get_webview_window(crate::MAIN_WINDOW) {
