@@ -14,6 +14,12 @@ id: string,
  */
 name: string, 
 /**
- * Its data.
+ * Its data: `data`, or `dataText` parsed by the engine (exact
+ * numbers; empty text is `null`).
  */
-data?: JsonValue, };
+data?: JsonValue, 
+/**
+ * Instead of `data`: its JSON text. Parsed into `data` on arrival;
+ * the field is here for the bindings only.
+ */
+dataText?: string, };

@@ -75,3 +75,52 @@ async fn notify_presets_are_replaced_and_saved() {
     assert_eq!(e.code, "invalid");
     assert!(e.message.contains("notify presets"), "{}", e.message);
 }
+
+/// What the UI's `JSON.parse` would round: an integer past 2^53 (two),
+/// `-0`; sent as `dataText`, the engine parses them.
+const EXACT_DATA: &str =
+    "{\"big\": 123456789012345678901234567890, \"negz\": -0, \"n\": [9007199254740993, -0.0]}";
+const EXACT_WIRE: &str =
+    "{\"big\":123456789012345678901234567890,\"negz\":-0,\"n\":[9007199254740993,-0.0]}";
+
+/// The Notify pane sends its data as text: the dashboards get every
+/// number as typed, and `data` still works for other callers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_send_data_text_keeps_every_number() {
+    let rig = rig().await;
+    let (_a, mut notes) = client(&rig.dashboard_url).await;
+    new_connection(rig.control.state(), &[]).await;
+    let sent = cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "exact", "dataText": EXACT_DATA}),
+    )
+    .await;
+    assert_eq!(sent, json!({"sent": 1}));
+    let got = next_named(&mut notes, "exact").await;
+    assert_eq!(serde_json::to_string(&got).expect("json"), EXACT_WIRE);
+
+    cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "empty", "dataText": "  "}),
+    )
+    .await;
+    assert_eq!(next_named(&mut notes, "empty").await, Value::Null);
+
+    let e = cmd_err(
+        &rig.control,
+        "notify.send",
+        json!({"name": "x", "dataText": "{\n  \"a\": ]\n}"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
+    assert_eq!((e.line, e.column), (Some(2), Some(8)), "{}", e.message);
+    let e = cmd_err(
+        &rig.control,
+        "notify.send",
+        json!({"name": "x", "data": 1, "dataText": "1"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
+}

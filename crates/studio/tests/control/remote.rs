@@ -402,3 +402,45 @@ async fn a_forced_generation_the_server_does_not_speak_is_suggested_auto() {
     );
     server.shutdown().await;
 }
+
+/// The Client pane's composer sends its data as text: the remote gets
+/// every number as typed (its `echo` answers them back, also exactly).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_send_data_text_keeps_every_number() {
+    let rig = rig().await;
+    let (server, _state) = remote_server().await;
+    let id = cmd(
+        &rig.control,
+        "remote.connect",
+        json!({"target": {"url": server.url()}}),
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    wait_at(
+        rig.control.state(),
+        &format!("/remotes/{id}/status"),
+        json!({"kind": "connected"}),
+    )
+    .await;
+    let text = "[123456789012345678901234567890, -0, 9007199254740993, -0.0]";
+    let answer = cmd(
+        &rig.control,
+        "remote.send",
+        json!({"id": id, "name": "echo", "dataText": text}),
+    )
+    .await;
+    assert_eq!(
+        serde_json::to_string(&answer).expect("json"),
+        "[123456789012345678901234567890,-0,9007199254740993,-0.0]"
+    );
+    let e = cmd_err(
+        &rig.control,
+        "remote.send",
+        json!({"id": id, "name": "echo", "dataText": "[1,"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
+    assert_eq!(e.line, Some(1), "{}", e.message);
+}

@@ -183,16 +183,16 @@ impl Args for StateSetText {
         let text: String = f.get("text")?;
         Ok(StateSetText {
             path: path_of(&mut f)?,
-            value: parse_text(&text)?,
+            value: parse_text("text", &text)?,
             connection: f.connection(),
         })
     }
 }
 
 /// Parses the JSON text of `text` as a message's JSON is parsed (exact
-/// numbers, nesting as deep as a message may carry); an error names `text`
-/// and says where the text goes wrong.
-fn parse_text(text: &str) -> Result<Value, CommandError> {
+/// numbers, nesting as deep as a message may carry); an error names
+/// `field` and says where the text goes wrong.
+fn parse_text(field: &str, text: &str) -> Result<Value, CommandError> {
     let parsed = juggler::json::deserialize_with(text, juggler::json::DEFAULT_MAX_DEPTH, |de| {
         let value = <Value as serde::Deserialize>::deserialize(&mut *de)?;
         de.end()?;
@@ -202,9 +202,25 @@ fn parse_text(text: &str) -> Result<Value, CommandError> {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => {
             let column = char_column(text, e.line(), e.column());
-            Err(CommandError::invalid_field("text", &e).at_text(e.line(), column))
+            Err(CommandError::invalid_field(field, &e).at_text(e.line(), column))
         }
-        Err(e) => Err(CommandError::invalid_field("text", e)),
+        Err(e) => Err(CommandError::invalid_field(field, e)),
+    }
+}
+
+/// A command's `data`, or the value of its `dataText`: JSON text the engine
+/// parses, for a client (the UI) whose own parser would round the numbers
+/// typed in it. Both at once is refused: which one was meant is unknown.
+fn data_or_text(f: &mut Fields) -> Result<Value, CommandError> {
+    let text: Option<String> = f.get("dataText")?;
+    match (f.take_opt("data"), text) {
+        (Some(_), Some(_)) => Err(CommandError::invalid_field(
+            "dataText",
+            "give data or dataText, not both",
+        )),
+        (data, None) => Ok(data.unwrap_or(Value::Null)),
+        (None, Some(text)) if text.trim().is_empty() => Ok(Value::Null),
+        (None, Some(text)) => parse_text("dataText", &text),
     }
 }
 
@@ -234,9 +250,14 @@ pub struct NotifySend {
     /// The connections; missing or empty: all of them.
     #[ts(as = "Option<Vec<f64>>", optional)]
     pub connections: Option<Vec<u64>>,
-    /// Its data.
+    /// Its data: `data`, or `dataText` parsed by the engine (exact
+    /// numbers; empty text is `null`).
     #[ts(as = "Option<crate::ts::JsonValue>", optional)]
     pub data: Value,
+    /// Instead of `data`: its JSON text. Parsed into `data` on arrival;
+    /// the field is here for the bindings only.
+    #[ts(rename = "dataText", as = "Option<String>", optional)]
+    pub data_text: (),
 }
 
 impl Args for NotifySend {
@@ -245,7 +266,8 @@ impl Args for NotifySend {
         Ok(NotifySend {
             name: f.get("name")?,
             connections: f.get("connections")?,
-            data: f.take("data"),
+            data: data_or_text(&mut f)?,
+            data_text: (),
         })
     }
 }
@@ -385,9 +407,14 @@ pub struct RemoteSend {
     pub id: String,
     /// The request's name.
     pub name: String,
-    /// Its data.
+    /// Its data: `data`, or `dataText` parsed by the engine (exact
+    /// numbers; empty text is `null`).
     #[ts(as = "Option<crate::ts::JsonValue>", optional)]
     pub data: Value,
+    /// Instead of `data`: its JSON text. Parsed into `data` on arrival;
+    /// the field is here for the bindings only.
+    #[ts(rename = "dataText", as = "Option<String>", optional)]
+    pub data_text: (),
 }
 
 impl Args for RemoteSend {
@@ -396,7 +423,8 @@ impl Args for RemoteSend {
         Ok(RemoteSend {
             id: f.get("id")?,
             name: f.get("name")?,
-            data: f.take("data"),
+            data: data_or_text(&mut f)?,
+            data_text: (),
         })
     }
 }
