@@ -152,6 +152,28 @@ test('the tree shows a number a double cannot hold as the server sent it', async
     await control.send('remote.disconnect', { id });
 });
 
+test('the composer sends every number as typed', async () => {
+    const { id } = await control.send('remote.connect', { target: { url: studio.juggler } });
+    await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connected', 'the session to connect');
+    await world.withUi(studio, 'client-composer-exact', async page => {
+        await openPane(page, 'client');
+        await page.getByTestId(`client-tab-${id}`).click();
+        const s = page.getByTestId(`session-${id}`);
+        await s.getByTestId('composer-name').fill('exactRequest');
+        // What JSON.parse would change: an integer past 2^53 (two), -0.
+        await s.getByTestId('composer-data').fill('[123456789012345678901234567890, 9007199254740993, -0]');
+        await s.getByTestId('composer-send').click();
+        await s.getByTestId('composer-result').waitFor({ timeout: WAIT_MS });
+    });
+    // The studio's own server got the request: its traffic log holds the
+    // data as it arrived (a string here, which JSON.parse does not round).
+    const log = await control.send('traffic.export', {});
+    const line = log.split('\n').find(l => l.includes('exactRequest'));
+    assert.ok(line, `exactRequest in the traffic log:\n${log}`);
+    assert.match(line, /\[123456789012345678901234567890,9007199254740993,-0\]/);
+    await control.send('remote.disconnect', { id });
+});
+
 test('a session the server refuses for good stops, says why and offers Reconnect', async () => {
     await world.withUi(studio, 'client-stopped', async page => {
         await openPane(page, 'client');

@@ -72,3 +72,26 @@ test('notifications written in the Notify pane reach the dashboard', async () =>
         });
     });
 });
+
+test('a notification typed in the Notify pane goes out with every number as typed', async () => {
+    // What JSON.parse would change: an integer past 2^53 (two of them), -0.
+    const typed = '{"big": 123456789012345678901234567890, "odd": 9007199254740993, "negz": -0}';
+    await world.withPage(studio, 'notify-exact-dashboard', studio.dashboard, async dash => {
+        await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+        await world.withUi(studio, 'notify-exact', async page => {
+            await openPane(page, 'notify');
+            await page.getByTestId('notify-name').fill('ui.exact');
+            await page.getByTestId('notify-data').fill(typed);
+            await page.getByTestId('notify-send').click();
+            await control.waitFor(m => m.notifyHistory.some(n => n.name === 'ui.exact'), 'the notification sent');
+        });
+    });
+    // The traffic log holds the frame's data as the engine wrote it (a
+    // string here, so this client's JSON.parse does not round it).
+    const log = await control.send('traffic.export', {});
+    const line = log.split('\n').find(l => l.includes('ui.exact'));
+    assert.ok(line, `ui.exact in the traffic log:\n${log}`);
+    assert.match(line, /"big":123456789012345678901234567890\b/);
+    assert.match(line, /"odd":9007199254740993\b/);
+    assert.match(line, /"negz":-0\b/);
+});
