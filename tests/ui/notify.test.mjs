@@ -66,7 +66,8 @@ test('notifications written in the Notify pane reach the dashboard', async () =>
 
             // Loading a preset fills the editor.
             await page.getByTestId('presets').locator('li[data-name="alarm"] button.load').click();
-            assert.equal(await page.getByTestId('notify-name').inputValue(), 'alarm');
+            // Its text comes from the engine (notify.presetText): wait for it.
+            await page.waitForFunction(() => document.querySelector('[data-testid="notify-name"]')?.value === 'alarm');
             assert.match(await data.inputValue(), /Pump P2 pressure low/);
             await screenshot(page, 'notify');
         });
@@ -94,4 +95,40 @@ test('a notification typed in the Notify pane goes out with every number as type
     assert.match(line, /"big":123456789012345678901234567890\b/);
     assert.match(line, /"odd":9007199254740993\b/);
     assert.match(line, /"negz":-0\b/);
+});
+
+test('presets keep every number: saved from the pane, loaded back, saved unchanged, beside others', async () => {
+    const big = '123456789012345678901234567890';
+    // A preset the pane does not touch: its copy in the model is rounded.
+    await control.send('notify.presetSave', { name: 'untouched', dataText: `[${big}, -0]` });
+    await world.withUi(studio, 'notify-presets-exact', async page => {
+        await openPane(page, 'notify');
+        const data = page.getByTestId('notify-data');
+        await page.getByTestId('notify-name').fill('ui.exactPreset');
+        await data.fill(`{"big": ${big}, "odd": 9007199254740993, "negz": -0}`);
+        await page.getByTestId('notify-save-preset').click();
+        const presets = page.getByTestId('presets');
+        await presets.locator('li[data-name="ui.exactPreset"]').waitFor({ timeout: WAIT_MS });
+
+        // Loaded back into the editor as held, and saved unchanged.
+        await data.fill('null');
+        await presets.locator('li[data-name="ui.exactPreset"] button.load').click();
+        await page.waitForFunction(() => document.querySelector('[data-testid="notify-data"]')?.value.includes('9007199254740993'));
+        const shown = await data.inputValue();
+        assert.match(shown, new RegExp(`"big": ${big}`));
+        assert.match(shown, /"negz": -0\b/);
+        await page.getByTestId('notify-save-preset').click();
+        await page.getByText('Preset ui.exactPreset updated').waitFor({ timeout: WAIT_MS });
+
+        // Deleting one leaves the others as held.
+        await control.send('notify.presetSave', { name: 'ui.gone', data: 1 });
+        await presets.locator('li[data-name="ui.gone"]').waitFor({ timeout: WAIT_MS });
+        await presets.locator('li[data-name="ui.gone"] button.del').click();
+        await presets.locator('li[data-name="ui.gone"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+    });
+    const text = await control.send('notify.presetText', { name: 'ui.exactPreset' });
+    assert.match(text, new RegExp(`"big": ${big},`));
+    assert.match(text, /"odd": 9007199254740993,/);
+    assert.match(text, /"negz": -0\n/);
+    assert.equal(await control.send('notify.presetText', { name: 'untouched' }), `[\n  ${big},\n  -0\n]`);
 });

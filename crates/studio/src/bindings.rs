@@ -128,6 +128,8 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         command::args::StatePatch,
         command::args::StateReplace,
         command::args::NotifySend,
+        command::args::NotifyPresetSave,
+        command::args::NotifyPresetName,
         command::args::RulesTest,
         command::args::RulesFromRequest,
         command::args::TrafficQuery,

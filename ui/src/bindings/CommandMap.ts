@@ -9,6 +9,8 @@ import type { FaultsSet } from "./FaultsSet";
 import type { JsonValue } from "./JsonValue";
 import type { MockMade } from "./MockMade";
 import type { NewDashboard } from "./NewDashboard";
+import type { NotifyPresetName } from "./NotifyPresetName";
+import type { NotifyPresetSave } from "./NotifyPresetSave";
 import type { NotifySend } from "./NotifySend";
 import type { OpenedDashboard } from "./OpenedDashboard";
 import type { PathChange } from "./PathChange";
@@ -124,6 +126,18 @@ export type CommandMap = {
  * Replaces the notify presets.
  */
 "notify.presets": CommandTypes<SetNotifyPresets, null>, 
+/**
+ * Saves one preset, the others as held.
+ */
+"notify.presetSave": CommandTypes<NotifyPresetSave, null>, 
+/**
+ * Deletes one preset, the others as held.
+ */
+"notify.presetRemove": CommandTypes<NotifyPresetName, null>, 
+/**
+ * One preset's data as JSON text, every number exactly as held.
+ */
+"notify.presetText": CommandTypes<NotifyPresetName, string>, 
 /**
  * Replaces all rules.
  */

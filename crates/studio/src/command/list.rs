@@ -134,6 +134,12 @@ commands! {
         NotifySend = "notify.send", NotifySend => Sent;
         /// Replaces the notify presets.
         NotifyPresets = "notify.presets", SetNotifyPresets => ();
+        /// Saves one preset, the others as held.
+        NotifyPresetSave = "notify.presetSave", NotifyPresetSave => ();
+        /// Deletes one preset, the others as held.
+        NotifyPresetRemove = "notify.presetRemove", NotifyPresetName => ();
+        /// One preset's data as JSON text, every number exactly as held.
+        NotifyPresetText = "notify.presetText", NotifyPresetName => String;
     }
     /// Request rules.
     rules: RulesCommand {

@@ -47,4 +47,49 @@ impl Engine {
         self.inner.workspace.set_notify_presets(presets);
         Ok(())
     }
+
+    /// Saves one preset (replacing the one of that name, else appended),
+    /// leaving the others as they are.
+    pub fn save_notify_preset(&self, name: &str, data: Value) -> Result<()> {
+        self.inner.workspace.edit_notify_presets(|list| {
+            let preset = workspace::NotifyPreset {
+                name: name.to_owned(),
+                data,
+            };
+            match list.iter_mut().find(|p| p.name == name) {
+                Some(old) => *old = preset,
+                None => list.push(preset),
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes the preset called `name`.
+    pub fn remove_notify_preset(&self, name: &str) -> Result<()> {
+        self.inner.workspace.edit_notify_presets(|list| {
+            let at = list
+                .iter()
+                .position(|p| p.name == name)
+                .ok_or_else(|| no_preset(name))?;
+            list.remove(at);
+            Ok(())
+        })
+    }
+
+    /// The data of the preset called `name` as pretty-printed JSON text,
+    /// numbers exactly as held (the UI's copy has them as doubles).
+    pub fn notify_preset_text(&self, name: &str) -> Result<String> {
+        self.inner.workspace.read_notify_presets(|list| {
+            let preset = list
+                .iter()
+                .find(|p| p.name == name)
+                .ok_or_else(|| no_preset(name))?;
+            serde_json::to_string_pretty(&preset.data)
+                .map_err(|e| Error::Invalid(format!("cannot write the preset as JSON: {e}")))
+        })
+    }
+}
+
+fn no_preset(name: &str) -> Error {
+    Error::field("", "name", format!("no notify preset is called {name:?}"))
 }

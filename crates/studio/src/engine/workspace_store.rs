@@ -198,6 +198,23 @@ impl WorkspaceStore {
         file.workspace.notify_presets = presets;
     }
 
+    /// Changes the notify presets in place: the others stay as held (a
+    /// client's copy of them may have rounded numbers).
+    pub(super) fn edit_notify_presets<T>(
+        &self,
+        edit: impl FnOnce(&mut Vec<NotifyPreset>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let mut file = self.file();
+        let out = edit(&mut file.workspace.notify_presets)?;
+        self.publish.notify_presets(&file.workspace.notify_presets);
+        Ok(out)
+    }
+
+    /// Reads the notify presets as held.
+    pub(super) fn read_notify_presets<T>(&self, read: impl FnOnce(&[NotifyPreset]) -> T) -> T {
+        read(&self.file().workspace.notify_presets)
+    }
+
     pub(super) fn set_remote_bookmarks(&self, bookmarks: Vec<RemoteBookmark>) {
         let mut file = self.file();
         self.publish.remote_bookmarks(&bookmarks);

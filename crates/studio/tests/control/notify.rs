@@ -124,3 +124,73 @@ async fn notify_send_data_text_keeps_every_number() {
     .await;
     assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
 }
+
+/// The Notify pane saves and deletes one preset at a time and loads a
+/// preset's data as text: each keeps every number, its own and the other
+/// presets' (the pane's copy of those is rounded; it never sends them).
+#[tokio::test]
+async fn notify_presets_one_at_a_time_keep_every_number() {
+    let rig = rig().await;
+    cmd(
+        &rig.control,
+        "notify.presetSave",
+        json!({"name": "other", "dataText": "[9007199254740993, -0]"}),
+    )
+    .await;
+    cmd(
+        &rig.control,
+        "notify.presetSave",
+        json!({"name": "exact", "dataText": EXACT_DATA}),
+    )
+    .await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(
+        serde_json::to_string(&ws["notifyPresets"]).expect("json"),
+        format!(
+            "[{{\"name\":\"other\",\"data\":[9007199254740993,-0]}},{{\"name\":\"exact\",\"data\":{EXACT_WIRE}}}]"
+        )
+    );
+    let text = cmd(&rig.control, "notify.presetText", json!({"name": "exact"})).await;
+    let text = text.as_str().expect("text");
+    assert!(
+        text.contains("\"big\": 123456789012345678901234567890"),
+        "{text}"
+    );
+    assert!(text.contains("\"negz\": -0,"), "{text}");
+    assert!(text.contains("9007199254740993"), "{text}");
+
+    // Saved again under the same name: replaced in place.
+    cmd(
+        &rig.control,
+        "notify.presetSave",
+        json!({"name": "other", "dataText": "-0.0"}),
+    )
+    .await;
+    cmd(
+        &rig.control,
+        "notify.presetRemove",
+        json!({"name": "exact"}),
+    )
+    .await;
+    let ws = cmd(&rig.control, "workspace.get", json!({})).await;
+    assert_eq!(
+        serde_json::to_string(&ws["notifyPresets"]).expect("json"),
+        "[{\"name\":\"other\",\"data\":-0.0}]"
+    );
+    let e = cmd_err(
+        &rig.control,
+        "notify.presetRemove",
+        json!({"name": "exact"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("name"), "{}", e.message);
+    let e = cmd_err(&rig.control, "notify.presetText", json!({"name": "nope"})).await;
+    assert_eq!(e.field.as_deref(), Some("name"), "{}", e.message);
+    let e = cmd_err(
+        &rig.control,
+        "notify.presetSave",
+        json!({"name": "bad", "dataText": "{"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
+}

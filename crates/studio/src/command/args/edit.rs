@@ -272,6 +272,43 @@ impl Args for NotifySend {
     }
 }
 
+/// `notify.presetSave`: saves one preset, the others left as the engine
+/// holds them (a client's copy of them may have rounded numbers).
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct NotifyPresetSave {
+    /// The preset's name; one of that name is replaced.
+    pub name: String,
+    /// Its data: `data`, or `dataText` parsed by the engine (exact
+    /// numbers; empty text is `null`).
+    #[ts(as = "Option<crate::ts::JsonValue>", optional)]
+    pub data: Value,
+    /// Instead of `data`: its JSON text. Parsed into `data` on arrival;
+    /// the field is here for the bindings only.
+    #[ts(rename = "dataText", as = "Option<String>", optional)]
+    pub data_text: (),
+}
+
+impl Args for NotifyPresetSave {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        Ok(NotifyPresetSave {
+            name: f.get("name")?,
+            data: data_or_text(&mut f)?,
+            data_text: (),
+        })
+    }
+}
+
+plain_args! {
+    /// `notify.presetRemove` and `notify.presetText`: one preset by name.
+    #[ts(export_to = crate::ts::DIR)]
+    pub struct NotifyPresetName {
+        /// The preset's name.
+        pub name: String,
+    }
+}
+
 /// `rules.test`: runs a rule against a sample request, without effects.
 #[derive(Debug, Clone, TS)]
 #[ts(export_to = crate::ts::DIR)]

@@ -14,5 +14,8 @@ pub(crate) async fn run(engine: &Engine, command: NotifyCommand) -> Reply {
             answer(sent.map(|sent| Sent { sent }))
         }
         NotifyCommand::NotifyPresets(a) => done(engine.set_notify_presets(a.presets)),
+        NotifyCommand::NotifyPresetSave(a) => done(engine.save_notify_preset(&a.name, a.data)),
+        NotifyCommand::NotifyPresetRemove(a) => done(engine.remove_notify_preset(&a.name)),
+        NotifyCommand::NotifyPresetText(a) => answer(engine.notify_preset_text(&a.name)),
     }
 }
