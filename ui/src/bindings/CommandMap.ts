@@ -143,6 +143,10 @@ export type CommandMap = {
  */
 "rules.set": CommandTypes<SetRules, null>, 
 /**
+ * The rules as JSON text, every number exactly as held.
+ */
+"rules.text": CommandTypes<null, string>, 
+/**
  * Runs a rule against a sample request.
  */
 "rules.test": CommandTypes<RulesTest, RuleTest>, 

@@ -145,6 +145,8 @@ commands! {
     rules: RulesCommand {
         /// Replaces all rules.
         RulesSet = "rules.set", SetRules => ();
+        /// The rules as JSON text, every number exactly as held.
+        RulesText = "rules.text", () => String;
         /// Runs a rule against a sample request.
         RulesTest = "rules.test", RulesTest => RuleTest;
         /// A rule answering a request as it was answered.

@@ -22,6 +22,24 @@ impl Engine {
         self.inner.requests.set_rules(rules)
     }
 
+    /// Replaces every rule from their JSON text, read straight from it:
+    /// through a `Value`, an integer `-0` in a rule's value would become `0`.
+    pub fn set_rules_text(&self, text: &str) -> Result<()> {
+        let rules = juggler::json::deserialize_with(text, juggler::json::DEFAULT_MAX_DEPTH, |de| {
+            serde_path_to_error::deserialize::<_, Vec<rules::Rule>>(&mut *de)
+        })
+        .map_err(|e| Error::field("invalid rules", "rulesText", e.to_string()))?
+        .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
+        self.inner.requests.set_rules(rules)
+    }
+
+    /// The rules as pretty-printed JSON text, numbers exactly as held (the
+    /// UI's copy of `/rules` has them as doubles).
+    pub fn rules_text(&self) -> Result<String> {
+        serde_json::to_string_pretty(&self.inner.requests.rules())
+            .map_err(|e| Error::Invalid(format!("cannot write the rules as JSON: {e}")))
+    }
+
     /// Runs a rule against a sample request without side effects.
     pub fn test_rule(&self, rule: Value, sample: Value) -> Result<rules::RuleTest> {
         let rule: rules::Rule = serde_json::from_value(rule)

@@ -165,3 +165,54 @@ async fn testing_a_rule_names_an_earlier_rule_that_answers_first() {
     assert_eq!(test(&new, "hi").await["shadowedBy"], json!("any"));
     assert_eq!(test(&new, "nope").await.get("shadowedBy"), None);
 }
+
+/// Rules sent as `rulesText` keep the numbers of their values as written
+/// (an answer, a setState value, a data pattern), and `rules.text` gives
+/// them back so: what a client holding doubles needs to edit a rule and
+/// save it unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_text_keeps_every_number_of_the_rules_values() {
+    let rig = rig().await;
+    let text = r#"[
+  {"id": "big", "match": {"name": {"exact": "big"}, "data": {"k": 9007199254740993}},
+   "action": {"respond": {"value": [123456789012345678901234567890, -0, 9007199254740993]}}},
+  {"id": "put", "match": {"name": {"exact": "put"}},
+   "action": {"setState": {"path": ["exact"], "value": {"n": -0, "big": 123456789012345678901234567890}, "respond": null}}}
+]"#;
+    cmd(&rig.control, "rules.set", json!({"rulesText": text})).await;
+    let (dash, _notes) = client(&rig.dashboard_url).await;
+    let pattern: Value = serde_json::from_str(r#"{"k": 9007199254740993}"#).expect("json");
+    let answer = within("big", dash.send("big", pattern))
+        .await
+        .expect("big answered");
+    assert_eq!(
+        serde_json::to_string(&answer).expect("json"),
+        "[123456789012345678901234567890,-0,9007199254740993]"
+    );
+    // 9007199254740992 is what a double makes of the pattern: no match.
+    let rounded: Value = serde_json::from_str(r#"{"k": 9007199254740992}"#).expect("json");
+    assert!(within("rounded", dash.send("big", rounded)).await.is_err());
+    within("put", dash.send("put", Value::Null))
+        .await
+        .expect("put answered");
+    assert_eq!(
+        cmd(&rig.control, "state.text", json!({"path": ["exact"]})).await,
+        json!("{\n  \"n\": -0,\n  \"big\": 123456789012345678901234567890\n}")
+    );
+
+    let held = cmd(&rig.control, "rules.text", json!({})).await;
+    let held = held.as_str().expect("text").to_owned();
+    for number in ["123456789012345678901234567890", "-0", "9007199254740993"] {
+        assert!(held.contains(number), "{number} in {held}");
+    }
+    // Sent back unchanged, it is the same text.
+    cmd(&rig.control, "rules.set", json!({"rulesText": held})).await;
+    assert_eq!(
+        cmd(&rig.control, "rules.text", json!({})).await,
+        json!(held)
+    );
+
+    let e = cmd_err(&rig.control, "rules.set", json!({"rulesText": "[\n {]"})).await;
+    assert_eq!(e.field.as_deref(), Some("rulesText"), "{}", e.message);
+    assert_eq!(e.line, Some(2), "{}", e.message);
+}

@@ -26,10 +26,40 @@ wrapped_args! {
     #[ts(export_to = crate::ts::DIR)]
     pub struct SetRemoteBookmarks { bookmarks: "bookmarks" as "Array<import('./RemoteBookmark').RemoteBookmark>" }
 }
-wrapped_args! {
-    /// `rules.set`: replaces all request rules.
-    #[ts(export_to = crate::ts::DIR)]
-    pub struct SetRules { rules: "rules" as "Array<import('./Rule').Rule>" }
+/// `rules.set`: replaces all request rules. Sent as `{"rules": …}`, bare,
+/// or as `{"rulesText": …}`.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct SetRules {
+    /// The new rules (`null` when sent as `rulesText`).
+    #[ts(type = "Array<import('./Rule').Rule>", optional)]
+    pub rules: Value,
+    /// Instead of `rules`: their JSON text, so that the numbers in the
+    /// rules' values stay as written (a client holding doubles would round
+    /// them). Kept as text: the rules are read from it, since reading them
+    /// from a parsed `Value` turns an integer `-0` into `0`.
+    #[ts(rename = "rulesText", optional)]
+    pub rules_text: Option<String>,
+}
+
+impl Args for SetRules {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        match data {
+            Value::Object(map) if map.contains_key("rulesText") => {
+                let text: String = Fields::of(Value::Object(map)).get("rulesText")?;
+                // Parsed here for its line and column when it is not JSON.
+                parse_text("rulesText", &text)?;
+                Ok(SetRules {
+                    rules: Value::Null,
+                    rules_text: Some(text),
+                })
+            }
+            other => Ok(SetRules {
+                rules: unwrap_key(other, "rules"),
+                rules_text: None,
+            }),
+        }
+    }
 }
 
 /// Reads a state path (`path`): a list of keys and indexes; missing is the
