@@ -165,3 +165,45 @@ test('a rule’s delay is set in the Delay field and saved', async () => {
         assert.equal(await page.getByTestId('rule-delay').inputValue(), '250');
     });
 });
+
+test('rule values keep every number: typed, saved, shown again and saved unchanged', async () => {
+    const big = '123456789012345678901234567890';
+    await world.withUi(studio, 'requests-exact', async page => {
+        await openPane(page, 'requests');
+        await page.getByTestId('rule-list').locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rule-add').click();
+        await page.getByTestId('rule-id').fill('exact');
+        await page.getByTestId('rule-name').fill('ui.exact');
+        await page.getByTestId('rule-data').fill('{"k": 9007199254740993}');
+        await page.getByTestId('rule-action-kind').selectOption('setState');
+        await page.getByTestId('rule-path').fill('["exactRule"]');
+        await page.getByTestId('rule-value').fill(`{"big": ${big}, "negz": -0}`);
+        await page.getByTestId('rule-respond').fill(`[${big}, -0, 9007199254740993]`);
+        await page.getByTestId('rules-save').click();
+        await control.waitFor(m => m.rules.some(r => r.id === 'exact'), 'the rule in /rules');
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+    });
+    const saved = await control.send('rules.text');
+    assert.match(saved, /"k": 9007199254740993\b/);
+    assert.match(saved, new RegExp(`"big": ${big},`));
+    assert.match(saved, /"negz": -0\n/);
+    assert.match(saved, new RegExp(`${big},\\s*-0,\\s*9007199254740993`));
+
+    // A fresh page shows the rule as held, unmodified; saved again, nothing changes.
+    await world.withUi(studio, 'requests-exact-again', async page => {
+        await openPane(page, 'requests');
+        await page.getByTestId('rule-list').locator('li[data-rule="exact"]').click();
+        await page.waitForFunction(() => document.querySelector('[data-testid="rule-respond"]')?.value.includes('9007199254740993'));
+        assert.match(await page.getByTestId('rule-value').inputValue(), new RegExp(`"big": ${big}, "negz": -0`));
+        assert.match(await page.getByTestId('rule-data').inputValue(), /9007199254740993/);
+        assert.equal(await page.getByTestId('rules-modified').count(), 0);
+        // Another rule changed: the whole list goes back, this one with it.
+        await page.getByTestId('rule-add').click();
+        await page.getByTestId('rule-id').fill('exact-neighbour');
+        await page.getByTestId('rule-name').fill('ui.neighbour');
+        await page.getByTestId('rules-save').click();
+        await control.waitFor(m => m.rules.some(r => r.id === 'exact-neighbour'), 'the second rule in /rules');
+    });
+    const again = await control.send('rules.text');
+    assert.ok(again.startsWith(saved.replace(/\n\]$/, '')), `the first rules as they were:\n${again}`);
+});

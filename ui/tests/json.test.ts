@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../src/bindings/JsonValue';
-import { formatJson, indentJsonText, jsonEqual, jsonText, oneLine, parseJson, position, preview } from '../src/lib/json';
+import { exactJson, formatJson, indentJsonText, jsonEqual, jsonText, oneLine, parseJson, position, preview } from '../src/lib/json';
 
 describe('parseJson', () => {
   it('parses what JSON.parse parses', () => {
@@ -101,5 +101,21 @@ describe('indentJsonText', () => {
     expect(indentJsonText(t)).toBe(
       '{\n  "big": 123456789012345678901234567890,\n  "negz": -0.0,\n  "n": [\n    9007199254740993,\n    1E400\n  ]\n}',
     );
+  });
+});
+
+describe('parseJson exact', () => {
+  it('keeps a number a double would change as its text, and writes it back so', () => {
+    const t = '{"big": 123456789012345678901234567890, "negz": -0, "odd": 9007199254740993, "f": 1.0, "n": 7, "s": "-0"}';
+    const r = parseJson(t, { exact: true });
+    if (!r.ok) throw new Error(r.message);
+    expect((r.value as { n: JsonValue }).n).toBe(7);
+    expect(oneLine(r.value)).toBe(t);
+    expect(exactJson(r.value)).toBe(t.replace(/": /g, '":').replace(/, /g, ','));
+    expect(formatJson(r.value)).toContain('"odd": 9007199254740993,');
+    expect(formatJson(r.value)).toContain('"s": "-0"');
+    // Without `exact`, numbers are doubles as before.
+    const plain = parseJson(t);
+    expect(plain.ok && (plain.value as { odd: JsonValue }).odd).toBe(9007199254740992);
   });
 });

@@ -11,6 +11,26 @@ export type JsonParse =
 export interface ParseOptions {
   /** Blank text parses as this value instead of being an error. */
   empty?: JsonValue;
+  /**
+   * A number that a double would change (an integer past 2^53, `-0`, `1.0`)
+   * parses as the string `EXACT_NUMBER` + its text, which `formatJson`,
+   * `oneLine` and `exactJson` write back as the number: for text that goes
+   * back to the engine (whose parser keeps it) through an edited value.
+   */
+  exact?: boolean;
+}
+
+/** The prefix of a number kept as text (`ParseOptions.exact`). */
+export const EXACT_NUMBER = '\u0000json-number:';
+
+/** JSON.stringify's text with the numbers kept as text written as numbers. */
+function unexact(text: string): string {
+  return text.replace(/"\\u0000json-number:(-?[0-9][0-9.eE+-]*)"/g, '$1');
+}
+
+/** `JSON.stringify(value, null, indent)`, numbers kept as text written as they were. */
+export function exactJson(value: JsonValue, indent?: number): string {
+  return unexact(JSON.stringify(value, null, indent));
 }
 
 class Failure extends Error {
@@ -44,7 +64,10 @@ function describe(ch: string | undefined): string {
 
 class Parser {
   i = 0;
-  constructor(readonly s: string) {}
+  constructor(
+    readonly s: string,
+    readonly exact = false,
+  ) {}
 
   fail(what: string, at = this.i): never {
     throw new Failure(`${what}, found ${describe(this.s[at])}`, at);
@@ -164,18 +187,19 @@ class Parser {
     }
   }
 
-  number(): number {
+  number(): number | string {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.i));
     if (!m) this.fail('expected a number');
     this.i += m[0].length;
-    return Number(m[0]);
+    const n = Number(m[0]);
+    return this.exact && JSON.stringify(n) !== m[0] ? EXACT_NUMBER + m[0] : n;
   }
 }
 
 /** Parses JSON text; on failure says what and where (line, column from 1). */
 export function parseJson(text: string, options: ParseOptions = {}): JsonParse {
   if (options.empty !== undefined && text.trim() === '') return { ok: true, value: options.empty };
-  const p = new Parser(text);
+  const p = new Parser(text, options.exact);
   try {
     if (text.trim() === '') throw new Failure('empty: write a JSON value (null, 1, "text", [..], {..})', 0);
     const value = p.value();
@@ -193,7 +217,7 @@ export function parseJson(text: string, options: ParseOptions = {}): JsonParse {
 export function formatJson(value: JsonValue | undefined, width = 60): string {
   if (value === undefined) return '';
   const line = oneLine(value);
-  return line.length <= width ? line : JSON.stringify(value, null, 2);
+  return line.length <= width ? line : exactJson(value, 2);
 }
 
 /** JSON on one line with a space after commas and colons. */
@@ -204,6 +228,7 @@ export function oneLine(value: JsonValue): string {
       .map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`)
       .join(', ')}}`;
   }
+  if (typeof value === 'string' && value.startsWith(EXACT_NUMBER)) return value.slice(EXACT_NUMBER.length);
   return JSON.stringify(value);
 }
 

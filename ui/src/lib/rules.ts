@@ -8,7 +8,7 @@ import type { NameMatch } from '../bindings/NameMatch';
 import type { NotifyTarget } from '../bindings/NotifyTarget';
 import type { JsonValue } from '../bindings/JsonValue';
 import type { CommandError } from '../bindings/CommandError';
-import { formatJson, jsonEqual, parseJson } from './json';
+import { exactJson, formatJson, jsonEqual, parseJson } from './json';
 
 export type NameKind = 'exact' | 'glob' | 'regex';
 export type ActionKind = 'respond' | 'echo' | 'fail' | 'template' | 'setState' | 'notify' | 'cycle';
@@ -111,7 +111,7 @@ export function formFromRule(rule: Rule): RuleForm {
     f.respond = text(a.notify.respond);
   } else if ('cycle' in a) {
     f.kind = 'cycle';
-    f.values = JSON.stringify(a.cycle.values, null, 2);
+    f.values = exactJson(a.cycle.values, 2);
   }
   return f;
 }
@@ -125,7 +125,8 @@ export type FormResult = { ok: true; rule: Rule } | { ok: false; errors: FormErr
 export function ruleFromForm(f: RuleForm): FormResult {
   const errors: FormErrors = {};
   const json = (field: keyof RuleForm, emptyAs?: JsonValue): JsonValue => {
-    const r = parseJson(String(f[field]), { empty: emptyAs });
+    // exact: the rules go back as text (rules.set's rulesText), numbers as typed.
+    const r = parseJson(String(f[field]), { empty: emptyAs, exact: true });
     if (r.ok) return r.value;
     errors[field] = r.message;
     return null;
