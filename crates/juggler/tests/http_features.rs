@@ -414,20 +414,25 @@ async fn a_self_signed_ca_certificate_given_as_ca_file_is_trusted() {
 #[tokio::test]
 async fn refused_certificates_and_statuses_are_told_by_kind() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // A wss server with `pem`, and the error of a client that connects to it.
+    let refused = async |pem: &std::path::Path| {
+        let (server, _) = serve(ServerBuilder::new().pem_file(pem).expect("pem")).await;
+        let url = format!("wss://localhost:{}/ws", server.local_addr().port());
+        let e = ClientBuilder::new(&url)
+            .connect()
+            .await
+            .expect_err("refused");
+        server.shutdown().await;
+        e
+    };
     let (pem, _) = self_signed(dir.path());
-    let (server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
-    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
-    let e = ClientBuilder::new(&url)
-        .connect()
-        .await
-        .expect_err("refused");
+    let e = refused(&pem).await;
     assert_eq!(
         e.certificate_refused(),
         Some(juggler::CertificateRefusal::UnknownIssuer),
         "{e}"
     );
     assert_eq!(e.http_status(), None);
-    server.shutdown().await;
 
     let key = rcgen::KeyPair::generate().expect("key");
     let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).expect("params");
@@ -435,18 +440,12 @@ async fn refused_certificates_and_statuses_are_told_by_kind() {
     let cert = params.self_signed(&key).expect("cert");
     let pem = dir.path().join("ca-server.pem");
     std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).expect("write");
-    let (server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
-    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
-    let e = ClientBuilder::new(&url)
-        .connect()
-        .await
-        .expect_err("refused");
+    let e = refused(&pem).await;
     assert_eq!(
         e.certificate_refused(),
         Some(juggler::CertificateRefusal::CaUsedAsEndEntity),
         "{e}"
     );
-    server.shutdown().await;
 
     let file = dir.path().join("htpasswd");
     std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");

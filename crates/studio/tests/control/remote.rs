@@ -160,15 +160,7 @@ async fn remote_text_is_the_remote_state_as_sent() {
     let rig = rig().await;
     let model = rig.control.state();
     let (server, state) = remote_server().await;
-    let id = cmd(
-        &rig.control,
-        "remote.connect",
-        json!({"target": {"url": server.url()}}),
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = connect_to(&rig, json!({"url": server.url()})).await;
     let big: Value = serde_json::from_str("123456789012345678901234567890").expect("json");
     state.set(juggler::path!["big"], big.clone());
     wait_at(model, &format!("/remotes/{id}/state/big"), big).await;
@@ -207,13 +199,7 @@ async fn a_recording_of_a_detected_session_names_its_generation() {
         .generation(juggler::Generation::V07)
         .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
         .expect("0.7 server");
-    let answer = cmd(
-        &rig.control,
-        "remote.connect",
-        json!({"target": {"url": server.url()}}),
-    )
-    .await;
-    let id = answer["id"].as_str().expect("id").to_owned();
+    let id = connect_to(&rig, json!({"url": server.url()})).await;
     wait_at(
         model,
         &format!("/remotes/{id}/status"),
@@ -409,15 +395,7 @@ async fn a_forced_generation_the_server_does_not_speak_is_suggested_auto() {
 async fn remote_send_data_text_keeps_every_number() {
     let rig = rig().await;
     let (server, _state) = remote_server().await;
-    let id = cmd(
-        &rig.control,
-        "remote.connect",
-        json!({"target": {"url": server.url()}}),
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = connect_to(&rig, json!({"url": server.url()})).await;
     wait_at(
         rig.control.state(),
         &format!("/remotes/{id}/status"),
