@@ -33,6 +33,44 @@ test('the UI connects to its engine and switches panes', async () => {
     });
 });
 
+// The tabs had no tab roles (a screen reader heard twelve buttons, Tab
+// walked all of them) and a window under ~1,100 px cut the header's buttons
+// and the last tabs off with no way to reach them.
+test('the pane tabs are a tablist, and a narrow window reaches every button and tab', async () => {
+    await world.withUi(studio, 'shell-narrow', async page => {
+        await page.setViewportSize({ width: 480, height: 700 });
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        const tabs = page.getByRole('tablist', { name: 'Panes' });
+        await tabs.getByRole('tab', { name: 'Server' }).click();
+        assert.equal(await tabs.getByRole('tab', { selected: true }).getAttribute('id'), 'tab-server');
+        await page.keyboard.press('ArrowRight');
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-state');
+        await page.getByRole('tabpanel', { name: 'State' }).waitFor({ timeout: WAIT_MS });
+        await page.keyboard.press('End');
+        assert.equal(await tabs.getByRole('tab', { selected: true }).getAttribute('id'), 'tab-builder');
+        await page.keyboard.press('ArrowRight');
+        assert.equal(await tabs.getByRole('tab', { selected: true }).getAttribute('id'), 'tab-server');
+        // One tab stop: the others are reached by the arrows.
+        assert.equal(await tabs.locator('[role="tab"][tabindex="0"]').count(), 1);
+
+        const inView = async locator => {
+            const box = await locator.boundingBox();
+            return box !== null && box.x >= 0 && box.x + box.width <= 480;
+        };
+        for (const name of ['New dashboard…', 'Open…', 'Save', 'Save as…', 'Help']) {
+            assert.ok(await inView(page.getByRole('button', { name, exact: true })), `${name} is in the window`);
+        }
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll of the page');
+        // The last tab, out of the strip at first, is scrolled to when chosen.
+        await page.keyboard.press('Alt+b');
+        await page.waitForFunction(() => {
+            const tab = document.getElementById('tab-builder').getBoundingClientRect();
+            return tab.left >= 0 && tab.right <= window.innerWidth;
+        }, null, { timeout: WAIT_MS });
+        await screenshot(page, 'narrow');
+    });
+});
+
 test('a page without the token says which address to open', async () => {
     const bare = studio.ui.replace(/#.*$/, '');
     await world.withPage(studio, 'no-token', bare, async page => {
