@@ -9,8 +9,9 @@
 //! What loads but is likely a mistake is a warning, with its line and field
 //! as an error has, and the exit status stays 0: widgets on top of each
 //! other, a colour name no browser knows (it draws nothing), a `{{` never
-//! closed (the page sends it as typed), and a request that no rule of the
-//! workspace beside answers.
+//! closed (the page sends it as typed), and a request (its name and its
+//! data, placeholders and all) that no enabled rule of the workspace beside
+//! answers.
 
 use std::path::Path;
 
@@ -20,7 +21,7 @@ use crate::Workspace;
 use crate::dashboard::widget::SendRequest;
 use crate::dashboard::{self, BoundPath, Dashboard, WidgetKind};
 use crate::error::Problem;
-use crate::template::{Piece, RequestInfo, pieces};
+use crate::template::{Piece, pieces};
 use crate::workspace::positions::Positions;
 
 /// Which kind of file `check` reads.
@@ -172,7 +173,13 @@ pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Pr
             ));
         }
     }
-    for (field, s) in requests(d) {
+    for Sent {
+        field,
+        send: s,
+        default_data,
+        value,
+    } in requests(d)
+    {
         if let Some(data) = &s.data {
             unclosed_in(&mut out, &format!("{field}.send.data"), data);
         }
@@ -180,27 +187,43 @@ pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Pr
             unclosed(&mut out, &format!("{field}.send.confirm"), q);
         }
         if let Some((ws, file)) = workspace {
-            let req = RequestInfo {
-                name: s.name.clone(),
-                data: Value::Null,
-                connection_id: 0,
-                now: 0,
+            let data = s.data.as_ref().unwrap_or(&default_data);
+            let filled = hole(value);
+            let answers = |hole: &dyn Fn(&Value, &Value) -> Option<bool>| {
+                ws.rules
+                    .iter()
+                    .any(|r| crate::rules::may_answer(r, &s.name, data, hole).unwrap_or(false))
             };
-            let answered = ws.rules.iter().any(|r| {
-                crate::rules::test_rule(r, &req).is_ok_and(|t| t.enabled && t.name_matches)
-            });
-            if !answered {
+            if !answers(&filled) {
+                // Some rule takes the name but not this data: the data is
+                // what to look at.
+                let by_name = answers(&|_, _| Some(true));
+                let at = if by_name && s.data.is_some() {
+                    "data"
+                } else {
+                    "name"
+                };
+                let placeholders = if has_placeholders(data) {
+                    " (its placeholders filled in by the page)"
+                } else {
+                    ""
+                };
                 out.push(Problem::new(
-                    format!("{field}.send.name"),
+                    format!("{field}.send.{at}"),
                     format!(
-                        "no rule of {} answers the request {:?}: served by the studio, the \
-                         page gets {}; add a rule, or check the name",
+                        "no enabled rule of {} answers the request {:?} with data {data}{placeholders}: \
+                         served by the studio, the page gets {}; {}",
                         file.display(),
                         s.name,
                         match ws.unanswered {
                             Some(crate::workspace::Unanswered::Null) =>
                                 "null (\"unanswered\": \"null\")",
                             _ => "an error (no rule for it)",
+                        },
+                        if by_name {
+                            "widen a rule's match.data, add a rule for this data, or check the data"
+                        } else {
+                            "add a rule, or check the name"
                         }
                     ),
                 ));
@@ -208,6 +231,67 @@ pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Pr
         }
     }
     out
+}
+
+/// What `{{value}}` stands for in a widget's request.
+#[derive(Debug, Clone, Copy)]
+enum ValueKind {
+    /// A toggle's new state.
+    Bool,
+    /// A setpoint's new number.
+    Number,
+    /// A button's bound value, or a row: anything.
+    Any,
+}
+
+/// Judges the pieces of a request template the page fills in when it
+/// sends (see `runtime/template.js`) for [`crate::rules::data_matches_with`]:
+/// whether what they become may match a rule's pattern.
+fn hole(value: ValueKind) -> impl Fn(&Value, &Value) -> Option<bool> {
+    move |pattern, sent| match sent {
+        Value::String(text) => match pieces(text).as_slice() {
+            // The whole string is one placeholder: it becomes a value.
+            [Piece::Placeholder { raw, expr }] if raw.len() == text.len() => {
+                let mut steps = expr.trim().split('.');
+                let root = steps.next().unwrap_or_default();
+                let whole = steps.next().is_none();
+                Some(match (root, whole, value) {
+                    ("value", true, ValueKind::Bool) => pattern.is_boolean(),
+                    ("value", true, ValueKind::Number) => pattern.is_number(),
+                    ("now", _, _) => pattern.is_string(),
+                    ("nowMs", _, _) => pattern.is_number(),
+                    _ => true,
+                })
+            }
+            p if p.iter().any(|p| matches!(p, Piece::Placeholder { .. })) => {
+                Some(pattern.is_string())
+            }
+            _ => None,
+        },
+        // Keys are text templates: which members there will be is known
+        // only when sent.
+        Value::Object(map)
+            if map
+                .keys()
+                .any(|k| has_placeholders(&Value::String(k.clone()))) =>
+        {
+            Some(pattern.is_object())
+        }
+        _ => None,
+    }
+}
+
+fn has_placeholders(template: &Value) -> bool {
+    match template {
+        Value::String(s) => pieces(s)
+            .iter()
+            .any(|p| matches!(p, Piece::Placeholder { .. })),
+        Value::Array(items) => items.iter().any(has_placeholders),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| has_placeholders(&Value::String(k.clone())) || has_placeholders(v)),
+        _ => false,
+    }
 }
 
 /// A `{{` with no `}}` after it, in the strings (and keys) of `value`.
@@ -275,21 +359,44 @@ fn colours(d: &Dashboard) -> Vec<(String, &str)> {
     out
 }
 
-/// Every request a widget sends, with the field it is under.
-fn requests(d: &Dashboard) -> Vec<(String, &SendRequest)> {
+/// A request a widget sends.
+struct Sent<'a> {
+    /// The field it is under.
+    field: String,
+    send: &'a SendRequest,
+    /// The data it sends when `send.data` is absent.
+    default_data: Value,
+    /// What `{{value}}` is.
+    value: ValueKind,
+}
+
+/// Every request a widget sends.
+fn requests(d: &Dashboard) -> Vec<Sent<'_>> {
     let mut out = Vec::new();
+    let value = || Value::String("{{value}}".into());
     for (i, w) in d.widgets.iter().enumerate() {
         let field = format!("widgets[{i}]");
-        match &w.kind {
-            WidgetKind::Button(b) => out.push((field, &b.send)),
-            WidgetKind::Toggle(t) => out.push((field, &t.send)),
-            WidgetKind::Table(t) => {
-                if let Some(a) = &t.row_action {
-                    out.push((format!("{field}.rowAction"), &a.send));
-                }
-            }
-            _ => {}
-        }
+        let (field, send, default_data, value) = match &w.kind {
+            WidgetKind::Button(b) => (field, &b.send, Value::Null, ValueKind::Any),
+            WidgetKind::Toggle(t) => (field, &t.send, value(), ValueKind::Bool),
+            WidgetKind::Setpoint(s) => (field, &s.send, value(), ValueKind::Number),
+            WidgetKind::Table(t) => match &t.row_action {
+                Some(a) => (
+                    format!("{field}.rowAction"),
+                    &a.send,
+                    Value::String("{{row}}".into()),
+                    ValueKind::Any,
+                ),
+                None => continue,
+            },
+            _ => continue,
+        };
+        out.push(Sent {
+            field,
+            send,
+            default_data,
+            value,
+        });
     }
     out
 }
@@ -365,5 +472,120 @@ mod tests {
             FileKind::Workspace
         );
         assert_eq!(kind("a.json", "[1"), FileKind::Workspace);
+    }
+    /// The request warnings of `widgets` (JSON of the widgets' list)
+    /// beside a workspace with these `rules`.
+    fn unanswered(rules: &str, widgets: &str) -> Vec<(String, String)> {
+        let ws = Workspace::parse(
+            &format!(r#"{{"version": 1, "rules": {rules}}}"#),
+            "workspace.json",
+            Path::new("."),
+        )
+        .expect("workspace");
+        let d = Dashboard::parse(
+            &format!(r#"{{"version": 1, "title": "t", "widgets": {widgets}}}"#),
+            "dashboard.json",
+        )
+        .expect("dashboard");
+        warnings(&d, Some((&ws, Path::new("workspace.json"))))
+            .into_iter()
+            .filter(|p| p.message.contains("answers the request"))
+            .map(|p| (p.field, p.message))
+            .collect()
+    }
+
+    fn button(name: &str, data: &str) -> String {
+        format!(
+            r#"[{{"id": "b", "type": "button", "x": 0, "y": 0, "w": 2, "h": 1, "label": "Go",
+                "send": {{"name": "{name}", "data": {data}}}}}]"#
+        )
+    }
+
+    const PUMP_ON: &str = r#"[{"id": "on", "match": {"name": {"exact": "pump.set"},
+        "data": {"on": true}}, "action": "echo"}]"#;
+
+    /// A rule that answers only some data counted as answering every
+    /// request of its name: a button sending data its pattern refuses got
+    /// no warning, and the page got "no rule for pump.set".
+    #[test]
+    fn a_rules_data_pattern_decides_as_the_engine_does() {
+        let got = unanswered(PUMP_ON, &button("pump.set", r#"{"on": false}"#));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "widgets[0].send.data");
+        assert!(
+            got[0]
+                .1
+                .contains(r#"answers the request "pump.set" with data {"on":false}:"#),
+            "{}",
+            got[0].1
+        );
+        assert!(got[0].1.contains("match.data"), "{}", got[0].1);
+        // Data the pattern takes (a subset, 1 as 1.0) is answered.
+        assert_eq!(
+            unanswered(PUMP_ON, &button("pump.set", r#"{"on": true, "by": "ui"}"#)),
+            []
+        );
+        let one =
+            r#"[{"id": "one", "match": {"name": {"glob": "x.*"}, "data": [1]}, "action": "echo"}]"#;
+        assert_eq!(unanswered(one, &button("x.y", "[1.0]")), []);
+        // The same rule disabled answers nothing.
+        let off = PUMP_ON.replace(r#""id": "on","#, r#""id": "on", "enabled": false,"#);
+        let got = unanswered(&off, &button("pump.set", r#"{"on": true}"#));
+        assert_eq!(got.len(), 1, "{got:?}");
+        // No data: null, which the pattern does not take.
+        let got = unanswered(
+            PUMP_ON,
+            r#"[{"id": "b", "type": "button", "x": 0, "y": 0, "w": 2, "h": 1, "label": "Go",
+                "send": {"name": "pump.set"}}]"#,
+        );
+        assert_eq!(got[0].0, "widgets[0].send.name", "{got:?}");
+        assert!(got[0].1.contains("with data null:"), "{}", got[0].1);
+    }
+
+    /// A placeholder is filled in by the page: data that may become what a
+    /// pattern takes is no warning, data that cannot (a toggle's boolean
+    /// against a string, text against a number) is; setpoints' requests
+    /// were not checked at all.
+    #[test]
+    fn placeholders_may_match_what_they_can_become() {
+        let toggle = |data: &str| {
+            format!(
+                r#"[{{"id": "t", "type": "toggle", "x": 0, "y": 0, "w": 2, "h": 1, "path": "/on",
+                    "send": {{"name": "pump.set"{data}}}}}]"#
+            )
+        };
+        assert_eq!(
+            unanswered(PUMP_ON, &toggle(r#", "data": {"on": "{{value}}"}"#)),
+            []
+        );
+        let got = unanswered(PUMP_ON, &toggle(r#", "data": {"on": "is {{value}}"}"#));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].1.contains(
+                r#"with data {"on":"is {{value}}"} (its placeholders filled in by the page)"#
+            ),
+            "{}",
+            got[0].1
+        );
+        let whole = r#"[{"id": "w", "match": {"name": {"exact": "pump.set"}, "data": "on"}, "action": "echo"}]"#;
+        let got = unanswered(whole, &toggle(""));
+        assert!(got[0].1.contains(r#"with data "{{value}}""#), "{got:?}");
+        let text = r#"[{"id": "w", "match": {"name": {"exact": "x"}, "data": {"id": "row-7"}}, "action": "echo"}]"#;
+        assert_eq!(
+            unanswered(text, &button("x", r#"{"id": "row-{{value}}"}"#)),
+            []
+        );
+        assert_eq!(
+            unanswered(text, &button("x", r#"{"id": "{{nowMs}}"}"#)).len(),
+            1
+        );
+        let setpoint = r#"[{"id": "s", "type": "setpoint", "x": 0, "y": 0, "w": 2, "h": 1,
+            "path": "/sp", "send": {"name": "sp.set"}}]"#;
+        let got = unanswered(PUMP_ON, setpoint);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.contains(r#""sp.set""#), "{got:?}");
+        let number =
+            r#"[{"id": "n", "match": {"name": {"exact": "sp.set"}, "data": 5}, "action": "echo"}]"#;
+        assert_eq!(unanswered(number, setpoint), []);
     }
 }

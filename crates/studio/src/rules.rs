@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-pub use data_match::data_matches;
+pub use data_match::{data_matches, data_matches_with};
 use name_match::NameMatcher;
-pub use set::{RuleSet, decide, rule_from_request, shadowed_by, test_rule};
+pub use set::{RuleSet, decide, may_answer, rule_from_request, shadowed_by, test_rule};
 
 use crate::error::{Error, Result};
 use crate::template;
@@ -367,10 +367,18 @@ impl Rule {
     }
 
     fn data_matches(&self, data: &Value) -> bool {
+        self.data_matches_with(data, &|_, _| None)
+    }
+
+    fn data_matches_with(
+        &self,
+        data: &Value,
+        hole: &dyn Fn(&Value, &Value) -> Option<bool>,
+    ) -> bool {
         self.matcher
             .data
             .as_ref()
-            .is_none_or(|pattern| data_matches(pattern, data))
+            .is_none_or(|pattern| data_matches_with(pattern, data, hole))
     }
 
     /// What this rule does with `req`; `turn` picks a cycle's answer.

@@ -212,7 +212,7 @@ fn check_warns_of_what_loads_but_is_likely_a_mistake() {
     for want in [
         format!("{name}:6:5: warning: widgets[1]: \"b\" overlaps widgets[0] (\"a\")"),
         format!("{name}:7:42: warning: widgets[1].colors[0].color: \"purplish\" is no CSS colour"),
-        format!("{name}:9:25: warning: widgets[2].send.name: no rule of"),
+        format!("{name}:9:25: warning: widgets[2].send.name: no enabled rule of"),
         format!(
             "{name}:12:86: warning: widgets[3].rowAction.send.data.id: \"{{{{row.id\" opens a placeholder that is never closed"
         ),

@@ -8,12 +8,30 @@ use serde_json::Value;
 /// elements match one by one; numbers match by value (`1` matches `1.0`);
 /// anything else must be equal.
 pub fn data_matches(pattern: &Value, data: &Value) -> bool {
+    data_matches_with(pattern, data, &|_, _| None)
+}
+
+/// [`data_matches`] for data some pieces of which are not known yet (a
+/// dashboard's request template, checked before the page fills it in):
+/// `hole(pattern, piece)` is `None` for a piece known as it is, else
+/// whether what it will be may match that part of the pattern.
+pub fn data_matches_with(
+    pattern: &Value,
+    data: &Value,
+    hole: &dyn Fn(&Value, &Value) -> Option<bool>,
+) -> bool {
+    if let Some(may) = hole(pattern, data) {
+        return may;
+    }
     match (pattern, data) {
         (Value::Object(p), Value::Object(d)) => p
             .iter()
-            .all(|(k, pv)| d.get(k).is_some_and(|dv| data_matches(pv, dv))),
+            .all(|(k, pv)| d.get(k).is_some_and(|dv| data_matches_with(pv, dv, hole))),
         (Value::Array(p), Value::Array(d)) => {
-            p.len() == d.len() && p.iter().zip(d).all(|(pv, dv)| data_matches(pv, dv))
+            p.len() == d.len()
+                && p.iter()
+                    .zip(d)
+                    .all(|(pv, dv)| data_matches_with(pv, dv, hole))
         }
         (Value::Number(p), Value::Number(d)) => {
             if let (Some(a), Some(b)) = (p.as_i64(), d.as_i64()) {

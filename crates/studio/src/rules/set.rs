@@ -192,6 +192,19 @@ pub fn test_rule(rule: &Rule, sample: &RequestInfo) -> Result<RuleTest> {
     })
 }
 
+/// Whether `rule` is enabled and answers a request named `name` whose data
+/// is `data`, some pieces of which may not be known yet: `hole` says
+/// whether those may match (see [`data_matches_with`]).
+pub fn may_answer(
+    rule: &Rule,
+    name: &str,
+    data: &Value,
+    hole: &dyn Fn(&Value, &Value) -> Option<bool>,
+) -> Result<bool> {
+    let matcher = rule.compile()?;
+    Ok(rule.enabled && matcher.matches(name) && rule.data_matches_with(data, hole))
+}
+
 /// The first enabled rule of `rules` before `rule` (all of them when it is
 /// not in the list: a new rule goes at the end) that answers `sample`.
 pub fn shadowed_by(rules: &[Rule], rule: &Rule, sample: &RequestInfo) -> Option<String> {
