@@ -98,7 +98,9 @@ pub struct Scenario {
 )]
 #[ts(export_to = crate::ts::DIR)]
 pub enum Step {
-    /// Set the served state at a path (missing objects are created).
+    /// Set the served state at a path (missing objects are created). With
+    /// state per connection: the state new connections start from and
+    /// every open connection's own.
     SetState {
         /// A state path: a string, an integer or a list of them.
         #[ts(as = "crate::ts::JsonValue")]
@@ -107,13 +109,15 @@ pub enum Step {
         #[ts(as = "crate::ts::JsonValue")]
         value: Value,
     },
-    /// Apply a JSON Patch (RFC 6902) to the served state.
+    /// Apply a JSON Patch (RFC 6902) to the served state (as `setState`
+    /// does with state per connection).
     Patch {
         /// The operations: `[{op, path, value?, from?}…]`.
         #[ts(as = "crate::ts::JsonValue")]
         diff: Value,
     },
-    /// Replace the whole served state.
+    /// Replace the whole served state (as `setState` does with state per
+    /// connection).
     ReplaceState {
         /// The new state.
         #[ts(as = "crate::ts::JsonValue")]
@@ -164,7 +168,9 @@ pub enum Step {
         #[ts(optional, as = "Option<crate::ts::JsonValue>")]
         respond: Option<Value>,
     },
-    /// Wait until the served state at `path` equals `value`.
+    /// Wait until the served state at `path` equals `value`. With state
+    /// per connection: every open connection's own state (while none is
+    /// open, the state new connections start from).
     ExpectState {
         /// A state path: a string, an integer or a list of them.
         #[ts(as = "crate::ts::JsonValue")]

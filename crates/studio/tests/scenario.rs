@@ -359,3 +359,84 @@ async fn schema_violations_are_recorded_and_fail_the_scenario_step() {
     check_model(&rig.engine);
     rig.engine.shutdown().await;
 }
+
+/// With state per connection a scenario's `setState` changed only the
+/// state new connections start from (an open page saw nothing) and
+/// `expectState` read that template, never what a rule set on a page's own
+/// state: a scenario could not drive such a dashboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_state_per_connection_scenarios_change_and_check_every_open_dashboard() {
+    const PER_CONNECTION: &str = r#"{
+      "version": 1,
+      "server": { "port": 0, "autoflush": 0, "sharedState": false },
+      "initialState": { "counter": 0 },
+      "rules": [
+        { "id": "set", "match": { "name": { "exact": "set" } },
+          "action": { "setState": { "path": ["fromRule"], "value": "{{data.v}}" } } }
+      ],
+      "scenarios": [
+        { "name": "every page", "steps": [
+            { "waitForConnections": { "count": 2, "withinMs": 10000 } },
+            { "setState": { "path": ["mode"], "value": "ready" } },
+            { "expectState": { "path": ["fromRule"], "value": 7, "withinMs": 10000 } } ] },
+        { "name": "one page behind", "steps": [
+            { "expectState": { "path": ["fromRule"], "value": 8, "withinMs": 300 } } ] }
+      ]
+    }"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = Workspace::parse(PER_CONNECTION, "test.json", dir.path()).expect("workspace");
+    let engine = Engine::new(ws, None).expect("engine");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = engine
+        .start_server(Some(listener))
+        .await
+        .expect("start the server");
+    let (a, _) = dashboard(&url).await;
+    let (b, _) = dashboard(&url).await;
+
+    let e = engine.clone();
+    let run = tokio::spawn(async move { e.scenario_run("every page").await });
+    for (client, who) in [(&a, "a"), (&b, "b")] {
+        wait_for(
+            client.state(),
+            &format!("page {who} to get the scenario's state"),
+            |s| (s["mode"] == json!("ready")).then_some(()),
+        )
+        .await;
+    }
+    // Each page's own state: the rule changes only the asker's.
+    for client in [&a, &b] {
+        client
+            .send("set", json!({"v": 7}))
+            .await
+            .expect("the rule answers");
+    }
+    let report: ScenarioReport = within("the report", run)
+        .await
+        .expect("joined")
+        .expect("ran");
+    assert!(report.passed, "{}", report.to_text());
+    assert_eq!(
+        report.results[2].message,
+        "/fromRule = 7 on 2 connection(s)"
+    );
+    // New pages start from the state the scenario set.
+    let (late, _) = dashboard(&url).await;
+    wait_for(late.state(), "a new page's state", |s| {
+        (s["mode"] == json!("ready") && s.get("fromRule").is_none()).then_some(())
+    })
+    .await;
+    drop(late);
+
+    a.send("set", json!({"v": 8}))
+        .await
+        .expect("the rule answers");
+    let report = engine.scenario_run("one page behind").await.expect("ran");
+    assert!(!report.passed, "{}", report.to_text());
+    let failure = &report.results[0].message;
+    assert!(
+        failure.contains("'s state there is 7, not 8, after 300 ms"),
+        "{failure}"
+    );
+    engine.shutdown().await;
+}

@@ -148,6 +148,26 @@ impl Engine {
         self.inner.publish.scenario(status);
     }
 
+    /// A scenario's change of the state: with state per connection, a
+    /// dashboard already open sees it too (not only those that connect
+    /// later), as when a back end changes what every page shows.
+    fn scenario_edit(&self, edit: &Edit) -> std::result::Result<(), String> {
+        self.edit(Target::Shared, edit.clone())
+            .map_err(|e| e.to_string())?;
+        if !self.is_shared() {
+            for conn in self.inner.host.connections() {
+                match self.edit(Target::Connection(conn.id()), edit.clone()) {
+                    Ok(()) => {}
+                    // It closed meanwhile: nothing of it to change.
+                    Err(_) if self.inner.host.connection(conn.id()).is_err() => {}
+                    Err(e) => return Err(format!("connection {}: {e}", conn.id())),
+                }
+            }
+        }
+        self.check_state_schema_now();
+        Ok(())
+    }
+
     pub(crate) fn scenario_step_event(&self, result: &StepResult) {
         self.event("scenario.step", json!(result));
     }
@@ -155,17 +175,11 @@ impl Engine {
 
 impl runner::ScenarioHost for Engine {
     fn set_state(&self, path: juggler::Path, value: Value) -> std::result::Result<(), String> {
-        self.edit(Target::Shared, Edit::Set(path, value))
-            .map_err(|e| e.to_string())?;
-        self.check_state_schema_now();
-        Ok(())
+        self.scenario_edit(&Edit::Set(path, value))
     }
 
     fn patch_state(&self, diff: Value) -> std::result::Result<(), String> {
-        self.edit(Target::Shared, Edit::Patch(diff))
-            .map_err(|e| e.to_string())?;
-        self.check_state_schema_now();
-        Ok(())
+        self.scenario_edit(&Edit::Patch(diff))
     }
 
     async fn notify(
@@ -185,8 +199,18 @@ impl runner::ScenarioHost for Engine {
         (self.inner.publish.connection_count(), watch)
     }
 
-    fn served_state(&self) -> Storage {
-        Engine::served_state(self)
+    fn checked_states(&self) -> Vec<(Option<u64>, Storage)> {
+        let open = if self.is_shared() {
+            Vec::new()
+        } else {
+            self.inner.host.connections()
+        };
+        if open.is_empty() {
+            return vec![(None, Engine::served_state(self))];
+        }
+        open.iter()
+            .map(|c| (Some(c.id()), c.state().clone()))
+            .collect()
     }
 
     fn console_errors(&self) -> u64 {

@@ -21,10 +21,12 @@ use crate::time::now_ms;
 /// implements it (`engine/scenarios.rs`), so the runner does not depend on
 /// the engine that runs it.
 pub(crate) trait ScenarioHost: Send + Sync {
-    /// Sets the served (shared) state at `path`; then checks it against
-    /// the workspace's schema at once.
+    /// Sets the served state at `path` (with state per connection: the
+    /// template new connections start from and every open connection's
+    /// own); then checks it against the workspace's schema at once.
     fn set_state(&self, path: juggler::Path, value: Value) -> Result<(), String>;
-    /// Applies a JSON Patch to the served state; then checks its schema.
+    /// Applies a JSON Patch to the served state (as `set_state` does);
+    /// then checks its schema.
     fn patch_state(&self, diff: Value) -> Result<(), String>;
     /// Sends a notification to these connections (none: all); how many got it.
     fn notify(
@@ -35,8 +37,10 @@ pub(crate) trait ScenarioHost: Send + Sync {
     ) -> impl Future<Output = Result<usize, String>> + Send;
     /// How many dashboards are connected, and a way to wait for a change.
     fn connections(&self) -> (usize, juggler::StorageWatch);
-    /// The served state.
-    fn served_state(&self) -> juggler::Storage;
+    /// The states an `expectState` step reads: the shared state; with
+    /// state per connection, every open connection's own (named by its
+    /// id), or the template while none is open.
+    fn checked_states(&self) -> Vec<(Option<u64>, juggler::Storage)>;
     /// Errors the dashboard's pages have reported so far.
     fn console_errors(&self) -> u64;
     /// The first error reported after the first `count`, if any.
@@ -399,23 +403,45 @@ async fn run_step(
             within_ms,
         } => {
             let p = juggler::Path::from_json(path).map_err(|e| e.to_string())?;
-            let doc = engine.served_state();
-            let mut watch = doc.subscribe();
             let until = deadline(*within_ms);
             loop {
-                let now = doc.get(&p);
-                if now.as_ref().is_some_and(|v| super::json_equal(v, value)) {
-                    return Ok(format!("{} = {}", super::pointer_of(path), short(value)));
-                }
+                // Watch first, then read: a change in between is not missed.
+                let (_, mut joined) = engine.connections();
+                let states = engine.checked_states();
+                let mut watches: Vec<_> = states.iter().map(|(_, s)| s.subscribe()).collect();
+                let differing = states.iter().find_map(|(id, doc)| {
+                    let now = doc.get(&p);
+                    (!now.as_ref().is_some_and(|v| super::json_equal(v, value)))
+                        .then_some((*id, now))
+                });
+                let Some((id, now)) = differing else {
+                    let on = match states.as_slice() {
+                        [(Some(_), _), ..] => format!(" on {} connection(s)", states.len()),
+                        _ => String::new(),
+                    };
+                    return Ok(format!(
+                        "{} = {}{on}",
+                        super::pointer_of(path),
+                        short(value)
+                    ));
+                };
+                let any_change = futures_util::future::select_all(
+                    watches.iter_mut().map(|w| Box::pin(w.changed())),
+                );
                 tokio::select! {
-                    _ = watch.changed() => {}
+                    _ = any_change => {}
+                    _ = joined.changed() => {}
                     () = sleep_until(until) => {
                         let was = match now {
                             Some(v) => format!("is {}", short(&v)),
                             None => "is missing".to_owned(),
                         };
+                        let whose = match id {
+                            Some(id) => format!("connection {id}'s state"),
+                            None => "the state".to_owned(),
+                        };
                         return Err(format!(
-                            "the state there {was}, not {}, after {within_ms} ms",
+                            "{whose} there {was}, not {}, after {within_ms} ms",
                             short(value)
                         ));
                     }
