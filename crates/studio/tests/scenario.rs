@@ -70,8 +70,13 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
+    rig_on(WORKSPACE).await
+}
+
+/// An engine on the workspace `text`, its server started.
+async fn rig_on(text: &str) -> Rig {
     let dir = tempfile::tempdir().expect("temp dir");
-    let ws = Workspace::parse(WORKSPACE, "test.json", dir.path()).expect("workspace");
+    let ws = Workspace::parse(text, "test.json", dir.path()).expect("workspace");
     let engine = Engine::new(ws, None).expect("engine");
     let events = engine.events().subscribe();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -383,14 +388,7 @@ async fn with_state_per_connection_scenarios_change_and_check_every_open_dashboa
             { "expectState": { "path": ["fromRule"], "value": 8, "withinMs": 300 } } ] }
       ]
     }"#;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ws = Workspace::parse(PER_CONNECTION, "test.json", dir.path()).expect("workspace");
-    let engine = Engine::new(ws, None).expect("engine");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = engine
-        .start_server(Some(listener))
-        .await
-        .expect("start the server");
+    let Rig { engine, url, .. } = rig_on(PER_CONNECTION).await;
     let (a, _) = dashboard(&url).await;
     let (b, _) = dashboard(&url).await;
 
