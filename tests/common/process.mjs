@@ -8,12 +8,12 @@ import { createInterface } from 'node:readline';
 /**
  * Starts `cmd args`; resolves once `ready(line, found)` is true for a line
  * of its stdout (it may fill `found`). `stdin: 'pipe'` keeps its standard
- * input open for the caller (`proc.stdin`). Returns `{proc, log, ...found}`;
- * `log` holds stdout and stderr. Rejects, with the log, when the program
- * exits or is not ready in 30 s.
+ * input open for the caller (`proc.stdin`); `cwd` is its working folder.
+ * Returns `{proc, log, ...found}`; `log` holds stdout and stderr. Rejects,
+ * with the log, when the program exits or is not ready in 30 s.
  */
-export async function startProcess(cmd, args, cleanups, { ready, what, env = process.env, stdin = 'ignore' }) {
-    const proc = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env });
+export async function startProcess(cmd, args, cleanups, { ready, what, env = process.env, stdin = 'ignore', cwd }) {
+    const proc = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env, cwd });
     const log = [];
     const exited = new Promise(resolve => proc.on('exit', resolve));
     cleanups.push(async () => {

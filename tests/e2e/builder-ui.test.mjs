@@ -33,7 +33,7 @@ const box = id => `[data-testid="builder-box"][data-id="${id}"]`;
 function newFolder(parent, generation) {
     const dir = path.join(parent, `dash-${generation}`);
     execFileSync(studioBin, ['new', dir, '--builder', '--generation', generation, '--name', 'Built'], { encoding: 'utf8' });
-    fs.rmSync(path.join(dir, 'dashboard.json'));
+    fs.rmSync(path.join(dir, 'web', 'dashboard.json'));
     return dir;
 }
 
@@ -287,7 +287,7 @@ test('the Builder pane builds a dashboard from the State tree that the studio an
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-builder-ui-'));
     cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = newFolder(parent, '0.6');
-    fs.writeFileSync(path.join(dir, 'notes.md'), 'mine\n');
+    fs.writeFileSync(path.join(dir, 'web', 'notes.md'), 'mine\n');
     const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'), '--ui',
         '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'juggler', 'control', 'ui']);
     const control = await openControl(studio.control, cleanups);
@@ -298,11 +298,11 @@ test('the Builder pane builds a dashboard from the State tree that the studio an
         await page.goto(studio.ui);
         ids = await build(page, studio);
         await page.click('[data-testid="builder-save"]');
-        const file = path.join(dir, 'dashboard.json');
+        const file = path.join(dir, 'web', 'dashboard.json');
         await page.waitForFunction(() => !document.querySelector('[data-testid="builder-save"]').textContent.includes('•'));
         const saved = fs.readFileSync(file, 'utf8');
         assert.match(execFileSync(studioBin, ['check', file], { encoding: 'utf8' }), /ok \(dashboard version 1, 7 widgets\)/);
-        assert.equal(fs.readFileSync(path.join(dir, 'notes.md'), 'utf8'), 'mine\n', 'other files are left alone');
+        assert.equal(fs.readFileSync(path.join(dir, 'web', 'notes.md'), 'utf8'), 'mine\n', 'other files are left alone');
         // Saved again unchanged, and reopened: the same bytes, the same layout.
         const mtime = fs.statSync(file).mtimeMs;
         await page.click('[data-testid="builder-reopen"]');
@@ -333,7 +333,7 @@ test('the Builder pane builds a dashboard from the State tree that the studio an
     await exercise(studio.dashboard, { set: (p, value) => control.send('state.set', { path: p, value }) }, ids, 'studio-0.6');
     await exerciseReference(dir, '0.6', ids);
     const dir07 = newFolder(parent, '0.7');
-    fs.copyFileSync(path.join(dir, 'dashboard.json'), path.join(dir07, 'dashboard.json'));
+    fs.copyFileSync(path.join(dir, 'web', 'dashboard.json'), path.join(dir07, 'web', 'dashboard.json'));
     const studio07 = await startStudio(studioBin, ['serve', path.join(dir07, 'workspace.json'),
         '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
     const control07 = await openControl(studio07.control, cleanups);

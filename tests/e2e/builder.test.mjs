@@ -5,7 +5,11 @@
 // every widget shows the state and follows its edits, the trend gains
 // points, a path the state lacks marks its widget, and the toggle's,
 // setpoint's, button's and table row's requests arrive with their data
-// and their answers show.
+// and their answers show. The studio and the folder's own server.py (run
+// from another working folder) serve only the page's folder (web/): the
+// back end, workspace, README, .gitignore and .venv/ answer 404. A builder
+// project made before web/ (the page at the top level) still checks, opens
+// in the Builder and serves.
 //
 // Environment: see suite.mjs.
 import { test } from 'node:test';
@@ -15,9 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openControl } from '../common/control.mjs';
-import { startStudio } from '../common/process.mjs';
+import { freePort, startProcess, startStudio } from '../common/process.mjs';
 import { waitText } from './pages.mjs';
-import { WAIT_MS, artifacts, browserSuite, pageWithProblems, startReference, studioBin } from './suite.mjs';
+import {
+    WAIT_MS, artifacts, assertOnlyThePageServed, browserSuite, makeVenv, pageWithProblems, pythons, startReference,
+    studioBin, toOldLayout,
+} from './suite.mjs';
 
 const suite = browserSuite({ prefix: 'juggler-builder-chromium-', viewport: { width: 1280, height: 1000 } });
 const { cleanups } = suite;
@@ -114,6 +121,24 @@ async function exercise(url, backend, label) {
     }
 }
 
+/** The page's files, as `new --builder` writes them. */
+const PAGE_FILES = ['', 'index.html', 'dashboard.json', 'runtime/main.js', 'vendor/@hat-open/juggler/index.js',
+    'vendor/@hat-open/renderer/LICENSE'];
+
+/** Opens the dashboard at `url` and waits until it is connected and
+ * shows the level of the workspace's initial state. */
+async function showsTheLevel(url, label) {
+    const { page, problems } = await pageWithProblems(suite);
+    try {
+        await page.goto(url);
+        await waitText(page, '.status', 'connected');
+        await waitText(page, w('level', '.number'), '42.5');
+        assert.deepEqual(problems, [], `${label}: the page logged errors`);
+    } finally {
+        await page.close();
+    }
+}
+
 /** Every file under `dir` with its size and time. */
 function listing(dir) {
     return fs.readdirSync(dir, { recursive: true }).sort().map(f => {
@@ -130,13 +155,15 @@ for (const generation of ['0.6', '0.7']) {
         const out = execFileSync(studioBin, ['new', dir, '--builder', '--generation', generation, '--name', 'Tank farm'],
             { encoding: 'utf8' });
         assert.match(out, /Created .*dash/);
-        const checked = execFileSync(studioBin, ['check', path.join(dir, 'dashboard.json')], { encoding: 'utf8' });
+        makeVenv(dir);
+        const checked = execFileSync(studioBin, ['check', path.join(dir, 'web', 'dashboard.json')], { encoding: 'utf8' });
         assert.match(checked, /ok \(dashboard version 1, 11 widgets\)/);
         const before = listing(dir);
 
         const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
             '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
         const control = await openControl(studio.control, cleanups);
+        await assertOnlyThePageServed(studio.dashboard, `studio-${generation}`, PAGE_FILES);
         await exercise(studio.dashboard, {
             set: (p, value) => control.send('state.set', { path: p, value }),
             notify: (name, data) => control.send('notify.send', { name, data }),
@@ -145,6 +172,15 @@ for (const generation of ['0.6', '0.7']) {
         const reference = await startReference(generation, dir, cleanups);
         await exercise(reference.url, reference, `reference-${generation}`);
         assert.deepEqual(listing(dir), before, 'the folder is served as it is');
+
+        // The folder's own server.py, started from elsewhere.
+        const port = await freePort();
+        await startProcess(pythons[generation], [path.join(dir, 'server.py'), '--port', String(port)], cleanups, {
+            ready: line => line.startsWith('serving '), what: `server.py (hat-juggler ${generation})`, cwd: os.tmpdir(),
+        });
+        const own = `http://127.0.0.1:${port}/`;
+        await assertOnlyThePageServed(own, `server.py-${generation}`, PAGE_FILES);
+        await showsTheLevel(own, `server.py-${generation}`);
     });
 }
 
@@ -153,7 +189,7 @@ test('a bar gauge two rows high keeps its bar (the flex layout once shrank it to
     cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'dash');
     execFileSync(studioBin, ['new', dir, '--builder', '--name', 'Bars'], { encoding: 'utf8' });
-    const file = path.join(dir, 'dashboard.json');
+    const file = path.join(dir, 'web', 'dashboard.json');
     const dashboard = JSON.parse(fs.readFileSync(file, 'utf8'));
     const bar = { type: 'gauge', style: 'bar', path: '/level/value', min: 0, max: 100, unit: '%', decimals: 0, w: 3, x: 0, y: 30 };
     dashboard.widgets.push({ ...bar, id: 'bar-2', title: 'Two rows', h: 2 }, { ...bar, id: 'bar-3', title: 'Three rows', x: 3, h: 3 });
@@ -186,7 +222,7 @@ test('on a narrow screen the widgets stack without covering each other; the buil
     cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'dash');
     execFileSync(studioBin, ['new', dir, '--builder', '--name', 'Narrow'], { encoding: 'utf8' });
-    const { widgets } = JSON.parse(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'));
+    const { widgets } = JSON.parse(fs.readFileSync(path.join(dir, 'web', 'dashboard.json'), 'utf8'));
     const reading = [...widgets].sort((a, b) => a.y - b.y || a.x - b.x).map(x => x.id);
     const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
         '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
@@ -227,4 +263,29 @@ test('on a narrow screen the widgets stack without covering each other; the buil
     } finally {
         await page.close();
     }
+});
+
+test('a builder project made before web/ (its page at the top level) still checks, opens in the Builder and serves', { timeout: 120000 }, async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-builder-old-'));
+    cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
+    const dir = path.join(parent, 'dash');
+    execFileSync(studioBin, ['new', dir, '--builder', '--generation', '0.7', '--name', 'Old'], { encoding: 'utf8' });
+    toOldLayout(dir);
+    const file = path.join(dir, 'dashboard.json');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace('"/level/value"', '"/level/nope"'));
+    const checked = execFileSync(studioBin, ['check', file], { encoding: 'utf8' });
+    assert.match(checked, /ok \(dashboard version 1, 11 widgets\)/);
+    assert.ok(checked.includes(`/level/nope is not in the initialState of ${path.join(dir, 'workspace.json')}`), checked);
+    fs.writeFileSync(file, text);
+
+    const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
+        '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
+    const control = await openControl(studio.control, cleanups);
+    const opened = await control.send('dashboard.load', {});
+    assert.equal(path.resolve(opened.dir), dir);
+    assert.ok(opened.runtime && opened.dashboard?.widgets.length === 11, JSON.stringify(opened).slice(0, 300));
+    await showsTheLevel(studio.dashboard, 'old-layout-studio');
+    const reference = await startReference('0.7', dir, cleanups);
+    await showsTheLevel(reference.url, 'old-layout-reference');
 });

@@ -44,7 +44,8 @@ after(async () => {
     for (const f of cleanups.reverse()) await f();
 });
 
-/** A new dashboard folder, served by the studio with its control endpoint. */
+/** A new dashboard folder, served by the studio with its control endpoint;
+ * `dir` is its page's folder, the one the studio serves and watches. */
 async function served(generation = '0.7') {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-devloop-'));
     cleanups.push(() => fs.rmSync(parent, { recursive: true, force: true }));
@@ -53,7 +54,7 @@ async function served(generation = '0.7') {
     const studio = await startStudio(studioBin, ['serve', path.join(dir, 'workspace.json'),
         '--port', '0', '--control-port', '0'], cleanups, ['dashboard', 'control']);
     const control = await openControl(studio.control, cleanups);
-    return { dir, studio, control };
+    return { dir: path.join(dir, 'web'), studio, control };
 }
 
 async function withPage(label, studio, fn) {

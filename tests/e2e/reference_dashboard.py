@@ -1,8 +1,10 @@
-"""The reference back end of a builder dashboard's folder, for the browser
-tests: `hat.juggler.listen(static_dir=FOLDER)` with the workspace's initial
-state, answering requests with the folder's own `server.py` (its
-`answers(state)`), and taking commands on stdin — the only way a test can
-change the reference server's state or send a notification:
+"""The reference back end of a builder dashboard's project folder, for the
+browser tests: `hat.juggler.listen(static_dir=...)` of the page's folder
+(the workspace's staticDir: `web/` of a new project, the folder itself of
+one made before) with the workspace's initial state, answering requests
+with the folder's own `server.py` (its `answers(state)`), and taking
+commands on stdin — the only way a test can change the reference server's
+state or send a notification:
 
     {"set": [PATH, VALUE]}     state.set(PATH, VALUE)
     {"notify": [NAME, DATA]}   every connection gets the notification
@@ -36,6 +38,7 @@ async def main():
     folder = pathlib.Path(sys.argv[1]).resolve()
     port = int(sys.argv[2])
     workspace = stdjson.loads((folder / 'workspace.json').read_text('utf-8'))
+    static_dir = folder / workspace['server']['staticDir']
     state = json.Storage(workspace['initialState'])
     handlers = load_answers(folder)(state)
     connections = set()
@@ -51,10 +54,10 @@ async def main():
     server = await hat.juggler.listen('127.0.0.1', port,
                                       connection_cb=connection_cb,
                                       request_cb=request_cb,
-                                      static_dir=folder,
+                                      static_dir=static_dir,
                                       state=state,
                                       autoflush_delay=0.02)
-    print(f'serving {folder} on http://127.0.0.1:{port}/', flush=True)
+    print(f'serving {static_dir} on http://127.0.0.1:{port}/', flush=True)
     loop = asyncio.get_running_loop()
     try:
         while True:

@@ -73,3 +73,44 @@ export async function startReference(generation, dir, cleanups) {
         notify: (name, data) => command({ notify: [name, data] }),
     };
 }
+
+/** What `juggler-studio new` puts beside the page and no browser may read:
+ * the back end, the workspace, the README, the user's virtual environment
+ * (the README makes `.venv/` there). */
+export const PROJECT_FILES = ['server.py', 'workspace.json', 'workspace.schema.json', 'README.md', '.gitignore',
+    '.venv/pyvenv.cfg'];
+
+/** Makes the `.venv/pyvenv.cfg` the README has the user create in `dir`. */
+export function makeVenv(dir) {
+    fs.mkdirSync(path.join(dir, '.venv'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.venv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+}
+
+/** Checks that the server at `base` answers 404 for each of the project's
+ * own files and 200 for the page's `pageFiles`. */
+export async function assertOnlyThePageServed(base, label, pageFiles) {
+    for (const [files, status] of [[PROJECT_FILES, 404], [pageFiles, 200]]) {
+        for (const file of files) {
+            const res = await fetch(new URL(file, base));
+            await res.arrayBuffer();
+            assert.equal(res.status, status, `${label}: GET /${file} answered ${res.status}`);
+        }
+    }
+}
+
+/** Turns a project of `juggler-studio new` into the layout it had before the
+ * page had its own folder: the page at the top level, the workspace's
+ * `staticDir` ".", `server.py` serving its own folder. */
+export function toOldLayout(dir) {
+    const web = path.join(dir, 'web');
+    for (const name of fs.readdirSync(web)) fs.renameSync(path.join(web, name), path.join(dir, name));
+    fs.rmdirSync(web);
+    const workspace = path.join(dir, 'workspace.json');
+    const ws = fs.readFileSync(workspace, 'utf8');
+    assert.match(ws, /"staticDir": "web"/);
+    fs.writeFileSync(workspace, ws.replace('"staticDir": "web"', '"staticDir": "."'));
+    const server = path.join(dir, 'server.py');
+    const py = fs.readFileSync(server, 'utf8');
+    assert.match(py, /static_dir=STATIC_DIR,/);
+    fs.writeFileSync(server, py.replace('static_dir=STATIC_DIR,', 'static_dir=HERE,'));
+}

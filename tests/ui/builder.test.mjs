@@ -56,7 +56,7 @@ async function withBuilder(name, body, { prepare, opened = true } = {}) {
 }
 
 const box = (page, id) => page.locator(`[data-testid="builder-box"][data-id="${id}"]`);
-const readDashboard = dir => JSON.parse(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'));
+const readDashboard = dir => JSON.parse(fs.readFileSync(path.join(dir, 'web', 'dashboard.json'), 'utf8'));
 
 /** Waits until the saved dashboard.json passes `ok`. */
 async function savedWhen(dir, ok, what) {
@@ -116,7 +116,7 @@ test('a broken dashboard.json is named in the pane until it is fixed', async () 
         await error.waitFor({ timeout: WAIT_MS });
         assert.match(await error.textContent(), /dashboard\.json:\d+:\d+: .*trailing comma/);
         assert.equal(await page.getByTestId('palette-value').isDisabled(), true, 'the palette waits for a dashboard');
-        fs.writeFileSync(path.join(dir, 'dashboard.json'), good);
+        fs.writeFileSync(path.join(dir, 'web', 'dashboard.json'), good);
         await page.getByTestId('builder-retry').click();
         await page.getByTestId('builder-title').waitFor({ timeout: WAIT_MS });
         assert.equal(await error.count(), 0);
@@ -125,7 +125,7 @@ test('a broken dashboard.json is named in the pane until it is fixed', async () 
     }, {
         opened: false,
         prepare(dir) {
-            const file = path.join(dir, 'dashboard.json');
+            const file = path.join(dir, 'web', 'dashboard.json');
             good = fs.readFileSync(file, 'utf8');
             fs.writeFileSync(file, good.replace('"decimals": 1\n', '"decimals": 1,\n'));
         },
@@ -235,20 +235,20 @@ test('a big object in the State tree shows its children a page at a time, every 
 
 test('Save with a palette widget not bound yet names it and selects it; nothing is written', async () => {
     await withBuilder('builder-unbound-save', async (page, dir) => {
-        const before = fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8');
+        const before = fs.readFileSync(path.join(dir, 'web', 'dashboard.json'), 'utf8');
         await page.getByTestId('palette-value').click();
         await page.getByTestId('builder-save').click();
         const told = page.getByText(/^Not saved: \S+ \(value\) reads no place in the state yet\./);
         await told.waitFor({ timeout: WAIT_MS });
         const id = (await told.textContent()).match(/^Not saved: (\S+) /)[1];
         await page.locator(`[data-testid="builder-box"][data-id="${id}"].selected`).waitFor({ timeout: WAIT_MS });
-        assert.equal(fs.readFileSync(path.join(dir, 'dashboard.json'), 'utf8'), before);
+        assert.equal(fs.readFileSync(path.join(dir, 'web', 'dashboard.json'), 'utf8'), before);
     });
 });
 
 test('dashboard.json changed on disk while open is told at once: reload it, or keep mine and Save over it', async () => {
     await withBuilder('builder-disk-changed', async (page, dir) => {
-        const file = path.join(dir, 'dashboard.json');
+        const file = path.join(dir, 'web', 'dashboard.json');
         const banner = page.getByTestId('builder-disk-changed');
         assert.equal(await banner.count(), 0, 'nothing changed yet');
         await box(page, 'level').click();

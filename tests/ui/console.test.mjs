@@ -28,8 +28,8 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
     world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'dash');
     execFileSync(studioBin, ['new', dir, '--name', 'Console'], { encoding: 'utf8' });
-    fs.writeFileSync(path.join(dir, 'broken.html'), BROKEN);
-    fs.writeFileSync(path.join(dir, 'broken.js'), 'function view(s) {\n    return s.no.value;\n}\nview({});\n');
+    fs.writeFileSync(path.join(dir, 'web', 'broken.html'), BROKEN);
+    fs.writeFileSync(path.join(dir, 'web', 'broken.js'), 'function view(s) {\n    return s.no.value;\n}\nview({});\n');
     const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
 
     await world.withUi(studio, 'console', async page => {
@@ -58,7 +58,7 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
         await screenshot(page, 'console');
 
         // A changed script reloads the open page; the UI tells it.
-        const app = path.join(dir, 'broken.js');
+        const app = path.join(dir, 'web', 'broken.js');
         fs.appendFileSync(app, '// edited\n');
         await page.getByText(/Reloaded 1 page: \/broken\.js changed/).waitFor({ timeout: WAIT_MS });
         await page.getByTestId('console-reload').getByText(/reloaded 1 page \(\/broken\.js\)/).waitFor({ timeout: WAIT_MS });

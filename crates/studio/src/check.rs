@@ -1,10 +1,12 @@
 //! `juggler-studio check FILE`: validates a workspace file or a dashboard
 //! file (`dashboard.json`), telling the two apart by name and content.
 //!
-//! A dashboard beside a `workspace.json` is also compared with that
-//! workspace's initial state: a widget bound to a path the state does not
-//! have is noted (it shows as unbound until the state has it), which is no
-//! error.
+//! A dashboard is also compared with the initial state of the workspace
+//! that serves it — the `workspace.json` beside it, else the one in the
+//! folder above whose `staticDir` is the dashboard's folder (the page's
+//! `web/` of a `juggler-studio new` project): a widget bound to a path the
+//! state does not have is noted (it shows as unbound until the state has
+//! it), which is no error.
 //!
 //! What loads but is likely a mistake is a warning, with its line and field
 //! as an error has, and the exit status stays 0: widgets on top of each
@@ -13,7 +15,7 @@
 //! data, placeholders and all) that no enabled rule of the workspace beside
 //! answers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -95,11 +97,39 @@ fn check_workspace(path: &Path) -> Result<String, String> {
     ))
 }
 
+/// The workspace that serves the dashboard file at `path`, and its file:
+/// `workspace.json` beside it (a project made with the page at its top
+/// level), else `../workspace.json` when its `staticDir` is the
+/// dashboard's folder.
+fn serving_workspace(path: &Path) -> Option<(Workspace, PathBuf)> {
+    let folder = crate::workspace::base_dir(path);
+    let beside = folder.join("workspace.json");
+    if let Ok(ws) = Workspace::load(&beside) {
+        return Some((ws, beside));
+    }
+    let above = folder.join("..").join("workspace.json");
+    let ws = Workspace::load(&above).ok()?;
+    let served = crate::workspace::resolve(
+        &crate::workspace::base_dir(&above),
+        ws.server.static_dir.as_deref()?,
+    );
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    same(&served, &folder).then(|| {
+        let above = folder
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or(above.clone(), |p| p.join("workspace.json"));
+        (ws, above)
+    })
+}
+
 fn check_dashboard(path: &Path, text: &str) -> Result<String, String> {
     let d = Dashboard::parse(text, &path.display().to_string()).map_err(|e| e.to_string())?;
-    let beside = crate::workspace::base_dir(path).join("workspace.json");
-    let ws = Workspace::load(&beside).ok();
-    let mut warnings = warnings(&d, ws.as_ref().map(|ws| (ws, beside.as_path())));
+    let serving = serving_workspace(path);
+    let mut warnings = warnings(&d, serving.as_ref().map(|(ws, file)| (ws, file.as_path())));
     Positions::locate(text, &mut warnings);
     let plural = if warnings.len() == 1 { "" } else { "s" };
     let mut out = format!(
@@ -125,13 +155,13 @@ fn check_dashboard(path: &Path, text: &str) -> Result<String, String> {
             w.message
         ));
     }
-    if let Some(ws) = ws {
+    if let Some((ws, file)) = &serving {
         for (field, p) in bound_paths(&d) {
             if p.lookup(&ws.initial_state).is_none() {
                 out.push_str(&format!(
                     "\nnote: {field} {p} is not in the initialState of {}: the widget shows as \
                      unbound until the state has it",
-                    beside.display()
+                    file.display()
                 ));
             }
         }
@@ -140,7 +170,7 @@ fn check_dashboard(path: &Path, text: &str) -> Result<String, String> {
 }
 
 /// What loads but likely is not what the author meant; `workspace` is the
-/// one beside the dashboard, with its path.
+/// one that serves the dashboard, with its path.
 pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Problem> {
     let mut out = Vec::new();
     for (i, a) in d.widgets.iter().enumerate() {

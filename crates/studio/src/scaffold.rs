@@ -1,20 +1,26 @@
 //! `juggler-studio new`: a dashboard project a person is happy to keep.
 //!
-//! The folder holds the page (`index.html` with an import map, `app.js` on
-//! `@hat-open/renderer` + `snabbdom`, `style.css`), the npm packages it
-//! imports vendored under `vendor/` from the ones embedded in the binary
-//! (`@hat-open/juggler` 0.6.18 for generation 0.6, 0.7.0 for 0.7) with
-//! their licences, a `workspace.json` for the studio (`staticDir: "."`, the
-//! generation, a state the view shows, rules that answer its requests,
-//! notify presets, a scenario), the workspace's JSON Schema, a `server.py`
-//! on the reference `hat-juggler` that serves the same folder with the
-//! same state, and a `README.md` saying how to run both.
+//! The project folder holds what runs and describes the page: a
+//! `workspace.json` for the studio (`staticDir: "web"`, the generation, a
+//! state the view shows, rules that answer its requests, notify presets, a
+//! scenario) with its JSON Schema, a `server.py` on the reference
+//! `hat-juggler` that serves the page with the same state, a `README.md`
+//! saying how to run both, and a `.gitignore`. The page is in [`PAGE_DIR`]
+//! (`web/`), the only folder either server makes public: `index.html` with
+//! an import map, `app.js` on `@hat-open/renderer` + `snabbdom`,
+//! `style.css`, and the npm packages it imports vendored under `vendor/`
+//! from the ones embedded in the binary (`@hat-open/juggler` 0.6.18 for
+//! generation 0.6, 0.7.0 for 0.7) with their licences.
 //!
 //! With `--builder` the page is instead the studio builder's: an
 //! `index.html` that loads the dashboard runtime (`runtime/`, see
-//! [`crate::dashboard::runtime`]), a `dashboard.json` with widgets bound
-//! to the workspace's initial state and its JSON Schema, and a workspace
-//! and a `server.py` that answer every widget's request.
+//! [`crate::dashboard::runtime`]) and a `dashboard.json` with widgets bound
+//! to the workspace's initial state and its JSON Schema; the workspace and
+//! `server.py` answer every widget's request.
+//!
+//! Projects made before [`PAGE_DIR`] had the page at the top level
+//! (`staticDir: "."`); `--force` into one keeps that layout, so the files
+//! it adds are the ones the project misses, where it would look for them.
 
 use std::path::{Path, PathBuf};
 
@@ -89,7 +95,14 @@ pub fn cli(args: NewArgs) -> std::process::ExitCode {
                 println!(
                     "  juggler-studio serve {dir}/workspace.json --ui   # build it in the Builder pane"
                 );
-                println!("  juggler-studio check {dir}/dashboard.json        # check the layout");
+                let dashboard = opts
+                    .dir
+                    .join(page_dir(&opts.dir))
+                    .join(crate::dashboard::FILE_NAME);
+                println!(
+                    "  juggler-studio check {}   # check the layout",
+                    dashboard.display()
+                );
             } else {
                 println!("  juggler-studio serve {dir}/workspace.json   # serve it, edit it live");
             }
@@ -133,6 +146,11 @@ const DASHBOARD_SCHEMA: &str = include_str!("../dashboard.schema.json");
 /// The `@hat-open/*` packages are Apache-2.0 but ship no licence file.
 const APACHE_2_0: &str = include_str!("../scaffold/Apache-2.0.txt");
 
+/// The folder of a new project that holds the page: everything under it is
+/// public over HTTP, nothing else of the project is (`server.py`, the
+/// workspace, the README, the `.venv` the README makes).
+pub const PAGE_DIR: &str = "web";
+
 /// The npm folder that holds `@hat-open/juggler` 0.7.0 (an npm alias, as
 /// 0.6.18 already has the package's own name).
 const JUGGLER_07: &str = "juggler07";
@@ -145,9 +163,10 @@ pub fn create(opts: &NewDashboard) -> Result<Created> {
         return Err(Error::Invalid("--name: the title must not be empty".into()));
     }
     check_folder(&opts.dir, opts.force)?;
-    check_generation(&opts.dir, opts.generation)?;
+    let page_dir = page_dir(&opts.dir);
+    check_generation(&opts.dir, &page_dir, opts.generation)?;
     let mut created = Created::default();
-    for (rel, bytes) in files(opts.generation, title, opts.builder) {
+    for (rel, bytes) in files_in(opts.generation, title, opts.builder, &page_dir) {
         let path = opts.dir.join(&rel);
         if path.exists() {
             created.kept.push(rel);
@@ -189,8 +208,8 @@ fn check_folder(dir: &Path, force: bool) -> Result<()> {
 /// A folder that holds a project of the other generation is refused:
 /// `--force` keeps its files, so its client, workspace and back end would
 /// speak 0.6 and 0.7 at once (a page that never connects).
-fn check_generation(dir: &Path, generation: Generation) -> Result<()> {
-    let Some((found, what)) = existing_generation(dir) else {
+fn check_generation(dir: &Path, page_dir: &str, generation: Generation) -> Result<()> {
+    let Some((found, what)) = existing_generation(dir, page_dir) else {
         return Ok(());
     };
     if found == generation {
@@ -204,13 +223,55 @@ fn check_generation(dir: &Path, generation: Generation) -> Result<()> {
     )))
 }
 
-/// The generation of a project already in `dir`, and what tells it: the
-/// vendored client's version, else the workspace's server generation.
-fn existing_generation(dir: &Path) -> Option<(Generation, String)> {
-    let read = |rel: &str| -> Option<serde_json::Value> {
-        serde_json::from_str(&std::fs::read_to_string(dir.join(rel)).ok()?).ok()
-    };
-    let package = format!("vendor/{JUGGLER}/package.json");
+/// Where the page of the project in `dir` is, relative to it: the
+/// workspace's `staticDir` when it names a folder inside the project, else
+/// the top level when a page is there (a project made before
+/// [`PAGE_DIR`], without its workspace), else [`PAGE_DIR`].
+fn page_dir(dir: &Path) -> String {
+    let static_dir = read_json(&dir.join("workspace.json"))
+        .and_then(|ws| ws.pointer("/server/staticDir")?.as_str().map(str::to_owned));
+    if let Some(rel) = static_dir.as_deref().and_then(inside) {
+        return rel;
+    }
+    let page_on_top = ["index.html", "vendor"]
+        .iter()
+        .any(|rel| dir.join(rel).exists());
+    if static_dir.is_none() && page_on_top {
+        ".".to_owned()
+    } else {
+        PAGE_DIR.to_owned()
+    }
+}
+
+/// `rel` as a folder inside the project (`"."` for its top level, `/` as
+/// the separator), or `None` when it leads out of it.
+fn inside(rel: &str) -> Option<String> {
+    use std::path::Component;
+    let mut parts = Vec::new();
+    for c in Path::new(rel).components() {
+        match c {
+            Component::CurDir => {}
+            Component::Normal(p) => parts.push(p.to_str()?),
+            _ => return None,
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+fn read_json(path: &Path) -> Option<serde_json::Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// The generation of a project already in `dir` (its page in `page_dir`),
+/// and what tells it: the vendored client's version, else the workspace's
+/// server generation.
+fn existing_generation(dir: &Path, page_dir: &str) -> Option<(Generation, String)> {
+    let read = |rel: &str| read_json(&dir.join(rel));
+    let package = page_path(page_dir, &format!("vendor/{JUGGLER}/package.json"));
     if let Some(version) =
         read(&package).and_then(|p| p.get("version")?.as_str().map(str::to_owned))
     {
@@ -220,7 +281,8 @@ fn existing_generation(dir: &Path) -> Option<(Generation, String)> {
             _ => None,
         };
         if let Some(g) = generation {
-            return Some((g, format!("vendor/{JUGGLER} {version}")));
+            let at = page_path(page_dir, &format!("vendor/{JUGGLER}"));
+            return Some((g, format!("{at} {version}")));
         }
     }
     let workspace = read("workspace.json")?;
@@ -244,63 +306,77 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(fail)
 }
 
-/// Every file of the project (a builder dashboard's when `builder`):
-/// (path relative to the folder, content).
+/// `rel`, a file of the page, relative to the project.
+fn page_path(page_dir: &str, rel: &str) -> String {
+    if page_dir == "." {
+        rel.to_owned()
+    } else {
+        format!("{page_dir}/{rel}")
+    }
+}
+
+/// Every file of a new project (a builder dashboard's when `builder`):
+/// (path relative to the folder, content), the page's under [`PAGE_DIR`].
 pub fn files(generation: Generation, title: &str, builder: bool) -> Vec<(String, Vec<u8>)> {
+    files_in(generation, title, builder, PAGE_DIR)
+}
+
+/// [`files`] with the page in `page_dir` (relative to the project, `"."`
+/// for its top level).
+fn files_in(
+    generation: Generation,
+    title: &str,
+    builder: bool,
+    page_dir: &str,
+) -> Vec<(String, Vec<u8>)> {
     // The title lands in HTML, JSON and Markdown: escaped for each.
     let html_title = title
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
-    let json_title = serde_json::to_string(title).unwrap_or_default();
-    let json_title = json_title
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or_default();
-    let fill = |template: &str, title: &str| fill(template, generation, title).into_bytes();
-    let mut out = if builder {
-        let mut out = vec![
+    let json_title = json_text(title);
+    let fill = |template: &str, title: &str| {
+        fill(template, generation, title)
+            .replace("{{staticDir}}", &json_text(page_dir))
+            .into_bytes()
+    };
+    let (mut page, project) = if builder {
+        let mut page = vec![
             (
                 "index.html".to_owned(),
                 fill(BUILDER_INDEX_HTML, &html_title),
             ),
             (
                 crate::dashboard::FILE_NAME.to_owned(),
-                fill(BUILDER_DASHBOARD, json_title),
+                fill(BUILDER_DASHBOARD, &json_title),
             ),
             (
                 crate::dashboard::SCHEMA_FILE_NAME.to_owned(),
                 DASHBOARD_SCHEMA.as_bytes().to_vec(),
             ),
-            (
-                "workspace.json".to_owned(),
-                fill(BUILDER_WORKSPACE, json_title),
-            ),
-            ("server.py".to_owned(), fill(BUILDER_SERVER_PY, title)),
-            ("README.md".to_owned(), fill(BUILDER_README_MD, title)),
         ];
         for (rel, text) in crate::dashboard::runtime::FILES {
-            out.push(((*rel).to_owned(), text.as_bytes().to_vec()));
+            page.push(((*rel).to_owned(), text.as_bytes().to_vec()));
         }
-        out
+        let project = [
+            (BUILDER_WORKSPACE, json_title.as_str()),
+            (BUILDER_SERVER_PY, title),
+            (BUILDER_README_MD, title),
+        ];
+        (page, project)
     } else {
-        vec![
+        let page = vec![
             ("index.html".to_owned(), fill(INDEX_HTML, &html_title)),
             ("app.js".to_owned(), APP_JS.as_bytes().to_vec()),
             ("style.css".to_owned(), STYLE_CSS.as_bytes().to_vec()),
-            (
-                "workspace.json".to_owned(),
-                fill(WORKSPACE_JSON, json_title),
-            ),
-            ("server.py".to_owned(), fill(SERVER_PY, title)),
-            ("README.md".to_owned(), fill(README_MD, title)),
-        ]
+        ];
+        let project = [
+            (WORKSPACE_JSON, json_title.as_str()),
+            (SERVER_PY, title),
+            (README_MD, title),
+        ];
+        (page, project)
     };
-    out.push((
-        "workspace.schema.json".to_owned(),
-        WORKSPACE_SCHEMA.as_bytes().to_vec(),
-    ));
-    out.push((".gitignore".to_owned(), GITIGNORE.as_bytes().to_vec()));
     let mut licensed = Vec::new();
     for (rel, bytes) in vendor::VENDOR {
         let Some(rel) = vendored_path(rel, generation) else {
@@ -311,15 +387,45 @@ pub fn files(generation: Generation, title: &str, builder: bool) -> Vec<(String,
         {
             licensed.push(package);
         }
-        out.push((format!("vendor/{rel}"), bytes.to_vec()));
+        page.push((format!("vendor/{rel}"), bytes.to_vec()));
     }
     for package in licensed {
-        out.push((
+        page.push((
             format!("vendor/{package}/LICENSE"),
             APACHE_2_0.as_bytes().to_vec(),
         ));
     }
+    let [
+        (workspace, ws_title),
+        (server, server_title),
+        (readme, readme_title),
+    ] = project;
+    let mut out = vec![
+        ("workspace.json".to_owned(), fill(workspace, ws_title)),
+        (
+            "workspace.schema.json".to_owned(),
+            WORKSPACE_SCHEMA.as_bytes().to_vec(),
+        ),
+        ("server.py".to_owned(), fill(server, server_title)),
+        ("README.md".to_owned(), fill(readme, readme_title)),
+        (".gitignore".to_owned(), GITIGNORE.as_bytes().to_vec()),
+    ];
+    out.extend(
+        page.into_iter()
+            .map(|(rel, bytes)| (page_path(page_dir, &rel), bytes)),
+    );
     out
+}
+
+/// `text` escaped to go between a JSON string's quotes (also a Python
+/// string's, for what a title or a folder name holds).
+fn json_text(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Where an embedded package file goes under `vendor/` for `generation`,
@@ -380,6 +486,17 @@ mod tests {
     use super::*;
     use crate::workspace::Workspace;
 
+    /// A generation 0.6 project titled [`DEFAULT_TITLE`] in `dir`.
+    fn project(dir: &Path, builder: bool, force: bool) -> NewDashboard {
+        NewDashboard {
+            dir: dir.to_owned(),
+            generation: Generation::V06,
+            title: DEFAULT_TITLE.into(),
+            force,
+            builder,
+        }
+    }
+
     fn new_in(dir: &Path, generation: Generation) -> Created {
         create(&NewDashboard {
             dir: dir.to_owned(),
@@ -399,26 +516,26 @@ mod tests {
             let created = new_in(&project, generation);
             assert!(created.kept.is_empty());
             let manifest =
-                std::fs::read_to_string(project.join("vendor/@hat-open/juggler/package.json"))
+                std::fs::read_to_string(project.join("web/vendor/@hat-open/juggler/package.json"))
                     .expect("the vendored juggler");
             assert!(
                 manifest.contains(&format!("\"version\": \"{version}\"")),
                 "{manifest}"
             );
-            assert!(!project.join("vendor").join(JUGGLER_07).exists());
+            assert!(!project.join("web/vendor").join(JUGGLER_07).exists());
             for licence in [
-                "vendor/@hat-open/juggler/LICENSE",
-                "vendor/@hat-open/renderer/LICENSE",
-                "vendor/@hat-open/util/LICENSE",
-                "vendor/snabbdom/LICENSE",
+                "web/vendor/@hat-open/juggler/LICENSE",
+                "web/vendor/@hat-open/renderer/LICENSE",
+                "web/vendor/@hat-open/util/LICENSE",
+                "web/vendor/snabbdom/LICENSE",
             ] {
                 assert!(project.join(licence).is_file(), "{licence}");
             }
             for import in [
-                "vendor/@hat-open/juggler/index.js",
-                "vendor/@hat-open/renderer/index.js",
-                "vendor/@hat-open/util/index.js",
-                "vendor/snabbdom/build/index.js",
+                "web/vendor/@hat-open/juggler/index.js",
+                "web/vendor/@hat-open/renderer/index.js",
+                "web/vendor/@hat-open/util/index.js",
+                "web/vendor/snabbdom/build/index.js",
             ] {
                 assert!(project.join(import).is_file(), "{import}");
             }
@@ -433,8 +550,8 @@ mod tests {
             let ws = Workspace::load(&dir.path().join("workspace.json")).expect("valid");
             assert_eq!(ws.initial_state["title"], "Tank <farm> \"north\"");
             assert_eq!(juggler::Generation::from(ws.server.generation), generation);
-            assert_eq!(ws.server.static_dir.as_deref(), Some("."));
-            let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
+            assert_eq!(ws.server.static_dir.as_deref(), Some("web"));
+            let html = std::fs::read_to_string(dir.path().join("web/index.html")).expect("html");
             assert!(
                 html.contains("<title>Tank &lt;farm&gt; \"north\"</title>"),
                 "{html}"
@@ -449,29 +566,131 @@ mod tests {
     #[test]
     fn a_folder_that_is_not_empty_is_refused_unless_forced() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("app.js"), "// mine").expect("write");
-        let opts = NewDashboard {
-            dir: dir.path().to_owned(),
-            generation: Generation::V06,
-            title: DEFAULT_TITLE.into(),
-            force: false,
-            builder: false,
-        };
+        std::fs::write(dir.path().join("notes.md"), "mine").expect("write");
+        let opts = project(dir.path(), false, false);
         let err = create(&opts).expect_err("refused").to_string();
         assert!(
             err.contains("is not empty") && err.contains("--force"),
             "{err}"
         );
-        assert!(!dir.path().join("index.html").exists(), "nothing written");
+        assert!(!dir.path().join("web").exists(), "nothing written");
+        let created = create(&NewDashboard {
+            force: true,
+            ..opts.clone()
+        })
+        .expect("forced");
+        assert!(created.kept.is_empty(), "{:?}", created.kept);
+        assert!(created.written.contains(&"web/index.html".to_owned()));
+        std::fs::write(dir.path().join("web/app.js"), "// mine").expect("write");
         let created = create(&NewDashboard {
             force: true,
             ..opts
         })
         .expect("forced");
-        assert_eq!(created.kept, vec!["app.js".to_owned()]);
-        assert!(created.written.contains(&"index.html".to_owned()));
-        let mine = std::fs::read_to_string(dir.path().join("app.js")).expect("read");
+        assert_eq!(created.written, Vec::<String>::new());
+        assert!(created.kept.contains(&"web/app.js".to_owned()));
+        let mine = std::fs::read_to_string(dir.path().join("web/app.js")).expect("read");
         assert_eq!(mine, "// mine", "a file that was there is kept");
+    }
+
+    /// `server.py`, the workspace, the README and `.gitignore` were in the
+    /// folder both servers serve, so any browser could read them.
+    #[test]
+    fn only_the_page_is_in_the_served_folder() {
+        for builder in [false, true] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            create(&NewDashboard {
+                dir: dir.path().to_owned(),
+                generation: Generation::V07,
+                title: DEFAULT_TITLE.into(),
+                force: false,
+                builder,
+            })
+            .expect("created");
+            let ws = Workspace::load(&dir.path().join("workspace.json")).expect("valid");
+            let served = dir
+                .path()
+                .join(ws.server.static_dir.as_deref().expect("a staticDir"));
+            assert_eq!(served, dir.path().join(PAGE_DIR));
+            assert!(served.join("index.html").is_file());
+            let mut top: Vec<String> = std::fs::read_dir(dir.path())
+                .expect("read")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            top.sort();
+            assert_eq!(
+                top,
+                [
+                    ".gitignore",
+                    "README.md",
+                    "server.py",
+                    "web",
+                    "workspace.json",
+                    "workspace.schema.json"
+                ]
+            );
+            let server = std::fs::read_to_string(dir.path().join("server.py")).expect("read");
+            assert!(
+                server.contains("STATIC_DIR = HERE / \"web\"\n")
+                    && server.contains("static_dir=STATIC_DIR,"),
+                "{server}"
+            );
+        }
+    }
+
+    /// What a project made before `web/` has: the page at the top level.
+    fn old_layout(dir: &Path, builder: bool) {
+        for (rel, bytes) in files_in(Generation::V06, DEFAULT_TITLE, builder, ".") {
+            write(&dir.join(rel), &bytes).expect("write");
+        }
+    }
+
+    #[test]
+    fn a_project_with_the_page_at_the_top_level_still_loads_checks_and_is_completed_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        old_layout(dir.path(), true);
+        let ws = Workspace::load(&dir.path().join("workspace.json")).expect("valid");
+        assert_eq!(ws.server.static_dir.as_deref(), Some("."));
+        let dashboard = dir.path().join("dashboard.json");
+        std::fs::write(
+            &dashboard,
+            std::fs::read_to_string(&dashboard)
+                .expect("read")
+                .replace("/level/value", "/level/nope"),
+        )
+        .expect("write");
+        let report = crate::check::check(&dashboard).expect("valid");
+        assert!(
+            report.contains("/level/nope is not in the initialState"),
+            "{report}"
+        );
+        let opened = crate::dashboard::folder::open(dir.path()).expect("the builder opens it");
+        assert!(opened.runtime && opened.dashboard.is_some());
+
+        // --force adds what is missing where this project has it.
+        for rel in ["server.py", "index.html"] {
+            std::fs::remove_file(dir.path().join(rel)).expect("rm");
+        }
+        let opts = project(dir.path(), true, true);
+        let created = create(&opts).expect("forced");
+        assert_eq!(created.written, ["server.py", "index.html"]);
+        assert!(!dir.path().join(PAGE_DIR).exists());
+        let err = create(&NewDashboard {
+            generation: Generation::V07,
+            ..opts
+        })
+        .expect_err("refused")
+        .to_string();
+        assert!(err.contains("(vendor/@hat-open/juggler 0.6.18)"), "{err}");
+
+        // Without its workspace, the page on top still tells the layout.
+        let dir = tempfile::tempdir().expect("tempdir");
+        old_layout(dir.path(), false);
+        std::fs::remove_file(dir.path().join("workspace.json")).expect("rm");
+        let created = create(&project(dir.path(), false, true)).expect("forced");
+        assert_eq!(created.written, ["workspace.json"]);
+        let ws = Workspace::load(&dir.path().join("workspace.json")).expect("valid");
+        assert_eq!(ws.server.static_dir.as_deref(), Some("."));
     }
 
     /// `new --force --generation 0.7` over a 0.6 project kept the 0.6
@@ -496,7 +715,7 @@ mod tests {
             };
             let err = create(&other).expect_err("refused").to_string();
             assert!(
-                err.contains("holds a juggler 0.6 project (vendor/@hat-open/juggler 0.6.")
+                err.contains("holds a juggler 0.6 project (web/vendor/@hat-open/juggler 0.6.")
                     && err.contains("--generation 0.6"),
                 "{err}"
             );
@@ -504,7 +723,7 @@ mod tests {
             let ignored = std::fs::read_to_string(dir.path().join(".gitignore")).expect("read");
             assert!(ignored.lines().any(|l| l == ".venv/"), "{ignored}");
             // Without the client, the workspace tells.
-            std::fs::remove_dir_all(dir.path().join("vendor")).expect("rm");
+            std::fs::remove_dir_all(dir.path().join("web/vendor")).expect("rm");
             let err = create(&other).expect_err("refused").to_string();
             assert!(
                 err.contains("workspace.json's server.generation 0.6"),

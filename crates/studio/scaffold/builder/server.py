@@ -1,8 +1,10 @@
 """A real back end for this dashboard, on the reference hat-juggler.
 
-It serves this folder to browsers (`static_dir`) and the same state as the
-studio's workspace.json, and answers the dashboard's requests the way the
-workspace's rules do. Works with hat-juggler {{pipSpec}} (wire generation
+It serves the page's folder ({{staticDir}}/, the workspace's staticDir) to
+browsers (`static_dir`) and nothing else of the project: not this file, the
+workspace or the .venv. It holds the same state as the studio's
+workspace.json and answers the dashboard's requests the way the workspace's
+rules do. Works with hat-juggler {{pipSpec}} (wire generation
 {{generation}}, the one the vendored @hat-open/juggler speaks):
 
     python3 -m venv .venv
@@ -23,6 +25,9 @@ from hat import json
 import hat.juggler
 
 HERE = pathlib.Path(__file__).resolve().parent
+# Found from this file, not the working directory: `python path/to/server.py`
+# serves the same page from anywhere.
+STATIC_DIR = HERE / "{{staticDir}}"
 
 
 def now():
@@ -74,10 +79,11 @@ async def main():
 
     server = await hat.juggler.listen(args.host, args.port,
                                       request_cb=request_cb,
-                                      static_dir=HERE,
+                                      static_dir=STATIC_DIR,
                                       state=state,
                                       autoflush_delay=0.05)
-    print(f'serving {HERE} on http://{args.host}:{args.port}/', flush=True)
+    print(f'serving {STATIC_DIR} on http://{args.host}:{args.port}/',
+          flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -173,8 +173,9 @@ commands! {
         RemoteConnect = "remote.connect", RemoteConnect => Started;
         /// Ends a remote session.
         RemoteDisconnect = "remote.disconnect", ById => ();
-        /// Connects a session again (after it stopped on a failure).
-        RemoteReconnect = "remote.reconnect", ById => ();
+        /// Connects a session again (after it stopped on a failure), to
+        /// its target or a changed one.
+        RemoteReconnect = "remote.reconnect", RemoteReconnect => ();
         /// Sends a request on a remote session; answers with its result.
         RemoteSend = "remote.send", RemoteSend => JsonValue;
         /// The JSON text of the value at a path of a session's state,

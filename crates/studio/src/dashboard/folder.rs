@@ -183,7 +183,7 @@ mod tests {
         let files = crate::scaffold::files(juggler::Generation::V06, "T", true);
         let (_, bytes) = files
             .into_iter()
-            .find(|(rel, _)| rel == FILE_NAME)
+            .find(|(rel, _)| *rel == format!("{}/{FILE_NAME}", crate::scaffold::PAGE_DIR))
             .expect("the scaffold has a dashboard");
         String::from_utf8(bytes).expect("utf-8")
     }
@@ -196,7 +196,8 @@ mod tests {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             std::fs::write(path, bytes).expect("write");
         }
-        assert!(open(dir.path()).expect("open").runtime);
+        let page = dir.path().join(crate::scaffold::PAGE_DIR);
+        assert!(open(&page).expect("open").runtime);
     }
 
     #[test]

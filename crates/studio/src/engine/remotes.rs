@@ -111,15 +111,43 @@ impl Engine {
     }
 
     /// Connects a remote session again from scratch (after it stopped on a
-    /// failure that retrying could not fix, once that is fixed).
-    pub fn remote_reconnect(&self, id: &str) -> Result<()> {
+    /// failure that retrying could not fix, once that is fixed), to
+    /// `target` when given: the session keeps its id, tab, history and
+    /// recordings. A `target` with no password keeps the session's for the
+    /// same user, and one whose generation is the one the session detected
+    /// keeps "auto" (the form shows what was detected, and gets no password
+    /// back).
+    pub fn remote_reconnect(&self, id: &str, target: Option<RemoteTarget>) -> Result<()> {
         let remotes = &self.inner.remotes;
         // Under the lock: a disconnect meanwhile must not see it come back.
         let mut sessions = remotes.sessions();
         let old = sessions.by_id.get(id).ok_or_else(|| no_session(id))?;
+        let target = match target {
+            None => old.target().clone(),
+            Some(mut target) => {
+                let was = old.target();
+                if target.password.is_none() && target.user == was.user {
+                    target.password = was.password.clone();
+                }
+                let detected =
+                    self.model()
+                        .get(juggler::path!["remotes", id, "target", "generation"]);
+                if was.generation == crate::remote::AUTO
+                    && detected.as_ref().and_then(Value::as_str) == Some(target.generation.as_str())
+                {
+                    target.generation = crate::remote::AUTO.into();
+                }
+                // A form that cannot connect leaves the session as it was.
+                target.generation()?;
+                target
+            }
+        };
         old.stop();
+        if &target != old.target() {
+            remotes.publish.remote_target(id, &target);
+        }
         let sink: Arc<dyn RemoteSink> = Arc::new(self.clone());
-        let session = RemoteSession::start(id.to_owned(), old.target().clone(), sink)?;
+        let session = RemoteSession::start(id.to_owned(), target, sink)?;
         sessions.by_id.insert(id.to_owned(), session);
         Ok(())
     }

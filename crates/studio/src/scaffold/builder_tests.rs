@@ -42,7 +42,8 @@ fn the_dashboard_is_valid_bound_and_answered() {
     for generation in [Generation::V06, Generation::V07] {
         let dir = tempfile::tempdir().expect("tempdir");
         new_builder(dir.path(), generation);
-        let d = Dashboard::load(&dir.path().join("dashboard.json")).expect("a valid dashboard");
+        let web = dir.path().join("web");
+        let d = Dashboard::load(&web.join("dashboard.json")).expect("a valid dashboard");
         assert_eq!(d.title, "Tank \"north\"");
         let ws = Workspace::load(&dir.path().join("workspace.json")).expect("a valid workspace");
         for (field, path) in bound_paths(&d) {
@@ -85,20 +86,16 @@ fn the_dashboard_is_valid_bound_and_answered() {
                 "server.py answers {name}"
             );
         }
-        let html = std::fs::read_to_string(dir.path().join("index.html")).expect("index.html");
+        let html = std::fs::read_to_string(web.join("index.html")).expect("index.html");
         assert!(html.contains("src=\"./runtime/main.js\""), "{html}");
         assert!(html.contains("<title>Tank \"north\"</title>"), "{html}");
         for (rel, text) in crate::dashboard::runtime::FILES {
-            let written = std::fs::read_to_string(dir.path().join(rel)).expect(rel);
+            let written = std::fs::read_to_string(web.join(rel)).expect(rel);
             assert_eq!(&written, text, "{rel}");
         }
-        assert!(dir.path().join("dashboard.schema.json").is_file());
-        assert!(
-            dir.path()
-                .join("vendor/@hat-open/juggler/index.js")
-                .is_file()
-        );
-        assert!(!dir.path().join("app.js").exists(), "no hand-written page");
+        assert!(web.join("dashboard.schema.json").is_file());
+        assert!(web.join("vendor/@hat-open/juggler/index.js").is_file());
+        assert!(!web.join("app.js").exists(), "no hand-written page");
     }
 }
 
@@ -106,18 +103,34 @@ fn the_dashboard_is_valid_bound_and_answered() {
 fn check_reads_the_new_dashboard_and_notes_nothing_unbound() {
     let dir = tempfile::tempdir().expect("tempdir");
     new_builder(dir.path(), Generation::V06);
-    let report = crate::check::check(&dir.path().join("dashboard.json")).expect("valid");
+    let path = dir.path().join("web/dashboard.json");
+    let report = crate::check::check(&path).expect("valid");
     assert!(
         report.ends_with("ok (dashboard version 1, 11 widgets)"),
         "{report}"
     );
-    // A path the state lacks is noted, not refused.
-    let path = dir.path().join("dashboard.json");
+    // A path the state lacks is noted, not refused: the workspace that
+    // serves web/ is found in the folder above.
     let text = std::fs::read_to_string(&path).expect("read");
     std::fs::write(&path, text.replace("/level/value", "/level/nope")).expect("write");
     let report = crate::check::check(&path).expect("still valid");
+    let workspace = dir.path().join("workspace.json");
     assert!(
-        report.contains("note: widgets[0].path /level/nope is not in the initialState"),
+        report.contains(&format!(
+            "note: widgets[0].path /level/nope is not in the initialState of {}",
+            workspace.display()
+        )),
         "{report}"
     );
+    // A workspace above that serves another folder is not this
+    // dashboard's.
+    let ws = std::fs::read_to_string(&workspace).expect("read");
+    std::fs::create_dir(dir.path().join("other")).expect("mkdir");
+    std::fs::write(
+        &workspace,
+        ws.replace("\"staticDir\": \"web\"", "\"staticDir\": \"other\""),
+    )
+    .expect("write");
+    let report = crate::check::check(&path).expect("still valid");
+    assert!(!report.contains("note:"), "{report}");
 }

@@ -433,6 +433,36 @@ impl Args for RemoteConnect {
     }
 }
 
+/// `remote.reconnect`: connects a stopped session again, to its target or
+/// to a changed one (the Client pane's form of a stopped session).
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct RemoteReconnect {
+    /// The session.
+    pub id: String,
+    /// Where to connect now; absent: where it connected. A password left
+    /// out keeps the session's for the same user (the form never gets it
+    /// back); a generation the session detected keeps "auto".
+    #[ts(optional)]
+    pub target: Option<RemoteTarget>,
+}
+
+impl Args for RemoteReconnect {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        let mut f = Fields::of(data);
+        let target = match f.take_opt("target") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(
+                serde_json::from_value(t).map_err(|e| CommandError::invalid_field("target", e))?,
+            ),
+        };
+        Ok(RemoteReconnect {
+            id: f.get("id")?,
+            target,
+        })
+    }
+}
+
 plain_args! {
     /// A command about one thing by its id (`remote.disconnect`,
     /// `proxy.stop`, `record.stop`).
