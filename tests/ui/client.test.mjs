@@ -188,5 +188,22 @@ test('a session the server refuses for good stops, says why and offers Reconnect
         await s.getByTestId('client-reconnect').click();
         await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connecting' || m.remotes?.[id]?.status.kind === 'stopped', 'tried again');
         await s.getByTestId('client-status').getByText(/^stopped: /).waitFor({ timeout: WAIT_MS });
+
+        // The stopped session's form holds where it tried; fixed, Reconnect
+        // takes it to the same session (its tab, its list of requests).
+        await control.send('remote.send', { id, name: 'whileStopped' }).catch(() => {});
+        const field = s.getByTestId(`client-retarget-${id}-url`);
+        assert.equal(await field.inputValue(), url);
+        await field.fill('http://x');
+        await s.getByTestId(`client-retarget-${id}-url-error`).getByText('ws:// or wss://').waitFor({ timeout: WAIT_MS });
+        await field.fill(studio.juggler);
+        await s.getByTestId('client-reconnect').click();
+        const done = await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connected' && m, 'the same session connected to the fixed URL');
+        assert.equal(done.remotes[id].target.url, studio.juggler);
+        assert.equal(remotes(done).filter(r => r.id === id).length, 1);
+        assert.ok(done.remotes[id].requests.some(r => r.name === 'whileStopped'), 'the session kept its requests');
+        await s.getByTestId('client-status').getByText(/^connected/).waitFor({ timeout: WAIT_MS });
+        assert.equal(await s.getByTestId('client-retarget').count(), 0);
+        await screenshot(page, 'client-reconnected');
     });
 });

@@ -12,6 +12,7 @@ import {
   needsExactText,
   typedPath,
   formFromBookmark,
+  formFromTarget,
   parseData,
   pathToPointer,
   selectionPointer,
@@ -76,6 +77,14 @@ describe('bookmarks', () => {
     expect(formFromBookmark({ name: 'x', url: 'ws://a/ws', generation: '0.7', trust: 'insecure' })).toEqual({
       ...emptyForm('ws://a/ws'), generation: '0.7', trust: 'insecure',
     });
+  });
+  it('a session\'s target fills the form of a stopped session, and goes back unchanged', () => {
+    const target = { url: 'wss://h/ws', generation: '0.7' as const, user: 'ann', caFile: '/ca.pem' };
+    const form = formFromTarget(target);
+    expect(form).toEqual({ url: 'wss://h/ws', generation: '0.7', user: 'ann', password: '', trust: 'caFile', caFile: '/ca.pem' });
+    // No password: the engine keeps the session's.
+    expect(buildTarget(form)).toEqual(target);
+    expect(formFromTarget({ url: 'ws://a/ws', generation: 'auto', insecure: true })).toEqual({ ...emptyForm('ws://a/ws'), trust: 'insecure' });
   });
   it('are replaced by name, added or removed', () => {
     const list = [

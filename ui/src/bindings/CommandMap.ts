@@ -22,6 +22,7 @@ import type { RecordStart } from "./RecordStart";
 import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingInfo } from "./RecordingInfo";
 import type { RemoteConnect } from "./RemoteConnect";
+import type { RemoteReconnect } from "./RemoteReconnect";
 import type { RemoteSend } from "./RemoteSend";
 import type { RemoteText } from "./RemoteText";
 import type { ReplayInfo } from "./ReplayInfo";
@@ -187,9 +188,10 @@ export type CommandMap = {
  */
 "remote.disconnect": CommandTypes<ById, null>, 
 /**
- * Connects a session again (after it stopped on a failure).
+ * Connects a session again (after it stopped on a failure), to
+ * its target or a changed one.
  */
-"remote.reconnect": CommandTypes<ById, null>, 
+"remote.reconnect": CommandTypes<RemoteReconnect, null>, 
 /**
  * Sends a request on a remote session; answers with its result.
  */

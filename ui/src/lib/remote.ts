@@ -83,6 +83,20 @@ export function trustOf(form: ConnectForm): RemoteTrust {
   return form.trust;
 }
 
+/** The form of where a session connects, to change it before Reconnect
+ * (the password never comes back: left empty, the session keeps its own). */
+export function formFromTarget(t: RemoteTarget): ConnectForm {
+  const form = emptyForm(t.url);
+  form.generation = t.generation === '0.7' || t.generation === '0.6' ? t.generation : 'auto';
+  form.user = t.user ?? '';
+  if (t.insecure) form.trust = 'insecure';
+  else if (t.caFile) {
+    form.trust = 'caFile';
+    form.caFile = t.caFile;
+  }
+  return form;
+}
+
 // ---------------------------------------------------------------- bookmarks
 
 /** A form filled from a bookmark (the password is never stored). */

@@ -28,7 +28,7 @@ use crate::model::{
     RecordingInfo, RemoteInfo, ReplayInfo, SentNotification, SentRequest, ServerInfo,
     UnmatchedRequest, WorkspaceInfo,
 };
-use crate::remote::RemoteStatus;
+use crate::remote::{RemoteStatus, RemoteTarget};
 use crate::rules::Rule;
 use crate::scenario::{Scenario, ScenarioStatus};
 use crate::schemas::{SchemaViolation, Schemas};
@@ -397,6 +397,11 @@ impl Publisher {
     pub(super) fn remote_generation(&self, id: &str, generation: &str) {
         let part = path![REMOTES.0, id, "target", "generation"];
         self.remote_part(id, part, json!(generation));
+    }
+
+    /// Where a session connects now (a reconnect changed it).
+    pub(super) fn remote_target(&self, id: &str, target: &RemoteTarget) {
+        self.remote_part(id, REMOTES.part(id, "target"), to_json(target));
     }
 
     pub(super) fn remote_status(&self, id: &str, status: &RemoteStatus) {

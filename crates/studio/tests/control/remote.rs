@@ -422,3 +422,68 @@ async fn remote_send_data_text_keeps_every_number() {
     assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
     assert_eq!(e.line, Some(1), "{}", e.message);
 }
+
+/// Reconnect could not change the target: a session stopped on a wrong
+/// path (404) had to be closed and connected again from a changed form,
+/// a new tab with none of its history. Now `remote.reconnect` takes the
+/// changed target: the same session connects to it, keeping its id and
+/// what it had; a target that cannot connect leaves it as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_takes_a_changed_target_and_keeps_the_session() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (server, _state) = remote_server().await;
+    let wrong = format!("ws://{}/nowhere", server.local_addr());
+    let id = connect_to(&rig, json!({ "url": wrong, "generation": "0.6" })).await;
+    let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
+    assert_eq!(status["kind"], "stopped", "{status}");
+    let sent = cmd_err(
+        &rig.control,
+        "remote.send",
+        json!({ "id": id, "name": "echo" }),
+    )
+    .await;
+    assert_eq!(sent.code, "invalid");
+
+    let e = cmd_err(
+        &rig.control,
+        "remote.reconnect",
+        json!({ "id": id, "target": { "url": "http://x/ws" } }),
+    )
+    .await;
+    assert!(e.message.contains("ws://"), "{}", e.message);
+    assert_eq!(
+        model.data().pointer(&format!("/remotes/{id}/target/url")),
+        Some(&json!(wrong)),
+        "a refused target changed nothing"
+    );
+
+    let right = format!("ws://{}/ws", server.local_addr());
+    cmd(
+        &rig.control,
+        "remote.reconnect",
+        json!({ "id": id, "target": { "url": right, "generation": "0.6" } }),
+    )
+    .await;
+    status_where(model, &id, |s| s["kind"] == "connected").await;
+    let m = model.data();
+    assert_eq!(m["remotes"].as_object().map(|r| r.len()), Some(1), "{m}");
+    assert_eq!(m["remotes"][&id]["target"]["url"], json!(right));
+    let answer = cmd(
+        &rig.control,
+        "remote.send",
+        json!({ "id": id, "name": "echo", "data": 7 }),
+    )
+    .await;
+    assert_eq!(answer, json!(7));
+    // The request that failed while stopped is still in the session's list.
+    let pointer = format!("/remotes/{id}/requests");
+    wait_for(model, "both requests in the session's list", |m| {
+        m.pointer(&pointer)
+            .and_then(Value::as_array)
+            .filter(|r| r.len() == 2)
+            .cloned()
+    })
+    .await;
+    server.shutdown().await;
+}

@@ -12,7 +12,7 @@ pub(crate) async fn run(engine: &Engine, command: RemoteCommand) -> Reply {
             answer(engine.remote_connect(a.target).map(|id| Started { id }))
         }
         RemoteCommand::RemoteDisconnect(a) => done(engine.remote_disconnect(&a.id)),
-        RemoteCommand::RemoteReconnect(a) => done(engine.remote_reconnect(&a.id)),
+        RemoteCommand::RemoteReconnect(a) => done(engine.remote_reconnect(&a.id, a.target)),
         // The remote's answer goes as it came (it may be deep).
         RemoteCommand::RemoteSend(a) => Ok(engine.remote_send(&a.id, &a.name, a.data).await?),
         RemoteCommand::RemoteText(a) => answer(engine.remote_text(&a.id, &a.path)),
