@@ -32,9 +32,11 @@ test('New dashboard… creates a project and serves it', async () => {
         const model = await control.waitFor(m => m.workspace?.path === path.join(dir, 'workspace.json')
             && m.server?.status === 'running', 'the new workspace served');
         assert.equal(model.server.dashboardUrl, before, 'served where the studio served before');
-        for (const f of ['index.html', 'app.js', 'style.css', 'workspace.json', 'server.py', 'README.md']) {
+        // The page in web/, the project beside it (not served).
+        for (const f of ['web/index.html', 'web/app.js', 'web/style.css', 'workspace.json', 'server.py', 'README.md']) {
             assert.ok(fs.existsSync(path.join(dir, f)), `${f} written`);
         }
+        assert.equal(model.server.settings.staticDir, 'web');
     });
     await world.withPage(studio, 'new-dashboard-page', studio.dashboard, async dash => {
         await dash.waitForFunction(() => document.querySelector('.status')?.textContent === 'connected', null, { timeout: WAIT_MS });
