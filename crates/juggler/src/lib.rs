@@ -1,16 +1,8 @@
-//! The Hat Open juggler protocol in async Rust.
+#![doc = include_str!("../README.md")]
 //!
-//! A juggler server holds a JSON *state* per connection (or one shared by
-//! all), mirrors it to each client as JSON Patch diffs, pushes
-//! *notifications* and answers *requests*. This crate is wire-compatible with
-//! the reference, `hat-juggler` (PyPI) and `@hat-open/juggler` (npm), in both
-//! wire generations (0.6 and 0.7).
-//!
-//! - [`Storage`]: the observable JSON value (`json.Storage` of the reference).
-//! - [`Server`] / [`ServerBuilder`]: `listen`, with static files, TLS, Basic
-//!   auth, autoflush, shared state and parallel requests.
-//! - [`Client`] / [`connect`]: the mirror of a remote server's state, requests
-//!   and notifications.
+//! The main types: [`Storage`] (the observable JSON value, `json.Storage`
+//! of the reference), [`Server`] / [`ServerBuilder`] (`listen`) and
+//! [`Client`] / [`ClientBuilder`] (`connect`).
 
 pub mod client;
 pub mod diff;

@@ -463,7 +463,8 @@ impl Client {
             .clone()
     }
 
-    /// Traffic so far: `(messages_in, messages_out, bytes_in, bytes_out)`.
+    /// Traffic so far: messages and bytes in and out (the same
+    /// [`ConnectionStats`](crate::server::ConnectionStats) a server connection keeps).
     pub fn stats(&self) -> crate::server::ConnectionStats {
         use std::sync::atomic::Ordering::Relaxed;
         let c = &self.inner().counters;
