@@ -31,6 +31,7 @@ pub mod devloop;
 pub mod engine;
 pub mod error;
 pub mod history;
+mod json;
 pub mod mock;
 pub mod model;
 pub mod panes;

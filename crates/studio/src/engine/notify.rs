@@ -42,7 +42,7 @@ impl Engine {
 
     /// Replaces the notify presets (saved with the workspace).
     pub fn set_notify_presets(&self, presets: Value) -> Result<()> {
-        let presets: Vec<workspace::NotifyPreset> = serde_path_to_error::deserialize(presets)
+        let presets: Vec<workspace::NotifyPreset> = crate::json::from_value(&presets)
             .map_err(|e| Error::serde("invalid notify presets", "notifyPresets", &e))?;
         self.inner.workspace.set_notify_presets(presets);
         Ok(())

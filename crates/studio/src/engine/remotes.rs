@@ -200,7 +200,7 @@ impl Engine {
 
     /// Replaces the remote-server bookmarks (saved with the workspace).
     pub fn set_remote_bookmarks(&self, bookmarks: Value) -> Result<()> {
-        let bookmarks: Vec<workspace::RemoteBookmark> = serde_path_to_error::deserialize(bookmarks)
+        let bookmarks: Vec<workspace::RemoteBookmark> = crate::json::from_value(&bookmarks)
             .map_err(|e| Error::serde("invalid bookmarks", "remotes", &e))?;
         if let Some((i, b)) = bookmarks
             .iter()

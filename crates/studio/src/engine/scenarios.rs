@@ -77,7 +77,7 @@ impl Engine {
     /// `scenarios[1].steps[0].wait.ms`); nothing changes on an error.
     /// Refused while a scenario runs.
     pub fn set_scenarios(&self, scenarios: Value) -> Result<()> {
-        let scenarios: Vec<Scenario> = serde_path_to_error::deserialize(scenarios)
+        let scenarios: Vec<Scenario> = crate::json::from_value(&scenarios)
             .map_err(|e| super::schema_checks::field_error("invalid scenarios", "scenarios", &e))?;
         let problems = crate::scenario::check_all(&scenarios);
         if let Some((field, detail)) = problems.first() {

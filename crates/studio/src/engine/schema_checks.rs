@@ -145,7 +145,7 @@ impl Engine {
     /// one does not compile. The checks start again: the violations found
     /// so far are forgotten, and the state is checked at once.
     pub fn set_schemas(&self, schemas: Value) -> Result<()> {
-        let schemas: Option<Schemas> = serde_path_to_error::deserialize(schemas)
+        let schemas: Option<Schemas> = crate::json::from_value(&schemas)
             .map_err(|e| field_error("invalid schemas", "schemas", &e))?;
         let schemas = schemas.filter(|s| s.state.is_some() || !s.requests.is_empty());
         let checks = Checks::of(schemas.as_ref())?;

@@ -118,7 +118,7 @@ impl Engine {
     /// Replaces the server settings (validated like the workspace file);
     /// a running server restarts with them.
     pub async fn set_server_settings(&self, settings: Value) -> Result<()> {
-        let settings: workspace::ServerSettings = serde_path_to_error::deserialize(settings)
+        let settings: workspace::ServerSettings = crate::json::from_value(&settings)
             .map_err(|e| Error::serde("invalid server settings", "server", &e))?;
         self.inner.workspace.set_server(settings)?;
         // Running, or meant to but its settings failed: start with the new.

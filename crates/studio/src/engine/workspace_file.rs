@@ -17,7 +17,7 @@ const UNSAVED_EVERY: std::time::Duration = std::time::Duration::from_millis(100)
 impl Engine {
     /// Replaces all rules.
     pub fn set_rules(&self, rules: Value) -> Result<()> {
-        let rules: Vec<rules::Rule> = serde_path_to_error::deserialize(rules)
+        let rules: Vec<rules::Rule> = crate::json::from_value(&rules)
             .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
         self.inner.requests.set_rules(rules)
     }
@@ -42,9 +42,9 @@ impl Engine {
 
     /// Runs a rule against a sample request without side effects.
     pub fn test_rule(&self, rule: Value, sample: Value) -> Result<rules::RuleTest> {
-        let rule: rules::Rule = serde_json::from_value(rule)
+        let rule: rules::Rule = crate::json::from_value(&rule)
             .map_err(|e| Error::Invalid(format!("invalid rule: {e}")))?;
-        let sample: RequestInfo = serde_json::from_value(sample)
+        let sample: RequestInfo = crate::json::from_value(&sample)
             .map_err(|e| Error::Invalid(format!("invalid sample request: {e}")))?;
         let mut test = rules::test_rule(&rule, &sample)?;
         if test.matches {

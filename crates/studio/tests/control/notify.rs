@@ -194,3 +194,21 @@ async fn notify_presets_one_at_a_time_keep_every_number() {
     .await;
     assert_eq!(e.field.as_deref(), Some("dataText"), "{}", e.message);
 }
+
+/// Presets sent as a list of values (`notify.presets`) keep every number:
+/// they were read out of the request's parsed data as typed presets, which
+/// turned an integer `-0` into `0`.
+#[tokio::test]
+async fn notify_presets_sent_as_values_keep_every_number() {
+    let rig = rig().await;
+    let data: Value = serde_json::from_str(EXACT_DATA).expect("json");
+    cmd(
+        &rig.control,
+        "notify.presets",
+        json!({"presets": [{"name": "exact", "data": data}]}),
+    )
+    .await;
+    let text = cmd(&rig.control, "notify.presetText", json!({"name": "exact"})).await;
+    let text: Value = serde_json::from_str(text.as_str().expect("text")).expect("json");
+    assert_eq!(serde_json::to_string(&text).expect("json"), EXACT_WIRE);
+}

@@ -216,3 +216,46 @@ async fn rules_text_keeps_every_number_of_the_rules_values() {
     assert_eq!(e.field.as_deref(), Some("rulesText"), "{}", e.message);
     assert_eq!(e.line, Some(2), "{}", e.message);
 }
+
+/// Rules, a tested rule with its sample, and `rules.set`'s list sent as
+/// values (as any client holding exact numbers sends them) keep `-0`,
+/// 9007199254740993 and a 30-digit integer: the rules were read out of the
+/// request's parsed data as typed values, which turned an integer `-0`
+/// into `0`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_sent_as_values_keep_every_number() {
+    let rig = rig().await;
+    let exact = |text: &str| -> Value { serde_json::from_str(text).expect("json") };
+    let numbers = "[123456789012345678901234567890,-0,9007199254740993]";
+    let rule = exact(&format!(
+        r#"{{"id": "big", "match": {{"name": {{"exact": "big"}}, "data": {{"z": -0}}}},
+            "action": {{"respond": {{"value": {numbers}}}}}}}"#
+    ));
+    cmd(&rig.control, "rules.set", json!({"rules": [rule.clone()]})).await;
+    let held = cmd(&rig.control, "rules.text", json!({})).await;
+    let held: Value = serde_json::from_str(held.as_str().expect("text")).expect("rules");
+    let held = serde_json::to_string(&held).expect("json");
+    assert!(held.contains(r#""data":{"z":-0}"#), "{held}");
+    assert!(held.contains(numbers), "{held}");
+
+    let echo = json!({"id": "e", "match": {"name": {"exact": "e"}}, "action": "echo"});
+    for (rule, sample) in [
+        (
+            echo,
+            exact(&format!(r#"{{"name": "e", "data": {numbers}}}"#)),
+        ),
+        (rule, exact(r#"{"name": "big", "data": {"z": -0}}"#)),
+    ] {
+        let test = cmd(
+            &rig.control,
+            "rules.test",
+            json!({"rule": rule, "sample": sample}),
+        )
+        .await;
+        assert_eq!(test["matches"], json!(true), "{test}");
+        assert_eq!(
+            serde_json::to_string(&test["answer"]["reply"]["data"]).expect("json"),
+            numbers
+        );
+    }
+}

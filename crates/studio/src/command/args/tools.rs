@@ -97,7 +97,8 @@ plain_args! {
 
 impl Args for crate::dashboard::folder::SaveDashboard {
     fn from_data(data: Value) -> Result<Self, CommandError> {
-        serde_json::from_value(data).map_err(|e| CommandError::invalid(e.to_string()))
+        crate::json::from_value(&data)
+            .map_err(|e| CommandError::invalid(e.into_inner().to_string()))
     }
 }
 
@@ -130,7 +131,7 @@ impl Args for FaultsSet {
         let settings = f
             .take_opt("settings")
             .unwrap_or_else(|| Value::Object(Default::default()));
-        let settings = serde_path_to_error::deserialize(settings)
+        let settings = crate::json::from_value(&settings)
             .map_err(|e| CommandError::from(crate::Error::serde("settings", "settings", &e)))?;
         Ok(FaultsSet {
             connection,
@@ -159,7 +160,7 @@ pub struct ProxyStart {
 
 impl Args for ProxyStart {
     fn from_data(data: Value) -> Result<Self, CommandError> {
-        let settings = serde_path_to_error::deserialize(unwrap_key(data, "settings"))
+        let settings = crate::json::from_value(&unwrap_key(data, "settings"))
             .map_err(|e| crate::Error::serde("invalid proxy settings", "settings", &e))?;
         Ok(ProxyStart { settings })
     }
