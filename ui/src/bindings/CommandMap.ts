@@ -8,6 +8,7 @@ import type { DashboardNew } from "./DashboardNew";
 import type { FaultsSet } from "./FaultsSet";
 import type { JsonValue } from "./JsonValue";
 import type { MockMade } from "./MockMade";
+import type { ModelText } from "./ModelText";
 import type { NewDashboard } from "./NewDashboard";
 import type { NotifyPresetName } from "./NotifyPresetName";
 import type { NotifyPresetSave } from "./NotifyPresetSave";
@@ -111,6 +112,11 @@ export type CommandMap = {
  * Sets the value at a path from JSON text the engine parses.
  */
 "state.setText": CommandTypes<StateSetText, null>, 
+/**
+ * The JSON text of the value at a path of the model (`/notifyHistory`,
+ * `/remotes/ID/requests`…), every number exactly as held.
+ */
+"model.text": CommandTypes<ModelText, string>, 
 /**
  * Undoes the last shared edit; `false` when there was none.
  */

@@ -123,6 +123,9 @@ commands! {
         StateText = "state.text", StateText => String;
         /// Sets the value at a path from JSON text the engine parses.
         StateSetText = "state.setText", StateSetText => ();
+        /// The JSON text of the value at a path of the model (`/notifyHistory`,
+        /// `/remotes/ID/requests`…), every number exactly as held.
+        ModelText = "model.text", ModelText => String;
         /// Undoes the last shared edit; `false` when there was none.
         StateUndo = "state.undo", () => bool;
         /// Redoes the last undone edit; `false` when there was none.

@@ -260,6 +260,13 @@ impl Engine {
         storage.read(|data| text_at(data, path.steps(), path))
     }
 
+    /// The JSON text of the value at `path` of the model, every number as
+    /// held (`model.text`).
+    pub fn model_text(&self, path: &juggler::Path) -> Result<String> {
+        self.model()
+            .read(|model| text_at(model, path.steps(), path))
+    }
+
     /// Undoes the last edit of the shared state.
     pub fn undo(&self) -> Result<bool> {
         self.inner.state.step(true)

@@ -212,3 +212,30 @@ async fn notify_presets_sent_as_values_keep_every_number() {
     let text: Value = serde_json::from_str(text.as_str().expect("text")).expect("json");
     assert_eq!(serde_json::to_string(&text).expect("json"), EXACT_WIRE);
 }
+
+/// `model.text` gives a sent notification's data as held, for the UI to
+/// load it into its editor (its copy of the model holds doubles).
+#[tokio::test]
+async fn model_text_is_an_entry_of_the_model_with_every_number() {
+    let rig = rig().await;
+    cmd(
+        &rig.control,
+        "notify.send",
+        json!({"name": "exact", "dataText": EXACT_DATA}),
+    )
+    .await;
+    let path = json!(["notifyHistory", 0, "data"]);
+    let text = cmd(&rig.control, "model.text", json!({ "path": path })).await;
+    let text = text.as_str().expect("text");
+    assert!(text.contains("\"negz\": -0,"), "{text}");
+    let text: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(serde_json::to_string(&text).expect("json"), EXACT_WIRE);
+
+    let e = cmd_err(
+        &rig.control,
+        "model.text",
+        json!({"path": ["notifyHistory", 5]}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("path"), "{}", e.message);
+}

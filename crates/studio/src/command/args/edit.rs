@@ -191,6 +191,26 @@ impl Args for StateText {
     }
 }
 
+/// `model.text`: the JSON text of the value at a path of the model, as the
+/// engine holds it (see [`StateText`]): the UI's copy of the model is
+/// `JSON.parse`'d, so an entry it loads into an editor (a sent request, a
+/// notification, an unmatched request) comes from this text instead.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct ModelText {
+    /// Where (keys and indexes), as in the model: `["notifyHistory", 0]`.
+    #[ts(type = "string | number | Array<string | number>")]
+    pub path: juggler::Path,
+}
+
+impl Args for ModelText {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        Ok(ModelText {
+            path: path_of(&mut Fields::of(data))?,
+        })
+    }
+}
+
 /// `state.setText`: sets the value at a path from JSON text that the engine
 /// parses, so that its numbers stay exactly as written (see [`StateText`]).
 #[derive(Debug, Clone, TS)]

@@ -24,6 +24,7 @@ pub(crate) async fn run(engine: &Engine, command: StateCommand) -> Reply {
             Edit::Set(juggler::Path::root(), a.value),
         )),
         StateCommand::StateText(a) => answer(engine.state_text(target(a.connection), &a.path)),
+        StateCommand::ModelText(a) => answer(engine.model_text(&a.path)),
         StateCommand::StateSetText(a) => {
             done(engine.edit(target(a.connection), Edit::Set(a.path, a.value)))
         }
