@@ -13,8 +13,9 @@ let control;
 before(async () => ({ world, studio, control } = await setupWithStudio()));
 after(async () => world?.close());
 
-/** One request to the embedded juggler server (wire 0.6) from a raw client. */
-async function jugglerRequest(name, data) {
+/** One request to the embedded juggler server (wire 0.6) from a raw client;
+ * `dataText`: its data as JSON text, sent as written. */
+async function jugglerRequest(name, data, dataText = JSON.stringify(data)) {
     const ws = new WebSocket(studio.juggler);
     try {
         await new Promise((resolve, reject) => {
@@ -28,7 +29,7 @@ async function jugglerRequest(name, data) {
                 if (msg.type === 'response' && msg.id === 1) { clearTimeout(timer); resolve(msg); }
             });
         });
-        ws.send(JSON.stringify({ type: 'request', id: 1, name, data }));
+        ws.send(`{"type": "request", "id": 1, "name": ${JSON.stringify(name)}, "data": ${dataText}}`);
         return await answer;
     } finally {
         ws.close();
@@ -206,4 +207,41 @@ test('rule values keep every number: typed, saved, shown again and saved unchang
     });
     const again = await control.send('rules.text');
     assert.ok(again.startsWith(saved.replace(/\n\]$/, '')), `the first rules as they were:\n${again}`);
+});
+
+test('a rule made from a request and tested on it keeps every number of the request', async () => {
+    const big = '123456789012345678901234567890';
+    // What JSON.parse would change: an integer past 2^53 (two), -0.
+    const data = `{"k": 9007199254740993, "z": -0, "big": ${big}}`;
+    const refused = await jugglerRequest('ui.exactMade', null, data);
+    assert.equal(refused.success, false);
+    await control.waitFor(m => m.unmatched.some(u => u.name === 'ui.exactMade'), 'the request in /unmatched');
+    const shown = `{\n  "k": 9007199254740993,\n  "z": -0,\n  "big": ${big}\n}`;
+    await world.withUi(studio, 'requests-exact-made', async page => {
+        await openPane(page, 'requests');
+        await page.getByTestId('unmatched').locator('li[data-name="ui.exactMade"]').getByTestId('make-rule').click();
+        await page.getByTestId('rule-list').locator('li[data-rule="ui.exactMade"]').waitFor({ timeout: WAIT_MS });
+        // The data pattern and the test sample are the request as it came.
+        assert.equal(await page.getByTestId('rule-data').inputValue(), shown);
+        assert.equal(await page.getByTestId('test-data').inputValue(), shown);
+
+        // Tested, the sample goes as it is (echo answers it back) and the
+        // rule's own value too.
+        await page.getByTestId('rule-action-kind').selectOption('echo');
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-verdict').getByText('matches', { exact: true }).waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('test-answer').textContent(), `{"k":9007199254740993,"z":-0,"big":${big}}`);
+        await page.getByTestId('rule-action-kind').selectOption('respond');
+        await page.getByTestId('rule-value').fill(`[${big}, -0, 9007199254740993]`);
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-answer').getByText(`[${big},-0,9007199254740993]`, { exact: true }).waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('rules-save').click();
+        await control.waitFor(m => m.rules.some(r => r.id === 'ui.exactMade'), 'the rule in /rules');
+    });
+    const saved = await control.send('rules.text');
+    const rule = saved.slice(saved.indexOf('"ui.exactMade"'));
+    assert.match(rule, new RegExp(`"data": \\{\\s*"k": 9007199254740993,\\s*"z": -0,\\s*"big": ${big}\\s*\\}`));
+    // The sample as it came matches the saved rule: a juggler client gets the answer.
+    const answer = await jugglerRequest('ui.exactMade', null, data);
+    assert.equal(answer.success, true);
 });

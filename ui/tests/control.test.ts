@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ControlClient, ControlError, type SocketLike } from '../src/lib/control';
+import { exactJson, parseJson } from '../src/lib/json';
+import type { JsonValue } from '../src/bindings/JsonValue';
 
 /** A socket that records what the client sends and answers each request with `answer(name, data)`. */
 function fakeLink(answer: (name: string, data: unknown) => { success: boolean; data: unknown }) {
@@ -75,6 +77,39 @@ describe('typed commands', () => {
       void client.send('connection.close', { id: 'one' });
     };
     expect(typeof never).toBe('function');
+    client.close();
+  });
+});
+
+describe('sendExact', () => {
+  it('sends numbers kept as text as numbers and reads the answer keeping them', async () => {
+    const raw: string[] = [];
+    let socket: SocketLike | null = null;
+    const answer = '[123456789012345678901234567890, -0, 9007199254740993, 1.5]';
+    const client = new ControlClient({ url: 'ws://127.0.0.1:1/control', token: 't' }, () => {
+      socket = {
+        readyState: 1,
+        send(text: string) {
+          raw.push(text);
+          const id = JSON.parse(text).id;
+          queueMicrotask(() => socket?.onmessage?.({ data: `{"type":"response","id":${id},"success":true,"data":${answer}}` }));
+        },
+        close() {},
+        onopen: null,
+        onclose: null,
+        onmessage: null,
+        onerror: null,
+      };
+      return socket;
+    });
+    const data = parseJson('{"z": -0, "big": 123456789012345678901234567890}', { exact: true });
+    if (!data.ok) throw new Error(data.message);
+    const got = await client.sendExact('rules.fromRequest', { name: 'n', data: data.value });
+    expect(raw[0]).toContain('"data":{"name":"n","data":{"z":-0,"big":123456789012345678901234567890}}');
+    expect(exactJson(got as unknown as JsonValue)).toBe('[123456789012345678901234567890,-0,9007199254740993,1.5]');
+    // `send` reads the same answer as doubles.
+    const plain = await client.send('rules.fromRequest', { name: 'n' });
+    expect(JSON.stringify(plain)).toBe('[1.2345678901234568e+29,0,9007199254740992,1.5]');
     client.close();
   });
 });

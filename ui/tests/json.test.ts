@@ -114,6 +114,7 @@ describe('parseJson exact', () => {
     expect(exactJson(r.value)).toBe(t.replace(/": /g, '":').replace(/, /g, ','));
     expect(formatJson(r.value)).toContain('"odd": 9007199254740993,');
     expect(formatJson(r.value)).toContain('"s": "-0"');
+    expect(preview(r.value, 200)).toBe(exactJson(r.value));
     // Without `exact`, numbers are doubles as before.
     const plain = parseJson(t);
     expect(plain.ok && (plain.value as { odd: JsonValue }).odd).toBe(9007199254740992);

@@ -14,6 +14,7 @@ import type { CommandMap } from '../bindings/CommandMap';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import { applyPatch, type Json, type PatchOp } from './patch';
 import { isTauri, invoke } from './native';
+import { exactJson, parseJson } from './json';
 
 export interface ControlAddress {
   /** `ws://127.0.0.1:PORT/control` */
@@ -94,6 +95,8 @@ export type SocketFactory = (url: string) => SocketLike;
 interface Pending {
   resolve: (v: any) => void;
   reject: (e: ControlError) => void;
+  /** The answer is read keeping numbers a double would change (`sendExact`). */
+  exact?: boolean;
 }
 
 const RETRY_MIN_MS = 250;
@@ -131,7 +134,21 @@ export class ControlClient {
 
   /** Runs a command; resolves with its answer, rejects with a `ControlError`. */
   send<N extends CommandName>(name: N, ...args: CommandData<N>): Promise<CommandAnswer<N>> {
-    const data = args[0] ?? null;
+    return this.request(name, args[0] ?? null, false);
+  }
+
+  /**
+   * `send` for values that hold numbers a double would change (an integer
+   * past 2^53, `-0`): numbers kept as text (`parseJson`'s `exact`) go out
+   * as the numbers they were, and the answer is read the same way, its
+   * such numbers kept as text (`formatJson`, `preview` and `exactJson`
+   * write them back as numbers). `JSON.parse` would round them.
+   */
+  sendExact<N extends CommandName>(name: N, ...args: CommandData<N>): Promise<CommandAnswer<N>> {
+    return this.request(name, args[0] ?? null, true);
+  }
+
+  private request<N extends CommandName>(name: N, data: unknown, exact: boolean): Promise<CommandAnswer<N>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== 1) {
       return Promise.reject(
@@ -140,8 +157,9 @@ export class ControlClient {
     }
     const id = this.nextId++;
     return new Promise<CommandAnswer<N>>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      socket.send(JSON.stringify({ type: 'request', id, name, data }));
+      this.pending.set(id, { resolve, reject, exact });
+      const message = { type: 'request', id, name, data } as Json;
+      socket.send(exact ? exactJson(message) : JSON.stringify(message));
     });
   }
 
@@ -236,12 +254,19 @@ export class ControlClient {
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
-        if (msg.success) p.resolve(msg.data);
+        if (msg.success && p.exact) p.resolve(exactData(raw) ?? msg.data);
+        else if (msg.success) p.resolve(msg.data);
         else p.reject(ControlError.from(msg.data));
         break;
       }
     }
   }
+}
+
+/** A response's data read with `parseJson`'s `exact`; undefined if it does not parse. */
+function exactData(raw: string): unknown {
+  const parsed = parseJson(raw, { exact: true });
+  return parsed.ok ? (parsed.value as { data?: unknown }).data : undefined;
 }
 
 /**

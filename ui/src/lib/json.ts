@@ -249,8 +249,10 @@ export function jsonText(value: JsonValue, max: number, indent = 0): { text: str
     if (len > max) throw CUT;
   };
   const scalar = (v: JsonValue) => {
+    // A number kept as text (`ParseOptions.exact`) is shown as the number.
+    if (typeof v === 'string' && v.startsWith(EXACT_NUMBER)) write(v.slice(EXACT_NUMBER.length));
     // A long string is cut before it is escaped: escaping only lengthens it.
-    if (typeof v === 'string' && v.length > max) write(JSON.stringify(v.slice(0, max + 1)).slice(0, -1));
+    else if (typeof v === 'string' && v.length > max) write(JSON.stringify(v.slice(0, max + 1)).slice(0, -1));
     else write(JSON.stringify(v) ?? 'null');
   };
   const walk = (v: JsonValue, depth: number) => {

@@ -11,6 +11,7 @@ import {
   type CommandName,
 } from './control';
 import { toast } from './toasts';
+import { parseJson } from './json';
 
 // The panes come from one list in Rust (studio::panes), shared with the
 // desktop app's View menu.
@@ -68,4 +69,24 @@ export async function tryCommand<N extends CommandName>(
 
 export function currentPane(): PaneId {
   return get(pane);
+}
+
+/**
+ * The entry `same` picks of the model's list at `path` (the UI's copy of it
+ * had it at `index`), read from `model.text` keeping the numbers a double
+ * would change (`parseJson`'s exact): the UI's copy of the model is
+ * `JSON.parse`'d, so an editor loaded from it would round them. Null when
+ * the entry is no longer there.
+ */
+export async function exactEntry<T>(path: (string | number)[], index: number, same: (entry: T) => boolean): Promise<T | null> {
+  const read = async (at: (string | number)[]) => {
+    const parsed = parseJson(await getClient().send('model.text', { path: at }), { exact: true });
+    return parsed.ok ? (parsed.value as unknown) : null;
+  };
+  // The list may have moved on (a bounded list drops its oldest): then the
+  // whole list is searched.
+  const at = (await read([...path, index]).catch(() => null)) as T | null;
+  if (at !== null && same(at)) return at;
+  const list = await read(path);
+  return (Array.isArray(list) ? (list as T[]) : []).find(same) ?? null;
 }
