@@ -174,6 +174,46 @@ test('the composer sends every number as typed', async () => {
     await control.send('remote.disconnect', { id });
 });
 
+test('the composer shows an answer and loads a sent request back with every number', async () => {
+    // An echo rule on the studio's own server, beside the others.
+    const rules = await control.send('rules.text');
+    const echo = '{"id": "exact-echo", "match": {"name": {"exact": "exactEcho"}}, "action": "echo"}';
+    await control.send('rules.set', { rulesText: rules.replace(/\]\s*$/, `${/^\[\s*\]$/.test(rules.trim()) ? '' : ','} ${echo}]`) });
+    const { id } = await control.send('remote.connect', { target: { url: studio.juggler } });
+    await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connected', 'the session to connect');
+    // What JSON.parse would change: an integer past 2^53 (two), -0.
+    const shown = '[\n  123456789012345678901234567890,\n  9007199254740993,\n  -0\n]';
+    await world.withUi(studio, 'client-composer-exact-load', async page => {
+        await openPane(page, 'client');
+        await page.getByTestId(`client-tab-${id}`).click();
+        const s = page.getByTestId(`session-${id}`);
+        await s.getByTestId('composer-name').fill('exactEcho');
+        await s.getByTestId('composer-data').fill('[123456789012345678901234567890, 9007199254740993, -0]');
+        await s.getByTestId('composer-send').click();
+        await s.getByTestId('composer-result').locator('pre').waitFor({ timeout: WAIT_MS });
+        assert.equal(await s.getByTestId('composer-result').locator('pre').textContent(), shown);
+        await control.waitFor(m => m.remotes[id].requests.length === 1, 'the request in the history');
+
+        // Loaded back from the history, the data is as sent; sent again, it goes so.
+        await s.getByTestId('composer-name').fill('other');
+        await s.getByTestId('composer-data').fill('');
+        await s.getByTestId('composer-history').getByText('exactEcho', { exact: true }).click();
+        await page.waitForFunction(id => document.querySelector(`[data-testid="session-${id}"] [data-testid="composer-data"]`)?.value.includes('-0'), id);
+        assert.equal(await s.getByTestId('composer-data').inputValue(), shown);
+        assert.equal(await s.getByTestId('composer-name').inputValue(), 'exactEcho');
+        await s.getByTestId('composer-send').click();
+        await control.waitFor(m => m.remotes[id].requests.length === 2, 'the second request in the history');
+    });
+    // Both requests reached the studio's server as typed (its traffic log's
+    // text; the session's own entries are left out).
+    const log = await control.send('traffic.export', {});
+    const lines = log.split('\n').filter(l => l.includes('exactEcho') && l.includes('"peer":{"connection"'));
+    assert.equal(lines.length, 2, `two exactEcho requests in the traffic log:\n${log}`);
+    for (const line of lines) assert.match(line, /\[123456789012345678901234567890,9007199254740993,-0\]/);
+    await control.send('remote.disconnect', { id });
+    await control.send('rules.set', { rulesText: rules });
+});
+
 test('a session the server refuses for good stops, says why and offers Reconnect', async () => {
     await world.withUi(studio, 'client-stopped', async page => {
         await openPane(page, 'client');

@@ -97,6 +97,28 @@ test('a notification typed in the Notify pane goes out with every number as type
     assert.match(line, /"negz":-0\b/);
 });
 
+test('a sent notification loads back from the history with every number, and goes out so again', async () => {
+    const sent = '{"big": 123456789012345678901234567890, "odd": 9007199254740993, "negz": -0}';
+    await world.withPage(studio, 'notify-exact-history-dashboard', studio.dashboard, async dash => {
+        await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+        await control.send('notify.send', { name: 'ui.exactAgain', dataText: sent });
+        await world.withUi(studio, 'notify-exact-history', async page => {
+            await openPane(page, 'notify');
+            await page.getByTestId('notify-history').locator('tr[data-name="ui.exactAgain"] button').click();
+            await page.waitForFunction(() => document.querySelector('[data-testid="notify-data"]')?.value.includes('-0'));
+            assert.equal(await page.getByTestId('notify-data').inputValue(),
+                '{\n  "big": 123456789012345678901234567890,\n  "odd": 9007199254740993,\n  "negz": -0\n}');
+            assert.equal(await page.getByTestId('notify-name').inputValue(), 'ui.exactAgain');
+            await page.getByTestId('notify-send').click();
+            await control.waitFor(m => m.notifyHistory.filter(n => n.name === 'ui.exactAgain').length === 2, 'sent again');
+        });
+    });
+    const log = await control.send('traffic.export', {});
+    const lines = log.split('\n').filter(l => l.includes('ui.exactAgain'));
+    assert.equal(lines.length, 2, `two ui.exactAgain notifications in the traffic log:\n${log}`);
+    for (const line of lines) assert.match(line, /"big":123456789012345678901234567890,"odd":9007199254740993,"negz":-0\b/);
+});
+
 test('presets keep every number: saved from the pane, loaded back, saved unchanged, beside others', async () => {
     const big = '123456789012345678901234567890';
     // A preset the pane does not touch: its copy in the model is rounded.
