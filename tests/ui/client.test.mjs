@@ -152,13 +152,21 @@ test('the tree shows a number a double cannot hold as the server sent it', async
     await control.send('remote.disconnect', { id });
 });
 
-test('the composer sends every number as typed', async () => {
+/** Connects a session to the studio's own server and runs `body(page, s)`
+ * in the UI with its tab (`s`) open; then disconnects it. */
+async function withSession(name, body) {
     const { id } = await control.send('remote.connect', { target: { url: studio.juggler } });
     await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connected', 'the session to connect');
-    await world.withUi(studio, 'client-composer-exact', async page => {
+    await world.withUi(studio, name, async page => {
         await openPane(page, 'client');
         await page.getByTestId(`client-tab-${id}`).click();
-        const s = page.getByTestId(`session-${id}`);
+        await body(page, page.getByTestId(`session-${id}`), id);
+    });
+    await control.send('remote.disconnect', { id });
+}
+
+test('the composer sends every number as typed', async () => {
+    await withSession('client-composer-exact', async (page, s) => {
         await s.getByTestId('composer-name').fill('exactRequest');
         // What JSON.parse would change: an integer past 2^53 (two), -0.
         await s.getByTestId('composer-data').fill('[123456789012345678901234567890, 9007199254740993, -0]');
@@ -171,7 +179,6 @@ test('the composer sends every number as typed', async () => {
     const line = log.split('\n').find(l => l.includes('exactRequest'));
     assert.ok(line, `exactRequest in the traffic log:\n${log}`);
     assert.match(line, /\[123456789012345678901234567890,9007199254740993,-0\]/);
-    await control.send('remote.disconnect', { id });
 });
 
 test('the composer shows an answer and loads a sent request back with every number', async () => {
@@ -179,14 +186,9 @@ test('the composer shows an answer and loads a sent request back with every numb
     const rules = await control.send('rules.text');
     const echo = '{"id": "exact-echo", "match": {"name": {"exact": "exactEcho"}}, "action": "echo"}';
     await control.send('rules.set', { rulesText: rules.replace(/\]\s*$/, `${/^\[\s*\]$/.test(rules.trim()) ? '' : ','} ${echo}]`) });
-    const { id } = await control.send('remote.connect', { target: { url: studio.juggler } });
-    await control.waitFor(m => m.remotes?.[id]?.status.kind === 'connected', 'the session to connect');
     // What JSON.parse would change: an integer past 2^53 (two), -0.
     const shown = '[\n  123456789012345678901234567890,\n  9007199254740993,\n  -0\n]';
-    await world.withUi(studio, 'client-composer-exact-load', async page => {
-        await openPane(page, 'client');
-        await page.getByTestId(`client-tab-${id}`).click();
-        const s = page.getByTestId(`session-${id}`);
+    await withSession('client-composer-exact-load', async (page, s, id) => {
         await s.getByTestId('composer-name').fill('exactEcho');
         await s.getByTestId('composer-data').fill('[123456789012345678901234567890, 9007199254740993, -0]');
         await s.getByTestId('composer-send').click();
@@ -210,7 +212,6 @@ test('the composer shows an answer and loads a sent request back with every numb
     const lines = log.split('\n').filter(l => l.includes('exactEcho') && l.includes('"peer":{"connection"'));
     assert.equal(lines.length, 2, `two exactEcho requests in the traffic log:\n${log}`);
     for (const line of lines) assert.match(line, /\[123456789012345678901234567890,9007199254740993,-0\]/);
-    await control.send('remote.disconnect', { id });
     await control.send('rules.set', { rulesText: rules });
 });
 

@@ -3,18 +3,27 @@ import { ControlClient, ControlError, type SocketLike } from '../src/lib/control
 import { exactJson, parseJson } from '../src/lib/json';
 import type { JsonValue } from '../src/bindings/JsonValue';
 
-/** A socket that records what the client sends and answers each request with `answer(name, data)`. */
-function fakeLink(answer: (name: string, data: unknown) => { success: boolean; data: unknown }) {
+/**
+ * A socket that records what the client sends (parsed, and its `raw` text)
+ * and answers each request with `answer(name, data)`: its `data`, or its
+ * `dataText` written as it is (as the engine writes numbers a double would
+ * change).
+ */
+function fakeLink(answer: (name: string, data: unknown) => { success: boolean; data?: unknown; dataText?: string }) {
   const sent: { name: string; data: unknown }[] = [];
+  const raw: string[] = [];
   let socket: SocketLike | null = null;
   const client = new ControlClient({ url: 'ws://127.0.0.1:1/control', token: 't' }, () => {
     socket = {
       readyState: 1,
       send(text: string) {
+        raw.push(text);
         const msg = JSON.parse(text);
         sent.push({ name: msg.name, data: msg.data });
-        const reply = answer(msg.name, msg.data);
-        queueMicrotask(() => socket?.onmessage?.({ data: JSON.stringify({ type: 'response', id: msg.id, ...reply }) }));
+        const { dataText, ...reply } = answer(msg.name, msg.data);
+        const response = JSON.stringify({ type: 'response', id: msg.id, ...reply });
+        const data = dataText === undefined ? response : `${response.slice(0, -1)},"data":${dataText}}`;
+        queueMicrotask(() => socket?.onmessage?.({ data }));
       },
       close() {},
       onopen: null,
@@ -24,7 +33,7 @@ function fakeLink(answer: (name: string, data: unknown) => { success: boolean; d
     };
     return socket;
   });
-  return { client, sent };
+  return { client, sent, raw };
 }
 
 describe('typed commands', () => {
@@ -83,25 +92,7 @@ describe('typed commands', () => {
 
 describe('sendExact', () => {
   it('sends numbers kept as text as numbers and reads the answer keeping them', async () => {
-    const raw: string[] = [];
-    let socket: SocketLike | null = null;
-    const answer = '[123456789012345678901234567890, -0, 9007199254740993, 1.5]';
-    const client = new ControlClient({ url: 'ws://127.0.0.1:1/control', token: 't' }, () => {
-      socket = {
-        readyState: 1,
-        send(text: string) {
-          raw.push(text);
-          const id = JSON.parse(text).id;
-          queueMicrotask(() => socket?.onmessage?.({ data: `{"type":"response","id":${id},"success":true,"data":${answer}}` }));
-        },
-        close() {},
-        onopen: null,
-        onclose: null,
-        onmessage: null,
-        onerror: null,
-      };
-      return socket;
-    });
+    const { client, raw } = fakeLink(() => ({ success: true, dataText: '[123456789012345678901234567890, -0, 9007199254740993, 1.5]' }));
     const data = parseJson('{"z": -0, "big": 123456789012345678901234567890}', { exact: true });
     if (!data.ok) throw new Error(data.message);
     const got = await client.sendExact('rules.fromRequest', { name: 'n', data: data.value });
