@@ -71,23 +71,11 @@ impl Studio {
             Some(p) => (load_with_progress(p, &progress)?, Some(p.clone())),
             None => (crate::demo::workspace()?, None),
         };
-        if let Some(h) = opts.host {
-            ws.server.host = h;
-        }
-        if let Some(p) = opts.port {
-            ws.server.port = p;
-        }
-        if let Some(g) = opts.generation {
-            ws.server.generation = g.into();
-        }
-        if let Some(d) = opts.static_dir {
-            ws.server.static_dir = Some(static_dir_arg(&d, path.as_deref())?);
-        }
-        if !opts.allow_origins.is_empty() {
-            let allowed = ws.server.allowed_origins.get_or_insert_with(Vec::new);
-            allowed.extend(opts.allow_origins.iter().cloned());
-        }
-        let demo = if path.is_none() && ws.server.static_dir.is_none() {
+        let static_dir = match &opts.static_dir {
+            Some(d) => Some(static_dir_arg(d, path.as_deref())?),
+            None => None,
+        };
+        let demo = if path.is_none() && ws.server.static_dir.is_none() && static_dir.is_none() {
             let dir = crate::demo::unpack()?;
             ws.server.static_dir = Some(dir.path().display().to_string());
             Some(dir)
@@ -112,6 +100,25 @@ impl Studio {
             }
         };
         let engine = Engine::new(ws, path)?;
+        // For this run: the file keeps its own (see `override_server`).
+        engine.override_server(|s| {
+            if let Some(h) = opts.host {
+                s.host = h;
+            }
+            if let Some(p) = opts.port {
+                s.port = p;
+            }
+            if let Some(g) = opts.generation {
+                s.generation = g.into();
+            }
+            if let Some(d) = static_dir {
+                s.static_dir = Some(d);
+            }
+            if !opts.allow_origins.is_empty() {
+                let allowed = s.allowed_origins.get_or_insert_with(Vec::new);
+                allowed.extend(opts.allow_origins.iter().cloned());
+            }
+        });
         let start_error = if opts.start_server {
             engine.start_server(None).await.err().map(|e| e.to_string())
         } else {

@@ -750,3 +750,96 @@ fn record_to_a_server_that_cannot_be_reached_leaves_the_file_alone() {
         "a failed connection truncated the file"
     );
 }
+
+/// What the command line gives for one run (`--port 0`, `--host`,
+/// `--static-dir`, `--allow-origin`) is no edit of the workspace: the
+/// workspace starts with nothing to save, and a save wrote them into the
+/// file as if the user had chosen them (the next plain `serve` listened on
+/// any free port and served the other folder). Now a save writes the
+/// file's settings back, but a setting the user edits since is saved.
+#[test]
+fn serve_overrides_are_not_saved_unless_edited() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["site", "other", "third"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+    }
+    let file = write(
+        dir.path(),
+        "ws.json",
+        r#"{ "version": 1,
+  "server": { "host": "127.0.0.1", "port": 8123, "staticDir": "site", "autoflush": 0 },
+  "initialState": { "counter": 0 } }"#,
+    );
+    let other = dir.path().join("other");
+    let mut running = Running::start(&[
+        "serve",
+        file.to_str().expect("utf-8 path"),
+        "--port",
+        "0",
+        "--host",
+        "localhost",
+        "--static-dir",
+        other.to_str().expect("utf-8 path"),
+        "--allow-origin",
+        "http://example.test",
+        "--control-port",
+        "0",
+    ]);
+    running.until("Press Ctrl+C");
+    let control = running.printed("control:");
+    let saved = || -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json")
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let ctl = tokio::time::timeout(DEADLINE, juggler::ClientBuilder::new(&control).connect())
+            .await
+            .expect("in time")
+            .expect("connect to the control URL");
+        let at = |pointer: &'static str, want: Value| {
+            let model = ctl.state();
+            async move {
+                let mut watch = model.subscribe();
+                let seen = tokio::time::timeout(DEADLINE, async {
+                    let mut value = model.data();
+                    while value.pointer(pointer) != Some(&want) {
+                        value = watch.changed().await;
+                    }
+                })
+                .await;
+                assert!(seen.is_ok(), "{pointer} never {want}: {}", model.data());
+            }
+        };
+        at("/server/settings/port", json!(0)).await;
+        at("/workspace/unsaved", json!(false)).await;
+
+        ctl.send("state.set", json!({"path": "counter", "value": 5}))
+            .await
+            .expect("state.set");
+        at("/workspace/unsaved", json!(true)).await;
+        ctl.send("workspace.save", json!({})).await.expect("save");
+        at("/workspace/unsaved", json!(false)).await;
+        let s = saved();
+        assert_eq!(s["initialState"]["counter"], json!(5), "{s}");
+        assert_eq!(s["server"]["port"], json!(8123), "{s}");
+        assert_eq!(s["server"]["host"], json!("127.0.0.1"), "{s}");
+        assert_eq!(s["server"]["staticDir"], json!("site"), "{s}");
+        assert_eq!(s["server"]["allowedOrigins"], Value::Null, "{s}");
+
+        // The served folder edited in the Server pane is the user's: saved,
+        // the settings not edited as the file has them.
+        let mut settings = ctl.state().data()["server"]["settings"].clone();
+        settings["staticDir"] = json!("third");
+        settings["pingDelay"] = json!(7);
+        ctl.send("server.settings", json!({ "settings": settings }))
+            .await
+            .expect("server.settings");
+        at("/workspace/unsaved", json!(true)).await;
+        ctl.send("workspace.save", json!({})).await.expect("save");
+        let s = saved();
+        assert_eq!(s["server"]["staticDir"], json!("third"), "{s}");
+        assert_eq!(s["server"]["pingDelay"], json!(7.0), "{s}");
+        assert_eq!(s["server"]["port"], json!(8123), "{s}");
+        assert_eq!(s["server"]["host"], json!("127.0.0.1"), "{s}");
+    });
+}

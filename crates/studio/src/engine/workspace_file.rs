@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::Engine;
 use super::schema_checks::Checks;
-use super::workspace_store::saved_form;
 use crate::error::{Error, Result};
 use crate::rules::{self, RequestInfo, RuleSet};
 use crate::workspace::Workspace;
@@ -57,7 +56,7 @@ impl Engine {
     /// overwrite the workspace file when it changed on disk since it was
     /// loaded or saved, unless `force`.
     pub fn save(&self, path: Option<PathBuf>, force: bool) -> Result<PathBuf> {
-        let ws = saved_form(self.workspace());
+        let ws = self.inner.workspace.saved_form(self.workspace());
         let target = path
             .or_else(|| self.inner.workspace.path())
             .ok_or_else(|| {
@@ -99,9 +98,20 @@ impl Engine {
         });
     }
 
+    /// Changes the server settings for this run only (the command line's
+    /// `--port`, `--host`, `--static-dir`…): they are not edits, so the
+    /// workspace does not become unsaved, and a save writes the file's
+    /// values unless the user edits those settings since. Call before the
+    /// server starts.
+    pub fn override_server(&self, change: impl FnOnce(&mut crate::workspace::ServerSettings)) {
+        self.inner.workspace.override_server(change);
+        self.publish_server(None);
+        self.refresh_unsaved();
+    }
+
     /// Publishes `/workspace/unsaved` as it is now.
     pub(super) fn refresh_unsaved(&self) {
-        let current = saved_form(self.workspace());
+        let current = self.inner.workspace.saved_form(self.workspace());
         self.inner.workspace.note_unsaved(&current);
     }
 
@@ -155,11 +165,16 @@ impl Engine {
         // A running server goes on where it listened (the pages open in
         // browsers, a --port given on the command line), now serving the
         // new dashboard.
+        // That address is this run's, not the project's: the new
+        // workspace starts with nothing to save.
         let listened = self.inner.host.server().map(|s| s.local_addr());
         self.stop_server().await?;
         self.open_workspace(&workspace).await?;
         if let Some(addr) = listened {
-            (self.inner.workspace).set_listen(addr.ip().to_string(), addr.port());
+            self.override_server(|s| {
+                s.host = addr.ip().to_string();
+                s.port = addr.port();
+            });
         }
         self.start_server(None).await?;
         Ok((workspace, created.written.len()))

@@ -32,6 +32,20 @@ struct File {
     disk: Option<Vec<u8>>,
     /// Whether the workspace differs from `saved`, as last published.
     unsaved: bool,
+    /// Server settings given for this run only (the command line's
+    /// `--port`, `--host`, `--static-dir`…; the address a new dashboard
+    /// keeps listening on): no edit, so not saved while they stand.
+    overrides: Vec<Override>,
+}
+
+/// A server setting given for this run over the file's.
+struct Override {
+    /// The setting's name in the file (`port`, `staticDir`…).
+    field: String,
+    /// What this run was given.
+    given: serde_json::Value,
+    /// What the file has.
+    file: serde_json::Value,
 }
 
 impl File {
@@ -57,6 +71,7 @@ impl WorkspaceStore {
                 path,
                 disk,
                 unsaved: false,
+                overrides: Vec::new(),
             }),
             publish,
         }
@@ -127,6 +142,7 @@ impl WorkspaceStore {
             path: Some(path.to_owned()),
             disk,
             unsaved: false,
+            overrides: Vec::new(),
         };
         self.publish();
     }
@@ -185,11 +201,51 @@ impl WorkspaceStore {
         Ok(())
     }
 
-    /// The server listens at `host`:`port` from now on.
-    pub(super) fn set_listen(&self, host: String, port: u16) {
+    /// Changes the server settings for this run only: a save writes the
+    /// file's value of each setting `change` changed, unless it was edited
+    /// since (then the edit is saved).
+    pub(super) fn override_server(&self, change: impl FnOnce(&mut ServerSettings)) {
         let mut file = self.file();
-        file.workspace.server.host = host;
-        file.workspace.server.port = port;
+        let before = settings_fields(&file.workspace.server);
+        change(&mut file.workspace.server);
+        for (field, given) in settings_fields(&file.workspace.server) {
+            let was = before.get(&field).cloned().unwrap_or_default();
+            if given == was {
+                continue;
+            }
+            match file.overrides.iter_mut().find(|o| o.field == field) {
+                Some(o) => o.given = given,
+                None => file.overrides.push(Override {
+                    field,
+                    given,
+                    file: was,
+                }),
+            }
+        }
+    }
+
+    /// `ws` as a save writes it: the demo's folder left out, and each
+    /// setting given for this run only and not edited since as the file has
+    /// it.
+    pub(super) fn saved_form(&self, ws: Workspace) -> Workspace {
+        let mut ws = saved_form(ws);
+        let file = self.file();
+        if file.overrides.is_empty() {
+            return ws;
+        }
+        let mut fields = settings_fields(&ws.server);
+        for o in &file.overrides {
+            if fields.get(&o.field) == Some(&o.given) {
+                fields.insert(o.field.clone(), o.file.clone());
+            }
+        }
+        match serde_json::from_value(serde_json::Value::Object(fields)) {
+            Ok(server) => ws.server = server,
+            // Cannot happen (the fields are the settings' own); saving
+            // the overrides is the lesser harm than not saving.
+            Err(e) => tracing::warn!("the server settings as the file has them: {e}"),
+        }
+        ws
     }
 
     pub(super) fn set_notify_presets(&self, presets: Vec<NotifyPreset>) {
@@ -259,8 +315,16 @@ impl WorkspaceStore {
     }
 }
 
-/// `ws` as a save writes it.
-pub(super) fn saved_form(mut ws: Workspace) -> Workspace {
+/// The server settings as the file's fields.
+fn settings_fields(settings: &ServerSettings) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(settings) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// `ws` as a save writes it, whatever this run was given.
+fn saved_form(mut ws: Workspace) -> Workspace {
     // The demo's page is in a temporary folder gone when this studio
     // ends: a workspace that named it could not be served again.
     if ws

@@ -352,3 +352,38 @@ async fn save_refuses_a_file_changed_on_disk_unless_forced() {
     cmd(&rig.control, "workspace.save", json!({})).await;
     assert!(file.exists());
 }
+
+/// "New dashboard…" keeps the server where it listened (pages open on it),
+/// which wrote that address over the new project's port: the new workspace
+/// started as unsaved, and a save put the studio's port into the project.
+/// Now that address is this run's: nothing to save, and a save keeps the
+/// project's port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_dashboard_starts_saved_and_keeps_its_port() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let dir = rig.dir.path().join("dash");
+    cmd(
+        &rig.control,
+        "dashboard.new",
+        json!({"dir": dir.display().to_string()}),
+    )
+    .await;
+    let file = dir.join("workspace.json");
+    let read_port = || -> Value {
+        let text = std::fs::read_to_string(&file).expect("read");
+        serde_json::from_str::<Value>(&text).expect("json")["server"]["port"].clone()
+    };
+    let port = read_port();
+    wait_at(model, "/workspace/path", json!(file.display().to_string())).await;
+    wait_at(model, "/server/status", json!("running")).await;
+    assert_ne!(
+        model.data()["server"]["settings"]["port"],
+        port,
+        "the server listens where it listened before"
+    );
+    wait_at(model, "/workspace/unsaved", json!(false)).await;
+    assert!(!rig.engine.unsaved());
+    cmd(&rig.control, "workspace.save", json!({})).await;
+    assert_eq!(read_port(), port);
+}
