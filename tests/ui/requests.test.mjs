@@ -245,3 +245,17 @@ test('a rule made from a request and tested on it keeps every number of the requ
     const answer = await jugglerRequest('ui.exactMade', null, data);
     assert.equal(answer.success, true);
 });
+
+test('a request from the log taken as the test sample keeps every number', async () => {
+    const data = '{"k": 9007199254740993, "z": -0, "big": 123456789012345678901234567890}';
+    await jugglerRequest('ui.exactSample', null, data);
+    await world.withUi(studio, 'requests-exact-sample', async page => {
+        await openPane(page, 'requests');
+        await page.getByTestId('rule-list').locator('li[data-rule="hello"]').click();
+        await page.getByTestId('request-log').locator('tr[data-name="ui.exactSample"] button').click();
+        await page.waitForFunction(() => document.querySelector('[data-testid="test-data"]')?.value.includes('"z"'));
+        assert.equal(await page.getByTestId('test-name').inputValue(), 'ui.exactSample');
+        assert.equal(await page.getByTestId('test-data').inputValue(),
+            '{\n  "k": 9007199254740993,\n  "z": -0,\n  "big": 123456789012345678901234567890\n}');
+    });
+});

@@ -103,4 +103,11 @@ describe('sendExact', () => {
     expect(JSON.stringify(plain)).toBe('[1.2345678901234568e+29,0,9007199254740992,1.5]');
     client.close();
   });
+
+  it('reads a remote error value keeping its numbers', async () => {
+    const { client } = fakeLink(() => ({ success: false, dataText: '{"code": "remoteError", "message": "failed", "data": [-0, 9007199254740993]}' }));
+    const e = (await client.sendExact('remote.send', { id: 's', name: 'x' }).catch((x: unknown) => x)) as ControlError;
+    expect([e.code, exactJson(e.data as JsonValue)]).toEqual(['remoteError', '[-0,9007199254740993]']);
+    client.close();
+  });
 });

@@ -254,9 +254,10 @@ export class ControlClient {
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
-        if (msg.success && p.exact) p.resolve(exactData(raw) ?? msg.data);
-        else if (msg.success) p.resolve(msg.data);
-        else p.reject(ControlError.from(msg.data));
+        // exact: a remote's error value keeps its numbers too.
+        const data = p.exact ? (exactData(raw) ?? msg.data) : msg.data;
+        if (msg.success) p.resolve(data);
+        else p.reject(ControlError.from(data));
         break;
       }
     }

@@ -12,6 +12,8 @@ import {
 } from './control';
 import { toast } from './toasts';
 import { parseJson } from './json';
+import type { JsonValue } from '../bindings/JsonValue';
+import type { TrafficEntry } from '../bindings/TrafficEntry';
 
 // The panes come from one list in Rust (studio::panes), shared with the
 // desktop app's View menu.
@@ -89,4 +91,16 @@ export async function exactEntry<T>(path: (string | number)[], index: number, sa
   if (at !== null && same(at)) return at;
   const list = await read(path);
   return (Array.isArray(list) ? (list as T[]) : []).find(same) ?? null;
+}
+
+/**
+ * The data of a traffic log entry as the engine holds it (`traffic.query`
+ * read with `sendExact`): the entries the UI has came `JSON.parse`'d. The
+ * entry's own copy when it is no longer among the newest of its name.
+ */
+export async function exactTrafficData(entry: TrafficEntry): Promise<JsonValue> {
+  const newest = await getClient()
+    .sendExact('traffic.query', { filter: { kinds: [entry.kind], name: entry.name }, limit: 1000 })
+    .catch(() => []);
+  return newest.find((e) => e.seq === entry.seq)?.data ?? entry.data;
 }
