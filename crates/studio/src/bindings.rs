@@ -31,8 +31,8 @@ pub const UI_DIR: &str = "ui/src/bindings";
 /// overwritten, others left alone.
 pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     use crate::{
-        command, dashboard, error, history, model, proxy, recording, remote, rules, scenario,
-        schemas, traffic, workspace,
+        check, command, dashboard, error, history, model, proxy, recording, remote, rules,
+        scenario, schemas, traffic, workspace,
     };
     let cfg = ts_rs::Config::new().with_out_dir(dir);
     macro_rules! export {
@@ -173,6 +173,8 @@ pub fn export_all_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
         dashboard::folder::OpenedDashboard,
         dashboard::folder::SaveDashboard,
         dashboard::folder::SavedDashboard,
+        command::args::DashboardUnanswered,
+        check::UnansweredRequest,
         dashboard::Grid,
         dashboard::BoundPath,
         dashboard::PathKey,

@@ -17,12 +17,15 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::Workspace;
 use crate::dashboard::widget::SendRequest;
-use crate::dashboard::{self, BoundPath, Dashboard, WidgetKind};
+use crate::dashboard::{self, BoundPath, Dashboard, PathKey, Widget, WidgetKind};
 use crate::error::Problem;
+use crate::rules::Rule;
 use crate::template::{Piece, pieces};
 use crate::workspace::positions::Positions;
 
@@ -203,64 +206,213 @@ pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Pr
             ));
         }
     }
-    for Sent {
-        field,
-        send: s,
-        default_data,
-        value,
-    } in requests(d)
-    {
+    for Sent { field, send: s, .. } in requests(d) {
         if let Some(data) = &s.data {
             unclosed_in(&mut out, &format!("{field}.send.data"), data);
         }
         if let Some(q) = &s.confirm {
             unclosed(&mut out, &format!("{field}.send.confirm"), q);
         }
-        if let Some((ws, file)) = workspace {
-            let data = s.data.as_ref().unwrap_or(&default_data);
-            let filled = hole(value);
-            let answers = |hole: &dyn Fn(&Value, &Value) -> Option<bool>| {
-                ws.rules
-                    .iter()
-                    .any(|r| crate::rules::may_answer(r, &s.name, data, hole).unwrap_or(false))
-            };
-            if !answers(&filled) {
-                // Some rule takes the name but not this data: the data is
-                // what to look at.
-                let by_name = answers(&|_, _| Some(true));
-                let at = if by_name && s.data.is_some() {
-                    "data"
-                } else {
-                    "name"
-                };
-                let placeholders = if has_placeholders(data) {
-                    " (its placeholders filled in by the page)"
-                } else {
-                    ""
-                };
-                out.push(Problem::new(
-                    format!("{field}.send.{at}"),
-                    format!(
-                        "no enabled rule of {} answers the request {:?} with data {data}{placeholders}: \
-                         served by the studio, the page gets {}; {}",
-                        file.display(),
-                        s.name,
-                        match ws.unanswered {
-                            Some(crate::workspace::Unanswered::Null) =>
-                                "null (\"unanswered\": \"null\")",
-                            _ => "an error (no rule for it)",
-                        },
-                        if by_name {
-                            "widen a rule's match.data, add a rule for this data, or check the data"
-                        } else {
-                            "add a rule, or check the name"
-                        }
-                    ),
-                ));
-            }
+    }
+    if let Some((ws, file)) = workspace {
+        let widgets = d.widgets.iter().enumerate();
+        for u in unanswered_requests(
+            widgets,
+            &ws.rules,
+            &file.display().to_string(),
+            ws.unanswered,
+        ) {
+            out.push(Problem::new(u.field, u.message));
         }
     }
     out
+}
+
+/// A widget's request that no enabled rule answers, as it will be sent
+/// (its placeholders judged as [`warnings`] judges them), with a rule
+/// that would answer it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = crate::ts::DIR)]
+pub struct UnansweredRequest {
+    /// The widget's id.
+    pub widget: String,
+    /// Where to look: `widgets[2].send.name`, or `….send.data` when a
+    /// rule takes the name but not this data.
+    pub field: String,
+    /// The request's name.
+    pub name: String,
+    /// Its data as the widget's template, placeholders and all.
+    #[ts(as = "crate::ts::JsonValue")]
+    pub data: Value,
+    /// Whether some enabled rule takes the name (not this data).
+    pub by_name: bool,
+    /// What the page gets, and what to do.
+    pub message: String,
+    /// A rule answering exactly this request name, named after the widget
+    /// (an id no rule of `rules` has): a toggle's or a setpoint's sets its
+    /// path to the value sent and answers `null`; any other answers `null`.
+    pub rule: Rule,
+    /// What `rule` does, in words.
+    pub rule_does: String,
+}
+
+/// The requests of `widgets` (each with its index in the dashboard) that
+/// no enabled rule of `rules` answers; `workspace` names the rules' file
+/// in the messages, `unanswered` is its setting.
+pub fn unanswered_requests<'a>(
+    widgets: impl IntoIterator<Item = (usize, &'a Widget)>,
+    rules: &[Rule],
+    workspace: &str,
+    unanswered: Option<crate::workspace::Unanswered>,
+) -> Vec<UnansweredRequest> {
+    let mut out = Vec::new();
+    for Sent {
+        field,
+        widget,
+        send: s,
+        default_data,
+        value,
+    } in widgets.into_iter().filter_map(|(i, w)| sent(i, w))
+    {
+        let data = s.data.as_ref().unwrap_or(&default_data);
+        let filled = hole(value);
+        let answers = |hole: &dyn Fn(&Value, &Value) -> Option<bool>| {
+            rules
+                .iter()
+                .any(|r| crate::rules::may_answer(r, &s.name, data, hole).unwrap_or(false))
+        };
+        if answers(&filled) {
+            continue;
+        }
+        // Some rule takes the name but not this data: the data is what to
+        // look at.
+        let by_name = answers(&|_, _| Some(true));
+        let at = if by_name && s.data.is_some() {
+            "data"
+        } else {
+            "name"
+        };
+        let placeholders = if has_placeholders(data) {
+            " (its placeholders filled in by the page)"
+        } else {
+            ""
+        };
+        let message = format!(
+            "no enabled rule of {workspace} answers the request {:?} with data {data}{placeholders}: \
+             served by the studio, the page gets {}; {}",
+            s.name,
+            match unanswered {
+                Some(crate::workspace::Unanswered::Null) => "null (\"unanswered\": \"null\")",
+                _ => "an error (no rule for it)",
+            },
+            if by_name {
+                "widen a rule's match.data, add a rule for this data, or check the data"
+            } else {
+                "add a rule, or check the name"
+            }
+        );
+        let (rule, rule_does) = rule_for(widget, s, data, rules);
+        out.push(UnansweredRequest {
+            widget: widget.id.clone(),
+            field: format!("{field}.send.{at}"),
+            name: s.name.clone(),
+            data: data.clone(),
+            by_name,
+            message,
+            rule,
+            rule_does,
+        });
+    }
+    out
+}
+
+/// The rule "Add a rule" adds for `widget` sending `send` with `data`, and
+/// what it does in words.
+fn rule_for(widget: &Widget, send: &SendRequest, data: &Value, rules: &[Rule]) -> (Rule, String) {
+    let path = match &widget.kind {
+        WidgetKind::Toggle(t) => Some(&t.path),
+        WidgetKind::Setpoint(s) => Some(&s.path),
+        _ => None,
+    };
+    let mut rule = crate::rules::rule_from_request(&send.name, &Value::Null);
+    rule.id = crate::rules::free_id(rules, &widget.id);
+    let Some(path) = path else {
+        return (rule, "answers null".into());
+    };
+    let steps = match path.steps() {
+        Ok(steps) => steps,
+        Err(e) => return (rule, format!("answers null: its path is no path ({e})")),
+    };
+    let Some(value) = value_template(data) else {
+        return (
+            rule,
+            format!(
+                "answers null; it cannot set {path}, the request's data not carrying {{{{value}}}} \
+                 as a whole value: edit its setState in the Requests pane"
+            ),
+        );
+    };
+    rule.action = crate::rules::Action::SetState {
+        path: Value::Array(
+            steps
+                .into_iter()
+                .map(|s| match s {
+                    PathKey::Key(k) => Value::String(k),
+                    PathKey::Index(i) => Value::from(i),
+                })
+                .collect(),
+        ),
+        value,
+        respond: Value::Null,
+    };
+    (
+        rule,
+        format!("sets {path} to the value sent, then answers null"),
+    )
+}
+
+/// The template of a rule taking `{{value}}` back from the request whose
+/// data is `data` (a widget's template): `"{{data}}"`, `"{{data.on}}"`…;
+/// `None` when the data carries it only inside text, or not at all.
+fn value_template(data: &Value) -> Option<Value> {
+    fn steps(t: &Value) -> Option<Vec<String>> {
+        match t {
+            Value::String(text) => (whole_placeholder(text)?.trim() == "value").then(Vec::new),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+                let mut s = steps(v)?;
+                s.insert(0, i.to_string());
+                Some(s)
+            }),
+            // A key with a dot, or a placeholder of its own, has no step
+            // to name it.
+            Value::Object(map) => map.iter().find_map(|(k, v)| {
+                if k.contains('.') || has_placeholders(&Value::String(k.clone())) {
+                    return None;
+                }
+                let mut s = steps(v)?;
+                s.insert(0, k.clone());
+                Some(s)
+            }),
+            _ => None,
+        }
+    }
+    let expr = std::iter::once("data".to_owned())
+        .chain(steps(data)?)
+        .collect::<Vec<_>>()
+        .join(".");
+    let template = Value::String(format!("{{{{{expr}}}}}"));
+    crate::template::check(&template)
+        .is_empty()
+        .then_some(template)
+}
+
+/// The expression of `text` when it is exactly one placeholder.
+fn whole_placeholder(text: &str) -> Option<&str> {
+    match pieces(text).as_slice() {
+        [Piece::Placeholder { raw, expr }] if raw.len() == text.len() => Some(expr),
+        _ => None,
+    }
 }
 
 /// What `{{value}}` stands for in a widget's request.
@@ -279,25 +431,20 @@ enum ValueKind {
 /// whether what they become may match a rule's pattern.
 fn hole(value: ValueKind) -> impl Fn(&Value, &Value) -> Option<bool> {
     move |pattern, sent| match sent {
-        Value::String(text) => match pieces(text).as_slice() {
-            // The whole string is one placeholder: it becomes a value.
-            [Piece::Placeholder { raw, expr }] if raw.len() == text.len() => {
-                let mut steps = expr.trim().split('.');
-                let root = steps.next().unwrap_or_default();
-                let whole = steps.next().is_none();
-                Some(match (root, whole, value) {
-                    ("value", true, ValueKind::Bool) => pattern.is_boolean(),
-                    ("value", true, ValueKind::Number) => pattern.is_number(),
-                    ("now", _, _) => pattern.is_string(),
-                    ("nowMs", _, _) => pattern.is_number(),
-                    _ => true,
-                })
-            }
-            p if p.iter().any(|p| matches!(p, Piece::Placeholder { .. })) => {
-                Some(pattern.is_string())
-            }
-            _ => None,
-        },
+        // The whole string is one placeholder: it becomes a value.
+        Value::String(text) if let Some(expr) = whole_placeholder(text) => {
+            let mut steps = expr.trim().split('.');
+            let root = steps.next().unwrap_or_default();
+            let whole = steps.next().is_none();
+            Some(match (root, whole, value) {
+                ("value", true, ValueKind::Bool) => pattern.is_boolean(),
+                ("value", true, ValueKind::Number) => pattern.is_number(),
+                ("now", _, _) => pattern.is_string(),
+                ("nowMs", _, _) => pattern.is_number(),
+                _ => true,
+            })
+        }
+        Value::String(_) if has_placeholders(sent) => Some(pattern.is_string()),
         // Keys are text templates: which members there will be is known
         // only when sent.
         Value::Object(map)
@@ -393,6 +540,8 @@ fn colours(d: &Dashboard) -> Vec<(String, &str)> {
 struct Sent<'a> {
     /// The field it is under.
     field: String,
+    /// The widget that sends it.
+    widget: &'a Widget,
     send: &'a SendRequest,
     /// The data it sends when `send.data` is absent.
     default_data: Value,
@@ -402,33 +551,39 @@ struct Sent<'a> {
 
 /// Every request a widget sends.
 fn requests(d: &Dashboard) -> Vec<Sent<'_>> {
-    let mut out = Vec::new();
+    d.widgets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| sent(i, w))
+        .collect()
+}
+
+/// The request `w`, `widgets[i]`, sends, if it sends one.
+fn sent(i: usize, w: &Widget) -> Option<Sent<'_>> {
     let value = || Value::String("{{value}}".into());
-    for (i, w) in d.widgets.iter().enumerate() {
-        let field = format!("widgets[{i}]");
-        let (field, send, default_data, value) = match &w.kind {
-            WidgetKind::Button(b) => (field, &b.send, Value::Null, ValueKind::Any),
-            WidgetKind::Toggle(t) => (field, &t.send, value(), ValueKind::Bool),
-            WidgetKind::Setpoint(s) => (field, &s.send, value(), ValueKind::Number),
-            WidgetKind::Table(t) => match &t.row_action {
-                Some(a) => (
-                    format!("{field}.rowAction"),
-                    &a.send,
-                    Value::String("{{row}}".into()),
-                    ValueKind::Any,
-                ),
-                None => continue,
-            },
-            _ => continue,
-        };
-        out.push(Sent {
-            field,
-            send,
-            default_data,
-            value,
-        });
-    }
-    out
+    let field = format!("widgets[{i}]");
+    let (field, send, default_data, value) = match &w.kind {
+        WidgetKind::Button(b) => (field, &b.send, Value::Null, ValueKind::Any),
+        WidgetKind::Toggle(t) => (field, &t.send, value(), ValueKind::Bool),
+        WidgetKind::Setpoint(s) => (field, &s.send, value(), ValueKind::Number),
+        WidgetKind::Table(t) => {
+            let a = t.row_action.as_ref()?;
+            (
+                format!("{field}.rowAction"),
+                &a.send,
+                Value::String("{{row}}".into()),
+                ValueKind::Any,
+            )
+        }
+        _ => return None,
+    };
+    Some(Sent {
+        field,
+        widget: w,
+        send,
+        default_data,
+        value,
+    })
 }
 
 /// The colour names of CSS Color 4, and the keywords a colour may be.
@@ -482,6 +637,8 @@ pub fn bound_paths(d: &Dashboard) -> Vec<(String, &BoundPath)> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -617,5 +774,135 @@ mod tests {
         let number =
             r#"[{"id": "n", "match": {"name": {"exact": "sp.set"}, "data": 5}, "action": "echo"}]"#;
         assert_eq!(unanswered(number, setpoint), []);
+    }
+
+    /// `unanswered_requests` of `widgets` (JSON) against `rules` (JSON).
+    fn offered(rules: &str, widgets: &str) -> Vec<UnansweredRequest> {
+        let rules: Vec<Rule> = serde_json::from_str(rules).expect("rules");
+        let widgets: Vec<Widget> = match serde_json::from_str::<Value>(widgets) {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .map(|w| Dashboard::widget_from_value(w).expect("widget"))
+                .collect(),
+            other => panic!("widgets: {other:?}"),
+        };
+        unanswered_requests(widgets.iter().enumerate(), &rules, "the workspace", None)
+    }
+
+    fn toggle(data: &str) -> String {
+        format!(
+            r#"[{{"id": "pump", "type": "toggle", "x": 0, "y": 0, "w": 2, "h": 1,
+                "path": ["pump", "on"], "send": {{"name": "pump.set"{data}}}}}]"#
+        )
+    }
+
+    /// What the offered rule does with the request the page sends.
+    fn answer(rule: &Rule, data: Value) -> crate::rules::Answer {
+        let sample = crate::rules::RequestInfo {
+            name: "pump.set".into(),
+            data,
+            connection_id: 1,
+            now: 0,
+        };
+        crate::rules::test_rule(rule, &sample)
+            .expect("the rule compiles")
+            .answer
+            .expect("the rule answers")
+    }
+
+    /// A toggle's or a setpoint's rule takes the value back from where the
+    /// widget's data template puts `{{value}}`, and sets the widget's path
+    /// to it; the rule answers the request, so it is no longer listed.
+    #[test]
+    fn the_offered_rule_sets_the_path_to_the_value_sent() {
+        for (data, sent, value) in [
+            ("", json!(true), "{{data}}"),
+            (
+                r#", "data": {"on": "{{ value }}", "by": "ui"}"#,
+                json!({"on": false, "by": "ui"}),
+                "{{data.on}}",
+            ),
+            (
+                r#", "data": ["x", {"v": "{{value}}"}]"#,
+                json!(["x", {"v": true}]),
+                "{{data.1.v}}",
+            ),
+        ] {
+            let got = offered("[]", &toggle(data));
+            assert_eq!(got.len(), 1, "{data}: {got:?}");
+            let u = &got[0];
+            assert_eq!((u.widget.as_str(), u.rule.id.as_str()), ("pump", "pump"));
+            assert_eq!(
+                u.rule.matcher,
+                crate::rules::RuleMatch {
+                    name: crate::rules::NameMatch::Exact("pump.set".into()),
+                    data: None
+                }
+            );
+            match &u.rule.action {
+                crate::rules::Action::SetState { value: v, .. } => assert_eq!(v, value, "{data}"),
+                other => panic!("{data}: {other:?}"),
+            }
+            let want = sent
+                .pointer(
+                    &value
+                        .trim_matches(['{', '}'])
+                        .replace("data", "")
+                        .replace('.', "/"),
+                )
+                .cloned()
+                .expect("the value sent");
+            let a = answer(&u.rule, sent);
+            assert_eq!(
+                a.effects,
+                [crate::rules::Effect::SetState {
+                    path: juggler::path!["pump", "on"],
+                    value: want,
+                }],
+                "{data}"
+            );
+            assert_eq!(a.reply, crate::rules::Reply::ok(Value::Null));
+            assert!(
+                u.rule_does.contains("sets /pump/on to the value sent"),
+                "{}",
+                u.rule_does
+            );
+            let rules = serde_json::to_string(&[&u.rule]).expect("json");
+            assert_eq!(offered(&rules, &toggle(data)), [], "{data}");
+        }
+    }
+
+    /// A button's rule answers null; a toggle whose data carries the value
+    /// only inside text gets one too, and says why it sets nothing; the
+    /// rule takes an id no rule has, and a rule taking the name but not
+    /// the data is told.
+    #[test]
+    fn a_rule_that_cannot_set_answers_null_under_a_free_id() {
+        let got = offered(
+            r#"[{"id": "b", "match": {"name": {"exact": "other"}}, "action": "echo"}]"#,
+            &button("go", r#"{"n": 1}"#),
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].rule.id, "b-2");
+        assert_eq!(
+            got[0].rule.action,
+            crate::rules::Action::Respond { value: Value::Null }
+        );
+        assert_eq!(got[0].rule_does, "answers null");
+
+        let got = offered("[]", &toggle(r#", "data": "is {{value}}""#));
+        assert_eq!(
+            got[0].rule.action,
+            crate::rules::Action::Respond { value: Value::Null }
+        );
+        assert!(
+            got[0].rule_does.contains("cannot set /pump/on"),
+            "{}",
+            got[0].rule_does
+        );
+
+        let got = offered(PUMP_ON, &toggle(r#", "data": {"on": "x{{value}}"}"#));
+        assert!(got[0].by_name, "{got:?}");
+        assert_eq!(got[0].field, "widgets[0].send.data");
     }
 }

@@ -167,6 +167,13 @@ impl Dashboard {
         read::from_value(value)
     }
 
+    /// One widget from a JSON value (one of the builder's, being edited),
+    /// read as a file's `widgets[i]` is: every problem, with no line or
+    /// column.
+    pub fn widget_from_value(value: Value) -> std::result::Result<Widget, Vec<Problem>> {
+        read::widget_from_value(value, "")
+    }
+
     /// What is wrong with this dashboard beyond the shape of its fields.
     pub fn validate(&self) -> Vec<Problem> {
         validate::validate(self)

@@ -20,7 +20,7 @@ use ts_rs::TS;
 
 pub use data_match::{data_matches, data_matches_with};
 use name_match::NameMatcher;
-pub use set::{RuleSet, decide, may_answer, rule_from_request, shadowed_by, test_rule};
+pub use set::{RuleSet, decide, free_id, may_answer, rule_from_request, shadowed_by, test_rule};
 
 use crate::error::{Error, Result};
 use crate::template;

@@ -5,6 +5,7 @@ import type { CommandTypes } from "./CommandTypes";
 import type { ConnectionId } from "./ConnectionId";
 import type { DashboardLoad } from "./DashboardLoad";
 import type { DashboardNew } from "./DashboardNew";
+import type { DashboardUnanswered } from "./DashboardUnanswered";
 import type { FaultsSet } from "./FaultsSet";
 import type { JsonValue } from "./JsonValue";
 import type { MockMade } from "./MockMade";
@@ -61,6 +62,7 @@ import type { TrafficEntry } from "./TrafficEntry";
 import type { TrafficFollow } from "./TrafficFollow";
 import type { TrafficPause } from "./TrafficPause";
 import type { TrafficQuery } from "./TrafficQuery";
+import type { UnansweredRequest } from "./UnansweredRequest";
 import type { Workspace } from "./Workspace";
 import type { WorkspaceFile } from "./WorkspaceFile";
 import type { WorkspaceOpen } from "./WorkspaceOpen";
@@ -235,6 +237,11 @@ export type CommandMap = {
  * Saves the builder's dashboard.
  */
 "dashboard.save": CommandTypes<SaveDashboard, SavedDashboard>, 
+/**
+ * The requests of the builder's widgets that no enabled rule
+ * answers, each with a rule that would.
+ */
+"dashboard.unanswered": CommandTypes<DashboardUnanswered, Array<UnansweredRequest>>, 
 /**
  * Closes a connection cleanly.
  */

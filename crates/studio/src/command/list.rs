@@ -10,6 +10,7 @@ use ts_rs::TS;
 use super::answer::*;
 use super::args::*;
 use super::error::CommandError;
+use crate::check::UnansweredRequest;
 use crate::dashboard::folder::{OpenedDashboard, SaveDashboard, SavedDashboard};
 use crate::engine::Engine;
 use crate::mock::MockMade;
@@ -201,6 +202,9 @@ commands! {
         DashboardLoad = "dashboard.load", DashboardLoad => OpenedDashboard;
         /// Saves the builder's dashboard.
         DashboardSave = "dashboard.save", SaveDashboard => SavedDashboard;
+        /// The requests of the builder's widgets that no enabled rule
+        /// answers, each with a rule that would.
+        DashboardUnanswered = "dashboard.unanswered", DashboardUnanswered => Vec<UnansweredRequest>;
     }
     /// Connections of the studio's server, and faults on them.
     faults: FaultsCommand {

@@ -21,6 +21,20 @@ impl Engine {
         }
     }
 
+    /// The requests of the builder's `widgets` (each with its index in the
+    /// dashboard) that no enabled rule answers now.
+    pub fn unanswered_requests<'a>(
+        &self,
+        widgets: impl IntoIterator<Item = (usize, &'a crate::dashboard::Widget)>,
+    ) -> Vec<crate::check::UnansweredRequest> {
+        crate::check::unanswered_requests(
+            widgets,
+            &self.inner.requests.rules(),
+            "the workspace",
+            Some(self.unanswered()),
+        )
+    }
+
     /// Says that nothing answered `req` and it got `null`: in serve's
     /// output and on the request's pair in the traffic log.
     pub(super) fn note_unanswered(&self, req: &RequestInfo) {

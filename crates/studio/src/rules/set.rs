@@ -84,17 +84,7 @@ impl RuleSet {
     /// Appends `rule`, first giving it an id no other rule has (its own id,
     /// else that id with `-2`, `-3`…; `rule` when empty). Returns the id.
     pub fn add(&mut self, mut rule: Rule) -> Result<String> {
-        let base = if rule.id.trim().is_empty() {
-            "rule".to_owned()
-        } else {
-            rule.id.clone()
-        };
-        let mut id = base.clone();
-        let mut n = 1;
-        while self.get(&id).is_some() {
-            n += 1;
-            id = format!("{base}-{n}");
-        }
+        let id = free_id(&self.rules, &rule.id);
         rule.id = id.clone();
         let matcher = rule.compile()?;
         self.rules.push(rule);
@@ -152,6 +142,19 @@ impl RuleSet {
             }
         }
     }
+}
+
+/// `id` when no rule of `rules` has it, else `id` with `-2`, `-3`… (`rule`
+/// when `id` is empty).
+pub fn free_id(rules: &[Rule], id: &str) -> String {
+    let base = if id.trim().is_empty() { "rule" } else { id };
+    let mut free = base.to_owned();
+    let mut n = 1;
+    while rules.iter().any(|r| r.id == free) {
+        n += 1;
+        free = format!("{base}-{n}");
+    }
+    free
 }
 
 fn duplicate(id: &str) -> Error {

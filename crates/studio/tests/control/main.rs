@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod builder;
 mod connections;
 mod door;
 mod faults;

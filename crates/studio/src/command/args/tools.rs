@@ -95,6 +95,29 @@ plain_args! {
     }
 }
 
+/// `dashboard.unanswered`: which requests of the builder's widgets no rule
+/// answers.
+#[derive(Debug, Clone, TS)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct DashboardUnanswered {
+    /// The dashboard's widgets as the builder has them (saved or not); one
+    /// that is no widget yet (being edited) is skipped.
+    #[ts(type = "Array<import('./Widget').Widget>")]
+    pub widgets: Vec<Value>,
+}
+
+impl Args for DashboardUnanswered {
+    fn from_data(data: Value) -> Result<Self, CommandError> {
+        match unwrap_key(data, "widgets") {
+            Value::Array(widgets) => Ok(DashboardUnanswered { widgets }),
+            _ => Err(CommandError {
+                field: Some("widgets".into()),
+                ..CommandError::invalid("widgets is not a list: give the dashboard's widgets")
+            }),
+        }
+    }
+}
+
 impl Args for crate::dashboard::folder::SaveDashboard {
     fn from_data(data: Value) -> Result<Self, CommandError> {
         crate::json::from_value(&data)

@@ -7,7 +7,7 @@ use super::{Reply, answer};
 use crate::command::answer::{NewDashboard, WorkspaceFile};
 use crate::command::error::CommandError;
 use crate::command::list::WorkspaceCommand;
-use crate::dashboard::folder;
+use crate::dashboard::{Dashboard, Widget, folder};
 use crate::engine::Engine;
 
 /// Runs a `workspace.*` or `dashboard.*` command.
@@ -37,6 +37,18 @@ pub(crate) async fn run(engine: &Engine, command: WorkspaceCommand) -> Reply {
         WorkspaceCommand::DashboardSave(a) => {
             let dir = dashboard_dir(engine, a.dir.map(PathBuf::from))?;
             answer(folder::save(&dir, a.dashboard, a.base.as_deref()))
+        }
+        WorkspaceCommand::DashboardUnanswered(a) => {
+            let widgets: Vec<Option<Widget>> = a
+                .widgets
+                .iter()
+                .map(|w| Dashboard::widget_from_value(w.clone()).ok())
+                .collect();
+            let widgets = widgets
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| Some((i, w.as_ref()?)));
+            answer(Ok(engine.unanswered_requests(widgets)))
         }
     }
 }
