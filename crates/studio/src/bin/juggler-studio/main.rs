@@ -12,6 +12,7 @@ mod connect;
 mod docs;
 mod replay;
 mod serve;
+mod term;
 
 use std::process::ExitCode;
 
@@ -28,7 +29,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| studio::DEFAULT_LOG_FILTER.into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(term::log_writer)
+        .with_ansi(term::colour())
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {

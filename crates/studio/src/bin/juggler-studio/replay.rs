@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use studio::app::{Studio, StudioOptions};
 
 use crate::cli::{RecordArgs, ReplayArgs};
+use crate::term::Progress;
 use crate::{Res, shutdown_signal};
 
 pub async fn record(args: RecordArgs) -> Res {
@@ -26,12 +27,19 @@ pub async fn record(args: RecordArgs) -> Res {
         juggler::client::redacted(url),
         out.display()
     );
+    let progress = std::sync::Mutex::new(Progress::new());
     let summary =
         studio::recording::capture::capture(builder, url, out, duration, stop, |entries, bytes| {
-            eprint!("\r  {entries} entries, {:.1} kB   ", bytes as f64 / 1000.0)
+            let line = format!("  {entries} entries, {:.1} kB", bytes as f64 / 1000.0);
+            if let Ok(mut p) = progress.lock() {
+                p.show(&line, None);
+            }
         })
-        .await?;
-    eprintln!();
+        .await;
+    if let Ok(mut p) = progress.lock() {
+        p.finish();
+    }
+    let summary = summary?;
     println!(
         "{}: {} entries, {} bytes ({})",
         out.display(),
@@ -143,6 +151,7 @@ async fn show_progress(model: &juggler::Storage, exit: bool) {
     let mut watch = model.subscribe();
     let signal = shutdown_signal();
     tokio::pin!(signal);
+    let mut progress = Progress::new();
     loop {
         let replay = model.get(juggler::path!["replay"]).unwrap_or_default();
         let step = replay["step"].as_u64().unwrap_or(0);
@@ -150,13 +159,16 @@ async fn show_progress(model: &juggler::Storage, exit: bool) {
         let t = replay["t"].as_f64().unwrap_or(0.0) / 1000.0;
         let width = 30;
         let done = (step * width / total).min(width) as usize;
-        eprint!(
-            "\r  [{}{}] {step}/{total} entries, t = {t:.1} s   ",
-            "#".repeat(done),
-            "-".repeat(width as usize - done)
+        progress.show(
+            &format!(
+                "  [{}{}] {step}/{total} entries, t = {t:.1} s",
+                "#".repeat(done),
+                "-".repeat(width as usize - done)
+            ),
+            Some(step as f64 / total as f64),
         );
         if replay["playing"] == serde_json::Value::Bool(false) {
-            eprintln!();
+            progress.finish();
             println!("Replay finished.");
             if !exit {
                 println!("Serving on; press Ctrl+C to stop.");
@@ -166,7 +178,7 @@ async fn show_progress(model: &juggler::Storage, exit: bool) {
         }
         tokio::select! {
             _ = watch.changed() => {}
-            _ = &mut signal => { eprintln!(); return; }
+            _ = &mut signal => { progress.finish(); return; }
         }
     }
 }
