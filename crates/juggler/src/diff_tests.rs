@@ -186,3 +186,23 @@ fn diff_then_patch_reaches_the_target() {
         assert_eq!(doc, dst);
     }
 }
+
+/// A patch with a copy, move or test (read whole as a `json_patch::Patch`)
+/// keeps its values' numbers: read from the parsed `Value`, `-0` became `0`
+/// and an integer past `u64` was refused ("as u128, expected any value").
+#[test]
+fn a_general_patch_keeps_every_number() {
+    let exact = |text: &str| -> serde_json::Value { serde_json::from_str(text).expect("json") };
+    let numbers = "[-0,9007199254740993,123456789012345678901234567890]";
+    let mut doc = exact("{}");
+    let diff = exact(&format!(
+        r#"[{{"op": "add", "path": "/a", "value": {numbers}}},
+            {{"op": "test", "path": "/a/0", "value": -0}},
+            {{"op": "copy", "from": "/a", "path": "/b"}}]"#
+    ));
+    patch(&mut doc, diff).expect("applies");
+    assert_eq!(
+        doc.to_string(),
+        format!(r#"{{"a":{numbers},"b":{numbers}}}"#)
+    );
+}

@@ -81,6 +81,34 @@ pub fn from_str<T: DeserializeOwned + Send>(text: &str, max_depth: usize) -> Res
     from_str_unbounded(text, max_depth)
 }
 
+/// Reads a `T` from a parsed `value` through its text, so that every number
+/// reaches a `Value` inside `T` as written: read from a `Value`, serde_json
+/// hands an integer over as an `i64` when it fits (`-0` becomes `0`), and
+/// one past `u64` as a `u128` that a tagged enum (a JSON Patch operation)
+/// refuses. Errors say no line or column (see [`without_position`]).
+pub fn from_value<T: DeserializeOwned + Send>(
+    value: &serde_json::Value,
+) -> std::result::Result<T, serde_json::Error> {
+    let text = value.to_string();
+    // As deep as the value is: it was parsed, and bounded, already.
+    let depth = nesting_depth(&text, usize::MAX);
+    match deserialize_with(&text, depth, |de| T::deserialize(de)) {
+        Ok(read) => read.map_err(without_position),
+        Err(e) => Err(serde::de::Error::custom(e)),
+    }
+}
+
+/// `e` without serde_json's ` at line L column C`: for text written from a
+/// value, whose positions mean nothing to whoever sent the value.
+pub fn without_position(e: serde_json::Error) -> serde_json::Error {
+    let message = e.to_string();
+    let tail = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&tail) {
+        Some(message) => serde::de::Error::custom(message),
+        None => e,
+    }
+}
+
 /// Runs `f` with a deserializer over `text` whose recursion limit is off,
 /// for readers that need the deserializer itself (error paths, a first
 /// probe): text nested deeper than `max_depth` is refused before `f` runs,

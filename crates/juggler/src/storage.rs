@@ -223,7 +223,7 @@ impl Storage {
             return self.apply_ops(ops);
         }
         let ops: json_patch::Patch =
-            serde_json::from_value(diff.clone()).map_err(|e| Error::Patch(e.to_string()))?;
+            crate::json::from_value(diff).map_err(|e| Error::Patch(e.to_string()))?;
         self.apply(&ops)
     }
 

@@ -35,19 +35,11 @@ pub(crate) fn from_value<T: DeserializeOwned + Send>(value: &Value) -> Result<T,
     }
 }
 
-/// The error without serde_json's ` at line L column C` (of the text written
-/// here, which the user never saw).
+/// The error without its position in the text written here (which the user
+/// never saw), its path kept.
 fn without_position(e: Error) -> Error {
-    let inner = e.inner();
-    let message = inner.to_string();
-    let tail = format!(" at line {} column {}", inner.line(), inner.column());
-    match message.strip_suffix(&tail) {
-        Some(message) => Error::new(
-            e.path().clone(),
-            <serde_json::Error as serde::de::Error>::custom(message),
-        ),
-        None => e,
-    }
+    let path = e.path().clone();
+    Error::new(path, juggler::json::without_position(e.into_inner()))
 }
 
 #[cfg(test)]

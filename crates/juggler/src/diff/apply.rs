@@ -13,7 +13,7 @@ pub fn patch(data: &mut Value, diff: Value) -> Result<()> {
         Err(diff) => diff,
     };
     let p: json_patch::Patch =
-        serde_json::from_value(diff).map_err(|e| Error::Patch(e.to_string()))?;
+        crate::json::from_value(&diff).map_err(|e| Error::Patch(e.to_string()))?;
     // json-patch leaves a failed `move` half done (removed from `from`, not
     // added at `path`): apply to a copy. Only move/copy/test patches come
     // here, which juggler diffs never hold.

@@ -260,3 +260,36 @@ async fn set_text_says_where_the_text_goes_wrong() {
     assert_eq!(e.field.as_deref(), Some("path"), "{}", e.message);
     assert_eq!(rig.engine.model().data()["state"], json!({"counter": 0}));
 }
+
+/// A JSON Patch with a move, copy or test operation (read whole as a
+/// `json_patch::Patch`) keeps the numbers of its values: an integer `-0`
+/// became `0` there, in an `add` beside a `copy` and in a `test`'s value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_patch_with_copy_or_test_keeps_every_number() {
+    let rig = rig().await;
+    let diff: Value = serde_json::from_str(
+        r#"[{"op": "add", "path": "/exactPatch", "value": [-0, 9007199254740993, 123456789012345678901234567890]},
+            {"op": "test", "path": "/exactPatch/0", "value": -0},
+            {"op": "copy", "from": "/exactPatch", "path": "/exactCopy"}]"#,
+    )
+    .expect("json");
+    let (_dash, _notes) = client(&rig.dashboard_url).await;
+    let id = new_connection(rig.control.state(), &[]).await;
+    // The shared state, and one connection's own.
+    let own = json!({"value": {}, "connection": id});
+    cmd(&rig.control, "state.replace", own).await;
+    for connection in [Value::Null, json!(id)] {
+        let target = json!({ "diff": diff, "connection": connection });
+        cmd(&rig.control, "state.patch", target).await;
+        for path in ["exactPatch", "exactCopy"] {
+            let at = json!({ "path": [path], "connection": connection });
+            let text = cmd(&rig.control, "state.text", at).await;
+            let held: Value = serde_json::from_str(text.as_str().expect("text")).expect("json");
+            assert_eq!(
+                serde_json::to_string(&held).expect("json"),
+                "[-0,9007199254740993,123456789012345678901234567890]",
+                "{path} of {connection}"
+            );
+        }
+    }
+}
