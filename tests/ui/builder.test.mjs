@@ -38,8 +38,8 @@ for (const builder of [false, true]) {
 
 /** A builder folder (`new --builder`: a value `level`, a gauge…) served by
  * a studio whose UI shows the Builder pane; `prepare(dir)` may change the
- * folder first. `body(page, dir)` runs once the pane has asked for the
- * dashboard. */
+ * folder first. `body(page, dir, studio)` runs once the pane has asked for
+ * the dashboard. */
 async function withBuilder(name, body, { prepare, opened = true } = {}) {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-builder-'));
     world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
@@ -51,7 +51,7 @@ async function withBuilder(name, body, { prepare, opened = true } = {}) {
         await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
         await openPane(page, 'builder');
         if (opened) await page.getByTestId('builder-title').waitFor({ timeout: WAIT_MS });
-        await body(page, dir);
+        await body(page, dir, studio);
     });
 }
 
@@ -280,5 +280,58 @@ test('dashboard.json changed on disk while open is told at once: reload it, or k
         assert.deepEqual(asked, ['confirm']);
         assert.equal(await page.getByTestId('builder-title').inputValue(), 'Theirs again');
         assert.equal(await banner.count(), 0);
+    });
+});
+
+test('a toggle whose request no rule answers says so; Add a rule makes the rule, and the toggle then flips the state on the served page', async () => {
+    await withBuilder('builder-add-rule', async (page, dir, studio) => {
+        await page.getByTestId('palette-toggle').click();
+        const path = page.getByTestId('builder-field-path');
+        await path.fill('/alarm');
+        await path.press('Enter');
+        const json = page.getByTestId('builder-json');
+        await page.waitForFunction(() => document.querySelector('[data-testid="builder-json"]')?.value.includes('/alarm'), null, { timeout: WAIT_MS });
+        const widget = JSON.parse(await json.inputValue());
+        widget.send = { name: 'alarm.set', data: { on: '{{value}}', by: 'builder' } };
+        await json.fill(JSON.stringify(widget, null, 2));
+        await page.getByTestId('builder-json-apply').click();
+
+        const warning = page.getByTestId('builder-unanswered');
+        await warning.waitFor({ timeout: WAIT_MS });
+        assert.match(await warning.textContent(), /No enabled rule of the workspace answers the request "alarm\.set" with data \{"on":"\{\{value\}\}","by":"builder"\}/);
+        assert.match(await warning.textContent(), /sets \/alarm to the value sent, then answers null/);
+        const flag = box(page, widget.id).getByTestId('builder-no-rule');
+        await flag.waitFor({ timeout: WAIT_MS });
+        // The scaffold's own toggle has its rule: no mark.
+        assert.equal(await box(page, 'pump-switch').getByTestId('builder-no-rule').count(), 0);
+        assert.equal(await page.getByTestId('workspace-unsaved').count(), 0, 'the workspace starts saved');
+
+        await page.getByTestId('builder-add-rule').click();
+        await warning.waitFor({ state: 'detached', timeout: WAIT_MS });
+        await flag.waitFor({ state: 'detached', timeout: WAIT_MS });
+        assert.match(await page.getByTestId('builder-rule-added').textContent(), new RegExp(`The rule ${widget.id} answers this request`));
+        await page.getByTestId('workspace-unsaved').waitFor({ timeout: WAIT_MS });
+
+        await page.getByTestId('builder-save').click();
+        await savedWhen(dir, d => d.widgets.some(w => w.id === widget.id && w.send?.name === 'alarm.set'), 'took the toggle');
+        await world.withPage(studio, 'builder-add-rule-page', studio.dashboard, async dash => {
+            const sw = dash.locator(`[data-widget="${widget.id}"] button.switch`);
+            await dash.waitForFunction(id => document.querySelector(`[data-widget="${id}"] button.switch`)?.getAttribute('aria-checked') === 'true', widget.id, { timeout: WAIT_MS });
+            await sw.click();
+            await dash.waitForFunction(id => document.querySelector(`[data-widget="${id}"] button.switch`)?.getAttribute('aria-checked') === 'false', widget.id, { timeout: WAIT_MS });
+        });
+
+        // Undo takes the rule out: the request is unanswered again.
+        await box(page, widget.id).click();
+        await page.getByTestId('builder-rule-undo').click();
+        await warning.waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('builder-add-rule').click();
+        await warning.waitFor({ state: 'detached', timeout: WAIT_MS });
+
+        await openPane(page, 'requests');
+        const rule = page.locator(`[data-testid="rule-item"][data-rule="${widget.id}"]`);
+        await rule.waitFor({ timeout: WAIT_MS });
+        assert.match(await rule.textContent(), /alarm\.set/);
+        assert.equal(await page.getByTestId('rules-modified').count(), 0, 'the rule is the engine’s, not a draft');
     });
 });
