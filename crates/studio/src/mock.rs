@@ -61,6 +61,14 @@ pub struct MockMade {
     /// back end never answered): they got no rule. Each name once, in the
     /// order seen.
     pub unanswered: Vec<String>,
+    /// `proxy.mock`: requests whose data or answer the traffic log left
+    /// out (larger than it keeps of one message), so they got no rule
+    /// either; a recording of the session keeps them. Each name once.
+    pub too_big: Vec<String>,
+    /// What the user is told of `unanswered` and `tooBig`, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub note: Option<String>,
 }
 
 impl MockMade {
@@ -72,6 +80,8 @@ impl MockMade {
             notify_presets: mock.workspace.notify_presets.len(),
             source,
             unanswered: mock.unanswered.clone(),
+            too_big: mock.too_big.clone(),
+            note: mock.note(),
         }
     }
 }
@@ -83,6 +93,22 @@ pub struct Mock {
     pub workspace: Workspace,
     /// See [`MockMade::unanswered`].
     pub unanswered: Vec<String>,
+    /// See [`MockMade::too_big`].
+    pub too_big: Vec<String>,
+}
+
+impl Mock {
+    /// What the user is told of the requests that got no rule.
+    pub fn note(&self) -> Option<String> {
+        let notes: Vec<String> = [
+            (!self.unanswered.is_empty()).then(|| unanswered_note(&self.unanswered)),
+            (!self.too_big.is_empty()).then(|| too_big_note(&self.too_big)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!notes.is_empty()).then(|| notes.join(" "))
+    }
 }
 
 /// The names of the requests of `recording` with no answer in it, each
@@ -144,10 +170,8 @@ pub struct MockArgs {
 pub fn cli(args: MockArgs) -> std::process::ExitCode {
     let result = make(&args.recording, &args.out, args.answers, args.force);
     match result {
-        Ok(Mock {
-            workspace: ws,
-            unanswered,
-        }) => {
+        Ok(mock) => {
+            let ws = &mock.workspace;
             println!(
                 "Wrote {}: the first recorded state, {} rules, {} notify presets (generation {}).",
                 args.out.display(),
@@ -155,8 +179,8 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
                 ws.notify_presets.len(),
                 juggler::Generation::from(ws.server.generation),
             );
-            if !unanswered.is_empty() {
-                println!("{}", unanswered_note(&unanswered));
+            if let Some(note) = mock.note() {
+                println!("{note}");
             }
             if ws.rules.is_empty() {
                 println!(
@@ -199,6 +223,20 @@ pub fn unanswered_note(names: &[String]) -> String {
     )
 }
 
+/// What the user is told of requests whose data or answer the traffic log
+/// left out.
+pub fn too_big_note(names: &[String]) -> String {
+    format!(
+        "No rule for {}: the traffic log left out {} answer (or request), larger than it keeps \
+         of one message. Record the session from its start instead (the browser's Record button \
+         in the Proxy pane, or `juggler-studio proxy --record FILE`: a recording keeps every \
+         message whole) and make the workspace from the recording, or add rules in the \
+         Requests pane.",
+        names.join(", "),
+        if names.len() == 1 { "its" } else { "their" }
+    )
+}
+
 /// Writes to `out` the workspace that mocks the back end recorded in
 /// `recording` (already in memory); an existing `out` only with `force`.
 pub fn write(
@@ -213,6 +251,7 @@ pub fn write(
     Ok(Mock {
         workspace: ws,
         unanswered: unanswered(recording),
+        too_big: Vec::new(),
     })
 }
 

@@ -330,3 +330,45 @@ async fn a_mock_of_a_proxy_session_answers_and_changes_state_as_it_did_06() {
 async fn a_mock_of_a_proxy_session_answers_and_changes_state_as_it_did_07() {
     proxy_session_mock_matches_the_back_end("0.7").await;
 }
+
+/// `proxy.mock` of a session with an answer larger than the traffic log
+/// keeps of one message: the request got no rule, and the answer says so
+/// (it was left out of `unanswered` with no word of why) and what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_mock_names_the_requests_whose_answer_was_too_big_for_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_reference, reference_url) = reference("0.7");
+    let mut studio = Running::start(&["serve", "--port", "0", "--control-port", "0"]);
+    let control = connect(&studio.printed("control:"), Generation::V06).await;
+    let proxy = cmd(
+        &control,
+        "proxy.start",
+        json!({"settings": {"upstream": {"url": reference_url}}}),
+    )
+    .await;
+    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
+    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let dashboard = connect(&proxy_url, Generation::V07).await;
+    let big = json!({"items": "x".repeat(2_200_000)});
+    let answer = ask(&dashboard, "echo", big.clone()).await;
+    assert_eq!(answer.as_ref().map(|a| a == &big), Ok(true), "the echo");
+    ask(&dashboard, "state.set", json!({"path": ["a"], "value": 1}))
+        .await
+        .expect("state.set answered");
+    let workspace = dir.path().join("from-proxy.json");
+    let made = cmd(&control, "proxy.mock", json!({"id": id, "out": workspace})).await;
+    assert_eq!(made["tooBig"], json!(["echo"]), "{made}");
+    assert_eq!(made["unanswered"], json!([]), "{made}");
+    let note = made["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("echo") && note.contains("--record"),
+        "the note says which request and what to do: {made}"
+    );
+    let ws = studio::workspace::Workspace::load(&workspace).expect("a valid workspace");
+    assert!(
+        ws.rules.iter().any(|r| r.id == "mock state.set"),
+        "{:?}",
+        ws.rules
+    );
+    drop(studio);
+}

@@ -25,4 +25,14 @@ source?: string,
  * back end never answered): they got no rule. Each name once, in the
  * order seen.
  */
-unanswered: Array<string>, };
+unanswered: Array<string>, 
+/**
+ * `proxy.mock`: requests whose data or answer the traffic log left
+ * out (larger than it keeps of one message), so they got no rule
+ * either; a recording of the session keeps them. Each name once.
+ */
+tooBig: Array<string>, 
+/**
+ * What the user is told of `unanswered` and `tooBig`, if anything.
+ */
+note?: string, };

@@ -143,7 +143,7 @@ impl Engine {
         force: bool,
     ) -> Result<Value> {
         let proxy = self.inner.proxies.get(id)?;
-        let recording = {
+        let session = {
             let traffic = self.inner.traffic.state();
             let connection = match connection {
                 Some(c) => c,
@@ -175,8 +175,12 @@ impl Engine {
             crate::mock::session::recording_of(header, &entries)?
         };
         let out = self.inner.workspace.resolve(out);
-        let mock = crate::mock::write(&recording, &out, answers, force)?;
-        let made = crate::mock::MockMade::of(&out, &mock, Some(recording.header.source));
+        let mut mock = crate::mock::write(&session.recording, &out, answers, force)?;
+        // Their answers are not missing from the session, only from the log.
+        mock.unanswered.retain(|n| !session.too_big.contains(n));
+        mock.too_big = session.too_big;
+        let source = session.recording.header.source;
+        let made = crate::mock::MockMade::of(&out, &mock, Some(source));
         Ok(json!(made))
     }
 

@@ -6,11 +6,21 @@ use crate::error::{Error, Result};
 use crate::recording::{Entry, Event, Header, Recording};
 use crate::traffic::TrafficEntry;
 
+/// A session rebuilt from the log, and what of it the log left out.
+pub struct Session {
+    /// The recording.
+    pub recording: Recording,
+    /// The names of the requests whose data or answer the log left out
+    /// (larger than its per-message limit), each once, in the order seen:
+    /// the recording holds no answer to them, so they get no rule.
+    pub too_big: Vec<String>,
+}
+
 /// The recording of one connection's whole session (its entries, oldest
 /// first, from its first: see [`crate::traffic::TrafficLog::session`]). A
 /// connection starts from a `null` state; a recording starts with its
 /// whole state, so one is put first when the session's first entry is not.
-pub fn recording_of(header: Header, entries: &[&TrafficEntry]) -> Result<Recording> {
+pub fn recording_of(header: Header, entries: &[&TrafficEntry]) -> Result<Session> {
     if let Some(big) = entries
         .iter()
         .find(|e| e.data_truncated && e.kind == crate::traffic::TrafficKind::State)
@@ -38,11 +48,38 @@ pub fn recording_of(header: Header, entries: &[&TrafficEntry]) -> Result<Recordi
             event: event_of(e)?,
         })
     }));
-    Ok(Recording {
-        header,
-        entries: out,
-        truncated_tail: false,
+    Ok(Session {
+        recording: Recording {
+            header,
+            entries: out,
+            truncated_tail: false,
+        },
+        too_big: too_big(entries),
     })
+}
+
+/// The names of the requests of `entries` left out of the log, or whose
+/// answer was (see [`Session::too_big`]).
+fn too_big(entries: &[&TrafficEntry]) -> Vec<String> {
+    use crate::traffic::TrafficKind;
+    let request_name = |id: Option<u64>| {
+        entries
+            .iter()
+            .find(|e| e.kind == TrafficKind::Request && e.request_id == id)
+            .and_then(|e| e.name.clone())
+    };
+    let mut names: Vec<String> = Vec::new();
+    for e in entries.iter().filter(|e| e.data_truncated) {
+        let name = match e.kind {
+            TrafficKind::Request => e.name.clone(),
+            TrafficKind::Response => request_name(e.request_id),
+            _ => None,
+        };
+        if let Some(name) = name.filter(|n| !n.is_empty() && !names.contains(n)) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Whether `entry` is a state message that replaces the whole state.
@@ -116,7 +153,9 @@ mod tests {
                 json!([{"op": "replace", "path": "", "value": {"a": 1}}]),
             ),
         ];
-        let rec = recording_of(header(), &entries.iter().collect::<Vec<_>>()).expect("made");
+        let rec = recording_of(header(), &entries.iter().collect::<Vec<_>>())
+            .expect("made")
+            .recording;
         assert_eq!(rec.entries.len(), 4);
         assert_eq!(
             rec.entries[0].event,
@@ -153,5 +192,22 @@ mod tests {
         assert!(
             refused.is_err_and(|e| e.to_string().contains("larger than the traffic log keeps")),
         );
+    }
+
+    #[test]
+    fn a_request_whose_answer_the_log_left_out_is_named() {
+        let mut big = entry(3, TrafficKind::Response, Value::Null);
+        big.data_truncated = true;
+        let entries = [
+            entry(
+                1,
+                TrafficKind::State,
+                json!([{"op": "replace", "path": "", "value": 1}]),
+            ),
+            entry(2, TrafficKind::Request, json!({"x": 1})),
+            big,
+        ];
+        let session = recording_of(header(), &entries.iter().collect::<Vec<_>>()).expect("made");
+        assert_eq!(session.too_big, vec!["go".to_owned()]);
     }
 }
