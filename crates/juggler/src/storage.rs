@@ -7,6 +7,7 @@
 //! number, each change is serialized once for every connection, and a slow
 //! reader costs nothing while it lags.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -25,8 +26,37 @@ const LOG_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// An observable JSON value shared by cheap clones.
 ///
-/// Every `set`/`remove`/`patch` bumps the version and wakes the subscribers,
-/// as the reference notifies its change callbacks on every call.
+/// Every `set`/`remove`/`patch`/`update` bumps the version and wakes the
+/// subscribers, as the reference notifies its change callbacks on every call.
+///
+/// # Concurrent changes
+///
+/// Each method is atomic, but a `get` followed by a `set` is not: with
+/// requests of many connections handled at once on a multi-threaded
+/// runtime (a [`shared_state`](crate::ServerBuilder::shared_state), or
+/// [`parallel_requests`](crate::ServerBuilder::parallel_requests)),
+/// another handler may change the value in between and its change is lost.
+/// (The reference runs on one asyncio thread, where the same code cannot
+/// interleave.) Change a value from what it is with [`Storage::update`]:
+///
+/// ```
+/// use juggler::{Storage, path};
+/// use serde_json::{Value, json};
+///
+/// let state = Storage::with_data(json!({"clicks": 41}));
+/// state.update(path!["clicks"], |old| {
+///     json!(old.and_then(Value::as_u64).unwrap_or(0) + 1)
+/// });
+/// assert_eq!(state.get(path!["clicks"]), Some(json!(42)));
+/// ```
+///
+/// # Re-entrancy
+///
+/// The closures of [`read`](Storage::read) and [`update`](Storage::update)
+/// run under the storage's lock: calling the same storage (or a clone of
+/// it) from inside them panics, as a `RefCell` borrowed twice does, rather
+/// than waiting for ever. Take what you need out of the closure and call
+/// the storage after it returns.
 #[derive(Clone)]
 pub struct Storage {
     inner: Arc<Inner>,
@@ -35,6 +65,34 @@ pub struct Storage {
 struct Inner {
     state: Mutex<State>,
     version: watch::Sender<u64>,
+}
+
+thread_local! {
+    /// The storages whose lock this thread holds while it runs a closure
+    /// of the application's ([`Storage::read`], [`Storage::update`]).
+    static IN_CLOSURE: RefCell<Vec<*const Inner>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks a storage as running a closure on this thread, until dropped
+/// (also when the closure panics).
+struct InClosure(*const Inner);
+
+impl InClosure {
+    fn enter(storage: &Storage) -> InClosure {
+        let inner = Arc::as_ptr(&storage.inner);
+        IN_CLOSURE.with_borrow_mut(|held| held.push(inner));
+        InClosure(inner)
+    }
+}
+
+impl Drop for InClosure {
+    fn drop(&mut self) {
+        IN_CLOSURE.with_borrow_mut(|held| {
+            if let Some(n) = held.iter().rposition(|&p| p == self.0) {
+                held.remove(n);
+            }
+        });
+    }
 }
 
 struct State {
@@ -95,6 +153,18 @@ impl Storage {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
+        // The std mutex is not re-entrant: locking it again from a closure
+        // run under it would block this thread for ever (and with it a
+        // Tokio worker and every task that syncs this storage).
+        let inner = Arc::as_ptr(&self.inner);
+        if IN_CLOSURE.with_borrow(|held| held.contains(&inner)) {
+            panic!(
+                "juggler::Storage called from inside its own `read` or `update` closure, \
+                 which holds its lock (this call would wait for ever): take what you need \
+                 out of the closure and call the storage after it returns; to change a \
+                 value from what it is, return the new value from `update`'s closure"
+            );
+        }
         // A panic while holding the lock cannot leave the value half-written
         // (every mutation is a single assignment), so poisoning is ignored.
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -106,8 +176,18 @@ impl Storage {
     }
 
     /// Runs `f` on the value without copying it.
+    ///
+    /// `f` runs under the storage's lock, so keep it short: every change
+    /// and every connection syncing from this storage waits for it.
+    ///
+    /// # Panics
+    ///
+    /// When `f` calls this storage (or a clone of it), which would
+    /// otherwise wait for ever; see [re-entrancy](Storage#re-entrancy).
     pub fn read<R>(&self, f: impl FnOnce(&Value) -> R) -> R {
-        f(&self.lock().value)
+        let st = self.lock();
+        let _in_closure = InClosure::enter(self);
+        f(&st.value)
     }
 
     /// How many changes this storage has seen.
@@ -117,6 +197,10 @@ impl Storage {
 
     /// The value at `path`, or `None` when any step is missing or of the
     /// wrong kind.
+    ///
+    /// A `set` computed from what `get` returned may overwrite a change
+    /// made in between by another task: use [`Storage::update`] for that
+    /// (see [concurrent changes](Storage#concurrent-changes)).
     pub fn get(&self, path: impl AsRef<[Step]>) -> Option<Value> {
         path::get(&self.lock().value, path.as_ref()).cloned()
     }
@@ -133,9 +217,50 @@ impl Storage {
     /// object whose members changed order goes whole, so that clients keep
     /// the server's order), or as the `replace` when that diff would be
     /// longer.
+    ///
+    /// To set a value computed from the one there, use [`Storage::update`]:
+    /// `set(path, f(get(path)))` can lose a change made in between by
+    /// another task (see [concurrent changes](Storage#concurrent-changes)).
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
-        let mut st = self.lock();
-        let (change, displaced) = path::set_displacing(&mut st.value, path.as_ref(), value, true);
+        let st = self.lock();
+        self.set_locked(st, path.as_ref(), value);
+    }
+
+    /// Sets at `path` the value `f` makes of the one there (`None` when
+    /// the path is missing or of the wrong kind), as one change: nothing
+    /// else changes the storage between the read and the write, and
+    /// connections get it as [`Storage::set`] sends it. The atomic
+    /// read-modify-write that `set(path, f(get(path)))` is not.
+    ///
+    /// ```
+    /// # use juggler::{Storage, path};
+    /// # use serde_json::{Value, json};
+    /// let state = Storage::new();
+    /// let mut count = 0;
+    /// state.update(path!["hits"], |old| {
+    ///     count = old.and_then(Value::as_u64).unwrap_or(0) + 1;
+    ///     json!(count)
+    /// });
+    /// assert_eq!((count, state.data()), (1, json!({"hits": 1})));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `f` calls this storage (or a clone of it), which would
+    /// otherwise wait for ever; see [re-entrancy](Storage#re-entrancy).
+    /// A panic in `f` changes nothing.
+    pub fn update(&self, path: impl AsRef<[Step]>, f: impl FnOnce(Option<&Value>) -> Value) {
+        let path = path.as_ref();
+        let st = self.lock();
+        let value = {
+            let _in_closure = InClosure::enter(self);
+            f(path::get(&st.value, path))
+        };
+        self.set_locked(st, path, value);
+    }
+
+    fn set_locked(&self, mut st: MutexGuard<'_, State>, path: &[Step], value: Value) {
+        let (change, displaced) = path::set_displacing(&mut st.value, path, value, true);
         // A container set over a container goes out as their diff, as the
         // reference's connections send it: a back end that sets its whole
         // state again with a few values changed sends those values, not

@@ -220,3 +220,116 @@ fn a_whole_value_set_is_serialized_once() {
     let (_, joiner) = s.catch_up(None);
     assert!(joiner.expect("state").contains("[9,2,3]"));
 }
+
+/// Increments from many threads at once all count: `update` reads and
+/// writes under one lock, where `set(get() + 1)` loses some (F12).
+#[test]
+fn concurrent_updates_lose_nothing() {
+    const THREADS: usize = 8;
+    const EACH: u64 = 2_000;
+    let s = Storage::with_data(json!({"n": 0}));
+    let start = std::sync::Barrier::new(THREADS);
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                start.wait();
+                for _ in 0..EACH {
+                    s.update(path!["n"], |old| {
+                        json!(old.and_then(Value::as_u64).unwrap_or(0) + 1)
+                    });
+                }
+            });
+        }
+    });
+    assert_eq!(s.get(path!["n"]), Some(json!(THREADS as u64 * EACH)));
+    assert_eq!(s.version(), THREADS as u64 * EACH);
+}
+
+/// An update is one change: one version, sent as the set of the new
+/// value; a missing path gets `None` and is created.
+#[test]
+fn an_update_is_one_change_sent_as_a_set() {
+    let s = Storage::with_data(json!({"a": {"n": 1}}));
+    let _tracker = s.track();
+    let (v0, _) = s.catch_up(None);
+    s.update(path!["a", "n"], |old| {
+        assert_eq!(old, Some(&json!(1)));
+        json!(2)
+    });
+    s.update(path!["b", 0], |old| {
+        assert_eq!(old, None);
+        json!("new")
+    });
+    let (v, ops) = s.catch_up(Some(v0));
+    assert_eq!(v, v0 + 2);
+    let m: Value = serde_json::from_str(&ops.expect("changes")).expect("json");
+    assert_eq!(
+        m["diff"],
+        json!([
+            {"op": "replace", "path": "/a/n", "value": 2},
+            {"op": "add", "path": "/b", "value": ["new"]}
+        ])
+    );
+}
+
+/// The text of the panic `f` caused, run with the panic hook quiet.
+fn panic_text(f: impl FnOnce()) -> String {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let payload = caught.expect_err("it panics");
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Calling the storage from inside its own `read` or `update` closure
+/// panics at once with what to do, instead of waiting for ever on its
+/// lock (F1); the storage stays usable and unchanged.
+#[test]
+fn calls_from_inside_its_own_closure_panic_instead_of_hanging() {
+    let s = Storage::with_data(json!(1));
+    let clone = s.clone();
+    type Call<'a> = Box<dyn FnOnce() + 'a>;
+    let calls: [(&str, Call<'_>); 5] = [
+        ("set in read", Box::new(|| s.read(|_| s.set([], json!(2))))),
+        ("get in read", Box::new(|| drop(s.read(|_| s.get([]))))),
+        (
+            "a clone in read",
+            Box::new(|| drop(s.read(|_| clone.data()))),
+        ),
+        (
+            "version in update",
+            Box::new(|| s.update([], |_| json!(s.version()))),
+        ),
+        ("read in read", Box::new(|| s.read(|_| s.read(|_| ())))),
+    ];
+    for (what, call) in calls {
+        let text = panic_text(call);
+        assert!(
+            text.contains("inside its own `read` or `update` closure")
+                && text.contains("after it returns"),
+            "{what}: {text}"
+        );
+        assert_eq!((s.data(), s.version()), (json!(1), 0), "{what}");
+    }
+    // Nested closures of another storage are fine, and the marks are gone.
+    let other = Storage::with_data(json!("other"));
+    assert_eq!(
+        s.read(|v| other.read(|o| (v.clone(), o.clone()))),
+        (json!(1), json!("other"))
+    );
+    s.update([], |_| other.data());
+    assert_eq!(s.data(), json!("other"));
+}
+
+/// A panic in `update`'s closure changes nothing.
+#[test]
+fn a_panicking_update_changes_nothing() {
+    let s = Storage::with_data(json!({"n": 1}));
+    let text = panic_text(|| s.update(path!["n"], |_| panic!("the application's bug")));
+    assert_eq!(text, "the application's bug");
+    assert_eq!((s.data(), s.version()), (json!({"n": 1}), 0));
+    s.update(path!["n"], |_| json!(2));
+    assert_eq!(s.data(), json!({"n": 2}));
+}

@@ -75,9 +75,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_request(|conn, name, data| async move {
             match name.as_str() {
                 "click" => {
-                    let clicks = conn.state().get(path!["clicks"]).and_then(|v| v.as_u64());
-                    let clicks = clicks.unwrap_or(0) + 1;
-                    conn.state().set(path!["clicks"], json!(clicks));
+                    // `update`, not `get` then `set`: with a shared state (or
+                    // parallel requests) another handler could change the
+                    // count in between, and that click would be lost.
+                    let mut clicks = 0;
+                    conn.state().update(path!["clicks"], |old| {
+                        clicks = old.and_then(|v| v.as_u64()).unwrap_or(0) + 1;
+                        json!(clicks)
+                    });
                     Ok(json!({"clicks": clicks, "you_sent": data}))
                 }
                 "echo" => Ok(data),
