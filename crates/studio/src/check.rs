@@ -216,11 +216,17 @@ pub fn warnings(d: &Dashboard, workspace: Option<(&Workspace, &Path)>) -> Vec<Pr
     }
     if let Some((ws, file)) = workspace {
         let widgets = d.widgets.iter().enumerate();
+        let is_array = |steps: &[PathKey]| {
+            BoundPath::Steps(steps.to_vec())
+                .lookup(&ws.initial_state)
+                .is_some_and(Value::is_array)
+        };
         for u in unanswered_requests(
             widgets,
             &ws.rules,
             &file.display().to_string(),
             ws.unanswered,
+            &is_array,
         ) {
             out.push(Problem::new(u.field, u.message));
         }
@@ -259,12 +265,15 @@ pub struct UnansweredRequest {
 
 /// The requests of `widgets` (each with its index in the dashboard) that
 /// no enabled rule of `rules` answers; `workspace` names the rules' file
-/// in the messages, `unanswered` is its setting.
+/// in the messages, `unanswered` is its setting; `is_array` says whether
+/// the state has an array at some steps (a rule then sets an element
+/// where a widget's pointer has a token of digits).
 pub fn unanswered_requests<'a>(
     widgets: impl IntoIterator<Item = (usize, &'a Widget)>,
     rules: &[Rule],
     workspace: &str,
     unanswered: Option<crate::workspace::Unanswered>,
+    is_array: &dyn Fn(&[PathKey]) -> bool,
 ) -> Vec<UnansweredRequest> {
     let mut out = Vec::new();
     for Sent {
@@ -312,7 +321,7 @@ pub fn unanswered_requests<'a>(
                 "add a rule, or check the name"
             }
         );
-        let (rule, rule_does) = rule_for(widget, s, data, rules);
+        let (rule, rule_does) = rule_for(widget, s, data, rules, is_array);
         out.push(UnansweredRequest {
             widget: widget.id.clone(),
             field: format!("{field}.send.{at}"),
@@ -329,7 +338,13 @@ pub fn unanswered_requests<'a>(
 
 /// The rule "Add a rule" adds for `widget` sending `send` with `data`, and
 /// what it does in words.
-fn rule_for(widget: &Widget, send: &SendRequest, data: &Value, rules: &[Rule]) -> (Rule, String) {
+fn rule_for(
+    widget: &Widget,
+    send: &SendRequest,
+    data: &Value,
+    rules: &[Rule],
+    is_array: &dyn Fn(&[PathKey]) -> bool,
+) -> (Rule, String) {
     let path = match &widget.kind {
         WidgetKind::Toggle(t) => Some(&t.path),
         WidgetKind::Setpoint(s) => Some(&s.path),
@@ -344,6 +359,22 @@ fn rule_for(widget: &Widget, send: &SendRequest, data: &Value, rules: &[Rule]) -
         Ok(steps) => steps,
         Err(e) => return (rule, format!("answers null: its path is no path ({e})")),
     };
+    // A pointer's "0" is an element where the state has an array (as the
+    // page reads it): set as a key, it would make the array an object.
+    let pointer = matches!(path, BoundPath::Pointer(_));
+    let mut resolved = Vec::with_capacity(steps.len());
+    for step in steps {
+        let step = match step {
+            PathKey::Key(k) if pointer && is_array(&resolved) => {
+                match crate::dashboard::path::index_token(&k) {
+                    Some(i) => PathKey::Index(i as u64),
+                    None => PathKey::Key(k),
+                }
+            }
+            step => step,
+        };
+        resolved.push(step);
+    }
     let Some(value) = value_template(data) else {
         return (
             rule,
@@ -355,7 +386,7 @@ fn rule_for(widget: &Widget, send: &SendRequest, data: &Value, rules: &[Rule]) -
     };
     rule.action = crate::rules::Action::SetState {
         path: Value::Array(
-            steps
+            resolved
                 .into_iter()
                 .map(|s| match s {
                     PathKey::Key(k) => Value::String(k),
@@ -778,6 +809,11 @@ mod tests {
 
     /// `unanswered_requests` of `widgets` (JSON) against `rules` (JSON).
     fn offered(rules: &str, widgets: &str) -> Vec<UnansweredRequest> {
+        offered_in(&Value::Null, rules, widgets)
+    }
+
+    /// [`offered`] with this state.
+    fn offered_in(state: &Value, rules: &str, widgets: &str) -> Vec<UnansweredRequest> {
         let rules: Vec<Rule> = serde_json::from_str(rules).expect("rules");
         let widgets: Vec<Widget> = match serde_json::from_str::<Value>(widgets) {
             Ok(Value::Array(items)) => items
@@ -786,7 +822,18 @@ mod tests {
                 .collect(),
             other => panic!("widgets: {other:?}"),
         };
-        unanswered_requests(widgets.iter().enumerate(), &rules, "the workspace", None)
+        let is_array = |steps: &[PathKey]| {
+            BoundPath::Steps(steps.to_vec())
+                .lookup(state)
+                .is_some_and(Value::is_array)
+        };
+        unanswered_requests(
+            widgets.iter().enumerate(),
+            &rules,
+            "the workspace",
+            None,
+            &is_array,
+        )
     }
 
     fn toggle(data: &str) -> String {
@@ -904,5 +951,47 @@ mod tests {
         let got = offered(PUMP_ON, &toggle(r#", "data": {"on": "x{{value}}"}"#));
         assert!(got[0].by_name, "{got:?}");
         assert_eq!(got[0].field, "widgets[0].send.data");
+    }
+
+    /// A pointer's token of digits is an element where the state has an
+    /// array, as the page reads it: set as a key, "0" made the list of
+    /// devices an object with one member.
+    #[test]
+    fn a_pointer_into_a_list_sets_the_element() {
+        let widgets = |path: &str| {
+            format!(
+                r#"[{{"id": "d", "type": "toggle", "x": 0, "y": 0, "w": 2, "h": 1,
+                    "path": {path}, "send": {{"name": "pump.set"}}}}]"#
+            )
+        };
+        let state = json!({"devices": [{"on": true}], "byName": {"0": {"on": true}}});
+        let path_of = |path: &str| match offered_in(&state, "[]", &widgets(path))[0]
+            .rule
+            .action
+            .clone()
+        {
+            crate::rules::Action::SetState { path, .. } => path,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(path_of(r#""/devices/0/on""#), json!(["devices", 0, "on"]));
+        assert_eq!(path_of(r#""/byName/0/on""#), json!(["byName", "0", "on"]));
+        // A juggler path says which it is.
+        assert_eq!(
+            path_of(r#"["devices", "0", "on"]"#),
+            json!(["devices", "0", "on"])
+        );
+        let rule = offered_in(&state, "[]", &widgets(r#""/devices/0/on""#))[0]
+            .rule
+            .clone();
+        let a = answer(&rule, json!(false));
+        let mut after = state.clone();
+        for e in a.effects {
+            if let crate::rules::Effect::SetState { path, value } = e {
+                let doc = juggler::Storage::with_data(after.clone());
+                doc.set(path, value);
+                after = doc.data();
+            }
+        }
+        assert_eq!(after["devices"], json!([{"on": false}]));
     }
 }

@@ -106,17 +106,21 @@ impl BoundPath {
             cur = match (cur, step) {
                 (Value::Object(map), PathKey::Key(k)) => map.get(&k)?,
                 (Value::Array(items), PathKey::Index(i)) => items.get(usize::try_from(i).ok()?)?,
-                (Value::Array(items), PathKey::Key(k)) if pointer => {
-                    let digits = !k.is_empty()
-                        && k.bytes().all(|b| b.is_ascii_digit())
-                        && (k == "0" || !k.starts_with('0'));
-                    items.get(k.parse::<usize>().ok().filter(|_| digits)?)?
-                }
+                (Value::Array(items), PathKey::Key(k)) if pointer => items.get(index_token(&k)?)?,
                 _ => return None,
             };
         }
         Some(cur)
     }
+}
+
+/// The index a pointer's token names in an array (RFC 6901: digits, no
+/// leading zero).
+pub(crate) fn index_token(token: &str) -> Option<usize> {
+    let digits = !token.is_empty()
+        && token.bytes().all(|b| b.is_ascii_digit())
+        && (token == "0" || !token.starts_with('0'));
+    token.parse().ok().filter(|_| digits)
 }
 
 /// One reference token of a pointer, `~1` → `/` and `~0` → `~`.

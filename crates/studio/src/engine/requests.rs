@@ -6,6 +6,7 @@ use juggler::server::{Connection, HandlerError};
 use serde_json::{Value, json};
 
 use super::{Edit, Engine, Peer, Target, now_ms};
+use crate::dashboard::PathKey;
 use crate::model::UnmatchedRequest;
 use crate::rules::{self, Decision, Effect, NotifyTarget, RequestInfo};
 use crate::workspace;
@@ -27,11 +28,25 @@ impl Engine {
         &self,
         widgets: impl IntoIterator<Item = (usize, &'a crate::dashboard::Widget)>,
     ) -> Vec<crate::check::UnansweredRequest> {
+        let state = self.inner.state.served();
+        let is_array = |steps: &[PathKey]| {
+            let steps: Vec<juggler::Step> = steps
+                .iter()
+                .map(|s| match s {
+                    PathKey::Key(k) => juggler::Step::Key(k.clone()),
+                    PathKey::Index(i) => {
+                        juggler::Step::Index(i64::try_from(*i).unwrap_or(i64::MAX))
+                    }
+                })
+                .collect();
+            state.get(steps).is_some_and(|v| v.is_array())
+        };
         crate::check::unanswered_requests(
             widgets,
             &self.inner.requests.rules(),
             "the workspace",
             Some(self.unanswered()),
+            &is_array,
         )
     }
 

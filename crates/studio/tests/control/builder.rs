@@ -90,3 +90,29 @@ async fn unanswered_wants_the_widgets() {
     let e = cmd_err(&rig.control, "dashboard.unanswered", json!({"widgets": 3})).await;
     assert_eq!(e.field.as_deref(), Some("widgets"), "{e:?}");
 }
+
+/// A toggle in a list, bound by a pointer: its rule sets the element the
+/// page shows (the served state has an array there), not a member "0".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rule_for_a_toggle_in_a_list_sets_the_element() {
+    let rig = rig().await;
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": "devices", "value": [{"on": true}]}),
+    )
+    .await;
+    let widget = json!({"id": "dev", "type": "toggle", "x": 0, "y": 0, "w": 2, "h": 1,
+                        "path": "/devices/0/on", "send": {"name": "dev.set"}});
+    let got = cmd(
+        &rig.control,
+        "dashboard.unanswered",
+        json!({"widgets": [widget]}),
+    )
+    .await;
+    assert_eq!(
+        got[0]["rule"]["action"]["setState"]["path"],
+        json!(["devices", 0, "on"]),
+        "{got}"
+    );
+}
