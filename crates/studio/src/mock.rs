@@ -14,6 +14,10 @@
 //!   smallest subtree that holds every change, at its recorded value,
 //!   leaving out the paths the back end also changed at no request (a
 //!   timer's tick);
+//! - each rule waits as long as the back end took to answer (request to
+//!   answer, the median of its requests), unless asked not to
+//!   ([`How::latency`]): a dashboard's spinner and timeout code sees the
+//!   slow request it must handle;
 //! - the notifications seen become notify presets;
 //! - the generation is the recorded one.
 //!
@@ -40,6 +44,30 @@ pub enum Answers {
     Latest,
     /// The distinct answers in turn, as recorded.
     Cycle,
+}
+
+/// How a mock is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct How {
+    /// See [`Answers`].
+    pub answers: Answers,
+    /// Whether each rule waits as long as the back end took to answer.
+    pub latency: bool,
+}
+
+impl Default for How {
+    fn default() -> How {
+        Answers::default().into()
+    }
+}
+
+impl From<Answers> for How {
+    fn from(answers: Answers) -> How {
+        How {
+            answers,
+            latency: true,
+        }
+    }
 }
 
 /// What `replay.mock` made: the workspace file and what it holds.
@@ -144,6 +172,8 @@ struct Seen {
     data: Value,
     success: bool,
     answer: Value,
+    /// Milliseconds from the request to its answer.
+    rtt_ms: f64,
     /// Where the state changed and to what, if it did.
     set_state: Option<(Value, Value)>,
 }
@@ -161,6 +191,10 @@ pub struct MockArgs {
     /// distinct answers in turn.
     #[arg(long, value_enum, default_value = "latest")]
     pub answers: Answers,
+    /// Answer at once: without it, each rule waits as long as the back end
+    /// took to answer (its requests' median round trip, request to answer).
+    #[arg(long)]
+    pub no_latency: bool,
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
@@ -168,7 +202,11 @@ pub struct MockArgs {
 
 /// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.
 pub fn cli(args: MockArgs) -> std::process::ExitCode {
-    let result = make(&args.recording, &args.out, args.answers, args.force);
+    let how = How {
+        answers: args.answers,
+        latency: !args.no_latency,
+    };
+    let result = make(&args.recording, &args.out, how, args.force);
     match result {
         Ok(mock) => {
             let ws = &mock.workspace;
@@ -204,12 +242,12 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
 pub fn make(
     recording: &std::path::Path,
     out: &std::path::Path,
-    answers: Answers,
+    how: How,
     force: bool,
 ) -> Result<Mock> {
     refuse_existing(out, force)?;
     let recording = Recording::read(recording)?;
-    write(&recording, out, answers, force)
+    write(&recording, out, how, force)
 }
 
 /// What the user is told of requests that got no rule.
@@ -239,14 +277,9 @@ pub fn too_big_note(names: &[String]) -> String {
 
 /// Writes to `out` the workspace that mocks the back end recorded in
 /// `recording` (already in memory); an existing `out` only with `force`.
-pub fn write(
-    recording: &Recording,
-    out: &std::path::Path,
-    answers: Answers,
-    force: bool,
-) -> Result<Mock> {
+pub fn write(recording: &Recording, out: &std::path::Path, how: How, force: bool) -> Result<Mock> {
     refuse_existing(out, force)?;
-    let ws = workspace_from(recording, answers)?;
+    let ws = workspace_from(recording, how)?;
     ws.save(out)?;
     Ok(Mock {
         workspace: ws,
@@ -266,12 +299,13 @@ fn refuse_existing(out: &std::path::Path, force: bool) -> Result<()> {
 }
 
 /// The workspace that mocks the recorded back end.
-pub fn workspace_from(recording: &Recording, answers: Answers) -> Result<Workspace> {
+pub fn workspace_from(recording: &Recording, how: impl Into<How>) -> Result<Workspace> {
+    let how = how.into();
     let timeline = Timeline::new(recording.entries.clone())?;
     let seen = requests(&timeline)?;
     let mut ws = Workspace {
         initial_state: first_state(&timeline)?,
-        rules: rules(&seen, answers),
+        rules: rules(&seen, how),
         notify_presets: presets(&timeline),
         // A request the recording never saw gets null (with a warning), as
         // in a replay: the page goes on rather than throwing.
@@ -323,11 +357,12 @@ fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
         let Some((at, t, success, answer)) = answer else {
             continue;
         };
+        let rtt_ms = (t - entry.t).max(0.0);
         let end = attribution::changes_end(entries, i, at, t);
         for w in in_window.iter_mut().take(end).skip((i + 1).max(start)) {
             *w = true;
         }
-        found.push((i, end, name.clone(), data.clone(), success, answer));
+        found.push((i, end, name.clone(), data.clone(), success, answer, rtt_ms));
     }
     let touched_in = |range: std::ops::Range<usize>, keep: &dyn Fn(usize) -> bool| {
         entries[range.clone()]
@@ -343,7 +378,7 @@ fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
     };
     let background = touched_in(start.min(entries.len())..entries.len(), &|k| !in_window[k]);
     let mut out = Vec::new();
-    for (i, end, name, data, success, answer) in found {
+    for (i, end, name, data, success, answer, rtt_ms) in found {
         let from = (i + 1).max(start);
         let before = timeline.state_at(from)?;
         let after = timeline.state_at(end.max(from))?;
@@ -358,6 +393,7 @@ fn requests(timeline: &Timeline) -> Result<Vec<Seen>> {
             data,
             success,
             answer,
+            rtt_ms,
             set_state: changed_subtree(&before, &made),
         });
     }
@@ -405,7 +441,7 @@ fn changed_subtree(before: &Value, after: &Value) -> Option<(Value, Value)> {
 /// Rules: per name, one per distinct data (most data first, so a rule for
 /// `{"id": 1}` does not shadow one for `{"id": 1, "x": 2}`), then one for
 /// any data.
-fn rules(seen: &[Seen], answers: Answers) -> Vec<Rule> {
+fn rules(seen: &[Seen], how: How) -> Vec<Rule> {
     let mut by_name: BTreeMap<&str, Vec<&Seen>> = BTreeMap::new();
     for s in seen {
         by_name.entry(&s.name).or_default().push(s);
@@ -423,16 +459,16 @@ fn rules(seen: &[Seen], answers: Answers) -> Vec<Rule> {
         let distinct = by_data.len();
         for (n, (data, group)) in by_data.into_iter().enumerate() {
             let matcher = (distinct > 1 && !data.is_null()).then(|| data.clone());
-            out.push(rule(name, n, matcher, &group, answers));
+            out.push(rule(name, n, matcher, &group, how));
         }
         if distinct > 1 {
-            out.push(rule(name, distinct, None, &all, answers));
+            out.push(rule(name, distinct, None, &all, how));
         }
     }
     out
 }
 
-fn rule(name: &str, n: usize, data: Option<Value>, seen: &[&Seen], answers: Answers) -> Rule {
+fn rule(name: &str, n: usize, data: Option<Value>, seen: &[&Seen], how: How) -> Rule {
     let id = if n == 0 {
         format!("mock {name}")
     } else {
@@ -445,9 +481,23 @@ fn rule(name: &str, n: usize, data: Option<Value>, seen: &[&Seen], answers: Answ
             name: NameMatch::Exact(name.to_owned()),
             data,
         },
-        delay_ms: 0,
-        action: action(seen, answers),
+        delay_ms: if how.latency { median_rtt(seen) } else { 0 },
+        action: action(seen, how.answers),
     }
+}
+
+/// The median time the back end took to answer `seen` (ms, rounded).
+fn median_rtt(seen: &[&Seen]) -> u32 {
+    let mut rtts: Vec<f64> = seen.iter().map(|s| s.rtt_ms).collect();
+    rtts.sort_by(f64::total_cmp);
+    let n = rtts.len();
+    let median = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => rtts[n / 2],
+        _ => (rtts[n / 2 - 1] + rtts[n / 2]) / 2.0,
+    };
+    // `as` saturates: a day-long wait is as unusable as any longer one.
+    median.round() as u32
 }
 
 /// What the back end did: the latest answer (setting the state when it

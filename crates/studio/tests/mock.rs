@@ -372,3 +372,106 @@ async fn a_proxy_mock_names_the_requests_whose_answer_was_too_big_for_the_log() 
     );
     drop(studio);
 }
+
+/// A workspace whose `slow` request is answered `delay_ms` late: a back
+/// end that takes its time, without Python.
+fn slow_back_end(dir: &Path, delay_ms: u32) -> PathBuf {
+    use studio::rules::{Action, NameMatch, Rule, RuleMatch};
+    let ws = studio::workspace::Workspace {
+        rules: vec![Rule {
+            id: "slow".into(),
+            enabled: true,
+            matcher: RuleMatch {
+                name: NameMatch::Exact("slow".into()),
+                data: None,
+            },
+            delay_ms,
+            action: Action::Respond {
+                value: json!("done"),
+            },
+        }],
+        ..Default::default()
+    };
+    let path = dir.join("slow-back-end.json");
+    ws.save(&path).expect("write the back end's workspace");
+    path
+}
+
+/// `proxy.mock` keeps the back end's latency: a request answered 600 ms
+/// late becomes a rule that waits about as long (it waited 0 ms); with
+/// `latency: false`, 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_mock_waits_as_long_as_the_back_end_took() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let back_end = slow_back_end(dir.path(), 600);
+    let back_end = back_end.to_str().expect("utf-8 path");
+    let mut studio = Running::start(&["serve", back_end, "--port", "0", "--control-port", "0"]);
+    let upstream = studio.printed("juggler:");
+    let control = connect(&studio.printed("control:"), Generation::V06).await;
+    let proxy = cmd(
+        &control,
+        "proxy.start",
+        json!({"settings": {"upstream": {"url": upstream}}}),
+    )
+    .await;
+    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
+    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let dashboard = connect(&proxy_url, Generation::V06).await;
+    assert_eq!(
+        ask(&dashboard, "slow", json!(null)).await,
+        Ok(json!("done"))
+    );
+    let delays = |workspace: &Path| {
+        let ws = studio::workspace::Workspace::load(workspace).expect("a valid workspace");
+        ws.rules
+            .iter()
+            .map(|r| (r.id.clone(), r.delay_ms))
+            .collect::<Vec<_>>()
+    };
+    let kept = dir.path().join("kept.json");
+    cmd(&control, "proxy.mock", json!({"id": id, "out": kept})).await;
+    let kept = delays(&kept);
+    assert!(
+        matches!(kept.as_slice(), [(id, ms)] if id == "mock slow" && (600..2000).contains(ms)),
+        "{kept:?}"
+    );
+    let at_once = dir.path().join("at-once.json");
+    let data = json!({"id": id, "out": at_once, "latency": false});
+    cmd(&control, "proxy.mock", data).await;
+    assert_eq!(delays(&at_once), vec![("mock slow".to_owned(), 0)]);
+    drop(studio);
+}
+
+/// `juggler-studio mock` keeps the recorded latency (a request answered
+/// 3 s later got delayMs 0), and `--no-latency` answers at once.
+#[test]
+fn the_mock_of_a_recording_waits_as_long_as_the_back_end_took() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let recording = dir.path().join("slow.ndjson");
+    let lines = [
+        json!({"format": "juggler-studio-recording", "version": 1, "generation": "0.7",
+               "startedAt": 1, "url": null, "source": "test"}),
+        json!({"t": 0.0, "kind": "state", "diff": [{"op": "replace", "path": "", "value": {}}]}),
+        json!({"t": 1505.0, "kind": "request", "id": 2, "name": "slow", "data": null}),
+        json!({"t": 4509.0, "kind": "response", "id": 2, "success": true, "data": "done"}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&recording, text).expect("write the recording");
+    let delay_with = |extra: &[&str]| {
+        let out = dir.path().join("mock.json");
+        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
+            .arg("mock")
+            .arg(&recording)
+            .arg("-o")
+            .arg(&out)
+            .arg("--force")
+            .args(extra)
+            .status()
+            .expect("run mock");
+        assert!(status.success());
+        let ws = studio::workspace::Workspace::load(&out).expect("a valid workspace");
+        ws.rules.iter().map(|r| r.delay_ms).collect::<Vec<_>>()
+    };
+    assert_eq!(delay_with(&[]), vec![3004]);
+    assert_eq!(delay_with(&["--no-latency"]), vec![0]);
+}

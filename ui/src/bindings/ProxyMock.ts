@@ -25,4 +25,9 @@ answers?: Answers,
 /**
  * Overwrite the file if it exists.
  */
-force?: boolean, };
+force?: boolean, 
+/**
+ * Whether each rule waits as long as the back end took to answer
+ * (the median round trip of its requests); default true.
+ */
+latency?: boolean, };

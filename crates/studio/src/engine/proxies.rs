@@ -139,7 +139,7 @@ impl Engine {
         id: &str,
         connection: Option<u64>,
         out: &str,
-        answers: crate::mock::Answers,
+        how: crate::mock::How,
         force: bool,
     ) -> Result<Value> {
         let proxy = self.inner.proxies.get(id)?;
@@ -175,7 +175,7 @@ impl Engine {
             crate::mock::session::recording_of(header, &entries)?
         };
         let out = self.inner.workspace.resolve(out);
-        let mut mock = crate::mock::write(&session.recording, &out, answers, force)?;
+        let mut mock = crate::mock::write(&session.recording, &out, how, force)?;
         // Their answers are not missing from the session, only from the log.
         mock.unanswered.retain(|n| !session.too_big.contains(n));
         mock.too_big = session.too_big;

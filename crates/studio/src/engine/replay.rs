@@ -87,12 +87,7 @@ impl Engine {
     /// Writes a workspace that mocks the back end of the loaded recording
     /// (see [`crate::mock`]) to `out` (relative to the workspace file);
     /// returns where, and how many rules and notify presets it holds.
-    pub fn replay_mock(
-        &self,
-        out: &str,
-        answers: crate::mock::Answers,
-        force: bool,
-    ) -> Result<Value> {
+    pub fn replay_mock(&self, out: &str, how: crate::mock::How, force: bool) -> Result<Value> {
         let recording = {
             let slot = self.inner.requests.replay_slot();
             let slot = slot.as_ref().ok_or_else(|| {
@@ -101,7 +96,7 @@ impl Engine {
             std::path::PathBuf::from(&slot.info.path)
         };
         let out = self.inner.workspace.resolve(out);
-        let mock = crate::mock::make(&recording, &out, answers, force)?;
+        let mock = crate::mock::make(&recording, &out, how, force)?;
         // As JSON: the engine's callers (and tests) read it as such.
         Ok(serde_json::json!(crate::mock::MockMade::of(
             &out, &mock, None

@@ -291,3 +291,28 @@ fn requests_without_an_answer_are_named() {
             .starts_with("No rule for slow, never (the recording holds no answer to them)")
     );
 }
+
+#[test]
+fn a_rule_waits_as_long_as_the_back_end_took_to_answer() {
+    let rec = recording(&[
+        state(0.0, json!([{"op": "replace", "path": "", "value": {}}])),
+        request(1505.0, 2, "slow", json!(null)),
+        response(4509.0, 2, true, json!("done")),
+        request(5000.0, 3, "quick", json!(1)),
+        response(5010.0, 3, true, json!("a")),
+        request(6000.0, 4, "quick", json!(1)),
+        response(6300.0, 4, true, json!("a")),
+        request(7000.0, 5, "quick", json!(1)),
+        response(7020.0, 5, true, json!("a")),
+    ]);
+    let ws = workspace_from(&rec, Answers::Latest).expect("mock");
+    assert_eq!(rule(&ws, "mock slow").delay_ms, 3004);
+    // The median: one slow answer among quick ones is not the rule's pace.
+    assert_eq!(rule(&ws, "mock quick").delay_ms, 20);
+    let at_once = How {
+        answers: Answers::Latest,
+        latency: false,
+    };
+    let ws = workspace_from(&rec, at_once).expect("mock");
+    assert!(ws.rules.iter().all(|r| r.delay_ms == 0), "{:?}", ws.rules);
+}

@@ -93,6 +93,20 @@ plain_args! {
         /// Overwrite the file if it exists.
         #[ts(optional)]
         pub force: Option<bool>,
+        /// Whether each rule waits as long as the back end took to answer
+        /// (the median round trip of its requests); default true.
+        #[ts(optional)]
+        pub latency: Option<bool>,
+    }
+}
+
+impl ReplayMock {
+    /// How the mock is made.
+    pub fn how(&self) -> crate::mock::How {
+        crate::mock::How {
+            answers: self.answers.unwrap_or_default(),
+            latency: self.latency.unwrap_or(true),
+        }
     }
 }
 

@@ -23,7 +23,7 @@ pub(crate) async fn run(engine: &Engine, command: ProxyCommand) -> Reply {
             &a.id,
             a.connection,
             &a.mock.out,
-            a.mock.answers.unwrap_or_default(),
+            a.mock.how(),
             a.mock.force.unwrap_or(false),
         )),
     }

@@ -30,10 +30,8 @@ pub(crate) async fn run(engine: &Engine, command: ReplayCommand) -> Reply {
             engine.replay_stop();
             Ok(Value::Null)
         }
-        ReplayCommand::ReplayMock(a) => answer(engine.replay_mock(
-            &a.out,
-            a.answers.unwrap_or_default(),
-            a.force.unwrap_or(false),
-        )),
+        ReplayCommand::ReplayMock(a) => {
+            answer(engine.replay_mock(&a.out, a.how(), a.force.unwrap_or(false)))
+        }
     }
 }
