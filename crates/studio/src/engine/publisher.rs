@@ -399,6 +399,15 @@ impl Publisher {
         self.remote_part(id, part, json!(generation));
     }
 
+    /// The generation a session was last shown to speak (its target's,
+    /// or the one "auto" found).
+    pub(super) fn remote_shown_generation(&self, id: &str) -> Option<String> {
+        let shown = self
+            .model()
+            .get(path![REMOTES.0, id, "target", "generation"])?;
+        shown.as_str().map(str::to_owned)
+    }
+
     /// Where a session connects now (a reconnect changed it).
     pub(super) fn remote_target(&self, id: &str, target: &RemoteTarget) {
         self.remote_part(id, REMOTES.part(id, "target"), to_json(target));

@@ -129,11 +129,9 @@ impl Engine {
                 if target.password.is_none() && target.user == was.user {
                     target.password = was.password.clone();
                 }
-                let detected =
-                    self.model()
-                        .get(juggler::path!["remotes", id, "target", "generation"]);
+                let detected = self.inner.publish.remote_shown_generation(id);
                 if was.generation == crate::remote::AUTO
-                    && detected.as_ref().and_then(Value::as_str) == Some(target.generation.as_str())
+                    && detected.as_deref() == Some(target.generation.as_str())
                 {
                     target.generation = crate::remote::AUTO.into();
                 }
