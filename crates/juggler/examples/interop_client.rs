@@ -105,8 +105,15 @@ async fn converge_to(
     let mut watch = client.state().subscribe();
     let wait = async {
         while !same(&client.state().data()) {
-            watch.changed().await;
+            if watch.changed().await.is_none() {
+                return Err(format!(
+                    "the connection closed ({}) with the state {}, want {expect}",
+                    client.close_reason().unwrap_or_default(),
+                    client.state().data()
+                ));
+            }
         }
+        Ok(())
     };
     tokio::time::timeout(Duration::from_secs(30), wait)
         .await
@@ -115,7 +122,7 @@ async fn converge_to(
                 "state did not converge: have {}, want {expect}",
                 client.state().data()
             )
-        })
+        })?
 }
 
 async fn ping(ctx: Ctx) -> Outcome {

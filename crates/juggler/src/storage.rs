@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::message::Message;
@@ -26,8 +27,13 @@ const LOG_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// An observable JSON value shared by cheap clones.
 ///
-/// Every `set`/`remove`/`patch`/`update` bumps the version and wakes the
-/// subscribers, as the reference notifies its change callbacks on every call.
+/// Every `set`/`remove`/`patch`/`update` is one change: it bumps the
+/// [`version`](Storage::version) and wakes the subscribers. Unlike the
+/// reference's `register_change_cb`, which is called once per change with
+/// the data, a [`StorageWatch`] has latest-value semantics (as
+/// [`tokio::sync::watch`]): changes made while a subscriber is not waiting
+/// are coalesced, and it sees the value as it is when it wakes. See
+/// [`Storage::subscribe`].
 ///
 /// # Concurrent changes
 ///
@@ -65,6 +71,9 @@ pub struct Storage {
 struct Inner {
     state: Mutex<State>,
     version: watch::Sender<u64>,
+    /// Cancelled when nothing will change the storage any more: the
+    /// connection whose state it is has closed.
+    ended: CancellationToken,
 }
 
 thread_local! {
@@ -148,6 +157,7 @@ impl Storage {
                     whole: None,
                 }),
                 version,
+                ended: CancellationToken::new(),
             }),
         }
     }
@@ -507,12 +517,22 @@ impl Storage {
         self.inner.version.send_replace(version);
     }
 
-    /// A subscription to changes of this storage.
+    /// A subscription to changes of this storage, made after this call
+    /// (the reference's `register_change_cb`, with latest-value
+    /// semantics: see [`StorageWatch`]).
+    #[doc(alias = "register_change_cb")]
     pub fn subscribe(&self) -> StorageWatch {
         StorageWatch {
             storage: self.clone(),
             rx: self.inner.version.subscribe(),
         }
+    }
+
+    /// Tells subscribers that nothing will change this storage any more
+    /// (its connection closed): [`StorageWatch::changed`] returns `None`
+    /// once they have seen the changes made before.
+    pub(crate) fn end(&self) {
+        self.inner.ended.cancel();
     }
 
     pub(crate) fn track(&self) -> Tracker {
@@ -640,19 +660,77 @@ impl Drop for Tracker {
     }
 }
 
-/// A subscription to a [`Storage`]'s changes. Changes that happen while the
-/// subscriber is busy are coalesced: `changed` wakes once for all of them.
+/// A subscription to a [`Storage`]'s changes, from [`Storage::subscribe`].
+///
+/// It has latest-value semantics, as [`tokio::sync::watch`]: the changes
+/// made since the last [`changed`](StorageWatch::changed) (five `set`s in a
+/// row, say) wake it once, with the value as it is then; intermediate
+/// values are not kept. So a slow subscriber costs no memory and always
+/// catches up with the current value, which is what mirroring a state
+/// needs (the protocol may coalesce changes into one `state` message
+/// too). To act on every change, do it where the change is made; to send
+/// events, use notifications. How many changes a wake-up covers can be
+/// told from [`Storage::version`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use juggler::Storage;
+/// use serde_json::json;
+///
+/// let state = Storage::new();
+/// let mut watch = state.subscribe();
+/// let before = state.version();
+/// for i in 0..5 {
+///     state.set([], json!(i));
+/// }
+/// // One wake-up for the five sets, with the last value (the reference
+/// // would have called its change callback five times).
+/// assert_eq!(watch.changed().await, Some(json!(4)));
+/// assert_eq!(state.version() - before, 5);
+/// # }
+/// ```
+///
+/// The watch of a [`Client::state`](crate::Client::state), or of a
+/// server connection's own (not shared) [`state`](crate::Connection::state),
+/// ends when that connection closes: `changed` then returns `None`.
+///
+/// ```no_run
+/// # async fn demo() -> juggler::Result<()> {
+/// let client = juggler::ClientBuilder::new("ws://127.0.0.1:23023/ws")
+///     .connect()
+///     .await?;
+/// let mut changes = client.state().subscribe();
+/// while let Some(state) = changes.changed().await {
+///     println!("state: {state}");
+/// }
+/// println!("closed: {:?}", client.close_reason());
+/// # Ok(()) }
+/// ```
 pub struct StorageWatch {
     storage: Storage,
     rx: watch::Receiver<u64>,
 }
 
 impl StorageWatch {
-    /// Waits for the next change and returns the whole new value.
-    pub async fn changed(&mut self) -> Value {
-        // The sender lives as long as `self.storage`, so this cannot fail.
-        let _ = self.rx.changed().await;
-        self.storage.data()
+    /// Waits for the next change and returns the whole new value; `None`
+    /// once the storage has ended (its connection closed) and every change
+    /// made before has been seen. A storage made by [`Storage::new`] never
+    /// ends.
+    pub async fn changed(&mut self) -> Option<Value> {
+        tokio::select! {
+            // A change made before the end is seen before the end.
+            biased;
+            // The sender lives as long as `self.storage`, so this cannot fail.
+            _ = self.rx.changed() => {}
+            _ = self.storage.inner.ended.cancelled() => {
+                if !self.rx.has_changed().unwrap_or(false) {
+                    return None;
+                }
+                self.rx.borrow_and_update();
+            }
+        }
+        Some(self.storage.data())
     }
 
     /// The storage watched.

@@ -333,3 +333,22 @@ fn a_panicking_update_changes_nothing() {
     s.update(path!["n"], |_| json!(2));
     assert_eq!(s.data(), json!({"n": 2}));
 }
+
+/// Once the storage ended, a watch still gets the changes made before,
+/// then `None`; a storage that has not ended keeps it waiting (F8).
+#[tokio::test]
+async fn a_watch_sees_the_last_changes_then_the_end() {
+    let s = Storage::new();
+    let mut watch = s.subscribe();
+    let mut other = s.subscribe();
+    s.set([], json!(1));
+    assert_eq!(other.changed().await, Some(json!(1)));
+    s.set([], json!(2));
+    s.end();
+    assert_eq!(watch.changed().await, Some(json!(2)));
+    assert_eq!(watch.changed().await, None);
+    assert_eq!(watch.changed().await, None, "and stays ended");
+    assert_eq!(other.changed().await, Some(json!(2)));
+    assert_eq!(other.changed().await, None);
+    assert_eq!(s.subscribe().changed().await, None, "a late watch too");
+}

@@ -1,11 +1,14 @@
-//! The state `Storage` as handlers use it over real connections: atomic
-//! updates from many connections at once.
+//! The state `Storage` as handlers and watchers use it over real
+//! connections: atomic updates from many connections at once, and
+//! watches that end with their connection.
 
 mod common;
 
-use common::{client, within};
+use std::time::Duration;
+
+use common::{client, next_conn, serve, within};
 use juggler::server::ServerBuilder;
-use juggler::{Storage, path};
+use juggler::{ClientBuilder, Generation, Storage, path};
 use serde_json::{Value, json};
 
 /// Handlers of many connections incrementing one shared counter on a
@@ -60,5 +63,61 @@ async fn increments_from_many_connections_all_count() {
     );
     assert_eq!(seen, (1..=CLIENTS * EACH).collect::<Vec<_>>());
     assert_eq!(state.get(path!["n"]), Some(json!(CLIENTS * EACH)));
+    server.shutdown().await;
+}
+
+/// The watch of a client's mirror and that of its connection's own state
+/// see the last change, then end when the connection closes; the watch
+/// of a shared state goes on.
+#[tokio::test]
+async fn state_watches_end_when_the_connection_closes() {
+    for generation in [Generation::V06, Generation::V07] {
+        let builder = ServerBuilder::new()
+            .generation(generation)
+            .autoflush(Some(Duration::ZERO));
+        let (server, mut conns) = serve(builder).await;
+        let c = client(&server).await;
+        let conn = next_conn(&mut conns).await;
+        let mut mirror = c.state().subscribe();
+        let mut own = conn.state().subscribe();
+        conn.state().set([], json!(1));
+        assert_eq!(within(own.changed()).await, Some(json!(1)));
+        assert_eq!(within(mirror.changed()).await, Some(json!(1)));
+        server.shutdown().await;
+        assert_eq!(within(mirror.changed()).await, None, "{generation}");
+        assert_eq!(within(own.changed()).await, None, "{generation}");
+        assert!(!c.is_open());
+
+        let shared = Storage::new();
+        let builder = ServerBuilder::new()
+            .generation(generation)
+            .shared_state(shared.clone());
+        let (server, mut conns) = serve(builder).await;
+        let c = client(&server).await;
+        let conn = next_conn(&mut conns).await;
+        let mut watch = conn.state().subscribe();
+        c.close();
+        within(conn.wait_closed()).await;
+        shared.set([], json!("still served"));
+        assert_eq!(within(watch.changed()).await, Some(json!("still served")));
+        server.shutdown().await;
+    }
+}
+
+/// Watching the state of a `Client` that was a temporary: dropping it
+/// closes the connection, and the watch says so instead of waiting for
+/// ever.
+#[tokio::test]
+async fn the_watch_of_a_dropped_client_ends() {
+    let (server, mut conns) = serve(ServerBuilder::new()).await;
+    let mut watch = ClientBuilder::new(server.url())
+        .connect()
+        .await
+        .expect("connect")
+        .state()
+        .subscribe();
+    let conn = next_conn(&mut conns).await;
+    within(conn.wait_closed()).await;
+    while within(watch.changed()).await.is_some() {}
     server.shutdown().await;
 }

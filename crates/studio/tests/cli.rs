@@ -279,7 +279,10 @@ fn serve_prints_the_dashboard_juggler_and_control_urls() {
         let seen = tokio::time::timeout(DEADLINE, async {
             let mut value = dash.state().data();
             while value.pointer("/counter") != Some(&json!(41)) {
-                value = watch.changed().await;
+                value = watch
+                    .changed()
+                    .await
+                    .expect("the dashboard stays connected");
             }
         })
         .await;
@@ -604,7 +607,10 @@ fn replay_speaks_the_recorded_generation() {
         let mut watch = dash.state().subscribe();
         let played = tokio::time::timeout(DEADLINE, async {
             while dash.state().get(juggler::path!["n"]) != Some(json!(5)) {
-                watch.changed().await;
+                watch
+                    .changed()
+                    .await
+                    .expect("the dashboard stays connected");
             }
         })
         .await;
@@ -803,7 +809,10 @@ fn serve_overrides_are_not_saved_unless_edited() {
                 let seen = tokio::time::timeout(DEADLINE, async {
                     let mut value = model.data();
                     while value.pointer(pointer) != Some(&want) {
-                        value = watch.changed().await;
+                        value = watch
+                            .changed()
+                            .await
+                            .expect("the control connection stays open");
                     }
                 })
                 .await;

@@ -138,7 +138,8 @@ fn a_passing_scenario_exits_0_with_its_steps() {
         while client.state().get(juggler::path!["mode"]) != Some(json!("ready")) {
             tokio::time::timeout_at(until, watch.changed())
                 .await
-                .expect("the scenario sets the mode");
+                .expect("the scenario sets the mode")
+                .expect("the dashboard stays connected");
         }
         let note = tokio::time::timeout_at(until, notes.recv())
             .await

@@ -68,7 +68,8 @@ async fn wait_text(client: &Client, pointer: &str, want: &str) {
             if data.pointer(pointer).map(Value::to_string).as_deref() == Some(want) {
                 return;
             }
-            watch.changed().await;
+            let closed = client.close_reason();
+            assert!(watch.changed().await.is_some(), "closed: {closed:?}");
         }
     })
     .await;

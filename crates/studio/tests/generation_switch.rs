@@ -44,7 +44,8 @@ async fn switching_the_generation_keeps_the_state() {
         let mut watch = client.state().subscribe();
         tokio::time::timeout(Duration::from_secs(10), async {
             while client.state().data() != json!({"level": 2.5}) {
-                watch.changed().await;
+                let closed = client.close_reason();
+                assert!(watch.changed().await.is_some(), "closed: {closed:?}");
             }
         })
         .await

@@ -413,7 +413,10 @@ impl Client {
         self.inner().generation
     }
 
-    /// The mirror of the server's state.
+    /// The mirror of the server's state. Its [`subscribe`](Storage::subscribe)
+    /// watch ends (`changed` returns `None`) when the connection closes,
+    /// also when it closes because the last `Client` handle was dropped:
+    /// keep the `Client` while you watch.
     pub fn state(&self) -> &Storage {
         &self.inner().state
     }
@@ -577,6 +580,8 @@ async fn drive<S>(
         other => tracing::debug!("juggler client connection closed: {other}"),
     }
     *inner.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(end.to_string());
+    // Its watchers would otherwise wait for ever for a server that is gone.
+    inner.state.end();
     inner.closed.cancel();
     commands.close();
     // Dropping the senders fails every pending request with ConnectionClosed.

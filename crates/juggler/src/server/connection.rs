@@ -108,7 +108,10 @@ impl Connection {
         self.inner.connected_at
     }
 
-    /// The server state this connection mirrors (shared or its own).
+    /// The server state this connection mirrors (shared or its own). The
+    /// [`subscribe`](Storage::subscribe) watch of its own state ends
+    /// (`changed` returns `None`) when the connection closes; a shared
+    /// state's never does.
     pub fn state(&self) -> &Storage {
         &self.inner.state
     }

@@ -196,6 +196,13 @@ pub(crate) async fn run<S>(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&id);
+    if config.shared_state.is_none() {
+        // The connection's own state: its watchers would otherwise wait for
+        // ever. Ended once it is out of the list, so that a watcher woken
+        // by the end and reading the list again does not find it there. A
+        // shared state lives on with the other connections.
+        state.end();
+    }
     link.close(&end, shared.config.shutdown_timeout).await;
     drop(permit);
 }

@@ -50,7 +50,13 @@ pub async fn converged(client: &Client, expect: &Value) {
     let mut watch = client.state().subscribe();
     within(async {
         while client.state().data() != *expect {
-            watch.changed().await;
+            if watch.changed().await.is_none() {
+                panic!(
+                    "the connection closed ({:?}) before the state was {expect}: {}",
+                    client.close_reason(),
+                    client.state().data()
+                );
+            }
         }
     })
     .await;

@@ -53,11 +53,16 @@ pub async fn wait_for<T>(
             return found;
         }
         let left = DEADLINE.saturating_sub(start.elapsed());
-        if tokio::time::timeout(left, watch.changed()).await.is_err() {
-            panic!(
+        match tokio::time::timeout(left, watch.changed()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!(
+                "the connection closed while waiting for {what}; the value is {}",
+                storage.data()
+            ),
+            Err(_) => panic!(
                 "timed out waiting for {what}; the value is {}",
                 storage.data()
-            );
+            ),
         }
     }
 }

@@ -76,7 +76,8 @@ pub async fn connect(args: ConnectArgs) -> Res {
     let mut watch = client.state().subscribe();
     loop {
         tokio::select! {
-            data = watch.changed() => {
+            // `None`: the connection closed, which `wait_closed` reports.
+            Some(data) = watch.changed() => {
                 let printed = if json {
                     out(serde_json::json!({"state": data}))
                 } else {
