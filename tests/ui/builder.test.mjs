@@ -333,5 +333,6 @@ test('a toggle whose request no rule answers says so; Add a rule makes the rule,
         await rule.waitFor({ timeout: WAIT_MS });
         assert.match(await rule.textContent(), /alarm\.set/);
         assert.equal(await page.getByTestId('rules-modified').count(), 0, 'the rule is the engine’s, not a draft');
+        assert.equal(await page.locator(`[data-testid="rule-item"][data-rule^="${widget.id}"]`).count(), 1, 'one rule for the toggle: Undo took the first out');
     });
 });
