@@ -184,6 +184,54 @@ impl Studio {
     }
 }
 
+/// Cancelled on Ctrl+C, or on SIGTERM where there is one (what a CI runner
+/// sends on a timeout or a cancel, and `kill` by default).
+static SHUTDOWN: std::sync::OnceLock<tokio_util::sync::CancellationToken> =
+    std::sync::OnceLock::new();
+
+/// From now on, Ctrl+C and SIGTERM stop this process gracefully (see
+/// [`shutdown_signal`]) instead of killing it. A long-running subcommand
+/// calls this first: a signal while it starts (before it waits for one)
+/// would otherwise kill it, leaving a browser or a half-written file.
+/// Needs a Tokio runtime.
+pub fn watch_shutdown_signals() -> tokio_util::sync::CancellationToken {
+    SHUTDOWN
+        .get_or_init(|| {
+            let token = tokio_util::sync::CancellationToken::new();
+            let on_signal = token.clone();
+            // Registered here, synchronously: the handlers replace the
+            // default action for the rest of the process's life.
+            #[cfg(unix)]
+            let streams = {
+                use tokio::signal::unix::{SignalKind, signal};
+                signal(SignalKind::interrupt())
+                    .and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+            };
+            tokio::spawn(async move {
+                #[cfg(unix)]
+                if let Ok((mut int, mut term)) = streams {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    on_signal.cancel();
+                    return;
+                }
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_signal.cancel();
+                }
+            });
+            token
+        })
+        .clone()
+}
+
+/// Resolves on Ctrl+C or SIGTERM (at once when one came already): every
+/// long-running subcommand stops the same graceful way on either.
+pub async fn shutdown_signal() {
+    watch_shutdown_signals().cancelled().await;
+}
+
 /// Loads a workspace, saying so when the file is big enough to take a
 /// while (a large initial state), with its size and how long it took.
 /// `--static-dir` as the workspace keeps it: a path given on the command

@@ -71,10 +71,12 @@ fn finish(run: &mut Running) -> (Option<i32>, String) {
 fn log_lines_to_a_pipe_have_no_colour_codes() {
     let mut serve = spawn(&["serve", "--port", "0", "--control-port", "0"], &[]);
     serve.until("Press Ctrl+C");
-    send_signal(&serve.child, "-INT");
+    // SIGTERM, as a CI runner stops a job: a graceful stop, like Ctrl+C.
+    send_signal(&serve.child, "-TERM");
     let (code, err) = finish(&mut serve);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("studio server started"), "{err}");
+    assert!(err.contains("studio server stopped"), "{err}");
     assert!(!err.contains('\x1b'), "colour codes in {err:?}");
 }
 
@@ -120,4 +122,184 @@ fn replay_to_a_pipe_prints_no_progress_bar() {
     let lines = err.lines().filter(|l| l.contains("entries, t =")).count();
     assert!((1..=5).contains(&lines), "{lines} progress lines in {err}");
     assert!(err.contains("200/200 entries"), "{err}");
+}
+
+// ---- run ------------------------------------------------------------------------
+
+const SLOW: &str = r#"{
+  "version": 1,
+  "server": { "port": 8080 },
+  "scenarios": [ { "name": "slow", "steps": [ { "wait": { "ms": 60000 } } ] } ]
+}
+"#;
+
+/// A page that connects and does nothing else.
+const PAGE: &str = r#"<!doctype html><html><body>
+<script>const ws = new WebSocket(`ws://${location.host}/ws`);</script>
+</body></html>
+"#;
+
+/// Processes whose command line mentions `dir` (Chromium's profile is in
+/// it): their ids and command lines.
+fn processes_in(dir: &Path) -> Vec<(String, String)> {
+    let dir = dir.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+            let pid = e.file_name().to_string_lossy().into_owned();
+            cmd.contains(dir.as_ref()).then_some((pid, cmd))
+        })
+        .collect()
+}
+
+/// `run --browser` of the scenario "slow" with its temporary files in
+/// `tmp`, once the page in Chromium has a renderer.
+fn run_slow_in_chromium(dir: &Path, tmp: &Path) -> Running {
+    let chromium = Path::new(studio::scenario::browser::CHROMIUM);
+    assert!(
+        chromium.is_file(),
+        "this test needs Chromium at {}: install it (`apt-get install chromium`)",
+        chromium.display()
+    );
+    let page = dir.join("page");
+    std::fs::create_dir(&page).expect("mkdir");
+    write(&page, "index.html", PAGE);
+    let ws = write(dir, "ws.json", SLOW);
+    let tmp_str = tmp.to_str().expect("utf-8 path");
+    let mut run = spawn(
+        &[
+            "run",
+            ws.to_str().expect("utf-8 path"),
+            "--scenario",
+            "slow",
+            "--browser",
+            "--port",
+            "0",
+            "--static-dir",
+            page.to_str().expect("utf-8 path"),
+        ],
+        &[("TMPDIR", tmp_str)],
+    );
+    run.until("Waiting for");
+    let start = Instant::now();
+    while !processes_in(tmp)
+        .iter()
+        .any(|(_, cmd)| cmd.contains("--type=renderer"))
+    {
+        assert!(
+            start.elapsed() < CLI_DEADLINE,
+            "Chromium did not start: {:?}",
+            processes_in(tmp)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    run
+}
+
+/// Waits until no process mentions `tmp` any more, and fails naming those
+/// left (killed, not to be left to the machine).
+fn assert_none_left(tmp: &Path, within: Duration) {
+    let start = Instant::now();
+    let left = loop {
+        let left = processes_in(tmp);
+        if left.is_empty() || start.elapsed() > within {
+            break left;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for (pid, _) in &left {
+        let _ = Command::new("kill").args(["-KILL", pid]).status();
+    }
+    assert!(left.is_empty(), "left running: {left:?}");
+}
+
+/// SIGTERM (a CI runner's timeout or cancel) stops `run --browser` as Ctrl+C
+/// does: Chromium is stopped, its profile removed, the report printed, and
+/// the exit code says "stopped" (130), not "failed". It died at once,
+/// leaving Chromium running under PID 1 and its profile behind.
+#[test]
+fn sigterm_stops_run_and_its_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("mkdir");
+    let mut run = run_slow_in_chromium(dir.path(), &tmp);
+    send_signal(&run.child, "-TERM");
+    let (code, err) = finish(&mut run);
+    let out = run.seen.join("\n");
+    assert_none_left(&tmp, Duration::from_secs(5));
+    assert_eq!(code, Some(130), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains("STOPPED: scenario"), "{out}");
+    let profiles: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("read tmp")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("juggler-studio-browser")
+        })
+        .collect();
+    assert!(profiles.is_empty(), "profile left: {profiles:?}");
+}
+
+/// A studio killed outright (SIGKILL, a crash) takes its Chromium with it:
+/// the kernel's parent-death signal, as the studio cannot act.
+#[test]
+fn a_killed_run_takes_its_browser_along() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("mkdir");
+    let mut run = run_slow_in_chromium(dir.path(), &tmp);
+    send_signal(&run.child, "-KILL");
+    let (code, _) = finish(&mut run);
+    assert_eq!(code, None, "killed by the signal");
+    assert_none_left(&tmp, Duration::from_secs(10));
+}
+
+#[test]
+fn run_help_documents_the_exit_codes() {
+    let out = Command::new(cargo_bin!("juggler-studio"))
+        .args(["run", "--help"])
+        .output()
+        .expect("run --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for code in [
+        "0 every step passed",
+        "1 a step failed",
+        "2 it could not run",
+        "130 stopped",
+    ] {
+        assert!(help.contains(code), "{code:?} in {help}");
+    }
+}
+
+/// No dashboard connected in time: the run had nothing to test, which is
+/// "unusable" (2), not "the dashboard failed a check" (1, as it was).
+#[test]
+fn no_dashboard_in_time_is_unusable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", SLOW);
+    let mut run = spawn(
+        &[
+            "run",
+            ws.to_str().expect("utf-8 path"),
+            "--scenario",
+            "slow",
+            "--port",
+            "0",
+            "--timeout",
+            "0.3",
+        ],
+        &[],
+    );
+    let (code, err) = finish(&mut run);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("0 of 1 dashboard(s) connected within 0.3 s"),
+        "{err}"
+    );
 }

@@ -201,13 +201,13 @@ fn a_failed_expectation_exits_1_with_the_message() {
                 ))
                 .and(contains("FAILED at step 1")),
         );
-    // No dashboard in time: a failure too, saying what to do.
+    // No dashboard in time: nothing was tested (2), saying what to do.
     studio()
         .arg("run")
         .arg(&ws)
         .args(["--scenario", "smoke", "--port", "0", "--timeout", "0.3"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(contains("0 of 1 dashboard(s) connected within 0.3 s").and(contains("--browser")));
 }
 
@@ -347,7 +347,7 @@ fn a_page_that_does_not_connect_is_told_where_to_connect() {
     let page = PAGE.replace("/ws`", "/wrong`");
     assert_ne!(page, PAGE);
     let (code, stdout, stderr) = run_page_in_chromium(&page, "3");
-    assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(code, Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("did not connect"), "{stderr}");
     assert!(stderr.contains("/ws, generation 0.6"), "{stderr}");
     assert!(!stderr.contains("pass --browser"), "{stderr}");

@@ -2,7 +2,8 @@
 //! workspace, wait for dashboards (or start a headless browser on the
 //! dashboard page), run one scenario, print its report and exit 0 when it
 //! passed, 1 when it failed, 2 when it could not run (a bad workspace, an
-//! unknown scenario, bad options, no Chromium).
+//! unknown scenario, bad options, no Chromium, no dashboard connected),
+//! 130 when Ctrl+C or SIGTERM stopped it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,10 +13,13 @@ use crate::scenario::browser::{self, Browser};
 
 /// Exit code: every step passed.
 pub const PASSED: u8 = 0;
-/// Exit code: a step failed (or no dashboard came, or it was stopped).
+/// Exit code: a step failed (or the page logged an error outside them).
 pub const FAILED: u8 = 1;
-/// Exit code: it could not run.
+/// Exit code: it could not run, or had no dashboard to test.
 pub const UNUSABLE: u8 = 2;
+/// Exit code: Ctrl+C or SIGTERM stopped it (as a shell reports SIGINT): a
+/// cancelled CI job is no verdict on the dashboard.
+pub const STOPPED: u8 = 130;
 
 /// What `juggler-studio run` was asked (its command-line arguments).
 #[derive(Debug, Clone, clap::Args)]
@@ -46,6 +50,14 @@ pub struct RunOptions {
 /// Runs the command; returns the exit code. Prints the addresses and the
 /// report to stdout, problems to stderr.
 pub async fn run(opts: RunOptions) -> u8 {
+    // From the start: a signal while the server or the browser starts must
+    // not kill the process (Chromium, in its own process group, would be
+    // left running with its profile).
+    let stop = super::watch_shutdown_signals();
+    run_until(&opts, &stop).await
+}
+
+async fn run_until(opts: &RunOptions, stop: &tokio_util::sync::CancellationToken) -> u8 {
     if !(opts.timeout.is_finite() && opts.timeout > 0.0 && opts.timeout <= 86_400.0) {
         eprintln!(
             "error: --timeout {}: give a number of seconds above 0",
@@ -79,12 +91,16 @@ pub async fn run(opts: RunOptions) -> u8 {
             return UNUSABLE;
         }
     };
-    let code = run_in(&studio, &opts).await;
+    let code = run_in(&studio, opts, stop).await;
     studio.shutdown().await;
     code
 }
 
-async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
+async fn run_in(
+    studio: &Studio,
+    opts: &RunOptions,
+    stop: &tokio_util::sync::CancellationToken,
+) -> u8 {
     if let Some(e) = &studio.start_error {
         eprintln!("error: the dashboard server cannot start: {e}");
         return UNUSABLE;
@@ -132,16 +148,27 @@ async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
             }
         }
     }
-    if opts.wait_for > 0 && !wait_for_dashboards(studio, opts, chromium.as_mut()).await {
-        return FAILED;
+    if opts.wait_for > 0 {
+        match wait_for_dashboards(studio, opts, chromium.as_mut(), stop).await {
+            Waited::Connected => {}
+            Waited::NotConnected => return UNUSABLE,
+            Waited::Stopped => {
+                println!(
+                    "STOPPED: scenario {:?} did not start: Ctrl+C or SIGTERM came while waiting \
+                     for dashboards",
+                    scenario.name
+                );
+                return STOPPED;
+            }
+        }
     }
 
     let engine = studio.engine.clone();
     let on_signal = engine.clone();
+    let stopping = stop.clone();
     let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.scenario_stop();
-        }
+        stopping.cancelled().await;
+        on_signal.scenario_stop();
     });
     let report = engine.scenario_run(&opts.scenario).await;
     signal.abort();
@@ -164,7 +191,11 @@ async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
                      to let it pass)"
                 );
             }
-            if report.passed { PASSED } else { FAILED }
+            match () {
+                () if report.passed => PASSED,
+                () if stop.is_cancelled() => STOPPED,
+                () => FAILED,
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -173,13 +204,23 @@ async fn run_in(studio: &Studio, opts: &RunOptions) -> u8 {
     }
 }
 
+/// How waiting for the dashboards ended.
+enum Waited {
+    Connected,
+    /// Not in time, or the browser exited: said on stderr.
+    NotConnected,
+    /// Ctrl+C or SIGTERM.
+    Stopped,
+}
+
 /// Waits for `opts.wait_for` dashboards; says why not when they do not
 /// come in time.
 async fn wait_for_dashboards(
     studio: &Studio,
     opts: &RunOptions,
     mut chromium: Option<&mut Browser>,
-) -> bool {
+    stop: &tokio_util::sync::CancellationToken,
+) -> Waited {
     let model = studio.engine.model();
     let mut watch = model.subscribe();
     let until = tokio::time::Instant::now() + Duration::from_secs_f64(opts.timeout);
@@ -194,7 +235,7 @@ async fn wait_for_dashboards(
             .and_then(|c| c.as_object().map(|o| o.len()))
             .unwrap_or(0);
         if n >= opts.wait_for {
-            return true;
+            return Waited::Connected;
         }
         if let Some(b) = chromium.as_deref_mut()
             && let Some(status) = b.exited()
@@ -204,9 +245,10 @@ async fn wait_for_dashboards(
                  output:\n{}",
                 b.log_tail(20)
             );
-            return false;
+            return Waited::NotConnected;
         }
         tokio::select! {
+            () = stop.cancelled() => return Waited::Stopped,
             _ = watch.changed() => {}
             _ = tick.tick() => {}
             () = tokio::time::sleep_until(until) => {
@@ -233,7 +275,7 @@ async fn wait_for_dashboards(
                         studio.dashboard_url().unwrap_or_default()
                     );
                 }
-                return false;
+                return Waited::NotConnected;
             }
         }
     }

@@ -1,6 +1,8 @@
 //! A headless Chromium that opens the dashboard for `juggler-studio run
 //! --browser`: a child process with a throw-away profile, in a process
-//! group of its own so that stopping it stops its helpers too.
+//! group of its own so that stopping it stops its helpers too, and (on
+//! Linux, through util-linux's `setpriv --pdeathsig`) killed by the kernel
+//! when the studio dies without stopping it (SIGKILL, a crash).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,6 +11,10 @@ use std::time::{Duration, Instant};
 /// Where Chromium is looked for, unless `JUGGLER_STUDIO_CHROMIUM` names
 /// another binary.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// util-linux's `setpriv`, which starts Chromium with a parent-death
+/// signal (the studio forbids `unsafe`, so no `prctl` of its own).
+const SETPRIV: &str = "/usr/bin/setpriv";
 
 /// A running headless Chromium.
 pub struct Browser {
@@ -55,7 +61,16 @@ impl Browser {
         let log = profile.path().join("chromium.log");
         let log_file = std::fs::File::create(&log)
             .map_err(|e| format!("cannot write {}: {e}", log.display()))?;
-        let mut cmd = Command::new(&bin);
+        let mut cmd = match Path::new(SETPRIV).is_file() {
+            // The death signal is tied to the thread that starts the child:
+            // the runtime's worker threads live as long as the studio.
+            true => {
+                let mut c = Command::new(SETPRIV);
+                c.args(["--pdeathsig", "KILL", "--"]).arg(&bin);
+                c
+            }
+            false => Command::new(&bin),
+        };
         cmd.arg("--headless");
         if is_root() {
             cmd.arg("--no-sandbox");

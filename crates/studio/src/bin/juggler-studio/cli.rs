@@ -55,6 +55,12 @@ pub enum Command {
     /// Run a workspace's scenario against its dashboards: wait for them
     /// (or open the dashboard in headless Chromium), play the steps, check
     /// the expected requests; exit 0 passed, 1 failed, 2 unusable.
+    ///
+    /// Exit codes: 0 every step passed; 1 a step failed (or the page logged
+    /// an error outside the steps); 2 it could not run or had nothing to
+    /// test (bad options or workspace, unknown scenario, no Chromium, no
+    /// dashboard connected within --timeout); 130 stopped by Ctrl+C or
+    /// SIGTERM (the browser is stopped and the report printed first).
     Run(studio::app::run_scenario::RunOptions),
     /// Start a dashboard: a folder with a page on @hat-open/juggler, its
     /// vendored packages, a workspace for the studio and a hat-juggler

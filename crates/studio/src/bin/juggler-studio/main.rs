@@ -17,6 +17,7 @@ mod term;
 use std::process::ExitCode;
 
 use clap::Parser;
+pub(crate) use studio::app::shutdown_signal;
 
 use cli::{Cli, Command};
 
@@ -63,20 +64,4 @@ async fn run(command: Command) -> Res {
         Command::Record(args) => replay::record(args).await,
         Command::Replay(args) => replay::replay(args).await,
     }
-}
-
-/// Ctrl+C, or SIGTERM where there is one.
-pub(crate) async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -9,6 +9,7 @@ use crate::term::Progress;
 use crate::{Res, shutdown_signal};
 
 pub async fn record(args: RecordArgs) -> Res {
+    studio::app::watch_shutdown_signals();
     let builder = args.client.builder(&args.url);
     let (url, out) = (args.url.as_str(), args.out.as_path());
     let duration = match args.duration {
@@ -51,6 +52,7 @@ pub async fn record(args: RecordArgs) -> Res {
 }
 
 pub async fn replay(args: ReplayArgs) -> Res {
+    studio::app::watch_shutdown_signals();
     let (recording, speed) = (args.recording.as_path(), args.speed);
     let (wait_for, exit) = (args.wait_for, args.exit);
     if !(speed.is_finite() && speed > 0.0 && speed <= studio::engine::MAX_SPEED) {

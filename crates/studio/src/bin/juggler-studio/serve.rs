@@ -9,6 +9,7 @@ use crate::cli::{ProxyArgs, ServeArgs};
 use crate::{Res, shutdown_signal};
 
 pub async fn serve(args: ServeArgs) -> Res {
+    studio::app::watch_shutdown_signals();
     let ui = match (args.ui_dir, args.ui) {
         (Some(dir), _) => UiSource::Dir(dir),
         (None, true) => UiSource::Embedded,
@@ -78,6 +79,7 @@ fn exposure_warning(server_url: &str) -> Option<String> {
 }
 
 pub async fn proxy(args: ProxyArgs) -> Res {
+    studio::app::watch_shutdown_signals();
     let settings = ProxySettings {
         upstream: args.client.target(args.upstream),
         host: args.host,
