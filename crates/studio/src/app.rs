@@ -36,6 +36,10 @@ pub struct StudioOptions {
     /// Sites allowed besides the server's own, added to the workspace's
     /// `server.allowedOrigins` (`--allow-origin`).
     pub allow_origins: Vec<String>,
+    /// Without a workspace file: the demo's server and page, but none of
+    /// its rules or scenarios (a replay answers only as the recording
+    /// does, see `replay`).
+    pub without_demo_rules: bool,
 }
 
 /// What the control endpoint serves at `/` for a browser.
@@ -69,7 +73,14 @@ impl Studio {
     pub async fn start(opts: StudioOptions, progress: impl Fn(&str)) -> Result<Studio> {
         let (mut ws, path) = match &opts.workspace {
             Some(p) => (load_with_progress(p, &progress)?, Some(p.clone())),
-            None => (crate::demo::workspace()?, None),
+            None => {
+                let mut ws = crate::demo::workspace()?;
+                if opts.without_demo_rules {
+                    ws.rules.clear();
+                    ws.scenarios.clear();
+                }
+                (ws, None)
+            }
         };
         let static_dir = match &opts.static_dir {
             Some(d) => Some(static_dir_arg(d, path.as_deref())?),

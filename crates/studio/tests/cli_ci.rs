@@ -303,3 +303,67 @@ fn no_dashboard_in_time_is_unusable() {
         "{err}"
     );
 }
+
+// ---- replay ---------------------------------------------------------------------
+
+/// `replay` without a workspace answers as the recording does, or with null
+/// and a warning: not with the demo dashboard's rules, which greeted
+/// `hello` and whose `pump.toggle` wrote `/plant` into the replayed state.
+#[test]
+fn replay_without_a_workspace_has_no_demo_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rec = recording(dir.path(), 3);
+    let page = dir.path().join("page");
+    std::fs::create_dir(&page).expect("mkdir");
+    write(&page, "index.html", PAGE);
+    let mut replay = spawn(
+        &[
+            "replay",
+            rec.to_str().expect("utf-8 path"),
+            "--static-dir",
+            page.to_str().expect("utf-8 path"),
+            "--port",
+            "0",
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let url = replay.printed("juggler:");
+    replay.until("Serving on");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let dash = tokio::time::timeout(CLI_DEADLINE, juggler::ClientBuilder::new(&url).connect())
+            .await
+            .expect("in time")
+            .expect("the dashboard connects");
+        common::wait_for(dash.state(), "the replayed state", |v| {
+            v.get("n").is_some().then_some(())
+        })
+        .await;
+        for (name, data) in [
+            ("hello", serde_json::json!({"who": "x"})),
+            ("pump.toggle", serde_json::json!({"index": 0})),
+        ] {
+            let answer = tokio::time::timeout(CLI_DEADLINE, dash.send(name, data))
+                .await
+                .expect("answered in time")
+                .expect("answered");
+            assert_eq!(answer, serde_json::Value::Null, "{name}");
+        }
+        // A rule's setState would reach the dashboard with its answer.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let state = dash.state().data();
+        assert_eq!(
+            state,
+            serde_json::json!({"n": 2}),
+            "the replayed state only"
+        );
+    });
+    send_signal(&replay.child, "-TERM");
+    let (code, err) = finish(&mut replay);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        err.matches("nothing answers this request").count(),
+        2,
+        "{err}"
+    );
+}

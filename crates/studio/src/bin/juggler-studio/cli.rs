@@ -165,7 +165,10 @@ pub struct ReplayArgs {
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
     /// The workspace whose server (and static_dir) serves the
-    /// dashboards; without it, the demo dashboard.
+    /// dashboards, and whose rules answer what the recording does not;
+    /// without it, the demo dashboard's page (or --static-dir) and no
+    /// rules: a request the recording does not answer gets null, with a
+    /// warning.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
     /// Port to listen on, 0 for any free one (overrides the workspace).

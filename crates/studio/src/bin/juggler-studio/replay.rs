@@ -80,6 +80,11 @@ pub async fn replay(args: ReplayArgs) -> Res {
         generation: recorded.filter(|_| !given_workspace),
         start_server: true,
         allow_origins: args.allow_origin,
+        // The replay stands in for the recorded back end: a request gets
+        // the recording's answer, or null with a warning, never one the
+        // demo's rules make up (nor their setState on the replayed state)
+        // that no back end gave, whichever page is served.
+        without_demo_rules: true,
         ..StudioOptions::default()
     };
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;

@@ -24,7 +24,7 @@ pub async fn serve(args: ServeArgs) -> Res {
         ui,
         start_server: true,
         allow_origins: args.allow_origin,
-        generation: None,
+        ..StudioOptions::default()
     };
     let with_ui = !matches!(opts.ui, UiSource::None);
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
