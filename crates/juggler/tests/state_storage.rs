@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, next_conn, serve, within};
+use common::{client, converged, next_conn, serve, within};
 use juggler::server::ServerBuilder;
-use juggler::{ClientBuilder, Generation, Storage, path};
+use juggler::{ClientBuilder, Generation, Patch, Storage, path};
 use serde_json::{Value, json};
 
 /// Handlers of many connections incrementing one shared counter on a
@@ -119,5 +119,62 @@ async fn the_watch_of_a_dropped_client_ends() {
     let conn = next_conn(&mut conns).await;
     within(conn.wait_closed()).await;
     while within(watch.changed()).await.is_some() {}
+    server.shutdown().await;
+}
+
+/// With autoflush zero, five sets made at once by a handler reach the
+/// client as one `state` message with their operations in order (the
+/// spec allows coalescing; the reference would send five); awaiting
+/// `flush` after each sends each in a message of its own, as documented
+/// on `ServerConfig::autoflush`.
+#[tokio::test]
+async fn autoflush_zero_coalesces_changes_made_at_once_unless_flushed() {
+    let (server, _conns) = serve(
+        ServerBuilder::new()
+            .autoflush(Some(Duration::ZERO))
+            .shared_state(Storage::with_data(json!({"v": -1})))
+            .on_request(|conn, name, _data| async move {
+                for i in 0..5 {
+                    conn.state().set(path!["v"], json!(i));
+                    if name == "flushed" {
+                        conn.flush().await?;
+                    }
+                }
+                Ok(Value::Null)
+            }),
+    )
+    .await;
+    let diffs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = diffs.clone();
+    let c = ClientBuilder::new(server.url())
+        .on_traffic(move |t| {
+            if let juggler::MessageView::State { diff } = &t.message {
+                let diff = match diff {
+                    Patch::Value(v) => (*v).clone(),
+                    Patch::Text(t) => serde_json::from_str(t).expect("a diff"),
+                };
+                seen.lock().expect("lock").push(diff);
+            }
+        })
+        .connect()
+        .await
+        .expect("connect");
+    let take = || std::mem::take(&mut *diffs.lock().expect("lock"));
+    let ops = || -> Vec<Value> {
+        (0..5)
+            .map(|i| json!({"op": "replace", "path": "/v", "value": i}))
+            .collect()
+    };
+    converged(&c, &json!({"v": -1})).await;
+    take();
+    within(c.send("at_once", Value::Null))
+        .await
+        .expect("answer");
+    assert_eq!(take(), vec![Value::Array(ops())]);
+    within(c.send("flushed", Value::Null))
+        .await
+        .expect("answer");
+    let one_each: Vec<Value> = ops().into_iter().map(|op| json!([op])).collect();
+    assert_eq!(take(), one_each);
     server.shutdown().await;
 }

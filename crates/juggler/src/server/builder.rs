@@ -33,8 +33,19 @@ pub struct ServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// HTTP Basic auth for every route. Default none.
     pub htpasswd: Option<Arc<Htpasswd>>,
-    /// `None`: state goes out only on `flush()`; zero: as soon as it changes;
-    /// `t`: changes within `t` go out together. Default 0.2 s.
+    /// `None`: state goes out only on `flush()`; zero: as soon as the
+    /// connection's task runs after a change; `t`: changes within `t` go
+    /// out together. Default 0.2 s (the reference's `autoflush_delay`).
+    ///
+    /// Zero still coalesces: changes made without the connection's task
+    /// running in between (five `set`s in one handler, say) go out as one
+    /// `state` message carrying their operations in order, where the
+    /// reference's `autoflush_delay=0` sends a message per change. The
+    /// protocol allows it (changes may be coalesced, never reordered or
+    /// dropped) and every client ends with the same state, but a client
+    /// that counts changes (the reference's `register_change_cb`) sees one
+    /// for them. To send each change in a message of its own, await
+    /// [`Connection::flush`](crate::Connection::flush) after it.
     pub autoflush: Option<Duration>,
     /// How long closing waits for connections to close cleanly. Default 0.1 s.
     pub shutdown_timeout: Duration,
