@@ -352,3 +352,163 @@ async fn a_watch_sees_the_last_changes_then_the_end() {
     assert_eq!(other.changed().await, None);
     assert_eq!(s.subscribe().changed().await, None, "a late watch too");
 }
+
+thread_local! {
+    /// Runs where a set makes its change's text after the lock (this
+    /// thread's sets only).
+    static MAKING_TEXT: std::cell::RefCell<Option<Box<dyn FnMut()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Called by [`Storage::set`] when it starts making a change's text.
+pub(super) fn making_text() {
+    MAKING_TEXT.with_borrow_mut(|hook| {
+        if let Some(hook) = hook {
+            hook();
+        }
+    });
+}
+
+fn rows(tag: &str, n: usize) -> Value {
+    let rows: Vec<Value> = (0..n).map(|i| json!({"id": i, "tag": tag})).collect();
+    json!({"rows": rows})
+}
+
+/// A set of a big state made its diff under the storage's lock: every
+/// reader (`get`, `data`, a dashboard's request handler) and every other
+/// connection waited for the whole diff. Now the lock is held only to put
+/// the value in: while a set's diff is held up (on a barrier), the lock is
+/// free, readers see the new value, a late joiner gets the whole value,
+/// another change goes in; connections in sync are sent nothing until
+/// the diff is there, then both changes in order.
+#[test]
+fn a_set_making_its_diff_holds_no_lock() {
+    use std::sync::Barrier;
+    let s = Storage::with_data(json!({"doc": rows("a", 1000), "n": 0}));
+    let _tracker = s.track();
+    let (v0, whole) = s.catch_up(None);
+    let mut mirror = Value::Null;
+    apply(&mut mirror, &whole.expect("initial state"));
+    let (in_diff, go_on) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let setter = {
+        let (s, in_diff, go_on) = (s.clone(), in_diff.clone(), go_on.clone());
+        std::thread::spawn(move || {
+            MAKING_TEXT.with_borrow_mut(|hook| {
+                *hook = Some(Box::new(move || {
+                    in_diff.wait();
+                    go_on.wait();
+                }));
+            });
+            s.set(path!["doc"], rows("b", 1000));
+        })
+    };
+    in_diff.wait();
+    let free = s.inner.state.try_lock().is_ok();
+    if !free {
+        // Let the set end, so that this fails instead of waiting for ever.
+        go_on.wait();
+    }
+    assert!(free, "the lock is free while the diff is made");
+    assert_eq!(s.get(path!["doc", "rows", 5, "tag"]), Some(json!("b")));
+    assert_eq!(s.catch_up(Some(v0)), (v0, None), "in order: nothing yet");
+    let (joined, message) = s.catch_up(None);
+    let mut joiner = Value::Null;
+    apply(&mut joiner, &message.expect("the state"));
+    assert_eq!((joined, &joiner), (v0 + 1, &s.data()));
+    s.set(path!["n"], json!(1));
+    assert_eq!(s.catch_up(Some(v0)), (v0, None), "the later change waits");
+    assert_eq!(s.catch_up(Some(joined)), (joined, None));
+    go_on.wait();
+    setter.join().expect("the setter");
+
+    let (v, ops) = s.catch_up(Some(v0));
+    let text = ops.expect("both changes");
+    assert!(
+        text.contains(r#""path":"/doc/rows/0/tag""#),
+        "a diff: {text}"
+    );
+    apply(&mut mirror, &text);
+    assert_eq!((v, &mirror), (v0 + 2, &s.data()));
+    let (v, ops) = s.catch_up(Some(joined));
+    apply(&mut joiner, &ops.expect("the later change"));
+    assert_eq!((v, &joiner), (v0 + 2, &s.data()));
+    let st = s.lock();
+    assert_eq!((st.pending, st.published()), (0, st.version));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Sets from several threads at once (containers at a key, which are
+    /// diffed after the lock, numbers, whole values) reach a connection
+    /// catching up all along, and one joining midway, whole and in order:
+    /// their copies end equal to the storage.
+    #[test]
+    fn concurrent_sets_reach_connections_whole_and_in_order(
+        plans in proptest::collection::vec(
+            proptest::collection::vec((0..4u8, 0..3u8, 0..40usize), 1..24),
+            2..5,
+        )
+    ) {
+        let s = Storage::with_data(json!({"k0": rows("start", 5)}));
+        let _tracker = s.track();
+        let (mut synced, whole) = s.catch_up(None);
+        let mut mirror = Value::Null;
+        apply(&mut mirror, &whole.expect("initial state"));
+        let mut joiner: Option<(u64, Value)> = None;
+        let running = std::sync::atomic::AtomicUsize::new(plans.len());
+        std::thread::scope(|scope| {
+            for (t, plan) in plans.iter().enumerate() {
+                let (s, running) = (&s, &running);
+                scope.spawn(move || {
+                    for (n, &(key, kind, len)) in plan.iter().enumerate() {
+                        let tag = format!("t{t}n{n}");
+                        match kind {
+                            0 => s.set(path![format!("k{key}")], rows(&tag, len)),
+                            1 => s.set(path![format!("k{key}"), "count"], json!(n)),
+                            _ if len % 8 == 0 => s.set(path![], json!({"k0": rows(&tag, len)})),
+                            _ => s.set(path![format!("k{key}"), "rows"], json!([tag, len])),
+                        }
+                    }
+                    running.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+            loop {
+                let done = running.load(Ordering::SeqCst) == 0;
+                let (v, message) = s.catch_up(Some(synced));
+                assert!(v >= synced, "a connection never goes back: {synced} then {v}");
+                if let Some(m) = message {
+                    apply(&mut mirror, &m);
+                }
+                synced = v;
+                match &mut joiner {
+                    None => {
+                        let (v, m) = s.catch_up(None);
+                        let mut copy = Value::Null;
+                        if let Some(m) = m {
+                            apply(&mut copy, &m);
+                        }
+                        joiner = Some((v, copy));
+                    }
+                    Some((at, copy)) => {
+                        let (v, m) = s.catch_up(Some(*at));
+                        if let Some(m) = m {
+                            apply(copy, &m);
+                        }
+                        *at = v;
+                    }
+                }
+                if done {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+        });
+        let st = s.lock();
+        proptest::prop_assert_eq!((st.pending, st.published()), (0, st.version));
+        drop(st);
+        proptest::prop_assert_eq!(&mirror, &s.data());
+        let (_, copy) = joiner.expect("joined");
+        proptest::prop_assert_eq!(&copy, &s.data());
+    }
+}
