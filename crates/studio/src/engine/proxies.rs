@@ -1,7 +1,8 @@
 //! The proxies service (`proxy.start` / `proxy.stop` / `proxy.override`),
 //! published at `/proxies`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Value, json};
@@ -25,6 +26,31 @@ struct Running {
     by_id: HashMap<String, Proxy>,
     /// The number of the last proxy started (`p1`, `p2`…).
     last: u64,
+    /// Proxies whose every browser is recorded, by id.
+    record: HashMap<String, RecordBrowsers>,
+}
+
+/// Where the browsers of a proxy are recorded (`proxy --record FILE`).
+struct RecordBrowsers {
+    /// The first browser's file; the next ones' are numbered after it.
+    path: PathBuf,
+    /// The browsers recorded so far (each once: a browser that reconnects
+    /// is a new connection, and a new file).
+    seen: HashSet<u64>,
+}
+
+/// The file of the `n`th browser recorded (from 1): `path` itself, then
+/// `NAME-2.EXT`, `NAME-3.EXT`… beside it.
+pub fn numbered(path: &Path, n: usize) -> PathBuf {
+    if n <= 1 {
+        return path.to_owned();
+    }
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    path.with_file_name(name)
 }
 
 impl Proxies {
@@ -57,7 +83,9 @@ impl Proxies {
     }
 
     fn remove(&self, id: &str) -> Result<Proxy> {
-        self.running().by_id.remove(id).ok_or_else(|| no_proxy(id))
+        let mut running = self.running();
+        running.record.remove(id);
+        running.by_id.remove(id).ok_or_else(|| no_proxy(id))
     }
 }
 
@@ -100,6 +128,56 @@ impl Engine {
         self.inner.proxies.insert(proxy);
         tracing::info!(proxy = id, "proxy started");
         Ok(id)
+    }
+
+    /// Records every browser that connects to proxy `id` from now on, each
+    /// from its start to its end, to its own file: the first to `path`
+    /// (relative to the workspace's folder), the next ones numbered after
+    /// it (see [`numbered`]); `path` as given (the command line's, relative
+    /// to its working folder).
+    pub fn proxy_record_browsers(&self, id: &str, path: &Path) -> Result<()> {
+        self.inner.proxies.get(id)?;
+        let mut running = self.inner.proxies.running();
+        let record = RecordBrowsers {
+            path: path.to_owned(),
+            seen: HashSet::new(),
+        };
+        running.record.insert(id.to_owned(), record);
+        Ok(())
+    }
+
+    /// Starts recording the browsers of `proxy` in `ids` not recorded yet
+    /// (see [`Engine::proxy_record_browsers`]).
+    fn record_new_browsers(&self, proxy: &str, ids: &[u64]) {
+        let starts: Vec<(u64, PathBuf)> = {
+            let mut running = self.inner.proxies.running();
+            let Some(record) = running.record.get_mut(proxy) else {
+                return;
+            };
+            let mut starts = Vec::new();
+            for id in ids {
+                if record.seen.insert(*id) {
+                    starts.push((*id, numbered(&record.path, record.seen.len())));
+                }
+            }
+            starts
+        };
+        for (connection, path) in starts {
+            let peer = Peer::Proxy {
+                proxy: proxy.to_owned(),
+                connection,
+                side: ProxySide::Browser,
+            };
+            if let Err(e) = self.record_start_from(peer, path.clone(), true) {
+                tracing::error!(
+                    proxy,
+                    connection,
+                    path = %path.display(),
+                    error = %e,
+                    "cannot record the browser"
+                );
+            }
+        }
     }
 
     /// Stops a proxy (its browsers are disconnected).
@@ -244,6 +322,10 @@ impl ProxySink for Engine {
     }
 
     fn connections(&self, proxy: &str, ids: Vec<u64>) {
+        // Before the browser's requests go upstream (they wait for its
+        // upstream, which stands once this is called): the recording holds
+        // them all.
+        self.record_new_browsers(proxy, &ids);
         // Only while the proxy's entry is there: a count cannot bring
         // back a stopped proxy's entry.
         self.inner.publish.proxy_browsers(proxy, &ids);

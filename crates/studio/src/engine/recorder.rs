@@ -20,6 +20,29 @@ pub(super) struct ActiveRecording {
     pub(super) recorder: Recorder,
 }
 
+/// A recording that ended, for a `record.stop` that comes after: its
+/// connection closed, it was stopped, or it failed.
+pub(super) struct Ended {
+    info: RecordingInfo,
+    /// Why it could not be written on, when it failed.
+    failed: Option<String>,
+}
+
+/// Ended recordings kept, at most (the oldest go first).
+const MAX_ENDED: usize = 100;
+
+/// Keeps what a recording that ended wrote, for a later `record.stop`.
+pub(super) fn ended(
+    st: &mut super::traffic_log::LogState,
+    info: RecordingInfo,
+    failed: Option<String>,
+) {
+    if st.ended.len() >= MAX_ENDED {
+        st.ended.pop_front();
+    }
+    st.ended.push_back(Ended { info, failed });
+}
+
 /// What writing one frame did to a recording.
 pub(super) enum Written {
     /// Written; its counts now.
@@ -73,6 +96,24 @@ pub(super) fn record(
     written
 }
 
+/// `record.stop`'s answer for recording `id`, which is not running.
+fn ended_answer(st: &super::traffic_log::LogState, id: &str) -> Result<RecordingInfo> {
+    let Some(ended) = st.ended.iter().rev().find(|e| e.info.id == id) else {
+        return Err(Error::Invalid(format!(
+            "no recording {id:?}: none was started with that id (the running ones are in \
+             /recordings)"
+        )));
+    };
+    match &ended.failed {
+        None => Ok(ended.info.clone()),
+        Some(error) => Err(Error::Invalid(format!(
+            "recording {id} failed: {error}; {} holds the {} entries written before, and \
+             nothing after",
+            ended.info.path, ended.info.entries
+        ))),
+    }
+}
+
 /// Where a recording starts from: the peer's state now, its generation,
 /// the server's URL and a description.
 struct Source {
@@ -87,6 +128,19 @@ impl Engine {
     /// The first entry is the peer's state now, so the recording replays
     /// from a complete state. Returns the recording's id.
     pub fn record_start(&self, peer: Peer, path: PathBuf) -> Result<String> {
+        self.record_start_from(peer, path, false)
+    }
+
+    /// [`Engine::record_start`]; with `from_start`, what the traffic log
+    /// holds of `peer` so far follows the first entry: a browser that has
+    /// just connected may have sent requests already (a page sends them as
+    /// it opens), before the recording could start.
+    pub(super) fn record_start_from(
+        &self,
+        peer: Peer,
+        path: PathBuf,
+        from_start: bool,
+    ) -> Result<String> {
         // Frames already handed over are logged first: they happened
         // before the state read below.
         drop(self.inner.traffic.state());
@@ -96,6 +150,14 @@ impl Engine {
         let diff = json!([{"op": "replace", "path": "", "value": source.state}]);
         recorder.record_at(0.0, Event::State { diff })?;
         let mut st = self.inner.traffic.state();
+        if from_start {
+            for e in st.log.session(&peer).unwrap_or_default() {
+                if let Some(event) = crate::mock::session::event_of(e) {
+                    let t = (e.time_ms - header.started_at as f64).max(0.0);
+                    recorder.record_at(t, event)?;
+                }
+            }
+        }
         st.next_recording += 1;
         let id = format!("rec{}", st.next_recording);
         let info = RecordingInfo {
@@ -174,15 +236,19 @@ impl Engine {
         }
     }
 
-    /// Stops a recording; answers what it wrote.
+    /// Stops a recording; answers what it wrote. One that already ended
+    /// (its connection closed, or it was stopped) answers the same: its
+    /// file is complete; one that failed is an error saying so.
     pub fn record_stop(&self, id: &str) -> Result<RecordingInfo> {
         let rec = {
             let mut st = self.inner.traffic.state();
-            let rec = st.recordings.remove(id);
+            let Some(rec) = st.recordings.remove(id) else {
+                return ended_answer(&st, id);
+            };
+            ended(&mut st, rec.info.clone(), None);
             self.inner.traffic.publish_status(&st);
             rec
-        }
-        .ok_or_else(|| Error::Invalid(format!("no recording {id:?}: it may have stopped")))?;
+        };
         self.inner.publish.recordings().gone(id);
         tracing::info!(id, entries = rec.info.entries, "recording stopped");
         Ok(rec.info)

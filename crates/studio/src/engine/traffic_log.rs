@@ -55,6 +55,8 @@ pub(super) struct TrafficService {
 pub(super) struct LogState {
     pub(super) log: TrafficLog,
     pub(super) recordings: HashMap<String, ActiveRecording>,
+    /// The recordings that ended, newest last (see [`super::recorder::Ended`]).
+    pub(super) ended: std::collections::VecDeque<super::recorder::Ended>,
     pub(super) next_recording: u64,
     /// The last state patch decoded: the same text goes to every dashboard.
     last_patch: Option<(Box<str>, Value)>,
@@ -77,6 +79,7 @@ impl TrafficService {
             state: Mutex::new(LogState {
                 log,
                 recordings: HashMap::new(),
+                ended: Default::default(),
                 next_recording: 0,
                 last_patch: None,
             }),
@@ -181,7 +184,9 @@ impl TrafficService {
                 }
                 Written::Failed { id, error } => {
                     last.remove(&id);
-                    st.recordings.remove(&id);
+                    if let Some(rec) = st.recordings.remove(&id) {
+                        super::recorder::ended(st, rec.info, Some(error.clone()));
+                    }
                     self.publish.recordings().gone(&id);
                     let time = crate::time::now_ms();
                     let data = json!({"id": id, "error": error, "time": time});

@@ -94,7 +94,7 @@ fn starts_whole(entry: &TrafficEntry) -> bool {
 
 /// The recording's event of a log entry; `None` for a request or an answer
 /// whose data was left out (that request then gets no rule).
-fn event_of(e: &TrafficEntry) -> Option<Event> {
+pub(crate) fn event_of(e: &TrafficEntry) -> Option<Event> {
     let frame = crate::traffic::Frame {
         time_ms: e.time_ms,
         peer: e.peer.clone(),

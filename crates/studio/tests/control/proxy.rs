@@ -427,3 +427,63 @@ async fn a_message_right_after_an_answer_does_not_overtake_it() {
     }
     upstream.shutdown().await;
 }
+
+/// `proxy --record FILE`: every browser is recorded from its start to its
+/// end, each to its own file (the first to FILE, the next FILE-2…); a
+/// `record.stop` after its browser left answers what the complete file
+/// holds (it was "no recording: it may have stopped", which told a script
+/// nothing of the file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_records_each_browser_to_its_own_file() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (upstream, _upstream_state) = remote_server().await;
+    let url = proxy_to(&rig, &upstream).await;
+    let id = "p1";
+    let file = rig.dir.path().join("browsers.ndjson");
+    rig.engine
+        .proxy_record_browsers(id, &file)
+        .expect("record the proxy's browsers");
+    let (first, _first_events) = client(&url).await;
+    assert_eq!(
+        first.send("echo", json!([1, 2])).await.expect("echo"),
+        json!([1, 2])
+    );
+    let (second, _second_events) = client(&url).await;
+    wait_for(model, "both browsers recorded", |m| {
+        (m.get("recordings")?.as_object()?.len() == 2).then_some(())
+    })
+    .await;
+    let recordings = model.get(juggler::path!["recordings"]).expect("recordings");
+    let first_rec = recordings
+        .as_object()
+        .expect("by id")
+        .values()
+        .find(|r| r["path"] == json!(file.display().to_string()))
+        .unwrap_or_else(|| panic!("no recording to {}: {recordings:#}", file.display()))
+        .clone();
+    let second_file = rig.dir.path().join("browsers-2.ndjson");
+    assert!(
+        recordings
+            .as_object()
+            .expect("by id")
+            .values()
+            .any(|r| r["path"] == json!(second_file.display().to_string())),
+        "{recordings:#}"
+    );
+    drop(first);
+    let rec_id = first_rec["id"].as_str().expect("an id");
+    wait_gone(model, &format!("/recordings/{rec_id}")).await;
+    let info = cmd(&rig.control, "record.stop", json!({"id": rec_id})).await;
+    let recording = studio::recording::Recording::read(&file).expect("the file reads back");
+    assert_eq!(info["entries"], json!(recording.entries.len()), "{info}");
+    assert!(!recording.truncated_tail);
+    let kinds: Vec<&str> = recording.entries.iter().map(|e| e.event.kind()).collect();
+    assert!(
+        kinds.contains(&"request") && kinds.contains(&"response"),
+        "{kinds:?}"
+    );
+    let e = cmd_err(&rig.control, "record.stop", json!({"id": "rec-none"})).await;
+    assert!(e.message.contains("none was started"), "{}", e.message);
+    drop(second);
+}
