@@ -84,6 +84,101 @@ impl Default for TransportConfig {
     }
 }
 
+/// Transport settings given one at a time on a builder. They win over the
+/// whole [`TransportConfig`] given with the builder's `transport(..)`,
+/// whatever the order of the calls: `.generation(V07).transport(config)`
+/// speaks 0.7, as `.transport(config).generation(V07)` does.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TransportOverrides {
+    pub(crate) generation: Option<Generation>,
+    pub(crate) max_segment_size: Option<usize>,
+    pub(crate) ping_delay: Option<Duration>,
+    pub(crate) ping_timeout: Option<Duration>,
+    pub(crate) max_message_size: Option<usize>,
+    pub(crate) idle_timeout: Option<Option<Duration>>,
+    pub(crate) max_depth: Option<usize>,
+}
+
+impl TransportOverrides {
+    /// `base` with every setting given here in its place.
+    pub(crate) fn apply(&self, base: &TransportConfig) -> TransportConfig {
+        TransportConfig {
+            generation: self.generation.unwrap_or(base.generation),
+            max_segment_size: self.max_segment_size.unwrap_or(base.max_segment_size),
+            ping_delay: self.ping_delay.unwrap_or(base.ping_delay),
+            ping_timeout: self.ping_timeout.unwrap_or(base.ping_timeout),
+            max_message_size: self.max_message_size.unwrap_or(base.max_message_size),
+            idle_timeout: self.idle_timeout.unwrap_or(base.idle_timeout),
+            max_depth: self.max_depth.unwrap_or(base.max_depth),
+        }
+    }
+}
+
+/// The transport setters `ClientBuilder` and `ServerBuilder` share, given
+/// the builder's field holding the base `TransportConfig`; each builder
+/// also has an `overrides: TransportOverrides` field.
+macro_rules! transport_setters {
+    ($($base:ident).+) => {
+        /// All transport settings at once, as the base the other transport
+        /// setters of this builder (`generation`, `max_message_size`,
+        /// `max_depth`, `max_segment_size`, `ping_delay`, `ping_timeout`,
+        /// `idle_timeout`) change one by one: those win, whether called
+        /// before or after this.
+        pub fn transport(mut self, transport: $crate::transport::TransportConfig) -> Self {
+            self.$($base).+ = transport;
+            self
+        }
+
+        /// Longest message accepted from the peer (a 0.6 frame, or a
+        /// reassembled 0.7 message), in bytes; a longer one closes the
+        /// connection saying so. Default 64 MiB (the reference has no
+        /// limit on either side: raise this for bigger states). See
+        /// [`TransportConfig::max_message_size`](crate::TransportConfig::max_message_size).
+        pub fn max_message_size(mut self, bytes: usize) -> Self {
+            self.overrides.max_message_size = Some(bytes);
+            self
+        }
+
+        /// Deepest nesting accepted in one incoming message (see
+        /// [`TransportConfig::max_depth`](crate::TransportConfig::max_depth)).
+        /// Default [`crate::json::DEFAULT_MAX_DEPTH`].
+        pub fn max_depth(mut self, levels: usize) -> Self {
+            self.overrides.max_depth = Some(levels);
+            self
+        }
+
+        /// 0.7: longest segment sent, in characters. Default 64 Ki, as the
+        /// reference (its `max_segment_size`).
+        pub fn max_segment_size(mut self, chars: usize) -> Self {
+            self.overrides.max_segment_size = Some(chars);
+            self
+        }
+
+        /// 0.7: silence after which a ping is sent. Default 30 s, as the
+        /// reference (its `ping_delay`).
+        pub fn ping_delay(mut self, delay: std::time::Duration) -> Self {
+            self.overrides.ping_delay = Some(delay);
+            self
+        }
+
+        /// 0.7: how long to wait for anything after a ping before closing.
+        /// Default 30 s, as the reference (its `ping_timeout`).
+        pub fn ping_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.overrides.ping_timeout = Some(timeout);
+            self
+        }
+
+        /// 0.6: close a connection that receives nothing for `timeout` (a
+        /// peer that vanished without closing). Default none, as the
+        /// reference.
+        pub fn idle_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+            self.overrides.idle_timeout = Some(timeout);
+            self
+        }
+    };
+}
+pub(crate) use transport_setters;
+
 /// What one incoming text frame amounts to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Incoming {

@@ -40,7 +40,7 @@ use crate::message::RequestId;
 use crate::storage::Storage;
 use crate::tap::{MessageView, Tap, Tapped};
 use crate::tls::{self, Trust};
-use crate::transport::{Generation, TransportConfig};
+use crate::transport::{Generation, TransportConfig, TransportOverrides};
 
 /// Called with each notification: `(name, data)`.
 pub type NotifyHandler = Arc<dyn Fn(String, Value) + Send + Sync>;
@@ -48,7 +48,8 @@ pub type NotifyHandler = Arc<dyn Fn(String, Value) + Send + Sync>;
 /// Settings of a connection; build with [`ClientBuilder`].
 pub struct ClientBuilder {
     address: String,
-    transport: TransportConfig,
+    base: TransportConfig,
+    overrides: TransportOverrides,
     trust: Trust,
     auth: Option<(String, String)>,
     headers: Vec<(String, String)>,
@@ -65,7 +66,8 @@ impl ClientBuilder {
     pub fn new(address: impl Into<String>) -> Self {
         ClientBuilder {
             address: address.into(),
-            transport: TransportConfig::default(),
+            base: TransportConfig::default(),
+            overrides: TransportOverrides::default(),
             trust: Trust::System,
             auth: None,
             headers: Vec::new(),
@@ -77,10 +79,10 @@ impl ClientBuilder {
         }
     }
 
-    /// Wire generation. Default 0.6. Overrides [`ClientBuilder::detect_generation`].
+    /// Wire generation. Default 0.6. A generation given wins over
+    /// [`ClientBuilder::detect_generation`], whichever was called last.
     pub fn generation(mut self, generation: Generation) -> Self {
-        self.transport.generation = generation;
-        self.detect = None;
+        self.overrides.generation = Some(generation);
         self
     }
 
@@ -97,19 +99,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Deepest nesting accepted in one incoming message (see
-    /// [`TransportConfig::max_depth`]). Default
-    /// [`crate::json::DEFAULT_MAX_DEPTH`].
-    pub fn max_depth(mut self, levels: usize) -> Self {
-        self.transport.max_depth = levels;
-        self
-    }
-
-    /// All transport settings at once.
-    pub fn transport(mut self, transport: TransportConfig) -> Self {
-        self.transport = transport;
-        self
-    }
+    crate::transport::transport_setters!(base);
 
     /// Which server certificates to accept for `wss://`. Default: the system's roots.
     pub fn trust(mut self, trust: Trust) -> Self {
@@ -164,10 +154,11 @@ impl ClientBuilder {
 
     /// Connects.
     pub async fn connect(self) -> Result<Client> {
-        let mut transport = self.transport.clone();
+        let mut transport = self.overrides.apply(&self.base);
+        let detect = self.detect.filter(|_| self.overrides.generation.is_none());
         let mut ws = self.handshake().await?;
         let mut first = None;
-        if let Some(limit) = self.detect {
+        if let Some(limit) = detect {
             let d = detect::detect(&mut ws, limit).await?;
             match d {
                 detect::Detected::Frame(generation, frame) => {
@@ -228,7 +219,10 @@ impl ClientBuilder {
         } else {
             Connector::Plain
         };
-        let max = self.transport.max_message_size;
+        let max = self
+            .overrides
+            .max_message_size
+            .unwrap_or(self.base.max_message_size);
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(max))
             .max_frame_size(Some(max));

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::storage::Storage;
-use crate::transport::{Generation, TransportConfig};
+use crate::transport::{Generation, TransportConfig, TransportOverrides};
 
 /// The settings of a server; each has the reference's default.
 #[derive(Clone)]
@@ -113,6 +113,8 @@ impl Default for ServerConfig {
 #[derive(Default)]
 pub struct ServerBuilder {
     config: ServerConfig,
+    /// The transport settings given one by one, over `config.transport`.
+    overrides: TransportOverrides,
     on_connection: Option<ConnectionHandler>,
     on_request: Option<RequestHandler>,
     on_traffic: Option<TrafficHandler>,
@@ -258,36 +260,11 @@ impl ServerBuilder {
 
     /// Wire generation. Default 0.6.
     pub fn generation(mut self, generation: Generation) -> Self {
-        self.config.transport.generation = generation;
+        self.overrides.generation = Some(generation);
         self
     }
 
-    /// All transport settings at once.
-    pub fn transport(mut self, transport: TransportConfig) -> Self {
-        self.config.transport = transport;
-        self
-    }
-
-    /// Longest accepted incoming message, in bytes. Default 64 MiB.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.transport.max_message_size = bytes;
-        self
-    }
-
-    /// Deepest nesting accepted in one incoming message (see
-    /// [`TransportConfig::max_depth`]). Default
-    /// [`crate::json::DEFAULT_MAX_DEPTH`].
-    pub fn max_depth(mut self, levels: usize) -> Self {
-        self.config.transport.max_depth = levels;
-        self
-    }
-
-    /// 0.6: close connections that send nothing for `timeout` (a peer that
-    /// vanished without closing). Default none, as the reference.
-    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.config.transport.idle_timeout = timeout;
-        self
-    }
+    crate::transport::transport_setters!(config.transport);
 
     /// See [`ServerConfig::max_connections`]. Default 10,000.
     pub fn max_connections(mut self, n: usize) -> Self {
@@ -355,7 +332,8 @@ impl ServerBuilder {
     /// Starts serving on an already bound listener.
     pub fn serve(self, listener: TcpListener) -> Result<Server> {
         let local_addr = listener.local_addr()?;
-        let config = self.config;
+        let mut config = self.config;
+        config.transport = self.overrides.apply(&config.transport);
         if let Some(p) = &config.ws_path {
             if !p.starts_with('/') {
                 return Err(Error::Config(format!("ws_path {p:?} must start with '/'")));
