@@ -19,7 +19,9 @@ async fn main() -> juggler::Result<()> {
         .await?;
 
     let client = ClientBuilder::new(server.url()).connect().await?;
-    let conn = conns.recv().await.ok_or(juggler::Error::ConnectionClosed)?;
+    let conn = conns.recv().await.ok_or(juggler::Error::ConnectionClosed {
+        reason: "the server stopped before the connection came".into(),
+    })?;
 
     let mut changes = client.state().subscribe();
     conn.state().set([], json!(123));

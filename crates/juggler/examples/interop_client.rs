@@ -314,7 +314,9 @@ async fn close(ctx: Ctx) -> Outcome {
         .await
         .map_err(|_| "close did not finish".to_string())?;
     match c.send("echo", 1).await {
-        Err(Error::ConnectionClosed) => Ok("closed; send fails with ConnectionClosed".into()),
+        Err(Error::ConnectionClosed { .. }) => {
+            Ok("closed; send fails with ConnectionClosed".into())
+        }
         other => Err(format!("send after close gave {other:?}")),
     }
 }

@@ -9,8 +9,26 @@ pub enum Error {
     #[error("request failed: {0}")]
     Juggler(Value),
     /// The connection is closed (or closed before the answer arrived).
-    #[error("connection closed")]
-    ConnectionClosed,
+    /// Match it as `Error::ConnectionClosed { .. }`.
+    #[error("connection closed: {reason}")]
+    ConnectionClosed {
+        /// Why, as `close_reason()` of the client or connection says it:
+        /// who closed, and what broke (a wrong generation, a message over
+        /// `max_message_size`, a ping timeout…).
+        reason: String,
+    },
+    /// A message over the receiving side's `max_message_size` (it closes
+    /// the connection; the reason of the closed connection says so).
+    #[error(
+        "a message of at least {size} bytes is over the limit of {limit} bytes \
+         (max_message_size of the receiving side)"
+    )]
+    MessageTooLarge {
+        /// The message's size, as far as it was read.
+        size: usize,
+        /// The `max_message_size` in force.
+        limit: usize,
+    },
     /// The send queue is full (from the non-blocking `try_` variants).
     #[error("send queue full")]
     QueueFull,
@@ -81,6 +99,14 @@ pub enum CertificateRefusal {
 }
 
 impl Error {
+    /// [`Error::ConnectionClosed`] with `reason`, or a general one while
+    /// the reason is not known yet.
+    pub(crate) fn closed(reason: Option<String>) -> Error {
+        Error::ConnectionClosed {
+            reason: reason.unwrap_or_else(|| "the connection is closing".into()),
+        }
+    }
+
     /// Why the server's certificate was refused, when that ended a connect.
     pub fn certificate_refused(&self) -> Option<CertificateRefusal> {
         use rustls::CertificateError as C;

@@ -55,6 +55,25 @@ pub(crate) enum End {
     Dropped,
     /// We close because of a policy (the peer does not read its queue).
     Policy(String),
+    /// The peer sent a message over our `max_message_size`.
+    TooLarge {
+        /// Its size as far as it was read.
+        size: usize,
+        /// Our limit.
+        limit: usize,
+    },
+}
+
+impl From<crate::Error> for End {
+    /// A message that could not be read ends the link: a protocol error,
+    /// or one over the size limit.
+    fn from(e: crate::Error) -> End {
+        match e {
+            crate::Error::MessageTooLarge { size, limit } => End::TooLarge { size, limit },
+            crate::Error::Protocol(why) => End::Protocol(why),
+            e => End::Protocol(e.to_string()),
+        }
+    }
 }
 
 /// What one incoming frame asks of the owner.
@@ -144,13 +163,17 @@ where
         frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
     ) -> Result<Read, End> {
         let frame = match frame {
-            None => return Err(End::Peer("connection closed".into())),
+            None => return Err(End::Peer("the peer went away without a close frame".into())),
             Some(Err(e)) => {
+                use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
                 return Err(match e {
-                    tokio_tungstenite::tungstenite::Error::Capacity(c) => End::Protocol(format!(
-                        "{c} (limit {} bytes)",
-                        self.config.max_message_size
-                    )),
+                    WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                        End::TooLarge {
+                            size,
+                            limit: max_size,
+                        }
+                    }
+                    WsError::Capacity(c) => End::Protocol(c.to_string()),
                     e => End::Peer(e.to_string()),
                 });
             }
@@ -163,11 +186,7 @@ where
                 self.counters
                     .bytes_in
                     .fetch_add(text.len() as u64, Ordering::Relaxed);
-                match self
-                    .decoder
-                    .feed(text.as_str())
-                    .map_err(|e| End::Protocol(e.to_string()))?
-                {
+                match self.decoder.feed(text.as_str()).map_err(End::from)? {
                     Incoming::Message(m) => {
                         self.counters.messages_in.fetch_add(1, Ordering::Relaxed);
                         Ok(Read::Message(m))
@@ -289,6 +308,14 @@ where
                 code: CloseCode::Away,
                 reason: truncate(reason, 120).into(),
             }),
+            End::TooLarge { size, limit } => Some(CloseFrame {
+                code: CloseCode::Size,
+                reason: format!(
+                    "message of at least {size} bytes is over the limit of {limit} bytes \
+                     (max_message_size)"
+                )
+                .into(),
+            }),
             End::Policy(reason) => Some(CloseFrame {
                 code: CloseCode::Policy,
                 reason: truncate(reason, 120).into(),
@@ -338,6 +365,15 @@ impl std::fmt::Display for End {
             End::Protocol(s) => write!(f, "protocol error: {s}"),
             End::Timeout(s) | End::Policy(s) => write!(f, "{s}"),
             End::Dropped => write!(f, "dropped on purpose (fault injection)"),
+            End::TooLarge { size, limit } => write!(
+                f,
+                "{}: raise max_message_size (ClientBuilder::max_message_size, \
+                 ServerBuilder::max_message_size) on the side that refused it",
+                crate::Error::MessageTooLarge {
+                    size: *size,
+                    limit: *limit
+                }
+            ),
         }
     }
 }

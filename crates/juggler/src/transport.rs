@@ -55,7 +55,8 @@ pub struct TransportConfig {
     /// Default 30 s, as the reference.
     pub ping_timeout: Duration,
     /// Longest message accepted (a frame, or a reassembled 0.7 message), in
-    /// bytes. Default 64 MiB.
+    /// bytes; a longer one closes the connection. Default 64 MiB (the
+    /// reference's client has no limit: raise this for bigger states).
     pub max_message_size: usize,
     /// 0.6: close a connection that receives nothing for this long (0.6 has
     /// no transport ping; the reference's browser client sends an
@@ -230,12 +231,13 @@ impl Decoder {
                 let payload = chars.as_str();
                 match kind {
                     Some('0') | Some('1') => {
-                        if self.pending.len() + payload.len() > self.max_message_size {
+                        let size = self.pending.len() + payload.len();
+                        if size > self.max_message_size {
                             self.pending = String::new();
-                            return Err(Error::Protocol(format!(
-                                "message larger than the limit of {} bytes",
-                                self.max_message_size
-                            )));
+                            return Err(Error::MessageTooLarge {
+                                size,
+                                limit: self.max_message_size,
+                            });
                         }
                         if kind == Some('1') {
                             self.pending.push_str(payload);

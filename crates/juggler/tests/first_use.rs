@@ -79,3 +79,82 @@ async fn a_given_generation_wins_over_detection_in_any_order() {
     }
     server.shutdown().await;
 }
+
+/// The error a failed `send` gives carries why the connection closed: it
+/// was only in `close_reason()`, the error said "connection closed".
+#[tokio::test]
+async fn a_closed_connection_says_why_in_the_error() {
+    let (server, mut conns) = serve(ServerBuilder::new().generation(Generation::V06)).await;
+    let c = ClientBuilder::new(server.url())
+        .generation(Generation::V07)
+        .connect()
+        .await
+        .expect("connect");
+    let conn = next_conn(&mut conns).await;
+    let e = within(c.send("x", 1)).await.expect_err("wrong generation");
+    let Error::ConnectionClosed { reason } = &e else {
+        panic!("not ConnectionClosed: {e}");
+    };
+    assert!(reason.contains("generation 0.7"), "{reason}");
+    assert!(e.to_string().contains("set both to the same"), "{e}");
+    // Later calls say the same, and so does the server's side.
+    let again = c.send("x", 1).await.expect_err("closed").to_string();
+    assert_eq!(again, e.to_string());
+    within(conn.wait_closed()).await;
+    let e = conn.notify("n", 1).await.expect_err("closed").to_string();
+    assert!(e.contains("generation 0.7"), "{e}");
+    assert_eq!(
+        conn.close_reason().as_deref().map(|r| r.contains("0.7")),
+        Some(true)
+    );
+    server.shutdown().await;
+}
+
+/// A state over the client's `max_message_size` ends the connection with
+/// an error that names the setting, once ("protocol error: protocol
+/// error:" it said for 0.7), in the same words for both generations.
+#[tokio::test]
+async fn an_oversized_message_names_the_limit_to_raise() {
+    for generation in [Generation::V06, Generation::V07] {
+        let (server, mut conns) = serve(
+            ServerBuilder::new()
+                .generation(generation)
+                .autoflush(Some(Duration::ZERO))
+                .max_message_size(1000),
+        )
+        .await;
+        let c = ClientBuilder::new(server.url())
+            .generation(generation)
+            .max_message_size(1000)
+            .connect()
+            .await
+            .expect("connect");
+        let conn = next_conn(&mut conns).await;
+        conn.state().set([], json!("x".repeat(5000)));
+        within(c.wait_closed()).await;
+        let e = c.send("", 1).await.expect_err("closed").to_string();
+        assert!(
+            e.contains("over the limit of 1000 bytes")
+                && e.contains("ClientBuilder::max_message_size"),
+            "{generation}: {e}"
+        );
+        assert_eq!(e.matches("protocol error").count(), 0, "{e}");
+
+        // A request over the server's limit: the client hears why.
+        let c = ClientBuilder::new(server.url())
+            .generation(generation)
+            .connect()
+            .await
+            .expect("connect");
+        let e = within(c.send("", "y".repeat(2000)))
+            .await
+            .expect_err("closed")
+            .to_string();
+        assert!(
+            e.contains("closed by peer: message of at least")
+                && e.contains("over the limit of 1000 bytes (max_message_size)"),
+            "{generation}: {e}"
+        );
+        server.shutdown().await;
+    }
+}

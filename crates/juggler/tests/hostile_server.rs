@@ -188,8 +188,8 @@ async fn every_hostile_frame_closes_the_client_with_a_reason() {
             "endless 0.7 segments",
             v07,
             Abuse::EndlessSegments,
-            "larger than the limit",
-            Some(CloseCode::Protocol),
+            "over the limit of 65536 bytes",
+            Some(CloseCode::Size),
         ),
     ];
 
@@ -213,7 +213,7 @@ async fn every_hostile_frame_closes_the_client_with_a_reason() {
         let pending = c.send("anything", 1);
         let result = within(pending).await;
         assert!(
-            matches!(result, Err(Error::ConnectionClosed)),
+            matches!(result, Err(Error::ConnectionClosed { .. })),
             "{what}: the pending request fails: {result:?}"
         );
         within(c.wait_closed()).await;
@@ -221,7 +221,10 @@ async fn every_hostile_frame_closes_the_client_with_a_reason() {
         assert!(reason.contains(expect), "{what}: reason {reason:?}");
         assert_eq!(c.state().data(), json!({"kept": 1}), "{what}: state kept");
         assert!(
-            matches!(c.send("after", 1).await, Err(Error::ConnectionClosed)),
+            matches!(
+                c.send("after", 1).await,
+                Err(Error::ConnectionClosed { .. })
+            ),
             "{what}: later requests fail at once"
         );
         let seen = within(server).await.expect("server task");

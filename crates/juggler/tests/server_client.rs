@@ -61,12 +61,18 @@ async fn close_from_connection() {
         conn.close();
         within(c.wait_closed()).await;
         within(conn.wait_closed()).await;
-        assert!(matches!(c.send("x", 1).await, Err(Error::ConnectionClosed)));
+        assert!(matches!(
+            c.send("x", 1).await,
+            Err(Error::ConnectionClosed { .. })
+        ));
         assert!(matches!(
             conn.notify("n", 1).await,
-            Err(Error::ConnectionClosed)
+            Err(Error::ConnectionClosed { .. })
         ));
-        assert!(matches!(conn.flush().await, Err(Error::ConnectionClosed)));
+        assert!(matches!(
+            conn.flush().await,
+            Err(Error::ConnectionClosed { .. })
+        ));
         server.shutdown().await;
     }
 }
@@ -184,10 +190,10 @@ async fn pending_requests_fail_when_the_connection_closes() {
     let c2 = c.clone();
     let a = tokio::spawn(async move { c2.send("hang", 1).await });
     let b = c.send("hang", 2).await;
-    assert!(matches!(b, Err(Error::ConnectionClosed)), "{b:?}");
+    assert!(matches!(b, Err(Error::ConnectionClosed { .. })), "{b:?}");
     assert!(matches!(
         within(a).await.expect("join"),
-        Err(Error::ConnectionClosed)
+        Err(Error::ConnectionClosed { .. })
     ));
     server.shutdown().await;
 }

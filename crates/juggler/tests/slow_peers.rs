@@ -74,7 +74,7 @@ async fn a_stuck_reader_is_closed_while_others_keep_receiving() {
     // The stuck reader: the socket buffers fill, then the queue, then
     // notify fails once the queue has been full for 200 ms.
     let (sent, longest, err) = within(flood(&stuck_conn, &payload)).await;
-    assert!(matches!(err, Error::ConnectionClosed), "{err}");
+    assert!(matches!(err, Error::ConnectionClosed { .. }), "{err}");
     assert!(longest <= QUEUE, "queue grew to {longest}");
     assert!(sent > 0);
     within(stuck_conn.wait_closed()).await;
@@ -160,7 +160,7 @@ async fn close_policy_zero_closes_at_the_first_full_queue() {
         }
     })
     .await;
-    assert!(matches!(err, Error::ConnectionClosed), "{err}");
+    assert!(matches!(err, Error::ConnectionClosed { .. }), "{err}");
     within(conn.wait_closed()).await;
     within(async {
         while !server.connections().is_empty() {
@@ -283,7 +283,7 @@ async fn shutdown_drains_pending_responses() {
     assert_eq!(quick.expect("answered during the drain"), json!(7));
     let slow = within(slow).await.expect("task");
     assert!(
-        matches!(slow, Err(Error::ConnectionClosed)),
+        matches!(slow, Err(Error::ConnectionClosed { .. })),
         "past shutdown_timeout: {slow:?}"
     );
 }

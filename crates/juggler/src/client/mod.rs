@@ -417,7 +417,8 @@ impl Client {
 
     /// Sends a request and waits for its response's data. Fails with
     /// [`Error::Juggler`] carrying the data of a `success: false` response,
-    /// or [`Error::ConnectionClosed`] when the connection closes first.
+    /// or [`Error::ConnectionClosed`] with the reason when the connection
+    /// closes first.
     pub async fn send(&self, name: &str, data: impl Serialize) -> Result<Value> {
         let data = serde_json::to_value(data)?;
         let (tx, rx) = oneshot::channel();
@@ -425,8 +426,8 @@ impl Client {
             .commands
             .send(Command::Request(name.to_owned(), data, tx))
             .await
-            .map_err(|_| Error::ConnectionClosed)?;
-        rx.await.map_err(|_| Error::ConnectionClosed)?
+            .map_err(|_| self.closed())?;
+        rx.await.map_err(|_| self.closed())?
     }
 
     /// Round-trip time of an empty-name request (the protocol's ping).
@@ -458,6 +459,10 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn closed(&self) -> Error {
+        Error::closed(self.close_reason())
     }
 
     /// Traffic so far: messages and bytes in and out (the same
@@ -570,6 +575,9 @@ async fn drive<S>(
     match &end {
         End::Protocol(why) | End::Timeout(why) => {
             tracing::warn!("closing juggler client connection: {why}")
+        }
+        too_large @ End::TooLarge { .. } => {
+            tracing::warn!("closing juggler client connection: {too_large}")
         }
         other => tracing::debug!("juggler client connection closed: {other}"),
     }

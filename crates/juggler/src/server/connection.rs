@@ -73,7 +73,8 @@ pub(super) struct Inner {
     /// Since when notifications have found the send queue full (`Close`).
     pub(super) full_since: Mutex<Option<Instant>>,
     /// The close frame's reason when the connection was closed for a
-    /// policy (a full queue, `close_with`), once it was.
+    /// policy (a full queue, `close_with`), once it was; once the
+    /// connection has closed, why it did.
     pub(super) close_reason: Mutex<Option<String>>,
 }
 
@@ -134,8 +135,8 @@ impl Connection {
             .out
             .send(Outgoing::Flush(tx))
             .await
-            .map_err(|_| Error::ConnectionClosed)?;
-        rx.await.map_err(|_| Error::ConnectionClosed)
+            .map_err(|_| self.closed())?;
+        rx.await.map_err(|_| self.closed())
     }
 
     /// Sends a notification. While the send queue is full it waits
@@ -169,24 +170,24 @@ impl Connection {
 
     async fn send_notify(&self, text: Out) -> Result<()> {
         if self.inner.closed.is_cancelled() {
-            return Err(Error::ConnectionClosed);
+            return Err(self.closed());
         }
         let out = &self.inner.out;
         let NotifyOverflow::Close(_) = self.inner.overflow else {
             return out
                 .send(Outgoing::Text(text))
                 .await
-                .map_err(|_| Error::ConnectionClosed);
+                .map_err(|_| self.closed());
         };
         if self.inner.cancel.is_cancelled() {
-            return Err(Error::ConnectionClosed);
+            return Err(self.closed());
         }
         let item = match out.try_send(Outgoing::Text(text)) {
             Ok(()) => {
                 self.queue_has_room();
                 return Ok(());
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => return Err(Error::ConnectionClosed),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.closed()),
             Err(mpsc::error::TrySendError::Full(item)) => item,
         };
         let left = self.queue_full_left();
@@ -195,10 +196,10 @@ impl Connection {
                 self.queue_has_room();
                 Ok(())
             }
-            Ok(Err(_)) => Err(Error::ConnectionClosed),
+            Ok(Err(_)) => Err(self.closed()),
             Err(_) => {
                 self.close_for_overflow();
-                Err(Error::ConnectionClosed)
+                Err(self.closed())
             }
         }
     }
@@ -214,12 +215,12 @@ impl Connection {
                 self.queue_has_room();
                 Ok(())
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::ConnectionClosed),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(self.closed()),
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if let NotifyOverflow::Close(_) = self.inner.overflow {
                     if self.queue_full_left().is_zero() {
                         self.close_for_overflow();
-                        return Err(Error::ConnectionClosed);
+                        return Err(self.closed());
                     }
                 }
                 Err(Error::QueueFull)
@@ -313,6 +314,22 @@ impl Connection {
     /// Waits until the connection is closed.
     pub async fn wait_closed(&self) {
         self.inner.closed.cancelled().await;
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<String> {
+        if !self.inner.closed.is_cancelled() {
+            return None;
+        }
+        self.inner
+            .close_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn closed(&self) -> Error {
+        Error::closed(self.close_reason())
     }
 }
 

@@ -182,12 +182,22 @@ pub(crate) async fn run<S>(
                 "closing connection: {why}"
             )
         }
+        too_large @ End::TooLarge { .. } => tracing::warn!(
+            conn = id,
+            remote = conn.remote(),
+            "closing connection: {too_large}"
+        ),
         other => tracing::debug!(
             conn = id,
             remote = conn.remote(),
             "connection closed: {other}"
         ),
     }
+    *conn
+        .inner
+        .close_reason
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(end.to_string());
     let Driver { link, core, .. } = driver;
     drop(core);
     closed.cancel();
