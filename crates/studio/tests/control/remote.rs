@@ -487,3 +487,50 @@ async fn reconnect_takes_a_changed_target_and_keeps_the_session() {
     .await;
     server.shutdown().await;
 }
+
+/// The form of a stopped session never gets its password back (it is
+/// not published): a reconnect that leaves it out keeps the session's
+/// for the same user, and sends none for another user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_keeps_the_password_for_the_same_user() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let file = rig.dir.path().join("htpasswd");
+    // `openssl passwd -apr1 -salt abcdefgh 'secret pass'`
+    std::fs::write(&file, "alice:$apr1$abcdefgh$ZAdX7G.l3eDbgTYbm5ePE0\n").expect("write");
+    let server = ServerBuilder::new()
+        .htpasswd_file(&file)
+        .expect("htpasswd")
+        .serve(TcpListener::bind("127.0.0.1:0").await.expect("bind"))
+        .expect("server");
+    let right = server.url();
+    let wrong = right.replace("/ws", "/nowhere");
+    let id = connect_to(
+        &rig,
+        json!({ "url": wrong, "user": "alice", "password": "secret pass" }),
+    )
+    .await;
+    status_where(model, &id, |s| s["kind"] == "stopped").await;
+    assert_eq!(model.data()["remotes"][&id]["target"].get("password"), None);
+
+    cmd(
+        &rig.control,
+        "remote.reconnect",
+        json!({ "id": id, "target": { "url": right, "user": "alice" } }),
+    )
+    .await;
+    status_where(model, &id, |s| s["kind"] == "connected").await;
+
+    cmd(
+        &rig.control,
+        "remote.reconnect",
+        json!({ "id": id, "target": { "url": right, "user": "bob" } }),
+    )
+    .await;
+    let status = status_where(model, &id, |s| s["kind"] == "stopped").await;
+    assert!(
+        status["reason"].as_str().expect("reason").contains("401"),
+        "{status}"
+    );
+    server.shutdown().await;
+}
