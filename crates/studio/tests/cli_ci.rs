@@ -261,7 +261,7 @@ fn a_killed_run_takes_its_browser_along() {
 }
 
 #[test]
-fn run_help_documents_the_exit_codes() {
+fn run_help_documents_the_exit_codes_and_reports() {
     let out = Command::new(cargo_bin!("juggler-studio"))
         .args(["run", "--help"])
         .output()
@@ -272,6 +272,9 @@ fn run_help_documents_the_exit_codes() {
         "1 a step failed",
         "2 it could not run",
         "130 stopped",
+        "--all",
+        "--junit <FILE>",
+        "--json <FILE>",
     ] {
         assert!(help.contains(code), "{code:?} in {help}");
     }
@@ -366,4 +369,165 @@ fn replay_without_a_workspace_has_no_demo_rules() {
         2,
         "{err}"
     );
+}
+
+// ---- run: several scenarios, reports for CI --------------------------------------
+
+const TWO: &str = r#"{
+  "version": 1,
+  "server": { "port": 8080 },
+  "initialState": { "mode": "idle" },
+  "scenarios": [
+    { "name": "ok", "steps": [ { "setState": { "path": "mode", "value": "ready" } },
+                              { "expectState": { "path": "mode", "value": "ready", "withinMs": 1000 } } ] },
+    { "name": "bad <one>", "steps": [
+        { "expectState": { "path": "mode", "value": "idle", "withinMs": 1000 } },
+        { "expectRequest": { "name": "go", "withinMs": 300 } } ] }
+  ]
+}
+"#;
+
+/// `run --all --junit --json`: every scenario in the file's order, each in
+/// a fresh studio (the second sees the initial state, not what the first
+/// set), a JUnit testcase and a JSON entry per scenario, the failed step's
+/// message in both; there were neither --all nor report files.
+#[test]
+fn run_all_writes_junit_and_json_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", TWO);
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("run.json"));
+    let mut run = spawn(
+        &[
+            "run",
+            ws.to_str().expect("utf-8 path"),
+            "--all",
+            "--port",
+            "0",
+            "--wait-for",
+            "0",
+            "--junit",
+            junit.to_str().expect("utf-8 path"),
+            "--json",
+            json.to_str().expect("utf-8 path"),
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let (code, err) = finish(&mut run);
+    let out = run.seen.join("\n");
+    assert_eq!(code, Some(1), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("1 passed, 1 failed, 0 unusable, 0 stopped, 0 not run (of 2 scenarios)"),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("valid JSON");
+    assert_eq!(report["exitCode"], 1, "{report}");
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    let outcomes: Vec<_> = scenarios
+        .iter()
+        .map(|s| (s["name"].as_str(), s["outcome"].as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (Some("ok"), Some("passed")),
+            (Some("bad <one>"), Some("failed"))
+        ]
+    );
+    // Fresh: the first scenario's "ready" is not what the second starts from.
+    assert_eq!(scenarios[1]["report"]["results"][0]["ok"], true, "{report}");
+    let failed = &scenarios[1]["report"]["results"][1];
+    assert_eq!(failed["ok"], false, "{report}");
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("go: no such request within 300 ms")),
+        "{report}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains(r#"tests="2" failures="1" errors="0""#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<testcase name="ok""#), "{xml}");
+    assert!(xml.contains(r#"<testcase name="bad &lt;one&gt;""#), "{xml}");
+    assert!(
+        xml.contains(r#"<failure message="step 2 expectRequest go: no such request within 300 ms"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("✓  1 expectState"),
+        "steps in system-out: {xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("</testcase>").count(), 2, "{xml}");
+}
+
+/// `--scenario` repeated runs those, in the order given; a name the
+/// workspace lacks stops the run before any starts (2). No dashboard:
+/// each is unusable, with why in the reports.
+#[test]
+fn run_repeated_scenarios_in_order_and_unusable_ones_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", TWO);
+    let ws = ws.to_str().expect("utf-8 path");
+    let json = dir.path().join("run.json");
+    let json_arg = json.to_str().expect("utf-8 path");
+    let mut run = spawn(
+        &[
+            "run",
+            ws,
+            "--scenario",
+            "nope",
+            "--scenario",
+            "ok",
+            "--port",
+            "0",
+            "--json",
+            json_arg,
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let (code, err) = finish(&mut run);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--scenario \"nope\""), "{err}");
+    assert!(!json.exists(), "nothing ran");
+
+    let mut run = spawn(
+        &[
+            "run",
+            ws,
+            "--scenario",
+            "bad <one>",
+            "--scenario",
+            "ok",
+            "--timeout",
+            "0.3",
+            "--port",
+            "0",
+            "--json",
+            json_arg,
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let (code, err) = finish(&mut run);
+    assert_eq!(code, Some(2), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("valid JSON");
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 2, "{report}");
+    assert_eq!(scenarios[0]["name"], "bad <one>", "{report}");
+    assert_eq!(scenarios[1]["name"], "ok", "{report}");
+    for s in scenarios {
+        assert_eq!(s["outcome"], "unusable", "{report}");
+        assert!(
+            s["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("0 of 1 dashboard(s) connected within 0.3 s")),
+            "{report}"
+        );
+    }
 }

@@ -3,12 +3,17 @@
 //! dashboard page), run one scenario, print its report and exit 0 when it
 //! passed, 1 when it failed, 2 when it could not run (a bad workspace, an
 //! unknown scenario, bad options, no Chromium, no dashboard connected),
-//! 130 when Ctrl+C or SIGTERM stopped it.
+//! 130 when Ctrl+C or SIGTERM stopped it. Several scenarios (`--scenario`
+//! repeated, `--all`) run one after another, each in a fresh studio;
+//! `--junit` and `--json` write the reports for CI.
+
+mod ci_report;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Studio, StudioOptions};
+use crate::scenario::ScenarioReport;
 use crate::scenario::browser::{self, Browser};
 
 /// Exit code: every step passed.
@@ -26,9 +31,21 @@ pub const STOPPED: u8 = 130;
 pub struct RunOptions {
     /// The workspace file.
     pub workspace: PathBuf,
-    /// The scenario to run (its `name`).
-    #[arg(long)]
-    pub scenario: String,
+    /// The scenario to run (its `name`); repeat it to run several, in
+    /// order.
+    #[arg(long, required_unless_present = "all", value_name = "NAME")]
+    pub scenario: Vec<String>,
+    /// Run every scenario of the workspace, in the file's order.
+    #[arg(long, conflicts_with = "scenario")]
+    pub all: bool,
+    /// Write a JUnit XML report to this file: one testcase per scenario,
+    /// its steps in system-out, a failed step's message in failure.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the reports as JSON to this file: per scenario its outcome,
+    /// exit code, steps (the engine's ScenarioReport) and error.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Port to listen on, 0 for any free one (overrides the workspace).
     #[arg(long)]
     pub port: Option<u16>,
@@ -54,16 +71,124 @@ pub async fn run(opts: RunOptions) -> u8 {
     // not kill the process (Chromium, in its own process group, would be
     // left running with its profile).
     let stop = super::watch_shutdown_signals();
-    run_until(&opts, &stop).await
+    if let Some(code) = check_options(&opts) {
+        return code;
+    }
+    let names = match scenario_names(&opts) {
+        Ok(names) => names,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return UNUSABLE;
+        }
+    };
+    let mut outcomes = Vec::new();
+    for name in &names {
+        if stop.is_cancelled() {
+            break;
+        }
+        if names.len() > 1 {
+            println!(
+                "== scenario {name:?} ({} of {})",
+                outcomes.len() + 1,
+                names.len()
+            );
+        }
+        outcomes.push(run_one(&opts, name, &stop).await);
+    }
+    let code = overall(&outcomes);
+    if names.len() > 1 {
+        let count = |c| outcomes.iter().filter(|o| o.code == c).count();
+        println!(
+            "{} passed, {} failed, {} unusable, {} stopped, {} not run (of {} scenarios)",
+            count(PASSED),
+            count(FAILED),
+            count(UNUSABLE),
+            count(STOPPED),
+            names.len() - outcomes.len(),
+            names.len()
+        );
+    }
+    if let Err(e) = ci_report::write(&opts, &outcomes, code) {
+        eprintln!("error: {e}");
+        return UNUSABLE.max(code);
+    }
+    code
 }
 
-async fn run_until(opts: &RunOptions, stop: &tokio_util::sync::CancellationToken) -> u8 {
+/// How one scenario went, for the summary and the report files.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    name: String,
+    /// Its exit code: [`PASSED`], [`FAILED`], [`UNUSABLE`] or [`STOPPED`].
+    code: u8,
+    /// The steps, once it ran.
+    report: Option<ScenarioReport>,
+    /// Why it failed outside a step, or could not run.
+    problem: Option<String>,
+}
+
+impl Outcome {
+    fn unusable(name: &str, problem: String) -> Outcome {
+        eprintln!("error: {problem}");
+        Outcome {
+            name: name.to_owned(),
+            code: UNUSABLE,
+            report: None,
+            problem: Some(problem),
+        }
+    }
+}
+
+/// The run's exit code: stopped wins (the rest did not run), then a
+/// failure found, then a scenario that could not run.
+fn overall(outcomes: &[Outcome]) -> u8 {
+    let has = |c| outcomes.iter().any(|o| o.code == c);
+    [STOPPED, FAILED, UNUSABLE]
+        .into_iter()
+        .find(|c| has(*c))
+        .unwrap_or(PASSED)
+}
+
+/// The scenarios asked for, checked against the workspace before any
+/// server starts.
+fn scenario_names(opts: &RunOptions) -> Result<Vec<String>, String> {
+    let ws = super::load_with_progress(&opts.workspace, &|line| eprintln!("{line}"))
+        .map_err(|e| e.to_string())?;
+    let names: Vec<&str> = ws.scenarios.iter().map(|s| s.name.as_str()).collect();
+    let has = || {
+        if names.is_empty() {
+            "no scenarios".to_owned()
+        } else {
+            format!("the scenarios {}", names.join(", "))
+        }
+    };
+    if opts.all {
+        if names.is_empty() {
+            return Err(format!(
+                "--all: {} has no scenarios (add some under \"scenarios\")",
+                opts.workspace.display()
+            ));
+        }
+        return Ok(names.into_iter().map(str::to_owned).collect());
+    }
+    if let Some(unknown) = opts.scenario.iter().find(|n| !names.contains(&n.as_str())) {
+        return Err(format!(
+            "--scenario {unknown:?}: {} has {}",
+            opts.workspace.display(),
+            has()
+        ));
+    }
+    Ok(opts.scenario.clone())
+}
+
+/// Bad options: said on stderr, with the exit code.
+fn check_options(opts: &RunOptions) -> Option<u8> {
     if !(opts.timeout.is_finite() && opts.timeout > 0.0 && opts.timeout <= 86_400.0) {
         eprintln!(
             "error: --timeout {}: give a number of seconds above 0",
             opts.timeout
         );
-        return UNUSABLE;
+        return Some(UNUSABLE);
     }
     if opts.browser && !browser::chromium_path().is_file() {
         eprintln!(
@@ -71,8 +196,18 @@ async fn run_until(opts: &RunOptions, stop: &tokio_util::sync::CancellationToken
              `apt-get install chromium`), or set JUGGLER_STUDIO_CHROMIUM to its path",
             browser::chromium_path().display()
         );
-        return UNUSABLE;
+        return Some(UNUSABLE);
     }
+    None
+}
+
+/// Runs the scenario `name` in a studio of its own: no scenario sees what
+/// another one left (state, rules' effects, the page's own state).
+async fn run_one(
+    opts: &RunOptions,
+    name: &str,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Outcome {
     let studio = match Studio::start(
         StudioOptions {
             workspace: Some(opts.workspace.clone()),
@@ -86,39 +221,32 @@ async fn run_until(opts: &RunOptions, stop: &tokio_util::sync::CancellationToken
     .await
     {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return UNUSABLE;
-        }
+        Err(e) => return Outcome::unusable(name, e.to_string()),
     };
-    let code = run_in(&studio, opts, stop).await;
+    let outcome = run_in(&studio, opts, name, stop).await;
     studio.shutdown().await;
-    code
+    outcome
 }
 
 async fn run_in(
     studio: &Studio,
     opts: &RunOptions,
+    name: &str,
     stop: &tokio_util::sync::CancellationToken,
-) -> u8 {
+) -> Outcome {
     if let Some(e) = &studio.start_error {
-        eprintln!("error: the dashboard server cannot start: {e}");
-        return UNUSABLE;
+        return Outcome::unusable(name, format!("the dashboard server cannot start: {e}"));
     }
     let ws = studio.engine.workspace();
-    let Some(scenario) = ws.scenarios.iter().find(|s| s.name == opts.scenario) else {
-        let names: Vec<_> = ws.scenarios.iter().map(|s| s.name.as_str()).collect();
-        eprintln!(
-            "error: --scenario {:?}: {} has {}",
-            opts.scenario,
-            opts.workspace.display(),
-            if names.is_empty() {
-                "no scenarios".to_owned()
-            } else {
-                format!("the scenarios {}", names.join(", "))
-            }
+    let Some(scenario) = ws.scenarios.iter().find(|s| s.name == name) else {
+        // Checked before the start: the file changed since.
+        return Outcome::unusable(
+            name,
+            format!(
+                "{} no longer has the scenario {name:?}",
+                opts.workspace.display()
+            ),
         );
-        return UNUSABLE;
     };
     let dashboard = studio.dashboard_url().unwrap_or_default();
     println!(
@@ -142,23 +270,25 @@ async fn run_in(
                 println!("  browser:   headless Chromium on {dashboard}");
                 chromium = Some(b);
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return UNUSABLE;
-            }
+            Err(e) => return Outcome::unusable(name, e),
         }
     }
     if opts.wait_for > 0 {
         match wait_for_dashboards(studio, opts, chromium.as_mut(), stop).await {
             Waited::Connected => {}
-            Waited::NotConnected => return UNUSABLE,
+            Waited::NotConnected(why) => return Outcome::unusable(name, why),
             Waited::Stopped => {
-                println!(
-                    "STOPPED: scenario {:?} did not start: Ctrl+C or SIGTERM came while waiting \
-                     for dashboards",
-                    scenario.name
+                let why = format!(
+                    "scenario {name:?} did not start: Ctrl+C or SIGTERM came while waiting for \
+                     dashboards"
                 );
-                return STOPPED;
+                println!("STOPPED: {why}");
+                return Outcome {
+                    name: name.to_owned(),
+                    code: STOPPED,
+                    report: None,
+                    problem: Some(why),
+                };
             }
         }
     }
@@ -170,7 +300,7 @@ async fn run_in(
         stopping.cancelled().await;
         on_signal.scenario_stop();
     });
-    let report = engine.scenario_run(&opts.scenario).await;
+    let report = engine.scenario_run(name).await;
     signal.abort();
     if let Some(mut b) = chromium {
         b.stop();
@@ -184,31 +314,37 @@ async fn run_in(
                 report.passed = false;
             }
             print!("{}", report.to_text());
-            if let Some(error) = outside {
-                println!(
-                    "  the dashboard logged an error outside the steps (while it loaded, or \
+            let problem = outside.map(|error| {
+                format!(
+                    "the dashboard logged an error outside the steps (while it loaded, or \
                      between them): {error} (set \"allowConsoleErrors\": true on the scenario \
                      to let it pass)"
-                );
+                )
+            });
+            if let Some(problem) = &problem {
+                println!("  {problem}");
             }
-            match () {
+            let code = match () {
                 () if report.passed => PASSED,
                 () if stop.is_cancelled() => STOPPED,
                 () => FAILED,
+            };
+            Outcome {
+                name: name.to_owned(),
+                code,
+                report: Some(report),
+                problem,
             }
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            UNUSABLE
-        }
+        Err(e) => Outcome::unusable(name, e.to_string()),
     }
 }
 
 /// How waiting for the dashboards ended.
 enum Waited {
     Connected,
-    /// Not in time, or the browser exited: said on stderr.
-    NotConnected,
+    /// Not in time, or the browser exited: why, and what to do.
+    NotConnected(String),
     /// Ctrl+C or SIGTERM.
     Stopped,
 }
@@ -240,42 +376,41 @@ async fn wait_for_dashboards(
         if let Some(b) = chromium.as_deref_mut()
             && let Some(status) = b.exited()
         {
-            eprintln!(
-                "error: Chromium exited ({status}) before the dashboard connected; its last \
+            return Waited::NotConnected(format!(
+                "Chromium exited ({status}) before the dashboard connected; its last \
                  output:\n{}",
                 b.log_tail(20)
-            );
-            return Waited::NotConnected;
+            ));
         }
         tokio::select! {
             () = stop.cancelled() => return Waited::Stopped,
             _ = watch.changed() => {}
             _ = tick.tick() => {}
             () = tokio::time::sleep_until(until) => {
-                if chromium.is_some() {
+                let why = if chromium.is_some() {
                     let ws = studio.engine.workspace();
-                    eprintln!(
-                        "error: the page opened in headless Chromium did not connect within {} s: \
+                    format!(
+                        "the page opened in headless Chromium did not connect within {} s: \
                          check that it connects to this server's juggler endpoint ({}, \
-                         generation {}), or raise --timeout",
+                         generation {}), or raise --timeout\n{}",
                         opts.timeout,
                         studio.server_url().unwrap_or_default(),
                         juggler::Generation::from(ws.server.generation),
-                    );
-                    match studio.engine.console_errors_since(0) {
-                        Some(error) => eprintln!("The page's newest error: {error}"),
-                        None => eprintln!("The page reported no error."),
-                    }
+                        match studio.engine.console_errors_since(0) {
+                            Some(error) => format!("The page's newest error: {error}"),
+                            None => "The page reported no error.".to_owned(),
+                        }
+                    )
                 } else {
-                    eprintln!(
-                        "error: {n} of {} dashboard(s) connected within {} s: open {} (or pass \
+                    format!(
+                        "{n} of {} dashboard(s) connected within {} s: open {} (or pass \
                          --browser), or raise --timeout",
                         opts.wait_for,
                         opts.timeout,
                         studio.dashboard_url().unwrap_or_default()
-                    );
-                }
-                return Waited::NotConnected;
+                    )
+                };
+                return Waited::NotConnected(why);
             }
         }
     }
