@@ -175,13 +175,16 @@ const TRUST_HINT: &str = "choose \"Also a CA file\" (the target's caFile; --ca-f
 
 /// Why a connect failed, in words; `permanent` when trying again cannot
 /// help until the target or the server changes.
-pub(crate) struct Failure {
+pub struct Failure {
+    /// What went wrong, with what to change where that is known.
     pub reason: String,
+    /// Trying again cannot help (refused credentials or certificate, a
+    /// wrong path): waiting for the server is no use.
     pub permanent: bool,
 }
 
 /// Classifies a failed connect by the error's kind (never by its text).
-pub(crate) fn failure(e: &Error) -> Failure {
+pub fn failure(e: &Error) -> Failure {
     let Error::Juggler(j) = e else {
         return Failure {
             reason: e.to_string(),

@@ -219,6 +219,18 @@ pub struct ProxyArgs {
     /// upstream's.
     #[arg(long)]
     pub browser_generation: Option<juggler::Generation>,
+    /// Record each browser's session, from its connecting to its leaving,
+    /// for `juggler-studio mock`: the first browser to FILE, the next ones
+    /// (another tab, a reload) to FILE-2, FILE-3… (the number before the
+    /// extension: session.ndjson, session-2.ndjson). A line on stdout says
+    /// when each file starts and when it is complete.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Print a line on stdout per browser connecting or leaving and per
+    /// request, answer, error and notification of a browser: its
+    /// connection id, the name, the size (and an answer's round trip).
+    #[arg(long)]
+    pub log: bool,
 }
 
 /// How to reach a juggler server as a client (connect, record, proxy).
@@ -240,6 +252,11 @@ pub struct ClientArgs {
     /// Accept any server certificate (development only).
     #[arg(long)]
     pub insecure: bool,
+    /// Wait up to this many seconds for the server to accept a connection
+    /// (a back end still starting), trying again every half second with a
+    /// line on stderr now and then. Default: fail at once.
+    #[arg(long, value_name = "SECONDS", value_parser = crate::wait::parse_seconds)]
+    pub wait: Option<std::time::Duration>,
 }
 
 impl ClientArgs {

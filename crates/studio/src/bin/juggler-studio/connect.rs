@@ -40,6 +40,7 @@ pub async fn connect(args: ConnectArgs) -> Res {
             }
         });
     }
+    crate::wait::if_asked(&url, &args.client).await?;
     let client = builder.connect().await.map_err(|e| {
         format!(
             "cannot connect to {}: {e} (check the URL, the credentials and the generation)",

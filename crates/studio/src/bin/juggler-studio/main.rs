@@ -10,9 +10,11 @@
 mod cli;
 mod connect;
 mod docs;
+mod proxy_watch;
 mod replay;
 mod serve;
 mod term;
+mod wait;
 
 use std::process::ExitCode;
 

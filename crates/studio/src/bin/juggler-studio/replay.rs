@@ -23,6 +23,7 @@ pub async fn record(args: RecordArgs) -> Res {
         shutdown_signal().await;
         on_signal.cancel();
     });
+    crate::wait::if_asked(url, &args.client).await?;
     eprintln!(
         "Recording {} to {} (Ctrl+C stops)…",
         juggler::client::redacted(url),

@@ -80,8 +80,23 @@ fn exposure_warning(server_url: &str) -> Option<String> {
 
 pub async fn proxy(args: ProxyArgs) -> Res {
     studio::app::watch_shutdown_signals();
+    // Told here rather than by the engine: a back end still starting is
+    // waited for (--wait), and its error says how to wait or not to.
+    let mut client = args.client;
+    if client.generation.is_none() || client.wait.is_some() {
+        let generation = crate::wait::until_up(&args.upstream, &client, client.wait)
+            .await
+            .map_err(|e| upstream_not_up(&args.upstream, e, client.generation.is_none()))?;
+        client.generation.get_or_insert(generation);
+    }
+    let record = match args.record {
+        Some(path) => Some(
+            std::path::absolute(&path).map_err(|e| format!("--record {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
     let settings = ProxySettings {
-        upstream: args.client.target(args.upstream),
+        upstream: client.target(args.upstream),
         host: args.host,
         port: args.port,
         static_dir: args.static_dir.map(|p| p.display().to_string()),
@@ -104,6 +119,24 @@ pub async fn proxy(args: ProxyArgs) -> Res {
     let upstream = settings.upstream.url.clone();
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
     let id = studio.engine.proxy_start(settings).await?;
+    if let Some(path) = &record {
+        studio.engine.proxy_record_browsers(&id, path)?;
+    }
+    if args.log || record.is_some() {
+        let watch = crate::proxy_watch::watch_model(
+            studio.engine.clone(),
+            id.clone(),
+            args.log,
+            record.is_some(),
+        );
+        tokio::spawn(watch);
+    }
+    if args.log {
+        tokio::spawn(crate::proxy_watch::log_traffic(
+            studio.engine.clone(),
+            id.clone(),
+        ));
+    }
     let info = studio
         .engine
         .model()
@@ -122,4 +155,29 @@ pub async fn proxy(args: ProxyArgs) -> Res {
     shutdown_signal().await;
     studio.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The error of an upstream that cannot be reached, saying what to do:
+/// wait for it, or (when the generation was to be told) give it.
+fn upstream_not_up(url: &str, e: crate::wait::NotUp, telling: bool) -> String {
+    let url = juggler::client::redacted(url);
+    let what = if telling {
+        format!("the proxy cannot tell the generation of {url}")
+    } else {
+        format!("the proxy cannot reach {url}")
+    };
+    if e.permanent {
+        return format!("{what}: {}", e.reason);
+    }
+    let generation = if telling {
+        "; or give its generation (--generation 0.6 or 0.7): the proxy then starts at once \
+         and relays browsers once the back end is up"
+    } else {
+        ""
+    };
+    format!(
+        "{what}: {}. If the back end is still starting, wait for it: --wait \
+         SECONDS{generation}",
+        e.reason
+    )
 }
