@@ -32,15 +32,20 @@ pub enum Error {
     /// The send queue is full (from the non-blocking `try_` variants).
     #[error("send queue full")]
     QueueFull,
-    /// The server answered the WebSocket handshake with an HTTP status
-    /// instead of switching protocols (401 without credentials, 404 at
-    /// another path…); `message` says so with the status and a hint.
+    /// Connecting failed: nothing answered, TLS failed, or the server
+    /// refused the WebSocket handshake (an HTTP status). `kind` tells which
+    /// (and whether trying again can help: [`ConnectFailure::is_transient`]);
+    /// `message` says it with what to do. Errors of the address itself
+    /// (not `ws://`/`wss://`) are [`Error::Config`].
     #[error("{message}")]
-    HttpStatus {
-        /// The HTTP status code.
-        status: u16,
+    Connect {
+        /// Which way it failed.
+        kind: ConnectFailure,
         /// The whole text shown.
         message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The peer broke the protocol; the connection is closed.
     #[error("protocol error: {0}")]
@@ -60,7 +65,8 @@ pub enum Error {
     /// A WebSocket-level failure.
     #[error("websocket: {0}")]
     WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
-    /// An I/O failure (bind, files).
+    /// An I/O failure of this side (listening, reading files); a client's
+    /// failure to reach a server is [`Error::Connect`].
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// JSON text nested deeper than allowed (arrays and objects).
@@ -98,6 +104,64 @@ pub enum CertificateRefusal {
     Other,
 }
 
+/// Which way a connect failed (see [`Error::Connect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectFailure {
+    /// Nothing answered: connection refused, unknown host, network
+    /// unreachable, reset.
+    Unreachable,
+    /// No answer within `ClientBuilder::connect_timeout`.
+    TimedOut,
+    /// TLS failed: a refused certificate ([`Error::certificate_refused`]
+    /// says why), or TLS on one side only.
+    Tls,
+    /// The server answered the WebSocket handshake with this HTTP status
+    /// (401 without credentials, 404 at another path, 302 to its index page…).
+    HttpStatus(u16),
+    /// The server did not answer as a WebSocket server.
+    Handshake,
+    /// The address cannot be connected to as written.
+    Address,
+}
+
+impl ConnectFailure {
+    /// Whether trying again later may succeed without changing anything
+    /// (the server down or restarting, a network failure); the others need
+    /// the address, the trust or the credentials changed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ConnectFailure::Unreachable | ConnectFailure::TimedOut => true,
+            ConnectFailure::HttpStatus(status) => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for CertificateRefusal {
+    /// Why, in words: "it has expired".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CertificateRefusal::UnknownIssuer => {
+                "it is signed by no CA this client trusts (self-signed, or by a private CA)"
+            }
+            CertificateRefusal::CaUsedAsEndEntity => {
+                "it is a CA certificate used as the server's own (a self-signed one, as \
+                 openssl req -x509 makes)"
+            }
+            CertificateRefusal::Expired => "it has expired",
+            CertificateRefusal::NotValidYet => {
+                "it is not valid yet (check this machine's clock and the server's)"
+            }
+            CertificateRefusal::WrongName => {
+                "it is not made for the host in the address (use the name it was made for)"
+            }
+            CertificateRefusal::Revoked => "it has been revoked",
+            CertificateRefusal::Other => "it could not be verified",
+        })
+    }
+}
+
 impl Error {
     /// [`Error::ConnectionClosed`] with `reason`, or a general one while
     /// the reason is not known yet.
@@ -107,34 +171,36 @@ impl Error {
         }
     }
 
+    /// Which way a connect failed, when this is a connect's error.
+    pub fn connect_failure(&self) -> Option<ConnectFailure> {
+        match self {
+            Error::Connect { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// Why the server's certificate was refused, when that ended a connect.
     pub fn certificate_refused(&self) -> Option<CertificateRefusal> {
-        use rustls::CertificateError as C;
-        let Error::WebSocket(tokio_tungstenite::tungstenite::Error::Io(io)) = self else {
+        let Error::Connect {
+            source: Some(source),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let tokio_tungstenite::tungstenite::Error::Io(io) = source.downcast_ref()? else {
             return None;
         };
         let Some(rustls::Error::InvalidCertificate(e)) = io.get_ref()?.downcast_ref() else {
             return None;
         };
-        Some(match e {
-            C::UnknownIssuer => CertificateRefusal::UnknownIssuer,
-            C::Expired | C::ExpiredContext { .. } => CertificateRefusal::Expired,
-            C::NotValidYet | C::NotValidYetContext { .. } => CertificateRefusal::NotValidYet,
-            C::NotValidForName | C::NotValidForNameContext { .. } => CertificateRefusal::WrongName,
-            C::Revoked => CertificateRefusal::Revoked,
-            C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-                Some(webpki::Error::CaUsedAsEndEntity) => CertificateRefusal::CaUsedAsEndEntity,
-                Some(webpki::Error::UnknownIssuer) => CertificateRefusal::UnknownIssuer,
-                _ => CertificateRefusal::Other,
-            },
-            _ => CertificateRefusal::Other,
-        })
+        Some(crate::client::refusal_of(e))
     }
 
     /// The HTTP status the server refused the WebSocket handshake with.
     pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Error::HttpStatus { status, .. } => Some(*status),
+        match self.connect_failure()? {
+            ConnectFailure::HttpStatus(status) => Some(status),
             _ => None,
         }
     }

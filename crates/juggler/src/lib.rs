@@ -23,7 +23,7 @@ pub mod transport;
 mod value_parser;
 
 pub use client::{Client, ClientBuilder, connect};
-pub use error::{CertificateRefusal, Error, Result};
+pub use error::{CertificateRefusal, ConnectFailure, Error, Result};
 pub use link::Direction;
 pub use message::Message;
 pub use path::{Path, Step};

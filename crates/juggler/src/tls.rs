@@ -17,7 +17,11 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn server_config_from_pem_file(path: &Path) -> Result<Arc<rustls::ServerConfig>> {
     let pem = std::fs::read(path)
         .map_err(|e| Error::Tls(format!("cannot read PEM file {}: {e}", path.display())))?;
-    server_config_from_pem(&pem).map_err(|e| Error::Tls(format!("{}: {e}", path.display())))
+    server_config_from_pem(&pem).map_err(|e| match e {
+        // Name the file without a second "TLS:" in front of the reason.
+        Error::Tls(why) => Error::Tls(format!("{}: {why}", path.display())),
+        e => e,
+    })
 }
 
 /// A server TLS configuration from PEM text holding certificates and a key.

@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{next_conn, serve, within};
+use common::{next_conn, self_signed, serve, within};
 use juggler::server::ServerBuilder;
-use juggler::{ClientBuilder, Error, Generation, TransportConfig};
+use juggler::{ClientBuilder, ConnectFailure, Error, Generation, TransportConfig, Trust};
 use serde_json::json;
 
 /// A whole `TransportConfig` given after (or before) one setting keeps
@@ -157,4 +157,135 @@ async fn an_oversized_message_names_the_limit_to_raise() {
         );
         server.shutdown().await;
     }
+}
+
+/// The connect error of `address`, with its text.
+async fn refused(address: &str) -> (Error, String) {
+    let e = within(
+        ClientBuilder::new(address)
+            .connect_timeout(Duration::from_millis(500))
+            .connect(),
+    )
+    .await
+    .expect_err("refused");
+    let text = e.to_string();
+    (e, text)
+}
+
+/// The usual mistakes of a first connect are named with what to do: a bare
+/// "HTTP 302 Found", "URL scheme not supported", "received corrupt message
+/// of type InvalidContentType", "httparse error: invalid HTTP version" and
+/// a Debug-formatted certificate error said nothing of the fix.
+#[tokio::test]
+async fn connect_mistakes_say_what_to_do() {
+    let (plain, _) = serve(ServerBuilder::new()).await;
+    let port = plain.local_addr().port();
+    for address in [
+        format!("ws://127.0.0.1:{port}"),
+        format!("ws://127.0.0.1:{port}/"),
+    ] {
+        let (e, text) = refused(&address).await;
+        assert_eq!(
+            e.connect_failure(),
+            Some(ConnectFailure::HttpStatus(302)),
+            "{text}"
+        );
+        assert_eq!(e.http_status(), Some(302));
+        assert!(text.contains("302") && text.contains("/ws"), "{text}");
+    }
+    let (e, text) = refused(&format!("http://127.0.0.1:{port}/ws")).await;
+    assert!(matches!(e, Error::Config(_)), "{text}");
+    assert!(text.contains("use ws://"), "{text}");
+    let (e, text) = refused(&format!("wss://127.0.0.1:{port}/ws")).await;
+    assert_eq!(e.connect_failure(), Some(ConnectFailure::Tls), "{text}");
+    assert!(text.contains("use ws://"), "{text}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (pem, _) = self_signed(dir.path());
+    let (tls, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
+    let port = tls.local_addr().port();
+    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
+    assert_eq!(
+        e.connect_failure(),
+        Some(ConnectFailure::Handshake),
+        "{text}"
+    );
+    assert!(text.contains("use wss://"), "{text}");
+    let (e, text) = refused(&format!("wss://localhost:{port}/ws")).await;
+    assert_eq!(e.connect_failure(), Some(ConnectFailure::Tls), "{text}");
+    assert!(e.certificate_refused().is_some(), "{text}");
+    assert!(
+        text.contains("Trust::CaFile") && text.contains("Trust::AcceptAny"),
+        "{text}"
+    );
+    assert!(!text.contains("Other("), "Debug format: {text}");
+    assert!(!e.connect_failure().is_some_and(|k| k.is_transient()));
+    // The trust the text names works.
+    ClientBuilder::new(format!("wss://localhost:{port}/ws"))
+        .trust(Trust::AcceptAny)
+        .connect()
+        .await
+        .expect("AcceptAny");
+    plain.shutdown().await;
+    tls.shutdown().await;
+}
+
+/// Not reaching the server is one variant whatever the cause: a refused
+/// port was `Error::WebSocket(Io(..))`, a timeout `Error::Io`.
+#[tokio::test]
+async fn unreachable_servers_are_one_transient_kind() {
+    let gone = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = gone.local_addr().expect("addr").port();
+    drop(gone);
+    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
+    assert_eq!(
+        e.connect_failure(),
+        Some(ConnectFailure::Unreachable),
+        "{text}"
+    );
+    assert!(text.contains("is the server running"), "{text}");
+    assert!(e.connect_failure().is_some_and(|k| k.is_transient()));
+
+    // Accepts TCP (the kernel's backlog) and never answers the handshake.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
+    assert_eq!(
+        e.connect_failure(),
+        Some(ConnectFailure::TimedOut),
+        "{text}"
+    );
+    assert!(text.contains("connect_timeout"), "{text}");
+    assert!(e.connect_failure().is_some_and(|k| k.is_transient()));
+}
+
+/// A port in use names the address and what to do; a PEM file without a
+/// key says "TLS:" once.
+#[tokio::test]
+async fn server_set_up_errors_name_the_address_and_say_tls_once() {
+    let (server, _) = serve(ServerBuilder::new()).await;
+    let addr = server.local_addr();
+    let e = ServerBuilder::new()
+        .bind(addr)
+        .await
+        .err()
+        .expect("in use")
+        .to_string();
+    assert!(e.contains(&addr.to_string()) && e.contains("port 0"), "{e}");
+    server.shutdown().await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, cert_pem) = self_signed(dir.path());
+    let cert_only = dir.path().join("cert.pem");
+    std::fs::write(&cert_only, cert_pem).expect("write");
+    let e = ServerBuilder::new()
+        .pem_file(&cert_only)
+        .err()
+        .expect("no key")
+        .to_string();
+    assert_eq!(e.matches("TLS").count(), 1, "{e}");
 }

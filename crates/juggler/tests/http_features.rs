@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{converged, next_conn, serve, within};
+use common::{converged, next_conn, self_signed, serve, within};
 use juggler::server::ServerBuilder;
 use juggler::{ClientBuilder, Trust};
 use serde_json::json;
@@ -318,16 +316,6 @@ async fn basic_auth_from_htpasswd() {
         server.url().replace("ws://", "ws://alice:***@")
     );
     server.shutdown().await;
-}
-
-fn self_signed(dir: &Path) -> (std::path::PathBuf, String) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-        .expect("cert");
-    let cert_pem = cert.cert.pem();
-    let pem = format!("{}{}", cert_pem, cert.key_pair.serialize_pem());
-    let path = dir.join("server.pem");
-    std::fs::write(&path, pem).expect("write");
-    (path, cert_pem)
 }
 
 #[tokio::test]

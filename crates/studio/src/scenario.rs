@@ -28,8 +28,10 @@
 //!   a request of that name whose data contains `data` (the JSON subset
 //!   match of the rules, [`crate::rules::data_matches`]) within `withinMs`
 //!   of the step's start, or — for a step without `respond` — sent
-//!   earlier in the run and not taken by a step yet (a quick dashboard; the
-//!   oldest that fits; it was answered by the rules then). With `respond`
+//!   earlier and not taken by a step yet (the oldest that fits; it was
+//!   answered by the rules then): earlier in the run (a quick dashboard),
+//!   or before it by a dashboard still connected (a page's first request,
+//!   sent as it connects, which can beat the run's start). With `respond`
 //!   the scenario answers it with that value, else the rules (or a replay)
 //!   answer it as usual;
 //! - `expectState {path, value, withinMs}`: the served state at `path`

@@ -13,8 +13,11 @@
 //! # Ok(()) }
 //! ```
 
+mod connect_error;
 mod core;
 mod detect;
+
+pub(crate) use connect_error::refusal_of;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -192,6 +195,7 @@ impl ClientBuilder {
         // Basic auth, as the reference's aiohttp takes them; they are not
         // sent in the request line, nor shown in errors.
         let (address, in_address) = split_userinfo(&self.address);
+        connect_error::check_scheme(&redacted(&self.address))?;
         let mut request = address.as_str().into_client_request().map_err(|e| {
             Error::Config(format!(
                 "invalid address {:?}: {e}",
@@ -214,7 +218,8 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("invalid header value {value:?}: {e}")))?;
             request.headers_mut().insert(name, value);
         }
-        let connector = if request.uri().scheme_str() == Some("wss") {
+        let tls = request.uri().scheme_str() == Some("wss");
+        let connector = if tls {
             Connector::Rustls(tls::client_config(&self.trust)?)
         } else {
             Connector::Plain
@@ -234,13 +239,8 @@ impl ClientBuilder {
         );
         let (ws, _response) = tokio::time::timeout(self.connect_timeout, connecting)
             .await
-            .map_err(|_| {
-                Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("connecting to {} timed out", redacted(&self.address)),
-                ))
-            })?
-            .map_err(handshake_error)?;
+            .map_err(|_| connect_error::timed_out(self.connect_timeout))?
+            .map_err(|e| connect_error::handshake_error(e, tls))?;
         Ok(ws)
     }
 }
@@ -276,38 +276,6 @@ pub fn redacted(address: &str) -> String {
             format!("{scheme}://{user}:***@{rest}")
         }
         _ => address.to_owned(),
-    }
-}
-
-/// A refused handshake, with what the server said.
-fn handshake_error(e: tokio_tungstenite::tungstenite::Error) -> Error {
-    match e {
-        tokio_tungstenite::tungstenite::Error::Http(res) => {
-            let body = res
-                .body()
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .map(|b| b.trim().chars().take(200).collect::<String>())
-                .filter(|b| !b.is_empty());
-            let basic = res
-                .headers()
-                .get(http::header::WWW_AUTHENTICATE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
-            let hint = match (body, basic) {
-                (_, true) => ": check the Basic auth user and password".to_owned(),
-                (Some(body), false) => format!(": {body}"),
-                (None, false) => String::new(),
-            };
-            Error::HttpStatus {
-                status: res.status().as_u16(),
-                message: format!(
-                    "the server answered the WebSocket handshake with HTTP {}{hint}",
-                    res.status()
-                ),
-            }
-        }
-        e => Error::WebSocket(e),
     }
 }
 

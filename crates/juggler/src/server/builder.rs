@@ -324,9 +324,38 @@ impl ServerBuilder {
     }
 
     /// Binds `addr` and starts serving.
+    /// A port in use fails naming the address, with what to do.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
-        let listener = TcpListener::bind(addr).await?;
-        self.serve(listener)
+        let mut failed = None;
+        for addr in tokio::net::lookup_host(addr).await? {
+            match TcpListener::bind(addr).await {
+                Ok(listener) => return self.serve(listener),
+                Err(e) => failed = Some((addr, e)),
+            }
+        }
+        let Some((addr, e)) = failed else {
+            return Err(Error::Config(
+                "the address to listen on names no host".into(),
+            ));
+        };
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                ": another program (or another server) listens there: stop it, or choose \
+                 another port (port 0 picks a free one)"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                ": ports below 1024 need privileges: choose a port from 1024 up"
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                ": that address is not one of this machine's: use 127.0.0.1, 0.0.0.0 or \
+                 one of its own"
+            }
+            _ => "",
+        };
+        Err(Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {addr}: {e}{hint}"),
+        )))
     }
 
     /// Starts serving on an already bound listener.

@@ -61,3 +61,15 @@ pub async fn converged(client: &Client, expect: &Value) {
     })
     .await;
 }
+
+/// A self-signed certificate for localhost and 127.0.0.1 with its key, as
+/// one PEM file in `dir`; and the certificate's PEM.
+pub fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("cert");
+    let cert_pem = cert.cert.pem();
+    let pem = format!("{}{}", cert_pem, cert.key_pair.serialize_pem());
+    let path = dir.join("server.pem");
+    std::fs::write(&path, pem).expect("write");
+    (path, cert_pem)
+}

@@ -7,6 +7,7 @@
 //! Each stage has its own lock, held for its own step only: a request
 //! takes them one after the other, never two at once.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::Publisher;
@@ -17,19 +18,32 @@ use crate::error::Result;
 use crate::model::{SentNotification, UnmatchedRequest};
 use crate::rules::{self, Decision, RequestInfo, Rule, RuleSet};
 use crate::scenario::Running;
+use crate::scenario::runner::Kept;
 use crate::workspace::Workspace;
 
 /// The stages and their lists.
 pub(super) struct Pipeline {
     rules: Mutex<RuleSet>,
     checks: Mutex<Checks>,
-    /// The scenario running now, one at a time.
-    scenario: Mutex<Option<Arc<Running>>>,
+    /// The scenario running now, one at a time, and the requests that came
+    /// while none ran.
+    scenario: Mutex<ScenarioSlot>,
     /// The recording loaded for replay.
     replay: Mutex<Option<ReplaySlot>>,
     unmatched: Mutex<Recent<UnmatchedRequest>>,
     notify_history: Mutex<Recent<SentNotification>>,
     publish: Publisher,
+}
+
+/// The running scenario, or the requests it will find kept when it starts.
+#[derive(Default)]
+pub(super) struct ScenarioSlot {
+    pub(super) running: Option<Arc<Running>>,
+    /// Requests no scenario step took, oldest first, while no scenario
+    /// runs (a page's first request, sent as it connects, comes before the
+    /// run that waited for the page can start; one that came as the last
+    /// run ended): the next run's `expectRequest` steps may take them.
+    pub(super) between: VecDeque<Kept>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -103,7 +117,7 @@ impl Pipeline {
     }
 
     /// The scenario slot (`engine/scenarios.rs` fills and empties it).
-    pub(super) fn scenario_slot(&self) -> MutexGuard<'_, Option<Arc<Running>>> {
+    pub(super) fn scenario_slot(&self) -> MutexGuard<'_, ScenarioSlot> {
         lock(&self.scenario)
     }
 
@@ -119,7 +133,7 @@ impl Pipeline {
 
     /// The scenario running now.
     pub(super) fn scenario(&self) -> Option<Arc<Running>> {
-        lock(&self.scenario).clone()
+        lock(&self.scenario).running.clone()
     }
 
     /// Stops watching the state for schema violations.

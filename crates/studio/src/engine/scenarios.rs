@@ -55,7 +55,7 @@ impl Engine {
     fn scenario_begin(&self, name: &str) -> Result<(Scenario, Arc<Running>)> {
         // The slot stays locked until the run is in it: one run at a time.
         let mut slot = self.inner.requests.scenario_slot();
-        if let Some(r) = &*slot {
+        if let Some(r) = &slot.running {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop",
                 r.name
@@ -67,8 +67,14 @@ impl Engine {
             ));
         }
         let scenario = self.inner.workspace.scenario(name)?;
-        let running = Running::new(name);
-        *slot = Some(running.clone());
+        // A request of a page that has gone since is no request of the
+        // dashboards this run tests.
+        let before = std::mem::take(&mut slot.between)
+            .into_iter()
+            .filter(|(id, _, _)| self.inner.host.connection(*id).is_ok())
+            .collect();
+        let running = Running::new(name, before);
+        slot.running = Some(running.clone());
         Ok((scenario, running))
     }
 
@@ -90,7 +96,7 @@ impl Engine {
         }
         // Under the scenario slot's lock: a run cannot start in between.
         let slot = self.inner.requests.scenario_slot();
-        if let Some(r) = &*slot {
+        if let Some(r) = &slot.running {
             return Err(Error::Invalid(format!(
                 "scenario {:?} is running: wait for its end, or send scenario.stop, then \
                  change the scenarios",
@@ -119,8 +125,16 @@ impl Engine {
         &self,
         req: &RequestInfo,
     ) -> Option<std::result::Result<Value, HandlerError>> {
-        let running = self.inner.requests.scenario()?;
-        match running.offer(&req.name, &req.data) {
+        // Under the slot's lock: a run starting or ending now either gets
+        // the request or leaves it for the next (`scenario_begin`,
+        // `scenario_clear`), none loses it.
+        let mut slot = self.inner.requests.scenario_slot();
+        let Some(running) = &slot.running else {
+            let kept = (req.connection_id, req.name.clone(), req.data.clone());
+            runner::keep(&mut slot.between, kept);
+            return None;
+        };
+        match running.offer(req.connection_id, &req.name, &req.data) {
             Offer::Answer(v) => Some(Ok(v)),
             Offer::NotTaken | Offer::TakenRulesAnswer => None,
         }
@@ -137,10 +151,14 @@ impl Engine {
     pub(crate) fn scenario_clear(&self, running: &Running) {
         let mut slot = self.inner.requests.scenario_slot();
         if slot
+            .running
             .as_ref()
             .is_some_and(|r| std::ptr::eq(Arc::as_ptr(r), running))
         {
-            *slot = None;
+            slot.running = None;
+            // What no step of it took is the next run's, as if it had come
+            // after this one.
+            slot.between = running.take_kept();
         }
     }
 

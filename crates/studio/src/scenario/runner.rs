@@ -66,7 +66,20 @@ pub(crate) struct Running {
 }
 
 /// Requests kept for `expectRequest` steps still to come.
-const EARLY_KEPT: usize = 256;
+pub(crate) const EARLY_KEPT: usize = 256;
+
+/// A dashboard's request that no step took (yet): which connection sent
+/// it, its name and data.
+pub(crate) type Kept = (u64, String, Value);
+
+/// Keeps `request` after the others, forgetting the oldest beyond
+/// [`EARLY_KEPT`].
+pub(crate) fn keep(list: &mut VecDeque<Kept>, request: Kept) {
+    if list.len() == EARLY_KEPT {
+        list.pop_front();
+    }
+    list.push_back(request);
+}
 
 #[derive(Default)]
 struct RunState {
@@ -74,8 +87,9 @@ struct RunState {
     respond: Option<Value>,
     /// Requests of this run that no expectation took yet, oldest first: a
     /// later `expectRequest` step takes its request from here when it came
-    /// before the step started (a quick dashboard).
-    early: VecDeque<(String, Value)>,
+    /// before the step started (a quick dashboard), or before the run did
+    /// (the page's first request, sent as it connected).
+    early: VecDeque<Kept>,
     /// The current expectation was met by a request from `early` (already
     /// answered by the rules).
     early_hit: bool,
@@ -94,11 +108,16 @@ pub(crate) enum Offer {
 }
 
 impl Running {
-    pub(crate) fn new(name: &str) -> Arc<Running> {
+    /// A run whose steps may take the requests `before` (oldest first),
+    /// which came before it started.
+    pub(crate) fn new(name: &str, before: VecDeque<Kept>) -> Arc<Running> {
         Arc::new(Running {
             name: name.to_owned(),
             cancel: CancellationToken::new(),
-            state: Mutex::new(RunState::default()),
+            state: Mutex::new(RunState {
+                early: before,
+                ..RunState::default()
+            }),
             request_seen: Notify::new(),
             violated: Notify::new(),
         })
@@ -113,16 +132,13 @@ impl Running {
         self.cancel.cancel();
     }
 
-    /// Offers a dashboard's request to the step waiting for one; a request
-    /// that no step takes now is kept for the steps to come.
-    pub(crate) fn offer(&self, name: &str, data: &Value) -> Offer {
+    /// Offers connection `connection`'s request to the step waiting for
+    /// one; a request that no step takes now is kept for the steps to come.
+    pub(crate) fn offer(&self, connection: u64, name: &str, data: &Value) -> Offer {
         let mut st = self.lock();
         let taken = st.expect.as_mut().is_some_and(|e| e.offer(name, data));
         let offer = if !taken {
-            if st.early.len() == EARLY_KEPT {
-                st.early.pop_front();
-            }
-            st.early.push_back((name.to_owned(), data.clone()));
+            keep(&mut st.early, (connection, name.to_owned(), data.clone()));
             Offer::NotTaken
         } else {
             match st.respond.clone() {
@@ -147,11 +163,11 @@ impl Running {
         } else {
             st.early
                 .iter()
-                .position(|(n, d)| expectation.fits(n, d))
+                .position(|(_, n, d)| expectation.fits(n, d))
                 .and_then(|i| st.early.remove(i))
         };
         st.early_hit = hit.is_some();
-        if let Some((n, d)) = hit {
+        if let Some((_, n, d)) = hit {
             expectation.offer(&n, &d);
         }
         st.expect = Some(expectation);
@@ -165,6 +181,12 @@ impl Running {
             .expect
             .as_ref()
             .is_some_and(|e| e.matched().is_some())
+    }
+
+    /// The requests no step took, oldest first: the next run's (the run is
+    /// over).
+    pub(crate) fn take_kept(&self) -> VecDeque<Kept> {
+        std::mem::take(&mut self.lock().early)
     }
 
     /// A schema violation happened: it fails the step running now.

@@ -225,36 +225,39 @@ fn the_report_reads_as_text() {
 #[test]
 fn requests_that_come_before_their_step_are_kept_for_it() {
     use runner::Offer;
-    let running = Running::new("quick");
+    let running = Running::new("quick", Default::default());
     // No step waits: kept.
-    assert!(matches!(running.offer("b", &json!(2)), Offer::NotTaken));
+    assert!(matches!(running.offer(1, "b", &json!(2)), Offer::NotTaken));
     // A step waits for `a`: `b` is not it (and stays kept).
     running.expect("a", None, Some(json!("scenario")));
     assert!(!running.met());
-    assert!(matches!(running.offer("b", &json!(3)), Offer::NotTaken));
-    assert!(matches!(running.offer("a", &json!(1)), Offer::Answer(v) if v == json!("scenario")));
+    assert!(matches!(running.offer(1, "b", &json!(3)), Offer::NotTaken));
+    assert!(matches!(running.offer(1, "a", &json!(1)), Offer::Answer(v) if v == json!("scenario")));
     // The next step waits for `b` with data containing 3: met at once by
     // the kept `b 3` (not the older `b 2`, whose data does not fit).
     running.expect("b", Some(json!(3)), None);
     assert!(running.met());
-    assert!(matches!(running.offer("c", &json!(null)), Offer::NotTaken));
+    assert!(matches!(
+        running.offer(1, "c", &json!(null)),
+        Offer::NotTaken
+    ));
     // …and the older `b 2` serves a later step.
     running.expect("b", Some(json!(2)), None);
     assert!(running.met());
     running.expect("b", None, None);
     assert!(!running.met(), "both kept b's were taken");
     assert!(
-        matches!(running.offer("b", &json!(9)), Offer::TakenRulesAnswer),
+        matches!(running.offer(1, "b", &json!(9)), Offer::TakenRulesAnswer),
         "nothing kept fits any more: a new request is taken live"
     );
     // A step that answers with `respond` takes only a request that comes
     // while it waits: a kept one was answered by the rules already.
     running.expect("x", None, None);
-    assert!(matches!(running.offer("d", &json!(1)), Offer::NotTaken));
+    assert!(matches!(running.offer(1, "d", &json!(1)), Offer::NotTaken));
     running.expect("d", None, Some(json!("mine")));
     assert!(
         !running.met(),
         "a kept request does not meet a step with respond"
     );
-    assert!(matches!(running.offer("d", &json!(2)), Offer::Answer(v) if v == json!("mine")));
+    assert!(matches!(running.offer(1, "d", &json!(2)), Offer::Answer(v) if v == json!("mine")));
 }
