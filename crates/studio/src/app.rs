@@ -3,6 +3,7 @@
 //! serve` and the desktop shell both start it this way, so the headless
 //! studio and the desktop app cannot drift apart.
 
+pub mod ready;
 pub mod run_scenario;
 
 use std::path::PathBuf;

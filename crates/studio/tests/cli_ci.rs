@@ -157,8 +157,34 @@ fn processes_in(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `run --browser` of the scenario "slow" with its temporary files in
-/// `tmp`, once the page in Chromium has a renderer.
+/// How `run --browser` of the scenario "slow" went when sent a signal.
+struct Signalled {
+    _dir: tempfile::TempDir,
+    /// Its temporary files' folder (`TMPDIR`): Chromium's profile.
+    tmp: PathBuf,
+    code: Option<i32>,
+    out: String,
+    err: String,
+}
+
+/// `run --browser` of the scenario "slow" with its temporary files in a
+/// folder of its own, sent `sig` once the page in Chromium has a renderer.
+fn signal_run_in_chromium(sig: &str) -> Signalled {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("mkdir");
+    let mut run = run_slow_in_chromium(dir.path(), &tmp);
+    send_signal(&run.child, sig);
+    let (code, err) = finish(&mut run);
+    Signalled {
+        _dir: dir,
+        tmp,
+        code,
+        out: run.seen.join("\n"),
+        err,
+    }
+}
+
 fn run_slow_in_chromium(dir: &Path, tmp: &Path) -> Running {
     let chromium = Path::new(studio::scenario::browser::CHROMIUM);
     assert!(
@@ -224,17 +250,13 @@ fn assert_none_left(tmp: &Path, within: Duration) {
 /// leaving Chromium running under PID 1 and its profile behind.
 #[test]
 fn sigterm_stops_run_and_its_browser() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("mkdir");
-    let mut run = run_slow_in_chromium(dir.path(), &tmp);
-    send_signal(&run.child, "-TERM");
-    let (code, err) = finish(&mut run);
-    let out = run.seen.join("\n");
-    assert_none_left(&tmp, Duration::from_secs(5));
+    // Bound whole: the folder lives as long as `run`.
+    let run = signal_run_in_chromium("-TERM");
+    let (tmp, code, out, err) = (&run.tmp, run.code, &run.out, &run.err);
+    assert_none_left(tmp, Duration::from_secs(5));
     assert_eq!(code, Some(130), "stdout:\n{out}\nstderr:\n{err}");
     assert!(out.contains("STOPPED: scenario"), "{out}");
-    let profiles: Vec<_> = std::fs::read_dir(&tmp)
+    let profiles: Vec<_> = std::fs::read_dir(tmp)
         .expect("read tmp")
         .filter_map(|e| e.ok())
         .filter(|e| {
@@ -250,14 +272,9 @@ fn sigterm_stops_run_and_its_browser() {
 /// the kernel's parent-death signal, as the studio cannot act.
 #[test]
 fn a_killed_run_takes_its_browser_along() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("mkdir");
-    let mut run = run_slow_in_chromium(dir.path(), &tmp);
-    send_signal(&run.child, "-KILL");
-    let (code, _) = finish(&mut run);
-    assert_eq!(code, None, "killed by the signal");
-    assert_none_left(&tmp, Duration::from_secs(10));
+    let run = signal_run_in_chromium("-KILL");
+    assert_eq!(run.code, None, "killed by the signal");
+    assert_none_left(&run.tmp, Duration::from_secs(10));
 }
 
 #[test]
@@ -530,4 +547,126 @@ fn run_repeated_scenarios_in_order_and_unusable_ones_reported() {
             "{report}"
         );
     }
+}
+
+// ---- --ready-file ------------------------------------------------------------------
+
+/// Waits (bounded) for `path` to hold the ready JSON of `child`.
+fn ready_file(path: &Path, child: &Child) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            && v["pid"] == child.id()
+        {
+            return v;
+        }
+        assert!(
+            start.elapsed() < CLI_DEADLINE,
+            "no ready file at {} (it has {text:?})",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `--ready-file`: serve, proxy and replay write their addresses as JSON
+/// once listening, an old file replaced; the proxy's juggler address is
+/// its own, not the upstream (which came first in its text, and a script's
+/// grep took it). There was nothing but the text.
+#[test]
+fn serve_proxy_and_replay_write_a_ready_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ready.json");
+    let file_arg = file.to_str().expect("utf-8 path");
+    let rec = recording(dir.path(), 3);
+    let upstream = "ws://127.0.0.1:9/ws";
+    let page = dir.path().join("page");
+    std::fs::create_dir(&page).expect("mkdir");
+    write(&page, "index.html", PAGE);
+    let page = page.to_str().expect("utf-8 path");
+    let runs: [&[&str]; 3] = [
+        &["serve", "--port", "0", "--ui", "--ready-file", file_arg],
+        &[
+            "proxy",
+            upstream,
+            "--generation",
+            "0.7",
+            "--static-dir",
+            page,
+            "--port",
+            "0",
+            "--ready-file",
+            file_arg,
+        ],
+        &[
+            "replay",
+            rec.to_str().expect("utf-8 path"),
+            "--port",
+            "0",
+            "--ready-file",
+            file_arg,
+        ],
+    ];
+    for args in runs {
+        std::fs::write(&file, "left by an earlier run").expect("write");
+        let mut running = spawn(args, &[("RUST_LOG", "warn")]);
+        let ready = ready_file(&file, &running.child);
+        let printed = running.printed("juggler:");
+        assert_eq!(ready["juggler"], printed.as_str(), "{args:?}: {ready}");
+        assert_ne!(ready["juggler"], upstream, "{ready}");
+        assert_eq!(
+            ready["control"],
+            running.printed("control:").as_str(),
+            "{ready}"
+        );
+        assert_eq!(
+            ready["dashboard"],
+            running.printed("dashboard:").as_str(),
+            "{ready}"
+        );
+        match args[0] {
+            "serve" => assert_eq!(ready["ui"], running.printed("ui:").as_str(), "{ready}"),
+            "proxy" => assert_eq!(ready["upstream"], upstream, "{ready}"),
+            _ => {}
+        }
+        send_signal(&running.child, "-TERM");
+        let (code, err) = finish(&mut running);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+    }
+}
+
+/// `run --ready-file`: a script that plays the dashboard itself reads where
+/// to connect from the file.
+#[test]
+fn run_writes_a_ready_file_a_dashboard_connects_by() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(dir.path(), "ws.json", TWO);
+    let file = dir.path().join("ready.json");
+    let mut run = spawn(
+        &[
+            "run",
+            ws.to_str().expect("utf-8 path"),
+            "--scenario",
+            "ok",
+            "--port",
+            "0",
+            "--ready-file",
+            file.to_str().expect("utf-8 path"),
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    let ready = ready_file(&file, &run.child);
+    assert_eq!(ready["scenario"], "ok", "{ready}");
+    let url = ready["juggler"].as_str().expect("a juggler URL").to_owned();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dash = rt.block_on(async {
+        tokio::time::timeout(CLI_DEADLINE, juggler::ClientBuilder::new(&url).connect())
+            .await
+            .expect("in time")
+            .expect("the dashboard connects")
+    });
+    let (code, err) = finish(&mut run);
+    drop(dash);
+    assert_eq!(code, Some(0), "{err}\n{:?}", run.seen);
 }

@@ -46,6 +46,12 @@ pub struct RunOptions {
     /// exit code, steps (the engine's ScenarioReport) and error.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Once the server listens, write its addresses to FILE as one JSON
+    /// object ({"pid", "dashboard", "juggler", "control", "scenario"};
+    /// replaced whole, for each scenario; an old one is removed at start),
+    /// for a script that opens the page itself with --port 0.
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
     /// Port to listen on, 0 for any free one (overrides the workspace).
     #[arg(long)]
     pub port: Option<u16>,
@@ -73,6 +79,10 @@ pub async fn run(opts: RunOptions) -> u8 {
     let stop = super::watch_shutdown_signals();
     if let Some(code) = check_options(&opts) {
         return code;
+    }
+    if let Some(Err(e)) = opts.ready_file.as_deref().map(super::ready::clear) {
+        eprintln!("error: {e}");
+        return UNUSABLE;
     }
     let names = match scenario_names(&opts) {
         Ok(names) => names,
@@ -258,6 +268,13 @@ async fn run_in(
     println!("  dashboard: {dashboard}");
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
+    if let Some(path) = &opts.ready_file {
+        let mut info = studio.addresses();
+        info["scenario"] = name.into();
+        if let Err(e) = super::ready::write(path, &info) {
+            return Outcome::unusable(name, e);
+        }
+    }
 
     // Errors of the page while it loads come before the first step, where no
     // step counts them: the run as a whole does.

@@ -106,6 +106,12 @@ pub struct ServeArgs {
     /// Folder served to browsers (overrides the workspace).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Once listening, write the chosen addresses to FILE as one JSON
+    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// "dashboard", "juggler", "control", "ui" (with --ui)}. For scripts and CI with
+    /// --port 0: wait for the file, then read it.
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
     /// Port of the control endpoint (loopback); 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     pub control_port: u16,
@@ -177,6 +183,12 @@ pub struct ReplayArgs {
     /// Folder served to browsers (overrides the workspace).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Once listening, write the chosen addresses to FILE as one JSON
+    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// "dashboard", "juggler", "control"}. For scripts and CI with
+    /// --port 0: wait for the file, then read it.
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
     /// Wait for this many dashboards to connect before playing.
     #[arg(long, default_value_t = 0)]
     pub wait_for: usize,
@@ -200,6 +212,12 @@ pub struct ProxyArgs {
     /// Port to listen on, 0 for any free one.
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Once listening, write the chosen addresses to FILE as one JSON
+    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// "dashboard", "juggler", "control", "upstream"}. For scripts and CI with
+    /// --port 0: wait for the file, then read it.
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
     /// Folder served to browsers (the dashboard under development).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use studio::app::{Studio, StudioOptions};
+use studio::app::{Studio, StudioOptions, ready};
 
 use crate::cli::{RecordArgs, ReplayArgs};
 use crate::term::Progress;
@@ -88,6 +88,9 @@ pub async fn replay(args: ReplayArgs) -> Res {
         without_demo_rules: true,
         ..StudioOptions::default()
     };
+    if let Some(path) = &args.ready_file {
+        ready::clear(path)?;
+    }
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
     if let Some(e) = &studio.start_error {
         return Err(format!("the dashboard server cannot start: {e}").into());
@@ -120,6 +123,9 @@ pub async fn replay(args: ReplayArgs) -> Res {
         info.duration_ms / 1000.0,
         info.header.source
     );
+    if let Some(path) = &args.ready_file {
+        ready::write(path, &studio.addresses())?;
+    }
     let model = studio.engine.model();
     if !wait_for_dashboards(&model, wait_for).await {
         studio.shutdown().await;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use studio::app::{Studio, StudioOptions, UiSource};
+use studio::app::{Studio, StudioOptions, UiSource, ready};
 use studio::proxy::ProxySettings;
 
 use crate::cli::{ProxyArgs, ServeArgs};
@@ -27,6 +27,9 @@ pub async fn serve(args: ServeArgs) -> Res {
         ..StudioOptions::default()
     };
     let with_ui = !matches!(opts.ui, UiSource::None);
+    if let Some(path) = &args.ready_file {
+        ready::clear(path)?;
+    }
     let studio = Studio::start(opts, |line| eprintln!("{line}")).await?;
     if let Some(e) = &studio.start_error {
         return Err(format!("the dashboard server cannot start: {e}").into());
@@ -44,6 +47,13 @@ pub async fn serve(args: ServeArgs) -> Res {
     if with_ui {
         println!("  ui:        {}", studio.ui_url());
         println!("Open the ui address in a browser on this machine.");
+    }
+    if let Some(path) = &args.ready_file {
+        let mut info = studio.addresses();
+        if with_ui {
+            info["ui"] = studio.ui_url().into();
+        }
+        ready::write(path, &info)?;
     }
     println!("Press Ctrl+C to stop.");
     shutdown_signal().await;
@@ -150,6 +160,16 @@ pub async fn proxy(args: ProxyArgs) -> Res {
     println!("  control:   {}", studio.control.url());
     if with_ui {
         println!("  ui:        {}", studio.ui_url());
+    }
+    if let Some(path) = &args.ready_file {
+        let info = serde_json::json!({
+            "pid": std::process::id(),
+            "dashboard": info["dashboardUrl"],
+            "juggler": info["url"],
+            "control": studio.control.url(),
+            "upstream": juggler::client::redacted(&upstream),
+        });
+        ready::write(path, &info)?;
     }
     println!("Point your dashboard at the juggler address; press Ctrl+C to stop.");
     shutdown_signal().await;

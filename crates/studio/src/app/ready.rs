@@ -1,0 +1,56 @@
+//! `--ready-file FILE`: once a studio listens, the addresses it chose (with
+//! `--port 0`, known only then) as one JSON object, for a script to wait
+//! for and read instead of parsing the prose on stdout.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::Studio;
+
+impl Studio {
+    /// `{"pid", "dashboard", "juggler", "control"}` of this studio: the
+    /// dashboard page, the juggler endpoint (null when the server is not
+    /// running) and the control endpoint with its token.
+    pub fn addresses(&self) -> Value {
+        json!({
+            "pid": std::process::id(),
+            "dashboard": self.dashboard_url(),
+            "juggler": self.server_url(),
+            "control": self.control.url(),
+        })
+    }
+}
+
+/// Removes a ready file left by an earlier run, before anything listens: a
+/// script waiting for the file must not read the last run's addresses.
+pub fn clear(path: &Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!(
+            "--ready-file {}: cannot remove the old file: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// Writes `info` to `path` whole or not at all (a temporary file renamed
+/// over it): a script that sees the file reads complete JSON.
+pub fn write(path: &Path, info: &Value) -> Result<(), String> {
+    let fail = |e: std::io::Error| {
+        format!(
+            "--ready-file {}: cannot write it: {e} (check that its folder exists and is writable)",
+            path.display()
+        )
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let mut text = info.to_string();
+    text.push('\n');
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
