@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use common::cli::Running;
+use common::cli::{Running, slow_back_end};
 use juggler::{ClientBuilder, Generation};
 use serde_json::json;
 
@@ -20,33 +19,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
-}
-
-/// A back end: the studio serving a workspace whose `slow` is answered
-/// 300 ms late, on `port`.
-fn back_end(dir: &Path, port: u16) -> Running {
-    use studio::rules::{Action, NameMatch, Rule, RuleMatch};
-    let ws = studio::workspace::Workspace {
-        rules: vec![Rule {
-            id: "slow".into(),
-            enabled: true,
-            matcher: RuleMatch {
-                name: NameMatch::Exact("slow".into()),
-                data: None,
-            },
-            delay_ms: 300,
-            action: Action::Respond {
-                value: json!("done"),
-            },
-        }],
-        initial_state: json!({"up": true}),
-        ..Default::default()
-    };
-    let path = dir.join("back-end.json");
-    ws.save(&path).expect("write the back end's workspace");
-    let path = path.to_str().expect("utf-8 path").to_owned();
-    let port = port.to_string();
-    Running::start(&["serve", &path, "--port", &port, "--control-port", "0"])
 }
 
 async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
@@ -63,7 +35,7 @@ async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
 async fn proxy_record_and_log_make_a_mock_from_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let _back_end = back_end(dir.path(), port);
+    let _back_end = slow_back_end(dir.path(), port, 300);
     let upstream = format!("ws://127.0.0.1:{port}/ws");
     let file = dir.path().join("session.ndjson");
     let file_arg = file.to_str().expect("utf-8 path");
@@ -85,27 +57,25 @@ async fn proxy_record_and_log_make_a_mock_from_the_terminal() {
     assert!(failed.is_err(), "{failed:?}");
     browser.close();
     browser.wait_closed().await;
-    let lines = proxy.until("browser").to_vec();
-    let lines = lines
+    let wanted = [
+        "browser 1 connected".to_owned(),
+        format!("browser 1: recording to {file_arg}"),
+        "browser 1 → request #1 slow (".to_owned(),
+        "browser 1 ← answer #1 slow (".to_owned(),
+        "browser 1 ← error #2 nope (".to_owned(),
+        "browser 1 left".to_owned(),
+        format!("browser 1: {file_arg} complete ("),
+    ];
+    // The traffic's lines and the browsers' come from two watchers: in
+    // either order, one line at a time, until each has come.
+    while let Some(missing) = wanted
         .iter()
-        .chain(proxy.until("browser 1: ").iter())
-        .cloned()
-        .collect::<Vec<_>>();
-    let complete = proxy
-        .until(&format!("browser 1: {file_arg} complete"))
-        .to_vec();
-    let all = [lines, complete].concat().join("\n");
-    for want in [
-        "browser 1 connected",
-        &format!("browser 1: recording to {file_arg}"),
-        "browser 1 → request #",
-        "slow (",
-        "browser 1 ← answer #",
-        "browser 1 ← error #",
-        "nope (",
-        "browser 1 left",
-    ] {
-        assert!(all.contains(want), "no {want:?} in:\n{all}");
+        .find(|w| !proxy.seen.iter().any(|l| l.starts_with(w.as_str())))
+    {
+        let missing = missing.clone();
+        let before = proxy.seen.len();
+        proxy.until("browser");
+        assert!(proxy.seen.len() > before, "no {missing:?} yet");
     }
     let workspace = dir.path().join("mock.json");
     let out = Command::new(cargo_bin!("juggler-studio"))
@@ -194,7 +164,7 @@ fn record_connect_and_proxy_wait_for_a_back_end_that_starts_late() {
     let proxy = Running::of(spawn(&["proxy", &upstream, "--port", "0", "--wait", "30"]));
     // Late: each has tried and failed at least once.
     std::thread::sleep(Duration::from_millis(1500));
-    let _back_end = back_end(dir.path(), port);
+    let _back_end = slow_back_end(dir.path(), port, 300);
     for (what, child) in [("record", record), ("connect", connect)] {
         let out = child.wait_with_output().expect("it ends");
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::cli::Running;
+use common::cli::{Running, slow_back_end};
 use juggler::{Client, ClientBuilder, Generation};
 use serde_json::{Value, json};
 
@@ -142,6 +142,15 @@ async fn cmd(control: &Client, name: &str, data: Value) -> Value {
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Starts a proxy to `upstream`: its id and its browsers' address.
+async fn start_proxy(control: &Client, upstream: &str) -> (String, String) {
+    let settings = json!({"settings": {"upstream": {"url": upstream}}});
+    let proxy = cmd(control, "proxy.start", settings).await;
+    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
+    let url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    (id, url)
+}
+
 async fn mock_matches_the_back_end(generation_text: &str) {
     let generation: Generation = generation_text.parse().expect("a generation");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -251,14 +260,7 @@ async fn proxy_session_mock_matches_the_back_end(generation_text: &str) {
     let mut studio = Running::start(&["serve", "--port", "0", "--control-port", "0"]);
     let control = connect(&studio.printed("control:"), Generation::V06).await;
     // No generation given: the proxy tells the upstream's.
-    let proxy = cmd(
-        &control,
-        "proxy.start",
-        json!({"settings": {"upstream": {"url": reference_url}}}),
-    )
-    .await;
-    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
-    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let (id, proxy_url) = start_proxy(&control, &reference_url).await;
     let dashboard = connect(&proxy_url, generation).await;
     // A recording of the browser side names the generation it speaks.
     let browsers = format!("/proxies/{id}/browsers/0");
@@ -340,14 +342,7 @@ async fn a_proxy_mock_names_the_requests_whose_answer_was_too_big_for_the_log() 
     let (_reference, reference_url) = reference("0.7");
     let mut studio = Running::start(&["serve", "--port", "0", "--control-port", "0"]);
     let control = connect(&studio.printed("control:"), Generation::V06).await;
-    let proxy = cmd(
-        &control,
-        "proxy.start",
-        json!({"settings": {"upstream": {"url": reference_url}}}),
-    )
-    .await;
-    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
-    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let (id, proxy_url) = start_proxy(&control, &reference_url).await;
     let dashboard = connect(&proxy_url, Generation::V07).await;
     let big = json!({"items": "x".repeat(2_200_000)});
     let answer = ask(&dashboard, "echo", big.clone()).await;
@@ -373,49 +368,16 @@ async fn a_proxy_mock_names_the_requests_whose_answer_was_too_big_for_the_log() 
     drop(studio);
 }
 
-/// A workspace whose `slow` request is answered `delay_ms` late: a back
-/// end that takes its time, without Python.
-fn slow_back_end(dir: &Path, delay_ms: u32) -> PathBuf {
-    use studio::rules::{Action, NameMatch, Rule, RuleMatch};
-    let ws = studio::workspace::Workspace {
-        rules: vec![Rule {
-            id: "slow".into(),
-            enabled: true,
-            matcher: RuleMatch {
-                name: NameMatch::Exact("slow".into()),
-                data: None,
-            },
-            delay_ms,
-            action: Action::Respond {
-                value: json!("done"),
-            },
-        }],
-        ..Default::default()
-    };
-    let path = dir.join("slow-back-end.json");
-    ws.save(&path).expect("write the back end's workspace");
-    path
-}
-
 /// `proxy.mock` keeps the back end's latency: a request answered 600 ms
 /// late becomes a rule that waits about as long (it waited 0 ms); with
 /// `latency: false`, 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_mock_waits_as_long_as_the_back_end_took() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let back_end = slow_back_end(dir.path(), 600);
-    let back_end = back_end.to_str().expect("utf-8 path");
-    let mut studio = Running::start(&["serve", back_end, "--port", "0", "--control-port", "0"]);
+    let mut studio = slow_back_end(dir.path(), 0, 600);
     let upstream = studio.printed("juggler:");
     let control = connect(&studio.printed("control:"), Generation::V06).await;
-    let proxy = cmd(
-        &control,
-        "proxy.start",
-        json!({"settings": {"upstream": {"url": upstream}}}),
-    )
-    .await;
-    let id = proxy["id"].as_str().expect("a proxy id").to_owned();
-    let proxy_url = proxy["url"].as_str().expect("the proxy's url").to_owned();
+    let (id, proxy_url) = start_proxy(&control, &upstream).await;
     let dashboard = connect(&proxy_url, Generation::V06).await;
     assert_eq!(
         ask(&dashboard, "slow", json!(null)).await,
@@ -458,18 +420,22 @@ fn the_mock_of_a_recording_waits_as_long_as_the_back_end_took() {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&recording, text).expect("write the recording");
     let delay_with = |extra: &[&str]| {
-        let out = dir.path().join("mock.json");
-        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
+        let workspace = dir.path().join("mock.json");
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
             .arg("mock")
             .arg(&recording)
             .arg("-o")
-            .arg(&out)
+            .arg(&workspace)
             .arg("--force")
             .args(extra)
-            .status()
+            .output()
             .expect("run mock");
-        assert!(status.success());
-        let ws = studio::workspace::Workspace::load(&out).expect("a valid workspace");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ws = studio::workspace::Workspace::load(&workspace).expect("a valid workspace");
         ws.rules.iter().map(|r| r.delay_ms).collect::<Vec<_>>()
     };
     assert_eq!(delay_with(&[]), vec![3004]);

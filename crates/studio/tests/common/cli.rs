@@ -110,3 +110,31 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+
+/// A back end that takes its time, without Python: the studio serving, on
+/// `port` (0: any free one), a workspace whose state is `{"up": true}` and
+/// whose `slow` request is answered `"done"` `delay_ms` late.
+pub fn slow_back_end(dir: &Path, port: u16, delay_ms: u32) -> Running {
+    use studio::rules::{Action, NameMatch, Rule, RuleMatch};
+    let ws = studio::workspace::Workspace {
+        rules: vec![Rule {
+            id: "slow".into(),
+            enabled: true,
+            matcher: RuleMatch {
+                name: NameMatch::Exact("slow".into()),
+                data: None,
+            },
+            delay_ms,
+            action: Action::Respond {
+                value: serde_json::json!("done"),
+            },
+        }],
+        initial_state: serde_json::json!({"up": true}),
+        ..Default::default()
+    };
+    let path = dir.join("slow-back-end.json");
+    ws.save(&path).expect("write the back end's workspace");
+    let path = path.to_str().expect("utf-8 path").to_owned();
+    let port = port.to_string();
+    Running::start(&["serve", &path, "--port", &port, "--control-port", "0"])
+}
