@@ -670,3 +670,70 @@ fn run_writes_a_ready_file_a_dashboard_connects_by() {
     drop(dash);
     assert_eq!(code, Some(0), "{err}\n{:?}", run.seen);
 }
+
+// ---- on a terminal ---------------------------------------------------------------
+
+/// `juggler-studio ARGS…` on a terminal (util-linux `script` gives it a
+/// pseudo-terminal), `env` set; what the terminal showed is its stdout.
+fn spawn_on_terminal(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let bin = cargo_bin!("juggler-studio");
+    let command = std::iter::once(bin.to_str().expect("utf-8 path"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qefc", &command, "/dev/null"])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Running::of(cmd.spawn().expect("start script (util-linux)"))
+}
+
+/// On a terminal the replay's progress bar is redrawn in place, log lines
+/// are coloured (not with NO_COLOR), and a log line written while the bar
+/// is drawn starts on a line of its own: the warning was glued to the end
+/// of the bar.
+#[test]
+fn on_a_terminal_the_bar_stays_and_log_lines_start_their_own_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rec = recording(dir.path(), 300);
+    let rec = rec.to_str().expect("utf-8 path");
+    let args = ["replay", rec, "--port", "0", "--wait-for", "1", "--exit"];
+    for no_colour in [false, true] {
+        let env: &[(&str, &str)] = if no_colour { &[("NO_COLOR", "1")] } else { &[] };
+        let mut replay = spawn_on_terminal(&args, env);
+        let url = replay.printed("juggler:");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let dash =
+                tokio::time::timeout(CLI_DEADLINE, juggler::ClientBuilder::new(&url).connect())
+                    .await
+                    .expect("in time")
+                    .expect("the dashboard connects");
+            // While the bar is drawn (3 s of recording): a request nothing
+            // answers, which logs a warning.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let _ = dash.send("nobody.answers", serde_json::json!(1)).await;
+            dash.wait_closed().await;
+        });
+        let (code, _) = finish(&mut replay);
+        let screen = replay.seen.join("\n");
+        assert_eq!(code, Some(0), "{screen:?}");
+        assert!(
+            screen.contains("\r  ["),
+            "a bar redrawn in place: {screen:?}"
+        );
+        let warning = screen
+            .lines()
+            .find(|l| l.contains("nothing answers this request"))
+            .unwrap_or_else(|| panic!("no warning in {screen:?}"));
+        assert!(!warning.contains("entries, t ="), "glued: {warning:?}");
+        assert_eq!(screen.contains('\x1b'), !no_colour, "{screen:?}");
+    }
+}
