@@ -22,8 +22,14 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// has them), `RUST_LOG=info`, and `env` set.
 fn spawn(args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut cmd = Command::new(cargo_bin!("juggler-studio"));
-    cmd.args(args)
-        .env("RUST_LOG", "info")
+    cmd.args(args);
+    start(cmd, env)
+}
+
+/// Starts `cmd` with stdout and stderr piped, `RUST_LOG=info`, no
+/// `NO_COLOR` unless `env` (set last) has it.
+fn start(mut cmd: Command, env: &[(&str, &str)]) -> Running {
+    cmd.env("RUST_LOG", "info")
         .env_remove("NO_COLOR")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -683,16 +689,8 @@ fn spawn_on_terminal(args: &[&str], env: &[(&str, &str)]) -> Running {
         .collect::<Vec<_>>()
         .join(" ");
     let mut cmd = Command::new("script");
-    cmd.args(["-qefc", &command, "/dev/null"])
-        .env("RUST_LOG", "info")
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Running::of(cmd.spawn().expect("start script (util-linux)"))
+    cmd.args(["-qefc", &command, "/dev/null"]);
+    start(cmd, env)
 }
 
 /// On a terminal the replay's progress bar is redrawn in place, log lines
