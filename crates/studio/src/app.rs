@@ -88,7 +88,12 @@ impl Studio {
             None => None,
         };
         let demo = if path.is_none() && ws.server.static_dir.is_none() && static_dir.is_none() {
-            let dir = crate::demo::unpack()?;
+            // The page's client speaks what the server will (a replay of a
+            // 0.7 recording serves 0.7), or it could not connect.
+            let generation = opts
+                .generation
+                .unwrap_or_else(|| ws.server.generation.into());
+            let dir = crate::demo::unpack_for(generation)?;
             ws.server.static_dir = Some(dir.path().display().to_string());
             Some(dir)
         } else {

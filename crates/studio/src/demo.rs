@@ -37,15 +37,30 @@ pub fn workspace() -> Result<Workspace> {
 /// packages) into a fresh temporary folder, removed when the returned value
 /// is dropped, to serve as `static_dir`.
 pub fn unpack() -> Result<tempfile::TempDir> {
+    unpack_for(juggler::Generation::V06)
+}
+
+/// [`unpack`] with the `@hat-open/juggler` of `generation` (0.6.18 or
+/// 0.7.0, whose API the page uses alike): a demo served on a 0.7 server (a
+/// replay of a 0.7 recording) must connect to it.
+pub fn unpack_for(generation: juggler::Generation) -> Result<tempfile::TempDir> {
+    let version = crate::scaffold::juggler_version(generation);
     let files = PAGE
         .iter()
-        .map(|(rel, text)| (rel.to_string(), text.as_bytes()))
-        .chain(
-            vendor::VENDOR
-                .iter()
-                .filter(|(rel, _)| !is_juggler_07(rel))
-                .map(|(rel, bytes)| (format!("{VENDOR_DIR}/{rel}"), *bytes)),
-        );
+        .map(|(rel, text)| {
+            let text = match *rel {
+                "index.html" => text.replace("0.6.18", version),
+                _ => (*text).to_owned(),
+            };
+            (rel.to_string(), std::borrow::Cow::Owned(text.into_bytes()))
+        })
+        .chain(vendor::VENDOR.iter().filter_map(|(rel, bytes)| {
+            let rel = crate::scaffold::vendored_path(rel, generation)?;
+            Some((
+                format!("{VENDOR_DIR}/{rel}"),
+                std::borrow::Cow::Borrowed(*bytes),
+            ))
+        }));
     unpack_files(UNPACKED_PREFIX, "demo dashboard", files)
 }
 
@@ -62,18 +77,12 @@ pub fn is_unpacked(dir: &str) -> bool {
             .is_some_and(|n| n.to_string_lossy().starts_with(UNPACKED_PREFIX))
 }
 
-/// A file of `@hat-open/juggler` 0.7.0, embedded for `juggler-studio new`
-/// (the demo is 0.6).
-fn is_juggler_07(rel: &str) -> bool {
-    rel.trim_start_matches('/').starts_with("juggler07/")
-}
-
 /// Writes embedded files into a fresh temporary folder, removed when the
 /// returned value is dropped; `what` names them in errors.
-pub(crate) fn unpack_files<'a>(
+pub(crate) fn unpack_files<B: AsRef<[u8]>>(
     prefix: &str,
     what: &str,
-    files: impl Iterator<Item = (String, &'a [u8])>,
+    files: impl Iterator<Item = (String, B)>,
 ) -> Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
@@ -95,7 +104,7 @@ pub(crate) fn unpack_files<'a>(
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        std::fs::write(&path, bytes).map_err(fail)?;
+        std::fs::write(&path, bytes.as_ref()).map_err(fail)?;
     }
     Ok(dir)
 }
@@ -165,12 +174,26 @@ mod tests {
         assert!(vendor::PACKAGES.contains(&("@hat-open/juggler", "0.6.18")));
         for (rel, bytes) in vendor::VENDOR {
             let path = dir.path().join(VENDOR_DIR).join(rel);
-            if is_juggler_07(rel) {
+            if crate::scaffold::vendored_path(rel, juggler::Generation::V06).is_none() {
                 assert!(!path.exists(), "the demo is 0.6: {rel} is not unpacked");
                 continue;
             }
             let on_disk = std::fs::read(&path).expect("vendor file");
             assert_eq!(&on_disk, bytes, "{rel}");
         }
+    }
+
+    /// F13: `replay` of a 0.7 recording without a workspace served this
+    /// 0.6 page on its 0.7 server, which the page could not connect to.
+    #[test]
+    fn the_demo_for_0_7_has_the_0_7_client_in_its_place() {
+        let dir = unpack_for(juggler::Generation::V07).expect("unpack");
+        let juggler =
+            std::fs::read_to_string(dir.path().join("vendor/@hat-open/juggler/package.json"))
+                .expect("juggler package.json");
+        assert!(juggler.contains("\"version\": \"0.7.0\""), "{juggler}");
+        assert!(!dir.path().join("vendor/juggler07").exists());
+        let index = std::fs::read_to_string(dir.path().join("index.html")).expect("index.html");
+        assert!(index.contains("0.7.0") && !index.contains("0.6.18"));
     }
 }

@@ -430,7 +430,7 @@ fn json_text(text: &str) -> String {
 
 /// Where an embedded package file goes under `vendor/` for `generation`,
 /// or `None` when that generation does not use it.
-fn vendored_path(rel: &str, generation: Generation) -> Option<String> {
+pub(crate) fn vendored_path(rel: &str, generation: Generation) -> Option<String> {
     let rel = rel.trim_start_matches('/');
     let in_package = |name: &str| {
         rel.strip_prefix(name)

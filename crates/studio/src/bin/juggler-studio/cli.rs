@@ -172,12 +172,14 @@ pub struct ReplayArgs {
     pub speed: f64,
     /// The workspace whose server (and static_dir) serves the
     /// dashboards, and whose rules answer what the recording does not;
-    /// without it, the demo dashboard's page (or --static-dir) and no
-    /// rules: a request the recording does not answer gets null, with a
-    /// warning.
+    /// without it, the demo dashboard's page (its @hat-open/juggler of the
+    /// recording's generation, 0.6 or 0.7, so that it connects), or
+    /// --static-dir, and no rules: a request the recording does not answer
+    /// gets null, with a warning.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
-    /// Port to listen on, 0 for any free one (overrides the workspace).
+    /// Port to listen on, 0 for any free one (default: the workspace's;
+    /// without --workspace 8080, the demo's).
     #[arg(long)]
     pub port: Option<u16>,
     /// Folder served to browsers (overrides the workspace).
