@@ -173,6 +173,13 @@ npm_ci() {
 # Debian's Chromium for the browser end-to-end tests (playwright-core drives
 # it; Playwright's own browser download does not work here).
 ensure_chromium() {
+    # `run --browser` starts Chromium under setpriv (util-linux) so that it
+    # dies with the studio; the CLI's terminal tests run it under script
+    # (bsdutils). Both are essential packages, but a slim image may lack them.
+    if ! command -v setpriv >/dev/null || ! command -v script >/dev/null; then
+        command -v apt-get >/dev/null || die "setpriv or script missing and no apt-get: install util-linux and bsdutils"
+        apt_install util-linux bsdutils
+    fi
     if [ -x "$CHROMIUM" ]; then
         echo "chromium: $("$CHROMIUM" --version 2>/dev/null | head -1), ok"
         return 0
