@@ -289,3 +289,72 @@ async fn server_set_up_errors_name_the_address_and_say_tls_once() {
         .to_string();
     assert_eq!(e.matches("TLS").count(), 1, "{e}");
 }
+
+#[derive(Debug)]
+struct MyError;
+
+impl std::fmt::Display for MyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("my error")
+    }
+}
+
+impl std::error::Error for MyError {}
+
+/// `?` in a handler takes any error, as the reference answers any
+/// exception with its text (it compiled only for a few types), and the
+/// reference's `connect(address, None)` compiles (it could not infer the
+/// callback's type).
+#[tokio::test]
+async fn handlers_take_any_error_and_connect_takes_none() {
+    fn boxed() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        Err("boxed".into())
+    }
+    let (server, mut conns) = serve(ServerBuilder::new().on_request(
+        |_conn, name, data| async move {
+            match name.as_str() {
+                "mine" => Err(MyError)?,
+                "boxed" => boxed()?,
+                "parse" => {
+                    let n: i64 = data.as_str().unwrap_or_default().parse()?;
+                    return Ok(json!(n));
+                }
+                "text" => return Err("some text".into()),
+                _ => return Err(juggler::HandlerError(json!({"code": 7}))),
+            }
+            Ok(json!(null))
+        },
+    ))
+    .await;
+    let c = juggler::connect(&server.url(), None)
+        .await
+        .expect("connect");
+    next_conn(&mut conns).await;
+    for (name, data, answer) in [
+        ("mine", json!(null), json!("my error")),
+        ("boxed", json!(null), json!("boxed")),
+        ("parse", json!("x"), json!("invalid digit found in string")),
+        ("text", json!(null), json!("some text")),
+        ("other", json!(null), json!({"code": 7})),
+    ] {
+        match within(c.send(name, data)).await {
+            Err(Error::Juggler(got)) => assert_eq!(got, answer, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(within(c.send("parse", "21")).await.ok(), Some(json!(21)));
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _c = juggler::connect(
+        &server.url(),
+        Some(std::sync::Arc::new(move |name, data| {
+            let _ = tx.send((name, data));
+        })),
+    )
+    .await
+    .expect("connect");
+    let conn = next_conn(&mut conns).await;
+    conn.notify("hi", 1).await.expect("notify");
+    assert_eq!(within(rx.recv()).await, Some(("hi".to_owned(), json!(1))));
+    server.shutdown().await;
+}

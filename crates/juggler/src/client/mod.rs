@@ -279,16 +279,26 @@ pub fn redacted(address: &str) -> String {
     }
 }
 
-/// Connects to `address` with the default settings (the reference's
-/// `connect(address, notify_cb)`).
-pub async fn connect<F>(address: &str, on_notify: Option<F>) -> Result<Client>
-where
-    F: Fn(String, Value) + Send + Sync + 'static,
-{
+/// Connects to `address` with the default settings, as the reference's
+/// `connect(address, notify_cb)`: `connect(address, None)`, or with a
+/// handler of notifications, `connect(address, Some(Arc::new(|name, data|
+/// ..)))`. [`ClientBuilder`] has every other setting.
+///
+/// ```no_run
+/// # async fn demo() -> juggler::Result<()> {
+/// use std::sync::Arc;
+///
+/// let quiet = juggler::connect("ws://127.0.0.1:23023/ws", None).await?;
+/// let chatty = juggler::connect(
+///     "ws://127.0.0.1:23023/ws",
+///     Some(Arc::new(|name, data| println!("{name}: {data}"))),
+/// )
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect(address: &str, on_notify: Option<NotifyHandler>) -> Result<Client> {
     let mut builder = ClientBuilder::new(address);
-    if let Some(f) = on_notify {
-        builder = builder.on_notify(f);
-    }
+    builder.on_notify = on_notify;
     builder.connect().await
 }
 

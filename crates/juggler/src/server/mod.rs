@@ -58,7 +58,7 @@ pub use connection::{Connection, ConnectionId, ConnectionStats};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NotifyOverflow {
     /// [`Connection::notify`] waits for room; [`Connection::try_notify`]
-    /// fails with [`Error::QueueFull`]. The connection stays open however
+    /// fails with [`Error::QueueFull`](crate::Error::QueueFull). The connection stays open however
     /// long its client does not read. The default (the reference's way).
     #[default]
     Wait,
@@ -66,8 +66,8 @@ pub enum NotifyOverflow {
     /// WebSocket close code 1008 (policy violation) and a reason that says
     /// so; zero closes at the first notification that finds it full.
     /// `notify` waits at most this long, then fails with
-    /// [`Error::ConnectionClosed`]; `try_notify` fails with
-    /// [`Error::QueueFull`] while the time has not run out.
+    /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed); `try_notify` fails with
+    /// [`Error::QueueFull`](crate::Error::QueueFull) while the time has not run out.
     Close(Duration),
 }
 pub use faults::{FaultSettings, Faults};
@@ -75,41 +75,47 @@ pub use remote::remote_address;
 pub use sites::SitePolicy;
 pub use static_files::HtmlTransform;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What a request handler fails with: the `data` of the `success: false`
-/// response. Made from any error text, or from a JSON value.
+/// response.
+///
+/// As the reference answers any exception with its text, `?` turns any
+/// error into one: every `std::error::Error + Send + Sync` (your own
+/// types, `ParseIntError`, `io::Error`, [`juggler::Error`](crate::Error)…), a
+/// `Box<dyn Error + Send + Sync>`, an `anyhow::Error`, and a `String` or
+/// `&str` give their text as the data. For JSON data (a code, fields),
+/// build it: `HandlerError(json!({..}))`.
+///
+/// ```
+/// use juggler::{Connection, HandlerError};
+/// use serde_json::{Value, json};
+///
+/// async fn handle(_conn: Connection, name: String, data: Value) -> Result<Value, HandlerError> {
+///     match name.as_str() {
+///         // "abc" answers `success: false` with "invalid digit found in string".
+///         "double" => {
+///             let n: i64 = data.as_str().unwrap_or_default().parse()?;
+///             Ok(json!(n * 2))
+///         }
+///         "fail" => Err("not today".into()),
+///         _ => Err(HandlerError(json!({"code": 404, "unknown": name}))),
+///     }
+/// }
+/// # let _ = juggler::ServerBuilder::new().on_request(handle);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerError(pub Value);
 
-impl From<String> for HandlerError {
-    fn from(s: String) -> Self {
-        HandlerError(Value::String(s))
-    }
-}
-impl From<&str> for HandlerError {
-    fn from(s: &str) -> Self {
-        HandlerError(Value::String(s.to_owned()))
-    }
-}
-impl From<Value> for HandlerError {
-    fn from(v: Value) -> Self {
-        HandlerError(v)
-    }
-}
-impl From<Error> for HandlerError {
-    fn from(e: Error) -> Self {
-        HandlerError(Value::String(e.to_string()))
-    }
-}
-impl From<serde_json::Error> for HandlerError {
-    fn from(e: serde_json::Error) -> Self {
-        HandlerError(Value::String(e.to_string()))
-    }
-}
-impl From<std::io::Error> for HandlerError {
-    fn from(e: std::io::Error) -> Self {
-        HandlerError(Value::String(e.to_string()))
+impl<E> From<E> for HandlerError
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    // Through the box, so that errors, boxed errors, anyhow's and text all
+    // convert: a blanket over `std::error::Error` alone would leave out
+    // boxes and text (coherence forbids adding those beside it).
+    fn from(e: E) -> Self {
+        HandlerError(Value::String(e.into().to_string()))
     }
 }
 
