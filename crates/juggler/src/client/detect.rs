@@ -3,7 +3,10 @@
 //! the protocol's generation 0.7). A server that says nothing at first (its
 //! state is still `null`) is asked with a 0.7 transport ping: a 0.7 server
 //! answers `3`, a 0.6 server takes it for a bad message and closes the
-//! connection — the client then connects again as 0.6.
+//! connection — the client then connects again as 0.6. No frame can ask
+//! both harmlessly (0.6 reads each frame as a JSON request object, 0.7
+//! needs a leading type digit), so that second connection stays; see
+//! `ClientBuilder::detect_generation`.
 
 use std::time::Duration;
 

@@ -94,9 +94,16 @@ impl ClientBuilder {
     /// assuming one. A server that sends nothing within half a second is
     /// asked with a 0.7 transport ping: a 0.7 server answers it, a 0.6
     /// server closes that connection and the client connects again as
-    /// 0.6 (the server may log the refused ping). Without an answer within
-    /// `limit`, `connect` fails saying to give the generation.
-    /// [`Client::generation`] says which it was.
+    /// 0.6. Without an answer within `limit`, `connect` fails saying to
+    /// give the generation. [`Client::generation`] says which it was.
+    ///
+    /// Against a 0.6 server that is quiet at connect this costs a second
+    /// connection: the server's connection callback runs for both, and the
+    /// reference logs a traceback for the ping (`TypeError: 'int' object is
+    /// not subscriptable`). The protocol leaves no way around it: a 0.6
+    /// server closes on any frame but a JSON request object, a 0.7 server
+    /// on any frame not led by its type digit, so whichever generation is
+    /// asked first, the other pays. Give the generation when it is known.
     pub fn detect_generation(mut self, limit: Duration) -> Self {
         self.detect = Some(limit);
         self
