@@ -159,8 +159,9 @@ async fn an_oversized_message_names_the_limit_to_raise() {
     }
 }
 
-/// The connect error of `address`, with its text.
-async fn refused(address: &str) -> (Error, String) {
+/// The connect error of `address`, checked to be of `kind` (`None`: not a
+/// connect failure) and to say each of `hints`.
+async fn refused(address: &str, kind: Option<ConnectFailure>, hints: &[&str]) -> Error {
     let e = within(
         ClientBuilder::new(address)
             .connect_timeout(Duration::from_millis(500))
@@ -169,7 +170,11 @@ async fn refused(address: &str) -> (Error, String) {
     .await
     .expect_err("refused");
     let text = e.to_string();
-    (e, text)
+    assert_eq!(e.connect_failure(), kind, "{text}");
+    for hint in hints {
+        assert!(text.contains(hint), "{hint:?} missing: {text}");
+    }
+    e
 }
 
 /// The usual mistakes of a first connect are named with what to do: a bare
@@ -180,45 +185,36 @@ async fn refused(address: &str) -> (Error, String) {
 async fn connect_mistakes_say_what_to_do() {
     let (plain, _) = serve(ServerBuilder::new()).await;
     let port = plain.local_addr().port();
-    for address in [
-        format!("ws://127.0.0.1:{port}"),
-        format!("ws://127.0.0.1:{port}/"),
-    ] {
-        let (e, text) = refused(&address).await;
-        assert_eq!(
-            e.connect_failure(),
+    for path in ["", "/"] {
+        let address = format!("ws://127.0.0.1:{port}{path}");
+        let e = refused(
+            &address,
             Some(ConnectFailure::HttpStatus(302)),
-            "{text}"
-        );
+            &["302", "/ws"],
+        )
+        .await;
         assert_eq!(e.http_status(), Some(302));
-        assert!(text.contains("302") && text.contains("/ws"), "{text}");
     }
-    let (e, text) = refused(&format!("http://127.0.0.1:{port}/ws")).await;
-    assert!(matches!(e, Error::Config(_)), "{text}");
-    assert!(text.contains("use ws://"), "{text}");
-    let (e, text) = refused(&format!("wss://127.0.0.1:{port}/ws")).await;
-    assert_eq!(e.connect_failure(), Some(ConnectFailure::Tls), "{text}");
-    assert!(text.contains("use ws://"), "{text}");
+    let e = refused(&format!("http://127.0.0.1:{port}/ws"), None, &["use ws://"]).await;
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    let tls = Some(ConnectFailure::Tls);
+    refused(&format!("wss://127.0.0.1:{port}/ws"), tls, &["use ws://"]).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let (pem, _) = self_signed(dir.path());
-    let (tls, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
-    let port = tls.local_addr().port();
-    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
-    assert_eq!(
-        e.connect_failure(),
-        Some(ConnectFailure::Handshake),
-        "{text}"
-    );
-    assert!(text.contains("use wss://"), "{text}");
-    let (e, text) = refused(&format!("wss://localhost:{port}/ws")).await;
-    assert_eq!(e.connect_failure(), Some(ConnectFailure::Tls), "{text}");
-    assert!(e.certificate_refused().is_some(), "{text}");
-    assert!(
-        text.contains("Trust::CaFile") && text.contains("Trust::AcceptAny"),
-        "{text}"
-    );
-    assert!(!text.contains("Other("), "Debug format: {text}");
+    let (tls_server, _) = serve(ServerBuilder::new().pem_file(&pem).expect("pem")).await;
+    let port = tls_server.local_addr().port();
+    let handshake = Some(ConnectFailure::Handshake);
+    refused(
+        &format!("ws://127.0.0.1:{port}/ws"),
+        handshake,
+        &["use wss://"],
+    )
+    .await;
+    let trust = ["Trust::CaFile", "Trust::AcceptAny"];
+    let e = refused(&format!("wss://localhost:{port}/ws"), tls, &trust).await;
+    assert!(e.certificate_refused().is_some(), "{e}");
+    assert!(!e.to_string().contains("Other("), "Debug format: {e}");
     assert!(!e.connect_failure().is_some_and(|k| k.is_transient()));
     // The trust the text names works.
     ClientBuilder::new(format!("wss://localhost:{port}/ws"))
@@ -227,39 +223,30 @@ async fn connect_mistakes_say_what_to_do() {
         .await
         .expect("AcceptAny");
     plain.shutdown().await;
-    tls.shutdown().await;
+    tls_server.shutdown().await;
 }
 
 /// Not reaching the server is one variant whatever the cause: a refused
 /// port was `Error::WebSocket(Io(..))`, a timeout `Error::Io`.
 #[tokio::test]
 async fn unreachable_servers_are_one_transient_kind() {
-    let gone = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = gone.local_addr().expect("addr").port();
+    let listener = || tokio::net::TcpListener::bind("127.0.0.1:0");
+    let gone = listener().await.expect("bind");
+    let address = format!("ws://{}/ws", gone.local_addr().expect("addr"));
     drop(gone);
-    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
-    assert_eq!(
-        e.connect_failure(),
-        Some(ConnectFailure::Unreachable),
-        "{text}"
-    );
-    assert!(text.contains("is the server running"), "{text}");
+    let unreachable = Some(ConnectFailure::Unreachable);
+    let e = refused(&address, unreachable, &["is the server running"]).await;
     assert!(e.connect_failure().is_some_and(|k| k.is_transient()));
 
     // Accepts TCP (the kernel's backlog) and never answers the handshake.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = silent.local_addr().expect("addr").port();
-    let (e, text) = refused(&format!("ws://127.0.0.1:{port}/ws")).await;
-    assert_eq!(
-        e.connect_failure(),
+    let silent = listener().await.expect("bind");
+    let address = format!("ws://{}/ws", silent.local_addr().expect("addr"));
+    let e = refused(
+        &address,
         Some(ConnectFailure::TimedOut),
-        "{text}"
-    );
-    assert!(text.contains("connect_timeout"), "{text}");
+        &["connect_timeout"],
+    )
+    .await;
     assert!(e.connect_failure().is_some_and(|k| k.is_transient()));
 }
 
