@@ -33,6 +33,12 @@ fn big_docs(c: &mut Criterion) {
         b.iter(|| black_box(juggler::diff::diff(black_box(&doc), black_box(&changed))))
     });
 
+    // What `Storage::set` of the whole document costs beyond its diff
+    // when it copies the value to diff it outside its lock.
+    g.bench_function("Value::clone of the document", |b| {
+        b.iter(|| black_box(black_box(&changed).clone()))
+    });
+
     let mut target = doc.clone();
     let mut flip = false;
     g.bench_function("diff::patch, one replace op", |b| {

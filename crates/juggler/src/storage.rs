@@ -9,7 +9,6 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -71,15 +70,10 @@ pub struct Storage {
 
 struct Inner {
     state: Mutex<State>,
-    /// The last version whose change connections can be sent (see
-    /// [`State::published`]).
     version: watch::Sender<u64>,
     /// Cancelled when nothing will change the storage any more: the
     /// connection whose state it is has closed.
     ended: CancellationToken,
-    /// `State::trackers`, read before a set takes the lock: whether to copy
-    /// the new value for a diff made after it.
-    syncing: AtomicUsize,
 }
 
 thread_local! {
@@ -118,65 +112,13 @@ struct State {
     trackers: usize,
     /// The state message that carries the whole value at a version.
     whole: Option<(u64, Utf8Bytes)>,
-    /// Entries of the log whose text a set is still making (see
-    /// [`Storage::set`]).
-    pending: usize,
 }
 
 struct Entry {
     version: u64,
     /// The change's operations as JSON text joined by `,`; empty when the
-    /// call changed nothing, or while `pending`.
+    /// call changed nothing.
     ops: Arc<str>,
-    /// Its text is being made after the lock: connections are sent no
-    /// change from this one on until it is there.
-    pending: bool,
-}
-
-impl State {
-    /// The last version up to which every logged change has its text:
-    /// what connections are caught up to, in order.
-    fn published(&self) -> u64 {
-        if self.pending == 0 {
-            return self.version;
-        }
-        self.log
-            .iter()
-            .find(|e| e.pending)
-            .map_or(self.version, |e| e.version - 1)
-    }
-
-    /// Logs the change of `version` (its text, or `None` while pending).
-    fn log(&mut self, version: u64, text: Option<Arc<str>>) {
-        let pending = text.is_none();
-        let ops = text.unwrap_or_else(|| Arc::from(""));
-        self.log_bytes += ops.len();
-        self.pending += usize::from(pending);
-        self.log.push_back(Entry {
-            version,
-            ops,
-            pending,
-        });
-        self.trim();
-    }
-
-    fn trim(&mut self) {
-        while self.log.len() > LOG_MAX_ENTRIES || self.log_bytes > LOG_MAX_BYTES {
-            match self.log.pop_front() {
-                Some(e) => {
-                    self.log_bytes -= e.ops.len();
-                    self.pending -= usize::from(e.pending);
-                }
-                None => break,
-            }
-        }
-    }
-
-    fn clear_log(&mut self) {
-        self.log.clear();
-        self.log_bytes = 0;
-        self.pending = 0;
-    }
 }
 
 impl Default for Storage {
@@ -213,11 +155,9 @@ impl Storage {
                     log_bytes: 0,
                     trackers: 0,
                     whole: None,
-                    pending: 0,
                 }),
                 version,
                 ended: CancellationToken::new(),
-                syncing: AtomicUsize::new(0),
             }),
         }
     }
@@ -291,19 +231,9 @@ impl Storage {
     /// To set a value computed from the one there, use [`Storage::update`]:
     /// `set(path, f(get(path)))` can lose a change made in between by
     /// another task (see [concurrent changes](Storage#concurrent-changes)).
-    ///
-    /// The lock is held only to put the value in: the text connections
-    /// get (a diff of two big states takes long) is made after it, from a
-    /// copy of the new value, so that readers and other connections do not
-    /// wait for it; connections get the changes in order all the same.
     pub fn set(&self, path: impl AsRef<[Step]>, value: Value) {
-        // Copied only while anyone syncs (no text is made otherwise), and
-        // only a container (a number's text is quick to make).
-        let copy = (self.inner.syncing.load(Ordering::Relaxed) > 0
-            && (value.is_array() || value.is_object()))
-        .then(|| Freed(value.clone()));
         let st = self.lock();
-        self.set_locked(st, path.as_ref(), value, copy);
+        self.set_locked(st, path.as_ref(), value);
     }
 
     /// Sets at `path` the value `f` makes of the one there (`None` when
@@ -336,46 +266,77 @@ impl Storage {
             let _in_closure = InClosure::enter(self);
             f(path::get(&st.value, path))
         };
-        self.set_locked(st, path, value, None);
+        self.set_locked(st, path, value);
     }
 
-    /// Sets `value` under the lock `st`; with a `copy` of it, its text is
-    /// made after the lock (see [`Storage::set`]).
-    fn set_locked(
-        &self,
-        mut st: MutexGuard<'_, State>,
-        path: &[Step],
-        value: Value,
-        copy: Option<Freed>,
-    ) {
+    fn set_locked(&self, mut st: MutexGuard<'_, State>, path: &[Step], value: Value) {
         let (change, displaced) = path::set_displacing(&mut st.value, path, value, true);
+        // A container set over a container goes out as their diff, as the
+        // reference's connections send it: a back end that sets its whole
+        // state again with a few values changed sends those values, not
+        // the state. Not diffed when nobody syncs from this storage.
+        let diff = match (&change, &displaced) {
+            (Some((path::SetKind::Replace, pointer)), Some(old))
+                if st.trackers > 0 && (old.is_array() || old.is_object()) =>
+            {
+                st.value
+                    .pointer(pointer)
+                    .filter(|new| path::diffable(old, new))
+                    .map(|new| (crate::diff::diff_at(old, new, pointer), pointer.as_str()))
+            }
+            _ => None,
+        };
         // What the set took out is freed after the lock, a big one elsewhere.
-        let displaced = displaced.map(Freed);
-        let old = displaced.as_ref().map(|d| &d.0);
+        let _free = displaced.map(Freed);
         if st.trackers == 0 {
             return self.commit_text(st, None);
+        }
+        if let Some((ops, pointer)) = diff {
+            // Equal: a change all the same (as the reference counts it),
+            // with nothing to send.
+            let text = if ops.is_empty() {
+                String::new()
+            } else {
+                ops_text(&ops)
+            };
+            if text.len() <= BIG_DIFF {
+                return self.commit_text(st, Some(Arc::from(text)));
+            }
+            // A diff of values that hardly share anything can be several
+            // times the new value's size (a pointer per leaf): then the
+            // value itself goes, when that is shorter.
+            let mut replace = String::new();
+            path::write_op(&mut replace, "replace", pointer, st.value.pointer(pointer));
+            if replace.len() >= text.len() {
+                return self.commit_text(st, Some(Arc::from(text)));
+            }
+            if pointer.is_empty() {
+                let message = Message::encode_state_with(|out| out.push_str(&replace));
+                return self.commit_whole_message(st, message);
+            }
+            return self.commit_text(st, Some(Arc::from(replace)));
         }
         let Some((kind, pointer)) = &change else {
             return self.commit_text(st, Some(Arc::from("")));
         };
-        // A change higher up, at a parent the set made, holds more than the
-        // copy: its text is made from the document.
-        if let Some(Freed(new)) = &copy
-            && pointer.matches('/').count() == path.len()
-        {
-            let version = st.version + 1;
-            st.version = version;
-            st.log(version, None);
-            drop(st);
-            #[cfg(test)]
-            tests::making_text();
-            return self.fill(version, change_text(*kind, pointer, old, new));
+        let op = match kind {
+            path::SetKind::Add => "add",
+            path::SetKind::Replace => "replace",
+        };
+        if pointer.is_empty() {
+            // A whole-value set is exactly what a late joiner needs: its
+            // state message is written once and shared by every connection
+            // (in sync or joining) until the next change, so a
+            // multi-megabyte state is serialized and copied once. It
+            // supersedes every logged change, so the log starts over.
+            let message = Message::encode_state_with(|out| {
+                path::write_op(out, op, pointer, Some(&st.value));
+            });
+            return self.commit_whole_message(st, message);
         }
-        let new = st.value.pointer(pointer).unwrap_or(&Value::Null);
-        match change_text(*kind, pointer, old, new) {
-            Made::Text(text) => self.commit_text(st, Some(Arc::from(text))),
-            Made::Whole { message, .. } => self.commit_whole_message(st, message),
-        }
+        let mut text = String::new();
+        path::write_op(&mut text, op, pointer, st.value.pointer(pointer));
+        self.commit_text(st, Some(Arc::from(text)));
     }
 
     /// Removes the member or element at `path`; a missing path changes nothing.
@@ -486,46 +447,10 @@ impl Storage {
     /// Commits a change whose state `message` carries the whole value: it
     /// supersedes every logged change, and late joiners share it.
     fn commit_whole_message(&self, mut st: MutexGuard<'_, State>, message: String) {
-        st.clear_log();
+        st.log.clear();
+        st.log_bytes = 0;
         st.whole = Some((st.version + 1, Utf8Bytes::from(message)));
         self.commit_text(st, None);
-    }
-
-    /// Puts in the log the text of the change of `version` that a set made
-    /// after the lock, and sends connections what is in order now.
-    fn fill(&self, version: u64, made: Made) {
-        let mut st = self.lock();
-        let text = match made {
-            // Nothing changed since: the whole value's message, shared with
-            // late joiners, as a whole-value set has it.
-            Made::Whole { message, .. } if st.version == version => {
-                st.clear_log();
-                st.whole = Some((version, Utf8Bytes::from(message)));
-                None
-            }
-            Made::Whole { replace, .. } => Some(replace),
-            Made::Text(text) => Some(text),
-        };
-        if let Some(text) = text
-            && let Some(first) = st.log.front().map(|e| e.version)
-            && let Some(at) = version
-                .checked_sub(first)
-                .and_then(|i| usize::try_from(i).ok())
-            && let Some(entry) = st.log.get_mut(at)
-            && entry.pending
-        {
-            // (Gone from the log, trimmed or cleared: those behind get the
-            // whole value.)
-            let len = text.len();
-            entry.ops = Arc::from(text);
-            entry.pending = false;
-            st.pending -= 1;
-            st.log_bytes += len;
-            st.trim();
-        }
-        let published = st.published();
-        drop(st);
-        self.inner.version.send_replace(published);
     }
 
     /// [`Storage::patch`] taking the diff by value: the values it carries
@@ -579,11 +504,17 @@ impl Storage {
         st.version += 1;
         let version = st.version;
         if let Some(text) = text {
-            st.log(version, Some(text));
+            st.log_bytes += text.len();
+            st.log.push_back(Entry { version, ops: text });
+            while st.log.len() > LOG_MAX_ENTRIES || st.log_bytes > LOG_MAX_BYTES {
+                match st.log.pop_front() {
+                    Some(e) => st.log_bytes -= e.ops.len(),
+                    None => break,
+                }
+            }
         }
-        let published = st.published();
         drop(st);
-        self.inner.version.send_replace(published);
+        self.inner.version.send_replace(version);
     }
 
     /// A subscription to changes of this storage, made after this call
@@ -607,7 +538,6 @@ impl Storage {
     pub(crate) fn track(&self) -> Tracker {
         let mut st = self.lock();
         st.trackers += 1;
-        self.inner.syncing.store(st.trackers, Ordering::Relaxed);
         Tracker {
             storage: self.clone(),
         }
@@ -619,27 +549,16 @@ impl Storage {
     pub(crate) fn catch_up(&self, synced: Option<u64>) -> (u64, Option<Utf8Bytes>) {
         let mut st = self.lock();
         let version = st.version;
-        // The changes whose text a set is still making, and those after
-        // them, wait: in order or not at all.
-        let published = st.published();
-        if let Some(from) = synced
-            && from >= published
-        {
-            // (Past it: a whole value taken while a change was pending.)
-            return (from, None);
+        if synced == Some(version) {
+            return (version, None);
         }
         if let Some(from) = synced {
             let first = st.log.front().map(|e| e.version);
             if first.is_some_and(|first| first <= from + 1) {
                 let skip = usize::try_from(from + 1 - first.unwrap_or(0)).unwrap_or(usize::MAX);
-                let mut parts = st
-                    .log
-                    .iter()
-                    .skip(skip)
-                    .take_while(|e| e.version <= published)
-                    .filter(|e| !e.ops.is_empty());
+                let mut parts = st.log.iter().skip(skip).filter(|e| !e.ops.is_empty());
                 let Some(first) = parts.next() else {
-                    return (published, None);
+                    return (version, None);
                 };
                 let message = Message::encode_state_with(|out| {
                     out.push_str(&first.ops);
@@ -648,7 +567,7 @@ impl Storage {
                         out.push_str(&e.ops);
                     }
                 });
-                return (published, Some(Utf8Bytes::from(message)));
+                return (version, Some(Utf8Bytes::from(message)));
             }
         } else if st.value.is_null() {
             return (version, None);
@@ -687,68 +606,6 @@ impl Drop for Freed {
 /// Diff text from which a set checks whether sending the new value is
 /// shorter.
 const BIG_DIFF: usize = 64 * 1024;
-
-/// The text a set's change goes out as, made after the lock.
-enum Made {
-    /// Operations as logged.
-    Text(String),
-    /// A `replace` of the whole value: its `state` message, and the
-    /// operation for the log when later changes are there already.
-    Whole { message: String, replace: String },
-}
-
-/// What connections get for a set at `pointer` of `kind` that put `new`
-/// in place of `old` (its text made as [`Storage::set`] documents): a
-/// pure function of the two, so that it is made after the lock.
-fn change_text(kind: path::SetKind, pointer: &str, old: Option<&Value>, new: &Value) -> Made {
-    let replace = |op: &str| {
-        let mut text = String::new();
-        path::write_op(&mut text, op, pointer, Some(new));
-        text
-    };
-    // A whole-value set is what a late joiner needs: its state message is
-    // written once and shared by every connection until the next change.
-    let whole = |replace: String| {
-        let message = Message::encode_state_with(|out| out.push_str(&replace));
-        Made::Whole { message, replace }
-    };
-    let op = match kind {
-        path::SetKind::Add => "add",
-        path::SetKind::Replace => "replace",
-    };
-    let diffable =
-        matches!(kind, path::SetKind::Replace) && old.is_some_and(|old| path::diffable(old, new));
-    let Some(old) = old.filter(|_| diffable) else {
-        let text = replace(op);
-        return if pointer.is_empty() {
-            whole(text)
-        } else {
-            Made::Text(text)
-        };
-    };
-    let ops = crate::diff::diff_at(old, new, pointer);
-    // Equal: a change all the same (as the reference counts it), with
-    // nothing to send.
-    let text = if ops.is_empty() {
-        String::new()
-    } else {
-        ops_text(&ops)
-    };
-    if text.len() <= BIG_DIFF {
-        return Made::Text(text);
-    }
-    // A diff of values that hardly share anything can be several times
-    // the new value's size (a pointer per leaf): then the value itself
-    // goes, when that is shorter.
-    let value = replace("replace");
-    if value.len() >= text.len() {
-        Made::Text(text)
-    } else if pointer.is_empty() {
-        whole(value)
-    } else {
-        Made::Text(value)
-    }
-}
 
 /// Whether `ops` only replace the whole value.
 fn is_whole(ops: &[Op]) -> bool {
@@ -795,12 +652,9 @@ impl Drop for Tracker {
     fn drop(&mut self) {
         let mut st = self.storage.lock();
         st.trackers -= 1;
-        self.storage
-            .inner
-            .syncing
-            .store(st.trackers, Ordering::Relaxed);
         if st.trackers == 0 {
-            st.clear_log();
+            st.log.clear();
+            st.log_bytes = 0;
             st.whole = None;
         }
     }
