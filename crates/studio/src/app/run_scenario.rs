@@ -315,7 +315,11 @@ async fn run_in(
     let stopping = stop.clone();
     let signal = tokio::spawn(async move {
         stopping.cancelled().await;
-        on_signal.scenario_stop();
+        // A signal just before the run registered has nothing to stop yet:
+        // try until it has (this task ends with the run).
+        while !on_signal.scenario_stop() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     });
     let report = engine.scenario_run(name).await;
     signal.abort();
