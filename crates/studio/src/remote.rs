@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use juggler::{CertificateRefusal, Client, ClientBuilder, Generation, Trust};
+use juggler::{Client, ClientBuilder, Generation, Trust};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -192,27 +192,9 @@ pub fn failure(e: &Error) -> Failure {
         };
     };
     if let Some(refusal) = j.certificate_refused() {
-        let why = match refusal {
-            CertificateRefusal::UnknownIssuer => {
-                "it is signed by no CA this studio trusts (self-signed, or a private CA)"
-            }
-            CertificateRefusal::CaUsedAsEndEntity => {
-                "it is a CA certificate used as the server's own (a self-signed one, as \
-                 openssl req -x509 makes)"
-            }
-            CertificateRefusal::Expired => "it has expired",
-            CertificateRefusal::NotValidYet => {
-                "it is not valid yet (check this machine's clock and the server's)"
-            }
-            CertificateRefusal::WrongName => {
-                "it is not made for the host in the URL (use the name it was made for)"
-            }
-            CertificateRefusal::Revoked => "it has been revoked",
-            _ => "it could not be verified",
-        };
         return Failure {
             reason: format!(
-                "the server's certificate was refused: {why}; to connect anyway, {TRUST_HINT}"
+                "the server's certificate was refused: {refusal}; to connect anyway, {TRUST_HINT}"
             ),
             permanent: true,
         };
