@@ -194,6 +194,11 @@ test('makes a workspace from a live proxy session; an unanswered request is flag
         const hello = await client.send('hello', { who: 'proxy' });
         assert.match(hello.greeting, /hello proxy/);
         await client.send('pump.toggle', { index: 0, running: false });
+        // An answer larger than the traffic log keeps of one message (1 MiB):
+        // no rule can be made from it, and the card says so and what to do
+        // (it was dropped with no word but the answer's "unanswered").
+        const big = await client.send('hello', { who: 'x'.repeat(1_200_000) });
+        assert.ok(big.greeting.length > 1_200_000);
 
         const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
         await card.getByTestId('proxy-mock-out').fill(out);
@@ -207,6 +212,9 @@ test('makes a workspace from a live proxy session; an unanswered request is flag
         await card.getByTestId('proxy-mock-browser').selectOption({ label: 'browser #1' });
         await card.getByTestId('proxy-mock').click();
         await card.getByTestId('proxy-mock-open').waitFor({ timeout: WAIT_MS });
+        const note = await card.getByTestId('proxy-mock-note').textContent();
+        assert.match(note, /left out the data or the answer of a request named hello/);
+        assert.match(note, /proxy --record FILE/);
         const ws = JSON.parse(fs.readFileSync(out, 'utf8'));
         const names = ws.rules.map(r => r.match.name.exact).filter(Boolean);
         assert.ok(names.includes('hello') && names.includes('pump.toggle'), JSON.stringify(ws.rules));

@@ -89,9 +89,10 @@ pub struct MockMade {
     /// back end never answered): they got no rule. Each name once, in the
     /// order seen.
     pub unanswered: Vec<String>,
-    /// `proxy.mock`: requests whose data or answer the traffic log left
-    /// out (larger than it keeps of one message), so they got no rule
-    /// either; a recording of the session keeps them. Each name once.
+    /// `proxy.mock`: the names of the requests whose data or answer the
+    /// traffic log left out (larger than it keeps of one message): no rule
+    /// was made from them (one may be, from others of the same name); a
+    /// recording of the session keeps them. Each name once.
     pub too_big: Vec<String>,
     /// What the user is told of `unanswered` and `tooBig`, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,7 +247,7 @@ pub fn make(
     force: bool,
 ) -> Result<Mock> {
     refuse_existing(out, force)?;
-    let recording = Recording::read(recording)?;
+    let recording = Recording::read_session(recording)?;
     write(&recording, out, how, force)
 }
 
@@ -264,14 +265,18 @@ pub fn unanswered_note(names: &[String]) -> String {
 /// What the user is told of requests whose data or answer the traffic log
 /// left out.
 pub fn too_big_note(names: &[String]) -> String {
+    let (requests, them) = if names.len() == 1 {
+        ("a request", "it")
+    } else {
+        ("requests", "them")
+    };
     format!(
-        "No rule for {}: the traffic log left out {} answer (or request), larger than it keeps \
-         of one message. Record the session from its start instead (the browser's Record button \
-         in the Proxy pane, or `juggler-studio proxy --record FILE`: a recording keeps every \
-         message whole) and make the workspace from the recording, or add rules in the \
-         Requests pane.",
-        names.join(", "),
-        if names.len() == 1 { "its" } else { "their" }
+        "The traffic log left out the data or the answer of {requests} named {} (larger than \
+         it keeps of one message): no rule was made from {them}. Record the session from its \
+         start instead (the browser's Record button in the Proxy pane, or `juggler-studio \
+         proxy --record FILE`: a recording keeps every message whole) and make the workspace \
+         from the recording, or add rules in the Requests pane.",
+        names.join(", ")
     )
 }
 

@@ -27,9 +27,10 @@ source?: string,
  */
 unanswered: Array<string>, 
 /**
- * `proxy.mock`: requests whose data or answer the traffic log left
- * out (larger than it keeps of one message), so they got no rule
- * either; a recording of the session keeps them. Each name once.
+ * `proxy.mock`: the names of the requests whose data or answer the
+ * traffic log left out (larger than it keeps of one message): no rule
+ * was made from them (one may be, from others of the same name); a
+ * recording of the session keeps them. Each name once.
  */
 tooBig: Array<string>, 
 /**
