@@ -20,7 +20,11 @@ use crate::error::{Error, Result};
 use crate::storage::Storage;
 use crate::transport::{Generation, TransportConfig, TransportOverrides};
 
-/// The settings of a server; each has the reference's default.
+/// The settings of a server; each has the reference's default, but for
+/// the bounds the reference does not have (`transport.max_message_size`
+/// 64 MiB, where its server takes 4 MiB per 0.6 frame and any 0.7
+/// message; `transport.max_depth`, `max_connections`,
+/// `max_pending_requests`, `send_queue_size`).
 #[derive(Clone)]
 pub struct ServerConfig {
     /// WebSocket path; `None` serves no juggler endpoint. Default `/ws`.
