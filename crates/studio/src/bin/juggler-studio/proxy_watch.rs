@@ -20,9 +20,12 @@ pub async fn watch_model(engine: Engine, id: String, log: bool, record: bool) {
     let mut browsers: Vec<u64> = Vec::new();
     let mut recordings: BTreeMap<String, Value> = BTreeMap::new();
     loop {
-        let now = model.data();
+        // Only the two paths, not the whole model: it changes with every
+        // batch of traffic.
         if log {
-            let current: Vec<u64> = now["proxies"][&id]["browsers"]
+            let current: Vec<u64> = model
+                .get(juggler::path!["proxies", id.as_str(), "browsers"])
+                .unwrap_or_default()
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_u64).collect())
                 .unwrap_or_default();
@@ -35,7 +38,9 @@ pub async fn watch_model(engine: Engine, id: String, log: bool, record: bool) {
             browsers = current;
         }
         if record {
-            let current: BTreeMap<String, Value> = now["recordings"]
+            let current: BTreeMap<String, Value> = model
+                .get(juggler::path!["recordings"])
+                .unwrap_or_default()
                 .as_object()
                 .map(|o| o.clone().into_iter().collect())
                 .unwrap_or_default();
