@@ -83,3 +83,108 @@ fn replay_without_a_workspace_serves_a_demo_page_of_the_recordings_generation() 
         assert!(!err.contains("server.generation"), "{generation}: {err}");
     }
 }
+
+/// A studio serving `{"up": true}` in `generation`, as a back end to
+/// record; its juggler URL.
+fn back_end(dir: &Path, generation: &str) -> (Running, String) {
+    let ws = write(
+        dir,
+        &format!("back-end-{generation}.json"),
+        &format!(
+            r#"{{"version": 1, "server": {{"port": 0, "generation": "{generation}"}},
+                "initialState": {{"up": true}}}}"#
+        ),
+    );
+    let mut server = Running::start(&["serve", ws.to_str().expect("utf-8"), "--control-port", "0"]);
+    let url = server.printed("juggler:");
+    (server, url)
+}
+
+/// Waits for `child` to exit (at most CLI_DEADLINE); its code and stderr.
+fn exit_of(mut child: std::process::Child) -> (Option<i32>, String) {
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(start.elapsed() < CLI_DEADLINE, "it did not exit");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (status.code(), err)
+}
+
+/// Waits until the recording `path` holds an entry after its header.
+fn has_an_entry(path: &Path) {
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(path).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(start.elapsed() < CLI_DEADLINE, "nothing recorded");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// F16: `record` exited 0 when the back end died mid-session and when
+/// the given generation was wrong (a header-only file left), so a CI step
+/// recording a soak never noticed. Now it exits 1 and says why; a clean
+/// close by the server (it stopped) still exits 0.
+#[test]
+fn record_exits_non_zero_when_the_session_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = |name: &str| dir.path().join(name);
+
+    // Another generation: the server closes at once.
+    let (_server, url) = back_end(dir.path(), "0.7");
+    let wrong = out("wrong.ndjson");
+    let (code, err) = exit_of(spawn(&[
+        "record",
+        &url,
+        "-o",
+        wrong.to_str().expect("utf-8"),
+        "--generation",
+        "0.6",
+        "--duration",
+        "30",
+    ]));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the recorded session failed"), "{err}");
+    assert!(err.contains("generation"), "{err}");
+    // The header-only file it left is no session to mock or replay.
+    let wrong = wrong.to_str().expect("utf-8");
+    let mock_out = out("mock.json");
+    let mock_out = mock_out.to_str().expect("utf-8");
+    for args in [
+        &["mock", wrong, "-o", mock_out][..],
+        &["replay", wrong, "--port", "0", "--exit"][..],
+    ] {
+        let (code, err) = exit_of(spawn(args));
+        assert_ne!(code, Some(0), "{args:?}: {err}");
+        assert!(err.contains("holds no session"), "{args:?}: {err}");
+    }
+
+    // The back end killed midway.
+    let (mut server, url) = back_end(dir.path(), "0.6");
+    let died = out("died.ndjson");
+    let record = spawn(&["record", &url, "-o", died.to_str().expect("utf-8")]);
+    has_an_entry(&died);
+    server.child.kill().expect("kill the back end");
+    let (code, err) = exit_of(record);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("ended abnormally"), "{err}");
+
+    // The back end stopped (SIGTERM): a clean close.
+    let (server, url) = back_end(dir.path(), "0.7");
+    let clean = out("clean.ndjson");
+    let record = spawn(&["record", &url, "-o", clean.to_str().expect("utf-8")]);
+    has_an_entry(&clean);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+    let (code, err) = exit_of(record);
+    assert_eq!(code, Some(0), "{err}");
+    drop(server);
+}

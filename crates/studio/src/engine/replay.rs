@@ -109,7 +109,7 @@ impl Engine {
         let owned = path.to_owned();
         // Reading and indexing a big recording is work for a blocking thread.
         let (recording, timeline) = tokio::task::spawn_blocking(move || {
-            let mut recording = Recording::read(&owned)?;
+            let mut recording = Recording::read_session(&owned)?;
             // The timeline keeps the entries; the slot reads them there.
             let timeline = Timeline::new(std::mem::take(&mut recording.entries))?;
             Ok::<_, Error>((recording, timeline))

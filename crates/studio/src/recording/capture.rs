@@ -22,6 +22,11 @@ pub struct CaptureSummary {
     pub bytes: u64,
     /// Why it ended: "stopped", "time is up", or the connection's close reason.
     pub ended: String,
+    /// Why the session ended badly, if it did: the connection failed or
+    /// was closed with an error (reset, a protocol error such as another
+    /// generation, a timeout), or it closed before anything was recorded.
+    /// The file keeps what came before.
+    pub failed: Option<String>,
 }
 
 /// Connects with `builder` (to `url`, for the header) and records until
@@ -52,15 +57,34 @@ pub async fn capture(
             sink.write(t, event);
         }
     }
-    let ended = run_until_end(&client, &sink, duration, stop, progress).await?;
+    let (ended, closed) = run_until_end(&client, &sink, duration, stop, progress).await?;
     client.close();
     client.wait_closed().await;
     let (entries, bytes) = lock(&sink).written();
+    let failed = match closed {
+        Some(reason) if !clean_close(reason.as_deref()) => Some(format!(
+            "the connection ended abnormally: {}",
+            reason.as_deref().unwrap_or("no reason given")
+        )),
+        Some(_) if entries == 0 => Some(
+            "the server closed the connection before sending anything: the file holds no \
+             session"
+                .to_owned(),
+        ),
+        _ => None,
+    };
     Ok(CaptureSummary {
         entries,
         bytes,
         ended,
+        failed,
     })
+}
+
+/// Whether a connection's close reason is a clean close: the peer's close
+/// frame without a reason (juggler servers give one only for an error).
+fn clean_close(reason: Option<&str>) -> bool {
+    matches!(reason, None | Some("closed by peer"))
 }
 
 fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
@@ -95,14 +119,15 @@ async fn connect_tapped(
 }
 
 /// Waits for the end (stopped, time is up, closed by the server),
-/// reporting progress every second; says which end it was.
+/// reporting progress every second; says which end it was, and when the
+/// connection closed, its close reason.
 async fn run_until_end(
     client: &juggler::Client,
     sink: &Mutex<Sink>,
     duration: Option<Duration>,
     stop: CancellationToken,
     progress: impl Fn(u64, u64),
-) -> Result<String> {
+) -> Result<(String, Option<Option<String>>)> {
     let deadline = async {
         match duration {
             Some(d) => tokio::time::sleep(d).await,
@@ -113,13 +138,15 @@ async fn run_until_end(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
-            _ = stop.cancelled() => return Ok("stopped".to_owned()),
-            _ = &mut deadline => return Ok("time is up".to_owned()),
+            _ = stop.cancelled() => return Ok(("stopped".to_owned(), None)),
+            _ = &mut deadline => return Ok(("time is up".to_owned(), None)),
             _ = client.wait_closed() => {
-                return Ok(format!(
+                let reason = client.close_reason();
+                let ended = format!(
                     "the server closed the connection: {}",
-                    client.close_reason().unwrap_or_default()
-                ));
+                    reason.as_deref().unwrap_or_default()
+                );
+                return Ok((ended, Some(reason)));
             }
             _ = tick.tick() => {
                 let mut sink = lock(sink);

@@ -18,6 +18,23 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Reads the recording at `path` ([`Recording::read`]), refused when
+    /// it holds nothing but its header: a `record` that failed (another
+    /// generation, a back end down or dying at once) left it, and a replay
+    /// or mock of it would pass on a session that never was.
+    pub fn read_session(path: &Path) -> Result<Recording> {
+        let recording = Recording::read(path)?;
+        if recording.entries.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{} holds no session, only its header: the recording ended before the server \
+                 sent anything (a failed `juggler-studio record`: another generation, or a back \
+                 end that was down); record it again",
+                path.display()
+            )));
+        }
+        Ok(recording)
+    }
+
     /// Reads only the header of the recording at `path` (what it is of,
     /// before a server is started for it).
     pub fn read_header(path: &Path) -> Result<Header> {

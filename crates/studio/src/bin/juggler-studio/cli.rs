@@ -43,6 +43,12 @@ pub enum Command {
     /// Record a remote juggler server's session (state diffs,
     /// notifications) to an NDJSON file, until Ctrl+C, --duration, or the
     /// server closes the connection.
+    ///
+    /// Exit codes: 0 stopped by Ctrl+C, SIGTERM or --duration, or the
+    /// server closed the connection cleanly; 1 the connection could not be
+    /// made, or it failed or closed with an error (the back end died, a
+    /// protocol error such as another generation), or it closed before
+    /// anything was recorded: the file keeps what came before.
     Record(RecordArgs),
     /// Replay a recording to the dashboards of a studio server: its state
     /// changes and notifications at the recorded pace (or --speed), its

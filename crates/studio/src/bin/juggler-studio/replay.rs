@@ -49,6 +49,13 @@ pub async fn record(args: RecordArgs) -> Res {
         summary.bytes,
         summary.ended
     );
+    if let Some(why) = summary.failed {
+        eprintln!(
+            "error: the recorded session failed: {why}; check the back end (and, if given, \
+             --generation), then record again"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
