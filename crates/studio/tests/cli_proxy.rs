@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use common::cli::{Running, slow_back_end};
+use common::cli::{Running, mock_of, slow_back_end};
 use juggler::{ClientBuilder, Generation};
 use serde_json::json;
 
@@ -77,20 +77,7 @@ async fn proxy_record_and_log_make_a_mock_from_the_terminal() {
         proxy.until("browser");
         assert!(proxy.seen.len() > before, "no {missing:?} yet");
     }
-    let workspace = dir.path().join("mock.json");
-    let out = Command::new(cargo_bin!("juggler-studio"))
-        .arg("mock")
-        .arg(&file)
-        .arg("-o")
-        .arg(&workspace)
-        .output()
-        .expect("run mock");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ws = studio::workspace::Workspace::load(&workspace).expect("a valid workspace");
+    let ws = mock_of(&file, &dir.path().join("mock.json"), &[]);
     let slow_rule = ws.rules.iter().find(|r| r.id == "mock slow");
     assert!(
         slow_rule.is_some_and(|r| r.delay_ms >= 300),

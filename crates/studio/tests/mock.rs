@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::cli::{Running, slow_back_end};
+use common::cli::{Running, mock_of, slow_back_end};
 use juggler::{Client, ClientBuilder, Generation};
 use serde_json::{Value, json};
 
@@ -208,19 +208,7 @@ async fn mock_matches_the_back_end(generation_text: &str) {
 
     // The mock, served, and a dashboard sending it the same requests.
     let workspace = dir.path().join("mock.json");
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
-        .arg("mock")
-        .arg(&recording)
-        .arg("--out")
-        .arg(&workspace)
-        .output()
-        .expect("run mock");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "mock failed: {stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    mock_of(&recording, &workspace, &[]);
     served_mock_matches(&workspace, generation, &real).await;
     drop(studio);
 }
@@ -420,22 +408,7 @@ fn the_mock_of_a_recording_waits_as_long_as_the_back_end_took() {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&recording, text).expect("write the recording");
     let delay_with = |extra: &[&str]| {
-        let workspace = dir.path().join("mock.json");
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("juggler-studio"))
-            .arg("mock")
-            .arg(&recording)
-            .arg("-o")
-            .arg(&workspace)
-            .arg("--force")
-            .args(extra)
-            .output()
-            .expect("run mock");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let ws = studio::workspace::Workspace::load(&workspace).expect("a valid workspace");
+        let ws = mock_of(&recording, &dir.path().join("mock.json"), extra);
         ws.rules.iter().map(|r| r.delay_ms).collect::<Vec<_>>()
     };
     assert_eq!(delay_with(&[]), vec![3004]);

@@ -138,3 +138,24 @@ pub fn slow_back_end(dir: &Path, port: u16, delay_ms: u32) -> Running {
     let port = port.to_string();
     Running::start(&["serve", &path, "--port", &port, "--control-port", "0"])
 }
+
+/// Runs `juggler-studio mock RECORDING -o OUT --force EXTRA…`, which must
+/// succeed; the workspace it wrote.
+pub fn mock_of(recording: &Path, out: &Path, extra: &[&str]) -> studio::workspace::Workspace {
+    let run = Command::new(cargo_bin!("juggler-studio"))
+        .arg("mock")
+        .arg(recording)
+        .arg("-o")
+        .arg(out)
+        .arg("--force")
+        .args(extra)
+        .output()
+        .expect("run mock");
+    assert!(
+        run.status.success(),
+        "mock failed: {} {}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    studio::workspace::Workspace::load(out).expect("a valid workspace")
+}
