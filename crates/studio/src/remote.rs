@@ -179,7 +179,7 @@ pub struct Failure {
     /// What went wrong, with what to change where that is known.
     pub reason: String,
     /// Trying again cannot help (refused credentials or certificate, a
-    /// wrong path): waiting for the server is no use.
+    /// wrong path, TLS on one side only): waiting for the server is no use.
     pub permanent: bool,
 }
 
@@ -208,9 +208,11 @@ pub fn failure(e: &Error) -> Failure {
             reason: format!("{e} (no WebSocket at that path: check the URL's path, e.g. /ws)"),
             permanent: true,
         },
+        // A redirect (the path lacks /ws), a server that is not a
+        // WebSocket one, TLS on one side only: waiting changes none of them.
         _ => Failure {
             reason: e.to_string(),
-            permanent: false,
+            permanent: j.connect_failure().is_some_and(|kind| !kind.is_transient()),
         },
     }
 }

@@ -360,6 +360,30 @@ async fn refused_handshakes_stop_and_a_refused_connection_retries() {
     assert!(status["retryInMs"].is_u64(), "{status}");
 }
 
+/// A URL without the WebSocket path (the server redirects `/` to its page)
+/// and ws:// to a TLS server were retried for ever; they stop the session
+/// with what to change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_path_or_a_tls_mismatch_stops_with_the_fix() {
+    let rig = rig().await;
+    let model = rig.control.state();
+    let (server, _state) = remote_server().await;
+    let (tls, tls_url) = self_signed_server(rig.dir.path()).await;
+    let tls_plain = tls_url.replace("wss://", "ws://");
+    for (url, fix) in [
+        (format!("ws://{}", server.local_addr()), "/ws"),
+        (tls_plain, "use wss://"),
+    ] {
+        let id = connect_to(&rig, json!({ "url": url })).await;
+        let status = status_where(model, &id, |s| s["kind"] != "connecting").await;
+        assert_eq!(status["kind"], "stopped", "{url}: {status}");
+        let reason = status["reason"].as_str().expect("reason");
+        assert!(reason.contains(fix), "{url}: {reason}");
+    }
+    server.shutdown().await;
+    tls.shutdown().await;
+}
+
 /// A session forced to 0.7 with a 0.6 server said "closed by peer —
 /// retrying now" for ever; after a few closes before any message the
 /// status says the server may speak 0.6 and suggests "auto".
