@@ -138,6 +138,23 @@ mod tests {
         }
     }
 
+    /// An entry whose data the log left out.
+    fn left_out(seq: u64, kind: TrafficKind) -> TrafficEntry {
+        TrafficEntry {
+            data_truncated: true,
+            ..entry(seq, kind, Value::Null)
+        }
+    }
+
+    /// A first state of `1`.
+    fn first_state() -> TrafficEntry {
+        entry(
+            1,
+            TrafficKind::State,
+            json!([{"op": "replace", "path": "", "value": 1}]),
+        )
+    }
+
     fn header() -> Header {
         Header::new("0.7", None, "proxy p1 connection 1")
     }
@@ -178,16 +195,7 @@ mod tests {
 
     #[test]
     fn a_state_left_out_of_the_log_is_refused() {
-        let mut big = entry(2, TrafficKind::State, Value::Null);
-        big.data_truncated = true;
-        let entries = [
-            entry(
-                1,
-                TrafficKind::State,
-                json!([{"op": "replace", "path": "", "value": 1}]),
-            ),
-            big,
-        ];
+        let entries = [first_state(), left_out(2, TrafficKind::State)];
         let refused = recording_of(header(), &entries.iter().collect::<Vec<_>>());
         assert!(
             refused.is_err_and(|e| e.to_string().contains("larger than the traffic log keeps")),
@@ -196,16 +204,10 @@ mod tests {
 
     #[test]
     fn a_request_whose_answer_the_log_left_out_is_named() {
-        let mut big = entry(3, TrafficKind::Response, Value::Null);
-        big.data_truncated = true;
         let entries = [
-            entry(
-                1,
-                TrafficKind::State,
-                json!([{"op": "replace", "path": "", "value": 1}]),
-            ),
+            first_state(),
             entry(2, TrafficKind::Request, json!({"x": 1})),
-            big,
+            left_out(3, TrafficKind::Response),
         ];
         let session = recording_of(header(), &entries.iter().collect::<Vec<_>>()).expect("made");
         assert_eq!(session.too_big, vec!["go".to_owned()]);
