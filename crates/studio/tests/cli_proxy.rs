@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use common::cli::{Running, mock_of, slow_back_end};
+use common::cli::{Running, mock_of, slow_back_end, spawn};
 use juggler::{ClientBuilder, Generation};
 use serde_json::json;
 
@@ -125,16 +125,6 @@ fn record_connect_and_proxy_wait_for_a_back_end_that_starts_late() {
     let upstream = format!("ws://127.0.0.1:{port}/ws");
     let rec = dir.path().join("late.ndjson");
     let rec_arg = rec.to_str().expect("utf-8 path").to_owned();
-    let spawn = |args: &[&str]| {
-        Command::new(cargo_bin!("juggler-studio"))
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start juggler-studio")
-    };
     let record = spawn(&[
         "record",
         &upstream,

@@ -159,3 +159,16 @@ pub fn mock_of(recording: &Path, out: &Path, extra: &[&str]) -> studio::workspac
     );
     studio::workspace::Workspace::load(out).expect("a valid workspace")
 }
+
+/// Starts `juggler-studio ARGS…` with stdout and stderr piped (for their
+/// text once it ends, or [`Running::of`]).
+pub fn spawn(args: &[&str]) -> Child {
+    Command::new(cargo_bin!("juggler-studio"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start juggler-studio")
+}
