@@ -19,12 +19,28 @@ pub fn colour() -> bool {
     stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// The log's writer: stderr, after ending a progress bar's open line.
-pub fn log_writer() -> std::io::Stderr {
-    if BAR_OPEN.swap(false, Ordering::SeqCst) {
-        eprintln!();
+/// The log's writer: stderr, a progress bar's open line ended first.
+pub fn log_writer() -> LogWriter {
+    LogWriter
+}
+
+/// Writes to stderr holding its lock, which a bar's redraw holds too: the
+/// check for an open bar and the log line cannot fall between a redraw
+/// and its marking the line open (the log line was glued to the bar).
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut err = std::io::stderr().lock();
+        if BAR_OPEN.swap(false, Ordering::SeqCst) {
+            err.write_all(b"\n")?;
+        }
+        err.write(buf)
     }
-    std::io::stderr()
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// A progress line on stderr: redrawn in place on a terminal; elsewhere a
@@ -79,8 +95,9 @@ impl Progress {
 
     /// Ends the bar's line (on a terminal).
     pub fn finish(&mut self) {
+        let mut err = std::io::stderr().lock();
         if BAR_OPEN.swap(false, Ordering::SeqCst) {
-            eprintln!();
+            let _ = writeln!(err);
         }
     }
 }
