@@ -301,6 +301,15 @@ fn run_help_documents_the_exit_codes_and_reports() {
     ] {
         assert!(help.contains(code), "{code:?} in {help}");
     }
+    let out = Command::new(cargo_bin!("juggler-studio"))
+        .arg("--help")
+        .output()
+        .expect("--help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("run ws.json --all --browser --junit"),
+        "{help}"
+    );
 }
 
 /// No dashboard connected in time: the run had nothing to test, which is

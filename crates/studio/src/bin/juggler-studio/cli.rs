@@ -25,6 +25,7 @@ use juggler::{ClientBuilder, Trust};
         juggler-studio mock bug.ndjson -o mock.json # a workspace that answers as the back end did\n  \
         juggler-studio proxy ws://plant:8080/ws --static-dir dist --ui   # watch a real server\n  \
         juggler-studio run ws.json --scenario smoke --browser   # test a dashboard\n  \
+        juggler-studio run ws.json --all --browser --junit junit.xml   # every scenario, for CI\n  \
         juggler-studio check ws.json               # validate a workspace file\n  \
         juggler-studio check dash/dashboard.json   # validate a builder dashboard"
 )]
