@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use juggler::Generation;
 
-use crate::demo::vendor;
+use crate::demo::vendor::{self, JUGGLER, juggler_version, vendored_path};
 use crate::error::{Error, Result};
 
 /// What to create.
@@ -150,11 +150,6 @@ const APACHE_2_0: &str = include_str!("../scaffold/Apache-2.0.txt");
 /// public over HTTP, nothing else of the project is (`server.py`, the
 /// workspace, the README, the `.venv` the README makes).
 pub const PAGE_DIR: &str = "web";
-
-/// The npm folder that holds `@hat-open/juggler` 0.7.0 (an npm alias, as
-/// 0.6.18 already has the package's own name).
-const JUGGLER_07: &str = "juggler07";
-const JUGGLER: &str = "@hat-open/juggler";
 
 /// Writes the project; see the module's documentation.
 pub fn create(opts: &NewDashboard) -> Result<Created> {
@@ -428,43 +423,11 @@ fn json_text(text: &str) -> String {
         .to_owned()
 }
 
-/// Where an embedded package file goes under `vendor/` for `generation`,
-/// or `None` when that generation does not use it.
-pub(crate) fn vendored_path(rel: &str, generation: Generation) -> Option<String> {
-    let rel = rel.trim_start_matches('/');
-    let in_package = |name: &str| {
-        rel.strip_prefix(name)
-            .is_some_and(|rest| rest.starts_with('/'))
-    };
-    match generation {
-        Generation::V06 if in_package(JUGGLER_07) => None,
-        Generation::V06 => Some(rel.to_owned()),
-        Generation::V07 if in_package(JUGGLER) => None,
-        Generation::V07 => match rel.strip_prefix(JUGGLER_07) {
-            Some(rest) if rest.starts_with('/') => Some(format!("{JUGGLER}{rest}")),
-            _ => Some(rel.to_owned()),
-        },
-    }
-}
-
 /// `@hat-open/NAME` for a file of that package.
 fn hat_open_package(rel: &str) -> Option<String> {
     let rest = rel.strip_prefix("@hat-open/")?;
     let name = rest.split('/').next()?;
     Some(format!("@hat-open/{name}"))
-}
-
-/// The version of `@hat-open/juggler` vendored for `generation`.
-pub fn juggler_version(generation: Generation) -> &'static str {
-    let name = match generation {
-        Generation::V06 => JUGGLER,
-        Generation::V07 => JUGGLER_07,
-    };
-    vendor::PACKAGES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .unwrap_or("?")
 }
 
 /// Fills a template's `{{title}}` (already escaped for the file),
@@ -522,7 +485,7 @@ mod tests {
                 manifest.contains(&format!("\"version\": \"{version}\"")),
                 "{manifest}"
             );
-            assert!(!project.join("web/vendor").join(JUGGLER_07).exists());
+            assert!(!project.join("web/vendor").join(vendor::JUGGLER_07).exists());
             for licence in [
                 "web/vendor/@hat-open/juggler/LICENSE",
                 "web/vendor/@hat-open/renderer/LICENSE",
