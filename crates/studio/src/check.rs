@@ -691,6 +691,7 @@ mod tests {
         );
         assert_eq!(kind("a.json", "[1"), FileKind::Workspace);
     }
+
     /// The request warnings of `widgets` (JSON of the widgets' list)
     /// beside a workspace with these `rules`.
     fn unanswered(rules: &str, widgets: &str) -> Vec<(String, String)> {
