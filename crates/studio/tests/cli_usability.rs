@@ -107,7 +107,10 @@ fn exit_of(mut child: std::process::Child) -> (Option<i32>, String) {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
-        assert!(start.elapsed() < CLI_DEADLINE, "it did not exit");
+        if start.elapsed() > CLI_DEADLINE {
+            let _ = child.kill();
+            panic!("it did not exit");
+        }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let mut err = String::new();
@@ -187,4 +190,93 @@ fn record_exits_non_zero_when_the_session_fails() {
     let (code, err) = exit_of(record);
     assert_eq!(code, Some(0), "{err}");
     drop(server);
+}
+
+/// A studio whose `hang` request is answered after ten minutes, whose
+/// state is `{"up": true}`; its juggler URL.
+fn hanging_back_end(dir: &Path) -> (Running, String) {
+    let ws = write(
+        dir,
+        "hang.json",
+        r#"{"version": 1, "server": {"port": 0}, "initialState": {"up": true},
+            "rules": [{"id": "hang", "match": {"name": {"exact": "hang"}}, "delayMs": 600000,
+                       "action": {"respond": {"value": 1}}}]}"#,
+    );
+    let mut server = Running::start(&["serve", ws.to_str().expect("utf-8"), "--control-port", "0"]);
+    let url = server.printed("juggler:");
+    (server, url)
+}
+
+/// F20: `connect --send` waited for ever for an answer that never came (a
+/// CI step hung until killed), and without --send it printed until
+/// Ctrl+C. Now --send gives up after --timeout (exit 1, saying so) and
+/// --count N exits 0 after N lines.
+#[test]
+fn connect_send_times_out_and_count_ends_watching() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, url) = hanging_back_end(dir.path());
+    let started = std::time::Instant::now();
+    let (code, err) = exit_of(spawn(&[
+        "connect",
+        &url,
+        "--send",
+        "hang",
+        "null",
+        "--timeout",
+        "0.5",
+    ]));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("no answer to hang within 0.5 s") && err.contains("--timeout"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+
+    // The state does not change: the first one counts.
+    let mut child = spawn(&["connect", &url, "--json", "--count", "1"]);
+    let mut out = child.stdout.take().expect("piped");
+    let (code, err) = exit_of(child);
+    let mut stdout = String::new();
+    out.read_to_string(&mut stdout).expect("read");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(stdout.trim(), r#"{"state":{"up":true}}"#);
+}
+
+/// F21: `connect --generation 0.7 --send` to a 0.6 server (the
+/// reference's, which closes at the first 0.7 frame without a reason) said
+/// only "connection closed: closed by peer", where `record` names the
+/// mismatch. This server does what the reference does.
+#[test]
+fn connect_with_a_given_generation_says_a_bare_close_may_be_a_mismatch() {
+    use futures_util::StreamExt as _;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("ws://{}/ws", listener.local_addr().expect("address"));
+    runtime.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let _ = ws.next().await;
+                let _ = ws.close(None).await;
+            });
+        }
+    });
+    let (code, err) = exit_of(spawn(&[
+        "connect",
+        &url,
+        "--generation",
+        "0.7",
+        "--send",
+        "echo",
+        "1",
+    ]));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("is it juggler 0.6? Leave out --generation 0.7"),
+        "{err}"
+    );
 }

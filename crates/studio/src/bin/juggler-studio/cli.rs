@@ -142,14 +142,25 @@ pub struct ConnectArgs {
     /// `ws://host:port/path` or `wss://…`.
     pub url: String,
     /// Send this request, print the answer and exit (1 on an error answer,
-    /// which `--json` prints as `{"error": DATA}`). Without it, the state
-    /// and notifications are printed until Ctrl+C (exit 0) or until the
-    /// server closes the connection (exit 1).
+    /// which `--json` prints as `{"error": DATA}`, or none within
+    /// --timeout). Without it, the state and notifications are printed
+    /// until Ctrl+C (exit 0), --count of them (exit 0) or until the server
+    /// closes the connection (exit 1).
     #[arg(long, num_args = 2, value_names = ["NAME", "DATA"])]
     pub send: Option<Vec<String>>,
     /// Print JSON lines instead of pretty text.
     #[arg(long)]
     pub json: bool,
+    /// With --send: give up when no answer came within this many seconds
+    /// (exit 1).
+    #[arg(long, value_name = "SECONDS", default_value = "30", requires = "send",
+          value_parser = crate::wait::parse_seconds)]
+    pub timeout: std::time::Duration,
+    /// Without --send: exit 0 once N states and notifications are printed
+    /// (states as they are when printed: quick changes may come as one).
+    #[arg(long, value_name = "N", conflicts_with = "send",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
     #[command(flatten)]
     pub client: ClientArgs,
 }

@@ -4,6 +4,7 @@ use std::fmt::Display;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -14,6 +15,20 @@ use crate::{Res, shutdown_signal};
 pub async fn connect(args: ConnectArgs) -> Res {
     let mut builder = args.client.builder(&args.url);
     let (url, send, json) = (args.url, args.send, args.json);
+    let given = args.client.generation;
+    // Lines printed, for --count.
+    let printed_lines = Arc::new(AtomicU64::new(0));
+    let enough = Arc::new(Notify::new());
+    let count = args.count;
+    let counted = {
+        let (printed_lines, enough) = (printed_lines.clone(), enough.clone());
+        move || {
+            let n = printed_lines.fetch_add(1, Ordering::Relaxed) + 1;
+            if count.is_some_and(|c| n >= c) {
+                enough.notify_one();
+            }
+        }
+    };
     // Check DATA before connecting: its problem is told even without a server.
     let send = match send {
         Some(args) => {
@@ -29,7 +44,9 @@ pub async fn connect(args: ConnectArgs) -> Res {
     let gone = Arc::new(Notify::new());
     if send.is_none() {
         let gone = gone.clone();
+        let counted = counted.clone();
         builder = builder.on_notify(move |name, data| {
+            counted();
             let printed = if json {
                 out(serde_json::json!({"notify": {"name": name, "data": data}}))
             } else {
@@ -53,7 +70,15 @@ pub async fn connect(args: ConnectArgs) -> Res {
         studio::remote::generation_name(client.generation())
     );
     if let Some((name, data)) = send {
-        return match client.send(&name, data).await {
+        let Ok(answer) = tokio::time::timeout(args.timeout, client.send(&name, data)).await else {
+            return Err(format!(
+                "no answer to {name} within {} s: the server has not answered it (raise \
+                 --timeout if it takes longer)",
+                args.timeout.as_secs_f64()
+            )
+            .into());
+        };
+        return match answer {
             Ok(answer) => {
                 out(if json {
                     answer.to_string()
@@ -71,14 +96,26 @@ pub async fn connect(args: ConnectArgs) -> Res {
                 }
                 Ok(ExitCode::from(1))
             }
+            Err(e @ juggler::Error::ConnectionClosed { .. }) => {
+                Err(closed_hint(&e.to_string(), &client, given).into())
+            }
             Err(e) => Err(e.into()),
         };
     }
     let mut watch = client.state().subscribe();
+    // The first state may have come before the watch: a server whose state
+    // does not change printed nothing (and --count never ended).
+    let mut first = (client.state().version() > 0).then(|| client.state().data());
     loop {
+        let next = async {
+            match first.take() {
+                Some(data) => Some(data),
+                None => watch.changed().await,
+            }
+        };
         tokio::select! {
             // `None`: the connection closed, which `wait_closed` reports.
-            Some(data) = watch.changed() => {
+            Some(data) = next => {
                 let printed = if json {
                     out(serde_json::json!({"state": data}))
                 } else {
@@ -87,20 +124,47 @@ pub async fn connect(args: ConnectArgs) -> Res {
                 if !printed {
                     return Ok(ExitCode::SUCCESS);
                 }
+                counted();
             }
+            () = enough.notified() => return Ok(ExitCode::SUCCESS),
             // What it printed is no longer read: done, as Unix tools end
             // (it panicked on the broken pipe).
             _ = gone.notified() => return Ok(ExitCode::SUCCESS),
             _ = client.wait_closed() => {
                 // Not asked for: a script watching a server learns it ended.
-                eprintln!(
+                let why = format!(
                     "the server closed the connection: {}",
                     client.close_reason().unwrap_or_default()
                 );
+                eprintln!("{}", closed_hint(&why, &client, given));
                 return Ok(ExitCode::from(1));
             }
             _ = shutdown_signal() => return Ok(ExitCode::SUCCESS),
         }
+    }
+}
+
+/// `why` the connection closed, with the likely cause when the server
+/// closed it without a reason before sending anything while the
+/// generation was given: a server of the other generation does so (the
+/// reference's), where `record` names the mismatch from the server's first
+/// message.
+fn closed_hint(why: &str, client: &juggler::Client, given: Option<juggler::Generation>) -> String {
+    let bare = client.close_reason().as_deref() == Some("closed by peer");
+    match given {
+        Some(g) if bare && client.stats().messages_in == 0 => {
+            let other = match g {
+                juggler::Generation::V06 => "0.7",
+                juggler::Generation::V07 => "0.6",
+            };
+            format!(
+                "{why}: it closed right after the handshake, before sending anything, as a \
+                 server of another generation does: is it juggler {other}? Leave out \
+                 --generation {} to tell it from the server, or give --generation {other}",
+                studio::remote::generation_name(g)
+            )
+        }
+        _ => why.to_owned(),
     }
 }
 
