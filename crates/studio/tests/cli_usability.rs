@@ -280,3 +280,45 @@ fn connect_with_a_given_generation_says_a_bare_close_may_be_a_mismatch() {
         "{err}"
     );
 }
+
+/// F18: the scenario `new` wrote waited 60 s for a person to click
+/// Acknowledge, so `run --browser` on a fresh project failed in CI. Now
+/// every scenario of a new project (both generations, page or builder)
+/// passes headless.
+#[test]
+fn a_new_projects_scenarios_pass_headless() {
+    if !Path::new("/usr/bin/chromium").is_file()
+        && std::env::var_os("JUGGLER_STUDIO_CHROMIUM").is_none()
+    {
+        panic!("this test needs Chromium: install it or set JUGGLER_STUDIO_CHROMIUM");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, extra) in [
+        ("p06", &["--generation", "0.6"][..]),
+        ("p07", &["--generation", "0.7"][..]),
+        ("b07", &["--generation", "0.7", "--builder"][..]),
+    ] {
+        let project = dir.path().join(name);
+        let project_arg = project.to_str().expect("utf-8");
+        let mut args = vec!["new", project_arg];
+        args.extend_from_slice(extra);
+        let (code, err) = exit_of(spawn(&args));
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let ws = project.join("workspace.json");
+        let mut child = spawn(&[
+            "run",
+            ws.to_str().expect("utf-8"),
+            "--all",
+            "--browser",
+            "--port",
+            "0",
+            "--timeout",
+            "30",
+        ]);
+        let mut out = child.stdout.take().expect("piped");
+        let (code, err) = exit_of(child);
+        let mut stdout = String::new();
+        out.read_to_string(&mut stdout).expect("read");
+        assert_eq!(code, Some(0), "{name}: {stdout}\n{err}");
+    }
+}
