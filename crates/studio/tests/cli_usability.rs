@@ -322,3 +322,41 @@ fn a_new_projects_scenarios_pass_headless() {
         assert_eq!(code, Some(0), "{name}: {stdout}\n{err}");
     }
 }
+
+/// F19: `run --browser --wait-for 2` said the page "did not connect"
+/// although it had (one of two: --browser opens one). F17: the variable
+/// that names Chromium is in `run --help`.
+#[test]
+fn run_says_how_many_dashboards_connected_and_documents_its_chromium() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("p");
+    let (code, err) = exit_of(spawn(&["new", project.to_str().expect("utf-8")]));
+    assert_eq!(code, Some(0), "{err}");
+    let ws = project.join("workspace.json");
+    let (code, err) = exit_of(spawn(&[
+        "run",
+        ws.to_str().expect("utf-8"),
+        "--all",
+        "--browser",
+        "--port",
+        "0",
+        "--wait-for",
+        "2",
+        "--timeout",
+        "3",
+    ]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("1 of 2 dashboard(s) connected within 3 s: --browser opens one page"),
+        "{err}"
+    );
+    assert!(!err.contains("did not connect"), "{err}");
+
+    let mut help = spawn(&["run", "--help"]);
+    let mut out = help.stdout.take().expect("piped");
+    let (code, _) = exit_of(help);
+    let mut text = String::new();
+    out.read_to_string(&mut text).expect("read");
+    assert_eq!(code, Some(0));
+    assert!(text.contains("JUGGLER_STUDIO_CHROMIUM"), "{text}");
+}

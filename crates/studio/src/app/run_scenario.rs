@@ -64,8 +64,10 @@ pub struct RunOptions {
     /// Seconds to wait for them.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
-    /// Open the dashboard in headless Chromium (/usr/bin/chromium),
-    /// stopped at the end.
+    /// Open the dashboard in headless Chromium, stopped at the end: one
+    /// page (with --wait-for above 1, open the others yourself). Chromium
+    /// is /usr/bin/chromium, or the program the environment variable
+    /// JUGGLER_STUDIO_CHROMIUM names (chromium-browser, google-chrome…).
     #[arg(long)]
     pub browser: bool,
 }
@@ -408,7 +410,15 @@ async fn wait_for_dashboards(
             _ = watch.changed() => {}
             _ = tick.tick() => {}
             () = tokio::time::sleep_until(until) => {
-                let why = if chromium.is_some() {
+                let why = if chromium.is_some() && n > 0 {
+                    format!(
+                        "{n} of {} dashboard(s) connected within {} s: --browser opens one \
+                         page; open the others at {} or lower --wait-for",
+                        opts.wait_for,
+                        opts.timeout,
+                        studio.dashboard_url().unwrap_or_default()
+                    )
+                } else if chromium.is_some() {
                     let ws = studio.engine.workspace();
                     format!(
                         "the page opened in headless Chromium did not connect within {} s: \
