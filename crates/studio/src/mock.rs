@@ -199,6 +199,41 @@ pub struct MockArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+    /// The folder of the dashboard to serve with the mock (its
+    /// server.staticDir, written as an absolute path). Without it the mock
+    /// serves no page: give `serve` --static-dir.
+    #[arg(long, value_name = "DIR")]
+    pub static_dir: Option<std::path::PathBuf>,
+}
+
+/// `text` as one word for a POSIX shell: as it is when nothing in it is
+/// special, else in single quotes.
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./,:=@%+".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// `--static-dir DIR` as the workspace's absolute staticDir; an error when
+/// it is no folder.
+fn static_dir_of(dir: &std::path::Path) -> Result<String> {
+    if !dir.is_dir() {
+        return Err(crate::error::Error::Invalid(format!(
+            "--static-dir {}: no such folder: give the folder of your dashboard's page \
+             (its index.html)",
+            dir.display()
+        )));
+    }
+    let absolute = std::path::absolute(dir).map_err(|e| {
+        crate::error::Error::Invalid(format!("--static-dir {}: {e}", dir.display()))
+    })?;
+    Ok(absolute.display().to_string())
 }
 
 /// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.
@@ -207,7 +242,15 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
         answers: args.answers,
         latency: !args.no_latency,
     };
-    let result = make(&args.recording, &args.out, how, args.force);
+    let static_dir = args.static_dir.as_deref().map(static_dir_of).transpose();
+    let result = static_dir.and_then(|dir| {
+        let mut mock = make(&args.recording, &args.out, how, args.force)?;
+        if let Some(dir) = dir {
+            mock.workspace.server.static_dir = Some(dir);
+            mock.workspace.save(&args.out)?;
+        }
+        Ok(mock)
+    });
     match result {
         Ok(mock) => {
             let ws = &mock.workspace;
@@ -228,7 +271,16 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
                      pane session to get rules."
                 );
             }
-            println!("Serve it: juggler-studio serve {}", args.out.display());
+            let out = shell_quote(&args.out.display().to_string());
+            if ws.server.static_dir.is_some() {
+                println!("Serve it: juggler-studio serve {out}");
+            } else {
+                println!(
+                    "Serve it with your dashboard's page (the mock serves none of its own; or \
+                     make it with --static-dir): juggler-studio serve {out} --static-dir \
+                     YOUR_PAGE_FOLDER"
+                );
+            }
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

@@ -360,3 +360,60 @@ fn run_says_how_many_dashboards_connected_and_documents_its_chromium() {
     assert_eq!(code, Some(0));
     assert!(text.contains("JUGGLER_STUDIO_CHROMIUM"), "{text}");
 }
+
+/// F14: a mock workspace has no staticDir, and `serve` of it printed a
+/// dashboard address that answered 404 without a word; the suggested
+/// command was not quoted for a path with a space. Now serve warns, mock
+/// says to give a page (or takes --static-dir) and quotes the path.
+#[test]
+fn a_mock_says_how_to_serve_a_page_and_serve_warns_without_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rec = recording(dir.path(), "0.7");
+    let rec = rec.to_str().expect("utf-8");
+    let spaced = dir.path().join("my mock.json");
+    let spaced = spaced.to_str().expect("utf-8");
+    let mut child = spawn(&["mock", rec, "-o", spaced]);
+    let mut out = child.stdout.take().expect("piped");
+    let (code, err) = exit_of(child);
+    let mut text = String::new();
+    out.read_to_string(&mut text).expect("read");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        text.contains(&format!(
+            "juggler-studio serve '{spaced}' --static-dir YOUR_PAGE_FOLDER"
+        )),
+        "{text}"
+    );
+
+    let mut child = spawn(&["serve", spaced, "--port", "0", "--control-port", "0"]);
+    let stderr = child.stderr.take().expect("piped");
+    let mut serve = Running::of(child);
+    serve.until("Press Ctrl+C");
+    drop(serve);
+    let mut err = String::new();
+    let _ = std::io::BufReader::new(stderr).read_to_string(&mut err);
+    assert!(
+        err.contains("serves no page") && err.contains("--static-dir"),
+        "{err}"
+    );
+
+    // With --static-dir the mock serves that page.
+    let page = dir.path().join("page");
+    std::fs::create_dir(&page).expect("mkdir");
+    write(&page, "index.html", "<p>my dashboard</p>");
+    let with_page = dir.path().join("with-page.json");
+    let with_page = with_page.to_str().expect("utf-8");
+    let (code, err) = exit_of(spawn(&[
+        "mock",
+        rec,
+        "-o",
+        with_page,
+        "--static-dir",
+        page.to_str().expect("utf-8"),
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    let mut serve = Running::start(&["serve", with_page, "--port", "0", "--control-port", "0"]);
+    let dashboard = serve.printed("dashboard:");
+    let body = http_body(&format!("{dashboard}index.html"));
+    assert!(body.contains("my dashboard"), "{body}");
+}

@@ -41,6 +41,13 @@ pub async fn serve(args: ServeArgs) -> Res {
     );
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
+    if studio.engine.workspace().server.static_dir.is_none() {
+        eprintln!(
+            "note: the workspace serves no page (it has no server.staticDir, as a mock \
+             from `juggler-studio mock` without --static-dir): the dashboard address answers \
+             404; pass --static-dir with your dashboard's folder, or set server.staticDir"
+        );
+    }
     if let Some(warning) = exposure_warning(&studio.server_url().unwrap_or_default()) {
         eprintln!("{warning}");
     }
