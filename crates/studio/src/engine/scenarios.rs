@@ -128,10 +128,15 @@ impl Engine {
         // Under the slot's lock: a run starting or ending now either gets
         // the request or leaves it for the next (`scenario_begin`,
         // `scenario_clear`), none loses it.
+        // Kept between runs only for a step that may take it: a copy of
+        // every request (some megabytes big) is no cost to pay for nothing.
+        let keep = self.inner.workspace.expects_requests();
         let mut slot = self.inner.requests.scenario_slot();
         let Some(running) = &slot.running else {
-            let kept = (req.connection_id, req.name.clone(), req.data.clone());
-            runner::keep(&mut slot.between, kept);
+            if keep {
+                let kept = (req.connection_id, req.name.clone(), req.data.clone());
+                runner::keep(&mut slot.between, kept);
+            }
             return None;
         };
         match running.offer(req.connection_id, &req.name, &req.data) {

@@ -303,6 +303,16 @@ impl WorkspaceStore {
         }))
     }
 
+    /// Whether a scenario has an `expectRequest` step: only then are the
+    /// requests that come between runs kept for the next one.
+    pub(super) fn expects_requests(&self) -> bool {
+        self.file().workspace.scenarios.iter().any(|s| {
+            s.steps
+                .iter()
+                .any(|step| matches!(step, crate::scenario::Step::ExpectRequest { .. }))
+        })
+    }
+
     pub(super) fn set_schemas(&self, schemas: Option<Schemas>) {
         let mut file = self.file();
         self.publish.schemas(schemas.as_ref());
