@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::cli::Running;
+use common::cli::{Running, http_body};
 
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 use predicates::prelude::*;
@@ -294,23 +294,6 @@ fn serve_prints_the_dashboard_juggler_and_control_urls() {
             json!("hello CLI")
         );
     });
-}
-
-/// The body of `GET url` (plain HTTP, the whole response read).
-fn http_body(url: &str) -> String {
-    use std::io::{Read as _, Write as _};
-    let rest = url.trim_start_matches("http://");
-    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("read");
-    out
 }
 
 /// `--static-dir` on the command line is relative to where the command

@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use assert_cmd::cargo::cargo_bin;
-use common::cli::{CLI_DEADLINE, Running};
+use common::cli::{CLI_DEADLINE, Running, http_body, spawn};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -25,35 +24,6 @@ fn recording(dir: &Path, generation: &str) -> PathBuf {
          {{\"t\":0.0,\"kind\":\"state\",\"diff\":[{{\"op\":\"replace\",\"path\":\"\",\"value\":{{\"n\":0}}}}]}}\n"
     );
     write(dir, &format!("rec{generation}.ndjson"), &text)
-}
-
-/// The body of `GET url` (plain HTTP, the whole response read).
-fn http_body(url: &str) -> String {
-    let rest = url.trim_start_matches("http://");
-    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(CLI_DEADLINE)).expect("timeout");
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("read");
-    out
-}
-
-/// `juggler-studio ARGS…` with stdout and stderr piped (RUST_LOG=warn).
-fn spawn(args: &[&str]) -> std::process::Child {
-    Command::new(cargo_bin!("juggler-studio"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start juggler-studio")
 }
 
 /// F13: `replay REC` without --workspace (--help's example) served the
@@ -118,6 +88,41 @@ fn exit_of(mut child: std::process::Child) -> (Option<i32>, String) {
         let _ = e.read_to_string(&mut err);
     }
     (status.code(), err)
+}
+
+/// Runs `juggler-studio ARGS…` to its end: its exit code, stdout and
+/// stderr.
+fn output(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut child = spawn(args);
+    let mut out = child.stdout.take().expect("piped");
+    let (code, err) = exit_of(child);
+    let mut stdout = String::new();
+    out.read_to_string(&mut stdout).expect("read");
+    (code, stdout, err)
+}
+
+/// `juggler-studio new DIR/NAME EXTRA…`; the project's workspace file.
+fn new_project(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let project = dir.join(name);
+    let mut args = vec!["new", project.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    let (code, err) = exit_of(spawn(&args));
+    assert_eq!(code, Some(0), "{name}: {err}");
+    project.join("workspace.json")
+}
+
+/// `juggler-studio run WS --all --browser --port 0 EXTRA…` to its end.
+fn run_all_headless(ws: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "run",
+        ws.to_str().expect("utf-8"),
+        "--all",
+        "--browser",
+        "--port",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    output(&args)
 }
 
 /// Waits until the recording `path` holds an entry after its header.
@@ -233,11 +238,7 @@ fn connect_send_times_out_and_count_ends_watching() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 
     // The state does not change: the first one counts.
-    let mut child = spawn(&["connect", &url, "--json", "--count", "1"]);
-    let mut out = child.stdout.take().expect("piped");
-    let (code, err) = exit_of(child);
-    let mut stdout = String::new();
-    out.read_to_string(&mut stdout).expect("read");
+    let (code, stdout, err) = output(&["connect", &url, "--json", "--count", "1"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(stdout.trim(), r#"{"state":{"up":true}}"#);
 }
@@ -298,27 +299,8 @@ fn a_new_projects_scenarios_pass_headless() {
         ("p07", &["--generation", "0.7"][..]),
         ("b07", &["--generation", "0.7", "--builder"][..]),
     ] {
-        let project = dir.path().join(name);
-        let project_arg = project.to_str().expect("utf-8");
-        let mut args = vec!["new", project_arg];
-        args.extend_from_slice(extra);
-        let (code, err) = exit_of(spawn(&args));
-        assert_eq!(code, Some(0), "{name}: {err}");
-        let ws = project.join("workspace.json");
-        let mut child = spawn(&[
-            "run",
-            ws.to_str().expect("utf-8"),
-            "--all",
-            "--browser",
-            "--port",
-            "0",
-            "--timeout",
-            "30",
-        ]);
-        let mut out = child.stdout.take().expect("piped");
-        let (code, err) = exit_of(child);
-        let mut stdout = String::new();
-        out.read_to_string(&mut stdout).expect("read");
+        let ws = new_project(dir.path(), name, extra);
+        let (code, stdout, err) = run_all_headless(&ws, &["--timeout", "30"]);
         assert_eq!(code, Some(0), "{name}: {stdout}\n{err}");
     }
 }
@@ -329,22 +311,8 @@ fn a_new_projects_scenarios_pass_headless() {
 #[test]
 fn run_says_how_many_dashboards_connected_and_documents_its_chromium() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let project = dir.path().join("p");
-    let (code, err) = exit_of(spawn(&["new", project.to_str().expect("utf-8")]));
-    assert_eq!(code, Some(0), "{err}");
-    let ws = project.join("workspace.json");
-    let (code, err) = exit_of(spawn(&[
-        "run",
-        ws.to_str().expect("utf-8"),
-        "--all",
-        "--browser",
-        "--port",
-        "0",
-        "--wait-for",
-        "2",
-        "--timeout",
-        "3",
-    ]));
+    let ws = new_project(dir.path(), "p", &[]);
+    let (code, _, err) = run_all_headless(&ws, &["--wait-for", "2", "--timeout", "3"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("1 of 2 dashboard(s) connected within 3 s: --browser opens one page"),
@@ -352,11 +320,7 @@ fn run_says_how_many_dashboards_connected_and_documents_its_chromium() {
     );
     assert!(!err.contains("did not connect"), "{err}");
 
-    let mut help = spawn(&["run", "--help"]);
-    let mut out = help.stdout.take().expect("piped");
-    let (code, _) = exit_of(help);
-    let mut text = String::new();
-    out.read_to_string(&mut text).expect("read");
+    let (code, text, _) = output(&["run", "--help"]);
     assert_eq!(code, Some(0));
     assert!(text.contains("JUGGLER_STUDIO_CHROMIUM"), "{text}");
 }
@@ -372,11 +336,7 @@ fn a_mock_says_how_to_serve_a_page_and_serve_warns_without_one() {
     let rec = rec.to_str().expect("utf-8");
     let spaced = dir.path().join("my mock.json");
     let spaced = spaced.to_str().expect("utf-8");
-    let mut child = spawn(&["mock", rec, "-o", spaced]);
-    let mut out = child.stdout.take().expect("piped");
-    let (code, err) = exit_of(child);
-    let mut text = String::new();
-    out.read_to_string(&mut text).expect("read");
+    let (code, text, err) = output(&["mock", rec, "-o", spaced]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
         text.contains(&format!(

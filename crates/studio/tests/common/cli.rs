@@ -172,3 +172,20 @@ pub fn spawn(args: &[&str]) -> Child {
         .spawn()
         .expect("start juggler-studio")
 }
+
+/// The body of `GET url` (plain HTTP, the whole response read).
+pub fn http_body(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(CLI_DEADLINE)).expect("timeout");
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
