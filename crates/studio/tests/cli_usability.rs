@@ -377,3 +377,59 @@ fn a_mock_says_how_to_serve_a_page_and_serve_warns_without_one() {
     let body = http_body(&format!("{dashboard}index.html"));
     assert!(body.contains("my dashboard"), "{body}");
 }
+
+/// F12: `connect` printed the whole state on every change (each 83-byte
+/// diff of a 20 MB state printed a 20 MB line; 12 GB in 10 minutes), with
+/// no way to watch one value or the changes alone. Now --path prints the
+/// value at a JSON Pointer when it changes, and --diffs the state once,
+/// then each change as its JSON Patch.
+#[test]
+fn connect_watches_one_path_or_the_changes_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = write(
+        dir.path(),
+        "watched.json",
+        r#"{"version": 1, "server": {"port": 0, "autoflush": 0},
+            "initialState": {"n": 0, "other": 0, "big": [1, 2, 3]},
+            "rules": [{"id": "set", "match": {"name": {"exact": "set"}},
+                       "action": {"setState": {"path": ["{{data.at}}"], "value": "{{data.v}}"}}}]}"#,
+    );
+    let mut server = Running::start(&["serve", ws.to_str().expect("utf-8"), "--control-port", "0"]);
+    let url = server.printed("juggler:");
+    let set = |at: &str, v: i64| {
+        let data = format!(r#"{{"at": "{at}", "v": {v}}}"#);
+        let (code, _, err) = output(&["connect", &url, "--send", "set", &data]);
+        assert_eq!(code, Some(0), "{err}");
+    };
+
+    let mut one = Running::of(spawn(&[
+        "connect", &url, "--json", "--path", "/n", "--count", "2",
+    ]));
+    one.until(r#"{"path":"/n","value":0}"#);
+    // Another member changes: nothing to print for /n.
+    set("other", 1);
+    set("n", 5);
+    let lines = one.rest(CLI_DEADLINE).to_vec();
+    assert_eq!(
+        lines,
+        [r#"{"path":"/n","value":0}"#, r#"{"path":"/n","value":5}"#]
+    );
+
+    let mut changes = Running::of(spawn(&[
+        "connect", &url, "--json", "--diffs", "--count", "2",
+    ]));
+    changes.until(r#"{"state":"#);
+    set("n", 6);
+    let lines = changes.rest(CLI_DEADLINE).to_vec();
+    assert_eq!(
+        lines,
+        [
+            r#"{"state":{"n":5,"other":1,"big":[1,2,3]}}"#,
+            r#"{"diff":[{"op":"replace","path":"/n","value":6}]}"#,
+        ]
+    );
+
+    let (code, _, err) = output(&["connect", &url, "--path", "n"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("JSON Pointer such as /plant/pumps/0"), "{err}");
+}

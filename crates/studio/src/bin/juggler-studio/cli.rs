@@ -161,6 +161,15 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "N", conflicts_with = "send",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
+    /// Without --send: print only the value at this JSON Pointer of the
+    /// state (e.g. /plant/pumps/0; null while missing), when it changes.
+    #[arg(long, value_name = "POINTER", conflicts_with = "send")]
+    pub path: Option<String>,
+    /// Without --send: print the state (or --path's value) once, then each
+    /// change as the JSON Patch that makes it (a big state is not printed
+    /// again on every change).
+    #[arg(long, conflicts_with = "send")]
+    pub diffs: bool,
     #[command(flatten)]
     pub client: ClientArgs,
 }

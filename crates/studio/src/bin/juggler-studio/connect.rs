@@ -20,6 +20,16 @@ pub async fn connect(args: ConnectArgs) -> Res {
     let printed_lines = Arc::new(AtomicU64::new(0));
     let enough = Arc::new(Notify::new());
     let count = args.count;
+    let (path, diffs) = (args.path, args.diffs);
+    if let Some(p) = &path
+        && !(p.is_empty() || p.starts_with('/'))
+    {
+        return Err(format!(
+            "--path takes a JSON Pointer such as /plant/pumps/0 (\"\" for the whole state), \
+             not {p:?}"
+        )
+        .into());
+    }
     let counted = {
         let (printed_lines, enough) = (printed_lines.clone(), enough.clone());
         move || {
@@ -106,6 +116,9 @@ pub async fn connect(args: ConnectArgs) -> Res {
     // The first state may have come before the watch: a server whose state
     // does not change printed nothing (and --count never ended).
     let mut first = (client.state().version() > 0).then(|| client.state().data());
+    // What was printed last (the state, or --path's value): a change that
+    // leaves it as it was prints nothing, and --diffs prints the way from it.
+    let mut shown: Option<Value> = None;
     loop {
         let next = async {
             match first.take() {
@@ -116,14 +129,31 @@ pub async fn connect(args: ConnectArgs) -> Res {
         tokio::select! {
             // `None`: the connection closed, which `wait_closed` reports.
             Some(data) = next => {
-                let printed = if json {
-                    out(serde_json::json!({"state": data}))
-                } else {
-                    out(format_args!("state:\n{}", pretty(&data)))
+                let now = match &path {
+                    Some(p) => data.pointer(p).cloned().unwrap_or(Value::Null),
+                    None => data,
+                };
+                if shown.as_ref() == Some(&now) {
+                    continue;
+                }
+                let printed = match (shown.as_ref().filter(|_| diffs), &path) {
+                    (Some(before), _) => {
+                        let ops = juggler::diff::diff_json(before, &now);
+                        if json {
+                            out(serde_json::json!({"diff": ops}))
+                        } else {
+                            out(format_args!("diff:\n{}", pretty(&ops)))
+                        }
+                    }
+                    (None, Some(p)) if json => out(serde_json::json!({"path": p, "value": now})),
+                    (None, Some(p)) => out(format_args!("{p}: {}", pretty(&now))),
+                    (None, None) if json => out(serde_json::json!({"state": now})),
+                    (None, None) => out(format_args!("state:\n{}", pretty(&now))),
                 };
                 if !printed {
                     return Ok(ExitCode::SUCCESS);
                 }
+                shown = Some(now);
                 counted();
             }
             () = enough.notified() => return Ok(ExitCode::SUCCESS),
