@@ -34,6 +34,7 @@
 //! `crates/studio/workspace.schema.json`.
 
 mod atomic;
+mod more_problems;
 pub(crate) mod positions;
 mod server_settings;
 pub(crate) mod validate;
@@ -265,7 +266,15 @@ impl Workspace {
                 serde_path_to_error::deserialize(de)
             })
             .map_err(|e| invalid(Problem::new("", e.to_string())))?
-            .map_err(|e| invalid(validate::problem_of_serde(text, e)))?;
+            .map_err(|e| {
+                let first = validate::problem_of_serde(text, e);
+                let mut more = more_problems::after(text, &first.field);
+                Positions::locate(text, &mut more);
+                Error::Workspace {
+                    file: file.to_owned(),
+                    problems: std::iter::once(first).chain(more).collect(),
+                }
+            })?;
         let mut problems = workspace.validate(base_dir);
         Positions::locate(text, &mut problems);
         Ok((workspace, problems))

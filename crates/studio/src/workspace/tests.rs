@@ -438,3 +438,42 @@ fn the_committed_schema_is_current() {
     assert_eq!(value["properties"]["version"]["maximum"], 1);
     assert_eq!(value["required"], json!(["version"]));
 }
+
+/// serde stops at the first field it cannot read, so a workspace with a
+/// typo in two rules and a scenario step told one per run (an outside
+/// team's `check` finding F15): now every list element with a problem of
+/// shape is told, each at its own line, named as the file has it.
+#[test]
+fn every_element_with_a_problem_of_shape_is_told_at_once() {
+    let text = r#"{
+ "version": 1,
+ "rules": [
+  {"id": "a", "match": {"name": {"exact": "x"}}, "action": {"respnd": {"value": 1}}},
+  {"id": "b", "match": {"name": {"exact": "y"}}, "action": "echo"},
+  {"id": "c", "match": {"name": {"exact": "z"}}, "action": {"fial": "no"}}
+ ],
+ "scenarios": [{"name": "s", "steps": [{"wait": {"ms": 1}}, {"wiat": {"ms": 1}}]}]
+}"#;
+    let problems = problems_of(text, Path::new("."));
+    let told: Vec<(Option<u32>, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (Some(4), "rules[0].action"),
+            (Some(6), "rules[2].action"),
+            (Some(8), "scenarios[0].steps[1]"),
+        ],
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].message.contains("unknown variant `fial`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].message.contains("unknown variant `wiat`"),
+        "{problems:?}"
+    );
+}
