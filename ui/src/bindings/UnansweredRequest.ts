@@ -4,7 +4,7 @@ import type { Rule } from "./Rule";
 
 /**
  * A widget's request that no enabled rule answers, as it will be sent
- * (its placeholders judged as [`warnings`] judges them), with a rule
+ * (its placeholders judged as `check`'s warnings judge them), with a rule
  * that would answer it.
  */
 export type UnansweredRequest = { 
