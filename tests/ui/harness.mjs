@@ -117,6 +117,29 @@ async function withPage(context, studio, name, url, body) {
 }
 
 /** Dismisses the toasts, so that a screenshot shows the pane. */
+/** Sends one juggler request to the server at `url` (raw frames, as any
+ * generation takes them) and resolves with its response message. */
+export async function jugglerRequest(url, name, data, dataText = JSON.stringify(data)) {
+    const ws = new WebSocket(url);
+    try {
+        await new Promise((resolve, reject) => {
+            ws.addEventListener('open', resolve, { once: true });
+            ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
+        });
+        const answer = new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no answer to ${name}`)), WAIT_MS);
+            ws.addEventListener('message', evt => {
+                const msg = JSON.parse(evt.data);
+                if (msg.type === 'response' && msg.id === 1) { clearTimeout(timer); resolve(msg); }
+            });
+        });
+        ws.send(`{"type": "request", "id": 1, "name": ${JSON.stringify(name)}, "data": ${dataText}}`);
+        return await answer;
+    } finally {
+        ws.close();
+    }
+}
+
 export async function dismissToasts(page) {
     const first = page.locator('[data-testid^="toast-"] button').first();
     for (let i = 0; i < 10 && await first.count(); i++) await first.click({ timeout: 1000 }).catch(() => {});

@@ -5,7 +5,7 @@
 // engine's rule errors show at the rule; Revert drops the draft.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupWithStudio, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setupWithStudio, openPane, screenshot, jugglerRequest, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
@@ -15,26 +15,6 @@ after(async () => world?.close());
 
 /** One request to the embedded juggler server (wire 0.6) from a raw client;
  * `dataText`: its data as JSON text, sent as written. */
-async function jugglerRequest(name, data, dataText = JSON.stringify(data)) {
-    const ws = new WebSocket(studio.juggler);
-    try {
-        await new Promise((resolve, reject) => {
-            ws.addEventListener('open', resolve, { once: true });
-            ws.addEventListener('error', () => reject(new Error(`cannot open ${studio.juggler}`)), { once: true });
-        });
-        const answer = new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no answer to ${name}`)), WAIT_MS);
-            ws.addEventListener('message', evt => {
-                const msg = JSON.parse(evt.data);
-                if (msg.type === 'response' && msg.id === 1) { clearTimeout(timer); resolve(msg); }
-            });
-        });
-        ws.send(`{"type": "request", "id": 1, "name": ${JSON.stringify(name)}, "data": ${dataText}}`);
-        return await answer;
-    } finally {
-        ws.close();
-    }
-}
 
 test('rules made in the Requests pane answer requests', async () => {
     await world.withUi(studio, 'requests', async page => {
@@ -60,7 +40,7 @@ test('rules made in the Requests pane answer requests', async () => {
         await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
 
         // A juggler client's request is answered by it and shows in the log.
-        const answer = await jugglerRequest('ui.test', null);
+        const answer = await jugglerRequest(studio.juggler, 'ui.test', null);
         assert.equal(answer.success, true);
         assert.deepEqual(answer.data, { ok: 1 });
         const row = page.getByTestId('request-log').locator('tr[data-name="ui.test"][data-outcome="ok"]');
@@ -71,7 +51,7 @@ test('rules made in the Requests pane answer requests', async () => {
         await list.locator('li[data-rule="ui-test"]').getByTestId('rule-enabled').uncheck();
         await page.getByTestId('rules-save').click();
         await control.waitFor(m => m.rules.find(r => r.id === 'ui-test')?.enabled === false, 'the rule disabled');
-        const refused = await jugglerRequest('ui.test', { x: 1 });
+        const refused = await jugglerRequest(studio.juggler, 'ui.test', { x: 1 });
         assert.equal(refused.success, false);
         await control.waitFor(m => m.unmatched.some(u => u.name === 'ui.test'), 'the request in /unmatched');
         await page.getByTestId('request-log').locator('tr[data-name="ui.test"][data-outcome="error"]').waitFor({ timeout: WAIT_MS });
@@ -125,7 +105,7 @@ test('the draft survives rule changes made elsewhere', async () => {
         await page.getByTestId('test-data').fill('{"who": "tests"}');
         await page.getByTestId('test-run').click();
         await page.getByTestId('test-result').and(page.locator('[data-matches="true"]')).waitFor({ timeout: WAIT_MS });
-        assert.equal((await jugglerRequest('nobody.answers', null)).success, false);
+        assert.equal((await jugglerRequest(studio.juggler, 'nobody.answers', null)).success, false);
         await page.getByTestId('unmatched').locator('li[data-name="nobody.answers"]').waitFor({ timeout: WAIT_MS });
         assert.match(await page.getByTestId('test-answer').textContent(), /hello tests/);
 
@@ -213,7 +193,7 @@ test('a rule made from a request and tested on it keeps every number of the requ
     const big = '123456789012345678901234567890';
     // What JSON.parse would change: an integer past 2^53 (two), -0.
     const data = `{"k": 9007199254740993, "z": -0, "big": ${big}}`;
-    const refused = await jugglerRequest('ui.exactMade', null, data);
+    const refused = await jugglerRequest(studio.juggler, 'ui.exactMade', null, data);
     assert.equal(refused.success, false);
     await control.waitFor(m => m.unmatched.some(u => u.name === 'ui.exactMade'), 'the request in /unmatched');
     const shown = `{\n  "k": 9007199254740993,\n  "z": -0,\n  "big": ${big}\n}`;
@@ -242,13 +222,13 @@ test('a rule made from a request and tested on it keeps every number of the requ
     const rule = saved.slice(saved.indexOf('"ui.exactMade"'));
     assert.match(rule, new RegExp(`"data": \\{\\s*"k": 9007199254740993,\\s*"z": -0,\\s*"big": ${big}\\s*\\}`));
     // The sample as it came matches the saved rule: a juggler client gets the answer.
-    const answer = await jugglerRequest('ui.exactMade', null, data);
+    const answer = await jugglerRequest(studio.juggler, 'ui.exactMade', null, data);
     assert.equal(answer.success, true);
 });
 
 test('a request from the log taken as the test sample keeps every number', async () => {
     const data = '{"k": 9007199254740993, "z": -0, "big": 123456789012345678901234567890}';
-    await jugglerRequest('ui.exactSample', null, data);
+    await jugglerRequest(studio.juggler, 'ui.exactSample', null, data);
     await world.withUi(studio, 'requests-exact-sample', async page => {
         await openPane(page, 'requests');
         await page.getByTestId('rule-list').locator('li[data-rule="hello"]').click();

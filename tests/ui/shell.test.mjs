@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, openPane, screenshot, WAIT_MS } from './harness.mjs';
+import { setup, openPane, screenshot, jugglerRequest, WAIT_MS } from './harness.mjs';
 
 let world;
 let studio;
@@ -62,11 +62,19 @@ test('the pane tabs are a tablist, and a narrow window reaches every button and 
         }
         assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll of the page');
         // The last tab, out of the strip at first, is scrolled to when chosen.
-        await page.keyboard.press('Alt+b');
-        await page.waitForFunction(() => {
+        const builderInView = () => page.waitForFunction(() => {
             const tab = document.getElementById('tab-builder').getBoundingClientRect();
             return tab.left >= 0 && tab.right <= window.innerWidth;
         }, null, { timeout: WAIT_MS });
+        await page.keyboard.press('Alt+b');
+        await builderInView();
+        // A badge appearing on a tab before it widens the strip: the chosen
+        // tab stays in view (the Builder's preview connecting pushed it out).
+        const warn = page.getByTestId('nav-requests').locator('.badge.warn');
+        assert.equal(await warn.count(), 0);
+        assert.equal((await jugglerRequest(studio.juggler, 'nobody.answers', null)).success, false);
+        await warn.waitFor({ timeout: WAIT_MS });
+        await builderInView();
         await screenshot(page, 'narrow');
     });
 });
