@@ -648,7 +648,39 @@ fn serve_proxy_and_replay_write_a_ready_file() {
         send_signal(&running.child, "-TERM");
         let (code, err) = finish(&mut running);
         assert_eq!(code, Some(0), "{args:?}: {err}");
+        // Gone once stopped: a script checking for it must not find a dead studio's addresses.
+        assert!(
+            !file.exists(),
+            "{args:?}: the ready file outlived its studio"
+        );
     }
+}
+
+/// A ready file that another studio took over meanwhile (the same path
+/// given to both) is that one's: the first one's stop leaves it.
+#[test]
+fn a_stopping_studio_leaves_a_ready_file_it_no_longer_owns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ready.json");
+    let mut running = spawn(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--ready-file",
+            file.to_str().expect("utf-8 path"),
+        ],
+        &[("RUST_LOG", "warn")],
+    );
+    ready_file(&file, &running.child);
+    std::fs::write(&file, "{\"pid\": 1}").expect("write");
+    send_signal(&running.child, "-TERM");
+    let (code, err) = finish(&mut running);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("still there"),
+        "{\"pid\": 1}"
+    );
 }
 
 /// `run --ready-file`: a script that plays the dashboard itself reads where
@@ -684,6 +716,7 @@ fn run_writes_a_ready_file_a_dashboard_connects_by() {
     let (code, err) = finish(&mut run);
     drop(dash);
     assert_eq!(code, Some(0), "{err}\n{:?}", run.seen);
+    assert!(!file.exists(), "the ready file outlived the run");
 }
 
 // ---- on a terminal ---------------------------------------------------------------

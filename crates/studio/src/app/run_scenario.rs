@@ -48,8 +48,9 @@ pub struct RunOptions {
     pub json: Option<PathBuf>,
     /// Once the server listens, write its addresses to FILE as one JSON
     /// object ({"pid", "dashboard", "juggler", "control", "scenario"};
-    /// replaced whole, for each scenario; an old one is removed at start),
-    /// for a script that opens the page itself with --port 0.
+    /// replaced whole, for each scenario; an old one is removed at start,
+    /// each scenario's as it ends), for a script that opens the page
+    /// itself with --port 0.
     #[arg(long, value_name = "FILE")]
     pub ready_file: Option<PathBuf>,
     /// Port to listen on, 0 for any free one (overrides the workspace).
@@ -270,13 +271,18 @@ async fn run_in(
     println!("  dashboard: {dashboard}");
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
-    if let Some(path) = &opts.ready_file {
-        let mut info = studio.addresses();
-        info["scenario"] = name.into();
-        if let Err(e) = super::ready::write(path, &info) {
-            return Outcome::unusable(name, e);
+    // Removed as this scenario ends, before the next one's studio writes its own.
+    let _ready = match &opts.ready_file {
+        Some(path) => {
+            let mut info = studio.addresses();
+            info["scenario"] = name.into();
+            match super::ready::write(path, &info) {
+                Ok(written) => Some(written),
+                Err(e) => return Outcome::unusable(name, e),
+            }
         }
-    }
+        None => None,
+    };
 
     // Errors of the page while it loads come before the first step, where no
     // step counts them: the run as a whole does.

@@ -114,7 +114,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
     /// Once listening, write the chosen addresses to FILE as one JSON
-    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// object (replaced whole; an old one is removed at start, this one
+    /// when the studio stops): {"pid",
     /// "dashboard", "juggler", "control", "ui" (with --ui)}. For scripts and CI with
     /// --port 0: wait for the file, then read it.
     #[arg(long, value_name = "FILE")]
@@ -213,7 +214,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
     /// Once listening, write the chosen addresses to FILE as one JSON
-    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// object (replaced whole; an old one is removed at start, this one
+    /// when the studio stops): {"pid",
     /// "dashboard", "juggler", "control"}. For scripts and CI with
     /// --port 0: wait for the file, then read it.
     #[arg(long, value_name = "FILE")]
@@ -242,7 +244,8 @@ pub struct ProxyArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Once listening, write the chosen addresses to FILE as one JSON
-    /// object (replaced whole; an old one is removed at start): {"pid",
+    /// object (replaced whole; an old one is removed at start, this one
+    /// when the studio stops): {"pid",
     /// "dashboard", "juggler", "control", "upstream"}. For scripts and CI with
     /// --port 0: wait for the file, then read it.
     #[arg(long, value_name = "FILE")]

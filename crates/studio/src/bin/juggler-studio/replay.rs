@@ -130,9 +130,10 @@ pub async fn replay(args: ReplayArgs) -> Res {
         info.duration_ms / 1000.0,
         info.header.source
     );
-    if let Some(path) = &args.ready_file {
-        ready::write(path, &studio.addresses())?;
-    }
+    let _ready = match &args.ready_file {
+        Some(path) => Some(ready::write(path, &studio.addresses())?),
+        None => None,
+    };
     let model = studio.engine.model();
     if !wait_for_dashboards(&model, wait_for).await {
         studio.shutdown().await;

@@ -55,13 +55,17 @@ pub async fn serve(args: ServeArgs) -> Res {
         println!("  ui:        {}", studio.ui_url());
         println!("Open the ui address in a browser on this machine.");
     }
-    if let Some(path) = &args.ready_file {
-        let mut info = studio.addresses();
-        if with_ui {
-            info["ui"] = studio.ui_url().into();
+    // Dropped after the shutdown below: the file goes once the studio has stopped.
+    let _ready = match &args.ready_file {
+        Some(path) => {
+            let mut info = studio.addresses();
+            if with_ui {
+                info["ui"] = studio.ui_url().into();
+            }
+            Some(ready::write(path, &info)?)
         }
-        ready::write(path, &info)?;
-    }
+        None => None,
+    };
     println!("Press Ctrl+C to stop.");
     shutdown_signal().await;
     studio.shutdown().await;
@@ -168,16 +172,19 @@ pub async fn proxy(args: ProxyArgs) -> Res {
     if with_ui {
         println!("  ui:        {}", studio.ui_url());
     }
-    if let Some(path) = &args.ready_file {
-        let info = serde_json::json!({
-            "pid": std::process::id(),
-            "dashboard": info["dashboardUrl"],
-            "juggler": info["url"],
-            "control": studio.control.url(),
-            "upstream": juggler::client::redacted(&upstream),
-        });
-        ready::write(path, &info)?;
-    }
+    let _ready = match &args.ready_file {
+        Some(path) => {
+            let info = serde_json::json!({
+                "pid": std::process::id(),
+                "dashboard": info["dashboardUrl"],
+                "juggler": info["url"],
+                "control": studio.control.url(),
+                "upstream": juggler::client::redacted(&upstream),
+            });
+            Some(ready::write(path, &info)?)
+        }
+        None => None,
+    };
     println!("Point your dashboard at the juggler address; press Ctrl+C to stop.");
     shutdown_signal().await;
     studio.shutdown().await;
