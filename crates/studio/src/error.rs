@@ -95,6 +95,18 @@ pub enum Error {
         /// The whole message (names the field).
         text: String,
     },
+    /// A remote juggler server could not be reached (recording it): the
+    /// juggler error kept, so a caller can tell whether waiting would help
+    /// (`juggler::Error::connect_failure`).
+    #[error(
+        "cannot connect to {url}: {source} (check the URL, the credentials and, if given, the generation)"
+    )]
+    Connect {
+        /// The server's URL, without its credentials.
+        url: String,
+        /// Why: `source.connect_failure()` tells whether to wait and retry.
+        source: juggler::Error,
+    },
     /// Anything else that a caller should see as a message.
     #[error("{0}")]
     Invalid(String),

@@ -434,17 +434,30 @@ fn connect_watches_one_path_or_the_changes_alone() {
     assert!(err.contains("JSON Pointer such as /plant/pumps/0"), "{err}");
 }
 
-/// `connect` to a server not (yet) listening said to check the URL, the
-/// credentials and the generation, not that --wait waits for a back end
-/// still starting (the proxy's error did).
+/// `connect` and `record` to a server not (yet) listening said to check
+/// the URL, the credentials and the generation, not that --wait waits for
+/// a back end still starting (the proxy's error did); record's still did
+/// not after connect's was fixed.
 #[test]
-fn connect_to_a_server_not_listening_points_at_wait() {
+fn connect_or_record_to_a_server_not_listening_points_at_wait() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let url = format!("ws://127.0.0.1:{port}/ws");
-    let (code, _, err) = output(&["connect", &url]);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("--wait SECONDS waits for it"), "{err}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("rec.jsonl");
+    for args in [
+        vec!["connect", &url],
+        vec!["record", &url, "--out", out.to_str().expect("utf-8 path")],
+    ] {
+        let (code, _, err) = output(&args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("--wait SECONDS waits for it"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("check the URL"), "{args:?}: {err}");
+    }
+    assert!(!out.exists(), "no recording of a server never reached");
 }

@@ -190,7 +190,9 @@ impl From<Error> for CommandError {
                 data: Some(data),
                 ..CommandError::new(ErrorCode::RemoteError, message)
             },
-            Error::Juggler(_) => CommandError::new(ErrorCode::Juggler, message),
+            Error::Juggler(_) | Error::Connect { .. } => {
+                CommandError::new(ErrorCode::Juggler, message)
+            }
             Error::Invalid(_) => CommandError::invalid(message),
         }
     }

@@ -110,11 +110,9 @@ async fn connect_tapped(
         })
         .connect()
         .await
-        .map_err(|e| {
-            Error::Invalid(format!(
-                "cannot connect to {}: {e} (check the URL, the credentials and, if given, the generation)",
-                juggler::client::redacted(url)
-            ))
+        .map_err(|source| Error::Connect {
+            url: juggler::client::redacted(url),
+            source,
         })
 }
 

@@ -70,13 +70,7 @@ pub async fn connect(args: ConnectArgs) -> Res {
     crate::wait::if_asked(&url, &args.client).await?;
     let waited = args.client.wait.is_some();
     let client = builder.connect().await.map_err(|e| {
-        // A server still starting is what --wait is for.
-        let hint = match e.connect_failure() {
-            Some(kind) if kind.is_transient() && !waited => {
-                "; if the server is still starting, --wait SECONDS waits for it"
-            }
-            _ => "",
-        };
+        let hint = crate::wait::hint(&e, waited);
         format!(
             "cannot connect to {}: {e} (check the URL, the credentials and the \
              generation){hint}",

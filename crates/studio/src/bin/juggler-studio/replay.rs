@@ -41,7 +41,15 @@ pub async fn record(args: RecordArgs) -> Res {
     if let Ok(mut p) = progress.lock() {
         p.finish();
     }
-    let summary = summary?;
+    let summary = summary.map_err(|e| match &e {
+        studio::Error::Connect { source, .. } => {
+            format!(
+                "{e}{}",
+                crate::wait::hint(source, args.client.wait.is_some())
+            )
+        }
+        _ => e.to_string(),
+    })?;
     println!(
         "{}: {} entries, {} bytes ({})",
         out.display(),

@@ -13,6 +13,17 @@ const RETRY_EVERY: Duration = Duration::from_millis(500);
 /// How often the wait says it still waits.
 const SAY_EVERY: Duration = Duration::from_secs(5);
 
+/// What to add to a connect error when the server may just not be up yet
+/// and the user did not ask to wait: that `--wait` is for this.
+pub fn hint(e: &juggler::Error, waited: bool) -> &'static str {
+    match e.connect_failure() {
+        Some(kind) if kind.is_transient() && !waited => {
+            "; if the server is still starting, --wait SECONDS waits for it"
+        }
+        _ => "",
+    }
+}
+
 /// Why a server could not be reached, and whether waiting could help.
 pub struct NotUp {
     pub reason: String,
