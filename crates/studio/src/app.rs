@@ -73,7 +73,15 @@ impl Studio {
     /// endpoint. `progress` hears about slow steps (a big workspace file).
     pub async fn start(opts: StudioOptions, progress: impl Fn(&str)) -> Result<Studio> {
         let (mut ws, path) = match &opts.workspace {
-            Some(p) => (load_with_progress(p, &progress)?, Some(p.clone())),
+            Some(p) => {
+                // `replay --workspace`: leaving it out gives no demo, the recording's page.
+                let instead = if opts.without_demo_rules {
+                    "check the path, or leave the workspace out"
+                } else {
+                    "check the path, or start without a workspace file for the demo"
+                };
+                (load_with_progress(p, instead, &progress)?, Some(p.clone()))
+            }
             None => {
                 let mut ws = crate::demo::workspace()?;
                 if opts.without_demo_rules {
@@ -276,7 +284,15 @@ fn static_dir_arg(dir: &std::path::Path, workspace: Option<&std::path::Path>) ->
     })
 }
 
-fn load_with_progress(path: &std::path::Path, progress: &impl Fn(&str)) -> Result<Workspace> {
+/// Loads the workspace at `path`, saying so when the file is big enough to
+/// take a while (a large initial state), with its size and how long it
+/// took; a file that does not exist gets `instead` (what to do) added to
+/// its error.
+fn load_with_progress(
+    path: &std::path::Path,
+    instead: &str,
+    progress: &impl Fn(&str),
+) -> Result<Workspace> {
     const BIG: u64 = 4 * 1024 * 1024;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let started = std::time::Instant::now();
@@ -295,9 +311,7 @@ fn load_with_progress(path: &std::path::Path, progress: &impl Fn(&str)) -> Resul
             source,
         } if source.kind() == std::io::ErrorKind::NotFound => Error::Io {
             path,
-            action: format!(
-                "{action} (check the path, or start without a workspace file for the demo)"
-            ),
+            action: format!("{action} ({instead})"),
             source,
         },
         e => e,

@@ -60,6 +60,46 @@ fn serve_on_a_missing_workspace_says_what_to_do() {
         );
 }
 
+/// `run` and `replay --workspace` on a missing workspace said to start
+/// without one "for the demo", which only `serve` does.
+#[test]
+fn run_and_replay_on_a_missing_workspace_say_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope.json");
+    studio()
+        .args(["run", "--all"])
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(
+            contains("nope.json: cannot read the workspace file")
+                .and(contains("`juggler-studio new DIR` makes a project"))
+                .and(contains("for the demo").not()),
+        );
+    let rec = dir.path().join("rec.ndjson");
+    std::fs::write(
+        &rec,
+        concat!(
+            r#"{"format":"juggler-studio-recording","version":1,"generation":"0.7","#,
+            r#""startedAt":1796356571028,"url":"ws://127.0.0.1:1/ws","source":"test"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    studio()
+        .arg("replay")
+        .arg(&rec)
+        .args(["--port", "0", "--workspace"])
+        .arg(&missing)
+        .assert()
+        .failure()
+        .stderr(
+            contains("nope.json: cannot read the workspace file")
+                .and(contains("leave the workspace out"))
+                .and(contains("for the demo").not()),
+        );
+}
+
 /// `check` on a path that does not exist says what to give instead.
 #[test]
 fn check_on_a_missing_file_says_what_to_do() {

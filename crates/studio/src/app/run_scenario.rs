@@ -165,8 +165,12 @@ fn overall(outcomes: &[Outcome]) -> u8 {
 /// The scenarios asked for, checked against the workspace before any
 /// server starts.
 fn scenario_names(opts: &RunOptions) -> Result<Vec<String>, String> {
-    let ws = super::load_with_progress(&opts.workspace, &|line| eprintln!("{line}"))
-        .map_err(|e| e.to_string())?;
+    let ws = super::load_with_progress(
+        &opts.workspace,
+        "check the path; `juggler-studio new DIR` makes a project whose workspace has a scenario",
+        &|line| eprintln!("{line}"),
+    )
+    .map_err(|e| e.to_string())?;
     let names: Vec<&str> = ws.scenarios.iter().map(|s| s.name.as_str()).collect();
     let has = || {
         if names.is_empty() {
