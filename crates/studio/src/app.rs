@@ -257,13 +257,14 @@ pub async fn shutdown_signal() {
     watch_shutdown_signals().cancelled().await;
 }
 
-/// Loads a workspace, saying so when the file is big enough to take a
-/// while (a large initial state), with its size and how long it took.
 /// `--static-dir` as the workspace keeps it: a path given on the command
 /// line is relative to the current folder, while the workspace's
 /// `staticDir` is relative to the workspace file, so it goes in relative
 /// to the workspace's folder when it is inside it, else absolute.
-fn static_dir_arg(dir: &std::path::Path, workspace: Option<&std::path::Path>) -> Result<String> {
+pub(crate) fn static_dir_arg(
+    dir: &std::path::Path,
+    workspace: Option<&std::path::Path>,
+) -> Result<String> {
     let absolute = |p: &std::path::Path| {
         std::path::absolute(p).map_err(|e| Error::Io {
             path: p.to_owned(),

@@ -200,8 +200,9 @@ pub struct MockArgs {
     #[arg(long)]
     pub force: bool,
     /// The folder of the dashboard to serve with the mock (its
-    /// server.staticDir, written as an absolute path). Without it the mock
-    /// serves no page: give `serve` --static-dir.
+    /// server.staticDir: relative to the mock's folder when inside it, else
+    /// absolute). Without it the mock serves no page: give `serve`
+    /// --static-dir.
     #[arg(long, value_name = "DIR")]
     pub static_dir: Option<std::path::PathBuf>,
 }
@@ -220,9 +221,10 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
-/// `--static-dir DIR` as the workspace's absolute staticDir; an error when
-/// it is no folder.
-fn static_dir_of(dir: &std::path::Path) -> Result<String> {
+/// `--static-dir DIR` as the mock workspace at `out` keeps it: relative to
+/// its folder when inside it (the project moves as one), else absolute; an
+/// error when it is no folder.
+fn static_dir_of(dir: &std::path::Path, out: &std::path::Path) -> Result<String> {
     if !dir.is_dir() {
         return Err(crate::error::Error::Invalid(format!(
             "--static-dir {}: no such folder: give the folder of your dashboard's page \
@@ -230,10 +232,7 @@ fn static_dir_of(dir: &std::path::Path) -> Result<String> {
             dir.display()
         )));
     }
-    let absolute = std::path::absolute(dir).map_err(|e| {
-        crate::error::Error::Invalid(format!("--static-dir {}: {e}", dir.display()))
-    })?;
-    Ok(absolute.display().to_string())
+    crate::app::static_dir_arg(dir, Some(out))
 }
 
 /// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.
@@ -242,7 +241,11 @@ pub fn cli(args: MockArgs) -> std::process::ExitCode {
         answers: args.answers,
         latency: !args.no_latency,
     };
-    let static_dir = args.static_dir.as_deref().map(static_dir_of).transpose();
+    let static_dir = args
+        .static_dir
+        .as_deref()
+        .map(|dir| static_dir_of(dir, &args.out))
+        .transpose();
     let result = static_dir.and_then(|dir| {
         let mut mock = make(&args.recording, &args.out, how, args.force)?;
         if let Some(dir) = dir {

@@ -372,6 +372,10 @@ fn a_mock_says_how_to_serve_a_page_and_serve_warns_without_one() {
         page.to_str().expect("utf-8"),
     ]));
     assert_eq!(code, Some(0), "{err}");
+    // Relative to the mock (it was absolute): the folder moves as one.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(with_page).expect("read")).expect("JSON");
+    assert_eq!(written["server"]["staticDir"], "page", "{written}");
     let mut serve = Running::start(&["serve", with_page, "--port", "0", "--control-port", "0"]);
     let dashboard = serve.printed("dashboard:");
     let body = http_body(&format!("{dashboard}index.html"));
