@@ -20,6 +20,12 @@
 //! cannot place it), as it does in every juggler client. Array elements
 //! come back at their index, and redo after undo gives exactly the document
 //! the change made.
+//!
+//! Changes by others (a request rule's or a scenario's setState) are not
+//! steps: they are logged ([`History::others_changed`]) and a step goes back
+//! across them only when they touched none of its places (see [`others`]).
+
+mod others;
 
 use std::collections::VecDeque;
 
@@ -29,6 +35,8 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+pub use others::Conflict;
+use others::Others;
 
 /// Steps kept by default.
 pub const DEFAULT_MAX_STEPS: usize = 200;
@@ -41,6 +49,9 @@ struct Step {
     forward: Vec<Op>,
     backward: Vec<Op>,
     bytes: usize,
+    /// The changes by others from this number on came after the step was
+    /// made (or undone): the ones it must go across.
+    since: usize,
 }
 
 /// What [`History::record`] did.
@@ -77,6 +88,7 @@ pub struct History {
     bytes: usize,
     max_steps: usize,
     max_bytes: usize,
+    others: Others,
 }
 
 impl Default for History {
@@ -103,6 +115,7 @@ impl History {
             bytes: 0,
             max_steps: max_steps.max(1),
             max_bytes,
+            others: Others::default(),
         }
     }
 
@@ -120,10 +133,12 @@ impl History {
             return Recorded::TooLarge;
         }
         self.bytes += bytes;
+        let since = self.others.mark();
         self.undo.push_back(Step {
             forward,
             backward,
             bytes,
+            since,
         });
         while self.undo.len() > self.max_steps || self.bytes > self.max_bytes {
             match self.undo.pop_front() {
@@ -131,7 +146,25 @@ impl History {
                 None => break,
             }
         }
+        let oldest = self.undo.iter().map(|s| s.since).min().unwrap_or(since);
+        self.others.forget_before(oldest);
         Recorded::Yes
+    }
+
+    /// Logs a change that is not a step (`ops`, made by `by`: "a request
+    /// rule", "a scenario"); a step that touched its places can no longer
+    /// be undone or redone. False when so many were logged that the
+    /// history was cleared.
+    pub fn others_changed(&mut self, ops: &[Op], by: &'static str) -> bool {
+        if self.undo.is_empty() && self.redo.is_empty() {
+            self.others.clear();
+            return true;
+        }
+        if self.others.log(ops, by) {
+            return true;
+        }
+        self.clear();
+        false
     }
 
     fn drop_redo(&mut self) {
@@ -141,28 +174,52 @@ impl History {
     }
 
     /// Moves the last change to the redo stack and returns the operations
-    /// that undo it; `None` when there is nothing to undo.
-    pub fn undo_ops(&mut self) -> Option<Vec<Op>> {
-        let step = self.undo.pop_back()?;
+    /// that undo it; `None` when there is nothing to undo. A change by
+    /// others since, at one of its places, is the error, and nothing moves.
+    pub fn undo_ops(&mut self) -> std::result::Result<Option<Vec<Op>>, Conflict> {
+        let Some(mut step) = self.undo.pop_back() else {
+            return Ok(None);
+        };
+        if let Err(c) = self.across_others(&step) {
+            self.undo.push_back(step);
+            return Err(c);
+        }
+        step.since = self.others.mark();
         let ops = step.backward.clone();
         self.redo.push(step);
-        Some(ops)
+        Ok(Some(ops))
     }
 
     /// Moves the last undone change back to the undo stack and returns the
-    /// operations that redo it; `None` when there is nothing to redo.
-    pub fn redo_ops(&mut self) -> Option<Vec<Op>> {
-        let step = self.redo.pop()?;
+    /// operations that redo it; `None` when there is nothing to redo; a
+    /// change by others at one of its places since it was undone, the error.
+    pub fn redo_ops(&mut self) -> std::result::Result<Option<Vec<Op>>, Conflict> {
+        let Some(mut step) = self.redo.pop() else {
+            return Ok(None);
+        };
+        if let Err(c) = self.across_others(&step) {
+            self.redo.push(step);
+            return Err(c);
+        }
+        step.since = self.others.mark();
         let ops = step.forward.clone();
         self.undo.push_back(step);
-        Some(ops)
+        Ok(Some(ops))
+    }
+
+    /// Whether `step` can be undone or redone across the changes by others
+    /// since it was made or undone (it touched none of their places).
+    fn across_others(&self, step: &Step) -> std::result::Result<(), Conflict> {
+        self.others.check(step.since, &step.backward)?;
+        self.others.check(step.since, &step.forward)
     }
 
     /// The document before the last change, from `current`; `None` when
     /// there is nothing to undo. When the step does not apply (`current` is
     /// not the document it was recorded against), the history is cleared.
     pub fn undo(&mut self, current: &Value) -> Result<Option<Value>> {
-        let Some(ops) = self.undo_ops() else {
+        let ops = self.undo_ops().map_err(|c| self.lost("undo", &c))?;
+        let Some(ops) = ops else {
             return Ok(None);
         };
         self.applied(current, &ops, "undo").map(Some)
@@ -172,10 +229,19 @@ impl History {
     /// when there is nothing to redo. Clears the history when the step does
     /// not apply.
     pub fn redo(&mut self, current: &Value) -> Result<Option<Value>> {
-        let Some(ops) = self.redo_ops() else {
+        let ops = self.redo_ops().map_err(|c| self.lost("redo", &c))?;
+        let Some(ops) = ops else {
             return Ok(None);
         };
         self.applied(current, &ops, "redo").map(Some)
+    }
+
+    /// Clears the history for a step that cannot go back across `conflict`.
+    pub fn lost(&mut self, what: &str, conflict: &Conflict) -> Error {
+        self.clear();
+        Error::History(format!(
+            "cannot {what}: {conflict}; the undo history has been cleared"
+        ))
     }
 
     fn applied(&mut self, current: &Value, ops: &[Op], what: &str) -> Result<Value> {
@@ -214,6 +280,7 @@ impl History {
         self.undo.clear();
         self.redo.clear();
         self.bytes = 0;
+        self.others.clear();
     }
 }
 
@@ -346,6 +413,46 @@ mod tests {
         assert!(!h.can_undo() && !h.can_redo());
     }
 
+    /// A rule's setState between the user's edit and Undo: Undo takes back
+    /// the user's edit and keeps the rule's, unless the rule changed the
+    /// same place (then it is refused and the history cleared).
+    #[test]
+    fn changes_by_others_stay_and_block_only_their_places() {
+        let storage = juggler::Storage::with_data(json!({"a": 1, "b": 1, "list": [1, 2, 3]}));
+        let mut h = History::default();
+        let user = storage
+            .set_undoable(juggler::path!["a"], json!(2))
+            .expect("applies");
+        h.record(user.forward, user.backward);
+        let rule = storage
+            .set_undoable(juggler::path!["b"], json!(9))
+            .expect("applies");
+        assert!(h.others_changed(&rule.forward, "a request rule"));
+        storage
+            .apply_ops(h.undo_ops().expect("no conflict").expect("step"))
+            .expect("applies");
+        assert_eq!(storage.data(), json!({"a": 1, "b": 9, "list": [1, 2, 3]}));
+        let rule = storage
+            .set_undoable(juggler::path!["list", 0], json!(0))
+            .expect("applies");
+        assert!(h.others_changed(&rule.forward, "a request rule"));
+        storage
+            .apply_ops(h.redo_ops().expect("no conflict").expect("step"))
+            .expect("applies");
+        assert_eq!(storage.data(), json!({"a": 2, "b": 9, "list": [0, 2, 3]}));
+
+        let rule = storage
+            .set_undoable(juggler::path!["a"], json!(5))
+            .expect("applies");
+        assert!(h.others_changed(&rule.forward, "a request rule"));
+        let err = h.undo(&storage.data()).expect_err("the rule changed /a");
+        assert_eq!(
+            err.to_string(),
+            "cannot undo: /a was changed since by a request rule; the undo history has been cleared"
+        );
+        assert!(!h.can_undo() && !h.can_redo());
+    }
+
     #[test]
     fn ops_for_a_storage() {
         let storage = juggler::Storage::with_data(json!({"a": 1}));
@@ -355,11 +462,11 @@ mod tests {
             .expect("applies");
         h.record(applied.forward, applied.backward);
         storage
-            .apply_ops(h.undo_ops().expect("step"))
+            .apply_ops(h.undo_ops().expect("no conflict").expect("step"))
             .expect("applies");
         assert_eq!(storage.data(), json!({"a": 1}));
         storage
-            .apply_ops(h.redo_ops().expect("step"))
+            .apply_ops(h.redo_ops().expect("no conflict").expect("step"))
             .expect("applies");
         assert_eq!(storage.data(), json!({"a": 1, "b": 2}));
     }

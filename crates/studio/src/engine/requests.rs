@@ -138,7 +138,7 @@ impl Engine {
                 } else {
                     Target::Connection(conn)
                 };
-                self.edit(target, Edit::Set(path, value))
+                self.edit_by(target, Edit::Set(path, value), "a request rule")
             }
             Effect::Notify { name, data, target } => {
                 let targets = match target {

@@ -175,11 +175,11 @@ impl Engine {
     /// dashboard already open sees it too (not only those that connect
     /// later), as when a back end changes what every page shows.
     fn scenario_edit(&self, edit: &Edit) -> std::result::Result<(), String> {
-        self.edit(Target::Shared, edit.clone())
+        self.edit_by(Target::Shared, edit.clone(), "a scenario")
             .map_err(|e| e.to_string())?;
         if !self.is_shared() {
             for conn in self.inner.host.connections() {
-                match self.edit(Target::Connection(conn.id()), edit.clone()) {
+                match self.edit_by(Target::Connection(conn.id()), edit.clone(), "a scenario") {
                     Ok(()) => {}
                     // It closed meanwhile: nothing of it to change.
                     Err(_) if self.inner.host.connection(conn.id()).is_err() => {}

@@ -147,8 +147,10 @@ impl StateStore {
         }
     }
 
-    /// Applies `edit` with an undo step.
-    pub(super) fn edit(&self, edit: Edit) -> Result<()> {
+    /// Applies `edit`: the user's (`by` none) with an undo step; one made
+    /// `by` something else ("a request rule", "a scenario") without, the
+    /// user's steps that did not touch its places still undone across it.
+    pub(super) fn edit(&self, edit: Edit, by: Option<&'static str>) -> Result<()> {
         let mut doc = self.doc();
         if doc.state.version() != doc.history_version {
             // Steps recorded before an unrecorded change would undo on top
@@ -168,12 +170,23 @@ impl StateStore {
         self.replay_diverged(&mut doc);
         // Mirror into the model with the same operations.
         let mirrored = self.publish.state_ops(&applied.forward);
-        doc.history.record(applied.forward, applied.backward);
+        let before = doc.history.status();
+        match by {
+            None => {
+                doc.history.record(applied.forward, applied.backward);
+            }
+            Some(by) => {
+                doc.history.others_changed(&applied.forward, by);
+            }
+        }
         doc.history_version = doc.state.version();
         if let Err(e) = mirrored {
             self.resync(&doc, &e);
         }
-        self.publish.history(&doc.history.status());
+        let status = doc.history.status();
+        if by.is_none() || status != before {
+            self.publish.history(&status);
+        }
         Ok(())
     }
 
@@ -203,7 +216,15 @@ impl StateStore {
         } else {
             doc.history.redo_ops()
         };
-        let Some(ops) = ops else { return Ok(false) };
+        let ops = match ops {
+            Ok(Some(ops)) => ops,
+            Ok(None) => return Ok(false),
+            Err(conflict) => {
+                let e = doc.history.lost(what, &conflict);
+                self.publish.history(&doc.history.status());
+                return Err(e);
+            }
+        };
         // Only the step's operations go to the state, the model and every
         // connection: an undo costs what the change cost.
         if let Err(e) = doc.state.apply_ops(ops.clone()) {
@@ -238,10 +259,21 @@ impl StateStore {
 }
 
 impl Engine {
-    /// Applies `edit` to the target state; shared edits are undoable.
+    /// Applies the user's `edit` to the target state; shared edits are
+    /// undoable.
     pub fn edit(&self, target: Target, edit: Edit) -> Result<()> {
+        self.edit_as(target, edit, None)
+    }
+
+    /// Applies `edit` made `by` a rule or a scenario: not an undo step (see
+    /// `history::others`).
+    pub(super) fn edit_by(&self, target: Target, edit: Edit, by: &'static str) -> Result<()> {
+        self.edit_as(target, edit, Some(by))
+    }
+
+    fn edit_as(&self, target: Target, edit: Edit, by: Option<&'static str>) -> Result<()> {
         match target {
-            Target::Shared => self.inner.state.edit(edit),
+            Target::Shared => self.inner.state.edit(edit, by),
             Target::Connection(id) => {
                 let conn = self.inner.host.connection(id)?;
                 apply(conn.state(), &edit)?;

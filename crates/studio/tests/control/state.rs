@@ -293,3 +293,63 @@ async fn state_patch_with_copy_or_test_keeps_every_number() {
         }
     }
 }
+
+/// A dashboard's request whose rule sets the state, between the user's
+/// edit and Undo: Undo took back the rule's change (it was on the undo
+/// stack as if the user had made it). Now Undo takes back the user's edit
+/// and keeps the rule's; when the rule changed the user's own place,
+/// Undo is refused with where and by what, and the history is cleared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_takes_back_the_users_edit_not_a_rules() {
+    let rig = rig().await;
+    let (dash, _notes) = client(&rig.dashboard_url).await;
+    let view = dash.state();
+    let model = rig.control.state();
+    wait_at(view, "/counter", json!(0)).await;
+
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": ["counter"], "value": 1}),
+    )
+    .await;
+    within("set", dash.send("set", json!("by the dashboard")))
+        .await
+        .expect("answered");
+    wait_at(model, "/state/fromRule", json!("by the dashboard")).await;
+    wait_at(model, "/history/undo", json!(1)).await;
+
+    assert_eq!(
+        cmd(&rig.control, "state.undo", json!({})).await,
+        json!(true)
+    );
+    wait_at(view, "/counter", json!(0)).await;
+    wait_at(model, "/state/fromRule", json!("by the dashboard")).await;
+    assert_eq!(
+        cmd(&rig.control, "state.redo", json!({})).await,
+        json!(true)
+    );
+    wait_at(view, "/counter", json!(1)).await;
+
+    // The user's own place changed by the rule: refused, not written over.
+    cmd(
+        &rig.control,
+        "state.set",
+        json!({"path": ["fromRule"], "value": "by me"}),
+    )
+    .await;
+    within("set", dash.send("set", json!("again")))
+        .await
+        .expect("answered");
+    wait_at(model, "/state/fromRule", json!("again")).await;
+    let err = cmd_err(&rig.control, "state.undo", json!({})).await;
+    assert_eq!(err.code, "history", "{err:?}");
+    assert!(
+        err.message
+            .contains("/fromRule was changed since by a request rule"),
+        "{err:?}"
+    );
+    wait_at(model, "/history/undo", json!(0)).await;
+    wait_at(view, "/fromRule", json!("again")).await;
+    wait_at(view, "/counter", json!(1)).await;
+}
