@@ -268,7 +268,7 @@ impl Workspace {
             .map_err(|e| invalid(Problem::new("", e.to_string())))?
             .map_err(|e| {
                 let first = validate::problem_of_serde(text, e);
-                let mut more = more_problems::after(text, &first.field);
+                let mut more = more_problems::after(text, &first.field, base_dir);
                 Positions::locate(text, &mut more);
                 Error::Workspace {
                     file: file.to_owned(),

@@ -1,7 +1,9 @@
 //! The problems of shape after the first: serde stops at the first field it
 //! cannot read, so a file with a typo in three rules told one per run. Each
 //! list element where a problem was found is left out and the rest read
-//! again, until nothing more is found (or enough is).
+//! again, until nothing more is found (or enough is). What then reads is
+//! checked beyond shape too (a regex, an id used twice): those were told
+//! only on the next run, once the shape was fixed.
 
 use std::collections::HashMap;
 
@@ -15,8 +17,9 @@ use crate::error::Problem;
 const MOST: usize = 20;
 
 /// The problems after the first, at `first` (a field path as serde names
-/// it: `rules[1].action`), each placed at its field of `text`.
-pub(super) fn after(text: &str, first: &str) -> Vec<Problem> {
+/// it: `rules[1].action`), each placed at its field of `text`; relative
+/// paths of the rest are resolved against `base_dir`.
+pub(super) fn after(text: &str, first: &str, base_dir: &std::path::Path) -> Vec<Problem> {
     let Ok(Ok(mut value)) =
         juggler::json::deserialize_with(text, super::validate::MAX_DEPTH, |de| {
             <Value as serde::Deserialize>::deserialize(de)
@@ -45,7 +48,16 @@ pub(super) fn after(text: &str, first: &str) -> Vec<Problem> {
             left_out.original_index(list, index),
         );
         match serde_path_to_error::deserialize::<_, Workspace>(&value) {
-            Ok(_) => break,
+            Ok(rest) => {
+                let left = MOST - more.len();
+                more.extend(
+                    rest.validate(base_dir)
+                        .into_iter()
+                        .take(left)
+                        .map(|p| Problem::new(left_out.original(&p.field), p.message)),
+                );
+                break;
+            }
             Err(e) => {
                 field = e.path().to_string();
                 let message = e.inner().to_string();

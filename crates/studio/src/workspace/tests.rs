@@ -477,3 +477,36 @@ fn every_element_with_a_problem_of_shape_is_told_at_once() {
         "{problems:?}"
     );
 }
+
+/// A problem of shape in one rule hid the other rules' problems beyond
+/// shape (a regex that does not compile, an id used twice) until the next
+/// run: now they are told with it, named as the file has them.
+#[test]
+fn problems_beyond_shape_are_told_with_those_of_shape() {
+    let text = r#"{
+ "version": 1,
+ "rules": [
+  {"id": "a", "match": {"name": {"exact": "x"}}, "action": {"respnd": {"value": 1}}},
+  {"id": "b", "match": {"name": {"regex": "user("}}, "action": "echo"},
+  {"id": "b", "match": {"name": {"exact": "z"}}, "action": "echo"}
+ ]
+}"#;
+    let problems = problems_of(text, Path::new("."));
+    let told: Vec<(Option<u32>, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (Some(4), "rules[0].action"),
+            (Some(5), "rules[1].match.name.regex"),
+            (Some(6), "rules[2].id"),
+        ],
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].message.contains("the regex does not compile"),
+        "{problems:?}"
+    );
+}
