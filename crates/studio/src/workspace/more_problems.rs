@@ -1,7 +1,7 @@
 //! The problems of shape after the first: serde stops at the first field it
 //! cannot read, so a file with a typo in three rules told one per run. Each
-//! list element where a problem was found is left out and the rest read
-//! again, until nothing more is found (or enough is). What then reads is
+//! list element (or, outside lists, the member) where a problem was found
+//! is left out and the rest read again, until nothing more is found (or enough is). What then reads is
 //! checked beyond shape too (a regex, an id used twice): those were told
 //! only on the next run, once the shape was fixed.
 
@@ -32,21 +32,36 @@ pub(super) fn after(text: &str, first: &str, base_dir: &std::path::Path) -> Vec<
     let mut more = Vec::new();
     while more.len() < MOST {
         // The element of a list the problem is in (the innermost), as the
-        // value read now has it.
-        let Some((list, index)) = element_of(&field) else {
-            break;
+        // value read now has it; outside any list, the member itself (a
+        // setting with a default, as server.port).
+        let member_only = match element_of(&field) {
+            Some((list, index)) => {
+                let Some(Value::Array(items)) = at_mut(&mut value, list) else {
+                    break;
+                };
+                if index >= items.len() {
+                    break;
+                }
+                items.remove(index);
+                left_out.add(
+                    &left_out.original(list),
+                    left_out.original_index(list, index),
+                );
+                false
+            }
+            None => {
+                let Some((object, member)) = field.rsplit_once('.') else {
+                    break;
+                };
+                let Some(Value::Object(members)) = at_mut(&mut value, object) else {
+                    break;
+                };
+                if members.remove(member).is_none() {
+                    break;
+                }
+                true
+            }
         };
-        let Some(Value::Array(items)) = at_mut(&mut value, list) else {
-            break;
-        };
-        if index >= items.len() {
-            break;
-        }
-        items.remove(index);
-        left_out.add(
-            &left_out.original(list),
-            left_out.original_index(list, index),
-        );
         match serde_path_to_error::deserialize::<_, Workspace>(&value) {
             Ok(rest) => {
                 let left = MOST - more.len();
@@ -58,6 +73,8 @@ pub(super) fn after(text: &str, first: &str, base_dir: &std::path::Path) -> Vec<
                 );
                 break;
             }
+            // A member that must be there: its problem was told already.
+            Err(e) if member_only && e.inner().to_string().starts_with("missing field") => break,
             Err(e) => {
                 field = e.path().to_string();
                 let message = e.inner().to_string();

@@ -510,3 +510,26 @@ fn problems_beyond_shape_are_told_with_those_of_shape() {
         "{problems:?}"
     );
 }
+
+/// The same when the problem of shape is a setting outside any list (a
+/// port written as text): the rest is still read and checked.
+#[test]
+fn a_setting_of_the_wrong_kind_does_not_hide_the_rest() {
+    let text = r#"{
+ "version": 1,
+ "server": {"port": "8080", "wsPath": "ws"},
+ "rules": [
+  {"id": "b", "match": {"name": {"regex": "user("}}, "action": "echo"}
+ ]
+}"#;
+    let problems = problems_of(text, Path::new("."));
+    let told: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        told,
+        ["server.port", "server.wsPath", "rules[0].match.name.regex"],
+        "{problems:?}"
+    );
+    // A required member of the wrong kind is told once, not again as missing.
+    let problems = problems_of(r#"{"version": 1, "rules": "none"}"#, Path::new("."));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+}
