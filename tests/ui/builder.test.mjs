@@ -233,6 +233,37 @@ test('a big object in the State tree shows its children a page at a time, every 
     });
 });
 
+// On a window beside the browser the three columns left the dashboard a
+// sliver (140 px of a 700 px window): the side panels can be hidden, the
+// canvas takes their room, and the choice outlives a reload.
+test('the side panels hide and show, the canvas takes their room, and the choice is kept', async () => {
+    await withBuilder('builder-panels', async page => {
+        await page.setViewportSize({ width: 700, height: 760 });
+        const center = page.getByTestId('builder-center');
+        const width = async () => (await center.boundingBox()).width;
+        const narrow = await width();
+        for (const which of ['palette', 'properties']) {
+            const toggle = page.getByTestId(`builder-show-${which}`);
+            assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+            await toggle.click();
+            await page.getByTestId(`builder-${which}-panel`).waitFor({ state: 'detached', timeout: WAIT_MS });
+            assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+        }
+        const wide = await width();
+        assert.ok(wide > 600 && wide > narrow * 2, `the canvas grew from ${narrow} to ${wide} px`);
+        await page.reload();
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'builder');
+        await page.getByTestId('builder-title').waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('builder-palette-panel').count(), 0, 'still hidden after a reload');
+        assert.equal(await page.getByTestId('builder-properties-panel').count(), 0);
+        await page.getByTestId('builder-show-palette').click();
+        await page.getByTestId('builder-palette-panel').getByTestId('palette-value').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('builder-show-properties').click();
+        await page.getByTestId('builder-properties-panel').waitFor({ timeout: WAIT_MS });
+    });
+});
+
 test('Save with a palette widget not bound yet names it and selects it; nothing is written', async () => {
     await withBuilder('builder-unbound-save', async (page, dir) => {
         const before = fs.readFileSync(path.join(dir, 'web', 'dashboard.json'), 'utf8');
