@@ -29,6 +29,7 @@ use crate::workspace::Workspace;
 mod devloop;
 mod edit;
 mod faults;
+mod fingerprint;
 mod host;
 mod notify;
 mod pipeline;
@@ -130,10 +131,15 @@ impl Target {
 
 impl Engine {
     /// An engine on `workspace` (read from `path`, if it came from a file).
-    pub fn new(workspace: Workspace, path: Option<PathBuf>) -> Result<Self> {
+    pub fn new(mut workspace: Workspace, path: Option<PathBuf>) -> Result<Self> {
         let publish = Publisher::new();
         let requests = Pipeline::new(&workspace, publish.clone())?;
-        let state = StateStore::new(workspace.initial_state.clone(), publish.clone());
+        // The state store holds the only copy of the state.
+        let state = StateStore::new(
+            std::mem::take(&mut workspace.initial_state),
+            publish.clone(),
+        );
+        let state_as_loaded = state.fingerprint();
         let (events, _) = broadcast::channel(4096);
         let (feed, _) = broadcast::channel(traffic_log::FEED_CHUNKS);
         let engine = Engine {
@@ -150,7 +156,7 @@ impl Engine {
                 host: ServerHost::new(publish.clone()),
                 remotes: Remotes::new(publish.clone()),
                 proxies: Proxies::new(publish.clone()),
-                workspace: WorkspaceStore::new(workspace, path, publish.clone()),
+                workspace: WorkspaceStore::new(workspace, state_as_loaded, path, publish.clone()),
                 publish,
             }),
         };
@@ -192,9 +198,16 @@ impl Engine {
 
     /// The workspace as it stands now (rules and state included).
     pub fn workspace(&self) -> Workspace {
+        let mut ws = self.workspace_without_state();
+        ws.initial_state = self.inner.state.data();
+        ws
+    }
+
+    /// [`Engine::workspace`] with its state `null`: no copy of the state
+    /// (of a big state, ten times its text).
+    pub fn workspace_without_state(&self) -> Workspace {
         let mut ws = self.inner.workspace.snapshot();
         ws.rules = self.inner.requests.rules();
-        ws.initial_state = self.inner.state.data();
         ws
     }
 

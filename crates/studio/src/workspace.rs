@@ -297,6 +297,13 @@ impl Workspace {
         text
     }
 
+    /// Writes what [`Workspace::to_json_string`] makes to `out`, a piece
+    /// at a time (the text of a big state need not be held).
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+
     /// Writes the workspace to `path` atomically: a failed save leaves the
     /// old file as it was. Refuses to overwrite a file of a newer version.
     pub fn save(&self, path: &Path) -> Result<()> {

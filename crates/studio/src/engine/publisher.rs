@@ -293,9 +293,10 @@ impl Publisher {
 
     // ---- /state, /history
 
-    /// The whole served state.
-    pub(super) fn state(&self, state: &Value) {
-        STATE.set(&self.model, state);
+    /// The whole served state, moved in: through [`Section::set`] it was
+    /// copied once more (a big state's copy is ten times its text).
+    pub(super) fn state(&self, state: Value) {
+        self.model.set(STATE.path(), state);
         self.touched();
     }
 

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use juggler::Storage;
 use serde_json::Value;
 
+use super::fingerprint::Fingerprint;
 use super::{Edit, Engine, Publisher, Target, apply};
 use crate::error::{Error, Result};
 use crate::history::History;
@@ -34,6 +35,10 @@ struct Doc {
     /// version on: the Replay pane then stops showing `/state` as the
     /// recording's and fetches the recording's own.
     replay_version: Option<u64>,
+    /// The state's fingerprint at a version: the unsaved check asks for
+    /// it after every burst of changes, and again when something else
+    /// than the state changed.
+    fingerprint: Option<(u64, Fingerprint)>,
 }
 
 impl Doc {
@@ -44,6 +49,7 @@ impl Doc {
             state,
             history: History::default(),
             replay_version: None,
+            fingerprint: None,
         }
     }
 }
@@ -70,6 +76,22 @@ impl StateStore {
         self.doc().state.data()
     }
 
+    /// The served state's fingerprint now, read in place.
+    pub(super) fn fingerprint(&self) -> Fingerprint {
+        let mut doc = self.doc();
+        // Read before the document: a change in between (a dashboard's
+        // rule) only makes the next call read it again.
+        let version = doc.state.version();
+        if let Some((at, fingerprint)) = doc.fingerprint
+            && at == version
+        {
+            return fingerprint;
+        }
+        let fingerprint = doc.state.read(Fingerprint::of_value);
+        doc.fingerprint = Some((version, fingerprint));
+        fingerprint
+    }
+
     #[cfg(test)]
     pub(super) fn history_status(&self) -> HistoryStatus {
         self.doc().history.status()
@@ -78,7 +100,7 @@ impl StateStore {
     /// Publishes `/state` and `/history`.
     pub(super) fn publish(&self) {
         let doc = self.doc();
-        self.publish.state(&doc.state.data());
+        self.publish.state(doc.state.data());
         self.publish.history(&doc.history.status());
     }
 
@@ -87,7 +109,7 @@ impl StateStore {
         let mut doc = self.doc();
         self.replay_diverged(&mut doc);
         *doc = Doc::new(initial);
-        self.publish.state(&doc.state.data());
+        self.publish.state(doc.state.data());
         self.publish.history(&doc.history.status());
     }
 
@@ -254,7 +276,7 @@ impl StateStore {
     /// kept in step).
     fn resync(&self, doc: &Doc, e: &juggler::Error) {
         tracing::warn!("a state change did not apply to the model's /state: {e}");
-        self.publish.state(&doc.state.data());
+        self.publish.state(doc.state.data());
     }
 }
 
@@ -365,6 +387,37 @@ mod tests {
             Some(json!(0)),
             "the UI learns the history is gone"
         );
+    }
+
+    /// Only the state store holds the state: the workspace service kept two
+    /// more copies of it (and the file's bytes) to tell unsaved changes,
+    /// about ten times the state's text each. The workspace and its
+    /// unsaved flag still see the state.
+    #[tokio::test]
+    async fn only_the_state_store_holds_the_state() {
+        let state = json!({"list": [1, 2, 3], "a": {"b": 1}});
+        let engine = engine_with(state.clone());
+        assert_eq!(engine.inner.workspace.snapshot().initial_state, Value::Null);
+        assert_eq!(engine.workspace_without_state().initial_state, Value::Null);
+        assert_eq!(engine.workspace().initial_state, state);
+        assert!(!engine.unsaved());
+        engine
+            .edit(Target::Shared, Edit::Set(path!["list", 0], json!(9)))
+            .expect("edit");
+        assert!(engine.unsaved());
+        assert!(engine.undo().expect("undo"));
+        assert!(!engine.unsaved());
+        // Undone, a removed member comes back last: the same state.
+        engine
+            .edit(Target::Shared, Edit::Remove(path!["list"]))
+            .expect("edit");
+        assert!(engine.unsaved());
+        assert!(engine.undo().expect("undo"));
+        assert_ne!(
+            engine.workspace().initial_state.to_string(),
+            state.to_string()
+        );
+        assert!(!engine.unsaved());
     }
 
     /// An edit after an unrecorded change starts the history afresh: its

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::Engine;
+use super::fingerprint::Fingerprint;
 use super::schema_checks::Checks;
 use crate::error::{Error, Result};
 use crate::rules::{self, RequestInfo, RuleSet};
@@ -66,8 +67,8 @@ impl Engine {
             self.inner.workspace.check_disk(&target)?;
         }
         ws.save(&target)?;
-        let bytes = ws.to_json_string().into_bytes();
-        self.inner.workspace.saved_at(&target, ws, bytes);
+        let disk = Fingerprint::of_written(|w| ws.write_json(w));
+        self.inner.workspace.saved_at(&target, ws, disk);
         self.refresh_unsaved();
         Ok(target)
     }
@@ -111,8 +112,12 @@ impl Engine {
 
     /// Publishes `/workspace/unsaved` as it is now.
     pub(super) fn refresh_unsaved(&self) {
-        let current = self.inner.workspace.saved_form(self.workspace());
-        self.inner.workspace.note_unsaved(&current);
+        let current = self
+            .inner
+            .workspace
+            .saved_form(self.workspace_without_state());
+        let state = self.inner.state.fingerprint();
+        self.inner.workspace.note_unsaved(&current, state);
     }
 
     /// Replaces the workspace with the file at `path`: its settings, rules,
@@ -122,8 +127,8 @@ impl Engine {
     pub async fn open_workspace(&self, path: &Path) -> Result<PathBuf> {
         // Read before the load: a change in between then reads as a change
         // on disk (a refused save), never as none.
-        let disk = std::fs::read(path).ok();
-        let ws = Workspace::load(path)?;
+        let disk = Fingerprint::of_file(path).ok();
+        let mut ws = Workspace::load(path)?;
         let rules = RuleSet::new(ws.rules.clone())?;
         let checks = Checks::new(&ws)?;
         let running = self.inner.host.is_running();
@@ -132,9 +137,12 @@ impl Engine {
         }
         // One service after the other, each whole on its own; the server
         // is stopped, so no dashboard sees a mix.
-        self.inner.state.reset(ws.initial_state.clone());
+        self.inner
+            .state
+            .reset(std::mem::take(&mut ws.initial_state));
+        let state = self.inner.state.fingerprint();
         self.inner.requests.reset(rules);
-        self.inner.workspace.replace(ws, path, disk);
+        self.inner.workspace.replace(ws, state, path, disk);
         self.refresh_unsaved();
         self.reset_checks(checks);
         self.publish_server(None);

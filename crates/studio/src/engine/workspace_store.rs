@@ -3,11 +3,14 @@
 //! `/workspace` (and `/server`'s settings through the server host). Its
 //! rules and state live in the request pipeline and the state store,
 //! which keep them live; [`super::Engine::workspace`] puts them together.
+//! It keeps no copy of the state: what it needs to know of the state as
+//! saved, and of the file's bytes, is their [`Fingerprint`].
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use super::Publisher;
+use super::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
 use crate::model::WorkspaceInfo;
 use crate::scenario::Scenario;
@@ -21,15 +24,20 @@ pub(super) struct WorkspaceStore {
 }
 
 struct File {
+    /// Its `initial_state` is always `null`: the state store holds the
+    /// state.
     workspace: Workspace,
     path: Option<PathBuf>,
-    /// The workspace as last loaded or saved, in the form a save writes:
-    /// what tells whether there are changes not saved.
+    /// The workspace as last loaded or saved, in the form a save writes,
+    /// its state left out (`null`): with `saved_state`, what tells whether
+    /// there are changes not saved.
     saved: Workspace,
+    /// The state as last loaded or saved.
+    saved_state: Fingerprint,
     /// The file's bytes when it was loaded or saved here (`None`: there
     /// was no file to read): a save over a file that no longer has them
     /// would lose someone else's change.
-    disk: Option<Vec<u8>>,
+    disk: Option<Fingerprint>,
     /// Whether the workspace differs from `saved`, as last published.
     unsaved: bool,
     /// Server settings given for this run only (the command line's
@@ -49,6 +57,24 @@ struct Override {
 }
 
 impl File {
+    fn new(
+        mut workspace: Workspace,
+        state: Fingerprint,
+        path: Option<PathBuf>,
+        disk: Option<Fingerprint>,
+    ) -> File {
+        workspace.initial_state = serde_json::Value::Null;
+        File {
+            saved: saved_form(workspace.clone()),
+            saved_state: state,
+            workspace,
+            path,
+            disk,
+            unsaved: false,
+            overrides: Vec::new(),
+        }
+    }
+
     fn base_dir(&self) -> PathBuf {
         self.path
             .as_deref()
@@ -58,21 +84,17 @@ impl File {
 }
 
 impl WorkspaceStore {
+    /// The store of `workspace`, whose state (left out of it) is
+    /// `state`.
     pub(super) fn new(
         workspace: Workspace,
+        state: Fingerprint,
         path: Option<PathBuf>,
         publish: Publisher,
     ) -> WorkspaceStore {
-        let disk = path.as_deref().and_then(|p| std::fs::read(p).ok());
+        let disk = path.as_deref().and_then(|p| Fingerprint::of_file(p).ok());
         WorkspaceStore {
-            file: Mutex::new(File {
-                saved: saved_form(workspace.clone()),
-                workspace,
-                path,
-                disk,
-                unsaved: false,
-                overrides: Vec::new(),
-            }),
+            file: Mutex::new(File::new(workspace, state, path, disk)),
             publish,
         }
     }
@@ -81,8 +103,8 @@ impl WorkspaceStore {
         self.file.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The workspace as loaded and changed since (its rules and state as
-    /// they were loaded).
+    /// The workspace as loaded and changed since, its state `null` (its
+    /// rules as they were loaded).
     pub(super) fn snapshot(&self) -> Workspace {
         self.file().workspace.clone()
     }
@@ -133,17 +155,16 @@ impl WorkspaceStore {
         });
     }
 
-    /// Replaces the workspace with one read from `path`, whose bytes were
-    /// `disk`.
-    pub(super) fn replace(&self, workspace: Workspace, path: &Path, disk: Option<Vec<u8>>) {
-        *self.file() = File {
-            saved: saved_form(workspace.clone()),
-            workspace,
-            path: Some(path.to_owned()),
-            disk,
-            unsaved: false,
-            overrides: Vec::new(),
-        };
+    /// Replaces the workspace with one read from `path` (its state, left
+    /// out of it, is `state`), whose bytes were `disk`.
+    pub(super) fn replace(
+        &self,
+        workspace: Workspace,
+        state: Fingerprint,
+        path: &Path,
+        disk: Option<Fingerprint>,
+    ) {
+        *self.file() = File::new(workspace, state, Some(path.to_owned()), disk);
         self.publish();
     }
 
@@ -154,21 +175,23 @@ impl WorkspaceStore {
         if file.path.as_deref() != Some(path) {
             return Ok(());
         }
-        match std::fs::read(path) {
-            Ok(now) if file.disk.as_deref() != Some(&now[..]) => Err(Error::ChangedOnDisk {
+        match Fingerprint::of_file(path) {
+            Ok(now) if file.disk != Some(now) => Err(Error::ChangedOnDisk {
                 path: path.to_owned(),
             }),
             _ => Ok(()),
         }
     }
 
-    /// `saved` was written to `path` as `bytes`: the workspace is saved
-    /// there from now on.
-    pub(super) fn saved_at(&self, path: &Path, saved: Workspace, bytes: Vec<u8>) {
+    /// `saved` was written to `path` as bytes whose fingerprint is
+    /// `disk`: the workspace is saved there from now on.
+    pub(super) fn saved_at(&self, path: &Path, mut saved: Workspace, disk: Fingerprint) {
+        let state = Fingerprint::of_value(&std::mem::take(&mut saved.initial_state));
         let mut file = self.file();
         file.path = Some(path.to_owned());
         file.saved = saved;
-        file.disk = Some(bytes);
+        file.saved_state = state;
+        file.disk = Some(disk);
         self.publish.workspace_path(path);
     }
 
@@ -178,10 +201,11 @@ impl WorkspaceStore {
     }
 
     /// Publishes whether `current` (the workspace in the form a save
-    /// writes) differs from the one last loaded or saved.
-    pub(super) fn note_unsaved(&self, current: &Workspace) {
+    /// writes, its state `null`) and `state` differ from the ones last
+    /// loaded or saved.
+    pub(super) fn note_unsaved(&self, current: &Workspace, state: Fingerprint) {
         let mut file = self.file();
-        let unsaved = *current != file.saved;
+        let unsaved = *current != file.saved || state != file.saved_state;
         if unsaved != file.unsaved {
             file.unsaved = unsaved;
             self.publish.workspace_unsaved(unsaved);
