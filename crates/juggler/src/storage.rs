@@ -503,6 +503,11 @@ impl Storage {
     fn commit_text(&self, mut st: MutexGuard<'_, State>, text: Option<Arc<str>>) {
         st.version += 1;
         let version = st.version;
+        // The whole value's message of a version before serves nobody (a
+        // joiner gets a new one): it is the size of the value's text, and
+        // was kept until the next joiner came, which may be never. Freed
+        // after the lock.
+        let stale = st.whole.take_if(|(at, _)| *at != version);
         if let Some(text) = text {
             st.log_bytes += text.len();
             st.log.push_back(Entry { version, ops: text });
@@ -514,6 +519,7 @@ impl Storage {
             }
         }
         drop(st);
+        drop(stale);
         self.inner.version.send_replace(version);
     }
 

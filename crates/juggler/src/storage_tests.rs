@@ -184,6 +184,38 @@ fn a_diff_longer_than_the_value_is_sent_as_the_value() {
     );
 }
 
+/// The whole value's message kept for late joiners goes with the first
+/// change after it (it was held until the next joiner, as big as the
+/// value's text); the next joiner gets the value as it is then.
+#[test]
+fn a_change_frees_the_whole_value_message_kept_for_joiners() {
+    let s = Storage::with_data(json!({"text": "x".repeat(100_000)}));
+    let _tracker = s.track();
+    let (v0, first) = s.catch_up(None);
+    assert!(first.is_some());
+    assert!(s.lock().whole.is_some(), "kept for the next joiner");
+    let (_, again) = s.catch_up(None);
+    assert_eq!(
+        first.as_ref().map(|m| m.as_str().as_ptr()),
+        again.as_ref().map(|m| m.as_str().as_ptr()),
+        "shared while the value is the same"
+    );
+    s.set(path!["n"], json!(1));
+    assert!(s.lock().whole.is_none(), "freed by the change");
+    let (_, change) = s.catch_up(Some(v0));
+    let mut mirror = Value::Null;
+    apply(&mut mirror, &first.expect("state"));
+    apply(&mut mirror, &change.expect("change"));
+    let (_, joiner) = s.catch_up(None);
+    let mut fresh = Value::Null;
+    apply(&mut fresh, &joiner.expect("state"));
+    assert_eq!((&mirror, &fresh), (&s.data(), &s.data()));
+    // A whole-value set's own message stays for the joiners after it (a
+    // kind change: an object over an object goes as their diff).
+    s.set(path![], json!(["b"]));
+    assert!(s.lock().whole.is_some());
+}
+
 /// A whole-value set is serialized once: the message a late joiner gets
 /// is the very one the connections already in sync got.
 #[test]
