@@ -327,8 +327,10 @@ test('a toggle whose request no rule answers says so; Add a rule makes the rule,
         await json.fill(JSON.stringify(widget, null, 2));
         await page.getByTestId('builder-json-apply').click();
 
+        // The palette toggle's own request (toggle.set) has no rule either:
+        // its warning shows until the engine has judged the applied widget.
         const warning = page.getByTestId('builder-unanswered');
-        await warning.waitFor({ timeout: WAIT_MS });
+        await warning.filter({ hasText: '"alarm.set"' }).waitFor({ timeout: WAIT_MS });
         assert.match(await warning.textContent(), /No enabled rule of the workspace answers the request "alarm\.set" with data \{"on":"\{\{value\}\}","by":"builder"\}/);
         assert.match(await warning.textContent(), /sets \/alarm to the value sent, then answers null/);
         const flag = box(page, widget.id).getByTestId('builder-no-rule');
