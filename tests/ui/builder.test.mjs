@@ -38,15 +38,16 @@ for (const builder of [false, true]) {
 
 /** A builder folder (`new --builder`: a value `level`, a gauge…) served by
  * a studio whose UI shows the Builder pane; `prepare(dir)` may change the
- * folder first. `body(page, dir, studio)` runs once the pane has asked for
- * the dashboard. */
-async function withBuilder(name, body, { prepare, opened = true } = {}) {
+ * folder first, `beforeUi(studio)` the browser before the UI opens.
+ * `body(page, dir, studio)` runs once the pane has asked for the dashboard. */
+async function withBuilder(name, body, { prepare, beforeUi, opened = true } = {}) {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-builder-'));
     world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'dash');
     execFileSync(studioBin, ['new', dir, '--name', 'Mine', '--builder'], { encoding: 'utf8' });
     prepare?.(dir);
     const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
+    await beforeUi?.(studio);
     await world.withUi(studio, name, async page => {
         await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
         await openPane(page, 'builder');
@@ -84,6 +85,48 @@ test('Ctrl+S in a property field saves what is typed in it', async () => {
         await page.getByRole('heading', { name: 'Palette' }).click();
         await page.getByTestId('builder-undo').click();
         assert.equal(await page.getByTestId('builder-title').inputValue(), 'Mine');
+    });
+});
+
+// On a slow link to the engine, a Save pressed while the one before was on
+// its way sent the base that one replaced: refused as a change on disk; then
+// the first answer marked every edit saved, the one made meanwhile too.
+test('a Save pressed while the one before is on its way saves the edit made meanwhile', async () => {
+    let holding = true;
+    const held = [];
+    await withBuilder('builder-save-in-flight', async (page, dir) => {
+        await box(page, 'level').click();
+        await page.getByTestId('builder-field-unit').fill('kPa');
+        await page.keyboard.press('Control+s');
+        await savedWhen(dir, d => d.widgets.find(w => w.id === 'level')?.unit === 'kPa', 'took the typed unit');
+        await page.getByTestId('builder-title').fill('Plant');
+        await page.keyboard.press('Control+s');
+        await page.getByTestId('builder-save').getByText('Save •').waitFor({ timeout: WAIT_MS });
+        holding = false;
+        for (const answer of held.splice(0)) answer();
+        await savedWhen(dir, d => d.title === 'Plant' && d.widgets.find(w => w.id === 'level')?.unit === 'kPa',
+            'took the title typed while the unit was being saved');
+        await page.getByTestId('builder-save').getByText('Save', { exact: true }).waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('toast-error').count(), 0);
+    }, {
+        // The engine's answers to dashboard.save reach the page when the test says.
+        async beforeUi(studio) {
+            const port = new URL(studio.ui).port;
+            await world.context.routeWebSocket(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/control`), ws => {
+                const server = ws.connectToServer();
+                const saves = new Set();
+                ws.onMessage(m => {
+                    const msg = JSON.parse(m);
+                    if (msg.name === 'dashboard.save') saves.add(msg.id);
+                    server.send(m);
+                });
+                server.onMessage(m => {
+                    const msg = JSON.parse(m);
+                    if (holding && msg.type === 'response' && saves.has(msg.id)) held.push(() => ws.send(m));
+                    else ws.send(m);
+                });
+            });
+        },
     });
 });
 
