@@ -123,6 +123,23 @@ describe('parseUserPath and jsonSize', () => {
     expect(() => parseUserPath('a..b')).toThrow();
   });
 
+  // `/byId/2/status` on an object keyed by ids was read as the index 2 and
+  // the engine replaced the object with [null, null, {…}] (U1); `/devices/-`
+  // made {"-": …} of the array (U3).
+  it('reads digits against the document: an object member, an array index; - appends', () => {
+    const doc = { byId: { '1': { s: 'ok' }, '2': { s: 'ok' } }, devices: [{ id: 1 }, { id: 2 }], level: { value: 1 } };
+    expect(parseUserPath('/byId/2/status', doc)).toEqual(['byId', '2', 'status']);
+    expect(parseUserPath('byId.1.s', doc)).toEqual(['byId', '1', 's']);
+    expect(parseUserPath('/level/0', doc)).toEqual(['level', '0']);
+    expect(parseUserPath('/devices/1/id', doc)).toEqual(['devices', 1, 'id']);
+    expect(parseUserPath('/devices/-', doc)).toEqual(['devices', 2]);
+    // Nothing there yet: an index, as before (the engine makes an array).
+    expect(parseUserPath('/fresh/0', doc)).toEqual(['fresh', 0]);
+    expect(parseUserPath('/byId/3/s', doc)).toEqual(['byId', '3', 's']);
+    // The array form is taken as written.
+    expect(parseUserPath('["byId", 2]', doc)).toEqual(['byId', 2]);
+  });
+
   it('counts UTF-8 bytes', () => {
     expect(jsonSize({ a: 'é' })).toBe(10);
     expect(jsonSize(null)).toBe(4);

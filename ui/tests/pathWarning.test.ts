@@ -10,6 +10,11 @@ describe('arrayPathWarning', () => {
     expect(arrayPathWarning(doc, ['plant', 'a/b', 'x'])).toMatch(/^\/plant\/a~1b is an array of 0/);
     expect(arrayPathWarning([1], ['k'])).toMatch(/^the state is an array of 1/);
   });
+  it('warns of an index on an object (it would become an array)', () => {
+    expect(arrayPathWarning({ byId: { '2': 1 } }, ['byId', 2, 'status'])).toBe(
+      '/byId is an object: the index 2 would replace it with an array; to set its member "2", write the step as a string ("2")',
+    );
+  });
   it('warns of an index past the end (padded with nulls)', () => {
     expect(arrayPathWarning(doc, ['items', 99])).toBe(
       '/items has 3 items: index 99 would add 96 nulls before the value; to add at its end, use the index 3',

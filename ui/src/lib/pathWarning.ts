@@ -3,8 +3,9 @@
  * is not what a JSON Pointer reader expects: the engine sets as the
  * reference's juggler paths do (`hat.json.set_`), so a key on an array
  * (`/items/-`, which RFC 6901 reads as "append") replaces the whole array
- * with an object, and an index past the end pads it with nulls. `null`
- * when nothing of the kind happens.
+ * with an object, an index past the end pads it with nulls, and an index
+ * on an object replaces it with an array. `null` when nothing of the kind
+ * happens.
  */
 export function arrayPathWarning(doc: unknown, path: (string | number)[]): string | null {
   let node: unknown = doc;
@@ -20,7 +21,10 @@ export function arrayPathWarning(doc: unknown, path: (string | number)[]): strin
       }
       node = node[step];
     } else if (node !== null && typeof node === 'object') {
-      node = (node as Record<string, unknown>)[String(step)];
+      if (typeof step === 'number') {
+        return `${where} is an object: the index ${step} would replace it with an array; to set its member "${step}", write the step as a string ("${step}")`;
+      }
+      node = (node as Record<string, unknown>)[step];
     } else {
       return null;
     }
