@@ -611,6 +611,7 @@ fn serve_proxy_and_replay_write_a_ready_file() {
             page,
             "--port",
             "0",
+            "--ui",
             "--ready-file",
             file_arg,
         ],
@@ -642,7 +643,10 @@ fn serve_proxy_and_replay_write_a_ready_file() {
         );
         match args[0] {
             "serve" => assert_eq!(ready["ui"], running.printed("ui:").as_str(), "{ready}"),
-            "proxy" => assert_eq!(ready["upstream"], upstream, "{ready}"),
+            "proxy" => {
+                assert_eq!(ready["upstream"], upstream, "{ready}");
+                assert_eq!(ready["ui"], running.printed("ui:").as_str(), "{ready}");
+            }
             _ => {}
         }
         send_signal(&running.child, "-TERM");

@@ -246,7 +246,7 @@ pub struct ProxyArgs {
     /// Once listening, write the chosen addresses to FILE as one JSON
     /// object (replaced whole; an old one is removed at start, this one
     /// when the studio stops): {"pid",
-    /// "dashboard", "juggler", "control", "upstream"}. For scripts and CI with
+    /// "dashboard", "juggler", "control", "upstream", "ui" (with --ui)}. For scripts and CI with
     /// --port 0: wait for the file, then read it.
     #[arg(long, value_name = "FILE")]
     pub ready_file: Option<PathBuf>,

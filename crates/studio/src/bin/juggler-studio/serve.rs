@@ -174,13 +174,16 @@ pub async fn proxy(args: ProxyArgs) -> Res {
     }
     let _ready = match &args.ready_file {
         Some(path) => {
-            let info = serde_json::json!({
+            let mut info = serde_json::json!({
                 "pid": std::process::id(),
                 "dashboard": info["dashboardUrl"],
                 "juggler": info["url"],
                 "control": studio.control.url(),
                 "upstream": juggler::client::redacted(&upstream),
             });
+            if with_ui {
+                info["ui"] = studio.ui_url().into();
+            }
             Some(ready::write(path, &info)?)
         }
         None => None,
