@@ -392,6 +392,36 @@ async fn a_proxy_mock_waits_as_long_as_the_back_end_took() {
     drop(studio);
 }
 
+/// `proxy.mock` of a proxy that serves a page: the workspace serves it too
+/// (its staticDir was null, so `serve` of it served no page), relative to
+/// the workspace when inside its folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_mock_serves_the_page_the_proxy_served() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("web");
+    std::fs::create_dir(&page).expect("mkdir");
+    std::fs::write(page.join("index.html"), "<p>mine</p>").expect("write");
+    let mut studio = slow_back_end(dir.path(), 0, 0);
+    let upstream = studio.printed("juggler:");
+    let control = connect(&studio.printed("control:"), Generation::V06).await;
+    let settings = json!({"settings": {"upstream": {"url": upstream}, "staticDir": page}});
+    let proxy = cmd(&control, "proxy.start", settings).await;
+    let (id, proxy_url) = (
+        proxy["id"].as_str().expect("an id").to_owned(),
+        proxy["url"].as_str().expect("a url").to_owned(),
+    );
+    let dashboard = connect(&proxy_url, Generation::V06).await;
+    assert_eq!(
+        ask(&dashboard, "slow", json!(null)).await,
+        Ok(json!("done"))
+    );
+    let out = dir.path().join("mock.json");
+    cmd(&control, "proxy.mock", json!({"id": id, "out": out})).await;
+    let ws = studio::workspace::Workspace::load(&out).expect("a valid workspace");
+    assert_eq!(ws.server.static_dir.as_deref(), Some("web"));
+    drop(studio);
+}
+
 /// `juggler-studio mock` keeps the recorded latency (a request answered
 /// 3 s later got delayMs 0), and `--no-latency` answers at once.
 #[test]

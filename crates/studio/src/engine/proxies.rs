@@ -254,6 +254,13 @@ impl Engine {
         };
         let out = self.inner.workspace.resolve(out);
         let mut mock = crate::mock::write(&session.recording, &out, how, force)?;
+        // The page the proxy served goes with it (it was left out: the mock
+        // then served no page), as `mock --static-dir` writes it.
+        if let Some(dir) = &proxy.settings().static_dir {
+            let dir = crate::app::static_dir_arg(std::path::Path::new(dir), Some(&out))?;
+            mock.workspace.server.static_dir = Some(dir);
+            mock.workspace.save(&out)?;
+        }
         // Their answers are not missing from the session, only from the log.
         mock.unanswered.retain(|n| !session.too_big.contains(n));
         mock.too_big = session.too_big;
