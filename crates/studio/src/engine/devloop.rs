@@ -76,6 +76,18 @@ impl Engine {
         self.publish_console();
     }
 
+    /// Forgets what the pages reported and the last reload, for another
+    /// workspace; the count since the studio started goes on (a scenario
+    /// step compares it).
+    pub(super) fn console_restart(&self) {
+        {
+            let mut console = self.inner.host.console();
+            console.log.clear();
+            console.last_reload = None;
+        }
+        self.publish_console();
+    }
+
     /// How many errors the pages have reported since the studio started
     /// (a scenario compares it before and after a step).
     pub fn console_errors(&self) -> u64 {
@@ -214,6 +226,8 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 mod tests {
     use super::*;
     use crate::workspace::Workspace;
+    use juggler::path;
+    use serde_json::Value;
 
     /// A copy into the served folder changes thousands of files: the model
     /// names a few and counts the rest (it carried every path, which filled
@@ -233,6 +247,38 @@ mod tests {
         assert_eq!(reload.paths.len(), RELOAD_PATHS_SHOWN);
         assert_eq!(reload.paths[0], "/vendor/f0000.js");
         assert_eq!((reload.changed, reload.pages), (5000, 2));
+    }
+
+    /// Another workspace starts with an empty console: the previous
+    /// project's page errors stayed, counted in the Console's badge and the
+    /// Server pane's note as the new project's.
+    #[tokio::test]
+    async fn another_workspace_starts_with_an_empty_console() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("other.json");
+        std::fs::write(&file, r#"{"version": 1}"#).expect("write");
+        let engine = Engine::new(Workspace::default(), None).expect("engine");
+        let report = Report {
+            level: crate::devloop::Level::Error,
+            message: "boom".into(),
+            source: None,
+            line: None,
+            column: None,
+            stack: None,
+        };
+        engine.report(1, "http://127.0.0.1:1/", Some(report));
+        engine.changed(&Change::Reload(vec!["/app.js".into()]), 1);
+        engine.publish_console();
+        let shown = || engine.model().get(path!["console", "entries"]);
+        assert_eq!(shown().map(|e| e.as_array().map(Vec::len)), Some(Some(1)));
+
+        engine.open_workspace(&file).await.expect("open");
+        assert_eq!(shown(), Some(serde_json::json!([])));
+        assert_eq!(
+            engine.model().get(path!["console", "lastReload"]),
+            Some(Value::Null)
+        );
+        assert_eq!(engine.console_errors(), 1, "scenarios count on");
     }
 
     /// The workspace file in the served folder (where `new` puts it) is

@@ -145,6 +145,9 @@ impl Engine {
         self.inner.workspace.replace(ws, state, path, disk);
         self.refresh_unsaved();
         self.reset_checks(checks);
+        // What the previous project's pages reported is no concern of this
+        // one: its console and reload note would read as this one's.
+        self.console_restart();
         self.publish_server(None);
         if running {
             self.start_server(None).await?;
