@@ -259,5 +259,7 @@ test('a studio that only proxies shows the proxy in its status bar, not a stoppe
         assert.match(await status.textContent(), /0 browsers/);
         assert.ok((await status.textContent()).includes(upstream.juggler), await status.textContent());
         assert.equal(await page.getByTestId('server-status').count(), 0, 'no server of its own to show');
+        // It opens on the Proxy pane, not on a stopped demo server's Start button.
+        await page.locator('#tab-proxy[aria-selected="true"]').waitFor({ timeout: WAIT_MS });
     });
 });
