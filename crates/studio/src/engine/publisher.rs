@@ -208,11 +208,24 @@ impl Publisher {
         self.keyed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the model has a value at `at`, looked at in place: `get`
+    /// copies it, and a connection's entry holds its own state (a remote
+    /// session's, its server's), copied every second by the counters.
+    fn has(&self, at: &Path) -> bool {
+        self.read(at, |found| found.is_some())
+    }
+
+    /// `f` of the value at `at`, if any, in place (see [`Publisher::has`]).
+    fn read<R>(&self, at: &Path, f: impl FnOnce(Option<&Value>) -> R) -> R {
+        self.model
+            .read(|model| f(juggler::path::get(model, at.steps())))
+    }
+
     /// Sets `part` of a keyed entry while the entry is there: an update
     /// racing with the entry's removal does not bring it back.
     fn set_if_present(&self, entry: Path, part: Path, value: Value) {
         let _keyed = self.keyed();
-        if self.model.get(&entry).is_some() {
+        if self.has(&entry) {
             self.model.set(part, value);
         }
     }
@@ -347,7 +360,7 @@ impl Publisher {
     /// `/state` is no longer the loaded recording's state (see
     /// [`ReplayInfo::served`]).
     pub(super) fn replay_diverged(&self) {
-        if self.model.get(REPLAY.path()).is_some_and(|v| v.is_object()) {
+        if self.read(&REPLAY.path(), |v| v.is_some_and(Value::is_object)) {
             self.model.set(path![REPLAY.0, "served"], json!(false));
         }
     }
@@ -361,6 +374,16 @@ impl Publisher {
 
     pub(super) fn connections(&self) -> Entries<'_, ConnectionInfo> {
         CONNECTIONS.of(self)
+    }
+
+    /// A connection's entry, with its own state when it has one: moved
+    /// in, where the entry's `to_json` would copy it once more.
+    pub(super) fn connection_opened(&self, id: &str, info: &ConnectionInfo, state: Option<Value>) {
+        let mut entry = to_json(info);
+        if let (Some(state), Some(fields)) = (state, entry.as_object_mut()) {
+            fields.insert("state".to_owned(), state);
+        }
+        self.model.set(CONNECTIONS.entry(id), entry);
     }
 
     /// A connection's counters, while it is open.
@@ -378,10 +401,9 @@ impl Publisher {
 
     /// How many connections the model shows.
     pub(super) fn connection_count(&self) -> usize {
-        self.model
-            .get(path![CONNECTIONS.0])
-            .and_then(|c| c.as_object().map(|o| o.len()))
-            .unwrap_or(0)
+        self.read(&path![CONNECTIONS.0], |c| {
+            c.and_then(Value::as_object).map_or(0, |o| o.len())
+        })
     }
 
     // ---- /remotes
@@ -451,7 +473,7 @@ impl Publisher {
     /// What a recording has written so far.
     pub(crate) fn recording_progress(&self, id: &str, entries: u64, bytes: u64) {
         let _keyed = self.keyed();
-        if self.model.get(RECORDINGS.entry(id)).is_some() {
+        if self.has(&RECORDINGS.entry(id)) {
             self.model
                 .set(RECORDINGS.part(id, "entries"), json!(entries));
             self.model.set(RECORDINGS.part(id, "bytes"), json!(bytes));
@@ -472,7 +494,7 @@ impl Publisher {
     /// The browsers connected to a proxy now.
     pub(super) fn proxy_browsers(&self, id: &str, ids: &[u64]) {
         let _keyed = self.keyed();
-        if self.model.get(PROXIES.entry(id)).is_some() {
+        if self.has(&PROXIES.entry(id)) {
             self.model
                 .set(PROXIES.part(id, "connections"), json!(ids.len()));
             self.model.set(PROXIES.part(id, "browsers"), json!(ids));

@@ -156,21 +156,16 @@ impl Engine {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let key = conn.id().to_string();
-        self.inner.publish.connections().put(
-            &key,
-            &ConnectionInfo {
-                id: conn.id(),
-                remote: conn.remote().to_owned(),
-                user_agent: conn.user_agent().map(str::to_owned),
-                connected_at: since,
-                stats: conn.stats().into(),
-                state: if shared {
-                    Value::Null
-                } else {
-                    conn.state().data()
-                },
-            },
-        );
+        let info = ConnectionInfo {
+            id: conn.id(),
+            remote: conn.remote().to_owned(),
+            user_agent: conn.user_agent().map(str::to_owned),
+            connected_at: since,
+            stats: conn.stats().into(),
+            state: Value::Null,
+        };
+        let own_state = (!shared).then(|| conn.state().data());
+        self.inner.publish.connection_opened(&key, &info, own_state);
         self.event(
             "connection.opened",
             json!(ConnectionOpened {
