@@ -18,7 +18,7 @@ test('lists a dashboard, shows it, and closes it', async () => {
         await openPane(page, 'connections');
         const empty = page.getByTestId('connections-empty');
         await empty.getByText('No dashboard is connected').waitFor({ timeout: WAIT_MS });
-        const model0 = control.state();
+        const model0 = await control.waitFor(m => !!m.server?.dashboardUrl, 'the dashboard address in /server');
         assert.match(await empty.textContent(), new RegExp(model0.server.dashboardUrl.replace(/[.:/]/g, '\\$&')));
 
         const dashboard = await world.context.newPage();
