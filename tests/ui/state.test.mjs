@@ -240,3 +240,26 @@ test('Replace whole state and Set at path keep numbers a double cannot hold', as
         assert.equal(await control.send('state.text', { path: ['odd'] }), '9007199254740993');
     });
 });
+
+// Set at path… opened on an empty path and null, whatever was selected (one
+// Enter replaced the whole state with null); and /byId/2/status on an object
+// keyed by ids was sent as the index 2, which made the object an array.
+test('Set at path starts from the selected node, and digits on an object name its member', async () => {
+    await control.send('state.replace', { value: { title: 'ids', byId: { 1: { status: 'ok' }, 2: { status: 'ok' } } } });
+    await world.withUi(studio, 'state-set-selected', async page => {
+        await openPane(page, 'state');
+        await node(page, '/title').locator('.jse-value').click();
+        await page.getByTestId('state-set-open').click();
+        const path = page.getByTestId('json-dialog-path');
+        await path.waitFor({ timeout: WAIT_MS });
+        assert.equal(await path.inputValue(), '/title');
+        assert.equal(await page.getByTestId('json-dialog-text').inputValue(), '"ids"');
+
+        await path.fill('/byId/2/status');
+        await page.getByTestId('json-dialog-text').fill('"alarm"');
+        await page.getByTestId('json-dialog-submit').click();
+        await page.getByTestId('json-dialog').waitFor({ state: 'detached', timeout: WAIT_MS });
+        const model = await control.waitFor(m => m.state.byId?.['2']?.status === 'alarm', 'the member "2" set');
+        assert.deepEqual(model.state.byId, { 1: { status: 'ok' }, 2: { status: 'alarm' } });
+    });
+});

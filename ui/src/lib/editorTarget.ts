@@ -55,6 +55,8 @@ export interface EditorTarget extends PatchTarget {
   dropText(): void;
   /** Whether the user's text edit holds the changes back. */
   readonly textEdited: boolean;
+  /** The path of the one node the user selected in the tree (its value or key), else null. */
+  selectedPath(): string[] | null;
 }
 
 /** A whole new document goes in as a patch when it differs from the one shown by this many ops at most. */
@@ -194,6 +196,10 @@ export function editorTarget(editor: () => EditorApi | null, options: EditorTarg
     assume(doc: Json) {
       shown = doc;
       assumed = true;
+    },
+    selectedPath() {
+      const s = selection;
+      return s && (s.type === SelectionType.value || s.type === SelectionType.key) ? [...s.path] : null;
     },
     onSelect(handler?: SelectHandler): SelectHandler {
       return (s) => {
