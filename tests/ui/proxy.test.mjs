@@ -263,3 +263,25 @@ test('a studio that only proxies shows the proxy in its status bar, not a stoppe
         await page.locator('#tab-proxy[aria-selected="true"]').waitFor({ timeout: WAIT_MS });
     });
 });
+
+// A proxy whose back end is down showed "0 browsers" and the upstream as if
+// all was well, while pages only said "connecting…": the card and the status
+// bar say it cannot reach it, and why.
+test('a proxy whose upstream is down says so on its card and in the status bar', async () => {
+    const { startStudio, freePort } = await import('../common/process.mjs');
+    const { studioBin } = await import('./harness.mjs');
+    const cleanups = [];
+    world.defer(async () => { for (const f of cleanups.reverse()) await f(); });
+    const dead = `ws://127.0.0.1:${await freePort()}/ws`;
+    const proxy = await startStudio(studioBin, ['proxy', dead, '--generation', '0.7', '--ui', '--port', '0', '--control-port', '0'],
+        cleanups, ['juggler', 'control', 'ui']);
+    const browser = new WebSocket(proxy.juggler);
+    world.defer(() => browser.close());
+    await world.withUi(proxy, 'proxy-upstream-down', async page => {
+        await openPane(page, 'proxy');
+        const down = page.getByTestId('proxy-upstream-down');
+        await down.waitFor({ timeout: WAIT_MS });
+        assert.match(await down.textContent(), /cannot reach it/);
+        await page.getByTestId('proxy-status-down').waitFor({ timeout: WAIT_MS });
+    });
+});

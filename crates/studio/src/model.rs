@@ -148,6 +148,22 @@ pub struct ProxyInfo {
     /// connection}`).
     #[ts(type = "Array<number>")]
     pub browsers: Vec<u64>,
+    /// The last try to reach the upstream (a browser connecting) failed:
+    /// why, and when; `null` once one succeeds. A page then shows only
+    /// "connecting…", and the proxy's card looked as if all was well.
+    pub upstream_down: Option<UpstreamDown>,
+}
+
+/// Why the proxy could not reach its upstream server, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = crate::ts::DIR)]
+pub struct UpstreamDown {
+    /// The connect error, with what to do.
+    pub reason: String,
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at: u64,
 }
 
 /// `/recordings/ID`: a session being recorded to a file.

@@ -66,6 +66,9 @@ pub trait ProxySink: Send + Sync + 'static {
     fn connections(&self, proxy: &str, ids: Vec<u64>);
     /// A browser's relayed connection ended.
     fn closed(&self, proxy: &str, connection: u64);
+    /// A browser's connection to the upstream was made (`Ok`) or could not
+    /// be (`Err`, why).
+    fn upstream(&self, proxy: &str, reached: std::result::Result<(), String>);
 }
 
 type Overrides = Arc<RwLock<BTreeMap<String, Value>>>;

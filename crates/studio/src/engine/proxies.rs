@@ -312,6 +312,7 @@ fn info(proxy: &Proxy) -> ProxyInfo {
         overrides: proxy.overrides(),
         connections: proxy.connection_count(),
         browsers: proxy.browser_ids(),
+        upstream_down: None,
     }
 }
 
@@ -326,6 +327,14 @@ impl ProxySink for Engine {
             connection,
             side: crate::traffic::ProxySide::Browser,
         });
+    }
+
+    fn upstream(&self, proxy: &str, reached: std::result::Result<(), String>) {
+        let down = reached.err().map(|reason| crate::model::UpstreamDown {
+            reason,
+            at: crate::time::now_ms(),
+        });
+        self.inner.publish.proxy_upstream(proxy, down.as_ref());
     }
 
     fn connections(&self, proxy: &str, ids: Vec<u64>) {

@@ -500,6 +500,17 @@ impl Publisher {
             self.model.set(PROXIES.part(id, "browsers"), json!(ids));
         }
     }
+
+    /// `/proxies/ID/upstreamDown`: why the proxy last failed to reach its
+    /// upstream, or `null` once it did (set only when it changes).
+    pub(super) fn proxy_upstream(&self, id: &str, down: Option<&crate::model::UpstreamDown>) {
+        let _keyed = self.keyed();
+        let at = PROXIES.part(id, "upstreamDown");
+        let was_down = self.read(&at, |v| v.is_some_and(|v| !v.is_null()));
+        if self.has(&PROXIES.entry(id)) && (down.is_some() || was_down) {
+            self.model.set(at, to_json(&down));
+        }
+    }
 }
 
 /// A model type as JSON. They are plain data with string keys, which

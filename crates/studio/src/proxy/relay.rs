@@ -357,9 +357,13 @@ pub(super) async fn relay(
 ) {
     let id = conn.id();
     let upstream = match connect_upstream(id, &proxy, &target, &sink).await {
-        Ok(u) => u,
+        Ok(u) => {
+            sink.upstream(&proxy, Ok(()));
+            u
+        }
         Err(e) => {
             tracing::warn!(proxy, upstream = target.url, error = %e, "proxy: cannot reach the upstream server");
+            sink.upstream(&proxy, Err(e.to_string()));
             conn.close_with(format!("the proxy cannot reach the upstream server: {e}"));
             return;
         }

@@ -325,6 +325,34 @@ async fn a_browser_is_told_when_the_upstream_cannot_be_reached() {
         reason.contains("cannot reach the upstream"),
         "close reason: {reason:?}"
     );
+    // The proxy's card says so too (it showed "0 browsers" as if all was
+    // well), and stops saying it once a browser reaches the upstream again.
+    let id = info["id"].as_str().expect("id").to_owned();
+    let down = format!("/proxies/{id}/upstreamDown/reason");
+    let model = rig.control.state();
+    wait_for(model, "the proxy's upstream marked down", |m| {
+        m.pointer(&down)?.as_str().map(str::to_owned)
+    })
+    .await;
+    let addr = upstream
+        .url()
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .to_owned();
+    let back = ServerBuilder::new()
+        .serve(
+            TcpListener::bind(&addr)
+                .await
+                .expect("the upstream's port again"),
+        )
+        .expect("upstream");
+    let browser = ClientBuilder::new(&url)
+        .connect()
+        .await
+        .expect("the proxy takes the browser");
+    wait_at(model, &format!("/proxies/{id}/upstreamDown"), Value::Null).await;
+    assert!(browser.is_open());
+    back.shutdown().await;
 }
 
 /// A back end that answers `tick` N with N and, once that answer is on its
