@@ -60,6 +60,8 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
             await page.getByTestId('replay-info').waitFor({ timeout: WAIT_MS });
             assert.match(await page.getByTestId('replay-length').textContent(), /^5 entries/);
             assert.match(await page.getByTestId('replay-source').textContent(), new RegExp(`connection ${id}`));
+            // The list is asked for once the loaded replay shows: it comes a moment later.
+            await page.getByTestId('replay-entry').nth(4).waitFor({ timeout: WAIT_MS });
             assert.equal(await page.getByTestId('replay-entry').count(), 5);
             assert.match(await page.getByTestId('replay-entries').textContent(), /notify[\s\S]*alarm/);
 
