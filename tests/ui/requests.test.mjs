@@ -22,7 +22,7 @@ test('rules made in the Requests pane answer requests', async () => {
         await openPane(page, 'requests');
         const list = page.getByTestId('rule-list');
         await list.locator('li[data-rule="hello"]').waitFor({ timeout: WAIT_MS });
-        const before = control.state().rules.length;
+        const before = (await control.waitFor(m => Array.isArray(m.rules), 'the rules in /rules')).rules.length;
 
         // Add a rule: name exact "ui.test", respond {"ok": 1}; Save.
         await page.getByTestId('rule-add').click();
