@@ -160,7 +160,8 @@ test('changes not saved show in the header and the title, and Open… and Save a
         assert.equal(fs.readFileSync(file, 'utf8'), theirs);
         answer = true;
         await page.getByRole('button', { name: 'Save', exact: true }).click();
-        await control.waitFor(m => m.workspace?.unsaved === false, 'the overwrite to save');
+        // Saved after the edit: the model before it was saved too.
+        await control.waitFor(m => m.state?.mine === 2 && m.workspace?.unsaved === false, 'the overwrite to save');
         assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).initialState.mine, 2);
         await page.getByTestId('workspace-unsaved').waitFor({ state: 'detached', timeout: WAIT_MS });
 
