@@ -724,6 +724,16 @@ impl StorageWatch {
     /// made before has been seen. A storage made by [`Storage::new`] never
     /// ends.
     pub async fn changed(&mut self) -> Option<Value> {
+        self.changed_version().await?;
+        Some(self.storage.data())
+    }
+
+    /// [`StorageWatch::changed`] without the copy of the value: waits for
+    /// the next change and returns the storage's version then; `None` once
+    /// it has ended. For a watcher that reads a part in place
+    /// ([`Storage::read`]) or only needs to know: a copy of a big value
+    /// costs about ten times its JSON text, at every change.
+    pub async fn changed_version(&mut self) -> Option<u64> {
         tokio::select! {
             // A change made before the end is seen before the end.
             biased;
@@ -736,7 +746,7 @@ impl StorageWatch {
                 self.rx.borrow_and_update();
             }
         }
-        Some(self.storage.data())
+        Some(*self.rx.borrow())
     }
 
     /// The storage watched.

@@ -384,3 +384,21 @@ async fn a_watch_sees_the_last_changes_then_the_end() {
     assert_eq!(other.changed().await, None);
     assert_eq!(s.subscribe().changed().await, None, "a late watch too");
 }
+
+/// `changed_version` wakes as `changed` does (changes coalesced, the end
+/// after the changes before it), with the version instead of a copy.
+#[tokio::test]
+async fn a_watch_can_wait_for_the_version_alone() {
+    let s = Storage::new();
+    let mut watch = s.subscribe();
+    s.set([], json!(1));
+    assert_eq!(watch.changed_version().await, Some(1));
+    s.set([], json!(2));
+    s.set([], json!(3));
+    assert_eq!(watch.changed_version().await, Some(3), "coalesced");
+    s.set([], json!(4));
+    s.end();
+    assert_eq!(watch.changed_version().await, Some(4));
+    assert_eq!(watch.changed_version().await, None);
+    assert_eq!(s.subscribe().changed_version().await, None);
+}

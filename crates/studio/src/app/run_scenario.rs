@@ -254,7 +254,7 @@ async fn run_in(
     if let Some(e) = &studio.start_error {
         return Outcome::unusable(name, format!("the dashboard server cannot start: {e}"));
     }
-    let ws = studio.engine.workspace();
+    let ws = studio.engine.workspace_without_state();
     let Some(scenario) = ws.scenarios.iter().find(|s| s.name == name) else {
         // Checked before the start: the file changed since.
         return Outcome::unusable(
@@ -399,10 +399,13 @@ async fn wait_for_dashboards(
         opts.wait_for, opts.timeout
     );
     loop {
-        let n = model
-            .get(juggler::path!["connections"])
-            .and_then(|c| c.as_object().map(|o| o.len()))
-            .unwrap_or(0);
+        // Counted in place: `get` copies the entries (with a state per
+        // connection, each its own state).
+        let n = model.read(|m| {
+            m.get("connections")
+                .and_then(serde_json::Value::as_object)
+                .map_or(0, |o| o.len())
+        });
         if n >= opts.wait_for {
             return Waited::Connected;
         }
@@ -417,7 +420,9 @@ async fn wait_for_dashboards(
         }
         tokio::select! {
             () = stop.cancelled() => return Waited::Stopped,
-            _ = watch.changed() => {}
+            // The version only: `changed` copies the whole model, the
+            // state in it, at every change.
+            _ = watch.changed_version() => {}
             _ = tick.tick() => {}
             () = tokio::time::sleep_until(until) => {
                 let why = if chromium.is_some() && n > 0 {
@@ -429,7 +434,7 @@ async fn wait_for_dashboards(
                         studio.dashboard_url().unwrap_or_default()
                     )
                 } else if chromium.is_some() {
-                    let ws = studio.engine.workspace();
+                    let ws = studio.engine.workspace_without_state();
                     format!(
                         "the page opened in headless Chromium did not connect within {} s: \
                          check that it connects to this server's juggler endpoint ({}, \

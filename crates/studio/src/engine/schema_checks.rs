@@ -184,7 +184,8 @@ async fn watch(engine: Weak<Inner>, doc: Storage, cancel: CancellationToken) {
         };
         Engine { inner }.check_state_schema_now();
         tokio::select! {
-            _ = changes.changed() => {}
+            // Checked in place, not from a copy of the state.
+            _ = changes.changed_version() => {}
             () = cancel.cancelled() => return,
         }
         tokio::select! {

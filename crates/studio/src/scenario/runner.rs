@@ -371,8 +371,10 @@ async fn run_step(
                 if n >= *count {
                     return Ok(format!("{n} connection(s)"));
                 }
+                // The version only: a copy of the model (the state in it)
+                // at every change of it was the state's size ten times.
                 tokio::select! {
-                    _ = watch.changed() => {}
+                    _ = watch.changed_version() => {}
                     () = sleep_until(until) => {
                         return Err(format!(
                             "only {n} of {count} dashboard(s) connected within {within_ms} ms"
@@ -448,11 +450,11 @@ async fn run_step(
                     ));
                 };
                 let any_change = futures_util::future::select_all(
-                    watches.iter_mut().map(|w| Box::pin(w.changed())),
+                    watches.iter_mut().map(|w| Box::pin(w.changed_version())),
                 );
                 tokio::select! {
                     _ = any_change => {}
-                    _ = joined.changed() => {}
+                    _ = joined.changed_version() => {}
                     () = sleep_until(until) => {
                         let was = match now {
                             Some(v) => format!("is {}", short(&v)),
