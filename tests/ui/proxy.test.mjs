@@ -34,6 +34,14 @@ test('starts a proxy, passes the state through and overrides a value', async () 
         const card = page.locator(`[data-testid="proxy-card"][data-id="${proxy.id}"]`);
         await card.waitFor({ timeout: WAIT_MS });
         assert.equal((await card.getByTestId('proxy-endpoint').textContent()).trim(), proxy.url);
+        // The override's value field, untouched, is not shown wrong yet (it
+        // was red with "empty: write a JSON value" before anything was typed);
+        // left blank once visited, it is.
+        const value = card.getByTestId('proxy-override-value');
+        assert.equal(await value.getAttribute('aria-invalid'), 'false');
+        await value.focus();
+        await value.blur();
+        await card.locator('textarea[data-testid="proxy-override-value"][aria-invalid="true"]').waitFor({ timeout: WAIT_MS });
 
         // A browser-side client through the proxy sees the upstream's state.
         const client = await world.openControl(proxy.url);
