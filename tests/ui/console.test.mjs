@@ -80,3 +80,37 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
         assert.equal(await page.getByTestId('server-console-note').count(), 0);
     });
 });
+
+// Another workspace kept the previous project's errors: the Console's badge
+// and the Server pane's note counted them as the new project's.
+test('New dashboard… starts with an empty Console', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-console-new-'));
+    world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
+    const dir = path.join(parent, 'dash');
+    execFileSync(studioBin, ['new', dir, '--name', 'Console'], { encoding: 'utf8' });
+    fs.writeFileSync(path.join(dir, 'web', 'broken.html'), BROKEN);
+    fs.writeFileSync(path.join(dir, 'web', 'broken.js'), 'view({});\n');
+    const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
+
+    await world.withUi(studio, 'console-new-dashboard', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        const broken = await world.context.newPage();
+        world.defer(() => broken.close().catch(() => {}));
+        broken.on('pageerror', () => {});
+        await broken.goto(new URL('broken.html', studio.dashboard).href);
+        await page.getByTestId('console-nav-count').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'server');
+        await page.getByTestId('server-console-note').waitFor({ timeout: WAIT_MS });
+        await broken.close();
+
+        await page.getByTestId('new-dashboard').click();
+        const field = page.locator('#path-prompt');
+        await field.fill(path.join(parent, 'other'));
+        await field.press('Enter');
+        await page.getByText(/Created \d+ files in/).waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('console-nav-count').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.getByTestId('server-console-note').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await openPane(page, 'console');
+        await page.getByTestId('console-empty').waitFor({ timeout: WAIT_MS });
+    });
+});
