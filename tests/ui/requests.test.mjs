@@ -147,6 +147,34 @@ test('a rule’s delay is set in the Delay field and saved', async () => {
     });
 });
 
+test('a delay longer than a rule can wait is marked at the field, in words, and not sent', async () => {
+    await world.withUi(studio, 'requests-long-delay', async page => {
+        await openPane(page, 'requests');
+        await page.getByTestId('rule-list').locator('li[data-rule="hello"]').getByTestId('rule-select').click();
+        const was = control.state().rules.find(r => r.id === 'hello').delayMs;
+        const delay = page.getByTestId('rule-delay');
+        await delay.fill('99999999999999');
+        // It was sent and refused in a toast: "… expected u32 at line 1 column 369".
+        const editor = page.getByTestId('rule-editor');
+        await editor.getByText('at most 4294967295 ms (about 49 days)').waitFor({ timeout: WAIT_MS });
+        assert.match(await delay.getAttribute('class'), /\binvalid\b/);
+        // The whole number shows (the field cut it to its first digits), spinner aside.
+        const fit = await delay.evaluate(el => {
+            const cs = getComputedStyle(el);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+            const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+            return { text: ctx.measureText(el.value).width, room };
+        });
+        assert.ok(fit.text + 20 <= fit.room, `the number (${fit.text}px) in a field with ${fit.room}px`);
+        await page.getByTestId('rules-save').click();
+        await page.locator('[data-testid^="toast-"]').getByText(/has problems: at most 4294967295 ms/).waitFor({ timeout: WAIT_MS });
+        assert.equal(control.state().rules.find(r => r.id === 'hello').delayMs, was, 'not sent');
+        await page.getByTestId('rules-revert').click();
+        await page.getByTestId('rules-modified').waitFor({ state: 'detached', timeout: WAIT_MS });
+    });
+});
+
 test('rule values keep every number: typed, saved, shown again and saved unchanged', async () => {
     const big = '123456789012345678901234567890';
     await world.withUi(studio, 'requests-exact', async page => {

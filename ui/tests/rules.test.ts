@@ -74,6 +74,11 @@ describe('rule forms', () => {
     expect(isModified([{ ...f, delayMs: null }], [rule])).toBe(false);
     const bad = ruleFromForm({ ...f, delayMs: 2.5 });
     expect(!bad.ok && bad.errors.delayMs).toMatch(/whole number/);
+    // The engine refused it with "expected u32" in a toast, the field unmarked.
+    const long = ruleFromForm({ ...f, delayMs: 99999999999999 });
+    expect(!long.ok && long.errors.delayMs).toBe('at most 4294967295 ms (about 49 days)');
+    const longest = ruleFromForm({ ...f, delayMs: '4294967295' });
+    expect(longest.ok && longest.rule.delayMs).toBe(4294967295);
     expect(isModified([{ ...f, delayMs: -1 }], [rule])).toBe(true);
   });
 

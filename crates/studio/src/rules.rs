@@ -40,7 +40,7 @@ pub struct Rule {
     #[serde(rename = "match")]
     pub matcher: RuleMatch,
     /// Milliseconds to wait before performing the action. Default 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "delay_ms")]
     pub delay_ms: u32,
     /// What to do.
     pub action: Action,
@@ -48,6 +48,35 @@ pub struct Rule {
 
 fn yes() -> bool {
     true
+}
+
+/// A rule's delay, its errors in words: serde's own (`invalid value:
+/// integer `99999999999999`, expected u32`) mean nothing to a user.
+fn delay_ms<'de, D: serde::Deserializer<'de>>(de: D) -> std::result::Result<u32, D::Error> {
+    const MAX: &str = "a delay is at most 4294967295 ms (about 49 days)";
+    struct Delay;
+    impl serde::de::Visitor<'_> for Delay {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number of milliseconds, from 0 to 4294967295 (about 49 days)")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom(format!("{v} ms is too long: {MAX}")))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<u32, E> {
+            let v =
+                u64::try_from(v).map_err(|_| E::custom(format!("{v} ms: a delay is 0 or more")))?;
+            self.visit_u64(v)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<u32, E> {
+            if v.fract() == 0.0 && v > f64::from(u32::MAX) {
+                Err(E::custom(format!("{v} ms is too long: {MAX}")))
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    de.deserialize_u64(Delay)
 }
 
 /// Which requests a rule answers.

@@ -116,6 +116,9 @@ export function formFromRule(rule: Rule): RuleForm {
   return f;
 }
 
+/** The longest delay a rule can wait (the engine's `u32` milliseconds). */
+export const MAX_DELAY_MS = 4294967295;
+
 /** Field of the form → message. */
 export type FormErrors = Partial<Record<keyof RuleForm, string>>;
 
@@ -138,6 +141,8 @@ export function ruleFromForm(f: RuleForm): FormResult {
   const delayText = String(f.delayMs ?? '').trim();
   const delay = delayText === '' ? 0 : Number(delayText);
   if (!Number.isInteger(delay) || delay < 0) errors.delayMs = 'a whole number of milliseconds, 0 or more';
+  // The engine's rules wait in 32 bits and refuse more.
+  else if (delay > MAX_DELAY_MS) errors.delayMs = `at most ${MAX_DELAY_MS} ms (about 49 days)`;
   const data = f.data.trim() === '' ? null : json('data');
   let action: Action;
   switch (f.kind) {

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use juggler::json::without_position;
 use serde_json::Value;
 
 use super::Engine;
@@ -29,7 +30,13 @@ impl Engine {
             serde_path_to_error::deserialize::<_, Vec<rules::Rule>>(&mut *de)
         })
         .map_err(|e| Error::field("invalid rules", "rulesText", e.to_string()))?
-        .map_err(|e| Error::serde("invalid rules", "rules", &e))?;
+        // The field names the place; the text is most often a client's one
+        // line (the UI's), whose columns say nothing to its user.
+        .map_err(|e| {
+            let path = e.path().clone();
+            let e = serde_path_to_error::Error::new(path, without_position(e.into_inner()));
+            Error::serde("invalid rules", "rules", &e)
+        })?;
         self.inner.requests.set_rules(rules)
     }
 

@@ -217,6 +217,50 @@ async fn rules_text_keeps_every_number_of_the_rules_values() {
     assert_eq!(e.line, Some(2), "{}", e.message);
 }
 
+/// A delay past what a rule can wait is refused at its field, in words: the
+/// answer said `invalid value: integer `99999999999999`, expected u32 at
+/// line 1 column 369` (of the UI's own one-line text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delay_too_long_is_told_in_words_at_its_field() {
+    let rig = rig().await;
+    let rule = |delay: &str| {
+        format!(
+            r#"[{{"id": "slow", "match": {{"name": {{"exact": "slow"}}}}, "delayMs": {delay}, "action": "echo"}}]"#
+        )
+    };
+    for (delay, says) in [
+        ("99999999999999", "at most 4294967295 ms (about 49 days)"),
+        ("-5", "0 or more"),
+    ] {
+        let text = rule(delay);
+        let e = cmd_err(&rig.control, "rules.set", json!({"rulesText": text})).await;
+        assert_eq!(
+            e.field.as_deref(),
+            Some("rules[0].delayMs"),
+            "{}",
+            e.message
+        );
+        let detail = e.detail.clone().unwrap_or_default();
+        assert!(detail.contains(says), "{detail}");
+        for jargon in ["u32", "line 1", "column"] {
+            assert!(!e.message.contains(jargon), "{jargon} in {}", e.message);
+        }
+        let e = cmd_err(
+            &rig.control,
+            "rules.set",
+            json!({"rules": serde_json::from_str::<Value>(&text).expect("json")}),
+        )
+        .await;
+        assert!(e.message.contains(says), "{}", e.message);
+    }
+    cmd(
+        &rig.control,
+        "rules.set",
+        json!({"rulesText": rule("4294967295")}),
+    )
+    .await;
+}
+
 /// Rules, a tested rule with its sample, and `rules.set`'s list sent as
 /// values (as any client holding exact numbers sends them) keep `-0`,
 /// 9007199254740993 and a 30-digit integer: the rules were read out of the
