@@ -38,6 +38,10 @@ use crate::error::{Error, Result};
 pub use others::Conflict;
 use others::Others;
 
+/// Who made the changes of a step that could not be undone (or redone) and
+/// was dropped: the steps around it then go across them as across others'.
+const KEPT_EDIT: &str = "an edit that could not be undone";
+
 /// Steps kept by default.
 pub const DEFAULT_MAX_STEPS: usize = 200;
 /// Bytes of patch text kept by default: 32 MiB.
@@ -175,13 +179,18 @@ impl History {
 
     /// Moves the last change to the redo stack and returns the operations
     /// that undo it; `None` when there is nothing to undo. A change by
-    /// others since, at one of its places, is the error, and nothing moves.
+    /// others since, at one of its places, is the error: that step goes
+    /// (it stays done, and the older steps go back across it as across
+    /// others' changes), the older ones stay.
     pub fn undo_ops(&mut self) -> std::result::Result<Option<Vec<Op>>, Conflict> {
         let Some(mut step) = self.undo.pop_back() else {
             return Ok(None);
         };
         if let Err(c) = self.across_others(&step) {
-            self.undo.push_back(step);
+            self.bytes -= step.bytes;
+            if !self.others.log(&step.forward, KEPT_EDIT) {
+                self.clear();
+            }
             return Err(c);
         }
         step.since = self.others.mark();
@@ -198,7 +207,11 @@ impl History {
             return Ok(None);
         };
         if let Err(c) = self.across_others(&step) {
-            self.redo.push(step);
+            // It stays undone: the steps undone before it go forward across that.
+            self.bytes -= step.bytes;
+            if !self.others.log(&step.backward, KEPT_EDIT) {
+                self.clear();
+            }
             return Err(c);
         }
         step.since = self.others.mark();
@@ -218,7 +231,7 @@ impl History {
     /// there is nothing to undo. When the step does not apply (`current` is
     /// not the document it was recorded against), the history is cleared.
     pub fn undo(&mut self, current: &Value) -> Result<Option<Value>> {
-        let ops = self.undo_ops().map_err(|c| self.lost("undo", &c))?;
+        let ops = self.undo_ops().map_err(|c| History::refused("undo", &c))?;
         let Some(ops) = ops else {
             return Ok(None);
         };
@@ -229,19 +242,22 @@ impl History {
     /// when there is nothing to redo. Clears the history when the step does
     /// not apply.
     pub fn redo(&mut self, current: &Value) -> Result<Option<Value>> {
-        let ops = self.redo_ops().map_err(|c| self.lost("redo", &c))?;
+        let ops = self.redo_ops().map_err(|c| History::refused("redo", &c))?;
         let Some(ops) = ops else {
             return Ok(None);
         };
         self.applied(current, &ops, "redo").map(Some)
     }
 
-    /// Clears the history for a step that cannot go back across `conflict`.
-    pub fn lost(&mut self, what: &str, conflict: &Conflict) -> Error {
-        self.clear();
-        Error::History(format!(
-            "cannot {what}: {conflict}; the undo history has been cleared"
-        ))
+    /// The error of a step that could not go back across `conflict` (and
+    /// was dropped, the other steps kept).
+    pub fn refused(what: &str, conflict: &Conflict) -> Error {
+        let (kept, rest) = if what == "undo" {
+            ("that edit stays", "older ones can still be undone")
+        } else {
+            ("that edit stays undone", "the others can still be redone")
+        };
+        Error::History(format!("cannot {what}: {conflict}; {kept} ({rest})"))
     }
 
     fn applied(&mut self, current: &Value, ops: &[Op], what: &str) -> Result<Value> {
@@ -448,9 +464,38 @@ mod tests {
         let err = h.undo(&storage.data()).expect_err("the rule changed /a");
         assert_eq!(
             err.to_string(),
-            "cannot undo: /a was changed since by a request rule; the undo history has been cleared"
+            "cannot undo: /a was changed since by a request rule; that edit stays (older ones \
+             can still be undone)"
         );
         assert!(!h.can_undo() && !h.can_redo());
+    }
+
+    /// One step refused does not take the older ones with it (it cleared
+    /// the whole history: outside tester's U22); an older step at the same
+    /// place as the refused one is refused in turn.
+    #[test]
+    fn a_refused_step_goes_alone() {
+        let storage = juggler::Storage::with_data(json!({"a": 0, "b": 0}));
+        let mut h = History::default();
+        for (path, v) in [("b", 1), ("a", 1), ("a", 2)] {
+            let user = storage
+                .set_undoable(juggler::path![path], json!(v))
+                .expect("applies");
+            h.record(user.forward, user.backward);
+        }
+        let rule = storage
+            .set_undoable(juggler::path!["a"], json!(9))
+            .expect("applies");
+        h.others_changed(&rule.forward, "a request rule");
+        assert!(h.undo_ops().is_err(), "the last /a edit meets the rule's");
+        assert!(
+            h.undo_ops().is_err(),
+            "the first /a edit meets the last one, kept"
+        );
+        let back = h.undo_ops().expect("/b is free").expect("a step");
+        storage.apply_ops(back).expect("applies");
+        assert_eq!(storage.data(), json!({"a": 9, "b": 0}));
+        assert!(!h.can_undo());
     }
 
     #[test]

@@ -242,9 +242,8 @@ impl StateStore {
             Ok(Some(ops)) => ops,
             Ok(None) => return Ok(false),
             Err(conflict) => {
-                let e = doc.history.lost(what, &conflict);
                 self.publish.history(&doc.history.status());
-                return Err(e);
+                return Err(History::refused(what, &conflict));
             }
         };
         // Only the step's operations go to the state, the model and every
