@@ -130,3 +130,53 @@ test('shows, filters, pauses, exports and clears the traffic', async () => {
         await page.getByTestId('traffic-dropped').waitFor({ state: 'detached', timeout: WAIT_MS });
     });
 });
+
+test('at 900 px the list keeps its name, size and rtt columns; the frame opens below it', async () => {
+    // A notification needs a dashboard to go to.
+    const dashboard = await world.context.newPage();
+    world.defer(() => dashboard.close().catch(() => {}));
+    await dashboard.goto(studio.dashboard);
+    await dashboard.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
+    await world.withUi(studio, 'traffic-900', async page => {
+        // A studio window beside a browser.
+        await page.setViewportSize({ width: 900, height: 800 });
+        await openPane(page, 'traffic');
+        await control.send('notify.send', { name: 'narrowNote', data: { text: 'seen at 900 px' } });
+        const row = page.locator(`${ROW}[data-kind="notify"]`).filter({ hasText: 'narrowNote' }).first();
+        await row.waitFor({ timeout: WAIT_MS });
+        const list = page.locator('.listbox');
+        /** The header cells' right edges against the list's: a cell past it is cut off. */
+        const columns = () => list.evaluate(box => {
+            const right = box.getBoundingClientRect().right;
+            const cells = [...box.querySelectorAll('thead th')].map(th => ({ text: th.textContent.trim(), ...th.getBoundingClientRect().toJSON() }));
+            return { right, cells };
+        });
+        const assertColumns = async (when) => {
+            const { right, cells } = await columns();
+            for (const name of ['name', 'size', 'rtt']) {
+                const cell = cells.find(c => c.text === name);
+                assert.ok(cell && cell.right <= right + 1 && cell.width >= 40, `${when}: the ${name} column shows (${JSON.stringify(cell)}, list ends at ${right})`);
+            }
+        };
+        // Nothing selected: the frame takes no room (an empty panel took 40 %).
+        await assertColumns('nothing selected');
+        const search = await page.getByTestId('filter-text').boundingBox();
+        assert.ok(search.width >= 120, `the search box is ${search.width} px wide`);
+        await page.getByTestId('traffic-hint').waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('traffic-side').count(), 0);
+
+        // Selected: the frame shows below the list, which keeps its columns.
+        await row.click();
+        const details = page.getByTestId('traffic-details');
+        await details.getByText('narrowNote').waitFor({ timeout: WAIT_MS });
+        await assertColumns('a row selected');
+        const [listBox, sideBox] = [await list.boundingBox(), await page.getByTestId('traffic-side').boundingBox()];
+        assert.ok(sideBox.y >= listBox.y + listBox.height, `the frame (${JSON.stringify(sideBox)}) is below the list (${JSON.stringify(listBox)})`);
+        await screenshot(page, 'traffic-900');
+
+        // Closed, the list takes the room back.
+        await page.getByTestId('traffic-details-close').click();
+        await page.getByTestId('traffic-side').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.getByTestId('traffic-hint').waitFor({ timeout: WAIT_MS });
+    });
+});
