@@ -33,6 +33,40 @@ test('the UI connects to its engine and switches panes', async () => {
     });
 });
 
+// The State pane's tree editor keeps the keys it is given to itself:
+// Alt+C and Alt+1… did nothing until the focus left it.
+test('pane shortcuts work from the State pane’s tree editor, whose own keys still work', async () => {
+    await world.withUi(studio, 'shell-tree-keys', async page => {
+        await openPane(page, 'state');
+        const editor = page.getByTestId('state-editor');
+        const value = editor.locator('.jse-value').first();
+        await value.waitFor({ timeout: WAIT_MS });
+        const active = pane => page.getByTestId(`nav-${pane}`).and(page.locator('.active')).waitFor({ timeout: WAIT_MS });
+
+        // A node selected.
+        await value.click();
+        await editor.locator('.jse-selected-value').first().waitFor({ timeout: WAIT_MS });
+        await page.keyboard.press('Alt+c');
+        await active('console');
+
+        // A value being edited: typing goes into it, Alt+2… still switch.
+        await page.keyboard.press('Alt+2');
+        await active('state');
+        await value.dblclick();
+        const editing = editor.locator('.jse-editable-div');
+        await editing.waitFor({ timeout: WAIT_MS });
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type('typed here');
+        assert.equal(await editing.textContent(), 'typed here');
+        await page.keyboard.press('Escape');
+        await editing.waitFor({ state: 'detached', timeout: WAIT_MS });
+        await value.dblclick();
+        await editing.waitFor({ timeout: WAIT_MS });
+        await page.keyboard.press('Alt+6');
+        await active('traffic');
+    });
+});
+
 // The tabs had no tab roles (a screen reader heard twelve buttons, Tab
 // walked all of them) and a window under ~1,100 px cut the header's buttons
 // and the last tabs off with no way to reach them.
