@@ -23,7 +23,9 @@ const BROKEN = `<!doctype html>
 </body></html>
 `;
 
-test("the dashboard's errors show in the Console; a reload is told", async () => {
+/** A new project in a temporary folder whose web/broken.html reports
+ * errors, served by a studio. */
+async function brokenProject() {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-console-'));
     world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'dash');
@@ -31,6 +33,11 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
     fs.writeFileSync(path.join(dir, 'web', 'broken.html'), BROKEN);
     fs.writeFileSync(path.join(dir, 'web', 'broken.js'), 'function view(s) {\n    return s.no.value;\n}\nview({});\n');
     const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
+    return { parent, dir, studio };
+}
+
+test("the dashboard's errors show in the Console; a reload is told", async () => {
+    const { dir, studio } = await brokenProject();
 
     await world.withUi(studio, 'console', async page => {
         await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
@@ -84,13 +91,7 @@ test("the dashboard's errors show in the Console; a reload is told", async () =>
 // Another workspace kept the previous project's errors: the Console's badge
 // and the Server pane's note counted them as the new project's.
 test('New dashboard… starts with an empty Console', async () => {
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'juggler-ui-console-new-'));
-    world.defer(() => fs.rmSync(parent, { recursive: true, force: true }));
-    const dir = path.join(parent, 'dash');
-    execFileSync(studioBin, ['new', dir, '--name', 'Console'], { encoding: 'utf8' });
-    fs.writeFileSync(path.join(dir, 'web', 'broken.html'), BROKEN);
-    fs.writeFileSync(path.join(dir, 'web', 'broken.js'), 'view({});\n');
-    const studio = await world.startStudio([path.join(dir, 'workspace.json')]);
+    const { parent, studio } = await brokenProject();
 
     await world.withUi(studio, 'console-new-dashboard', async page => {
         await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
