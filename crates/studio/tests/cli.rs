@@ -100,6 +100,44 @@ fn run_and_replay_on_a_missing_workspace_say_what_to_do() {
         );
 }
 
+/// `serve --generation` overrides the workspace's for one run, as the
+/// README says (serve refused the option: outside tester's U24).
+#[test]
+fn serve_takes_the_generation_for_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("ws.json");
+    std::fs::write(&ws, r#"{"version": 1, "server": {"port": 0}}"#).expect("write");
+    let mut serve = Running::start(&[
+        "serve",
+        ws.to_str().expect("utf-8 path"),
+        "--generation",
+        "0.7",
+        "--control-port",
+        "0",
+    ]);
+    let url = serve.printed("juggler:");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let generation = rt.block_on(async {
+        let client = tokio::time::timeout(
+            Duration::from_secs(20),
+            juggler::ClientBuilder::new(&url)
+                .detect_generation(Duration::from_secs(5))
+                .connect(),
+        )
+        .await
+        .expect("in time")
+        .expect("connects");
+        client.generation()
+    });
+    assert_eq!(generation, juggler::Generation::V07);
+    drop(serve);
+    let saved = std::fs::read_to_string(&ws).expect("read");
+    assert!(
+        !saved.contains("0.7"),
+        "not saved into the workspace: {saved}"
+    );
+}
+
 /// `check` on a path that does not exist says what to give instead.
 #[test]
 fn check_on_a_missing_file_says_what_to_do() {

@@ -113,6 +113,10 @@ pub struct ServeArgs {
     /// Folder served to browsers (overrides the workspace).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Wire generation the server speaks, 0.6 or 0.7 (overrides the
+    /// workspace's server.generation; the page's @hat-open/juggler decides).
+    #[arg(long)]
+    pub generation: Option<juggler::Generation>,
     /// Once listening, write the chosen addresses to FILE as one JSON
     /// object (replaced whole; an old one is removed at start, this one
     /// when the studio stops): {"pid",

@@ -20,6 +20,7 @@ pub async fn serve(args: ServeArgs) -> Res {
         host: args.host,
         port: args.port,
         static_dir: args.static_dir,
+        generation: args.generation,
         control_port: args.control_port,
         ui,
         start_server: true,
