@@ -92,7 +92,7 @@ impl Studio {
             }
         };
         let static_dir = match &opts.static_dir {
-            Some(d) => Some(static_dir_arg(d, path.as_deref())?),
+            Some(d) => Some(crate::workspace::static_dir_setting(d, path.as_deref())?),
             None => None,
         };
         let demo = if path.is_none() && ws.server.static_dir.is_none() && static_dir.is_none() {
@@ -255,34 +255,6 @@ pub fn watch_shutdown_signals() -> tokio_util::sync::CancellationToken {
 /// long-running subcommand stops the same graceful way on either.
 pub async fn shutdown_signal() {
     watch_shutdown_signals().cancelled().await;
-}
-
-/// `--static-dir` as the workspace keeps it: a path given on the command
-/// line is relative to the current folder, while the workspace's
-/// `staticDir` is relative to the workspace file, so it goes in relative
-/// to the workspace's folder when it is inside it, else absolute.
-pub(crate) fn static_dir_arg(
-    dir: &std::path::Path,
-    workspace: Option<&std::path::Path>,
-) -> Result<String> {
-    let absolute = |p: &std::path::Path| {
-        std::path::absolute(p).map_err(|e| Error::Io {
-            path: p.to_owned(),
-            action: "cannot make the path absolute".into(),
-            source: e,
-        })
-    };
-    let dir = absolute(dir)?;
-    let base = match workspace {
-        Some(w) => absolute(w)?.parent().map(std::path::Path::to_path_buf),
-        None => None,
-    };
-    let inside = base.as_deref().and_then(|b| dir.strip_prefix(b).ok());
-    Ok(match inside {
-        Some(rel) if rel.as_os_str().is_empty() => ".".into(),
-        Some(rel) => rel.display().to_string(),
-        None => dir.display().to_string(),
-    })
 }
 
 /// Loads the workspace at `path`, saying so when the file is big enough to

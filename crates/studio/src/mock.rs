@@ -232,7 +232,7 @@ fn static_dir_of(dir: &std::path::Path, out: &std::path::Path) -> Result<String>
             dir.display()
         )));
     }
-    crate::app::static_dir_arg(dir, Some(out))
+    crate::workspace::static_dir_setting(dir, Some(out))
 }
 
 /// Runs `juggler-studio mock`: 0 written, 2 when it cannot be.

@@ -52,7 +52,7 @@ use crate::rules::Rule;
 use crate::scenario::Scenario;
 use crate::schemas::Schemas;
 use positions::Positions;
-pub use server_settings::{Generation, SITES_HINT, ServerSettings, resolve};
+pub use server_settings::{Generation, SITES_HINT, ServerSettings, resolve, static_dir_setting};
 
 /// The workspace file version this engine reads and writes.
 pub const VERSION: u32 = 1;

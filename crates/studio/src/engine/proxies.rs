@@ -257,7 +257,7 @@ impl Engine {
         // The page the proxy served goes with it (it was left out: the mock
         // then served no page), as `mock --static-dir` writes it.
         if let Some(dir) = &proxy.settings().static_dir {
-            let dir = crate::app::static_dir_arg(std::path::Path::new(dir), Some(&out))?;
+            let dir = crate::workspace::static_dir_setting(std::path::Path::new(dir), Some(&out))?;
             mock.workspace.server.static_dir = Some(dir);
             mock.workspace.save(&out)?;
         }

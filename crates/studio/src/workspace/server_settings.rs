@@ -193,6 +193,31 @@ pub fn resolve(base_dir: &Path, path: &str) -> std::path::PathBuf {
     base_dir.join(path)
 }
 
+/// `--static-dir` as the workspace keeps it: a path given on the command
+/// line is relative to the current folder, while the workspace's
+/// `staticDir` is relative to the workspace file, so it goes in relative
+/// to the workspace's folder when it is inside it, else absolute.
+pub fn static_dir_setting(dir: &Path, workspace: Option<&Path>) -> Result<String> {
+    let absolute = |p: &Path| {
+        std::path::absolute(p).map_err(|e| Error::Io {
+            path: p.to_owned(),
+            action: "cannot make the path absolute".into(),
+            source: e,
+        })
+    };
+    let dir = absolute(dir)?;
+    let base = match workspace {
+        Some(w) => absolute(w)?.parent().map(Path::to_path_buf),
+        None => None,
+    };
+    let inside = base.as_deref().and_then(|b| dir.strip_prefix(b).ok());
+    Ok(match inside {
+        Some(rel) if rel.as_os_str().is_empty() => ".".into(),
+        Some(rel) => rel.display().to_string(),
+        None => dir.display().to_string(),
+    })
+}
+
 /// What a refused request's log line says to change.
 pub const SITES_HINT: &str = "if that site should reach the studio's servers, add it to the \
      workspace's server.allowedOrigins (an origin as http://host:port, a host name, or \"*\" \
