@@ -110,7 +110,8 @@ pub async fn replay(args: ReplayArgs) -> Res {
     if let Some(e) = &studio.start_error {
         return Err(format!("the dashboard server cannot start: {e}").into());
     }
-    let serves = juggler::Generation::from(studio.engine.workspace().server.generation);
+    let serves =
+        juggler::Generation::from(studio.engine.workspace_without_state().server.generation);
     if let Some(recorded) = recorded.filter(|r| *r != serves) {
         eprintln!(
             "warning: the recording is of a juggler {recorded} server and the workspace serves \

@@ -42,7 +42,13 @@ pub async fn serve(args: ServeArgs) -> Res {
     );
     println!("  juggler:   {}", studio.server_url().unwrap_or_default());
     println!("  control:   {}", studio.control.url());
-    if studio.engine.workspace().server.static_dir.is_none() {
+    if studio
+        .engine
+        .workspace_without_state()
+        .server
+        .static_dir
+        .is_none()
+    {
         eprintln!(
             "note: the workspace serves no page (it has no server.staticDir, as a mock \
              from `juggler-studio mock` without --static-dir): the dashboard address answers \
