@@ -128,6 +128,11 @@ fn replay_to_a_pipe_prints_no_progress_bar() {
     let lines = err.lines().filter(|l| l.contains("entries, t =")).count();
     assert!((1..=5).contains(&lines), "{lines} progress lines in {err}");
     assert!(err.contains("200/200 entries"), "{err}");
+    // No dashboard was there to see it play: said, with what waits for one.
+    assert!(
+        err.contains("playing with no dashboard connected") && err.contains("--wait-for 1"),
+        "{err}"
+    );
 }
 
 // ---- run ------------------------------------------------------------------------

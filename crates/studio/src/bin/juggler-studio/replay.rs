@@ -148,10 +148,26 @@ pub async fn replay(args: ReplayArgs) -> Res {
         studio.shutdown().await;
         return Ok(ExitCode::SUCCESS);
     }
+    if wait_for == 0 && connected(&model) == 0 {
+        // The page opened from the printed address a moment later saw only
+        // the end (the outside tester's U33): say what waits for it.
+        eprintln!(
+            "note: playing with no dashboard connected: a page opened later gets the state as \
+             it is then; --wait-for 1 waits for one first"
+        );
+    }
     studio.engine.replay_play(Some(speed))?;
     show_progress(&model, exit).await;
     studio.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many dashboards are connected now.
+fn connected(model: &juggler::Storage) -> usize {
+    model
+        .get(juggler::path!["connections"])
+        .and_then(|c| c.as_object().map(|o| o.len()))
+        .unwrap_or(0)
 }
 
 /// Waits until `n` dashboards are connected; false when Ctrl+C came first.
@@ -162,11 +178,7 @@ async fn wait_for_dashboards(model: &juggler::Storage, n: usize) -> bool {
     eprintln!("Waiting for {n} dashboard(s) to connect…");
     let mut watch = model.subscribe();
     loop {
-        let connected = model
-            .get(juggler::path!["connections"])
-            .and_then(|c| c.as_object().map(|o| o.len()))
-            .unwrap_or(0);
-        if connected >= n {
+        if connected(model) >= n {
             return true;
         }
         tokio::select! {
