@@ -217,3 +217,19 @@ async function waitUntil(fn, what) {
         await new Promise(r => setTimeout(r, 50));
     }
 }
+
+// With the engine gone (its process killed), only a footer pill said so,
+// while the panes and "server: running" went on as if all was well.
+test('the UI says at once when the studio engine is gone, and what it shows is the last known', async () => {
+    const doomed = await world.startStudio();
+    await world.withUi(doomed, 'shell-engine-lost', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await page.getByTestId('server-status').getByText('running').waitFor({ timeout: WAIT_MS });
+        assert.equal(await page.getByTestId('engine-lost').count(), 0);
+        doomed.proc.kill('SIGKILL');
+        const lost = page.getByTestId('engine-lost');
+        await lost.waitFor({ timeout: WAIT_MS });
+        assert.match(await lost.textContent(), /not reachable/);
+        await page.getByTestId('server-status').getByText('(last known)').waitFor({ timeout: WAIT_MS });
+    });
+});
