@@ -264,3 +264,45 @@ test('edits scenarios and schemas in the pane, runs the new scenario, shows the 
         assert.deepEqual(saved.schemas.state.properties.counter, { type: 'string' });
     });
 });
+
+// Integers past 2^53: a double (JSON.parse) holds 9007199254740993 as
+// 9007199254740992, so an editor whose text went through one saved, showed
+// and ran another number than the one typed.
+test('a scenario and a schema with an integer past 2^53 keep it as typed: saved, shown again, run', async () => {
+    const file = path.join(dir, 'big.workspace.json');
+    fs.writeFileSync(file, JSON.stringify({ version: 1, server: { host: '127.0.0.1', port: 0 }, initialState: {} }, null, 2));
+    const studio = await world.startStudio([file]);
+    const control = await world.openControl(studio.control);
+    await control.waitFor(m => m.server?.status === 'running', 'the server to run');
+    const big = '9007199254740993';
+
+    await world.withUi(studio, 'scenarios-big', async page => {
+        await page.getByTestId('link-status').getByText('engine connected').waitFor({ timeout: WAIT_MS });
+        await openPane(page, 'scenarios');
+        await page.getByTestId('scenarios-empty-edit').click();
+        const text = page.getByTestId('scenarios-text');
+        await text.fill(`[{"name":"big int","steps":[{"setState":{"path":["big"],"value":${big}}},`
+            + `{"expectState":{"path":["big"],"value":${big},"withinMs":${WAIT_MS}}}]}]`);
+        await page.getByTestId('scenarios-save').click();
+        const card = page.locator('[data-testid="scenario"][data-name="big int"]');
+        await card.waitFor({ timeout: WAIT_MS });
+
+        await page.getByTestId('scenarios-edit').click();
+        const shown = await text.inputValue();
+        assert.equal(shown.split(big).length - 1, 2, `both values as typed in ${shown}`);
+        await page.getByTestId('scenarios-cancel').click();
+
+        await card.getByTestId('scenario-run').click();
+        await card.and(page.locator('[data-outcome="passed"]')).waitFor({ timeout: WAIT_MS });
+        assert.equal(await control.send('state.text', { path: ['big'] }), big);
+
+        await page.getByTestId('schemas-edit').click();
+        const schemaText = page.getByTestId('schemas-text');
+        await schemaText.fill(`{"state": {"type": "object", "properties": {"big": {"maximum": ${big}}}}}`);
+        await page.getByTestId('schemas-save').click();
+        await page.getByTestId('schemas-editor').waitFor({ state: 'detached', timeout: WAIT_MS });
+        await page.getByTestId('schemas-edit').click();
+        assert.match(await schemaText.inputValue(), new RegExp(`"maximum": ${big}\\b`));
+        assert.match(await control.send('model.text', { path: ['workspace', 'schemas'] }), new RegExp(`"maximum": ${big}\\b`));
+    });
+});

@@ -2,10 +2,15 @@
 
 /**
  * `scenarios.set`: replaces the scenarios.
- *Sent as `{"scenarios": …}` or bare.
+ *Sent as `{"scenarios": …}`, bare, or as `{"scenariosText": …}`.
  */
 export type SetScenarios = { 
 /**
- * The new value.
+ * The new value (read from the text when sent as text).
  */
-scenarios: Array<import('./Scenario').Scenario>, };
+scenarios?: Array<import('./Scenario').Scenario>, 
+/**
+ * Instead of the value: its JSON text, which the engine
+ * parses, so that its numbers stay as written.
+ */
+scenariosText?: string, };

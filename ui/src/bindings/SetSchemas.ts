@@ -2,10 +2,15 @@
 
 /**
  * `schemas.set`: replaces the schemas (`null`: none).
- *Sent as `{"schemas": …}` or bare.
+ *Sent as `{"schemas": …}`, bare, or as `{"schemasText": …}`.
  */
 export type SetSchemas = { 
 /**
- * The new value.
+ * The new value (read from the text when sent as text).
  */
-schemas: import('./Schemas').Schemas | null, };
+schemas?: import('./Schemas').Schemas | null, 
+/**
+ * Instead of the value: its JSON text, which the engine
+ * parses, so that its numbers stay as written.
+ */
+schemasText?: string, };

@@ -186,3 +186,68 @@ async fn scenarios_and_schemas_set_live_and_save_with_the_workspace() {
     assert_eq!(report["passed"], json!(true), "{report}");
     check_model(&rig.engine);
 }
+
+/// Scenarios and schemas sent as text keep their numbers as written, and
+/// `model.text` gives them back so: the UI's editors, whose own parser
+/// holds doubles, save and show 9007199254740993, not 9007199254740992.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_and_schemas_sent_as_text_keep_their_numbers() {
+    let rig = rig().await;
+    let scenarios = r#"[{"name": "big int", "steps": [
+  {"setState": {"path": ["big"], "value": 9007199254740993}},
+  {"expectState": {"path": ["big"], "value": 9007199254740993, "withinMs": 2000}}
+]}]"#;
+    cmd(
+        &rig.control,
+        "scenarios.set",
+        json!({"scenariosText": scenarios}),
+    )
+    .await;
+    let held = cmd(
+        &rig.control,
+        "model.text",
+        json!({"path": ["workspace", "scenarios"]}),
+    )
+    .await;
+    let held = held.as_str().expect("text");
+    assert_eq!(held.matches("9007199254740993").count(), 2, "{held}");
+    let report = cmd(&rig.control, "scenario.run", json!({"name": "big int"})).await;
+    assert_eq!(report["passed"], json!(true), "{report}");
+    assert_eq!(
+        cmd(&rig.control, "state.text", json!({"path": ["big"]})).await,
+        json!("9007199254740993")
+    );
+
+    let schemas = r#"{"state": {"properties": {"big": {"maximum": 9007199254740993}}}}"#;
+    cmd(&rig.control, "schemas.set", json!({"schemasText": schemas})).await;
+    let held = cmd(
+        &rig.control,
+        "model.text",
+        json!({"path": ["workspace", "schemas"]}),
+    )
+    .await;
+    assert!(
+        held.as_str()
+            .expect("text")
+            .contains("\"maximum\": 9007199254740993"),
+        "{held}"
+    );
+
+    // Text that is not JSON: where it goes wrong; both forms at once: refused.
+    let e = cmd_err(
+        &rig.control,
+        "scenarios.set",
+        json!({"scenariosText": "[\n {]"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("scenariosText"), "{}", e.message);
+    assert_eq!(e.line, Some(2), "{}", e.message);
+    let e = cmd_err(
+        &rig.control,
+        "schemas.set",
+        json!({"schemas": null, "schemasText": "null"}),
+    )
+    .await;
+    assert_eq!(e.field.as_deref(), Some("schemasText"), "{}", e.message);
+    check_model(&rig.engine);
+}

@@ -242,7 +242,7 @@ impl Args for StateSetText {
 /// Parses the JSON text of `text` as a message's JSON is parsed (exact
 /// numbers, nesting as deep as a message may carry); an error names
 /// `field` and says where the text goes wrong.
-fn parse_text(field: &str, text: &str) -> Result<Value, CommandError> {
+pub(super) fn parse_text(field: &str, text: &str) -> Result<Value, CommandError> {
     let parsed = juggler::json::deserialize_with(text, juggler::json::DEFAULT_MAX_DEPTH, |de| {
         let value = <Value as serde::Deserialize>::deserialize(&mut *de)?;
         de.end()?;

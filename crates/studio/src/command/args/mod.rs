@@ -48,6 +48,49 @@ macro_rules! wrapped_args {
             }
         }
     };
+    // The same, or sent as `{"TEXT_KEY": "JSON text"}` that the engine
+    // parses: a client holding doubles (the UI) would round the numbers
+    // typed in it (9007199254740993 to 9007199254740992).
+    ($(#[$meta:meta])* pub struct $name:ident { $field:ident: $key:literal as $ts:literal, $text:ident: $text_key:literal }) => {
+        #[derive(Debug, Clone, ts_rs::TS)]
+        $(#[$meta])*
+        #[doc = concat!("Sent as `{\"", $key, "\": …}`, bare, or as `{\"", $text_key, "\": …}`.")]
+        pub struct $name {
+            /// The new value (read from the text when sent as text).
+            #[ts(type = $ts, optional)]
+            pub $field: serde_json::Value,
+            /// Instead of the value: its JSON text, which the engine
+            /// parses, so that its numbers stay as written.
+            #[ts(rename = $text_key, optional)]
+            pub $text: Option<String>,
+        }
+
+        impl Args for $name {
+            fn from_data(data: serde_json::Value) -> Result<Self, CommandError> {
+                match data {
+                    serde_json::Value::Object(map) if map.contains_key($text_key) => {
+                        if map.contains_key($key) {
+                            return Err(CommandError::invalid_field(
+                                $text_key,
+                                concat!("give ", $key, " or ", $text_key, ", not both"),
+                            ));
+                        }
+                        let text: String =
+                            crate::command::fields::Fields::of(serde_json::Value::Object(map))
+                                .get($text_key)?;
+                        Ok($name {
+                            $field: crate::command::args::edit::parse_text($text_key, &text)?,
+                            $text: Some(text),
+                        })
+                    }
+                    other => Ok($name {
+                        $field: crate::command::fields::unwrap_key(other, $key),
+                        $text: None,
+                    }),
+                }
+            }
+        }
+    };
 }
 use wrapped_args;
 

@@ -15,12 +15,12 @@ use crate::proxy::ProxySettings;
 wrapped_args! {
     /// `scenarios.set`: replaces the scenarios.
     #[ts(export_to = crate::ts::DIR)]
-    pub struct SetScenarios { scenarios: "scenarios" as "Array<import('./Scenario').Scenario>" }
+    pub struct SetScenarios { scenarios: "scenarios" as "Array<import('./Scenario').Scenario>", scenarios_text: "scenariosText" }
 }
 wrapped_args! {
     /// `schemas.set`: replaces the schemas (`null`: none).
     #[ts(export_to = crate::ts::DIR)]
-    pub struct SetSchemas { schemas: "schemas" as "import('./Schemas').Schemas | null" }
+    pub struct SetSchemas { schemas: "schemas" as "import('./Schemas').Schemas | null", schemas_text: "schemasText" }
 }
 
 plain_args! {
