@@ -108,6 +108,11 @@ test('the draft survives rule changes made elsewhere', async () => {
         assert.equal((await jugglerRequest(studio.juggler, 'nobody.answers', null)).success, false);
         await page.getByTestId('unmatched').locator('li[data-name="nobody.answers"]').waitFor({ timeout: WAIT_MS });
         assert.match(await page.getByTestId('test-answer').textContent(), /hello tests/);
+        assert.equal(await page.getByTestId('test-missing').count(), 0);
+        // A sample without the member the template reads: said, not just "hello ".
+        await page.getByTestId('test-data').fill('{"whom": "tests"}');
+        await page.getByTestId('test-run').click();
+        await page.getByTestId('test-missing').getByText('{{data.who}} found nothing in the sample').waitFor({ timeout: WAIT_MS });
 
         // Unmodified, the list follows the engine.
         const rules = control.state().rules;

@@ -275,6 +275,10 @@ pub struct Answer {
     pub effects: Vec<Effect>,
     /// The answer.
     pub reply: Reply,
+    /// Placeholders of the rule (as written, `{{data.value}}`) that found
+    /// nothing in this request: each gave null, or no text.
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 /// What to do with a request.
@@ -413,24 +417,27 @@ impl Rule {
     /// What this rule does with `req`; `turn` picks a cycle's answer.
     fn answer(&self, req: &RequestInfo, turn: usize) -> Answer {
         let mut effects = Vec::new();
+        let mut missing = Vec::new();
         let reply = match &self.action {
             Action::Respond { value } => Reply::ok(value.clone()),
             Action::Echo => Reply::ok(req.data.clone()),
             Action::Fail { value } => Reply::err(value.clone()),
-            Action::Template { value } => Reply::ok(template::render(value, req)),
+            Action::Template { value } => {
+                Reply::ok(template::render_noting(value, req, &mut missing))
+            }
             Action::SetState {
                 path,
                 value,
                 respond,
             } => {
-                let rendered = template::render(path, req);
+                let rendered = template::render_noting(path, req, &mut missing);
                 match juggler::Path::from_json(&rendered) {
                     Ok(path) => {
                         effects.push(Effect::SetState {
                             path,
-                            value: template::render(value, req),
+                            value: template::render_noting(value, req, &mut missing),
                         });
-                        Reply::ok(template::render(respond, req))
+                        Reply::ok(template::render_noting(respond, req, &mut missing))
                     }
                     Err(e) => Reply::err(Value::String(format!(
                         "rule {}: the path {rendered} is not a state path: {e}",
@@ -446,10 +453,10 @@ impl Rule {
             } => {
                 effects.push(Effect::Notify {
                     name: name.clone(),
-                    data: template::render(data, req),
+                    data: template::render_noting(data, req, &mut missing),
                     target: *target,
                 });
-                Reply::ok(template::render(respond, req))
+                Reply::ok(template::render_noting(respond, req, &mut missing))
             }
             Action::Cycle { values } => Reply::ok(
                 values
@@ -458,11 +465,13 @@ impl Rule {
                     .unwrap_or_default(),
             ),
         };
+        missing.dedup();
         Answer {
             rule_id: self.id.clone(),
             delay_ms: self.delay_ms,
             effects,
             reply,
+            missing,
         }
     }
 }

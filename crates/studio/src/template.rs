@@ -48,13 +48,25 @@ pub const ROOTS: [&str; 5] = ["data", "name", "connectionId", "now", "nowMs"];
 
 /// Fills the placeholders of `template` from `req`.
 pub fn render(template: &Value, req: &RequestInfo) -> Value {
+    render_noting(template, req, &mut Vec::new())
+}
+
+/// [`render`], adding to `missing` each placeholder (as written, `{{…}}`)
+/// that found nothing in `req`: a rule's `{{data.value}}` for a request
+/// whose data is a bare number gave null without a word.
+pub fn render_noting(template: &Value, req: &RequestInfo, missing: &mut Vec<String>) -> Value {
     match template {
-        Value::String(s) => render_string(s, req),
-        Value::Array(items) => Value::Array(items.iter().map(|v| render(v, req)).collect()),
+        Value::String(s) => render_string(s, req, missing),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_noting(v, req, missing))
+                .collect(),
+        ),
         Value::Object(map) => {
             let mut out = Map::with_capacity(map.len());
             for (k, v) in map {
-                out.insert(render_text(k, req), render(v, req));
+                out.insert(render_text(k, req, missing), render_noting(v, req, missing));
             }
             Value::Object(out)
         }
@@ -64,14 +76,17 @@ pub fn render(template: &Value, req: &RequestInfo) -> Value {
 
 /// A string template: the raw value when the whole string is one
 /// placeholder, text otherwise.
-fn render_string(s: &str, req: &RequestInfo) -> Value {
+fn render_string(s: &str, req: &RequestInfo, missing: &mut Vec<String>) -> Value {
     if let Some(expr) = whole_placeholder(s)
         && let Ok(path) = parse_expr(expr)
     {
-        return lookup(&path, req).unwrap_or(Value::Null);
+        return lookup(&path, req).unwrap_or_else(|| {
+            missing.push(s.to_owned());
+            Value::Null
+        });
     }
     if s.contains("{{") {
-        Value::String(render_text(s, req))
+        Value::String(render_text(s, req, missing))
     } else {
         Value::String(s.to_owned())
     }
@@ -84,7 +99,7 @@ fn whole_placeholder(s: &str) -> Option<&str> {
 }
 
 /// Replaces every valid placeholder in `s` with its text.
-fn render_text(s: &str, req: &RequestInfo) -> String {
+fn render_text(s: &str, req: &RequestInfo, missing: &mut Vec<String>) -> String {
     let mut out = String::with_capacity(s.len());
     for piece in pieces(s) {
         match piece {
@@ -93,7 +108,7 @@ fn render_text(s: &str, req: &RequestInfo) -> String {
                 Ok(path) => match lookup(&path, req) {
                     Some(Value::String(v)) => out.push_str(&v),
                     Some(v) => out.push_str(&v.to_string()),
-                    None => {}
+                    None => missing.push(raw.to_owned()),
                 },
                 Err(_) => out.push_str(raw),
             },
@@ -365,5 +380,27 @@ mod tests {
             problems[0].1
         );
         assert!(check(&json!({"x": "{{data}} {{name}} {{nowMs}}"})).is_empty());
+    }
+    /// A placeholder that finds nothing is named (it gave null without a
+    /// word); one that finds a value is not.
+    #[test]
+    fn placeholders_that_find_nothing_are_named() {
+        let req = RequestInfo {
+            name: "level.setpoint".into(),
+            data: json!(55),
+            connection_id: 1,
+            now: 0,
+        };
+        let mut missing = Vec::new();
+        let out = render_noting(
+            &json!({"setpoint": "{{data.value}}", "text": "at {{data.at}} from {{connectionId}}", "all": "{{data}}"}),
+            &req,
+            &mut missing,
+        );
+        assert_eq!(
+            out,
+            json!({"setpoint": null, "text": "at  from 1", "all": 55})
+        );
+        assert_eq!(missing, ["{{data.value}}", "{{data.at}}"]);
     }
 }

@@ -22,4 +22,9 @@ effects: Array<Effect>,
 /**
  * The answer.
  */
-reply: Reply, };
+reply: Reply, 
+/**
+ * Placeholders of the rule (as written, `{{data.value}}`) that found
+ * nothing in this request: each gave null, or no text.
+ */
+missing: Array<string>, };

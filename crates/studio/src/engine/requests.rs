@@ -64,6 +64,26 @@ impl Engine {
             .annotate_pending(&peer, &req.name, &req.data, NOTE);
     }
 
+    /// Says that the answering rule's placeholders found nothing in `req`
+    /// (a client sending `55` to a rule that reads `{{data.value}}` got
+    /// null without a word): in serve's output and on the request's pair
+    /// in the traffic log.
+    fn note_missing(&self, req: &RequestInfo, answer: &crate::rules::Answer) {
+        let note = format!(
+            "rule {}: {} found nothing in this request (null or no text in its place): check \
+             what the dashboard sends, or the rule",
+            answer.rule_id,
+            answer.missing.join(", ")
+        );
+        tracing::warn!(request = %req.name, "{note}");
+        let peer = Peer::Connection(req.connection_id);
+        self.inner
+            .traffic
+            .state()
+            .log
+            .annotate_pending(&peer, &req.name, &req.data, &note);
+    }
+
     pub(super) async fn answer(
         &self,
         conn: Connection,
@@ -91,6 +111,9 @@ impl Engine {
             Decision::NoRule => return self.no_rule(&req),
             Decision::Answer(a) => a,
         };
+        if !answer.missing.is_empty() {
+            self.note_missing(&req, &answer);
+        }
         if answer.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(u64::from(answer.delay_ms))).await;
         }

@@ -303,3 +303,41 @@ async fn rules_sent_as_values_keep_every_number() {
         );
     }
 }
+
+/// A rule whose template reads a member the request's data does not have
+/// (a client sending `55` to a rule that reads `{{data.value}}`) set null
+/// with no word anywhere: the request's pair in the traffic log now says
+/// which placeholder found nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_placeholder_that_finds_nothing_is_told_on_the_request() {
+    let rig = rig_with(
+        r#"{"version": 1, "server": {"port": 0},
+            "rules": [{"id": "setpoint", "match": {"name": {"exact": "level.setpoint"}},
+                       "action": {"setState": {"path": ["setpoint"], "value": "{{data.value}}",
+                                               "respond": {"setpoint": "{{data.value}}"}}}}]}"#,
+    )
+    .await;
+    let (dash, _notes) = client(&rig.dashboard_url).await;
+    let answer = within("the answer", dash.send("level.setpoint", json!(55)))
+        .await
+        .expect("answered");
+    assert_eq!(answer, json!({"setpoint": null}));
+    let noted = within("the note on the request", async {
+        loop {
+            let entries = cmd(&rig.control, "traffic.query", json!({})).await;
+            if let Some(note) = entries.as_array().and_then(|all| {
+                all.iter()
+                    .find_map(|e| e["note"].as_str().filter(|n| n.contains("setpoint")))
+                    .map(str::to_owned)
+            }) {
+                return note;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        noted.contains("rule setpoint: {{data.value}} found nothing in this request"),
+        "{noted}"
+    );
+}
