@@ -55,13 +55,18 @@ impl Engine {
     pub(super) fn note_unanswered(&self, req: &RequestInfo) {
         const NOTE: &str = "nothing answers this request: answered null (add a rule, or set the \
                             workspace's \"unanswered\": \"error\")";
-        tracing::warn!(request = %req.name, "{NOTE}");
+        self.note_on_request(req, NOTE);
+    }
+
+    /// `note` in serve's output and on `req`'s pair in the traffic log.
+    fn note_on_request(&self, req: &RequestInfo, note: &str) {
+        tracing::warn!(request = %req.name, "{note}");
         let peer = Peer::Connection(req.connection_id);
         self.inner
             .traffic
             .state()
             .log
-            .annotate_pending(&peer, &req.name, &req.data, NOTE);
+            .annotate_pending(&peer, &req.name, &req.data, note);
     }
 
     /// Says that the answering rule's placeholders found nothing in `req`
@@ -75,13 +80,7 @@ impl Engine {
             answer.rule_id,
             answer.missing.join(", ")
         );
-        tracing::warn!(request = %req.name, "{note}");
-        let peer = Peer::Connection(req.connection_id);
-        self.inner
-            .traffic
-            .state()
-            .log
-            .annotate_pending(&peer, &req.name, &req.data, &note);
+        self.note_on_request(req, &note);
     }
 
     pub(super) async fn answer(

@@ -20,6 +20,14 @@ fn problems_of(text: &str, base: &Path) -> Vec<Problem> {
     }
 }
 
+/// Each problem's line and field, in order.
+fn lines_and_fields(problems: &[Problem]) -> Vec<(Option<u32>, &str)> {
+    problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect()
+}
+
 #[test]
 fn the_example_loads_and_round_trips() {
     let path = manifest_dir().join("workspace.example.json");
@@ -455,10 +463,7 @@ fn every_element_with_a_problem_of_shape_is_told_at_once() {
  "scenarios": [{"name": "s", "steps": [{"wait": {"ms": 1}}, {"wiat": {"ms": 1}}]}]
 }"#;
     let problems = problems_of(text, Path::new("."));
-    let told: Vec<(Option<u32>, &str)> = problems
-        .iter()
-        .map(|p| (p.line, p.field.as_str()))
-        .collect();
+    let told = lines_and_fields(&problems);
     assert_eq!(
         told,
         [
@@ -492,10 +497,7 @@ fn problems_beyond_shape_are_told_with_those_of_shape() {
  ]
 }"#;
     let problems = problems_of(text, Path::new("."));
-    let told: Vec<(Option<u32>, &str)> = problems
-        .iter()
-        .map(|p| (p.line, p.field.as_str()))
-        .collect();
+    let told = lines_and_fields(&problems);
     assert_eq!(
         told,
         [
