@@ -231,7 +231,14 @@ test('makes a workspace from a live proxy session; an unanswered request is flag
         await card.getByTestId('proxy-mock').click();
         await page.getByTestId('toast-error').filter({ hasText: 'exists' }).first().waitFor({ timeout: WAIT_MS });
         await card.getByTestId('proxy-mock-force').check();
+        // The overwrite is waited for: read before it lands, the port set
+        // below would be written over again (the mock then opened on 8080).
+        const writtenAt = fs.statSync(out).mtimeMs;
         await card.getByTestId('proxy-mock').click();
+        for (const until = Date.now() + WAIT_MS; fs.statSync(out).mtimeMs === writtenAt;) {
+            assert.ok(Date.now() < until, 'the overwrite never came');
+            await new Promise(r => setTimeout(r, 50));
+        }
         await dismissToasts(page);
 
         // Open it (on a free port: a test binds no fixed one): a dashboard

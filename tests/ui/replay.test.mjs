@@ -137,10 +137,15 @@ test('loads a recording, steps, scrubs, plays at 10× and shows a path’s histo
 
 test('records a connection from the Connections pane and opens it in replay', async () => {
     const file = path.join(dir, 'from-ui.ndjson');
+    // This test's dashboard is the connection not listed before it: the
+    // control client's model may still list an earlier test's one that
+    // closed, with this one not there yet (then "the one" was the old).
+    const before = control.state()?.connections ? ids(control.state()) : [];
     await world.withPage(studio, 'replay-record-dashboard', studio.dashboard, async dash => {
         await dash.locator('body[data-status="connected"]').waitFor({ timeout: WAIT_MS });
         await world.withUi(studio, 'replay-record', async page => {
-            const [id] = ids(await control.waitFor(m => ids(m).length === 1, 'one dashboard'));
+            const fresh = m => ids(m).filter(i => !before.includes(i));
+            const [id] = fresh(await control.waitFor(m => fresh(m).length === 1, 'this dashboard'));
             await openPane(page, 'connections');
             await page.locator(`[data-testid="connection-row"][data-id="${id}"]`).click();
             const faults = page.locator(`[data-testid="connection-faults"][data-id="${id}"]`);
