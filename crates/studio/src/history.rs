@@ -183,41 +183,47 @@ impl History {
     /// (it stays done, and the older steps go back across it as across
     /// others' changes), the older ones stay.
     pub fn undo_ops(&mut self) -> std::result::Result<Option<Vec<Op>>, Conflict> {
-        let Some(mut step) = self.undo.pop_back() else {
-            return Ok(None);
-        };
-        if let Err(c) = self.across_others(&step) {
-            self.bytes -= step.bytes;
-            if !self.others.log(&step.forward, KEPT_EDIT) {
-                self.clear();
-            }
-            return Err(c);
+        match self.undo.pop_back() {
+            Some(step) => self.move_step(step, true).map(Some),
+            None => Ok(None),
         }
-        step.since = self.others.mark();
-        let ops = step.backward.clone();
-        self.redo.push(step);
-        Ok(Some(ops))
     }
 
     /// Moves the last undone change back to the undo stack and returns the
     /// operations that redo it; `None` when there is nothing to redo; a
-    /// change by others at one of its places since it was undone, the error.
+    /// change by others at one of its places since it was undone, the error
+    /// (it then stays undone, as [`History::undo_ops`] leaves one done).
     pub fn redo_ops(&mut self) -> std::result::Result<Option<Vec<Op>>, Conflict> {
-        let Some(mut step) = self.redo.pop() else {
-            return Ok(None);
+        match self.redo.pop() {
+            Some(step) => self.move_step(step, false).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `step`, taken off its stack, undone (`back`) or redone onto the
+    /// other one: its operations that way; when it cannot go across
+    /// others' changes, dropped, what it left in place logged as others'.
+    fn move_step(&mut self, mut step: Step, back: bool) -> std::result::Result<Vec<Op>, Conflict> {
+        let (go, stay) = if back {
+            (&step.backward, &step.forward)
+        } else {
+            (&step.forward, &step.backward)
         };
         if let Err(c) = self.across_others(&step) {
-            // It stays undone: the steps undone before it go forward across that.
             self.bytes -= step.bytes;
-            if !self.others.log(&step.backward, KEPT_EDIT) {
+            if !self.others.log(stay, KEPT_EDIT) {
                 self.clear();
             }
             return Err(c);
         }
+        let ops = go.clone();
         step.since = self.others.mark();
-        let ops = step.forward.clone();
-        self.undo.push_back(step);
-        Ok(Some(ops))
+        if back {
+            self.redo.push(step);
+        } else {
+            self.undo.push_back(step);
+        }
+        Ok(ops)
     }
 
     /// Whether `step` can be undone or redone across the changes by others
